@@ -1,0 +1,342 @@
+import amqp from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, Options } from 'amqplib';
+import { readFileSync } from 'node:fs';
+import { BrokerConnectionError, CamqError, ConnectionClosedError } from '../errors/index.js';
+import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { SafeEmitter } from '../util/typed-emitter.js';
+import { translateAmqpError } from './amqp-error.js';
+import { parseBrokerUrl, type BrokerUrl } from './broker-url.js';
+
+export interface BrokerConnectionOptions {
+  /** A broker URL (kombu syntax) or an already parsed one. */
+  readonly url: string | BrokerUrl;
+  /** Give up on one attempt (TCP connect plus AMQP handshake) after this long. @defaultValue 4000 (kombu's connect_timeout) */
+  readonly connectTimeoutMs?: number;
+  /** AMQP heartbeat in seconds; 0 turns it off. The URL's `heartbeat` query wins. @defaultValue 60 */
+  readonly heartbeatSeconds?: number;
+  /** Extra attempts for the first connection, with backoff. @defaultValue 0 */
+  readonly connectRetries?: number;
+  /** After losing an established connection, reconnect with backoff and run the setup hooks again. @defaultValue false */
+  readonly reconnect?: boolean;
+  /** Reconnect attempts after a loss before giving up. @defaultValue Infinity */
+  readonly maxReconnectAttempts?: number;
+  readonly backoff?: BackoffOptions;
+  /** Shown as `connection_name` by `rabbitmqctl list_connections`. */
+  readonly connectionName?: string;
+  readonly clock?: Clock;
+}
+
+export interface ConnectedInfo {
+  /** 1 for the first successful attempt of this connect or reconnect round. */
+  readonly attempt: number;
+  /** True when this connection replaces one that was lost. */
+  readonly isReconnect: boolean;
+}
+
+export interface BrokerConnectionEvents {
+  /** A connection is open and every setup hook ran. */
+  connected: [ConnectedInfo];
+  /** The open connection went away (not emitted for our own `close()`). */
+  disconnected: [CamqError];
+  /** A retry is scheduled after `delayMs`. */
+  reconnecting: [{ attempt: number; delayMs: number; error: CamqError }];
+  /** Reconnecting was given up; the connection is closed for good. */
+  failed: [CamqError];
+  blocked: [string];
+  unblocked: [];
+}
+
+/** Runs after every successful (re)connect, before `connected` is emitted. */
+export type SetupHook = (connection: BrokerConnection) => Promise<void> | void;
+
+/**
+ * One AMQP connection to a broker, with connect timeout, retry with backoff, reconnect after loss, and setup hooks
+ * that engines use to re-create their channels and consumers on the new connection.
+ *
+ * This class and `amqp-error.ts` are the only code that touches amqplib's connection API.
+ */
+export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
+  readonly url: BrokerUrl;
+  private readonly options: BrokerConnectionOptions;
+  private readonly clock: Clock;
+  private model: ChannelModel | undefined;
+  private readonly setupHooks: SetupHook[] = [];
+  private isClosing = false;
+  private reconnectTimer: TimerHandle | undefined;
+  private reconnecting: Promise<void> | undefined;
+
+  constructor(options: BrokerConnectionOptions) {
+    super();
+    this.options = options;
+    this.url = typeof options.url === 'string' ? parseBrokerUrl(options.url) : options.url;
+    if (this.url.protocol === 'embedded') {
+      throw new CamqError(
+        'broker.embedded-unresolved',
+        'the embedded broker must be started before connecting; resolve `embedded` to its amqp:// URL first',
+      );
+    }
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** The masked URL, for messages. */
+  get masked(): string {
+    return this.url.masked;
+  }
+
+  get isOpen(): boolean {
+    return this.model !== undefined;
+  }
+
+  /** Connect, retrying `connectRetries` times with backoff. Rejects with a BrokerConnectionError (exit code 2). */
+  async connect(): Promise<this> {
+    if (this.model) return this;
+    this.isClosing = false;
+    const retries = this.options.connectRetries ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.open(attempt, false);
+        return this;
+      } catch (err) {
+        const error = translateAmqpError(err, this.url);
+        if (attempt > retries || this.isClosing || isFatal(error)) throw error;
+        const delayMs = backoffDelay(attempt, this.options.backoff);
+        this.safeEmit('reconnecting', { attempt, delayMs, error });
+        await this.sleep(delayMs);
+        if (this.isClosing) throw new ConnectionClosedError();
+      }
+    }
+  }
+
+  /**
+   * Register a hook that runs after every successful connect and reconnect. If the connection is already open,
+   * the hook runs now and this resolves when it is done.
+   */
+  async addSetup(hook: SetupHook): Promise<void> {
+    this.setupHooks.push(hook);
+    if (this.model) await hook(this);
+  }
+
+  removeSetup(hook: SetupHook): void {
+    const i = this.setupHooks.indexOf(hook);
+    if (i >= 0) this.setupHooks.splice(i, 1);
+  }
+
+  /**
+   * A new channel on the current connection. A channel the broker closes emits `error` and `close`; a no-op error
+   * listener is attached so an unobserved channel error never crashes the process (the failing call rejects).
+   */
+  async createChannel(): Promise<Channel> {
+    const model = this.requireModel();
+    try {
+      const channel = await model.createChannel();
+      channel.on('error', () => {});
+      return channel;
+    } catch (err) {
+      throw translateAmqpError(err, this.url);
+    }
+  }
+
+  async createConfirmChannel(): Promise<ConfirmChannel> {
+    const model = this.requireModel();
+    try {
+      const channel = await model.createConfirmChannel();
+      channel.on('error', () => {});
+      return channel;
+    } catch (err) {
+      throw translateAmqpError(err, this.url);
+    }
+  }
+
+  /** Wait until the connection is open again (after a loss), or reject when reconnecting gave up or we closed. */
+  async whenOpen(): Promise<void> {
+    if (this.model) return;
+    if (this.isClosing) throw new ConnectionClosedError();
+    await new Promise<void>((resolve, reject) => {
+      const onConnected = () => {
+        cleanup();
+        resolve();
+      };
+      const onFailed = (err: CamqError) => {
+        cleanup();
+        reject(err);
+      };
+      const cleanup = () => {
+        this.off('connected', onConnected);
+        this.off('failed', onFailed);
+      };
+      this.on('connected', onConnected);
+      this.on('failed', onFailed);
+    });
+  }
+
+  /** Close for good: no reconnect afterwards. Safe to call twice. */
+  async close(): Promise<void> {
+    this.isClosing = true;
+    this.reconnectTimer?.cancel();
+    this.reconnectTimer = undefined;
+    const model = this.model;
+    this.model = undefined;
+    if (!model) return;
+    try {
+      await model.close();
+    } catch {
+      // Already closed by the peer or the socket; nothing left to release.
+    }
+  }
+
+  /** The server's properties (product, version), as announced in connection.start. */
+  get serverProperties(): Record<string, unknown> {
+    return (this.model?.connection.serverProperties ?? {}) as Record<string, unknown>;
+  }
+
+  private requireModel(): ChannelModel {
+    if (!this.model) throw new ConnectionClosedError(`not connected to ${this.masked}`);
+    return this.model;
+  }
+
+  private async open(attempt: number, isReconnect: boolean): Promise<void> {
+    const model = await this.dial();
+    if (this.isClosing) {
+      await model.close().catch(() => {});
+      throw new ConnectionClosedError();
+    }
+    model.on('error', () => {
+      // The 'close' event that follows carries the same error and drives reconnects.
+    });
+    model.on('blocked', (reason: string) => this.safeEmit('blocked', reason));
+    model.on('unblocked', () => this.safeEmit('unblocked'));
+    model.on('close', (err?: unknown) => this.onModelClose(model, err));
+    this.model = model;
+    try {
+      for (const hook of [...this.setupHooks]) await hook(this);
+    } catch (err) {
+      this.model = undefined;
+      await model.close().catch(() => {});
+      throw err;
+    }
+    this.safeEmit('connected', { attempt, isReconnect });
+  }
+
+  private async dial(): Promise<ChannelModel> {
+    const url = this.url;
+    const timeoutMs = this.options.connectTimeoutMs ?? Number(url.query['connection_timeout'] ?? 4000);
+    const heartbeat = Number(url.query['heartbeat'] ?? this.options.heartbeatSeconds ?? 60);
+    const connectOptions: Options.Connect = {
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      username: url.username,
+      password: url.password,
+      vhost: url.vhost,
+      heartbeat,
+      ...(url.query['frame_max'] ? { frameMax: Number(url.query['frame_max']) } : {}),
+      ...(url.query['channel_max'] ? { channelMax: Number(url.query['channel_max']) } : {}),
+    };
+    const socketOptions: Record<string, unknown> = {
+      timeout: timeoutMs,
+      noDelay: true,
+      clientProperties: {
+        product: 'camq',
+        ...(this.options.connectionName ? { connection_name: this.options.connectionName } : {}),
+      },
+    };
+    if (url.protocol === 'amqps') Object.assign(socketOptions, tlsOptions(url));
+
+    const dialing = amqp.connect(connectOptions, socketOptions);
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimeout(() => {
+        reject(
+          new BrokerConnectionError(
+            'broker.timeout',
+            `cannot reach ${this.masked}: no answer within ${timeoutMs} ms; is the broker running? Set -b/--broker or CAMQ_BROKER_URL`,
+            this.masked,
+          ),
+        );
+      }, timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([dialing, timeout]);
+    } catch (err) {
+      // A connection that opens after we gave up must not linger.
+      dialing.then((late) => late.close().catch(() => {}), () => {});
+      throw err;
+    } finally {
+      timer?.cancel();
+    }
+  }
+
+  private onModelClose(model: ChannelModel, err: unknown): void {
+    if (this.model !== model) return;
+    this.model = undefined;
+    if (this.isClosing) return;
+    const error =
+      err === undefined
+        ? new BrokerConnectionError('broker.lost', `the connection to ${this.masked} was closed`, this.masked)
+        : lostError(translateAmqpError(err, this.url), this.masked);
+    this.safeEmit('disconnected', error);
+    if (this.options.reconnect) {
+      this.reconnecting ??= this.reconnectLoop(error).finally(() => {
+        this.reconnecting = undefined;
+      });
+    } else {
+      this.safeEmit('failed', error);
+    }
+  }
+
+  private async reconnectLoop(cause: CamqError): Promise<void> {
+    const max = this.options.maxReconnectAttempts ?? Infinity;
+    let error = cause;
+    for (let attempt = 1; attempt <= max; attempt++) {
+      const delayMs = backoffDelay(attempt, this.options.backoff);
+      this.safeEmit('reconnecting', { attempt, delayMs, error });
+      await this.sleep(delayMs);
+      if (this.isClosing) return;
+      try {
+        await this.open(attempt, true);
+        return;
+      } catch (err) {
+        error = translateAmqpError(err, this.url);
+        if (this.isClosing) return;
+      }
+    }
+    this.isClosing = true;
+    this.safeEmit('failed', error);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.reconnectTimer = this.clock.setTimeout(() => {
+        this.reconnectTimer = undefined;
+        resolve();
+      }, ms);
+    });
+  }
+}
+
+/** Errors that retrying cannot fix. */
+function isFatal(error: CamqError): boolean {
+  return error.code === 'broker.auth-failed' || error.code === 'usage.bad-broker-url';
+}
+
+function lostError(error: CamqError, masked: string): CamqError {
+  if (error instanceof BrokerConnectionError) return error;
+  return new BrokerConnectionError('broker.lost', `lost the connection to ${masked}: ${error.message}`, masked, { cause: error });
+}
+
+/** TLS socket options from RabbitMQ's URI query parameters. */
+function tlsOptions(url: BrokerUrl): Record<string, unknown> {
+  const q = url.query;
+  const read = (key: string) => (q[key] ? readFileSync(q[key]) : undefined);
+  const options: Record<string, unknown> = { servername: q['server_name_indication'] ?? url.hostname };
+  const ca = read('cacertfile');
+  const cert = read('certfile');
+  const key = read('keyfile');
+  if (ca) options['ca'] = [ca];
+  if (cert) options['cert'] = cert;
+  if (key) options['key'] = key;
+  if (q['verify'] === 'verify_none') options['rejectUnauthorized'] = false;
+  return options;
+}

@@ -1,0 +1,155 @@
+import { UsageError } from '../errors/index.js';
+
+/**
+ * A broker URL, parsed the way kombu parses it, so a URL that works for Celery works for camq:
+ *
+ * - `amqp://user:pass@host:port/vhost`; `amqps://` for TLS (default ports 5672 and 5671).
+ * - The vhost is the path without its first `/`, percent-decoded; an empty path and `//` both mean `/`
+ *   (`amqp://guest:guest@localhost:5672//` is the default vhost), `/%2Ffoo` and `//foo` mean `/foo`.
+ * - Query parameters follow RabbitMQ's URI spec: `heartbeat` (s), `connection_timeout` (ms), `frame_max`,
+ *   `channel_max`, `cacertfile`, `certfile`, `keyfile`, `verify` (`verify_none` turns certificate checks off),
+ *   `server_name_indication`.
+ * - `embedded` and `memory://` ask for camq's in-process broker (src/broker).
+ *
+ * The password is non-enumerable, so it never leaks through JSON.stringify or util.inspect of a BrokerUrl;
+ * `masked` is the form every message prints: `amqp://guest:**@localhost:5672//`.
+ */
+export interface BrokerUrl {
+  readonly protocol: 'amqp' | 'amqps' | 'embedded';
+  readonly hostname: string;
+  readonly port: number;
+  readonly username: string;
+  /** Non-enumerable. */
+  readonly password: string;
+  readonly vhost: string;
+  readonly query: Readonly<Record<string, string>>;
+  /** The URL with the password replaced by `**`. */
+  readonly masked: string;
+}
+
+export const DEFAULT_BROKER_URL = 'amqp://guest:guest@localhost:5672//';
+
+const DEFAULT_PORTS = { amqp: 5672, amqps: 5671 } as const;
+
+/** The URL to use: the `-b/--broker` flag, else `CAMQ_BROKER_URL`, else `CELERY_BROKER_URL`, else the default. */
+export function resolveBrokerUrl(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  for (const candidate of [flag, env['CAMQ_BROKER_URL'], env['CELERY_BROKER_URL']]) {
+    if (candidate !== undefined && candidate.trim() !== '') return candidate.trim();
+  }
+  return DEFAULT_BROKER_URL;
+}
+
+export function isEmbeddedBrokerUrl(text: string): boolean {
+  const t = text.trim().toLowerCase();
+  return t === 'embedded' || t === 'memory' || t.startsWith('memory://') || t.startsWith('embedded://');
+}
+
+export function parseBrokerUrl(text: string): BrokerUrl {
+  const raw = text.trim();
+  if (isEmbeddedBrokerUrl(raw)) {
+    return withPassword(
+      { protocol: 'embedded', hostname: '127.0.0.1', port: 0, username: 'guest', vhost: '/', query: {}, masked: 'embedded' },
+      'guest',
+    );
+  }
+  const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(raw);
+  if (!match) {
+    throw new UsageError(
+      `invalid broker URL '${maskBrokerUrl(raw)}': expected amqp://user:password@host:port/vhost`,
+      'usage.bad-broker-url',
+    );
+  }
+  const scheme = match[1]!.toLowerCase();
+  if (scheme !== 'amqp' && scheme !== 'amqps' && scheme !== 'pyamqp' && scheme !== 'librabbitmq') {
+    throw new UsageError(
+      `unsupported broker URL scheme '${scheme}://' in '${maskBrokerUrl(raw)}': camq speaks AMQP 0-9-1 (amqp:// or amqps://)`,
+      'usage.bad-broker-url',
+    );
+  }
+  const protocol = scheme === 'amqps' ? 'amqps' : 'amqp';
+  let rest = match[2]!;
+
+  let queryText = '';
+  const q = rest.indexOf('?');
+  if (q >= 0) {
+    queryText = rest.slice(q + 1);
+    rest = rest.slice(0, q);
+  }
+  const slash = rest.indexOf('/');
+  const authority = slash >= 0 ? rest.slice(0, slash) : rest;
+  const path = slash >= 0 ? rest.slice(slash) : '';
+
+  const at = authority.lastIndexOf('@');
+  const userinfo = at >= 0 ? authority.slice(0, at) : '';
+  const hostport = at >= 0 ? authority.slice(at + 1) : authority;
+
+  let username = 'guest';
+  let password = 'guest';
+  if (at >= 0) {
+    const colon = userinfo.indexOf(':');
+    username = decode(colon >= 0 ? userinfo.slice(0, colon) : userinfo, raw);
+    password = colon >= 0 ? decode(userinfo.slice(colon + 1), raw) : '';
+  }
+
+  let hostname = hostport;
+  let portText = '';
+  const bracket = /^\[([^\]]+)\](?::(\d*))?$/.exec(hostport);
+  if (bracket) {
+    hostname = bracket[1]!;
+    portText = bracket[2] ?? '';
+  } else {
+    const colon = hostport.lastIndexOf(':');
+    if (colon >= 0) {
+      hostname = hostport.slice(0, colon);
+      portText = hostport.slice(colon + 1);
+    }
+  }
+  if (hostname === '') hostname = 'localhost';
+  let port: number = DEFAULT_PORTS[protocol];
+  if (portText !== '') {
+    if (!/^\d+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
+      throw new UsageError(`invalid port '${portText}' in broker URL '${maskBrokerUrl(raw)}'`, 'usage.bad-broker-url');
+    }
+    port = Number(portText);
+  }
+
+  // kombu: strip one leading '/', then unquote; empty means the default vhost '/'.
+  const vhostPath = path.startsWith('/') ? path.slice(1) : path;
+  const vhost = vhostPath === '' ? '/' : decode(vhostPath, raw);
+
+  const query: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(queryText)) query[key] = value;
+
+  const masked = formatMasked(protocol, username, hostname, port, vhost);
+  return withPassword({ protocol, hostname, port, username, vhost, query, masked }, password);
+}
+
+/**
+ * Mask the password of any URL-looking text, even one that does not parse: `amqp://guest:guest@h//` becomes
+ * `amqp://guest:**@h//`. Use this on anything that might be printed.
+ */
+export function maskBrokerUrl(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s]*)@/gi, '$1**@');
+}
+
+function formatMasked(protocol: string, username: string, hostname: string, port: number, vhost: string): string {
+  const host = hostname.includes(':') ? `[${hostname}]` : hostname;
+  const user = username === '' ? '' : `${encodeURIComponent(username)}:**@`;
+  const path = vhost === '/' ? '/' : encodeURIComponent(vhost).replace(/%2F/g, '/');
+  return `${protocol}://${user}${host}:${port}/${path}`;
+}
+
+function decode(part: string, raw: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new UsageError(`invalid percent-encoding in broker URL '${maskBrokerUrl(raw)}'`, 'usage.bad-broker-url');
+  }
+}
+
+function withPassword(fields: Omit<BrokerUrl, 'password'>, password: string): BrokerUrl {
+  const url = { ...fields } as BrokerUrl;
+  Object.defineProperty(url, 'password', { value: password, enumerable: false });
+  Object.defineProperty(url, 'toString', { value: () => fields.masked, enumerable: false });
+  return Object.freeze(url);
+}

@@ -1,0 +1,13 @@
+export { BrokerConnection, type BrokerConnectionEvents, type BrokerConnectionOptions, type ConnectedInfo, type SetupHook } from './broker-connection.js';
+export { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from './broker-url.js';
+export { translateAmqpError } from './amqp-error.js';
+export {
+  bindQueueNowait,
+  consumeNowait,
+  declareExchangeNowait,
+  declareQueueNowait,
+  type ExchangeNowaitOptions,
+  type QueueNowaitOptions,
+} from './nowait.js';
+export { publishMessage, pythonSafeHeaders, toWireProperties } from './publish.js';
+export type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message, Options, Replies } from 'amqplib';

@@ -1,0 +1,62 @@
+import { CamqError, ExitCode } from './camq-error.js';
+
+/**
+ * The broker closed a channel or the connection with an AMQP reply code (`404 NOT_FOUND - no queue 'x' in
+ * vhost '/'`). The reply code and text stay data, so callers can tell a 404 from a 406 without parsing.
+ */
+export class BrokerError extends CamqError {
+  readonly replyCode: number;
+  readonly replyText: string;
+  readonly classId: number | undefined;
+  readonly methodId: number | undefined;
+  /** True when only the channel was closed; false when the broker closed the whole connection. */
+  readonly isChannelError: boolean;
+
+  constructor(init: {
+    replyCode: number;
+    replyText: string;
+    classId?: number | undefined;
+    methodId?: number | undefined;
+    isChannelError: boolean;
+    cause?: unknown;
+  }) {
+    super(brokerErrorCode(init.replyCode), `${init.replyCode} ${init.replyText}`, {
+      cause: init.cause,
+      exitCode: ExitCode.usage,
+    });
+    this.replyCode = init.replyCode;
+    this.replyText = init.replyText;
+    this.classId = init.classId;
+    this.methodId = init.methodId;
+    this.isChannelError = init.isChannelError;
+  }
+}
+
+/** AMQP 0-9-1 reply codes by number, with the names RabbitMQ prints. */
+export const ReplyCode = {
+  CONTENT_TOO_LARGE: 311,
+  NO_ROUTE: 312,
+  NO_CONSUMERS: 313,
+  CONNECTION_FORCED: 320,
+  INVALID_PATH: 402,
+  ACCESS_REFUSED: 403,
+  NOT_FOUND: 404,
+  RESOURCE_LOCKED: 405,
+  PRECONDITION_FAILED: 406,
+  FRAME_ERROR: 501,
+  SYNTAX_ERROR: 502,
+  COMMAND_INVALID: 503,
+  CHANNEL_ERROR: 504,
+  UNEXPECTED_FRAME: 505,
+  RESOURCE_ERROR: 506,
+  NOT_ALLOWED: 530,
+  NOT_IMPLEMENTED: 540,
+  INTERNAL_ERROR: 541,
+} as const;
+
+function brokerErrorCode(replyCode: number): string {
+  for (const [name, code] of Object.entries(ReplyCode)) {
+    if (code === replyCode) return `broker.${name.toLowerCase().replace(/_/g, '-')}`;
+  }
+  return 'broker.error';
+}

@@ -1,0 +1,34 @@
+/**
+ * The base of every error camq raises on purpose.
+ *
+ * `code` is namespaced (`broker.not-found`, `control.no-reply`, `usage.bad-argument`) so callers branch on data,
+ * not on message text. `exitCode` is what a CLI exits with when this error ends a command (DESIGN.md: 1 usage,
+ * 2 broker unreachable or auth failed, 3 no worker replied). The message is one line a user can act on.
+ */
+export interface CamqErrorOptions {
+  readonly cause?: unknown;
+  /** @defaultValue 1 */
+  readonly exitCode?: number;
+}
+
+export class CamqError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+
+  constructor(code: string, message: string, options: CamqErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** Exit codes shared by every binary (DESIGN.md, "Conventions users expect"). */
+export const ExitCode = {
+  ok: 0,
+  usage: 1,
+  broker: 2,
+  noReply: 3,
+  /** The reader of stdout went away (`camqadm --help | head`): 128 + SIGPIPE, as coreutils end there. */
+  closedPipe: 141,
+} as const;

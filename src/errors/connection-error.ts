@@ -1,0 +1,22 @@
+import { CamqError, ExitCode } from './camq-error.js';
+
+/**
+ * We could not reach or log in to the broker, or lost it for good. The message always names the masked URL
+ * (`amqp://guest:**@host:5672//`), never the password. Exit 2.
+ */
+export class BrokerConnectionError extends CamqError {
+  readonly maskedUrl: string;
+
+  constructor(code: 'broker.unreachable' | 'broker.auth-failed' | 'broker.timeout' | 'broker.lost' | 'broker.bad-url',
+    message: string, maskedUrl: string, options: { cause?: unknown } = {}) {
+    super(code, message, { ...options, exitCode: ExitCode.broker });
+    this.maskedUrl = maskedUrl;
+  }
+}
+
+/** An operation was attempted on a connection, channel or client that is already closed. */
+export class ConnectionClosedError extends CamqError {
+  constructor(message = 'the broker connection is closed') {
+    super('broker.closed', message, { exitCode: ExitCode.broker });
+  }
+}

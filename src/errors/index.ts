@@ -1,0 +1,5 @@
+export { CamqError, ExitCode, type CamqErrorOptions } from './camq-error.js';
+export { UsageError } from './usage-error.js';
+export { BrokerError, ReplyCode } from './broker-error.js';
+export { BrokerConnectionError, ConnectionClosedError } from './connection-error.js';
+export { ExitRequest } from './exit-request.js';

@@ -1,0 +1,54 @@
+/**
+ * camq as a library: the engines behind the binaries, usable from your own Node code.
+ *
+ *   import { CamqApp, ControlClient, EventReceiver, ClusterStore, ShellSession, BrokerConnection } from 'camq';
+ *
+ * Views (the CLI text and the Ink TUI) are not part of this surface.
+ */
+export { CamqError, ExitCode, UsageError, BrokerError, ReplyCode, BrokerConnectionError, ConnectionClosedError } from './errors/index.js';
+
+export {
+  BrokerConnection,
+  DEFAULT_BROKER_URL,
+  maskBrokerUrl,
+  parseBrokerUrl,
+  publishMessage,
+  resolveBrokerUrl,
+  type BrokerConnectionEvents,
+  type BrokerConnectionOptions,
+  type BrokerUrl,
+} from './amqp/index.js';
+
+export * as protocol from './protocol/index.js';
+
+export { ShellSession, type ShellSessionOptions, type ShellOutcome, type CommandResult } from './shell/index.js';
+
+export { ControlClient, type CallOptions, type ControlClientOptions, type ControlResult, type TargetOptions } from './control/index.js';
+
+export { ClusterState, ClusterStore, EventReceiver } from './events/index.js';
+
+export {
+  AsyncResult,
+  CamqApp,
+  ControlPanel,
+  Ignore,
+  MaxRetriesExceededError,
+  NotRegistered,
+  Reject,
+  Retry,
+  SoftTimeLimitExceeded,
+  Task,
+  TaskRevokedError,
+  TimeLimitExceeded,
+  Worker,
+  type AppOptions,
+  type ApplyOptions,
+  type TaskContext,
+  type TaskHandler,
+  type TaskOptions,
+  type WorkerOptions,
+} from './worker/index.js';
+
+export { systemClock, type Clock } from './util/clock.js';
+export { ManualClock } from './util/manual-clock.js';
+export { createLogger, type Logger, type LogLevel } from './util/logger.js';

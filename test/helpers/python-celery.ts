@@ -1,0 +1,113 @@
+/**
+ * Python Celery 5 (Debian's python3-celery) as the reference peer: start a real `celery worker` on the fixture
+ * app in test/fixtures/celery_app, run `celery inspect|control|events`, and run Python client snippets.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { whenExited } from './child-exit.js';
+import { watchLog } from './process-log.js';
+
+export const PYTHON = '/usr/bin/python3';
+export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/celery_app', import.meta.url));
+
+const execFileAsync = promisify(execFile);
+
+/** Whether Debian's python3-celery is importable. */
+export async function pythonCeleryAvailable(): Promise<boolean> {
+  if (!existsSync(PYTHON)) return false;
+  try {
+    await execFileAsync(PYTHON, ['-c', 'import celery'], { timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface PythonWorkerOptions {
+  readonly brokerUrl: string;
+  /** `name@host`; `%h` is expanded by Celery. */
+  readonly nodename: string;
+  /** Queues to consume (comma-separated for Celery's -Q). */
+  readonly queues: string;
+  /** @defaultValue 2 */
+  readonly concurrency?: number;
+  /** Send task events (-E). @defaultValue false */
+  readonly events?: boolean;
+  readonly extraArgs?: readonly string[];
+}
+
+export interface PythonWorker {
+  readonly process: ChildProcess;
+  /** Everything the worker logged so far. */
+  output(): string;
+  /** Resolve when `pattern` shows up in the log. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Warm shutdown (TERM) and wait for exit. */
+  stop(): Promise<void>;
+}
+
+export async function startPythonWorker(options: PythonWorkerOptions): Promise<PythonWorker> {
+  const args = [
+    '-m', 'celery', '-A', 'tasks', 'worker',
+    '-n', options.nodename,
+    '-c', String(options.concurrency ?? 2),
+    '-Q', options.queues,
+    '--without-mingle', '--without-gossip',
+    '-l', 'info',
+    ...(options.events ? ['-E'] : []),
+    ...(options.extraArgs ?? []),
+  ];
+  const child = spawn(PYTHON, args, {
+    cwd: FIXTURE_DIR,
+    env: { ...process.env, CAMQ_TEST_BROKER_URL: options.brokerUrl, C_FORCE_ROOT: '1', PYTHONUNBUFFERED: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = whenExited(child);
+  const log = watchLog(child, 'Python worker', exited);
+
+  const worker: PythonWorker = {
+    process: child,
+    output: log.output,
+    waitForLog: log.waitFor,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  await worker.waitForLog(/ ready\./);
+  return worker;
+}
+
+/** Run `python3 -m celery -A tasks <args>` (inspect, control, events ...) against a broker; resolves with its output. */
+export async function runCeleryCli(
+  brokerUrl: string,
+  args: readonly string[],
+  options: { timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(PYTHON, ['-m', 'celery', '-A', 'tasks', ...args], {
+      cwd: FIXTURE_DIR,
+      env: { ...process.env, CAMQ_TEST_BROKER_URL: brokerUrl, C_FORCE_ROOT: '1' },
+      timeout: options.timeoutMs ?? 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** Run a Python snippet with the fixture app importable (`from tasks import app, add`); resolves with stdout. */
+export async function runPython(brokerUrl: string, code: string, options: { timeoutMs?: number } = {}): Promise<string> {
+  const { stdout } = await execFileAsync(PYTHON, ['-c', code], {
+    cwd: FIXTURE_DIR,
+    env: { ...process.env, CAMQ_TEST_BROKER_URL: brokerUrl, PYTHONPATH: FIXTURE_DIR },
+    timeout: options.timeoutMs ?? 60_000,
+  });
+  return stdout;
+}
