@@ -1,0 +1,379 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BrokerConnection,
+  bindQueueNowait,
+  consumeNowait,
+  declareExchangeNowait,
+  declareQueueNowait,
+  publishMessage,
+  translateAmqpError,
+  type BrokerUrl,
+  type Channel,
+  type ConsumeMessage,
+} from '../amqp/index.js';
+import { CamqError, ConnectionClosedError, UsageError } from '../errors/index.js';
+import { buildControlRequest, decodeControlReply, type ControlReply, type Matcher } from '../protocol/control-message.js';
+import { LamportClock } from '../protocol/lamport-clock.js';
+import { PIDBOX_EXCHANGE, PIDBOX_QUEUE_ARGUMENTS, REPLY_EXCHANGE, replyQueueName, type ExchangeSpec } from '../protocol/topology.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import {
+  addConsumerCommand,
+  autoscaleCommand,
+  cancelConsumerCommand,
+  customCommand,
+  disableEventsCommand,
+  enableEventsCommand,
+  heartbeatCommand,
+  pingCommand,
+  poolGrowCommand,
+  poolShrinkCommand,
+  rateLimitCommand,
+  revokeCommand,
+  shutdownCommand,
+  terminateCommand,
+  timeLimitCommand,
+  type AddConsumerOptions,
+  type ControlCommand,
+  type ReplyOf,
+  type RevokeOptions,
+} from './control-command.js';
+import { inspectCommand } from './inspect-target.js';
+import { ReplyCollector, type ControlResult, type NodeReply, type StopReason } from './reply-collector.js';
+
+/** Seconds: Celery's default for `broadcast`, `inspect` and the `celery inspect|control -t` option. */
+export const DEFAULT_CONTROL_TIMEOUT = 1.0;
+
+export interface ControlClientOptions {
+  /** An open connection; the client opens its own channel on it (again after losing it, once the connection is back). */
+  readonly connection: BrokerConnection;
+  /** The reply routing key; the reply queue is `<oid>.reply.celery.pidbox`. @defaultValue a random UUID */
+  readonly oid?: string;
+  /** Seconds, for calls that give none. @defaultValue 1.0 */
+  readonly timeout?: number;
+  readonly clock?: Clock;
+  /** Close `connection` too when the client is closed. @defaultValue false */
+  readonly ownsConnection?: boolean;
+}
+
+/** Who a request is for. Without any of these every worker runs it. */
+export interface TargetOptions {
+  /** Node names (`w1@host`); only these workers run the command. */
+  readonly destination?: readonly string[] | undefined;
+  /** A node-name pattern, used when `destination` is empty. */
+  readonly pattern?: string | undefined;
+  /** @defaultValue 'glob' when `pattern` is given */
+  readonly matcher?: Matcher | undefined;
+}
+
+export interface CallOptions<T = unknown> extends TargetOptions {
+  /**
+   * How long to wait for replies, in seconds, counted from publishing the request: an overall deadline, not
+   * Celery's inactivity timeout (which restarts after every reply). The call returns earlier once `limit` replies
+   * came. @defaultValue the client's timeout (1.0)
+   */
+  readonly timeout?: number | undefined;
+  /** Stop after this many replies. @defaultValue the number of destinations when `destination` is given, else none */
+  readonly limit?: number | undefined;
+  /** Called for each reply as it arrives (for streaming output); an exception it throws fails the call. */
+  readonly onReply?: ((reply: NodeReply<T>) => void) | undefined;
+}
+
+interface PendingCall {
+  offer(reply: ControlReply): void;
+  fail(error: CamqError): void;
+}
+
+/**
+ * A remote-control client over kombu's pidbox (PROTOCOL.md §3): it publishes requests to the `celery.pidbox`
+ * fanout with its own `reply_to`, and collects the replies that carry the request's ticket from one reply queue,
+ * declared once and reused for every call.
+ *
+ * The reply queue is exclusive and auto-delete, so it disappears with the client's connection: nothing piles up on
+ * the broker (Celery's own non-exclusive reply queues linger for `x-expires`, and RabbitMQ 4.x refuses transient
+ * non-exclusive queues; celery/celery#6575, #10287). Several calls may run at once; each gets only its replies.
+ */
+export class ControlClient {
+  readonly oid: string;
+  readonly replyQueue: string;
+  private readonly connection: BrokerConnection;
+  private readonly clock: Clock;
+  private readonly defaultTimeout: number;
+  private readonly ownsConnection: boolean;
+  /** The mailbox's Lamport clock: forwarded for each request, adjusted from reply headers (as kombu's Mailbox). */
+  private readonly mailboxClock = new LamportClock();
+  private readonly pending = new Map<string, PendingCall>();
+  private channel: Channel | undefined;
+  private settingUp: Promise<Channel> | undefined;
+  private isClosed = false;
+  /** A cast went out on the channel: close() must then see the channel's CloseOk before closing the connection. */
+  private hasCast = false;
+
+  constructor(options: ControlClientOptions) {
+    this.connection = options.connection;
+    this.oid = options.oid ?? randomUUID();
+    this.replyQueue = replyQueueName(this.oid);
+    this.clock = options.clock ?? systemClock;
+    this.defaultTimeout = requireTimeout(options.timeout ?? DEFAULT_CONTROL_TIMEOUT);
+    this.ownsConnection = options.ownsConnection ?? false;
+  }
+
+  /** Connect to `url` and return a client that owns the connection (closing the client closes it). */
+  static async connect(url: string | BrokerUrl, options: { timeout?: number; connectionName?: string; connectTimeoutMs?: number } = {}): Promise<ControlClient> {
+    const connection = new BrokerConnection({
+      url,
+      connectionName: options.connectionName ?? 'camq control',
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+    });
+    await connection.connect();
+    return new ControlClient({ connection, ownsConnection: true, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) });
+  }
+
+  /**
+   * Declare the exchanges and the reply queue and start consuming replies. Calls do this on first use (and again
+   * after the channel was lost); call it yourself to pay the cost up front.
+   */
+  async open(): Promise<void> {
+    await this.requireChannel();
+  }
+
+  /** Send `command` and collect the replies (see CallOptions for when collection stops). */
+  async broadcast<M extends string>(command: ControlCommand<M>, options: CallOptions<ReplyOf<M>> = {}): Promise<ControlResult<ReplyOf<M>>> {
+    const timeout = requireTimeout(options.timeout ?? this.defaultTimeout);
+    if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
+      throw new UsageError(`invalid limit '${options.limit}': expected a whole number >= 1`);
+    }
+    const channel = await this.requireChannel();
+    const target = targetFields(options);
+    const message = buildControlRequest({
+      method: command.method,
+      arguments: { ...command.arguments },
+      ...target,
+      replyRoutingKey: this.oid,
+      clock: this.mailboxClock.forward(),
+      timeoutSeconds: timeout,
+      now: this.clock.now(),
+    });
+    const ticket = message.ticket!;
+    const collector = new ReplyCollector<ReplyOf<M>>({ method: command.method, ticket, limit: options.limit, destination: target.destination });
+    const started = this.clock.monotonic();
+
+    return new Promise<ControlResult<ReplyOf<M>>>((resolve, reject) => {
+      const finish = (stoppedBy: StopReason) => {
+        timer.cancel();
+        this.pending.delete(ticket);
+        resolve(collector.result(stoppedBy, this.clock.monotonic() - started));
+      };
+      const fail = (error: CamqError) => {
+        timer.cancel();
+        this.pending.delete(ticket);
+        reject(error);
+      };
+      const timer = this.clock.setTimeout(() => finish('timeout'), timeout * 1000);
+      this.pending.set(ticket, {
+        offer: (reply) => {
+          const accepted = collector.offer(reply, this.clock.monotonic() - started);
+          if (!accepted) return;
+          try {
+            options.onReply?.(accepted);
+          } catch (err) {
+            fail(err instanceof CamqError ? err : new CamqError('control.callback-failed', String((err as Error)?.message ?? err), { cause: err }));
+            return;
+          }
+          if (collector.isComplete) finish('limit');
+        },
+        fail,
+      });
+      this.publish(channel, message).catch(fail);
+    });
+  }
+
+  /**
+   * Send `command` without asking for replies (kombu's `cast`). Resolves once it is written to the connection;
+   * `close()` the client (not only its connection) to be sure the broker has it before the process ends.
+   */
+  async cast(command: ControlCommand, options: TargetOptions = {}): Promise<void> {
+    const channel = await this.requireChannel();
+    const message = buildControlRequest({
+      method: command.method,
+      arguments: { ...command.arguments },
+      ...targetFields(options),
+      clock: this.mailboxClock.forward(),
+      now: this.clock.now(),
+    });
+    this.hasCast = true;
+    await this.publish(channel, message);
+  }
+
+  // Typed helpers for the common commands (PROTOCOL.md §3.6). Each validates its input before anything is sent
+  // and rejects with a UsageError when it is wrong.
+
+  async ping(options?: CallOptions<ReplyOf<'ping'>>) {
+    return this.broadcast(pingCommand(), options);
+  }
+
+  async rateLimit(taskName: string, rate: string | number, options?: CallOptions<ReplyOf<'rate_limit'>>) {
+    return this.broadcast(rateLimitCommand(taskName, rate), options);
+  }
+
+  async revoke(taskIds: string | readonly string[], options: RevokeOptions & CallOptions<ReplyOf<'revoke'>> = {}) {
+    return this.broadcast(revokeCommand(taskIds, options), options);
+  }
+
+  async terminate(signal: string | number, taskIds: string | readonly string[], options?: CallOptions<ReplyOf<'terminate'>>) {
+    return this.broadcast(terminateCommand(signal, taskIds), options);
+  }
+
+  async timeLimit(taskName: string, soft: number | null, hard: number | null = null, options?: CallOptions<ReplyOf<'time_limit'>>) {
+    return this.broadcast(timeLimitCommand(taskName, soft, hard), options);
+  }
+
+  async enableEvents(options?: CallOptions<ReplyOf<'enable_events'>>) {
+    return this.broadcast(enableEventsCommand(), options);
+  }
+
+  async disableEvents(options?: CallOptions<ReplyOf<'disable_events'>>) {
+    return this.broadcast(disableEventsCommand(), options);
+  }
+
+  async heartbeat(options?: CallOptions<ReplyOf<'heartbeat'>>) {
+    return this.broadcast(heartbeatCommand(), options);
+  }
+
+  async addConsumer(queue: string, consumer: AddConsumerOptions = {}, options?: CallOptions<ReplyOf<'add_consumer'>>) {
+    return this.broadcast(addConsumerCommand(queue, consumer), options);
+  }
+
+  async cancelConsumer(queue: string, options?: CallOptions<ReplyOf<'cancel_consumer'>>) {
+    return this.broadcast(cancelConsumerCommand(queue), options);
+  }
+
+  async poolGrow(n = 1, options?: CallOptions<ReplyOf<'pool_grow'>>) {
+    return this.broadcast(poolGrowCommand(n), options);
+  }
+
+  async poolShrink(n = 1, options?: CallOptions<ReplyOf<'pool_shrink'>>) {
+    return this.broadcast(poolShrinkCommand(n), options);
+  }
+
+  async autoscale(max: number, min: number, options?: CallOptions<ReplyOf<'autoscale'>>) {
+    return this.broadcast(autoscaleCommand(max, min), options);
+  }
+
+  /** Ask workers for a warm shutdown. They never reply, so this is a cast. */
+  async shutdown(options?: TargetOptions): Promise<void> {
+    return this.cast(shutdownCommand(), options);
+  }
+
+  /** `inspect <what>` by camq's name or a Celery alias (`reserved`, `dump-schedule`, `active-queues`, ...). */
+  async inspect(what: string, args: readonly string[] = [], options?: CallOptions) {
+    return this.broadcast(inspectCommand(what, args), options);
+  }
+
+  /** Any command by its wire name with keyword arguments. */
+  async call(method: string, args: Readonly<Record<string, unknown>> = {}, options?: CallOptions) {
+    return this.broadcast(customCommand(method, args), options);
+  }
+
+  /** Stop: pending calls reject with ConnectionClosedError; the reply queue goes away with the channel. */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.failPending(new ConnectionClosedError('the control client was closed'));
+    const channel = this.channel;
+    this.channel = undefined;
+    // Closing the connection closes the channel and deletes the exclusive reply queue with it, one round trip
+    // fewer. But after a cast, close the channel first and wait for the broker's CloseOk: amqplib multiplexes
+    // channels, so a Connection.Close can overtake a publish still queued on this channel, and the cast would be
+    // lost. A broadcast's request needs no such care: its call has ended, so nobody waits for its replies any more.
+    if (!this.ownsConnection || this.hasCast) await channel?.close().catch(() => {});
+    if (this.ownsConnection) await this.connection.close();
+  }
+
+  private async setup(): Promise<Channel> {
+    const connection = this.connection;
+    if (!connection.isOpen) throw new ConnectionClosedError(`not connected to ${connection.masked}`);
+    const channel = await connection.createChannel();
+    let lastError: unknown;
+    channel.on('error', (err: unknown) => (lastError = err));
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = undefined;
+      const error =
+        lastError === undefined
+          ? new ConnectionClosedError(`the control channel to ${connection.masked} was closed`)
+          : translateAmqpError(lastError, connection.url);
+      this.failPending(error);
+    });
+    try {
+      // Sent without waiting for each answer (the broker runs them in order); if one fails, the broker closes the
+      // channel and the 'close' handler above fails the calls waiting on it with the broker's reason.
+      declareExchange(channel, PIDBOX_EXCHANGE);
+      declareExchange(channel, REPLY_EXCHANGE);
+      declareQueueNowait(channel, this.replyQueue, { durable: false, exclusive: true, autoDelete: true, arguments: PIDBOX_QUEUE_ARGUMENTS });
+      bindQueueNowait(channel, this.replyQueue, REPLY_EXCHANGE.name, this.oid);
+      consumeNowait(channel, this.replyQueue, `camq-${this.oid}`, (msg) => this.onMessage(channel, msg), { noAck: true });
+    } catch (err) {
+      await channel.close().catch(() => {});
+      throw translateAmqpError(err, connection.url);
+    }
+    if (this.isClosed) {
+      // close() ran while we were setting up: do not leave the channel (and its queue) behind.
+      await channel.close().catch(() => {});
+      throw new ConnectionClosedError('the control client is closed');
+    }
+    this.channel = channel;
+    return channel;
+  }
+
+  private onMessage(channel: Channel, msg: ConsumeMessage | null): void {
+    if (msg === null) {
+      // The broker cancelled our consumer (the queue was deleted): the next call starts over on a fresh channel.
+      void channel.close().catch(() => {});
+      return;
+    }
+    const reply = decodeControlReply(msg);
+    if (!reply) return;
+    this.mailboxClock.adjust(reply.clock);
+    if (reply.ticket !== undefined) {
+      this.pending.get(reply.ticket)?.offer(reply);
+      return;
+    }
+    for (const call of [...this.pending.values()]) call.offer(reply);
+  }
+
+  /** The channel with the reply consumer, set up on first use and again after it was lost. */
+  private async requireChannel(): Promise<Channel> {
+    if (this.isClosed) throw new ConnectionClosedError('the control client is closed');
+    if (this.channel) return this.channel;
+    this.settingUp ??= this.setup().finally(() => (this.settingUp = undefined));
+    return this.settingUp;
+  }
+
+  private async publish(channel: Channel, message: Parameters<typeof publishMessage>[1]): Promise<void> {
+    try {
+      await publishMessage(channel, message);
+    } catch (err) {
+      throw translateAmqpError(err, this.connection.url);
+    }
+  }
+
+  private failPending(error: CamqError): void {
+    for (const call of [...this.pending.values()]) call.fail(error);
+  }
+}
+
+/** Declare an exchange exactly as Celery does (PROTOCOL.md §0.1), or RabbitMQ answers 406 PRECONDITION_FAILED. */
+function declareExchange(channel: Channel, spec: ExchangeSpec): void {
+  declareExchangeNowait(channel, spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
+}
+
+function targetFields(options: TargetOptions) {
+  const destination = options.destination && options.destination.length > 0 ? [...options.destination] : null;
+  const pattern = destination === null ? (options.pattern ?? null) : null;
+  return { destination, pattern, matcher: pattern === null ? null : (options.matcher ?? 'glob') };
+}
+
+function requireTimeout(seconds: number): number {
+  if (!(Number.isFinite(seconds) && seconds > 0)) throw new UsageError(`invalid timeout '${seconds}': expected seconds as a number > 0 (e.g. 1.5)`);
+  return seconds;
+}

@@ -1,0 +1,32 @@
+export {
+  ControlClient,
+  DEFAULT_CONTROL_TIMEOUT,
+  type CallOptions,
+  type ControlClientOptions,
+  type TargetOptions,
+} from './control-client.js';
+export {
+  EXCHANGE_TYPES,
+  addConsumerCommand,
+  autoscaleCommand,
+  cancelConsumerCommand,
+  customCommand,
+  disableEventsCommand,
+  enableEventsCommand,
+  heartbeatCommand,
+  normalizeSignal,
+  pingCommand,
+  poolGrowCommand,
+  poolShrinkCommand,
+  rateLimitCommand,
+  revokeCommand,
+  shutdownCommand,
+  terminateCommand,
+  timeLimitCommand,
+  type AddConsumerOptions,
+  type ControlCommand,
+  type ReplyOf,
+  type RevokeOptions,
+} from './control-command.js';
+export { INSPECT_TARGETS, findInspectTarget, inspectCommand, type InspectTarget } from './inspect-target.js';
+export { ReplyCollector, effectiveLimit, type ControlResult, type NodeReply, type ReplyCollectorOptions, type StopReason } from './reply-collector.js';

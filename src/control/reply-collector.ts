@@ -1,0 +1,101 @@
+import type { ControlReply } from '../protocol/control-message.js';
+
+/** One worker's answer to a request, in the order replies arrived. */
+export interface NodeReply<T = unknown> {
+  readonly nodename: string;
+  readonly value: T;
+  /** Milliseconds between publishing the request and receiving this reply. */
+  readonly afterMs: number;
+}
+
+/** What ended a collection: enough replies came (`limit`), or the time was up (`timeout`). */
+export type StopReason = 'limit' | 'timeout';
+
+/** The outcome of one broadcast with replies. */
+export interface ControlResult<T = unknown> {
+  readonly method: string;
+  /**
+   * Replies by node name. When two workers share a node name, the later reply wins, as in Celery's
+   * `flatten_reply`; `order` still holds both and `duplicates` names the node.
+   */
+  readonly replies: ReadonlyMap<string, T>;
+  /** Every accepted reply, in arrival order. */
+  readonly order: readonly NodeReply<T>[];
+  /** Node names that answered more than once (two workers started with the same `-n`). */
+  readonly duplicates: readonly string[];
+  /** Destinations (when the request named some) that did not answer. */
+  readonly missing: readonly string[];
+  readonly stoppedBy: StopReason;
+  readonly elapsedMs: number;
+}
+
+export interface ReplyCollectorOptions {
+  readonly method: string;
+  readonly ticket: string;
+  /** Stop after this many accepted replies. @defaultValue the number of destinations, else no limit */
+  readonly limit?: number | undefined;
+  readonly destination?: readonly string[] | null | undefined;
+}
+
+/**
+ * The limit a collection stops at: the caller's, else one reply per named destination (kombu's
+ * `limit = len(destination)`, PROTOCOL.md §3.5), else none.
+ */
+export function effectiveLimit(limit: number | undefined, destination: readonly string[] | null | undefined): number | undefined {
+  if (limit !== undefined) return limit;
+  return destination && destination.length > 0 ? destination.length : undefined;
+}
+
+/**
+ * Collects the replies to one request (pure; the client feeds it and owns the timer). A reply counts when its
+ * `ticket` header equals the request's or is absent (kombu assumes a ticketless reply matches); replies to other
+ * tickets are ignored, so a late answer to an earlier call on the same reply queue never leaks into this one.
+ */
+export class ReplyCollector<T = unknown> {
+  readonly method: string;
+  readonly ticket: string;
+  readonly limit: number | undefined;
+  private readonly destination: readonly string[];
+  private readonly order: NodeReply<T>[] = [];
+  private readonly replies = new Map<string, T>();
+  private readonly duplicates = new Set<string>();
+
+  constructor(options: ReplyCollectorOptions) {
+    this.method = options.method;
+    this.ticket = options.ticket;
+    this.destination = options.destination ?? [];
+    this.limit = effectiveLimit(options.limit, options.destination);
+  }
+
+  /** Offer a decoded reply; returns it as a NodeReply when it belongs to this request, else undefined. */
+  offer(reply: ControlReply, afterMs: number): NodeReply<T> | undefined {
+    if (this.isComplete) return undefined;
+    if (reply.ticket !== undefined && reply.ticket !== this.ticket) return undefined;
+    if (this.replies.has(reply.nodename)) this.duplicates.add(reply.nodename);
+    const accepted: NodeReply<T> = { nodename: reply.nodename, value: reply.value as T, afterMs };
+    this.replies.set(reply.nodename, accepted.value);
+    this.order.push(accepted);
+    return accepted;
+  }
+
+  /** True once `limit` replies were accepted. */
+  get isComplete(): boolean {
+    return this.limit !== undefined && this.order.length >= this.limit;
+  }
+
+  get count(): number {
+    return this.order.length;
+  }
+
+  result(stoppedBy: StopReason, elapsedMs: number): ControlResult<T> {
+    return {
+      method: this.method,
+      replies: new Map(this.replies),
+      order: [...this.order],
+      duplicates: [...this.duplicates],
+      missing: this.destination.filter((node) => !this.replies.has(node)),
+      stoppedBy,
+      elapsedMs,
+    };
+  }
+}

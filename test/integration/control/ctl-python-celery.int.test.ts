@@ -1,0 +1,184 @@
+/**
+ * celeryctl against real Python Celery 5 workers on each broker (RabbitMQ, and the embedded one as `camq broker`): every command goes through the built bin (or the
+ * ControlClient it uses) to `celery worker` processes started by the test, and the effect is read back from the
+ * workers (inspect replies, their logs) and from rpc:// results.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { BrokerConnection, publishMessage, type Channel } from '../../../src/amqp/index.js';
+import { ControlClient } from '../../../src/control/control-client.js';
+import type { ScheduledEntry, TaskInfo } from '../../../src/protocol/control-replies.js';
+import { decodeResultMessage, type ResultBody } from '../../../src/protocol/result-message.js';
+import { buildTaskMessage, type TaskSendOptions } from '../../../src/protocol/task-message.js';
+import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
+import { deleteQueues } from '../../helpers/camq-worker.js';
+import { pythonCeleryAvailable } from '../../helpers/python-celery.js';
+import { ctlFixture, everyCommand, type NamedWorker } from './ctl-fixture.js';
+
+const hasPython = await pythonCeleryAvailable();
+if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; celeryctl with Python workers is skipped\n');
+const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
+
+describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
+  const { celeryctl, celeryctlJson, startNamedWorker, stopNamedWorkers } = ctlFixture(url);
+  let w1: NamedWorker;
+  let w2: NamedWorker;
+  let connection: BrokerConnection;
+  let channel: Channel;
+  let resultQueue: string;
+  const results = new Map<string, ResultBody>();
+  const extraQueues: string[] = [];
+
+  beforeAll(async () => {
+    [w1, w2] = await Promise.all([startNamedWorker('w1'), startNamedWorker('w2')]);
+    connection = await new BrokerConnection({ url: url }).connect();
+    channel = await connection.createChannel();
+    resultQueue = (await channel.assertQueue(`camq-test-results-${randomUUID()}`, { exclusive: true, autoDelete: true })).queue;
+    await channel.consume(
+      resultQueue,
+      (msg) => {
+        const result = msg && decodeResultMessage(msg);
+        if (result) results.set(result.task_id, result);
+      },
+      { noAck: true },
+    );
+  });
+
+  afterAll(async () => {
+    await connection?.close();
+    await stopNamedWorkers([w1, w2]);
+    await deleteQueues(url, extraQueues);
+  });
+
+  /** apply_async as Celery does it, with results coming back to this test's rpc queue. */
+  async function sendTask(options: TaskSendOptions): Promise<string> {
+    const message = buildTaskMessage({ replyTo: resultQueue, ...options });
+    await publishMessage(channel, message);
+    return message.id;
+  }
+
+  it('ping: every worker answers a broadcast; -d addresses one of two and returns once it answered', async () => {
+    const client = await ControlClient.connect(url);
+    try {
+      const all = await client.ping({ timeout: 1 });
+      expect(all.replies.get(w1.nodename)).toEqual({ ok: 'pong' });
+      expect(all.replies.get(w2.nodename)).toEqual({ ok: 'pong' });
+      expect(all.stoppedBy).toBe('timeout');
+      const one = await client.ping({ destination: [w2.nodename], timeout: 5 });
+      expect([...one.replies.keys()]).toEqual([w2.nodename]);
+      expect(one.stoppedBy).toBe('limit');
+    } finally {
+      await client.close();
+    }
+
+    const human = await celeryctl(['ping', '-d', w1.nodename]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toBe(`-> ${w1.nodename}: OK pong\n\n1 node online.\n`);
+    expect(await celeryctlJson(['ping', '-d', w2.nodename])).toEqual({ [w2.nodename]: { ok: 'pong' } });
+    const both = await celeryctlJson(['status', '-d', `${w1.nodename},${w2.nodename}`]);
+    expect(Object.keys(both).sort()).toEqual([w1.nodename, w2.nodename].sort());
+  });
+
+  it('rate-limit takes effect on the addressed worker only, and 0 removes it', async () => {
+    const set = await celeryctl(['rate-limit', 'tasks.add', '10/m', '-d', w1.nodename]);
+    expect(set.stdout).toBe(`-> ${w1.nodename}: OK new rate limit set successfully\n`);
+    const registered = await celeryctlJson<Record<string, string[]>>(['inspect', 'registered', '-d', `${w1.nodename},${w2.nodename}`]);
+    expect(registered[w1.nodename]).toContain('tasks.add [rate_limit=10/m]');
+    expect(registered[w2.nodename]).toContain('tasks.add');
+    expect(registered[w2.nodename]!.join()).not.toContain('rate_limit');
+
+    const off = await celeryctl(['rate-limit', 'tasks.add', '0', '-d', w1.nodename]);
+    expect(off.stdout).toBe(`-> ${w1.nodename}: OK rate limit disabled successfully\n`);
+    expect((await celeryctlJson<Record<string, string[]>>(['inspect', 'registered', '-d', w1.nodename]))[w1.nodename]).toContain('tasks.add');
+
+    const unknown = await celeryctl(['rate-limit', 'tasks.nope', '1/s', '-d', w1.nodename]);
+    expect(unknown.code).toBe(0);
+    expect(unknown.stdout).toBe(`-> ${w1.nodename}: ERROR unknown task\n`);
+  });
+
+  it('inspect scheduled lists a countdown task; revoke stops it from ever running', async () => {
+    // The countdown leaves room for a slow machine to inspect and revoke before the task comes due.
+    const id = await sendTask({ name: 'tasks.add', args: [2, 3], countdown: 8, queue: w1.queue });
+    await vi.waitFor(
+      async () => {
+        const scheduled = await celeryctlJson<Record<string, ScheduledEntry[]>>(['inspect', 'scheduled', '-d', w1.nodename]);
+        expect(scheduled[w1.nodename]?.map((e) => e.request.id)).toContain(id);
+      },
+      { timeout: 5000, interval: 100 },
+    );
+    const table = await celeryctl(['inspect', 'dump-schedule', '-d', w1.nodename]);
+    expect(table.stdout).toContain(`-> ${w1.nodename}: OK 1 task`);
+    expect(table.stdout).toMatch(new RegExp(`│ ${id} │ tasks.add │ \\(2, 3\\)\\s+│ \\d{4}-\\d\\d-\\d\\dT[\\d:]+\\+00:00 │ 0\\s+│ ${w1.nodename} │`));
+
+    const revoke = await celeryctl(['revoke', id, '-d', w1.nodename]);
+    expect(revoke.stdout).toBe(`-> ${w1.nodename}: OK tasks ${id} flagged as revoked\n`);
+    const revoked = await celeryctlJson<Record<string, string[]>>(['inspect', 'revoked', '-d', w1.nodename]);
+    expect(revoked[w1.nodename]).toContain(id);
+
+    // When the countdown ends the worker discards the task and reports it REVOKED instead of running it.
+    await vi.waitFor(() => expect(results.get(id)?.status).toBe('REVOKED'), { timeout: 20_000, interval: 100 });
+    await w1.worker.waitForLog(new RegExp(`Discarding revoked task: tasks\\.add\\[${id}\\]`));
+    expect(w1.worker.output()).not.toContain(`Task tasks.add[${id}] succeeded`);
+  });
+
+  it('inspect reserved lists prefetched tasks waiting behind a running one; active and query-task agree', async () => {
+    const running = await sendTask({ name: 'tasks.sleep', args: [6], queue: w2.queue });
+    const waiting = [
+      await sendTask({ name: 'tasks.add', args: [1, 1], queue: w2.queue }),
+      await sendTask({ name: 'tasks.add', args: [2, 2], queue: w2.queue, kwargs: {} }),
+    ];
+    await vi.waitFor(
+      async () => {
+        const reserved = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'reserved', '-d', w2.nodename]);
+        expect(reserved[w2.nodename]?.map((t) => t.id).sort()).toEqual([...waiting].sort());
+      },
+      { timeout: 5000, interval: 100 },
+    );
+    const human = await celeryctl(['inspect', 'reserved', '-d', w2.nodename]);
+    expect(human.stdout).toContain(`-> ${w2.nodename}: OK 2 tasks`);
+    for (const id of waiting) expect(human.stdout).toMatch(new RegExp(`│ ${id} │ tasks.add │ \\([12], [12]\\)\\s+│ -\\s+│ 0\\s+│ ${w2.nodename} │`));
+
+    const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', '-d', w2.nodename]);
+    expect(active[w2.nodename]?.map((t) => t.id)).toEqual([running]);
+    const query = await celeryctlJson<Record<string, Record<string, [string, TaskInfo]>>>(['inspect', 'query-task', running, ...waiting, '-d', w2.nodename]);
+    expect(query[w2.nodename]?.[running]?.[0]).toBe('active');
+    expect(query[w2.nodename]?.[waiting[0]!]?.[0]).toBe('reserved');
+    await vi.waitFor(() => expect(waiting.map((id) => results.get(id)?.status)).toEqual(['SUCCESS', 'SUCCESS']), { timeout: 20_000 });
+  });
+
+  it('every --json output parses, for every command and inspect target', async () => {
+    const extra = `camq-test-consumer-${randomUUID()}`;
+    extraQueues.push(extra);
+    const d = ['-d', w1.nodename];
+    for (const args of everyCommand(extra)) {
+      const reply = await celeryctlJson([...args, ...d]);
+      expect(Object.keys(reply), args.join(' ')).toEqual([w1.nodename]);
+    }
+    const stats = await celeryctlJson<Record<string, { pool: { 'max-concurrency': number } }>>(['inspect', 'stats', ...d]);
+    expect(stats[w1.nodename]!.pool['max-concurrency']).toBe(1);
+    const autoscale = await celeryctlJson(['autoscale', '2', '1', ...d]);
+    expect(autoscale[w1.nodename]).toEqual({ error: "ValueError('Autoscale not enabled')" });
+  });
+
+  it('camq ctl is the same command', async () => {
+    const r = await celeryctl(['ping', '-d', w1.nodename]);
+    const { runBin } = await import('../../helpers/run-bin.js');
+    const camq = await runBin('camq', ['ctl', 'ping', '-d', w1.nodename, '-b', url]);
+    expect(camq.code).toBe(0);
+    expect(camq.stdout).toBe(r.stdout);
+  });
+
+  it('shutdown --yes stops exactly the addressed worker', async () => {
+    const w3 = await startNamedWorker('w3');
+    try {
+      const r = await celeryctl(['shutdown', '--yes', '-d', w3.nodename]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`-> ${w3.nodename}: OK shutdown requested\n`);
+      await vi.waitFor(() => expect(w3.worker.process.exitCode).not.toBeNull(), { timeout: 20_000, interval: 200 });
+      expect(w3.worker.output()).toMatch(/shutdown|Got shutdown from remote/i);
+      expect((await celeryctl(['ping', '-d', w1.nodename])).code).toBe(0);
+    } finally {
+      await stopNamedWorkers([w3]);
+    }
+  });
+});

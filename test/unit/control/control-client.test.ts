@@ -1,0 +1,230 @@
+/**
+ * ControlClient against an in-memory channel: the request it publishes, how replies are matched and when a call
+ * stops, driven by a ManualClock (no sleeping). The same paths run against RabbitMQ and Python Celery in
+ * test/integration/control/.
+ */
+import { EventEmitter } from 'node:events';
+import { describe, expect, it, vi } from 'vitest';
+import { parseBrokerUrl, type BrokerConnection } from '../../../src/amqp/index.js';
+import { ControlClient } from '../../../src/control/control-client.js';
+import { ConnectionClosedError, UsageError } from '../../../src/errors/index.js';
+import { buildControlReply, type ControlRequestBody } from '../../../src/protocol/control-message.js';
+import { ManualClock } from '../../../src/util/manual-clock.js';
+
+interface Published {
+  exchange: string;
+  routingKey: string;
+  body: ControlRequestBody;
+  headers: Record<string, unknown>;
+  deliveryMode: number | undefined;
+}
+
+const METHODS: Record<number, string> = {
+  [(40 << 16) | 10]: 'exchange.declare',
+  [(50 << 16) | 10]: 'queue.declare',
+  [(50 << 16) | 20]: 'queue.bind',
+  [(60 << 16) | 20]: 'basic.consume',
+};
+
+class FakeChannel extends EventEmitter {
+  readonly calls: unknown[][] = [];
+  readonly published: Published[] = [];
+  private consumer: ((msg: unknown) => void) | undefined;
+
+  // The amqplib channel internals that the nowait helpers (src/amqp/nowait.ts) send the set-up through.
+  sendImmediately(method: number, fields: Record<string, unknown>) {
+    this.calls.push([METHODS[method] ?? method, fields]);
+  }
+  registerConsumer(_tag: string, fn: (msg: unknown) => void) {
+    this.consumer = fn;
+  }
+  publish(exchange: string, routingKey: string, content: Buffer, properties: { headers: Record<string, unknown>; deliveryMode?: number }) {
+    // publishMessage tags header integers for py-amqp ({'!': 'int', value}); read them back as plain values.
+    const headers = Object.fromEntries(
+      Object.entries(properties.headers).map(([k, v]) => [k, typeof v === 'object' && v !== null && '!' in v ? (v as unknown as { value: unknown }).value : v]),
+    );
+    this.published.push({ exchange, routingKey, body: JSON.parse(content.toString()), headers, deliveryMode: properties.deliveryMode });
+    return true;
+  }
+  async close() {
+    this.emit('close');
+  }
+  /** A worker answers the latest request (or `request`). */
+  reply(nodename: string, value: unknown, request = this.published.at(-1)!, ticket: string | undefined = request.body.ticket) {
+    const msg = buildControlReply({ nodename, value, replyTo: request.body.reply_to!, ticket, clock: 7 });
+    this.consumer!({ content: msg.content, properties: msg.properties, fields: { exchange: msg.exchange, routingKey: msg.routingKey } });
+  }
+}
+
+function setup(options: { timeout?: number } = {}) {
+  const channel = new FakeChannel();
+  const clock = new ManualClock();
+  const url = parseBrokerUrl('amqp://guest:guest@fake:5672//');
+  const connection = { isOpen: true, url, masked: url.masked, createChannel: async () => channel } as unknown as BrokerConnection;
+  const client = new ControlClient({ connection, clock, oid: 'oid-1', ...options });
+  return { channel, clock, client };
+}
+
+const published = (channel: FakeChannel, n = 1) => vi.waitFor(() => expect(channel.published).toHaveLength(n));
+
+describe('ControlClient', () => {
+  it('declares the pidbox exchanges as Celery does and an exclusive auto-delete reply queue bound by oid', async () => {
+    const { channel, client } = setup();
+    await client.open();
+    expect(client.replyQueue).toBe('oid-1.reply.celery.pidbox');
+    const nowait = { ticket: 0, nowait: true, arguments: {} };
+    expect(channel.calls).toEqual([
+      ['exchange.declare', { ...nowait, exchange: 'celery.pidbox', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false }],
+      ['exchange.declare', { ...nowait, exchange: 'reply.celery.pidbox', type: 'direct', passive: false, durable: false, autoDelete: false, internal: false }],
+      [
+        'queue.declare',
+        {
+          ...nowait,
+          queue: 'oid-1.reply.celery.pidbox',
+          passive: false,
+          durable: false,
+          exclusive: true,
+          autoDelete: true,
+          arguments: { 'x-message-ttl': 300000, 'x-expires': 10000 },
+        },
+      ],
+      ['queue.bind', { ...nowait, queue: 'oid-1.reply.celery.pidbox', exchange: 'reply.celery.pidbox', routingKey: 'oid-1' }],
+      [
+        'basic.consume',
+        { ...nowait, queue: 'oid-1.reply.celery.pidbox', consumerTag: 'camq-oid-1', noLocal: false, noAck: true, exclusive: false },
+      ],
+    ]);
+  });
+
+  it('publishes a pidbox request with its reply_to and a ticket, and waits out the deadline on a broadcast', async () => {
+    const { channel, clock, client } = setup();
+    const call = client.ping({ timeout: 0.5 });
+    await published(channel);
+    const req = channel.published[0]!;
+    expect(req).toMatchObject({ exchange: 'celery.pidbox', routingKey: '', deliveryMode: 2 });
+    expect(req.body).toMatchObject({ method: 'ping', arguments: {}, destination: null, reply_to: { exchange: 'reply.celery.pidbox', routing_key: 'oid-1' } });
+    expect(req.headers['clock']).toBe(1);
+    channel.reply('w1@h', { ok: 'pong' });
+    clock.advance(499);
+    channel.reply('w2@h', { ok: 'pong' });
+    clock.advance(1);
+    const result = await call;
+    expect(result.stoppedBy).toBe('timeout');
+    expect(Object.fromEntries(result.replies)).toEqual({ 'w1@h': { ok: 'pong' }, 'w2@h': { ok: 'pong' } });
+    expect(result.order.map((r) => r.afterMs)).toEqual([0, 499]);
+  });
+
+  it('returns as soon as every destination answered', async () => {
+    const { channel, client } = setup();
+    const call = client.rateLimit('tasks.add', '10/s', { destination: ['w1@h', 'w2@h'] });
+    await published(channel);
+    expect(channel.published[0]!.body.destination).toEqual(['w1@h', 'w2@h']);
+    channel.reply('w2@h', { ok: 'new rate limit set successfully' });
+    channel.reply('w1@h', { error: 'unknown task' });
+    const result = await call;
+    expect(result.stoppedBy).toBe('limit');
+    expect(result.order.map((r) => r.nodename)).toEqual(['w2@h', 'w1@h']);
+  });
+
+  it('keeps concurrent calls apart by ticket, and ignores late replies to finished calls', async () => {
+    const { channel, clock, client } = setup();
+    const first = client.ping({ timeout: 1, limit: 1 });
+    await published(channel, 1);
+    const second = client.inspect('stats', [], { timeout: 1 });
+    await published(channel, 2);
+    const [pingReq, statsReq] = channel.published;
+    channel.reply('w1@h', { total: {} }, statsReq);
+    channel.reply('w1@h', { ok: 'pong' }, pingReq);
+    expect((await first).replies.get('w1@h')).toEqual({ ok: 'pong' });
+    channel.reply('w9@h', { ok: 'late' }, pingReq);
+    clock.advance(1000);
+    const stats = await second;
+    expect(Object.fromEntries(stats.replies)).toEqual({ 'w1@h': { total: {} } });
+    expect(statsReq!.headers['clock']).toBeGreaterThan(pingReq!.headers['clock'] as number);
+  });
+
+  it('sends casts without reply_to or ticket', async () => {
+    const { channel, client } = setup();
+    await client.shutdown({ destination: ['w1@h'] });
+    const body = channel.published[0]!.body;
+    expect(body).toEqual({ method: 'shutdown', arguments: {}, destination: ['w1@h'], pattern: null, matcher: null });
+  });
+
+  it('sends a pattern with the glob matcher when no destination is given', async () => {
+    const { channel, client } = setup();
+    await client.cast({ method: 'heartbeat', arguments: {} }, { pattern: 'w1@*' });
+    expect(channel.published[0]!.body).toMatchObject({ destination: null, pattern: 'w1@*', matcher: 'glob' });
+  });
+
+  it('validates before sending', async () => {
+    const { channel, client } = setup();
+    await expect(client.rateLimit('tasks.add', '10/x')).rejects.toThrow(UsageError);
+    await expect(client.ping({ timeout: 0 })).rejects.toThrow(/invalid timeout/);
+    await expect(client.ping({ limit: 0 })).rejects.toThrow(/invalid limit/);
+    expect(channel.published).toHaveLength(0);
+  });
+
+  it('rejects pending calls when closed, and every call after', async () => {
+    const { channel, client } = setup();
+    const call = client.ping();
+    await published(channel);
+    await client.close();
+    await expect(call).rejects.toThrow(ConnectionClosedError);
+    await expect(client.ping()).rejects.toThrow(ConnectionClosedError);
+    await expect(client.shutdown()).rejects.toThrow(ConnectionClosedError);
+  });
+
+  it('fails pending calls when the channel closes, and sets up a new channel on the next call', async () => {
+    const { channel, client } = setup();
+    const call = client.ping();
+    await published(channel);
+    channel.emit('error', Object.assign(new Error('Channel closed by server: 404 (NOT-FOUND) with message "NOT_FOUND - no exchange"'), { code: 404 }));
+    channel.emit('close');
+    await expect(call).rejects.toThrow(/404/);
+    const again = client.ping({ limit: 1 });
+    await published(channel, 2);
+    channel.reply('w1@h', { ok: 'pong' });
+    expect((await again).replies.size).toBe(1);
+    expect(channel.calls.filter((c) => c[0] === 'basic.consume')).toHaveLength(2);
+  });
+
+  it('closing while the channel is being set up leaves no channel behind', async () => {
+    const { channel, client } = setup();
+    const closed = vi.fn();
+    channel.on('close', closed);
+    const opening = client.open();
+    await client.close();
+    await expect(opening).rejects.toThrow(ConnectionClosedError);
+    expect(closed).toHaveBeenCalled();
+  });
+
+  it('closing its own connection: the channel first (CloseOk awaited) only after a cast', async () => {
+    const run = async (work: (client: ControlClient, channel: FakeChannel) => Promise<unknown>) => {
+      const log: string[] = [];
+      const channel = new FakeChannel();
+      channel.on('close', () => log.push('channel closed'));
+      const url = parseBrokerUrl('amqp://guest:guest@fake:5672//');
+      const connection = { isOpen: true, url, masked: url.masked, createChannel: async () => channel, close: async () => void log.push('connection closed') };
+      const client = new ControlClient({ connection: connection as unknown as BrokerConnection, clock: new ManualClock(), ownsConnection: true });
+      await work(client, channel);
+      await client.close();
+      return log;
+    };
+    const pinged = async (client: ControlClient, channel: FakeChannel) => {
+      const call = client.ping({ destination: ['w1@h'] });
+      await published(channel);
+      channel.reply('w1@h', { ok: 'pong' });
+      return call;
+    };
+    // The connection's Close takes the channel and the exclusive reply queue with it.
+    expect(await run(pinged)).toEqual(['connection closed']);
+    expect(await run((client) => client.shutdown({ destination: ['w1@h'] }))).toEqual(['channel closed', 'connection closed']);
+    expect(await run(async (client, channel) => (await pinged(client, channel), client.shutdown()))).toEqual(['channel closed', 'connection closed']);
+  });
+
+  it('rejects when the connection is not open', async () => {
+    const url = parseBrokerUrl('amqp://guest:guest@fake:5672//');
+    const connection = { isOpen: false, url, masked: url.masked } as unknown as BrokerConnection;
+    await expect(new ControlClient({ connection }).ping()).rejects.toThrow(ConnectionClosedError);
+  });
+});
