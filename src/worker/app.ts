@@ -1,0 +1,137 @@
+import { hostname } from 'node:os';
+import { BrokerConnection, publishMessage, resolveBrokerUrl, type Channel } from '../amqp/index.js';
+import type { WorkerConnection } from './worker-options.js';
+import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
+import { AsyncResult } from './async-result.js';
+import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
+import { ResultConsumer } from './result-consumer.js';
+import { declareTaskQueue, taskQueue } from './task-queue.js';
+import { Task, type TaskSender } from './task.js';
+import { TaskDefinition, TaskRegistry, type TaskContext, type TaskOptions } from './task-registry.js';
+
+export interface AppOptions {
+  /** Broker URL for sending tasks from Node. @defaultValue $CAMQ_BROKER_URL, $CELERY_BROKER_URL, amqp://localhost */
+  readonly broker?: string;
+  /** @defaultValue 'celery' */
+  readonly defaultQueue?: string;
+}
+
+type Rest<T extends unknown[]> = T extends [unknown, ...infer R] ? R : T;
+type HandlerArgs<H, O> = H extends (...args: infer P) => unknown ? (O extends { bind: true } ? Rest<P> : P) : never;
+type HandlerResult<H> = H extends (...args: never[]) => infer R ? Awaited<R> : unknown;
+
+/** A custom remote-control command registered by a task module (Celery's `@control_command`). */
+export interface CustomCommand {
+  readonly name: string;
+  readonly handler: ControlCommandHandler;
+  readonly options: ControlCommandOptions;
+}
+
+/**
+ * A camq app: the task registry a worker runs and the sender Node code uses to call tasks. A task module
+ * receives one and registers its handlers:
+ *
+ *     export default (app) => {
+ *       app.task('tasks.add', (x, y) => x + y, { params: ['x', 'y'] });
+ *     };
+ *
+ * and Node code sends work with the returned task objects (`await (await add.delay(2, 2)).get()`).
+ */
+export class CamqApp implements TaskSender {
+  readonly registry = new TaskRegistry();
+  readonly commands: CustomCommand[] = [];
+  readonly defaultQueue: string;
+  private readonly brokerUrl: string | undefined;
+  private connection: WorkerConnection | undefined;
+  private ownsConnection = false;
+  private channel: Channel | undefined;
+  private ready: Promise<void> | undefined;
+  private readonly declared = new Set<string>();
+  private results: ResultConsumer | undefined;
+  /** The node name used as `origin` on sent messages. */
+  origin = `gen${process.pid}@${hostname()}`;
+
+  constructor(options: AppOptions = {}) {
+    this.brokerUrl = options.broker;
+    this.defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
+  }
+
+  /** Register a handler under a Celery task name. */
+  task<H extends (this: TaskContext, ...args: any[]) => unknown, O extends TaskOptions = TaskOptions>(
+    name: string,
+    handler: H,
+    options?: O,
+  ): Task<HandlerArgs<H, O>, HandlerResult<H>> {
+    const definition = this.registry.register(new TaskDefinition(name, handler, options ?? {}));
+    return new Task(definition, this);
+  }
+
+  /** The Task object of a registered name (or of a task another worker runs: `app.signatureOf('tasks.add')`). */
+  taskOf<A extends unknown[] = unknown[], R = unknown>(name: string): Task<A, R> {
+    return new Task<A, R>(this.registry.get(name) ?? new TaskDefinition(name, () => undefined), this);
+  }
+
+  /**
+   * Register a remote-control command (Celery's `Panel.register` / `@control_command`): the handler gets the
+   * worker's state and the request arguments, and its return value is the reply.
+   */
+  controlCommand(name: string, handler: ControlCommandHandler, options: ControlCommandOptions = {}): void {
+    this.commands.push({ name, handler, options });
+  }
+
+  /** Send with an existing connection (a worker shares its own) instead of opening one. */
+  useConnection(connection: WorkerConnection): void {
+    this.connection = connection;
+    this.ownsConnection = false;
+  }
+
+  async send(options: TaskSendOptions): Promise<AsyncResult> {
+    await this.open();
+    const results = this.results!;
+    const queue = options.queue ?? this.defaultQueue;
+    const message = buildTaskMessage({ ...options, queue, replyTo: results.oid, origin: this.origin });
+    const channel = await this.publishChannel();
+    if (!options.exchange && !this.declared.has(queue)) {
+      // Like kombu: declare the queue (and its direct exchange and binding) once per connection before publishing.
+      await declareTaskQueue(channel, taskQueue(queue));
+      this.declared.add(queue);
+    }
+    await publishMessage(channel, message);
+    return new AsyncResult(message.id, results);
+  }
+
+  /** Close the connection this app opened (a shared one stays open). */
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.connection?.close();
+    this.channel = undefined;
+    this.ready = undefined;
+  }
+
+  private open(): Promise<void> {
+    this.ready ??= (async () => {
+      if (!this.connection) {
+        const connection = new BrokerConnection({ url: resolveBrokerUrl(this.brokerUrl, process.env), reconnect: true, connectionName: `camq client ${this.origin}` });
+        this.connection = connection;
+        this.ownsConnection = true;
+        await connection.connect();
+      }
+      const connection = this.connection;
+      this.results = new ResultConsumer();
+      await connection.addSetup(async () => {
+        this.channel = await connection.createChannel();
+        this.declared.clear();
+        await this.results!.attach(this.channel);
+      });
+    })();
+    return this.ready;
+  }
+
+  private async publishChannel(): Promise<Channel> {
+    if (this.channel) return this.channel;
+    await this.connection!.whenOpen();
+    return this.channel!;
+  }
+}
+
+/** A task module's shape: a default export (or `register`) that receives the app. */
+export type TaskModule = (app: CamqApp) => void | Promise<void>;

@@ -1,0 +1,195 @@
+import type { Channel, ConsumeMessage } from '../amqp/index.js';
+import type { ActiveQueueInfo } from '../protocol/index.js';
+import type { Logger } from '../util/logger.js';
+import { AckCoalescer } from './ack-coalescer.js';
+import { declareTaskQueue, type TaskQueue } from './task-queue.js';
+
+/** kombu's limit: a prefetch above 65535 is sent as 0 (unlimited). */
+const QOS_MAX = 65_535;
+
+/**
+ * The task consumer (PROTOCOL.md §5.1–5.2): one channel with `basic.qos(prefetch, global=true)`, the task queues
+ * declared and consumed with acks, and the QoS raised by one for every ETA task held in memory. QoS changes are
+ * coalesced and sent once per turn of the event loop, only when the value changed.
+ *
+ * Acks and rejects go on the channel the delivery came from: after a reconnect, deliveries of the dead channel
+ * are skipped (the broker already gave them back). Acks are coalesced per event-loop turn (see AckCoalescer):
+ * an ack asked for now leaves at the end of the current turn, mostly as one `basic.ack(multiple=true)` for many
+ * deliveries; rejects leave at once.
+ */
+export class TaskConsumer {
+  private channel: Channel | undefined;
+  private acks: AckCoalescer | undefined;
+  private readonly queues: TaskQueue[];
+  private readonly consumerTags = new Map<string, string>();
+  private readonly onMessage: (msg: ConsumeMessage) => void;
+  private readonly logger: Logger;
+  /** Bumped on every attach; a delivery is acked only on the generation it arrived on. */
+  generation = 0;
+  private base: number;
+  private held = 0;
+  private sent = -1;
+  private qosScheduled = false;
+
+  constructor(options: { queues: readonly TaskQueue[]; prefetch: number; onMessage: (msg: ConsumeMessage) => void; logger: Logger }) {
+    this.queues = [...options.queues];
+    this.base = options.prefetch;
+    this.onMessage = options.onMessage;
+    this.logger = options.logger;
+  }
+
+  /** The prefetch count in force: base + held ETA tasks, 0 (unlimited) when the base is 0 or above 65535. */
+  get prefetchCount(): number {
+    if (this.base === 0) return 0;
+    const value = this.base + this.held;
+    return value > QOS_MAX ? 0 : value;
+  }
+
+  get isAttached(): boolean {
+    return this.channel !== undefined;
+  }
+
+  /** Set up on a new channel: QoS, queues, consumers. */
+  async attach(channel: Channel): Promise<void> {
+    this.generation++;
+    this.channel = channel;
+    this.acks?.reset();
+    this.acks = new AckCoalescer({
+      ack: (msg, multiple) => this.settle(() => channel.ack(msg, multiple)),
+      reject: (msg, requeue) => this.settle(() => channel.reject(msg, requeue)),
+    });
+    this.held = 0;
+    this.sent = this.prefetchCount;
+    await channel.prefetch(this.sent, true);
+    this.consumerTags.clear();
+    for (const queue of this.queues) await this.consume(queue);
+  }
+
+  /** The channel died (connection lost): forget it; deliveries of this generation can no longer be acked. */
+  detach(): void {
+    this.channel = undefined;
+    this.acks?.reset();
+    this.acks = undefined;
+    this.consumerTags.clear();
+  }
+
+  /** One more (or one fewer) ETA task held unacked in memory. */
+  holdEta(delta: 1 | -1): void {
+    this.held = Math.max(0, this.held + delta);
+    this.scheduleQos();
+  }
+
+  /** pool_grow / pool_shrink change the base by n × multiplier. */
+  changeBase(delta: number): void {
+    if (this.base === 0) return;
+    this.base = Math.max(1, this.base + delta);
+    this.scheduleQos();
+  }
+
+  /** Ack at the end of this event-loop turn (coalesced). False when the delivery's channel is gone or it was settled. */
+  ack(msg: ConsumeMessage, generation: number): boolean {
+    if (generation !== this.generation || !this.acks) return false;
+    return this.acks.ack(msg);
+  }
+
+  /** Reject now. False when the delivery's channel is gone or it was settled. */
+  reject(msg: ConsumeMessage, generation: number, requeue: boolean): boolean {
+    if (generation !== this.generation || !this.acks) return false;
+    return this.acks.reject(msg, requeue);
+  }
+
+  /** Send the acks waiting for the end of this turn now (before the connection closes). */
+  flushAcks(): void {
+    this.acks?.flush();
+  }
+
+  async addQueue(queue: TaskQueue): Promise<void> {
+    if (this.queues.some((q) => q.name === queue.name)) return;
+    this.queues.push(queue);
+    if (this.channel) await this.consume(queue);
+  }
+
+  async cancelQueue(name: string): Promise<void> {
+    const i = this.queues.findIndex((q) => q.name === name);
+    if (i >= 0) this.queues.splice(i, 1);
+    const tag = this.consumerTags.get(name);
+    this.consumerTags.delete(name);
+    if (tag && this.channel) await this.channel.cancel(tag);
+  }
+
+  /** Stop consuming every queue (warm shutdown); unacked deliveries stay ours until acked or rejected. */
+  async stopConsuming(): Promise<void> {
+    const channel = this.channel;
+    const tags = [...this.consumerTags.values()];
+    this.consumerTags.clear();
+    if (!channel) return;
+    await Promise.all(tags.map((tag) => channel.cancel(tag).catch(() => {})));
+  }
+
+  queueNames(): string[] {
+    return this.queues.map((q) => q.name);
+  }
+
+  /** What `active_queues` reports, in kombu's `Queue.as_dict` shape. */
+  activeQueues(): ActiveQueueInfo[] {
+    return this.queues.map((q) => ({
+      name: q.name,
+      exchange: { name: q.exchange, type: q.exchangeType, arguments: null, durable: true, passive: false, auto_delete: false, delivery_mode: null, no_declare: false },
+      routing_key: q.routingKey,
+      queue_arguments: null,
+      binding_arguments: null,
+      consumer_arguments: null,
+      durable: true,
+      exclusive: false,
+      auto_delete: false,
+      no_ack: false,
+      alias: null,
+      bindings: [],
+      no_declare: null,
+      expires: null,
+      message_ttl: null,
+      max_length: null,
+      max_length_bytes: null,
+      max_priority: null,
+    }));
+  }
+
+  private async consume(queue: TaskQueue): Promise<void> {
+    const channel = this.channel!;
+    const acks = this.acks!;
+    await declareTaskQueue(channel, queue);
+    const { consumerTag } = await channel.consume(
+      queue.name,
+      (msg) => {
+        if (msg) {
+          acks.track(msg);
+          this.onMessage(msg);
+        } else this.logger.warning(`the broker cancelled the consumer of queue ${queue.name} (was it deleted?)`);
+      },
+      { noAck: false },
+    );
+    this.consumerTags.set(queue.name, consumerTag);
+  }
+
+  /** A channel that closed under us throws on ack/reject: the broker gives the delivery back, so log and go on. */
+  private settle(send: () => void): void {
+    try {
+      send();
+    } catch (err) {
+      this.logger.warning(`ack/reject not sent, the channel is closed (the broker redelivers the message): ${(err as Error).message}`);
+    }
+  }
+
+  private scheduleQos(): void {
+    if (this.qosScheduled) return;
+    this.qosScheduled = true;
+    setImmediate(() => {
+      this.qosScheduled = false;
+      const value = this.prefetchCount;
+      if (value === this.sent || !this.channel) return;
+      this.sent = value;
+      this.logger.debug(`basic.qos: prefetch_count->${value}`);
+      this.channel.prefetch(value, true).catch((err: Error) => this.logger.warning(`basic.qos failed: ${err.message}`));
+    });
+  }
+}

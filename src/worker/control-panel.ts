@@ -1,0 +1,511 @@
+import { constants as osConstants } from 'node:os';
+import { publishMessage, type Channel, type ConsumeMessage } from '../amqp/index.js';
+import {
+  buildControlReply,
+  decodeControlRequest,
+  LamportClock,
+  matchesDestination,
+  parseRate,
+  PIDBOX_EXCHANGE,
+  PIDBOX_QUEUE_ARGUMENTS,
+  pidboxQueueName,
+  pyExceptionRepr,
+  pyStrRepr,
+  type ActiveQueueInfo,
+  type ControlRequest,
+  type OutgoingMessage,
+  type ScheduledEntry,
+  type StatsReply,
+  type TaskInfo,
+} from '../protocol/index.js';
+import type { Logger } from '../util/logger.js';
+import type { EventDispatcher } from './event-dispatcher.js';
+import type { Request } from './request.js';
+import type { RevokedSet } from './revoked-set.js';
+import type { TaskDefinition, TaskRegistry } from './task-registry.js';
+
+/**
+ * The worker side of kombu's pidbox (PROTOCOL.md §3): a `<node>.celery.pidbox` queue bound to the fanout
+ * `celery.pidbox` exchange, consumed without acks. Every request is filtered with `matchesDestination`; the
+ * handler's return value is the reply (`{node: value}` with the request's ticket); a handler that throws replies
+ * `{"error": "<Python repr>"}`; `shutdown` never replies. Custom commands register like Celery's `Panel.register`.
+ */
+
+/** What the panel needs from the worker. */
+export interface ControlTarget {
+  readonly hostname: string;
+  readonly registry: TaskRegistry;
+  readonly revoked: RevokedSet;
+  readonly events: EventDispatcher;
+  readonly appClock: LamportClock;
+  readonly logger: Logger;
+  /** Rebuild the bucket of a task type after its rate limit changed. */
+  resetRateLimit(taskName: string): void;
+  /** Terminate the requests of these ids that are running or reserved; returns the ids found. */
+  terminate(ids: readonly string[], signal: NodeJS.Signals | number): string[];
+  /** Revoked ids were added: persist them. */
+  revokedChanged(): void;
+  heartbeatNow(): void;
+  stats(): StatsReply;
+  scheduled(): ScheduledEntry[];
+  /** Requests handed to the pool queue and not started. */
+  reserved(): Request[];
+  active(): Request[];
+  activeQueues(): ActiveQueueInfo[];
+  addConsumer(queue: string, exchange: string, exchangeType: string, routingKey: string): Promise<void>;
+  cancelConsumer(queue: string): Promise<void>;
+  /** Change the pool size by `delta` slots. */
+  resizePool(delta: number): void;
+  shutdown(reason: string): void;
+  report(): string;
+  conf(withDefaults: boolean): Record<string, unknown>;
+}
+
+/** A command argument: its wire name and, when it is optional, its default. */
+export interface ArgSpec {
+  readonly name: string;
+  readonly default?: unknown;
+}
+
+export interface ControlCommandOptions {
+  /** @defaultValue 'control' */
+  readonly kind?: 'inspect' | 'control';
+  readonly aliases?: readonly string[];
+  /** Declared arguments; a missing one without a default is a TypeError reply, as in Python. */
+  readonly args?: readonly ArgSpec[];
+  /** Refuse argument keys that are not declared (Python handlers without `**kwargs`). @defaultValue false */
+  readonly strict?: boolean;
+}
+
+export type ControlCommandHandler = (target: ControlTarget, args: Record<string, unknown>) => unknown;
+
+interface Command {
+  readonly name: string;
+  readonly handler: ControlCommandHandler;
+  readonly options: ControlCommandOptions;
+}
+
+/** Thrown by a handler that must not reply (`shutdown`). */
+class NoReply extends Error {}
+
+/** A Python exception, raised by a handler, that becomes `{"error": "<repr>"}`. */
+export class PanelError extends Error {
+  readonly repr: string;
+  constructor(type: string, message: string) {
+    super(message);
+    this.repr = pyExceptionRepr(type, message);
+  }
+}
+
+const ok = (text: string) => ({ ok: text });
+const nok = (text: string) => ({ error: text });
+
+function idList(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return [...new Set(list.map(String))];
+}
+
+/** A signal name (`SIGKILL`, `KILL`), or number, as Celery's `signals.signum` reads it. */
+export function signalOf(value: unknown): { name: NodeJS.Signals; number: number } {
+  const text = value === null || value === undefined || value === '' ? 'SIGTERM' : String(value).toUpperCase();
+  const table = osConstants.signals as Record<string, number>;
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    const name = Object.keys(table).find((k) => table[k] === n);
+    if (name) return { name: name as NodeJS.Signals, number: n };
+  } else {
+    const name = text.startsWith('SIG') ? text : `SIG${text}`;
+    if (table[name] !== undefined) return { name: name as NodeJS.Signals, number: table[name]! };
+  }
+  throw new PanelError('TypeError', `signal name ${pyStrRepr(String(value))} is not a valid signal`);
+}
+
+/** Python's float() of a rate number: a readable error for `rate_limit`. */
+function rateError(value: unknown): { error: string } | undefined {
+  const parsed = parseRate(value as string | number | null);
+  if (parsed.ok) return undefined;
+  const text = String(value);
+  const unit = text.includes('/') ? text.slice(text.indexOf('/') + 1) : '';
+  if (unit !== '' && !['s', 'm', 'h'].includes(unit)) throw new PanelError('KeyError', unit);
+  const number = text.includes('/') ? text.slice(0, text.indexOf('/')) : text;
+  return nok(`Invalid rate limit string: ${pyExceptionRepr('ValueError', `could not convert string to float: ${pyStrRepr(number)}`)}`);
+}
+
+function num(value: unknown, name: string): number | null {
+  if (value === null || value === undefined) return null;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new PanelError('ValueError', `could not convert string to float: ${pyStrRepr(String(value))} (${name})`);
+  return n;
+}
+
+/** Celery's built-in commands with their wire argument names and reply shapes (PROTOCOL.md §3.6). */
+const BUILTINS: Command[] = [
+  { name: 'ping', options: { kind: 'inspect' }, handler: () => ok('pong') },
+  {
+    name: 'rate_limit',
+    options: { args: [{ name: 'task_name' }, { name: 'rate_limit' }] },
+    handler: (t, a) => {
+      const bad = rateError(a['rate_limit']);
+      if (bad) return bad;
+      const task = t.registry.get(String(a['task_name']));
+      if (!task) {
+        t.logger.error(`Rate limit attempt for unknown task ${String(a['task_name'])}`);
+        return nok('unknown task');
+      }
+      const rate = a['rate_limit'] as string | number | null;
+      task.rateLimit = rate || null;
+      t.resetRateLimit(task.name);
+      if (!rate) {
+        t.logger.info(`Rate limits disabled for tasks of type ${task.name}`);
+        return ok('rate limit disabled successfully');
+      }
+      t.logger.info(`New rate limit for tasks of type ${task.name}: ${String(rate)}.`);
+      return ok('new rate limit set successfully');
+    },
+  },
+  {
+    name: 'revoke',
+    options: { args: [{ name: 'task_id' }, { name: 'terminate', default: false }, { name: 'signal', default: null }] },
+    handler: (t, a) => revoke(t, idList(a['task_id']), Boolean(a['terminate']), a['signal']),
+  },
+  {
+    name: 'terminate',
+    options: { args: [{ name: 'signal' }, { name: 'task_id' }] },
+    handler: (t, a) => revoke(t, idList(a['task_id']), true, a['signal']),
+  },
+  {
+    name: 'time_limit',
+    options: { args: [{ name: 'task_name', default: null }, { name: 'hard', default: null }, { name: 'soft', default: null }] },
+    handler: (t, a) => {
+      const task = t.registry.get(String(a['task_name']));
+      if (!task) {
+        t.logger.error(`Change time limit attempt for unknown task ${String(a['task_name'])}`);
+        return nok('unknown task');
+      }
+      task.softTimeLimit = num(a['soft'], 'soft');
+      task.timeLimit = num(a['hard'], 'hard');
+      t.logger.info(`New time limits for tasks of type ${task.name}: soft=${task.softTimeLimit ?? 'None'} hard=${task.timeLimit ?? 'None'}`);
+      return ok('time limits set successfully');
+    },
+  },
+  { name: 'enable_events', options: { strict: true }, handler: (t) => ok(t.events.enableTaskEvents()) },
+  { name: 'disable_events', options: { strict: true }, handler: (t) => ok(t.events.disableTaskEvents()) },
+  {
+    name: 'heartbeat',
+    options: { strict: true },
+    handler: (t) => {
+      t.heartbeatNow();
+      return null;
+    },
+  },
+  { name: 'stats', options: { kind: 'inspect' }, handler: (t) => t.stats() },
+  { name: 'scheduled', options: { kind: 'inspect', aliases: ['dump_schedule'] }, handler: (t) => t.scheduled() },
+  { name: 'reserved', options: { kind: 'inspect', aliases: ['dump_reserved'] }, handler: (t) => t.reserved().map((r) => r.info()) },
+  {
+    name: 'active',
+    options: { kind: 'inspect', aliases: ['dump_active'], args: [{ name: 'safe', default: false }] },
+    handler: (t, a) => t.active().map((r) => r.info(Boolean(a['safe']))),
+  },
+  { name: 'revoked', options: { kind: 'inspect', aliases: ['dump_revoked'] }, handler: (t) => t.revoked.ids() },
+  {
+    name: 'registered',
+    options: { kind: 'inspect', aliases: ['dump_tasks'], args: [{ name: 'taskinfoitems', default: null }, { name: 'builtins', default: false }] },
+    handler: (t, a) => {
+      const items = Array.isArray(a['taskinfoitems']) && a['taskinfoitems'].length > 0 ? a['taskinfoitems'].map(String) : ['exchange', 'routing_key', 'rate_limit'];
+      const acksLate = t.conf(false)['task_acks_late'] === true;
+      return t.registry.names().map((name) => {
+        const attrs = taskAttributes(t.registry.get(name)!, acksLate);
+        const fields = items.filter((k) => attrs[k] !== null && attrs[k] !== undefined).map((k) => `${k}=${pyStr(attrs[k])}`);
+        return fields.length > 0 ? `${name} [${fields.join(' ')}]` : name;
+      });
+    },
+  },
+  {
+    name: 'query_task',
+    options: { kind: 'inspect', args: [{ name: 'ids' }] },
+    handler: (t, a) => {
+      const active = new Map(t.active().map((r) => [r.id, r]));
+      const reserved = new Map(t.reserved().map((r) => [r.id, r]));
+      const reply: Record<string, [string, TaskInfo]> = {};
+      for (const id of idList(a['ids'])) {
+        const r = active.get(id) ?? reserved.get(id);
+        if (r) reply[id] = [active.has(id) ? 'active' : 'reserved', r.info()];
+      }
+      return reply;
+    },
+  },
+  { name: 'active_queues', options: { kind: 'inspect', strict: true }, handler: (t) => t.activeQueues() },
+  {
+    name: 'add_consumer',
+    options: {
+      args: [{ name: 'queue' }, { name: 'exchange', default: null }, { name: 'exchange_type', default: null }, { name: 'routing_key', default: null }],
+    },
+    handler: (t, a) => {
+      const queue = String(a['queue']);
+      const exchange = a['exchange'] === null ? queue : String(a['exchange']);
+      const routingKey = a['routing_key'] === null ? queue : String(a['routing_key']);
+      // Like Celery, the reply comes first and the consumer is added afterwards.
+      setImmediate(() => {
+        t.addConsumer(queue, exchange, a['exchange_type'] ? String(a['exchange_type']) : 'direct', routingKey).catch((err: Error) =>
+          t.logger.error(`add_consumer ${queue} failed: ${err.message}`),
+        );
+      });
+      return ok(`add consumer ${queue}`);
+    },
+  },
+  {
+    name: 'cancel_consumer',
+    options: { args: [{ name: 'queue' }] },
+    handler: (t, a) => {
+      const queue = String(a['queue']);
+      setImmediate(() => t.cancelConsumer(queue).catch((err: Error) => t.logger.error(`cancel_consumer ${queue} failed: ${err.message}`)));
+      return ok(`no longer consuming from ${queue}`);
+    },
+  },
+  {
+    name: 'pool_grow',
+    options: { args: [{ name: 'n', default: 1 }] },
+    handler: (t, a) => {
+      t.resizePool(Number(a['n']) || 0);
+      return ok('pool will grow');
+    },
+  },
+  {
+    name: 'pool_shrink',
+    options: { args: [{ name: 'n', default: 1 }] },
+    handler: (t, a) => {
+      t.resizePool(-(Number(a['n']) || 0));
+      return ok('pool will shrink');
+    },
+  },
+  {
+    name: 'autoscale',
+    options: { strict: true, args: [{ name: 'max', default: null }, { name: 'min', default: null }] },
+    handler: () => {
+      throw new PanelError('ValueError', 'Autoscale not enabled');
+    },
+  },
+  {
+    name: 'pool_restart',
+    options: { args: [{ name: 'modules', default: null }, { name: 'reload', default: false }, { name: 'reloader', default: null }] },
+    handler: () => {
+      throw new PanelError('ValueError', 'Pool restarts not enabled');
+    },
+  },
+  {
+    name: 'shutdown',
+    options: { args: [{ name: 'msg', default: 'Got shutdown from remote' }] },
+    handler: (t, a) => {
+      t.logger.warning(String(a['msg']));
+      t.shutdown(String(a['msg']));
+      throw new NoReply();
+    },
+  },
+  { name: 'report', options: { kind: 'inspect' }, handler: (t) => ok(t.report()) },
+  {
+    name: 'conf',
+    options: { kind: 'inspect', aliases: ['dump_conf'], args: [{ name: 'with_defaults', default: false }] },
+    handler: (t, a) => t.conf(Boolean(a['with_defaults'])),
+  },
+  { name: 'clock', options: { kind: 'inspect' }, handler: (t) => ({ clock: t.appClock.value }) },
+  {
+    name: 'hello',
+    options: { kind: 'inspect', args: [{ name: 'from_node' }, { name: 'revoked', default: null }] },
+    handler: (t, a) => {
+      if (a['from_node'] === t.hostname) return null;
+      t.logger.info(`sync with ${String(a['from_node'])}`);
+      const theirs = a['revoked'];
+      if (theirs && typeof theirs === 'object' && !Array.isArray(theirs)) {
+        // Their times are their own monotonic clock: meaningless here, so the ids count as revoked now.
+        for (const id of Object.keys(theirs)) t.revoked.add(id);
+        t.revokedChanged();
+      }
+      t.revoked.purge();
+      return { revoked: mingleRevoked(t.revoked), clock: t.appClock.forward() };
+    },
+  },
+];
+
+/** `{id: [float time, id]}` with times that always print with a fraction (Python requires floats, §7 trap 13). */
+function mingleRevoked(revoked: RevokedSet): Record<string, [number, string]> {
+  const out: Record<string, [number, string]> = {};
+  for (const [id, at] of revoked.toJSON()) {
+    const seconds = at / 1000;
+    out[id] = [Number.isInteger(seconds) ? seconds + 0.000001 : seconds, id];
+  }
+  return out;
+}
+
+/**
+ * The attributes of a Celery Task that `inspect registered <items>` shows, with the values a Python worker gives for
+ * a task that sets nothing: Celery omits the ones that are None (exchange, routing_key, priority, expires, ...).
+ */
+function taskAttributes(task: TaskDefinition, workerAcksLate: boolean): Record<string, unknown> {
+  return {
+    rate_limit: task.rateLimit,
+    time_limit: task.timeLimit,
+    soft_time_limit: task.softTimeLimit,
+    max_retries: task.maxRetries,
+    default_retry_delay: task.defaultRetryDelay,
+    // JSON is the only serializer camq speaks.
+    serializer: 'json',
+    acks_late: task.options.acksLate ?? workerAcksLate,
+    acks_on_failure_or_timeout: true,
+    ignore_result: task.options.ignoreResult ?? false,
+    store_errors_even_if_ignored: false,
+    send_events: task.options.sendEvents ?? true,
+    // camq never stores a STARTED result.
+    track_started: false,
+    queue: task.options.queue,
+  };
+}
+
+/** Python's str() of an attribute value. */
+function pyStr(value: unknown): string {
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  return String(value);
+}
+
+function revoke(t: ControlTarget, ids: string[], terminate: boolean, signal: unknown): { ok: string } {
+  const sig = terminate ? signalOf(signal) : undefined;
+  for (const id of ids) t.revoked.add(id);
+  t.revokedChanged();
+  if (sig) {
+    const terminated = t.terminate(ids, sig.name);
+    if (terminated.length === 0) return ok('terminate: tasks unknown');
+    return ok(`terminate: ${terminated.join(', ')}`);
+  }
+  const idstr = ids.join(', ');
+  t.logger.info(`Tasks flagged as revoked: ${idstr}`);
+  return ok(`tasks ${idstr} flagged as revoked`);
+}
+
+function pluralArgs(method: string, missing: string[]): string {
+  const quoted = missing.map((m) => `'${m}'`);
+  const list = quoted.length === 1 ? quoted[0]! : `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]!}`;
+  return `${method}() missing ${missing.length} required positional argument${missing.length === 1 ? '' : 's'}: ${list}`;
+}
+
+/** Bind request arguments to a command's declared ones, with Python's TypeError messages. */
+function bindArgs(command: Command, given: Record<string, unknown>): Record<string, unknown> {
+  const specs = command.options.args ?? [];
+  const bound: Record<string, unknown> = { ...given };
+  if (command.options.strict) {
+    const known = new Set(specs.map((s) => s.name));
+    const extra = Object.keys(given).find((k) => !known.has(k));
+    if (extra !== undefined) throw new PanelError('TypeError', `${command.name}() got an unexpected keyword argument '${extra}'`);
+  }
+  const missing: string[] = [];
+  for (const spec of specs) {
+    if (given[spec.name] !== undefined) continue;
+    if ('default' in spec) bound[spec.name] = spec.default;
+    else missing.push(spec.name);
+  }
+  if (missing.length > 0) throw new PanelError('TypeError', pluralArgs(command.name, missing));
+  return bound;
+}
+
+/** The repr of whatever a handler threw. */
+function errorRepr(err: unknown): string {
+  if (err instanceof PanelError) return err.repr;
+  if (err instanceof Error) return pyExceptionRepr(err.name === 'Error' ? 'Exception' : err.name, err.message);
+  return pyExceptionRepr('Exception', String(err));
+}
+
+export class ControlPanel {
+  private readonly commands = new Map<string, Command>();
+  private readonly target: ControlTarget;
+  /** The mailbox's own Lamport clock (reply headers), separate from the app clock. */
+  readonly mailboxClock = new LamportClock();
+  private channel: Channel | undefined;
+  private consumerTag: string | undefined;
+
+  constructor(target: ControlTarget) {
+    this.target = target;
+    for (const command of BUILTINS) this.add(command);
+  }
+
+  /** Add a command (Celery's `Panel.register`); a name that exists is replaced. */
+  register(name: string, handler: ControlCommandHandler, options: ControlCommandOptions = {}): void {
+    this.add({ name, handler, options });
+  }
+
+  has(method: string): boolean {
+    return this.commands.has(method);
+  }
+
+  get queueName(): string {
+    return pidboxQueueName(this.target.hostname);
+  }
+
+  /** Declare and consume the mailbox on `channel` (after every connect). */
+  async attach(channel: Channel): Promise<void> {
+    this.channel = channel;
+    await channel.assertExchange(PIDBOX_EXCHANGE.name, PIDBOX_EXCHANGE.type, { durable: PIDBOX_EXCHANGE.durable, autoDelete: PIDBOX_EXCHANGE.autoDelete });
+    const q = await channel.assertQueue(this.queueName, { durable: false, autoDelete: true, arguments: { ...PIDBOX_QUEUE_ARGUMENTS } });
+    if (q.consumerCount > 0) this.target.logger.warning(`A node named ${this.target.hostname} is already using this process mailbox!`);
+    await channel.bindQueue(this.queueName, PIDBOX_EXCHANGE.name, '');
+    const { consumerTag } = await channel.consume(this.queueName, (msg) => msg && void this.onMessage(msg), { noAck: true });
+    this.consumerTag = consumerTag;
+  }
+
+  detach(): void {
+    this.channel = undefined;
+    this.consumerTag = undefined;
+  }
+
+  /** Stop consuming (shutdown): the auto-delete queue goes away with its consumer. */
+  async close(): Promise<void> {
+    const { channel, consumerTag } = this;
+    this.detach();
+    if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => {});
+  }
+
+  /** Handle one request: run it if it is for us and return the reply message, if one is due. */
+  async handle(request: ControlRequest): Promise<OutgoingMessage | undefined> {
+    this.target.appClock.forward();
+    this.mailboxClock.adjust(request.clock);
+    if (!matchesDestination(request, this.target.hostname)) return undefined;
+    let value: unknown;
+    try {
+      const command = this.commands.get(request.method);
+      if (!command) throw new PanelError('KeyError', request.method);
+      value = await command.handler(this.target, bindArgs(command, request.arguments));
+    } catch (err) {
+      if (err instanceof NoReply) return undefined;
+      if (!(err instanceof PanelError)) this.target.logger.error(`Error in remote control command ${request.method}: ${(err as Error)?.message ?? String(err)}`);
+      value = { error: errorRepr(err) };
+    }
+    if (!request.reply_to) return undefined;
+    return buildControlReply({
+      nodename: this.target.hostname,
+      value: value === undefined ? null : value,
+      replyTo: request.reply_to,
+      ticket: request.ticket,
+      clock: this.mailboxClock.forward(),
+    });
+  }
+
+  private async onMessage(msg: ConsumeMessage): Promise<void> {
+    const decoded = decodeControlRequest(msg);
+    if (!decoded.ok) {
+      this.target.logger.warning(`Ignoring remote control message: ${decoded.error}`);
+      return;
+    }
+    const reply = await this.handle(decoded.request);
+    if (reply && this.channel) {
+      try {
+        void publishMessage(this.channel, reply);
+      } catch (err) {
+        this.target.logger.warning(`could not send the ${decoded.request.method} reply: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private add(command: Command): void {
+    this.commands.set(command.name, command);
+    for (const alias of command.options.aliases ?? []) this.commands.set(alias, command);
+  }
+}

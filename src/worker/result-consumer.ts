@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { Channel, ConsumeMessage } from '../amqp/index.js';
+import { decodeResultMessage, RESULT_QUEUE_ARGUMENTS, type ResultBody } from '../protocol/index.js';
+
+/**
+ * The client side of the rpc:// result backend (PROTOCOL.md §2.1): one reply queue per app (its `oid`), declared
+ * before the first task is published, consumed without acks; results are matched to callers by correlation id.
+ * A result that arrives before anyone waits for it is kept until someone asks (the latest per task id).
+ */
+export class ResultConsumer {
+  /** The reply queue name, sent as `reply_to` on every task message. */
+  readonly oid: string;
+  private readonly waiters = new Map<string, Set<(body: ResultBody) => void>>();
+  private readonly arrived = new Map<string, ResultBody>();
+
+  constructor(oid: string = randomUUID()) {
+    this.oid = oid;
+  }
+
+  /** Declare the reply queue and consume it on `channel` (run again after every reconnect). */
+  async attach(channel: Channel): Promise<void> {
+    await channel.assertQueue(this.oid, { durable: false, autoDelete: true, arguments: { ...RESULT_QUEUE_ARGUMENTS } });
+    await channel.consume(this.oid, (msg) => msg && this.onMessage(msg), { noAck: true });
+  }
+
+  /** Resolve with the next result of `taskId` whose status passes `accept`. */
+  wait(taskId: string, accept: (body: ResultBody) => boolean): { promise: Promise<ResultBody>; cancel: () => void } {
+    let listener: ((body: ResultBody) => void) | undefined;
+    const promise = new Promise<ResultBody>((resolve) => {
+      const seen = this.arrived.get(taskId);
+      if (seen && accept(seen)) {
+        resolve(seen);
+        return;
+      }
+      listener = (body) => {
+        if (!accept(body)) return;
+        this.remove(taskId, listener!);
+        resolve(body);
+      };
+      let set = this.waiters.get(taskId);
+      if (!set) this.waiters.set(taskId, (set = new Set()));
+      set.add(listener);
+    });
+    return { promise, cancel: () => listener && this.remove(taskId, listener) };
+  }
+
+  /** Forget a stored result (after a caller consumed it). */
+  forget(taskId: string): void {
+    this.arrived.delete(taskId);
+  }
+
+  private remove(taskId: string, listener: (body: ResultBody) => void): void {
+    const set = this.waiters.get(taskId);
+    set?.delete(listener);
+    if (set && set.size === 0) this.waiters.delete(taskId);
+  }
+
+  private onMessage(msg: ConsumeMessage): void {
+    const body = decodeResultMessage(msg);
+    if (!body) return;
+    const id = body.correlationId || body.task_id;
+    this.arrived.set(id, body);
+    for (const listener of [...(this.waiters.get(id) ?? [])]) listener(body);
+  }
+}

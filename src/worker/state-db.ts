@@ -1,0 +1,47 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { CamqError } from '../errors/index.js';
+
+/**
+ * `--statedb FILE`: what a worker keeps across restarts (PROTOCOL.md §5.6): the revoked ids with their insert
+ * times and the logical clock. Celery uses a Python shelve of pickles; camq writes its own JSON, atomically
+ * (temp file + rename), so a crash mid-write never leaves a torn file:
+ *
+ *     {"format": "camq-statedb", "version": 1, "clock": 42, "revoked": [["<task id>", <epoch ms>], ...]}
+ */
+export interface WorkerStateSnapshot {
+  readonly clock: number;
+  /** `[id, insertedAtEpochMs]`, oldest first. */
+  readonly revoked: readonly (readonly [string, number])[];
+}
+
+const FORMAT = 'camq-statedb';
+
+export async function loadStateDb(path: string): Promise<WorkerStateSnapshot | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CamqError('worker.statedb', `cannot read the state db ${path}: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new CamqError('worker.statedb', `the state db ${path} is not camq's format (not JSON); move it away or pass another --statedb`);
+  }
+  const record = data as { format?: unknown; clock?: unknown; revoked?: unknown };
+  if (record.format !== FORMAT || !Array.isArray(record.revoked)) {
+    throw new CamqError('worker.statedb', `the state db ${path} is not camq's format; move it away or pass another --statedb`);
+  }
+  const revoked = record.revoked.filter(
+    (p): p is [string, number] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number',
+  );
+  return { clock: typeof record.clock === 'number' ? record.clock : 0, revoked };
+}
+
+export async function saveStateDb(path: string, state: WorkerStateSnapshot): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify({ format: FORMAT, version: 1, clock: state.clock, revoked: state.revoked }));
+  await rename(tmp, path);
+}

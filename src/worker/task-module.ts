@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UsageError } from '../errors/index.js';
+import { CamqApp, type TaskModule } from './app.js';
+import { enableTypeScript, isTypeScriptModule } from './typescript-loader.js';
+
+/**
+ * Load a task module (`-A ./tasks.js`): an ES module (or CommonJS) whose default export, or `register` export,
+ * is a function that receives the app and registers tasks. Paths are relative to `cwd`. TypeScript modules
+ * (`.ts`, `.mts`, `.cts`) are transpiled on load when the `typescript` package can be found (typescript-loader.ts).
+ */
+export async function loadTaskModule(path: string, options: { cwd?: string; app?: CamqApp } = {}): Promise<CamqApp> {
+  const absolute = isAbsolute(path) ? path : resolve(options.cwd ?? process.cwd(), path);
+  if (isTypeScriptModule(absolute) && existsSync(absolute)) enableTypeScript(absolute);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(absolute)) {
+      throw new UsageError(`cannot find the task module ${absolute}; pass -A with the path of a .js, .mjs or .ts file`, 'usage.task-module');
+    }
+    throw new UsageError(`cannot load the task module ${absolute}: ${e.message}`, 'usage.task-module', { cause: err });
+  }
+  const candidates = [mod['default'], mod['register'], (mod['default'] as Record<string, unknown> | undefined)?.['default']];
+  const register = candidates.find((c): c is TaskModule => typeof c === 'function');
+  if (!register) {
+    throw new UsageError(
+      `the task module ${absolute} exports no function; write \`export default (app) => { app.task('tasks.add', (x, y) => x + y) }\``,
+      'usage.task-module',
+    );
+  }
+  const app = options.app ?? new CamqApp();
+  await register(app);
+  return app;
+}

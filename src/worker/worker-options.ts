@@ -1,0 +1,65 @@
+import { availableParallelism, hostname as osHostname } from 'node:os';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { CamqApp } from './app.js';
+import type { Pool, PoolKind } from './pool.js';
+
+/** The parts of BrokerConnection the worker uses; tests pass a fake with fake channels. */
+export interface WorkerConnection {
+  readonly masked: string;
+  readonly url: { readonly hostname: string; readonly port: number; readonly username: string; readonly vhost: string; readonly protocol: string };
+  connect(): Promise<unknown>;
+  addSetup(hook: (connection: unknown) => Promise<void> | void): Promise<void>;
+  createChannel(): Promise<import('../amqp/index.js').Channel>;
+  whenOpen(): Promise<void>;
+  close(): Promise<void>;
+  on(event: 'disconnected' | 'reconnecting' | 'failed' | 'connected', listener: (...args: any[]) => void): unknown;
+}
+
+export interface WorkerOptions {
+  /** The tasks to run (a task module registered them). */
+  readonly app: CamqApp;
+  /** A broker URL (kombu syntax), or a connection (tests pass a fake). */
+  readonly broker: string | WorkerConnection;
+  /** The node name. @defaultValue `camq@<hostname>` */
+  readonly hostname?: string;
+  /** Tasks run at once (`-c`). @defaultValue the number of CPUs, like Celery */
+  readonly concurrency?: number;
+  /** Queues to consume (`-Q`). @defaultValue ['celery'] */
+  readonly queues?: readonly string[];
+  /** Send task events (`-E`). Worker events are always sent. @defaultValue false */
+  readonly taskEvents?: boolean;
+  /** @defaultValue 'async' */
+  readonly pool?: PoolKind;
+  /** The task module path, which thread and process pool children load (`-A`). */
+  readonly modulePath?: string;
+  /** QoS = concurrency × this; 0 means unlimited. @defaultValue 4 */
+  readonly prefetchMultiplier?: number;
+  /** Ack after the task ran, for every task that does not say otherwise. @defaultValue false */
+  readonly acksLate?: boolean;
+  /** Keep revoked ids (and the clock) in this file across restarts. */
+  readonly statedb?: string;
+  /** Default hard / soft time limits in seconds. @defaultValue none */
+  readonly timeLimit?: number | null;
+  readonly softTimeLimit?: number | null;
+  /** Heartbeat interval in seconds. @defaultValue 2 */
+  readonly heartbeatInterval?: number;
+  /** How long a warm shutdown waits for running tasks, in seconds. @defaultValue 60 */
+  readonly shutdownTimeout?: number;
+  readonly logger?: Logger;
+  /** Log level for pool children. @defaultValue the logger's level */
+  readonly logLevel?: string;
+  readonly clock?: Clock;
+  /** Reported as `sw_ver` in worker events. @defaultValue '0.0.0' */
+  readonly softwareVersion?: string;
+  /** Give the worker a ready-made pool (tests). */
+  readonly poolInstance?: Pool;
+}
+
+export function defaultHostname(): string {
+  return `camq@${osHostname()}`;
+}
+
+export function defaultConcurrency(): number {
+  return availableParallelism();
+}

@@ -1,0 +1,752 @@
+import { constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
+import { BrokerConnection, publishMessage, type Channel, type ConsumeMessage } from '../amqp/index.js';
+import type { CamqError } from '../errors/index.js';
+import {
+  buildResultMessage,
+  buildRetryMessage,
+  decodeTaskMessage,
+  EVENT_EXCHANGE,
+  exceptionInfo,
+  formatIsoDate,
+  LamportClock,
+  pyRepr,
+  revokedExceptionInfo,
+  truncateRepr,
+  type ActiveQueueInfo,
+  type OutgoingMessage,
+  type ResultBody,
+  type ScheduledEntry,
+  type StatsReply,
+  type TaskMessage,
+} from '../protocol/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { LogLevels, silentLogger, type Logger } from '../util/logger.js';
+import { SafeEmitter } from '../util/typed-emitter.js';
+import type { CamqApp } from './app.js';
+import { AsyncPool } from './async-pool.js';
+import { failurePlan, hasCanvas, successPlan, type CanvasPlan, type CanvasSend } from './canvas.js';
+import { TaskConsumer } from './consumer.js';
+import { ControlPanel, type ControlCommandHandler, type ControlCommandOptions, type ControlTarget } from './control-panel.js';
+import { toPythonError, type PythonError } from './error-info.js';
+import { EtaScheduler, ETA_TIMER_PRIORITY } from './eta-scheduler.js';
+import { EventDispatcher } from './event-dispatcher.js';
+import { Heart, softwareInfo } from './heartbeat.js';
+import type { Pool } from './pool.js';
+import { RateLimiter } from './rate-limiter.js';
+import { RemotePool } from './remote-pool.js';
+import { Request } from './request.js';
+import { RevokedSet } from './revoked-set.js';
+import { loadStateDb, saveStateDb } from './state-db.js';
+import { formatSeconds, NotRegistered, SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceeded } from './task-errors.js';
+import type { TaskRegistry } from './task-registry.js';
+import { declareTaskQueue, taskQueue } from './task-queue.js';
+import type { Outcome } from './task-runner.js';
+import { defaultConcurrency, defaultHostname, type WorkerConnection, type WorkerOptions } from './worker-options.js';
+
+export interface WorkerEvents {
+  /** Consuming; `isReconnect` after a lost connection came back. */
+  ready: [{ isReconnect: boolean }];
+  /** A task finished running (any outcome). */
+  'task-done': [Request, Outcome];
+  /** The worker stopped (warm or cold) and closed its connection. */
+  stopped: [{ mode: 'warm' | 'cold' }];
+}
+
+/**
+ * A Celery-compatible worker (PROTOCOL.md §5): consumes task messages, runs handlers in a pool, publishes rpc://
+ * results, answers remote control, sends events and heartbeats, and survives bad input and lost connections.
+ */
+export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
+  readonly hostname: string;
+  readonly app: CamqApp;
+  readonly registry: TaskRegistry;
+  readonly revoked: RevokedSet;
+  readonly events: EventDispatcher;
+  readonly appClock = new LamportClock();
+  readonly logger: Logger;
+  readonly panel: ControlPanel;
+  readonly pool: Pool;
+  readonly consumer: TaskConsumer;
+  private readonly options: WorkerOptions;
+  private readonly clock: Clock;
+  private readonly connection: WorkerConnection;
+  private readonly heart: Heart;
+  private readonly eta: EtaScheduler<Request>;
+  private readonly limiter: RateLimiter<Request>;
+  private concurrency: number;
+  private readonly multiplier: number;
+  private readonly reservedQueue: Request[] = [];
+  private readonly activeRequests = new Map<string, Request>();
+  private readonly totals: Record<string, number> = {};
+  private processed = 0;
+  private publishChannel: Channel | undefined;
+  /** Queues declared for canvas messages on this connection. */
+  private readonly declaredQueues = new Map<string, Promise<void>>();
+  private startedAt = 0;
+  private stopping: Promise<void> | undefined;
+  private stopMode: 'warm' | 'cold' | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private readonly infoEnabled: boolean;
+  private saveTimer: NodeJS.Timeout | undefined;
+  /** Resolves when the worker has stopped. */
+  readonly done: Promise<{ mode: 'warm' | 'cold' }>;
+
+  constructor(options: WorkerOptions) {
+    super();
+    this.options = options;
+    this.app = options.app;
+    this.registry = options.app.registry;
+    this.hostname = options.hostname ?? defaultHostname();
+    this.logger = options.logger ?? silentLogger;
+    this.infoEnabled = LogLevels.indexOf(this.logger.level) <= LogLevels.indexOf('info');
+    this.clock = options.clock ?? systemClock;
+    this.concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
+    this.multiplier = Math.max(0, options.prefetchMultiplier ?? 4);
+    this.connection =
+      typeof options.broker === 'string'
+        ? new BrokerConnection({ url: options.broker, reconnect: true, connectRetries: 0, connectionName: `camq worker ${this.hostname}` })
+        : options.broker;
+    this.revoked = new RevokedSet({ now: () => this.clock.now() });
+    this.events = new EventDispatcher({ hostname: this.hostname, appClock: this.appClock, clock: this.clock, logger: this.logger, taskEvents: options.taskEvents ?? false });
+    this.heart = new Heart({
+      dispatcher: this.events,
+      clock: this.clock,
+      software: softwareInfo(options.softwareVersion ?? '0.0.0'),
+      counts: () => ({ active: this.activeRequests.size, processed: this.processed }),
+      freqSeconds: options.heartbeatInterval ?? 2,
+    });
+    this.eta = new EtaScheduler({ clock: this.clock, fire: (req) => this.onEtaDue(req) });
+    this.limiter = new RateLimiter({ clock: this.clock, release: (req) => this.reserve(req) });
+    for (const task of this.registry) if (task.rateLimit) this.limiter.setRate(task.name, task.rateLimit);
+    for (const task of this.registry) {
+      if (task.timeLimit === null && options.timeLimit) task.timeLimit = options.timeLimit;
+      if (task.softTimeLimit === null && options.softTimeLimit) task.softTimeLimit = options.softTimeLimit;
+    }
+    this.pool = options.poolInstance ?? this.createPool();
+    this.consumer = new TaskConsumer({
+      queues: (options.queues && options.queues.length > 0 ? options.queues : [this.app.defaultQueue]).map((q) => taskQueue(q)),
+      prefetch: this.concurrency * this.multiplier,
+      onMessage: (msg) => this.onTaskMessage(msg),
+      logger: this.logger,
+    });
+    this.panel = new ControlPanel(this);
+    for (const command of this.app.commands) this.panel.register(command.name, command.handler, command.options);
+    this.done = new Promise((resolve) => this.once('stopped', resolve));
+  }
+
+  /** Register a remote-control command on this worker (Celery's `Panel.register`). */
+  registerCommand(name: string, handler: ControlCommandHandler, options?: ControlCommandOptions): void {
+    this.panel.register(name, handler, options);
+  }
+
+  /** Load the state db, start the pool, connect, declare, consume. Rejects when the broker cannot be reached. */
+  async start(): Promise<void> {
+    this.startedAt = this.clock.monotonic();
+    if (this.options.statedb) {
+      const state = await loadStateDb(this.options.statedb);
+      if (state) {
+        this.revoked.load(state.revoked);
+        this.appClock.adjust(state.clock);
+      }
+    }
+    await this.pool.start(this.concurrency);
+    this.connection.on('disconnected', (err: CamqError) => this.onDisconnected(err));
+    this.connection.on('reconnecting', ({ attempt, delayMs }: { attempt: number; delayMs: number }) =>
+      this.logger.warning(`consumer: Connection to broker lost. Trying to re-establish the connection... (attempt ${attempt}, in ${(delayMs / 1000).toFixed(2)}s)`),
+    );
+    this.connection.on('failed', (err: CamqError) => {
+      this.logger.critical(`Unrecoverable error: ${err.message}`);
+      void this.stop('cold');
+    });
+    try {
+      await this.connection.connect();
+      let first = true;
+      await this.connection.addSetup(async () => {
+        await this.setup();
+        this.emit('ready', { isReconnect: !first });
+        first = false;
+      });
+      this.app.useConnection(this.connection);
+    } catch (err) {
+      await this.pool.stop();
+      throw err;
+    }
+  }
+
+  /** Bootsteps, after every (re)connect: events, heart, task consumer, mailbox (PROTOCOL.md §5.1). */
+  private async setup(): Promise<void> {
+    const eventChannel = await this.connection.createChannel();
+    await eventChannel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: EVENT_EXCHANGE.autoDelete });
+    this.events.attach(eventChannel);
+    this.publishChannel = await this.connection.createChannel();
+    this.heart.start();
+    await this.consumer.attach(await this.connection.createChannel());
+    await this.panel.attach(await this.connection.createChannel());
+    this.logger.info(`Connected to ${this.connection.masked}`);
+    this.logger.info(`${this.hostname} ready.`);
+  }
+
+  private onDisconnected(err: CamqError): void {
+    this.logger.error(`consumer: Cannot connect to ${this.connection.masked}: ${err.message}.`);
+    this.consumer.detach();
+    this.panel.detach();
+    this.heart.stop();
+    this.events.attach(undefined);
+    this.publishChannel = undefined;
+    this.declaredQueues.clear();
+    // Their delivery tags died with the channel; the broker gives those messages to a consumer again.
+    const dropped = this.eta.drain().length + this.limiter.drain().length + this.reservedQueue.splice(0).length;
+    if (dropped > 0) this.logger.warning(`dropped ${dropped} unstarted task(s) of the lost connection; the broker redelivers them`);
+  }
+
+  // ---- the message pipeline (PROTOCOL.md §5.3) -------------------------------------------------------------
+
+  private onTaskMessage(msg: ConsumeMessage): void {
+    const generation = this.consumer.generation;
+    const decoded = decodeTaskMessage(msg);
+    if (!decoded.ok) return this.onBadMessage(msg, generation, decoded.error);
+    const message = decoded.task;
+    const task = this.registry.get(message.name);
+    if (!task) return this.onUnknownTask(msg, generation, message);
+    const req = new Request({ message, task, delivery: msg, generation, hostname: this.hostname });
+    if (this.infoEnabled) this.logger.info(`Task ${req.name}[${req.id}] received`);
+    if (this.revoked.has(req.id) || req.isExpired(this.clock.now())) return this.discardRevoked(req);
+    if (this.events.taskEventsEnabled && task.options.sendEvents !== false) {
+      this.events.sendTask('task-received', req.id, {
+        name: req.name,
+        args: message.argsrepr ?? (message.protocol === 1 ? null : ''),
+        kwargs: message.kwargsrepr ?? (message.protocol === 1 ? null : ''),
+        root_id: message.rootId,
+        parent_id: message.parentId,
+        retries: message.retries,
+        eta: message.eta === null ? null : formatIsoDate(message.eta),
+        expires: message.expires === null ? null : formatIsoDate(message.expires),
+      });
+    }
+    if (message.eta !== null && message.eta > this.clock.now()) {
+      req.state = 'scheduled';
+      this.consumer.holdEta(1);
+      this.eta.schedule(message.eta, req);
+      return;
+    }
+    this.toBucket(req);
+  }
+
+  private onEtaDue(req: Request): void {
+    this.consumer.holdEta(-1);
+    this.toBucket(req);
+  }
+
+  private toBucket(req: Request): void {
+    req.state = 'waiting';
+    this.limiter.submit(req.task.name, req);
+  }
+
+  private reserve(req: Request): void {
+    if (this.stopMode) return this.giveBack([req]);
+    req.state = 'reserved';
+    this.reservedQueue.push(req);
+    this.pump();
+  }
+
+  /** Start reserved requests while slots are free. */
+  private pump(): void {
+    while (this.activeRequests.size < this.concurrency && this.reservedQueue.length > 0) this.startRequest(this.reservedQueue.shift()!);
+    if (this.activeRequests.size === 0 && this.reservedQueue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private startRequest(req: Request): void {
+    if (req.generation !== this.consumer.generation) return; // its delivery died with a lost channel
+    if (this.revoked.has(req.id) || req.isExpired(this.clock.now())) return this.discardRevoked(req);
+    req.state = 'active';
+    req.timeStart = this.clock.now() / 1000;
+    req.startedAt = this.clock.monotonic();
+    this.activeRequests.set(req.id, req);
+    this.processed++;
+    this.totals[req.task.name] = (this.totals[req.task.name] ?? 0) + 1;
+    if (!this.acksLate(req)) this.ack(req);
+    if (this.events.taskEventsEnabled && req.task.options.sendEvents !== false) this.events.sendTask('task-started', req.id);
+    const run = this.pool.execute(req.job(), req.task, (outcome) => this.finish(req, outcome));
+    if (req.state !== 'active') return; // finished synchronously
+    req.run = run;
+    req.workerPid = run.pid;
+    this.armTimeLimits(req);
+    if (req.terminateOnAccept) run.kill('terminated', new TaskRevokedError('terminated'), req.terminateOnAccept.signal);
+  }
+
+  private armTimeLimits(req: Request): void {
+    const soft = req.softLimit;
+    const hard = req.hardLimit;
+    if (soft) {
+      req.timers.push(
+        this.clock.setTimeout(() => {
+          this.logger.warning(`Soft time limit (${formatSeconds(soft)}s) exceeded for ${req.name}[${req.id}]`);
+          req.run?.abort(new SoftTimeLimitExceeded());
+        }, soft * 1000),
+      );
+    }
+    if (hard) {
+      req.timers.push(
+        this.clock.setTimeout(() => {
+          this.logger.error(`Hard time limit (${formatSeconds(hard)}s) exceeded for ${req.name}[${req.id}]`);
+          req.run?.kill('time-limit', new TimeLimitExceeded(hard), 'SIGKILL');
+        }, hard * 1000),
+      );
+    }
+  }
+
+  private finish(req: Request, outcome: Outcome): void {
+    if (req.state !== 'active') return;
+    req.state = 'done';
+    for (const t of req.timers) t.cancel();
+    this.activeRequests.delete(req.id);
+    const runtime = (this.clock.monotonic() - req.startedAt) / 1000;
+    const events = this.events.taskEventsEnabled && req.task.options.sendEvents !== false;
+    switch (outcome.kind) {
+      case 'success': {
+        // Like Celery: callbacks and the chain's next step go out before the result, which lists them as children.
+        const children = hasCanvas(req.message) ? this.sendCanvas(req, successPlan(req.message, outcome.value, this.canvasOptions())) : undefined;
+        this.storeResult(req, 'SUCCESS', outcome.value, null, children);
+        if (events || this.infoEnabled) {
+          const repr = truncateRepr(pyRepr(outcome.value));
+          if (events) this.events.sendTask('task-succeeded', req.id, { result: repr, runtime });
+          if (this.infoEnabled) this.logger.info(`Task ${req.name}[${req.id}] succeeded in ${runtime}s: ${repr}`);
+        }
+        break;
+      }
+      case 'failure':
+        this.fail(req, outcome.error, events, `raised unexpected: ${outcome.error.repr}`);
+        break;
+      case 'retry':
+        this.retry(req, outcome, events);
+        break;
+      case 'reject':
+        if (!req.acknowledged) {
+          this.consumer.reject(req.delivery, req.generation, outcome.requeue);
+          req.acknowledged = true;
+          if (events) this.events.sendTask('task-rejected', req.id, { requeue: outcome.requeue });
+        }
+        this.logger.info(`Task ${req.name}[${req.id}] rejected: ${outcome.error.message}`);
+        break;
+      case 'ignore':
+        break;
+      case 'killed':
+        if (outcome.reason === 'time-limit') {
+          this.fail(req, outcome.error, events, `raised unexpected: ${outcome.error.repr}`);
+        } else {
+          const signum = req.terminateOnAccept?.signal ?? null;
+          this.storeResult(req, 'REVOKED', revokedExceptionInfo('terminated'), null);
+          if (events) this.events.sendTask('task-revoked', req.id, { terminated: true, signum: signalNumber(signum), expired: false });
+          this.logger.info(`Task ${req.name}[${req.id}] terminated`);
+        }
+        break;
+    }
+    this.ack(req);
+    this.emit('task-done', req, outcome);
+    this.pump();
+  }
+
+  private fail(req: Request, error: PythonError, events: boolean, text: string): void {
+    this.storeResult(req, 'FAILURE', error.info, error.traceback);
+    if (hasCanvas(req.message)) this.sendCanvas(req, failurePlan(req.message, this.canvasOptions()));
+    if (events) this.events.sendTask('task-failed', req.id, { exception: error.repr, traceback: error.traceback });
+    this.logger.error(`Task ${req.name}[${req.id}] ${text}\n${error.traceback.trimEnd()}`);
+  }
+
+  private retry(req: Request, outcome: Extract<Outcome, { kind: 'retry' }>, events: boolean): void {
+    const message = buildRetryMessage(req.message, { etaMs: outcome.etaMs, origin: this.hostname, now: this.clock.now() });
+    void this.publish(message);
+    this.storeResult(req, 'RETRY', outcome.error.info, outcome.error.traceback);
+    if (events) this.events.sendTask('task-retried', req.id, { exception: outcome.error.repr, traceback: outcome.error.traceback });
+    this.logger.info(`Task ${req.name}[${req.id}] retry: ${outcome.message}`);
+  }
+
+  /** Revoked or expired before it ran: ack, task-revoked, REVOKED result (PROTOCOL.md §5.5–5.6). */
+  private discardRevoked(req: Request): void {
+    const expired = !this.revoked.has(req.id);
+    if (expired) {
+      this.revoked.add(req.id);
+      this.scheduleSave();
+    }
+    req.state = 'done';
+    this.logger.info(`Discarding revoked task: ${req.name}[${req.id}]`);
+    if (this.events.taskEventsEnabled && req.task.options.sendEvents !== false) {
+      this.events.sendTask('task-revoked', req.id, { terminated: false, signum: null, expired });
+    }
+    this.storeResult(req, 'REVOKED', revokedExceptionInfo(expired ? 'expired' : 'revoked'), null);
+    this.ack(req);
+  }
+
+  private onUnknownTask(msg: ConsumeMessage, generation: number, message: TaskMessage): void {
+    this.logger.error(
+      `Received unregistered task of type '${message.name}'.\nThe message has been ignored and discarded.\n\n` +
+        `Did you remember to register it in the task module (-A)?\n\nThe full contents of the message body was:\n` +
+        `${truncateRepr(msg.content.toString('utf8'))}\nheaders: ${JSON.stringify(msg.properties.headers ?? {})}\n` +
+        `delivery_info: ${JSON.stringify(message.deliveryInfo)}`,
+    );
+    this.consumer.reject(msg, generation, false);
+    const info = exceptionInfo('NotRegistered', message.name, 'celery.exceptions');
+    if (message.replyTo && !message.ignoreResult) {
+      void this.publish(buildResultMessage({ taskId: message.id, correlationId: message.correlationId, replyTo: message.replyTo, status: 'FAILURE', result: info, traceback: null }));
+    }
+    this.events.sendTask('task-failed', message.id, { exception: toPythonError(new NotRegistered(message.name)).repr });
+  }
+
+  private onBadMessage(msg: ConsumeMessage, generation: number, error: { kind: string; action: 'ack' | 'reject'; message: string; id?: string | undefined }): void {
+    if (error.kind === 'decode-error') this.logger.critical(error.message);
+    else if (error.kind === 'unknown-message') this.logger.warning(error.message);
+    else this.logger.error(error.message);
+    if (error.action === 'ack') this.consumer.ack(msg, generation);
+    else this.consumer.reject(msg, generation, false);
+    if (error.id !== undefined) {
+      if (error.action === 'reject') this.events.sendTask('task-rejected', error.id, { requeue: false });
+      else this.events.sendTask('task-failed', error.id, { exception: `DecodeError(${JSON.stringify(error.message)})` });
+    }
+  }
+
+  // ---- acks, results, publishing ---------------------------------------------------------------------------
+
+  private acksLate(req: Request): boolean {
+    return req.task.options.acksLate ?? this.options.acksLate ?? false;
+  }
+
+  private ack(req: Request): void {
+    if (req.acknowledged) return;
+    req.acknowledged = true;
+    this.consumer.ack(req.delivery, req.generation);
+  }
+
+  private storeResult(req: Request, status: ResultBody['status'], result: unknown, traceback: string | null, children?: unknown[]): void {
+    const m = req.message;
+    if (!m.replyTo || m.ignoreResult || req.task.options.ignoreResult) return;
+    let message: OutgoingMessage;
+    try {
+      message = buildResultMessage({ taskId: m.id, correlationId: m.correlationId, replyTo: m.replyTo, status, result, traceback, ...(children ? { children } : {}) });
+    } catch (err) {
+      const error = toPythonError(Object.assign(new Error(`the result of ${req.name}[${req.id}] is not JSON: ${(err as Error).message}`), { name: 'EncodeError' }));
+      message = buildResultMessage({ taskId: m.id, correlationId: m.correlationId, replyTo: m.replyTo, status: 'FAILURE', result: error.info, traceback: error.traceback });
+    }
+    void this.publish(message);
+  }
+
+  // ---- canvas: callbacks, errbacks, chains (canvas.ts) ------------------------------------------------------
+
+  private canvasOptions(): { origin: string; defaultQueue: string; now: number } {
+    return { origin: this.hostname, defaultQueue: this.app.defaultQueue, now: this.clock.now() };
+  }
+
+  /** Send what a finished task's canvas asks for; returns the result tuples for its result's `children`. */
+  private sendCanvas(req: Request, plan: CanvasPlan): unknown[] {
+    if (req.message.embed.chord) {
+      this.logger.warning(`Task ${req.name}[${req.id}] is part of a chord: camq does not run chords (nor does the rpc:// result backend), so the chord's body will not run`);
+    }
+    for (const what of plan.unsupported) {
+      this.logger.error(`Task ${req.name}[${req.id}]: cannot apply ${what}: camq applies callbacks, errbacks, chains and groups, not chords`);
+    }
+    for (const send of plan.sends) void this.publishCanvas(send);
+    return plan.children;
+  }
+
+  private async publishCanvas(send: CanvasSend): Promise<void> {
+    if (send.queue !== undefined) await this.declareQueue(send.queue);
+    await this.publish(send.message);
+  }
+
+  /**
+   * Declare a queue a canvas message goes to, once per connection (kombu's maybe_declare), on a channel of its own:
+   * a declaration the broker refuses (the queue exists with other arguments) closes only that channel.
+   */
+  private declareQueue(name: string): Promise<void> {
+    let declared = this.declaredQueues.get(name);
+    if (!declared) {
+      declared = (async () => {
+        let channel: Channel | undefined;
+        try {
+          channel = await this.connection.createChannel();
+          await declareTaskQueue(channel, taskQueue(name));
+        } catch (err) {
+          this.declaredQueues.delete(name);
+          this.logger.warning(`cannot declare queue ${name} for a canvas message (publishing anyway): ${(err as Error).message}`);
+        } finally {
+          await channel?.close().catch(() => {});
+        }
+      })();
+      this.declaredQueues.set(name, declared);
+    }
+    return declared;
+  }
+
+  /** Publish on the current channel; while disconnected, wait for the reconnect so nothing is lost. */
+  private async publish(message: OutgoingMessage): Promise<void> {
+    for (;;) {
+      const channel = this.publishChannel;
+      if (channel) {
+        try {
+          void publishMessage(channel, message);
+          return;
+        } catch (err) {
+          this.logger.warning(`publish to ${message.routingKey || message.exchange} failed: ${(err as Error).message}; retrying after reconnect`);
+        }
+      }
+      try {
+        await this.connection.whenOpen();
+      } catch {
+        this.logger.error(`lost a message for ${message.routingKey}: the broker connection is closed`);
+        return;
+      }
+      if (!this.publishChannel) await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  // ---- remote control (ControlTarget) -------------------------------------------------------------------
+
+  resetRateLimit(taskName: string): void {
+    const task = this.registry.get(taskName);
+    this.limiter.setRate(taskName, task?.rateLimit ?? null);
+  }
+
+  terminate(ids: readonly string[], signal: NodeJS.Signals | number): string[] {
+    const found: string[] = [];
+    for (const id of ids) {
+      const active = this.activeRequests.get(id);
+      const req = active ?? this.reservedQueue.find((r) => r.id === id);
+      if (!req) continue;
+      found.push(id);
+      this.logger.info(`Terminating ${id} (${String(signal)})`);
+      req.terminateOnAccept = { signal };
+      if (active) active.run?.kill('terminated', new TaskRevokedError('terminated'), signal);
+    }
+    return found;
+  }
+
+  revokedChanged(): void {
+    this.scheduleSave();
+  }
+
+  heartbeatNow(): void {
+    this.heart.beatOnRequest();
+  }
+
+  stats(): StatsReply {
+    const usage = process.resourceUsage();
+    const url = this.connection.url;
+    return {
+      total: { ...this.totals },
+      pid: process.pid,
+      clock: String(this.appClock.value),
+      uptime: Math.round((this.clock.monotonic() - this.startedAt) / 1000),
+      pool: {
+        'max-concurrency': this.concurrency,
+        processes: this.pool.processes(),
+        'max-tasks-per-child': 'N/A',
+        'put-guarded-by-semaphore': false,
+        timeouts: [this.options.softTimeLimit ?? 0, this.options.timeLimit ?? 0],
+        implementation: `camq:${this.pool.kind}`,
+      },
+      broker: {
+        hostname: url.hostname,
+        userid: url.username,
+        virtual_host: url.vhost,
+        port: url.port,
+        insist: false,
+        ssl: url.protocol === 'amqps',
+        transport: 'amqp',
+        connect_timeout: 4,
+        transport_options: {},
+        login_method: 'PLAIN',
+        uri_prefix: null,
+        heartbeat: 60,
+        failover_strategy: 'round-robin',
+        alternates: [],
+      },
+      prefetch_count: this.consumer.prefetchCount,
+      rusage: {
+        utime: usage.userCPUTime / 1e6,
+        stime: usage.systemCPUTime / 1e6,
+        maxrss: usage.maxRSS,
+        ixrss: usage.sharedMemorySize,
+        idrss: usage.unsharedDataSize,
+        isrss: usage.unsharedStackSize,
+        minflt: usage.minorPageFault,
+        majflt: usage.majorPageFault,
+        nswap: usage.swappedOut,
+        inblock: usage.fsRead,
+        oublock: usage.fsWrite,
+        msgsnd: usage.ipcSent,
+        msgrcv: usage.ipcReceived,
+        nsignals: usage.signalsCount,
+        nvcsw: usage.voluntaryContextSwitches,
+        nivcsw: usage.involuntaryContextSwitches,
+      },
+    };
+  }
+
+  scheduled(): ScheduledEntry[] {
+    return this.eta.list().map((e) => ({ eta: formatIsoDate(e.etaMs), priority: ETA_TIMER_PRIORITY, request: e.item.info() }));
+  }
+
+  reserved(): Request[] {
+    return [...this.reservedQueue];
+  }
+
+  active(): Request[] {
+    return [...this.activeRequests.values()];
+  }
+
+  activeQueues(): ActiveQueueInfo[] {
+    return this.consumer.activeQueues();
+  }
+
+  async addConsumer(queue: string, exchange: string, exchangeType: string, routingKey: string): Promise<void> {
+    await this.consumer.addQueue(taskQueue(queue, exchange, exchangeType, routingKey));
+    this.logger.info(`Started consuming from ${queue}`);
+  }
+
+  async cancelConsumer(queue: string): Promise<void> {
+    await this.consumer.cancelQueue(queue);
+    this.logger.info(`Stopped consuming from ${queue}`);
+  }
+
+  resizePool(delta: number): void {
+    const next = Math.max(1, this.concurrency + delta);
+    const change = next - this.concurrency;
+    if (change === 0) return;
+    this.concurrency = next;
+    this.pool.resize(next);
+    this.consumer.changeBase(change * this.multiplier);
+    this.pump();
+  }
+
+  shutdown(reason: string): void {
+    void reason;
+    setImmediate(() => void this.stop('warm'));
+  }
+
+  report(): string {
+    return [
+      `software -> camq:${this.options.softwareVersion ?? '0.0.0'} node:${process.versions.node} amqplib`,
+      `platform -> system:${osType()} release:${osRelease()} arch:${process.arch}`,
+      `            loader:camq pool:${this.pool.kind} concurrency:${this.concurrency}`,
+      `settings -> transport:amqp results:rpc://`,
+      '',
+      `broker_url: ${JSON.stringify(this.connection.masked)}`,
+      `result_backend: 'rpc://'`,
+      `host: ${JSON.stringify(osHostname())}`,
+    ].join('\n');
+  }
+
+  conf(withDefaults: boolean): Record<string, unknown> {
+    const conf: Record<string, unknown> = {
+      broker_url: this.connection.masked.replace(/:\*\*@/, ':********@'),
+      result_backend: 'rpc://',
+      task_default_queue: this.app.defaultQueue,
+      task_acks_late: this.options.acksLate ?? false,
+      task_time_limit: this.options.timeLimit ?? null,
+      task_soft_time_limit: this.options.softTimeLimit ?? null,
+      worker_concurrency: this.concurrency,
+      worker_pool: this.pool.kind,
+      worker_prefetch_multiplier: this.multiplier,
+      worker_send_task_events: this.events.taskEventsEnabled,
+      worker_state_db: this.options.statedb ?? null,
+      include: this.options.modulePath ? [this.options.modulePath] : [],
+    };
+    if (withDefaults) Object.assign(conf, { accept_content: ['json'], task_serializer: 'json', result_serializer: 'json', event_exchange: 'celeryev', control_exchange: 'celery' });
+    return conf;
+  }
+
+  // ---- shutdown (PROTOCOL.md §5.13) -------------------------------------------------------------------
+
+  /**
+   * Warm: stop consuming, give reserved, ETA-held and rate-limited messages back to the queue, wait for running
+   * tasks (up to the shutdown timeout), send worker-offline, close. Cold: the same without waiting; running tasks
+   * are aborted (early-acked ones are lost, as with Celery; acks-late ones come back).
+   */
+  stop(mode: 'warm' | 'cold' = 'warm'): Promise<void> {
+    if (this.stopping) {
+      if (mode === 'cold' && this.stopMode === 'warm') {
+        this.stopMode = 'cold';
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      }
+      return this.stopping;
+    }
+    this.stopMode = mode;
+    this.stopping = this.shutdownSequence();
+    return this.stopping;
+  }
+
+  private async shutdownSequence(): Promise<void> {
+    const started = this.stopMode!;
+    this.logger.warning(started === 'warm' ? 'worker: Warm shutdown (MainProcess)' : 'worker: Cold shutdown (MainProcess)');
+    await this.consumer.stopConsuming().catch(() => {});
+    this.giveBack([...this.eta.drain(), ...this.limiter.drain(), ...this.reservedQueue.splice(0)]);
+    if (started === 'warm' && this.activeRequests.size > 0) {
+      const timeoutMs = (this.options.shutdownTimeout ?? 60) * 1000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (this.activeRequests.size > 0 && this.stopMode === 'warm') this.logger.warning(`${this.activeRequests.size} task(s) still running after ${timeoutMs / 1000}s; stopping anyway`);
+    }
+    for (const req of this.activeRequests.values()) {
+      req.run?.abort(new Error('worker shutting down'));
+      if (!req.acknowledged) this.consumer.reject(req.delivery, req.generation, true);
+    }
+    this.events.flush();
+    this.heart.offline();
+    await this.panel.close();
+    await this.saveState();
+    // Give the results of the last tasks a moment to leave before the connection goes; the last acks go now.
+    await new Promise((r) => setImmediate(r));
+    this.consumer.flushAcks();
+    await this.app.close().catch(() => {});
+    await this.connection.close();
+    await this.pool.stop();
+    const mode = this.stopMode!;
+    this.emit('stopped', { mode });
+  }
+
+  /** Unstarted deliveries go back to the queue now (nack with requeue), so another worker can take them. */
+  private giveBack(requests: Request[]): void {
+    let n = 0;
+    for (const req of requests) {
+      if (req.acknowledged) continue;
+      req.acknowledged = true;
+      if (this.consumer.reject(req.delivery, req.generation, true)) n++;
+    }
+    if (n > 0) this.logger.info(`Restored ${n} unstarted task(s) to the queue`);
+  }
+
+  private scheduleSave(): void {
+    if (!this.options.statedb || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.saveState();
+    }, 200);
+    this.saveTimer.unref();
+  }
+
+  private async saveState(): Promise<void> {
+    if (!this.options.statedb) return;
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    try {
+      await saveStateDb(this.options.statedb, { clock: this.appClock.value, revoked: this.revoked.toJSON() });
+    } catch (err) {
+      this.logger.error(`cannot write the state db ${this.options.statedb}: ${(err as Error).message}`);
+    }
+  }
+
+  private createPool(): Pool {
+    const kind = this.options.pool ?? 'async';
+    if (kind === 'async') return new AsyncPool({ logger: this.logger, now: () => this.clock.now() });
+    if (!this.options.modulePath) throw new TypeError(`--pool ${kind} needs the task module path (modulePath) so its children can load it`);
+    return new RemotePool({ kind, modulePath: this.options.modulePath, logLevel: this.options.logLevel ?? this.logger.level, logger: this.logger });
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals | number | null): number | null {
+  if (signal === null || typeof signal === 'number') return signal;
+  return (osConstants.signals as Record<string, number>)[signal] ?? null;
+}
