@@ -1,0 +1,41 @@
+import { Text } from 'ink';
+import type { ConnectionStatus } from '../../events/connection-status.js';
+import type { ClusterSummary } from '../../events/selectors.js';
+import { formatRate, truncateMiddle } from '../format.js';
+import type { Theme } from '../theme.js';
+
+export interface HeaderProps {
+  readonly connection: ConnectionStatus;
+  readonly summary: ClusterSummary;
+  readonly width: number;
+  readonly theme: Theme;
+}
+
+const PHASE_LABEL: Readonly<Record<ConnectionStatus['phase'], string>> = {
+  connecting: 'connecting',
+  connected: 'connected',
+  reconnecting: 'reconnecting',
+  failed: 'disconnected',
+  closed: 'closed',
+};
+
+/** One line: the masked broker URL, the connection state with reconnects, and the event and task rates. */
+export function Header({ connection, summary, width, theme }: HeaderProps) {
+  const phase = connection.phase;
+  const phaseProps = phase === 'connected' ? theme.success : phase === 'failed' || phase === 'closed' ? theme.error : theme.pending;
+  const reconnects = connection.reconnects > 0 ? ` ↻${connection.reconnects}` : '';
+  const right = `  ${formatRate(summary.eventsPerSecond)} ev  ${formatRate(summary.tasksPerSecond)} done  ${summary.workersOnline}/${summary.workersTotal} workers up`;
+  const status = `● ${PHASE_LABEL[phase]}${reconnects}`;
+  const fixed = 'camq    '.length + status.length + right.length;
+  const broker = truncateMiddle(connection.broker, Math.max(8, width - fixed));
+  return (
+    <Text wrap="truncate-end">
+      <Text bold {...theme.accent}>
+        camq
+      </Text>
+      {`  ${broker}  `}
+      <Text {...phaseProps}>{status}</Text>
+      {right}
+    </Text>
+  );
+}

@@ -1,0 +1,36 @@
+import { Box, Text } from 'ink';
+import type { RateRow } from '../../events/selectors.js';
+import { cell, fitColumns, formatRate, formatRuntime, sparkline } from '../format.js';
+import type { Theme } from '../theme.js';
+
+export interface RatePanelProps {
+  readonly rows: readonly RateRow[];
+  readonly height: number;
+  readonly width: number;
+  readonly theme: Theme;
+}
+
+const COLUMNS = [
+  { min: 12, max: 40, weight: 1 }, // name
+  { min: 10, max: 60, weight: 2 }, // sparkline
+  { min: 8 }, // rate
+  { min: 8 }, // ok
+  { min: 6 }, // failed
+  { min: 7 }, // mean runtime
+];
+
+/** Per task name: finished per second as a sparkline and a figure, succeeded and failed counts, mean runtime. */
+export function RatePanel({ rows, height, width, theme }: RatePanelProps) {
+  const w = fitColumns(COLUMNS, width);
+  return (
+    <Box flexDirection="column" height={height}>
+      {rows.slice(0, height).map((row) => (
+        <Text key={row.name} wrap="truncate-end">
+          {cell(row.name, w[0]!)} <Text {...theme.accent}>{sparkline(row.series, w[1]!)}</Text>{' '}
+          {[cell(formatRate(row.perSecond), w[2]!, true), cell(`✓${row.counts.succeeded}`, w[3]!, true)].join(' ')}{' '}
+          <Text {...(row.counts.failed > 0 ? theme.error : theme.dim)}>{cell(`✗${row.counts.failed}`, w[4]!, true)}</Text> {cell(formatRuntime(row.meanRuntime), w[5]!, true)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,156 @@
+/**
+ * Pure text helpers for fixed-width cells: every table row is pre-formatted to exact widths, so a frame is a few
+ * Text nodes per line (cheap to lay out) and never wraps.
+ */
+
+/** Control characters and newlines become visible single-width marks, so a cell is always one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\r?\n/g, '⏎').replace(/[\u0000-\u001f\u007f]/g, '·');
+}
+
+/** Cut to `width` characters, ending with `…` when cut. */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (text.length <= width) return text;
+  return width === 1 ? '…' : text.slice(0, width - 1) + '…';
+}
+
+/** Cut to `width` characters by dropping the middle (`amqp://guest:**@…:5672/prod`), for URLs and paths. */
+export function truncateMiddle(text: string, width: number): string {
+  if (text.length <= width) return text;
+  if (width <= 2) return truncate(text, width);
+  const head = Math.ceil((width - 1) / 2);
+  return text.slice(0, head) + '…' + text.slice(text.length - (width - 1 - head));
+}
+
+/** Exactly `width` characters: cut or padded (right-aligned when `alignRight`). */
+export function cell(text: string, width: number, alignRight = false): string {
+  const t = truncate(oneLine(text), width);
+  return alignRight ? t.padStart(width) : t.padEnd(width);
+}
+
+export interface ColumnSpec {
+  readonly min: number;
+  /** @defaultValue min (a fixed column) */
+  readonly max?: number;
+  /** Share of the space left after every column got its min. @defaultValue 0 */
+  readonly weight?: number;
+}
+
+/**
+ * Widths for columns separated by one space, filling `total`: every column gets its min, the rest is shared by
+ * weight up to each max. When even the mins do not fit, the last columns shrink first (down to 0).
+ */
+export function fitColumns(specs: readonly ColumnSpec[], total: number): number[] {
+  const gaps = Math.max(0, specs.length - 1);
+  const widths = specs.map((s) => s.min);
+  let spare = total - gaps - widths.reduce((a, b) => a + b, 0);
+  if (spare < 0) {
+    for (let i = widths.length - 1; i >= 0 && spare < 0; i--) {
+      const cut = Math.min(widths[i]!, -spare);
+      widths[i]! -= cut;
+      spare += cut;
+    }
+    return widths;
+  }
+  for (let round = 0; round < 4 && spare > 0; round++) {
+    const open = specs.map((s, i) => ({ i, w: s.weight ?? 0, room: (s.max ?? (s.weight ? Infinity : s.min)) - widths[i]! })).filter((c) => c.w > 0 && c.room > 0);
+    const weights = open.reduce((a, c) => a + c.w, 0);
+    if (weights === 0) break;
+    let given = 0;
+    for (const c of open) {
+      const share = Math.min(c.room, Math.floor((spare * c.w) / weights));
+      widths[c.i]! += share;
+      given += share;
+    }
+    if (given === 0) {
+      const first = open[0]!;
+      widths[first.i]! += 1;
+      given = 1;
+    }
+    spare -= given;
+  }
+  return widths;
+}
+
+/** `3s`, `2m05s`, `1h02m`, `3d4h`; `-` for unknown. */
+export function formatAge(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '-';
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+/** A runtime in seconds: `312µs`, `45ms`, `1.20s`, `2m03s`. */
+export function formatRuntime(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '';
+  if (seconds < 0.001) return `${Math.round(seconds * 1e6)}µs`;
+  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
+  if (seconds < 60) return `${seconds.toFixed(2)}s`;
+  return formatAge(seconds);
+}
+
+/** `12.3/s`, `0.5/s`, `1.2k/s`. */
+export function formatRate(perSecond: number): string {
+  if (perSecond >= 10_000) return `${(perSecond / 1000).toFixed(0)}k/s`;
+  if (perSecond >= 1000) return `${(perSecond / 1000).toFixed(1)}k/s`;
+  if (perSecond >= 100) return `${perSecond.toFixed(0)}/s`;
+  return `${perSecond.toFixed(1)}/s`;
+}
+
+export function formatLoad(loadavg: readonly number[] | undefined): string {
+  return loadavg && loadavg.length > 0 ? loadavg.map((n) => (typeof n === 'number' ? n.toFixed(2) : '?')).join(' ') : '-';
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** The last `width` values as a sparkline scaled to their maximum; zero is a space-like low bar. */
+export function sparkline(values: readonly number[], width: number): string {
+  const tail = values.slice(-width);
+  const max = Math.max(0, ...tail);
+  const line = tail.map((v) => (max === 0 || v <= 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))]!)).join('');
+  return line.padStart(width);
+}
+
+/** Local wall-clock time of float Unix seconds: `19:05:24.020`. */
+export function formatClockTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** Hard-wrap text to `width`, keeping its own line breaks. */
+export function wrapLines(text: string, width: number): string[] {
+  const out: string[] = [];
+  const w = Math.max(1, width);
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/\t/g, '    ').replace(/[\u0000-\u001f\u007f]/g, '·');
+    if (line.length === 0) out.push('');
+    for (let i = 0; i < line.length; i += w) out.push(line.slice(i, i + w));
+  }
+  return out;
+}
+
+/** Wrap text at spaces to lines of at most `width` characters (a word longer than that is cut hard). */
+export function wrapWords(text: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    if (candidate.length <= w) {
+      line = candidate;
+      continue;
+    }
+    if (line !== '') lines.push(line);
+    line = word;
+    while (line.length > w) {
+      lines.push(line.slice(0, w));
+      line = line.slice(w);
+    }
+  }
+  lines.push(line);
+  return lines;
+}

@@ -1,0 +1,217 @@
+import { useInput, type Key } from 'ink';
+import type { Dispatch } from 'react';
+import type { TaskRecord } from '../../events/cluster-state.js';
+import type { WorkerRow } from '../../events/selectors.js';
+import { parseRate } from '../../protocol/rate.js';
+import { editLine, lineEditor } from '../state/line-editor.js';
+import type { UiAction, UiState } from '../state/ui-reducer.js';
+import type { ViewActions } from './use-view-actions.js';
+
+export interface AppKeyContext {
+  /** The latest UI state, read at each key (not the state of the last render). */
+  readonly getUi: () => UiState;
+  readonly dispatch: Dispatch<UiAction>;
+  /** The task table's rows (filtered, newest first) as last rendered. */
+  readonly tasks: readonly TaskRecord[];
+  readonly workers: readonly WorkerRow[];
+  /** A kept task by uuid (for the details screen). */
+  readonly taskById: (uuid: string) => TaskRecord | undefined;
+  readonly pageSize: number;
+  readonly detailsMaxScroll: number;
+  readonly actions: ViewActions;
+  readonly exit: () => void;
+}
+
+/** All keyboard handling of the app, by screen and prompt; only dispatches UI actions and calls `actions`. */
+export function useAppKeys(context: AppKeyContext): void {
+  useInput((input, key) => handleKey(context, input, key));
+}
+
+/** The task actions apply to: the one in details, else the selected one, else the newest. */
+function currentTask(ctx: AppKeyContext, ui: UiState): TaskRecord | undefined {
+  if (ui.screen === 'details') return ui.detailsUuid === undefined ? undefined : ctx.taskById(ui.detailsUuid);
+  const selected = ui.selectedTask === undefined ? undefined : ctx.tasks.find((t) => t.uuid === ui.selectedTask);
+  return selected ?? ctx.tasks[0];
+}
+
+/** Whether typed text goes into a line editor (the shell, the search or rate prompt) rather than being keys. */
+function isEditing(ui: UiState): boolean {
+  return ui.screen === 'shell' || ui.prompt?.kind === 'search' || ui.prompt?.kind === 'rate-limit';
+}
+
+const CONTROL_CHAR = /[\r\n\t\b\u007f]/;
+/** A multi-key read split into its control characters and the runs of text between them. */
+const KEY_PARTS = /[\r\n\t\b\u007f]|[^\r\n\t\b\u007f]+/g;
+
+/** One character of a multi-key read as Ink would have reported it alone (Enter, Tab and Backspace are keys). */
+function keyOfChar(ch: string, chunkKey: Key): [string, Key] {
+  const key: Key = { ...chunkKey, return: ch === '\r' || ch === '\n', tab: ch === '\t', backspace: ch === '\b', delete: ch === '\u007f', escape: false, shift: /^[A-Z]$/.test(ch) };
+  return [key.return || key.tab || key.backspace || key.delete ? '' : ch, key];
+}
+
+export function handleKey(ctx: AppKeyContext, input: string, key: Key): void {
+  const ui = ctx.getUi();
+  const { dispatch } = ctx;
+  // Keys typed quickly (or sent together over a slow link, or by tmux send-keys) can arrive in one read, which Ink
+  // hands over as one string ("jjr", "2/s\r"): Enter, Tab and Backspace in it are keys, and outside an editor so is
+  // every character. Each part sees the state the previous one left, so "/boom" opens the search and types into it.
+  if (input.length > 1 && (CONTROL_CHAR.test(input) || !isEditing(ui))) {
+    for (const part of input.match(KEY_PARTS) ?? []) {
+      if (CONTROL_CHAR.test(part)) handleKey(ctx, ...keyOfChar(part, key));
+      else if (isEditing(ctx.getUi())) handleKey(ctx, part, key);
+      else for (const ch of part) handleKey(ctx, ...keyOfChar(ch, key));
+    }
+    return;
+  }
+  if (ui.prompt) return handlePromptKey(ctx, input, key);
+  switch (ui.screen) {
+    case 'shell':
+      return handleShellKey(ctx, input, key);
+    case 'details':
+      return handleDetailsKey(ctx, input, key);
+    case 'help':
+      if (input === 'q') return ctx.exit();
+      return dispatch({ type: 'back' });
+    case 'overview':
+      return handleOverviewKey(ctx, input, key);
+  }
+}
+
+function handlePromptKey(ctx: AppKeyContext, input: string, key: Key): void {
+  const { dispatch, actions } = ctx;
+  const ui = ctx.getUi();
+  const prompt = ui.prompt!;
+  if (prompt.kind === 'revoke') {
+    if (input === 'y' || input === 't') {
+      dispatch({ type: 'close-prompt', isCancel: false });
+      actions.revoke(prompt.uuid, input === 't', prompt.worker);
+    } else if (input === 'n' || key.escape) {
+      dispatch({ type: 'close-prompt', isCancel: true });
+      dispatch({ type: 'notice', notice: { text: 'revoke cancelled', tone: 'info' } });
+    }
+    return;
+  }
+  if (key.escape) return dispatch({ type: 'close-prompt', isCancel: true });
+  if (key.return) {
+    if (prompt.kind === 'search') return dispatch({ type: 'close-prompt', isCancel: false });
+    const rate = prompt.editor.value.trim();
+    const parsed = parseRate(rate === '' ? 'x' : rate);
+    if (!parsed.ok) return dispatch({ type: 'prompt-error', error: rate === '' ? 'type a rate' : parsed.error });
+    dispatch({ type: 'close-prompt', isCancel: false });
+    return actions.rateLimit(prompt.taskName, rate);
+  }
+  const editor = editLine(prompt.editor, input, key);
+  if (editor) dispatch({ type: 'edit-prompt', editor });
+}
+
+function handleShellKey(ctx: AppKeyContext, input: string, key: Key): void {
+  const { dispatch, actions } = ctx;
+  const ui = ctx.getUi();
+  const sh = ui.shell;
+  if (key.escape) return dispatch({ type: 'back' });
+  if (sh.isBusy) return;
+  if (key.return) {
+    const line = sh.editor.value;
+    dispatch({ type: 'shell-submit', line, prompt: actions.shellPrompt });
+    if (line.trim() !== '') actions.shellExecute(line);
+    return;
+  }
+  if (key.tab) {
+    const candidates = actions.shellComplete(sh.editor.value);
+    if (candidates.length === 1) return dispatch({ type: 'shell-edit', editor: lineEditor(candidates[0]) });
+    if (candidates.length > 1) {
+      const prefix = commonPrefix(candidates);
+      if (prefix.length > sh.editor.value.length) dispatch({ type: 'shell-edit', editor: lineEditor(prefix) });
+      dispatch({ type: 'shell-info', text: candidates.join('  ') });
+    }
+    return;
+  }
+  if (key.upArrow) return dispatch({ type: 'shell-history', delta: -1 });
+  if (key.downArrow) return dispatch({ type: 'shell-history', delta: 1 });
+  const editor = editLine(sh.editor, input, key);
+  if (editor) dispatch({ type: 'shell-edit', editor });
+}
+
+function handleDetailsKey(ctx: AppKeyContext, input: string, key: Key): void {
+  const { dispatch } = ctx;
+  if (input === 'q') return ctx.exit();
+  if (key.escape || key.leftArrow || key.backspace || key.delete) return dispatch({ type: 'back' });
+  const max = ctx.detailsMaxScroll;
+  if (key.upArrow || input === 'k') return dispatch({ type: 'scroll-details', delta: -1, max });
+  if (key.downArrow || input === 'j') return dispatch({ type: 'scroll-details', delta: 1, max });
+  if (key.pageUp) return dispatch({ type: 'scroll-details', delta: -ctx.pageSize, max });
+  if (key.pageDown || input === ' ') return dispatch({ type: 'scroll-details', delta: ctx.pageSize, max });
+  taskActionKey(ctx, input);
+}
+
+/** r and l: the same on the overview and in details. */
+function taskActionKey(ctx: AppKeyContext, input: string): boolean {
+  const task = currentTask(ctx, ctx.getUi());
+  if (input !== 'r' && input !== 'l') return false;
+  if (!task) {
+    ctx.dispatch({ type: 'notice', notice: { text: 'no task selected', tone: 'info' } });
+    return true;
+  }
+  // Following the newest task, the highlight would move on while the prompt waits: pin it to this task.
+  if (ctx.getUi().screen === 'overview') ctx.dispatch({ type: 'select-task', uuid: task.uuid });
+  if (input === 'r') ctx.dispatch({ type: 'open-prompt', prompt: { kind: 'revoke', uuid: task.uuid, name: task.name, worker: task.worker } });
+  else if (task.name === undefined) ctx.dispatch({ type: 'notice', notice: { text: 'the task\'s name is not known yet (its task-received was not seen)', tone: 'error' } });
+  else ctx.dispatch({ type: 'open-prompt', prompt: { kind: 'rate-limit', taskName: task.name, editor: lineEditor() } });
+  return true;
+}
+
+function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
+  const { dispatch } = ctx;
+  const ui = ctx.getUi();
+  if (input === 'q') return ctx.exit();
+  if (key.tab) return dispatch({ type: 'toggle-pane' });
+  if (input === '?') return dispatch({ type: 'open-screen', screen: 'help' });
+  if (input === ':') return dispatch({ type: 'open-screen', screen: 'shell' });
+  if (input === '/') return dispatch({ type: 'open-prompt', prompt: { kind: 'search', editor: lineEditor(ui.filter.query ?? ''), previous: ui.filter.query } });
+  if (input === 's') return dispatch({ type: 'cycle-state-filter' });
+  if (input === 'c') return dispatch({ type: 'clear-filters' });
+  if (input === 'p') return ctx.actions.ping();
+  if (key.escape) return dispatch({ type: 'notice', notice: undefined });
+  const delta = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : key.pageUp ? -ctx.pageSize : key.pageDown ? ctx.pageSize : 0;
+  if (ui.pane === 'workers') {
+    const index = Math.max(0, ctx.workers.findIndex((w) => w.hostname === ui.selectedWorker));
+    const selected = ctx.workers[index]?.hostname;
+    if (delta !== 0) {
+      const next = ctx.workers[Math.max(0, Math.min(ctx.workers.length - 1, index + delta))];
+      return dispatch({ type: 'select-worker', hostname: next?.hostname });
+    }
+    if ((key.return || input === 'w') && selected) {
+      const isOn = ui.filter.worker !== selected;
+      dispatch({ type: 'toggle-filter', field: 'worker', value: selected });
+      // Drilling into a worker's tasks: the keys follow to its task list.
+      if (isOn) dispatch({ type: 'toggle-pane' });
+      return;
+    }
+    if (input === 'r' || input === 'l' || input === 'n') {
+      return dispatch({ type: 'notice', notice: { text: `${input} acts on the selected task: Tab switches to the tasks pane`, tone: 'info' } });
+    }
+    return;
+  }
+  if (delta !== 0) {
+    const index = ui.selectedTask === undefined ? 0 : Math.max(0, ctx.tasks.findIndex((t) => t.uuid === ui.selectedTask));
+    const next = Math.max(0, Math.min(ctx.tasks.length - 1, index + delta));
+    return dispatch({ type: 'select-task', uuid: next <= 0 ? undefined : ctx.tasks[next]?.uuid });
+  }
+  if (key.home || input === 'g') return dispatch({ type: 'select-task', uuid: undefined });
+  const task = currentTask(ctx, ui);
+  if (key.return) {
+    if (!task) return;
+    // Coming back from the details, the selection stays on this task instead of following newer ones.
+    dispatch({ type: 'select-task', uuid: task.uuid });
+    return dispatch({ type: 'open-screen', screen: 'details', uuid: task.uuid });
+  }
+  if (input === 'n' && task?.name) return dispatch({ type: 'toggle-filter', field: 'name', value: task.name });
+  if (input === 'w' && task?.worker) return dispatch({ type: 'toggle-filter', field: 'worker', value: task.worker });
+  taskActionKey(ctx, input);
+}
+
+function commonPrefix(items: readonly string[]): string {
+  let prefix = items[0] ?? '';
+  for (const item of items) while (!item.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}

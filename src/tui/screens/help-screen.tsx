@@ -1,0 +1,73 @@
+import { Box, Text } from 'ink';
+import { SectionTitle } from '../components/section-title.js';
+import { wrapWords } from '../format.js';
+import type { Theme } from '../theme.js';
+
+/** The key bar with the task stream focused; Tab's label names the pane it goes to. */
+/** The key bar with the task stream focused, most used first (a narrow terminal cuts the tail); Tab names where it goes. */
+export const OVERVIEW_KEYS: readonly (readonly [string, string])[] = [
+  ['q', 'quit'],
+  ['⏎', 'details'],
+  ['↑↓', 'move'],
+  ['⇥', 'workers'],
+  ['r', 'revoke'],
+  ['l', 'rate'],
+  ['p', 'ping'],
+  ['/', 'search'],
+  [':', 'shell'],
+  ['s', 'state'],
+  ['n', 'name'],
+  ['w', 'worker'],
+  ['c', 'clear'],
+  ['?', 'help'],
+];
+
+/** The key bar with the workers pane focused: only what acts on workers (task actions need the tasks pane). */
+export const WORKER_PANE_KEYS: readonly (readonly [string, string])[] = [
+  ['q', 'quit'],
+  ['⏎', 'their tasks'],
+  ['↑↓', 'move'],
+  ['⇥', 'tasks'],
+  ['p', 'ping'],
+  ['/', 'search'],
+  [':', 'shell'],
+  ['s', 'state'],
+  ['c', 'clear'],
+  ['?', 'help'],
+];
+
+const HELP: readonly (readonly [string, string])[] = [
+  ['q, Ctrl-C', 'quit (the terminal is restored)'],
+  ['Tab', 'switch panes: tasks ⇄ workers (the highlighted one has the keys)'],
+  ['↑ ↓ / k j', 'move; PgUp PgDn by a page; Home/g follows the newest task again'],
+  ['Enter', 'tasks: details · workers: only that worker\'s tasks (again to undo)'],
+  ['/', 'search tasks by name, uuid, worker, args, kwargs, result or exception (Esc cancels)'],
+  ['s', 'cycle the state filter: RECEIVED STARTED SUCCESS FAILURE RETRY REVOKED REJECTED PENDING'],
+  ['n / w', 'only tasks with the selected task\'s name / worker (again to undo)'],
+  ['c', 'clear every filter'],
+  ['r', 'revoke the selected task (asks first; t terminates it where it runs)'],
+  ['l', 'set a rate limit for the selected task\'s name (asks for the rate: 10/s, 5/m, 0 = none)'],
+  ['p', 'ping every worker; the replies show on the status line'],
+  [':', 'the camqadm shell (Esc comes back)'],
+  ['Esc, ←', 'back to the overview from details, shell or help'],
+];
+
+const KEY_WIDTH = 12;
+
+/** Every key of the overview, each explanation wrapped under itself so nothing is cut at 80 columns. */
+export function HelpScreen({ height, width, theme }: { height: number; width: number; theme: Theme }) {
+  const rows = HELP.flatMap(([key, text]) =>
+    wrapWords(text, Math.max(10, width - KEY_WIDTH)).map((line, i) => ({ id: `${key}/${i}`, key: i === 0 ? key : '', line })),
+  );
+  return (
+    <Box flexDirection="column" height={height}>
+      <SectionTitle title="Keys" detail="Esc back" isFocused width={width} theme={theme} />
+      {rows.slice(0, Math.max(0, height - 1)).map(({ id, key, line }) => (
+        <Text key={id} wrap="truncate-end">
+          <Text {...theme.key}>{key.padEnd(KEY_WIDTH)}</Text>
+          {line}
+        </Text>
+      ))}
+    </Box>
+  );
+}

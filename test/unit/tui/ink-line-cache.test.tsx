@@ -1,0 +1,24 @@
+import { Text } from 'ink';
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { shareInkLineCacheAcrossFrames } from '../../../src/tui/ink-line-cache.js';
+
+describe('shareInkLineCacheAcrossFrames', () => {
+  it("finds Ink's output stage in the shape it expects (a new Ink version must be checked before it is taken)", async () => {
+    expect(await shareInkLineCacheAcrossFrames()).toBe(true);
+    expect(await shareInkLineCacheAcrossFrames()).toBe(true);
+  });
+
+  it('frames stay exact when lines change, come back, and hold wide characters', async () => {
+    await shareInkLineCacheAcrossFrames();
+    const view = render(<Text color="green">w1@vm online 0s</Text>);
+    expect(view.lastFrame()).toBe('w1@vm online 0s');
+    view.rerender(<Text color="green">w1@vm online 1s</Text>);
+    expect(view.lastFrame()).toBe('w1@vm online 1s');
+    view.rerender(<Text color="green">w1@vm online 0s</Text>);
+    expect(view.lastFrame()).toBe('w1@vm online 0s');
+    view.rerender(<Text>{'args (漢字, 2) ok'}</Text>);
+    expect(view.lastFrame()).toBe('args (漢字, 2) ok');
+    view.unmount();
+  });
+});
