@@ -1,0 +1,71 @@
+/**
+ * A published message as the broker keeps it: one buffer holding the publisher's content header payload, passed
+ * on to consumers byte for byte (the broker decodes properties only when routing needs `headers` or expiry needs
+ * `expiration`), followed by the body. One Message is shared by every queue it was routed to; each queue holds
+ * it in a QueuedMessage.
+ */
+import { decodeProperties, propertyFlags, PropertyFlag, type BasicProperties, type FieldTable } from './amqp-codec.js';
+import { preconditionFailed } from './amqp-exception.js';
+import type { Consumer } from './consumer.js';
+import type { Queue } from './queue.js';
+
+export class Message {
+  private decoded: BasicProperties | undefined;
+
+  constructor(
+    readonly exchange: string,
+    readonly routingKey: string,
+    /** Content header payload (class id, weight, body size, property flags, properties), then the body. */
+    readonly content: Buffer,
+    /** Where the body starts in `content`. */
+    readonly headerSize: number,
+  ) {}
+
+  get body(): Buffer {
+    return this.content.subarray(this.headerSize);
+  }
+
+  get properties(): BasicProperties {
+    return (this.decoded ??= decodeProperties(this.content.subarray(0, this.headerSize)));
+  }
+
+  /** The `headers` property, decoded on first use. */
+  get headers(): FieldTable | undefined {
+    return propertyFlags(this.content) & PropertyFlag.headers ? this.properties.headers : undefined;
+  }
+
+  /** The per-message TTL in ms from the `expiration` property; undefined when it has none. Throws RabbitMQ's 406. */
+  expiration(): number | undefined {
+    if (!(propertyFlags(this.content) & PropertyFlag.expiration)) return undefined;
+    return parseExpiration(this.properties.expiration ?? '');
+  }
+}
+
+/** Parse an `expiration` property as RabbitMQ does (Erlang's string:to_integer), with its error texts. */
+export function parseExpiration(text: string): number {
+  const match = /^([+-]?\d+)(.*)$/s.exec(text);
+  const invalid = (reason: string) => preconditionFailed(`invalid expiration '${text}': ${reason}`);
+  if (!match) throw invalid('no_integer');
+  const value = Number(match[1]);
+  if (match[2] !== '') throw invalid(`{leftover_string,"${match[2]}"}`);
+  if (value < 0) throw invalid(`{value_negative,${value}}`);
+  return value;
+}
+
+/** A message in one queue: its place (seq), its expiry, and while delivered and unacked, who holds it. */
+export class QueuedMessage {
+  redelivered = false;
+  /** Set while delivered to a channel and not yet settled. */
+  deliveryTag = 0;
+  /** The consumer it was delivered to (null for basic.get or when not delivered). */
+  consumer: Consumer | null = null;
+
+  constructor(
+    readonly message: Message,
+    readonly queue: Queue,
+    /** Position in the queue: requeued messages go back in seq order, so they keep their original order. */
+    readonly seq: number,
+    /** Epoch ms after which it is dropped; 0 for never. */
+    readonly expiresAt: number,
+  ) {}
+}

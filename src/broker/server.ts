@@ -1,0 +1,215 @@
+/**
+ * camq's embedded AMQP 0-9-1 broker as a TCP server: virtual hosts, users, and the client connections. Messages
+ * live in memory only; nothing survives a restart, whatever `durable` says.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { FieldTable } from './amqp-codec.js';
+import { Connection, type ConnectionSettings } from './connection.js';
+import { VirtualHost } from './vhost.js';
+import { CamqError } from '../errors/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+
+export const DEFAULT_BROKER_PORT = 5673;
+
+export interface BrokerServerOptions {
+  /** TCP port; 0 picks a free one. @defaultValue 5673 */
+  readonly port?: number;
+  /** @defaultValue '127.0.0.1' */
+  readonly host?: string;
+  /** Users and their passwords. @defaultValue { guest: 'guest' } */
+  readonly users?: Readonly<Record<string, string>>;
+  /** Virtual hosts that exist; connecting to any other is RabbitMQ's 530. @defaultValue ['/'] */
+  readonly vhosts?: readonly string[];
+  /** Heartbeat proposed to clients, in seconds. @defaultValue 60 */
+  readonly heartbeat?: number;
+  /** Largest frame, in bytes. @defaultValue 131072 */
+  readonly frameMax?: number;
+  /** @defaultValue 2047 */
+  readonly channelMax?: number;
+  /** Shown to clients in the server properties. */
+  readonly version?: string;
+  /** @defaultValue systemClock */
+  readonly clock?: Clock;
+  /** Connection opens, closes and refusals. @defaultValue silentLogger */
+  readonly logger?: Logger;
+}
+
+export interface QueueInfo {
+  readonly name: string;
+  /** Ready messages. */
+  readonly messages: number;
+  readonly unacked: number;
+  readonly consumers: number;
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly exclusive: boolean;
+  readonly arguments: FieldTable;
+}
+
+export interface ExchangeInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly internal: boolean;
+  readonly arguments: FieldTable;
+}
+
+export interface BindingInfo {
+  readonly source: string;
+  readonly destination: string;
+  readonly routingKey: string;
+  readonly arguments: FieldTable;
+}
+
+export class BrokerServer {
+  readonly host: string;
+  private readonly vhosts = new Map<string, VirtualHost>();
+  private readonly connections = new Set<Connection>();
+  private readonly sockets = new Set<Socket>();
+  private readonly settings: ConnectionSettings;
+  private readonly user: readonly [string, string];
+  private actualPort = 0;
+  private closing: Promise<void> | undefined;
+
+  private constructor(private readonly server: Server, options: BrokerServerOptions) {
+    this.host = options.host ?? '127.0.0.1';
+    const clock = options.clock ?? systemClock;
+    const users = new Map(Object.entries(options.users ?? { guest: 'guest' }));
+    this.user = [...users.entries()][0] ?? ['guest', 'guest'];
+    for (const name of options.vhosts ?? ['/']) this.vhosts.set(name, new VirtualHost(name, clock));
+    this.settings = {
+      users,
+      vhosts: this.vhosts,
+      heartbeat: options.heartbeat ?? 60,
+      frameMax: options.frameMax ?? 131072,
+      channelMax: options.channelMax ?? 2047,
+      serverProperties: serverProperties(options.version),
+      clock,
+      logger: options.logger ?? silentLogger,
+    };
+  }
+
+  /** Start listening; rejects with a CamqError when the port is taken. */
+  static async start(options: BrokerServerOptions = {}): Promise<BrokerServer> {
+    const server = createServer();
+    const broker = new BrokerServer(server, options);
+    server.on('connection', (socket) => broker.accept(socket));
+    const port = options.port ?? DEFAULT_BROKER_PORT;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'EADDRINUSE'
+          ? new CamqError('broker.port-in-use', `port ${port} on ${broker.host} is already in use; pick another with --port`, { cause: err })
+          : new CamqError('broker.listen-failed', `cannot listen on ${broker.host}:${port}: ${err.message}`, { cause: err }));
+      });
+      server.listen(port, broker.host, () => resolve());
+    });
+    const address = server.address();
+    broker.actualPort = typeof address === 'object' && address !== null ? address.port : port;
+    return broker;
+  }
+
+  get port(): number {
+    return this.actualPort;
+  }
+
+  /** amqp:// URL of the default vhost with the first user's credentials. */
+  get url(): string {
+    const [user, password] = this.user;
+    return `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${this.host}:${this.actualPort}//`;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  vhost(name = '/'): VirtualHost | undefined {
+    return this.vhosts.get(name);
+  }
+
+  /** The queues of a vhost, as `rabbitmqctl list_queues` shows them. */
+  listQueues(vhost = '/'): QueueInfo[] {
+    return [...(this.vhosts.get(vhost)?.queues.values() ?? [])].map((q) => ({
+      name: q.name, messages: q.messageCount, unacked: q.unacked, consumers: q.consumerCount, durable: q.durable,
+      autoDelete: q.autoDelete, exclusive: q.owner !== null, arguments: q.arguments,
+    }));
+  }
+
+  /** The exchanges of a vhost, as `rabbitmqctl list_exchanges` shows them. */
+  listExchanges(vhost = '/'): ExchangeInfo[] {
+    return [...(this.vhosts.get(vhost)?.exchanges.values() ?? [])].map((x) => ({
+      name: x.name, type: x.type, durable: x.durable, autoDelete: x.autoDelete, internal: x.internal, arguments: x.arguments,
+    }));
+  }
+
+  /** The bindings of a vhost, as `rabbitmqctl list_bindings` shows them (the default exchange's included). */
+  listBindings(vhost = '/'): BindingInfo[] {
+    const host = this.vhosts.get(vhost);
+    if (host === undefined) return [];
+    const implicit = [...host.queues.keys()].map((name) => ({ source: '', destination: name, routingKey: name, arguments: {} }));
+    const explicit = [...host.exchanges.values()].flatMap((x) =>
+      [...x.bindings.values()].map((b) => ({ source: x.name, destination: b.queue.name, routingKey: b.routingKey, arguments: b.args })));
+    return [...implicit, ...explicit];
+  }
+
+  /**
+   * Close, with 320 CONNECTION_FORCED, every connection whose client announced this `connection_name`, as
+   * `rabbitmqctl close_connection` does for the ones it names. Returns how many were closed.
+   */
+  closeConnectionsNamed(connectionName: string, reason = 'Closed via camq broker'): number {
+    const named = [...this.connections].filter((c) => c.clientName === connectionName);
+    for (const connection of named) connection.forceClose(reason);
+    return named.length;
+  }
+
+  /** Close every client connection with 320 CONNECTION_FORCED, as `rabbitmqctl close_all_connections` does. */
+  closeAllConnections(reason = 'Closed via camq broker'): void {
+    for (const connection of this.connections) connection.forceClose(reason);
+  }
+
+  /** Stop accepting, close every connection (320 CONNECTION_FORCED), drop all messages. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      for (const connection of this.connections) connection.forceClose("broker forced connection closure with reason 'shutdown'");
+      // Clients get a moment to answer close-ok; sockets still open after it are cut.
+      const cut = setTimeout(() => {
+        for (const socket of this.sockets) socket.destroy();
+      }, 500);
+      await closed;
+      clearTimeout(cut);
+      for (const vhost of this.vhosts.values()) vhost.clear();
+    })();
+    return this.closing;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    const connection = new Connection(socket, this.settings, (c) => this.connections.delete(c));
+    this.connections.add(connection);
+  }
+}
+
+function serverProperties(version: string | undefined): FieldTable {
+  return {
+    product: 'camq embedded broker',
+    ...(version === undefined ? {} : { version }),
+    platform: `Node.js ${process.version}`,
+    information: 'in-memory AMQP 0-9-1 broker for camq; messages do not survive a restart',
+    capabilities: {
+      publisher_confirms: true,
+      exchange_exchange_bindings: false,
+      'basic.nack': true,
+      consumer_cancel_notify: true,
+      'connection.blocked': false,
+      authentication_failure_close: true,
+      per_consumer_qos: true,
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * `camq broker` as a command: it starts the embedded broker with the users and vhosts asked for, prints its URL
+ * with the password masked, and stops (closing its port) when told to.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:net';
+import { PassThrough } from 'node:stream';
+import amqp from 'amqplib';
+import { describe, expect, it, vi } from 'vitest';
+import type { CliIO } from '../../../src/cli/cli-io.js';
+import { resolveBroker } from '../../../src/cli/broker-option.js';
+import { createBrokerCommand } from '../../../src/cli/commands/broker.js';
+
+function captureIO(): { io: CliIO; stdout: () => string; stderr: () => string } {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c: Buffer) => (stdout += c.toString()));
+  err.on('data', (c: Buffer) => (stderr += c.toString()));
+  return { io: { stdout: out, stderr: err, stdin: new PassThrough(), env: {} }, stdout: () => stdout, stderr: () => stderr };
+}
+
+describe('camq broker', () => {
+  it('serves the given user and vhosts, prints the masked URL, and stops when told', async () => {
+    const { io, stdout, stderr } = captureIO();
+    let stop!: () => void;
+    const stopRequested = new Promise<void>((resolve) => (stop = resolve));
+    const command = createBrokerCommand({ io, waitForStop: () => stopRequested }).exitOverride();
+    const running = command.parseAsync(['--port', '0', '--json', '--user', 'ops', '--password', 's3cret', '--vhost', 'prod', '-l', 'info'], { from: 'user' });
+    await vi.waitFor(() => expect(stdout()).toContain('\n'));
+    const printed = JSON.parse(stdout()) as { url: string; host: string; port: number; vhosts: string[] };
+    expect(printed).toEqual({ url: `amqp://ops:**@127.0.0.1:${printed.port}//`, host: '127.0.0.1', port: printed.port, vhosts: ['/', 'prod'] });
+
+    const conn = await amqp.connect(`amqp://ops:s3cret@127.0.0.1:${printed.port}/prod`);
+    const ch = await conn.createChannel();
+    const { queue } = await ch.assertQueue('', { exclusive: true });
+    ch.sendToQueue(queue, Buffer.from('hi'));
+    expect(((await ch.get(queue, { noAck: true })) as amqp.GetMessage).content.toString()).toBe('hi');
+    await conn.close();
+    await expect(amqp.connect(`amqp://guest:guest@127.0.0.1:${printed.port}/`)).rejects.toThrow(/403/);
+    await vi.waitFor(() => expect(stderr()).toMatch(/INFO\/MainProcess\] connection 127\.0\.0\.1:\d+: user 'ops' opened vhost 'prod'/));
+    expect(stderr()).toMatch(/WARNING\/MainProcess\] connection 127\.0\.0\.1:\d+: login refused for user 'guest' \(PLAIN\)/);
+
+    stop();
+    await running;
+    await expect(amqp.connect(`amqp://ops:s3cret@127.0.0.1:${printed.port}/`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('--ipc answers the inspection requests of the Node process that forked it, and stops when that process goes', async () => {
+    const { io, stdout } = captureIO();
+    const sent: unknown[] = [];
+    let disconnected = false;
+    const parent = Object.assign(new EventEmitter(), {
+      send: (message: unknown) => sent.push(message) > 0,
+      disconnect: () => (disconnected = true),
+    });
+    const command = createBrokerCommand({ io, ipc: parent, waitForStop: () => new Promise<void>(() => {}) }).exitOverride();
+    const running = command.parseAsync(['--port', '0', '--json', '--ipc'], { from: 'user' });
+    await vi.waitFor(() => expect(stdout()).toContain('\n'));
+    const { port } = JSON.parse(stdout()) as { port: number };
+
+    const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${port}`, { clientProperties: { connection_name: 'camq test client' } });
+    conn.on('error', () => {});
+    const closed = new Promise<Error | undefined>((resolve) => conn.once('close', resolve));
+    await (await conn.createChannel()).assertQueue('ipc-q', { durable: false });
+    const ask = async (id: number, method: string, ...args: unknown[]) => {
+      parent.emit('message', { id, method, args });
+      await vi.waitFor(() => expect(sent.length).toBeGreaterThanOrEqual(id));
+      return sent[id - 1];
+    };
+    expect(await ask(1, 'listQueues', '/')).toEqual({ id: 1, result: [expect.objectContaining({ name: 'ipc-q', messages: 0, unacked: 0, consumers: 0 })] });
+    expect(await ask(2, 'listBindings')).toEqual({ id: 2, result: [{ source: '', destination: 'ipc-q', routingKey: 'ipc-q', arguments: {} }] });
+    expect(await ask(3, 'closeConnectionsNamed', 'camq test client', 'asked over IPC')).toEqual({ id: 3, result: 1 });
+    expect((await closed)?.message).toContain('CONNECTION_FORCED - asked over IPC');
+    expect(await ask(4, 'dropEverything')).toEqual({ id: 4, error: expect.stringMatching(/^unknown inspection method 'dropEverything'; expected one of listQueues, /) });
+
+    parent.emit('disconnect');
+    await running;
+    expect(disconnected).toBe(true);
+    await expect(amqp.connect(`amqp://guest:guest@127.0.0.1:${port}`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('--ipc without an IPC channel is a usage error, before anything listens', async () => {
+    const { io } = captureIO();
+    const noChannel = Object.assign(new EventEmitter(), { send: undefined });
+    const command = createBrokerCommand({ io, ipc: noChannel }).exitOverride();
+    await expect(command.parseAsync(['--port', '0', '--ipc'], { from: 'user' })).rejects.toThrow("--ipc needs an IPC channel: start camq broker with Node's child_process.fork");
+  });
+
+  it('a taken port is one clear line', async () => {
+    const { io } = captureIO();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const second = createBrokerCommand({ io, waitForStop: async () => {} }).exitOverride();
+    await expect(second.parseAsync(['--port', String(port)], { from: 'user' })).rejects.toThrow(
+      `port ${port} on 127.0.0.1 is already in use; pick another with --port`,
+    );
+    await new Promise((resolve) => blocker.close(resolve));
+  });
+
+  it.each(['embedded', 'memory://'])('--broker %s starts an embedded broker in the process, released after the command', async (flag) => {
+    const { io } = captureIO();
+    const broker = await resolveBroker(flag, io);
+    expect(broker.isEmbedded).toBe(true);
+    expect(broker.masked).toMatch(/^embedded \(amqp:\/\/guest:\*\*@127\.0\.0\.1:\d+\/\/\)$/);
+    const conn = await amqp.connect(broker.url);
+    conn.on('error', () => {});
+    const closed = new Promise((resolve) => conn.once('close', resolve));
+    await (await conn.createChannel()).checkExchange('amq.topic');
+    await broker.release();
+    await closed;
+    await expect(amqp.connect(broker.url)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
