@@ -1,0 +1,115 @@
+// bench/events: the same stream of Celery events through RabbitMQ, in one run, to camq's mounted live view (real
+// receiver, store and Ink app rendering into a fake terminal) and to Celery's own events.State driven by
+// app.events.Receiver. Prints events per CPU-second, renders/s, peak RSS and idle CPU for each; median of rounds.
+//
+//   npm run bench:events            (CAMQ_BENCH_BROKER_URL or CAMQ_TEST_BROKER_URL picks the broker/vhost)
+//   BENCH_TASKS=30000 BENCH_WORKERS=50 BENCH_ROUNDS=3 npm run bench:events
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { BrokerConnection, publishMessage } from '../../dist/amqp/index.js';
+import { EVENT_EXCHANGE } from '../../dist/protocol/topology.js';
+import { buildStream, idleHeartbeats, stopMessage } from './event-stream.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const url = process.env.CAMQ_BENCH_BROKER_URL ?? process.env.CAMQ_TEST_BROKER_URL ?? 'amqp://guest:guest@127.0.0.1:5672//';
+const tasks = Number(process.env.BENCH_TASKS ?? 30_000);
+const workers = Number(process.env.BENCH_WORKERS ?? 50);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+
+function startConsumer(label, command, args) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: here });
+  // Pass the consumer's stderr on without terminal escapes (Ink restores the cursor on exit).
+  // eslint-disable-next-line no-control-regex
+  child.stderr.on('data', (chunk) => process.stderr.write(chunk.toString().replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')));
+  const lines = createInterface({ input: child.stdout });
+  const waiters = new Map();
+  const seen = new Map();
+  lines.on('line', (line) => {
+    let msg;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return;
+    }
+    seen.set(msg.phase, msg);
+    waiters.get(msg.phase)?.(msg);
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return {
+    label,
+    child,
+    exited,
+    phase: (name, timeoutMs = 600_000) =>
+      seen.has(name)
+        ? Promise.resolve(seen.get(name))
+        : new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`${label} did not reach ${name} within ${timeoutMs / 1000}s`)), timeoutMs);
+            waiters.set(name, (m) => (clearTimeout(timer), resolve(m)));
+            child.once('exit', (code) => reject(new Error(`${label} exited (${code}) before ${name}`)));
+          }),
+  };
+}
+
+async function publishAll(channel, messages) {
+  for (const m of messages) await publishMessage(channel, m);
+}
+
+async function round(n, stream, connection) {
+  const consumers = [
+    startConsumer('camq', process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), `${here}camq-consumer.mjs`, url, String(stream.events)]),
+    startConsumer('celery', '/usr/bin/python3', [`${here}celery_state.py`, url, String(stream.events)]),
+  ];
+  await Promise.all(consumers.map((c) => c.phase('ready', 60_000)));
+  const channel = await connection.createChannel();
+  await channel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: false });
+  process.stderr.write(`round ${n}: publishing ${stream.messages.length} messages (${stream.events} events)...\n`);
+  await publishAll(channel, stream.messages);
+  await Promise.all(consumers.map((c) => c.phase('done')));
+  process.stderr.write(`round ${n}: both consumers applied every event; ${idleSeconds}s of an idle cluster (heartbeats only)...\n`);
+  // Each worker heartbeats every 2 s on its own timer, so an idle cluster's heartbeats arrive spread out.
+  for (let s = 0; s < idleSeconds; s += 2) {
+    const beats = idleHeartbeats(10, s);
+    for (const beat of beats) {
+      await publishAll(channel, [beat]);
+      await new Promise((r) => setTimeout(r, 2000 / beats.length));
+    }
+  }
+  await publishAll(channel, [stopMessage()]);
+  const results = await Promise.all(consumers.map((c) => c.phase('result', 120_000)));
+  if (process.env.BENCH_VERBOSE) process.stderr.write(JSON.stringify(results) + "\n");
+  await Promise.all(consumers.map((c) => c.exited));
+  await channel.close();
+  return { camq: results[0], celery: results[1] };
+}
+
+const median = (values) => {
+  const v = values.filter((x) => typeof x === 'number').sort((a, b) => a - b);
+  return v.length === 0 ? NaN : v[Math.floor((v.length - 1) / 2)];
+};
+
+const stream = buildStream({ workers, tasks });
+const connection = await new BrokerConnection({ url, connectionName: 'camq bench publisher' }).connect();
+const all = [];
+for (let i = 1; i <= rounds; i++) all.push(await round(i, stream, connection));
+await connection.close();
+
+const pick = (side, key) => median(all.map((r) => r[side][key]));
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+const camqRate = pick('camq', 'eventsPerCpuSecond');
+const celeryRate = pick('celery', 'eventsPerCpuSecond');
+const rows = [
+  ['', 'camq (live view mounted)', 'Celery events.State'],
+  ['events per CPU-second', fmt(camqRate), fmt(celeryRate)],
+  ['CPU seconds for the stream', fmt(pick('camq', 'cpuSeconds'), 2), fmt(pick('celery', 'cpuSeconds'), 2)],
+  ['wall seconds for the stream', fmt(pick('camq', 'wallSeconds'), 2), fmt(pick('celery', 'wallSeconds'), 2)],
+  ['renders per second (busy)', fmt(pick('camq', 'rendersPerSecond'), 1), 'n/a (no view)'],
+  ['peak RSS, MB', fmt(pick('camq', 'peakRssMb'), 0), fmt(pick('celery', 'peakRssMb'), 0)],
+  ['tasks kept (cap 10,000)', fmt(pick('camq', 'tasksKept')), fmt(pick('celery', 'tasksKept'))],
+  [`idle CPU % (${workers > 10 ? 10 : workers} workers heartbeating)`, fmt(pick('camq', 'idleCpuPercent'), 2), fmt(pick('celery', 'idleCpuPercent'), 2)],
+];
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+console.log(`\nbench/events: ${stream.tasks.toLocaleString('en-US')} task lifecycles on ${workers} workers, ${stream.events.toLocaleString('en-US')} events in ${stream.messages.length.toLocaleString('en-US')} messages (task events batched on task.multi), median of ${rounds} round(s)`);
+for (const r of rows) console.log(r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('   '));
+console.log(`camq / Celery events per CPU-second: ${fmt(camqRate / celeryRate, 2)}×`);

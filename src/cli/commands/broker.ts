@@ -1,0 +1,92 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { parseBrokerUrl } from '../../amqp/broker-url.js';
+import { createLogger, parseLogLevel, type LogLevel } from '../../util/logger.js';
+import { processIO, writeLine, type CliIO } from '../cli-io.js';
+import type { IpcPort } from '../../broker/inspection-ipc.js';
+import { UsageError } from '../../errors/index.js';
+import { CAMQ_VERSION } from '../version.js';
+
+/**
+ * `camq broker`: camq's embedded AMQP 0-9-1 broker as a server on 127.0.0.1, in memory. Prints its URL (password
+ * masked), logs connections at --loglevel, and stops cleanly on SIGINT or SIGTERM, closing every connection.
+ */
+export interface BrokerCommandDeps {
+  readonly io?: CliIO;
+  /** Resolves when the broker should stop. @defaultValue the first SIGINT or SIGTERM */
+  readonly waitForStop?: () => Promise<void>;
+  /** The IPC channel `--ipc` serves: to the Node parent that forked this process. @defaultValue process */
+  readonly ipc?: IpcPort;
+}
+
+interface BrokerOptions {
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly vhost: string[];
+  readonly loglevel: LogLevel;
+  readonly json?: boolean;
+  readonly ipc?: boolean;
+}
+
+export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
+  const io = deps.io ?? processIO;
+  return new Command('broker')
+    .description("run camq's embedded AMQP 0-9-1 broker on 127.0.0.1 (messages live in memory only)")
+    .option('-p, --port <port>', 'TCP port; 0 picks a free one', parsePort, 5673)
+    .option('--user <name>', 'the user clients log in as', 'guest')
+    .option('--password <password>', 'the password of --user', 'guest')
+    .option('--vhost <name>', "another virtual host besides '/' (repeatable)", collect, [])
+    .option('-l, --loglevel <level>', 'log connections at this level: debug, info, warning, error', parseLevel, 'warning')
+    .option('-j, --json', 'print the URL as JSON')
+    .option('--ipc', 'forked by a Node process: answer its inspection requests (queues, exchanges, bindings, closing connections) on the IPC channel, and stop when it goes')
+    .action(async (options: BrokerOptions) => {
+      const ipc = options.ipc ? deps.ipc ?? process : undefined;
+      if (ipc !== undefined && ipc.send === undefined) throw new UsageError("--ipc needs an IPC channel: start camq broker with Node's child_process.fork (or stdio 'ipc')");
+      const { BrokerServer } = await import('../../broker/server.js');
+      const server = await BrokerServer.start({
+        port: options.port,
+        users: { [options.user]: options.password },
+        vhosts: ['/', ...options.vhost.filter((v) => v !== '/')],
+        version: CAMQ_VERSION,
+        logger: createLogger({ level: options.loglevel, write: (line) => writeLine(io.stderr, line) }),
+      });
+      const masked = parseBrokerUrl(server.url).masked;
+      if (options.json) {
+        writeLine(io.stdout, JSON.stringify({ url: masked, host: server.host, port: server.port, vhosts: ['/', ...options.vhost] }));
+      } else {
+        writeLine(io.stdout, `camq broker listening on ${masked} (in memory; Ctrl-C to stop)`);
+      }
+      const inspection = ipc === undefined ? undefined : (await import('../../broker/inspection-ipc.js')).serveInspection(server, ipc);
+      await Promise.race([(deps.waitForStop ?? nextStopSignal)(), ...(inspection ? [inspection.disconnected] : [])]);
+      inspection?.stop();
+      await server.close();
+      if (!options.json) writeLine(io.stdout, 'camq broker stopped');
+    });
+}
+
+function nextStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function parsePort(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
+  return Number(text);
+}
+
+function parseLevel(text: string): LogLevel {
+  const level = parseLogLevel(text);
+  if (level === undefined) throw new InvalidArgumentError('expected debug, info, warning or error.');
+  return level;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

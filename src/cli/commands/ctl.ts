@@ -1,0 +1,371 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ControlClient } from '../../control/control-client.js';
+import {
+  addConsumerCommand,
+  autoscaleCommand,
+  cancelConsumerCommand,
+  customCommand,
+  disableEventsCommand,
+  enableEventsCommand,
+  EXCHANGE_TYPES,
+  heartbeatCommand,
+  pingCommand,
+  poolGrowCommand,
+  poolShrinkCommand,
+  rateLimitCommand,
+  revokeCommand,
+  shutdownCommand,
+  terminateCommand,
+  timeLimitCommand,
+  type ControlCommand,
+} from '../../control/control-command.js';
+import { INSPECT_TARGETS, inspectCommand } from '../../control/inspect-target.js';
+import { CamqError, ExitCode, UsageError } from '../../errors/index.js';
+import { brokerOption, resolveBroker, type ResolvedBroker } from '../broker-option.js';
+import { processIO, writeLine, type CliIO } from '../cli-io.js';
+import { Progress } from '../output/progress.js';
+import { styleFor } from '../output/style.js';
+import type { ReplyView } from '../output/control-output.js';
+import { CAMQ_VERSION } from '../version.js';
+
+/**
+ * `celeryctl` / `camq ctl`: broadcast remote control of Celery workers (kebab-case commands on the command line,
+ * Celery's method names on the wire). Every command validates its arguments before connecting, so bad input sends
+ * nothing; the control engine (and amqplib) load only inside the action.
+ */
+
+/** What the commands need from a control client (the real one, or a recorder in unit tests). */
+export type ControlClientLike = Pick<ControlClient, 'broadcast' | 'cast' | 'close'>;
+
+export interface CtlDeps {
+  readonly io?: CliIO;
+  /** Connect a control client to a broker URL. @defaultValue ControlClient.connect, loaded on first use */
+  readonly connect?: (url: string) => Promise<ControlClientLike>;
+  /** Ask a yes/no question on the terminal. @defaultValue a readline prompt on stdin/stderr */
+  readonly confirm?: (question: string) => Promise<boolean>;
+}
+
+interface CommonOptions {
+  readonly destination?: string[];
+  readonly timeout: number;
+  readonly limit?: number;
+  readonly json?: boolean;
+  readonly broker?: string;
+}
+
+export const TIMEOUT_HELP =
+  'seconds to wait for replies, counted from sending the request; with -d the command returns as soon as every named worker answered';
+
+const DETAILS = `
+Options on every command: -d/--destination, -t/--timeout (default 1.0), --limit, -j/--json, -b/--broker.
+
+--timeout is an overall deadline: camq stops listening that many seconds after it sent the request (Celery's
+timeout instead restarts after every reply). A broadcast waits the whole timeout, since any worker may still
+answer; with -d it stops as soon as each named worker answered; --limit N stops after N replies.
+
+Exit codes: 0 at least one worker replied, 1 bad arguments (nothing was sent), 2 broker unreachable or login
+refused, 3 no worker replied.`;
+
+/** Add the remote-control commands to `parent` (the `celeryctl` program or `camq ctl`). */
+export function addCtlCommands(parent: Command, deps: CtlDeps = {}): Command {
+  const io = deps.io ?? processIO;
+  const sub = (name: string, description: string) => {
+    const cmd = new Command(name)
+      .description(description)
+      .exitOverride()
+      .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
+      .showHelpAfterError('(run with --help for usage)');
+    addCommonOptions(cmd);
+    parent.addCommand(cmd);
+    return cmd;
+  };
+  /** A command that broadcasts what `build` returns (built, and so validated, before connecting). */
+  const broadcast = (cmd: Command, build: (args: unknown[], opts: Record<string, unknown>) => ControlCommand, view?: ReplyView) =>
+    cmd.action(async (...params: unknown[]) => {
+      const self = params[params.length - 1] as Command;
+      const opts = self.optsWithGlobals<CommonOptions & Record<string, unknown>>();
+      const command = build(self.processedArgs as unknown[], opts);
+      await runBroadcast(deps, io, command, opts, view);
+    });
+
+  broadcast(sub('ping', 'ask workers to answer: -> w1@host: OK pong'), () => pingCommand());
+  broadcast(sub('status', 'list the workers that answer, and how many'), () => pingCommand(), 'status');
+  broadcast(
+    sub('rate-limit', 'set the rate limit of a task type on the workers')
+      .argument('<task>', 'task name, e.g. tasks.add')
+      .argument('<rate>', 'N (per second), N/s, N/m or N/h; 0 removes the limit'),
+    ([task, rate]) => rateLimitCommand(task as string, rate as string),
+  );
+  broadcast(
+    sub('revoke', 'revoke tasks: workers discard them when they arrive or come due')
+      .argument('<id...>', 'task ids')
+      .option('--terminate', 'also kill the task if it is running')
+      .option('--signal <signal>', 'signal for --terminate (SIGTERM, SIGKILL, ...)', 'SIGTERM'),
+    ([ids], opts) => revokeCommand(ids as string[], { terminate: opts['terminate'] === true, signal: opts['signal'] as string }),
+  );
+  broadcast(
+    sub('terminate', 'revoke tasks and kill them with <signal> if they are running')
+      .argument('<signal>', 'SIGTERM, SIGKILL, ... or a number')
+      .argument('<id...>', 'task ids'),
+    ([signal, ids]) => terminateCommand(signal as string, ids as string[]),
+  );
+  broadcast(
+    sub('time-limit', 'set the soft and hard time limits of a task type, in seconds')
+      .argument('<task>', 'task name')
+      .argument('<soft>', 'soft time limit in seconds')
+      .argument('[hard]', 'hard time limit in seconds'),
+    ([task, soft, hard]) =>
+      timeLimitCommand(task as string, seconds(soft as string, 'soft time limit'), hard === undefined ? null : seconds(hard as string, 'hard time limit')),
+  );
+  broadcast(sub('enable-events', 'make workers send task events'), () => enableEventsCommand());
+  broadcast(sub('disable-events', 'make workers stop sending task events'), () => disableEventsCommand());
+  broadcast(sub('heartbeat', 'make workers send a worker-heartbeat event now'), () => heartbeatCommand());
+  broadcast(
+    sub('add-consumer', 'make workers consume from a queue')
+      .argument('<queue>', 'queue name')
+      .option('--exchange <name>', 'exchange to bind the queue to (default: the queue name)')
+      .addOption(new Option('--exchange-type <type>', 'exchange type').choices(EXCHANGE_TYPES).default('direct'))
+      .option('--routing-key <key>', 'binding key (default: the queue name)'),
+    ([queue], opts) =>
+      addConsumerCommand(queue as string, {
+        exchange: opts['exchange'] as string | undefined,
+        exchangeType: opts['exchangeType'] as string | undefined,
+        routingKey: opts['routingKey'] as string | undefined,
+      }),
+  );
+  broadcast(
+    sub('cancel-consumer', 'make workers stop consuming from a queue').argument('<queue>', 'queue name'),
+    ([queue]) => cancelConsumerCommand(queue as string),
+  );
+  broadcast(
+    sub('pool-grow', 'add processes to the worker pool').argument('[n]', 'how many', '1'),
+    ([n]) => poolGrowCommand(count(n as string, 'pool-grow n')),
+  );
+  broadcast(
+    sub('pool-shrink', 'remove processes from the worker pool').argument('[n]', 'how many', '1'),
+    ([n]) => poolShrinkCommand(count(n as string, 'pool-shrink n')),
+  );
+  broadcast(
+    sub('autoscale', 'set the autoscaler range of the pool').argument('<max>', 'most processes').argument('<min>', 'fewest processes'),
+    ([max, min]) => autoscaleCommand(count(max as string, 'autoscale max'), count(min as string, 'autoscale min')),
+  );
+  broadcast(
+    sub('inspect', 'read worker state: ' + INSPECT_TARGETS.map((t) => t.name).join(', '))
+      .argument('<what>', 'what to inspect (see below)')
+      .argument('[args...]', 'task ids for query-task; task attributes for registered')
+      .addHelpText('after', inspectHelp()),
+    ([what, args]) => inspectCommand(what as string, (args as string[] | undefined) ?? []),
+  );
+  broadcast(
+    sub('call', 'send any command by its wire name (custom commands too)')
+      .argument('<method>', "Celery's method name, e.g. dump_tasks")
+      .option('--args <json>', 'keyword arguments as a JSON object', '{}'),
+    ([method], opts) => customCommand(method as string, parseJsonArgs(opts['args'] as string)),
+  );
+
+  sub('shutdown', 'warm-shut-down workers (asks first on a terminal)')
+    .option('-y, --yes', 'do not ask (required when stdin is not a terminal)')
+    .action(async (...params: unknown[]) => {
+      const self = params[params.length - 1] as Command;
+      await runShutdown(deps, io, self.optsWithGlobals<CommonOptions & { yes?: boolean }>());
+    });
+  return parent;
+}
+
+/** `camq ctl ...`. */
+export function createCtlCommand(deps: CtlDeps = {}): Command {
+  const io = deps.io ?? processIO;
+  const ctl = new Command('ctl')
+    .description('broadcast remote control of workers, like celeryctl (ping, rate-limit, revoke, inspect ...)')
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', DETAILS);
+  return addCtlCommands(ctl, deps);
+}
+
+/** The `celeryctl` program. */
+export function createCeleryctlProgram(deps: CtlDeps = {}): Command {
+  const program = new Command('celeryctl')
+    .description('Broadcast remote control of Celery workers over RabbitMQ (kombu pidbox), compatible with Celery 5')
+    .version(CAMQ_VERSION, '-V, --version')
+    .addOption(brokerOption())
+    .option('--debug', 'print stack traces for unexpected errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', DETAILS);
+  return addCtlCommands(program, deps);
+}
+
+function addCommonOptions(cmd: Command): void {
+  cmd
+    .option('-d, --destination <nodes>', 'comma-separated node names (w1@host,w2@host); only these workers act', parseDestination)
+    .addOption(new Option('-t, --timeout <seconds>', TIMEOUT_HELP).argParser(parseTimeout).default(1.0, '1.0'))
+    .option('--limit <n>', 'stop after n replies', parseLimit)
+    .option('-j, --json', 'print {"<nodename>": <reply>, ...} as JSON, each reply as it came')
+    .addOption(brokerOption())
+    .addOption(new Option('--debug').hideHelp());
+}
+
+/** What every command needs once its arguments are valid: the broker, the formatter, the colours. */
+async function prepare(io: CliIO, opts: CommonOptions) {
+  const broker = await resolveBroker(opts.broker, io);
+  return { broker, output: await import('../output/control-output.js'), style: styleFor(io) };
+}
+
+async function runBroadcast(deps: CtlDeps, io: CliIO, command: ControlCommand, opts: CommonOptions, view?: ReplyView): Promise<void> {
+  const { broker, output, style } = await prepare(io, opts);
+  const shown = view ?? output.viewFor(command.method);
+  const progress = Progress.on(io.stderr);
+  let count = 0;
+  const waiting = () => progress?.update(waitingText(opts, count));
+  const result = await withClient(deps, broker, (client) => {
+    waiting();
+    return client.broadcast(command, {
+      destination: opts.destination,
+      timeout: opts.timeout,
+      limit: opts.limit,
+      onReply: (r) => {
+        count++;
+        progress?.clear();
+        if (!opts.json) writeLines(io.stdout, output.formatReply(r.nodename, r.value, shown, style));
+        waiting();
+      },
+    });
+  }).finally(() => progress?.stop());
+  if (result.replies.size === 0) throw noReplyError();
+  if (opts.json) {
+    writeLine(io.stdout, output.formatJson(result));
+  } else {
+    const table = output.listingTable(result, shown);
+    if (table) writeLine(io.stdout, (await import('../output/control-table.js')).renderTable(table, style));
+    writeLines(io.stdout, output.formatNodeCount(result, shown));
+  }
+  writeLines(io.stderr, output.formatWarnings(result, opts.timeout));
+}
+
+/**
+ * `shutdown`: ping first (honouring -d), ask on a terminal which workers will stop, then send `shutdown` as a cast
+ * to exactly the workers that answered. Workers never reply to `shutdown` (PROTOCOL.md §3.3), so camq reports
+ * `shutdown requested` itself.
+ */
+async function runShutdown(deps: CtlDeps, io: CliIO, opts: CommonOptions & { yes?: boolean }): Promise<void> {
+  if (!opts.yes && io.stdin.isTTY !== true) {
+    throw new UsageError('shutdown stops workers: add --yes to confirm when stdin is not a terminal');
+  }
+  const { broker, output, style } = await prepare(io, opts);
+  const nodes = await withClient(deps, broker, async (client) => {
+    const pinged = await client.broadcast(pingCommand(), { destination: opts.destination, timeout: opts.timeout, limit: opts.limit });
+    const found = [...pinged.replies.keys()];
+    if (found.length === 0) throw noReplyError();
+    const question = `Shut down ${found.length} ${found.length === 1 ? 'worker' : 'workers'} (${found.join(', ')})? [y/N] `;
+    if (!opts.yes && !(await (deps.confirm ?? confirmOnTerminal(io))(question))) {
+      throw new UsageError('shutdown cancelled; nothing was sent', 'usage.cancelled');
+    }
+    await client.cast(shutdownCommand(), { destination: found });
+    return found;
+  });
+  const acks = Object.fromEntries(nodes.map((node) => [node, { ok: 'shutdown requested' }]));
+  if (opts.json) writeLine(io.stdout, JSON.stringify(acks));
+  else for (const [node, ack] of Object.entries(acks)) writeLines(io.stdout, output.formatReply(node, ack, 'generic', style));
+}
+
+async function withClient<T>(deps: CtlDeps, broker: ResolvedBroker, fn: (client: ControlClientLike) => Promise<T>): Promise<T> {
+  try {
+    const connect = deps.connect ?? connectControlClient;
+    const client = await connect(broker.url);
+    try {
+      return await fn(client);
+    } finally {
+      await client.close().catch(() => {});
+    }
+  } finally {
+    await broker.release();
+  }
+}
+
+async function connectControlClient(url: string): Promise<ControlClientLike> {
+  const { ControlClient } = await import('../../control/control-client.js');
+  return ControlClient.connect(url, { connectionName: 'celeryctl' });
+}
+
+/** The spinner's text while replies come in: how many so far, of how many when the destinations are named. */
+function waitingText(opts: CommonOptions, count: number): string {
+  const expected = opts.limit ?? opts.destination?.length;
+  const replies = expected === undefined ? `${count} so far` : `${count} of ${expected}`;
+  return `waiting up to ${opts.timeout} s for replies: ${replies}`;
+}
+
+function confirmOnTerminal(io: CliIO): (question: string) => Promise<boolean> {
+  return async (question) => {
+    const { createInterface } = await import('node:readline/promises');
+    const rl = createInterface({ input: io.stdin, output: io.stderr });
+    try {
+      return /^\s*y(es)?\s*$/i.test(await rl.question(question));
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+function noReplyError(): CamqError {
+  return new CamqError('control.no-reply', 'No nodes replied within time constraint.', { exitCode: ExitCode.noReply });
+}
+
+function writeLines(stream: NodeJS.WritableStream, lines: readonly string[]): void {
+  if (lines.length > 0) stream.write(lines.join('\n') + '\n');
+}
+
+function inspectHelp(): string {
+  const width = Math.max(...INSPECT_TARGETS.map((t) => t.name.length + (t.list ? t.list.label.length + 6 : 0)));
+  const rows = INSPECT_TARGETS.map((t) => {
+    const name = t.list ? `${t.name} ${t.list.required ? `<${t.list.label}...>` : `[${t.list.label}...]`}` : t.name;
+    const aliases = t.aliases.length > 0 ? ` (alias ${t.aliases.join(', ')})` : '';
+    return `  ${name.padEnd(width + 2)}${t.summary}${aliases}`;
+  });
+  return `\nTargets:\n${rows.join('\n')}`;
+}
+
+// Option and argument parsers: each says what was wrong in one line (commander adds the option's name).
+
+export function parseTimeout(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected seconds as a number > 0, e.g. 1.5');
+  return n;
+}
+
+export function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1');
+  return n;
+}
+
+export function parseDestination(value: string): string[] {
+  const nodes = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (nodes.length === 0) throw new InvalidArgumentError('expected node names separated by commas, e.g. w1@host,w2@host');
+  return nodes;
+}
+
+export function parseJsonArgs(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--args is not valid JSON (${(err as Error).message}); give an object such as '{"n": 2}'`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`--args must be a JSON object of keyword arguments, such as '{"n": 2}'`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function seconds(text: string, what: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`invalid ${what} '${text}': expected seconds as a number >= 0`);
+  return n;
+}
+
+function count(text: string, what: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`invalid ${what} '${text}': expected a whole number`);
+  return n;
+}

@@ -1,0 +1,56 @@
+import type { ControlClient } from '../../control/index.js';
+import { isErrorReply, isOkReply } from '../../protocol/control-replies.js';
+import { formatNotice, formatOutcome, type TextLine } from '../../shell/format-text.js';
+import type { ShellSession } from '../../shell/shell-session.js';
+import type { ShellNotice } from '../../shell/shell-result.js';
+import type { ControlActions, NodeReply } from '../../tui/control-actions.js';
+import type { ShellEngineLike } from '../../tui/shell-engine-like.js';
+
+/**
+ * The composition root of the live view: the real engines behind the narrow interfaces the Ink app takes as props.
+ * The app never sees a ControlClient or a ShellSession, only these adapters.
+ */
+
+/** One line of text for a worker's reply value: `pong`, `new rate limit set successfully`, or the error. */
+export function replyText(value: unknown): { ok: boolean; text: string } {
+  if (isErrorReply(value)) return { ok: false, text: value.error };
+  if (isOkReply(value)) return { ok: true, text: value.ok };
+  return { ok: true, text: value === null || value === undefined ? 'ok' : JSON.stringify(value) };
+}
+
+/** Revoke, rate-limit and ping through the celeryctl engine (Celery's 1 s broadcast window). */
+export function controlActionsFor(client: ControlClient): ControlActions {
+  const replies = (order: readonly { nodename: string; value: unknown }[]): NodeReply[] =>
+    order.map(({ nodename, value }) => ({ node: nodename, ...replyText(value) }));
+  return {
+    ping: async () => replies((await client.ping()).order),
+    revoke: async (taskId, { terminate }) => replies((await client.revoke(taskId, { terminate })).order),
+    rateLimit: async (taskName, rate) => replies((await client.rateLimit(taskName, rate)).order),
+  };
+}
+
+function lineText(line: TextLine): string {
+  return line.label ? `${line.label} ${line.text}` : line.text;
+}
+
+/**
+ * The camqadm engine as the shell screen wants it. Notices that happen between commands (a lost connection, a
+ * reconnect) are shown with the next command's output, as camqadm prints them before its next prompt.
+ */
+export function shellEngineFor(session: ShellSession): ShellEngineLike {
+  const pending: ShellNotice[] = [];
+  session.on('notice', (notice) => pending.push(notice));
+  return {
+    async execute(line) {
+      const outcome = await session.execute(line);
+      const lines = pending.splice(0).map(formatNotice);
+      if (outcome) lines.push(...formatOutcome(outcome));
+      return { text: lines.map(lineText).join('\n'), isError: outcome ? !outcome.ok : false };
+    },
+    complete(line) {
+      const { candidates, from } = session.complete(line);
+      return candidates.map((candidate) => line.slice(0, from) + candidate);
+    },
+    prompt: () => `${session.nextNumber}> `,
+  };
+}

@@ -1,0 +1,82 @@
+import { render } from 'ink';
+import { createElement } from 'react';
+import { BrokerConnection } from '../../amqp/index.js';
+import { UsageError } from '../../errors/index.js';
+import { ControlClient } from '../../control/index.js';
+import { ClusterStore, EventReceiver } from '../../events/index.js';
+import { ShellSession } from '../../shell/shell-session.js';
+import { App, type AppProps } from '../../tui/app.js';
+import { shareInkLineCacheAcrossFrames } from '../../tui/ink-line-cache.js';
+import { systemClock } from '../../util/clock.js';
+import { resolveBroker } from '../broker-option.js';
+import { useColor, writeLine, type CliIO } from '../cli-io.js';
+import { controlActionsFor, shellEngineFor } from './live-view-engines.js';
+
+export interface LiveViewOptions {
+  readonly broker?: string | undefined;
+  readonly maxTasks?: number | undefined;
+  /** Close the view when this aborts (the demo's --duration), as if `q` was pressed. */
+  readonly until?: AbortSignal | undefined;
+  /** Called once the receiver is consuming, before the view mounts (the demo starts its workers then). */
+  readonly onReady?: (() => void) | undefined;
+}
+
+const ENTER_ALT_SCREEN = '\u001b[?1049h\u001b[H';
+const LEAVE_ALT_SCREEN = '\u001b[?1049l';
+
+/**
+ * `camq` with no subcommand (and `camq events` without --dump): connect, start the event receiver, and mount the
+ * Ink app on the alternate screen until `q` or Ctrl-C; the terminal is restored on the way out, also on SIGTERM.
+ * This module is only ever imported lazily, so the other commands never load Ink or React.
+ */
+export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<void> {
+  if (!io.stdin.isTTY || !io.stdout.isTTY) {
+    throw new UsageError('the live view needs a terminal; to print events instead, run `camq events --dump` (or --json)');
+  }
+  const broker = await resolveBroker(options.broker, io);
+  // Until the view mounts, this line is all the terminal shows: a broker that does not answer is not a blank screen.
+  writeLine(io.stderr, `-> connecting to ${broker.masked}.`);
+  const connection = new BrokerConnection({ url: broker.url, reconnect: true, connectionName: 'camq live view' });
+  const store = new ClusterStore({ clock: systemClock, broker: broker.masked, maxTasks: options.maxTasks });
+  const receiver = new EventReceiver({ connection });
+  receiver.on('events', (events) => store.dispatch(events));
+  receiver.on('status', (status) => store.setConnection(status));
+  // Remote control and the shell share the view's connection; each keeps its own channel.
+  const control = new ControlClient({ connection });
+  let session: ShellSession | undefined;
+  try {
+    await receiver.start();
+    await connection.connect();
+    session = await ShellSession.open({ connection });
+  } catch (err) {
+    await connection.close();
+    await broker.release();
+    throw err;
+  }
+  const engines: Pick<AppProps, 'control' | 'shell'> = { control: controlActionsFor(control), shell: shellEngineFor(session) };
+  options.onReady?.();
+
+  await shareInkLineCacheAcrossFrames();
+  io.stdout.write(ENTER_ALT_SCREEN);
+  const instance = render(
+    createElement(App, { store, clock: systemClock, isColor: useColor(io), ...engines }),
+    { stdout: io.stdout as NodeJS.WriteStream, stdin: io.stdin as NodeJS.ReadStream, exitOnCtrlC: true, patchConsole: true },
+  );
+  const onTerm = () => instance.unmount();
+  process.once('SIGTERM', onTerm);
+  process.once('SIGHUP', onTerm);
+  options.until?.addEventListener('abort', onTerm, { once: true });
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onTerm);
+    io.stdout.write(LEAVE_ALT_SCREEN);
+    store.close();
+    await session.close();
+    await control.close();
+    await receiver.stop();
+    await connection.close();
+    await broker.release();
+  }
+}

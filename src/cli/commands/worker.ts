@@ -1,0 +1,157 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { hostname } from 'node:os';
+import { UsageError } from '../../errors/index.js';
+import { parseLogLevel } from '../../util/logger.js';
+import { resolveBroker } from '../broker-option.js';
+import { processIO, writeLine, type CliIO } from '../cli-io.js';
+import { CAMQ_VERSION } from '../version.js';
+
+interface WorkerCliOptions {
+  app: string;
+  hostname: string;
+  concurrency?: number;
+  queues?: string;
+  taskEvents?: boolean;
+  pool: 'async' | 'threads' | 'processes';
+  prefetchMultiplier: number;
+  acksLate?: boolean;
+  statedb?: string;
+  loglevel: string;
+  timeLimit?: number;
+  softTimeLimit?: number;
+  shutdownTimeout: number;
+  banner: boolean;
+}
+
+function positiveInt(name: string, allowZero = false) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new InvalidArgumentError(`${name} must be a whole number${allowZero ? '' : ' above 0'}, got '${text}'`);
+    return n;
+  };
+}
+
+function seconds(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected seconds above 0, got '${text}'`);
+  return n;
+}
+
+/** `camq worker`: run task handlers from a JS module as a Celery-compatible worker. */
+export function createWorkerCommand(io: CliIO = processIO): Command {
+  return new Command('worker')
+    .description('run a Celery-compatible worker for the JS/TS task handlers of a module')
+    .requiredOption('-A, --app <module>', 'task module: a .js/.mjs/.ts file whose default export registers tasks (see examples/tasks.js, examples/tasks.ts); .ts needs the typescript package')
+    .option('-n, --hostname <name>', 'node name; %h is the host name, %n its first part', 'camq@%h')
+    .option('-c, --concurrency <n>', 'tasks run at once (default: number of CPUs)', positiveInt('--concurrency'))
+    .option('-Q, --queues <list>', 'comma-separated queues to consume (default: celery)')
+    .option('-E, --task-events', 'send task events (worker events and heartbeats are always sent)')
+    .addOption(new Option('-P, --pool <kind>', 'where handlers run').choices(['async', 'threads', 'processes']).default('async'))
+    .option('--prefetch-multiplier <n>', 'QoS = concurrency × this; 0 = unlimited', positiveInt('--prefetch-multiplier', true), 4)
+    .option('--acks-late', 'ack after the task ran instead of when it starts')
+    .option('-S, --statedb <file>', 'keep revoked ids across restarts in this file')
+    .option('-l, --loglevel <level>', 'debug, info, warning, error, critical', 'warning')
+    .option('--time-limit <s>', 'hard time limit for every task, in seconds', seconds)
+    .option('--soft-time-limit <s>', 'soft time limit for every task, in seconds', seconds)
+    .option('--shutdown-timeout <s>', 'how long a warm shutdown waits for running tasks', seconds, 60)
+    .option('--no-banner', 'do not print the start-up banner')
+    .action(async (options: WorkerCliOptions, command: Command) => {
+      const level = parseLogLevel(options.loglevel);
+      if (!level) throw new UsageError(`unknown log level '${options.loglevel}'; use debug, info, warning, error or critical`);
+      const globals = command.optsWithGlobals<{ broker?: string }>();
+      const [{ Worker, loadTaskModule }, { expandNodename }, { createLogger }] = await Promise.all([
+        import('../../worker/index.js'),
+        import('../../protocol/topology.js'),
+        import('../../util/logger.js'),
+      ]);
+      const broker = await resolveBroker(globals.broker, io);
+      const app = await loadTaskModule(options.app);
+      const logger = createLogger({ level, write: (line) => io.stderr.write(line + '\n') });
+      const nodename = expandNodename(options.hostname, hostname());
+      const queues = options.queues ? options.queues.split(',').map((q) => q.trim()).filter(Boolean) : [app.defaultQueue];
+      const worker = new Worker({
+        app,
+        broker: broker.url,
+        hostname: nodename,
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        queues,
+        taskEvents: options.taskEvents ?? false,
+        pool: options.pool,
+        modulePath: options.app,
+        prefetchMultiplier: options.prefetchMultiplier,
+        acksLate: options.acksLate ?? false,
+        ...(options.statedb ? { statedb: options.statedb } : {}),
+        timeLimit: options.timeLimit ?? null,
+        softTimeLimit: options.softTimeLimit ?? null,
+        shutdownTimeout: options.shutdownTimeout,
+        logger,
+        logLevel: level,
+        softwareVersion: CAMQ_VERSION,
+      });
+      if (options.banner) {
+        io.stdout.write(
+          banner({
+            nodename,
+            module: options.app,
+            transport: broker.masked,
+            concurrency: `${worker.stats().pool['max-concurrency']} (${options.pool})`,
+            events: options.taskEvents ? 'ON' : 'OFF (enable -E to monitor tasks in this worker)',
+            queues,
+            tasks: app.registry.names(),
+          }),
+        );
+      }
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals === 1) {
+          writeLine(io.stderr, `\nworker: Hitting ${signal === 'SIGINT' ? 'Ctrl+C' : signal} again will terminate all running tasks!`);
+          void worker.stop('warm');
+        } else {
+          void worker.stop('cold');
+        }
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      try {
+        await worker.start();
+        const { mode } = await worker.done;
+        if (mode === 'cold') process.exitCode = 1;
+      } finally {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        await broker.release();
+      }
+    });
+}
+
+/** A short start-up banner in the shape of Celery's. */
+export function banner(info: {
+  nodename: string;
+  module: string;
+  transport: string;
+  concurrency: string;
+  events: string;
+  queues: readonly string[];
+  tasks: readonly string[];
+}): string {
+  const art = [' -------------- ', '--- ***** ----- ', '-- ******* ---- ', '- *** --- * --- ', '- ** ---------- ', '- ** ---------- ', '- ** ---------- ', '- ** ---------- ', '- *** --- * --- ', '-- ******* ---- ', '--- ***** ----- ', ' -------------- '];
+  const right = [
+    `${info.nodename} v${CAMQ_VERSION} (camq)`,
+    '',
+    `${process.platform} node ${process.versions.node}`,
+    '',
+    '[config]',
+    `.> app:         ${info.module}`,
+    `.> transport:   ${info.transport}`,
+    '.> results:     rpc://',
+    `.> concurrency: ${info.concurrency}`,
+    `.> task events: ${info.events}`,
+    '',
+    '[queues]',
+  ];
+  const lines = art.map((a, i) => `${a}${right[i] ?? ''}`.trimEnd());
+  for (const q of info.queues) lines.push(`                .> ${q.padEnd(16)} exchange=${q}(direct) key=${q}`);
+  lines.push('', '[tasks]', ...info.tasks.map((t) => `  . ${t}`), '');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,4 @@
+import { createCamqadmProgram } from '../commands/shell.js';
+import { main } from '../main.js';
+
+await main(createCamqadmProgram());

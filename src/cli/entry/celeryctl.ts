@@ -1,0 +1,5 @@
+import { createCeleryctlProgram } from '../commands/ctl.js';
+import { main } from '../main.js';
+
+// No top-level await: scripts/bundle.mjs bundles this entry as CommonJS. main() reports every error itself.
+void main(createCeleryctlProgram());

@@ -1,0 +1,50 @@
+import { CommanderError, type Command } from 'commander';
+import { CamqError, ExitCode, ExitRequest } from '../errors/index.js';
+import { maskBrokerUrl } from '../amqp/broker-url.js';
+import { processIO, writeLine, type CliIO } from './cli-io.js';
+import { styleFor } from './output/style.js';
+
+/**
+ * Run a commander program and turn its outcome into an exit code. This is the only place that decides how a CLI
+ * ends: a CamqError prints one line (`Error: <message>`) and exits with its exitCode; a usage error from commander
+ * exits 1; anything else is a bug and prints its stack only with `--debug` or CAMQ_DEBUG=1.
+ */
+export async function runCli(program: Command, argv: readonly string[] = process.argv, io: CliIO = processIO): Promise<number> {
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (text) => io.stdout.write(text),
+    writeErr: (text) => io.stderr.write(text),
+  });
+  const debug = argv.includes('--debug') || io.env['CAMQ_DEBUG'] === '1';
+  try {
+    await program.parseAsync([...argv]);
+    return ExitCode.ok;
+  } catch (err) {
+    return reportError(err, io, debug);
+  }
+}
+
+export function reportError(err: unknown, io: CliIO, debug = false): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message; help and version exit 0.
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  const style = styleFor(io, 'stderr');
+  if (err instanceof ExitRequest) return err.exitCode;
+  if (err instanceof CamqError) {
+    writeLine(io.stderr, `${style.red.bold('Error:')} ${maskBrokerUrl(err.message)}`);
+    if (debug && err.stack) writeLine(io.stderr, maskBrokerUrl(err.stack));
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  writeLine(io.stderr, `${style.red.bold('Error:')} ${maskBrokerUrl(message)}`);
+  if (debug && err instanceof Error && err.stack) writeLine(io.stderr, maskBrokerUrl(err.stack));
+  else writeLine(io.stderr, '(run with --debug for the stack trace)');
+  return ExitCode.usage;
+}
+
+/** The body of every bin launcher: run, then exit with the code once output is flushed. */
+export async function main(program: Command, io: CliIO = processIO): Promise<void> {
+  const code = await runCli(program, process.argv, io);
+  process.exitCode = code;
+}

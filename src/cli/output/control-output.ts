@@ -1,0 +1,223 @@
+import type { ChalkInstance } from 'chalk';
+import type { ControlResult } from '../../control/reply-collector.js';
+import { CONTROL_COMMANDS, isErrorReply, isOkReply } from '../../protocol/control-replies.js';
+import { pyRepr, pyTupleRepr } from '../../protocol/python-repr.js';
+
+/**
+ * How celeryctl prints replies (PROTOCOL.md §3.5, like `celery inspect|control`): one `-> node: OK ...` block per
+ * worker as replies arrive, then, for task and queue listings, one table over all workers (rendered by
+ * control-table.ts, loaded only when there is one), and for read-only commands the `N nodes online.` count. Pure:
+ * data in, lines out; the command writes them.
+ */
+
+/** How a command's replies are shown. */
+export type ReplyView = 'status' | 'generic' | 'tasks' | 'scheduled' | 'query' | 'queues';
+
+const VIEWS: Record<string, ReplyView> = {
+  active: 'tasks',
+  dump_active: 'tasks',
+  reserved: 'tasks',
+  dump_reserved: 'tasks',
+  scheduled: 'scheduled',
+  dump_schedule: 'scheduled',
+  query_task: 'query',
+  active_queues: 'queues',
+};
+
+export function viewFor(method: string): ReplyView {
+  return VIEWS[method] ?? 'generic';
+}
+
+/** Read-only commands end with the node count, as `celery inspect` does; control commands do not. */
+export function showsNodeCount(method: string): boolean {
+  return CONTROL_COMMANDS.some((c) => c.kind === 'inspect' && (c.method === method || c.aliases.includes(method)));
+}
+
+const INDENT = '    ';
+/** A one-line rendering longer than this goes on its own indented line instead of after `OK`. */
+const INLINE_MAX = 72;
+const ARGS_MAX = 40;
+
+/** The block for one reply: `-> w1@host: OK pong`, `-> w1@host: ERROR unknown task`, or `OK` and indented lines. */
+export function formatReply(nodename: string, value: unknown, view: ReplyView, style: ChalkInstance): string[] {
+  const head = `${style.bold('->')} ${style.cyan.bold(`${nodename}:`)} `;
+  const ok = style.green.bold('OK');
+  if (isErrorReply(value)) {
+    const [first = '', ...rest] = value.error.split('\n');
+    return [`${head}${style.red.bold('ERROR')} ${first}`, ...rest.map((l) => INDENT + l)];
+  }
+  if (view === 'status') return [`${head}${ok}`];
+  if (view === 'generic' && isBulletList(value)) return [`${head}${ok}`, ...value.map((item) => `${INDENT}* ${scalarText(item)}`)];
+  const body = view === 'generic' ? genericBody(value) : listingBody(value, view);
+  if (body.length === 0) return [`${head}${ok}`];
+  if (body.length === 1 && body[0]!.length <= INLINE_MAX) return [`${head}${ok} ${body[0]}`];
+  return [`${head}${ok}`, ...body.map((l) => INDENT + l)];
+}
+
+/** Lists of names or ids (`registered`, `revoked`) get one `* item` line each, as `celery inspect` prints them. */
+function isBulletList(value: unknown): value is unknown[] {
+  return Array.isArray(value) && value.length > 0 && value.every(isScalar);
+}
+
+function genericBody(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  if (isOkReply(value) && Object.keys(value).length === 1) return value.ok.split('\n');
+  if (Array.isArray(value) && value.length === 0) return ['- empty -'];
+  return treeLines(value);
+}
+
+/** Listings say how many entries a worker has; the entries go into the table printed after all replies. */
+function listingBody(value: unknown, view: ReplyView): string[] {
+  const count = Array.isArray(value) ? value.length : isObject(value) ? Object.keys(value).length : undefined;
+  if (count === undefined) return genericBody(value);
+  if (count === 0) return ['- empty -'];
+  const noun = view === 'queues' ? 'queue' : 'task';
+  return [`${count} ${noun}${count === 1 ? '' : 's'}`];
+}
+
+/** The closing `N nodes online.` of read-only commands and `status`, as `celery inspect` prints it. */
+export function formatNodeCount(result: ControlResult, view: ReplyView): string[] {
+  if (view !== 'status' && !showsNodeCount(result.method)) return [];
+  const n = result.replies.size;
+  return ['', `${n} ${n === 1 ? 'node' : 'nodes'} online.`];
+}
+
+/** `--json`: `{"<nodename>": <reply>, ...}` with each reply exactly as it came (Celery's `-j` output). */
+export function formatJson(result: ControlResult): string {
+  return JSON.stringify(Object.fromEntries(result.replies));
+}
+
+/** Warnings for stderr: node names that answered twice, and named destinations that did not answer. */
+export function formatWarnings(result: ControlResult, timeoutSeconds: number): string[] {
+  const counts = new Map<string, number>();
+  for (const r of result.order) counts.set(r.nodename, (counts.get(r.nodename) ?? 0) + 1);
+  const lines = result.duplicates.map(
+    (node) => `warning: ${counts.get(node)} replies came from node name ${node}: several workers share it; start each with a unique -n`,
+  );
+  if (result.missing.length > 0 && result.replies.size > 0) {
+    lines.push(`warning: no reply within ${timeoutSeconds} s from ${result.missing.join(', ')}`);
+  }
+  return lines;
+}
+
+type Row = readonly string[];
+
+/** A listing as table data: a header and one row per task (or queue) over all workers; undefined when empty. */
+export interface ListingTable {
+  readonly head: Row;
+  readonly rows: readonly Row[];
+}
+
+export function listingTable(result: ControlResult, view: ReplyView): ListingTable | undefined {
+  let head: Row;
+  const rows: Row[] = [];
+  const each = <T>(fn: (item: T, worker: string) => Row | undefined) => {
+    for (const [worker, value] of result.replies) {
+      if (!Array.isArray(value)) continue;
+      for (const item of value as T[]) {
+        const row = isObject(item) ? fn(item, worker) : undefined;
+        if (row) rows.push(row);
+      }
+    }
+  };
+  switch (view) {
+    case 'tasks':
+      head = ['id', 'name', 'args', 'eta', 'priority', 'worker'];
+      each<Record<string, unknown>>((task, worker) => taskRow(task, '-', worker));
+      break;
+    case 'scheduled':
+      head = ['id', 'name', 'args', 'eta', 'priority', 'worker'];
+      each<Record<string, unknown>>((entry, worker) =>
+        isObject(entry['request']) ? taskRow(entry['request'], shortIso(entry['eta']), worker) : undefined,
+      );
+      break;
+    case 'query':
+      head = ['id', 'name', 'args', 'state', 'priority', 'worker'];
+      for (const [worker, value] of result.replies) {
+        if (!isObject(value) || isErrorReply(value)) continue;
+        for (const [id, entry] of Object.entries(value)) {
+          if (Array.isArray(entry) && isObject(entry[1])) rows.push(taskRow({ ...entry[1], id }, String(entry[0]), worker));
+        }
+      }
+      break;
+    case 'queues':
+      head = ['queue', 'exchange', 'type', 'routing key', 'worker'];
+      each<Record<string, unknown>>((q, worker) => {
+        const exchange = isObject(q['exchange']) ? q['exchange'] : {};
+        return [text(q['name']), text(exchange['name']), text(exchange['type']), text(q['routing_key']), worker];
+      });
+      break;
+    default:
+      return undefined;
+  }
+  return rows.length === 0 ? undefined : { head, rows };
+}
+
+/**
+ * One task as a row. `priority` is the message priority (`delivery_info.priority`), not the worker's internal
+ * timer priority that `scheduled` entries also carry (always 6 on Celery, PROTOCOL.md §3.7).
+ */
+function taskRow(task: Record<string, unknown>, third: string, worker: string): Row {
+  const delivery = isObject(task['delivery_info']) ? task['delivery_info'] : {};
+  return [text(task['id']), text(task['name']), argsText(task['args'], task['kwargs']), third, text(delivery['priority']), worker];
+}
+
+/** `(2, 2)`, plus the kwargs when there are any, as Python would print them; cut at 40 characters. */
+export function argsText(args: unknown, kwargs: unknown): string {
+  let out = Array.isArray(args) ? pyTupleRepr(args) : typeof args === 'string' ? args : '()';
+  if (typeof kwargs === 'string' && kwargs !== '{}' && kwargs !== '') out += ` ${kwargs}`;
+  else if (isObject(kwargs) && Object.keys(kwargs).length > 0) out += ` ${pyRepr(kwargs)}`;
+  return out.length <= ARGS_MAX ? out : out.slice(0, ARGS_MAX - 1) + '…';
+}
+
+/** `2026-11-21T19:05:39.970070+00:00` → `2026-11-21T19:05:39+00:00`: seconds are plenty on screen. */
+function shortIso(value: unknown): string {
+  return typeof value === 'string' ? value.replace(/(T\d\d:\d\d:\d\d)\.\d+/, '$1') : text(value);
+}
+
+/** Nested replies (stats, conf, ...) as indented `key: value` lines; short scalar lists stay on one line. */
+export function treeLines(value: unknown, indent = ''): string[] {
+  if (isScalar(value)) return String(scalarText(value)).split('\n').map((l) => indent + l);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [`${indent}[]`];
+    const inline = inlineList(value);
+    if (inline !== undefined) return [indent + inline];
+    return value.flatMap((item) => {
+      const sub = treeLines(item, indent + '  ');
+      sub[0] = `${indent}- ${sub[0]!.slice(indent.length + 2)}`;
+      return sub;
+    });
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return [`${indent}{}`];
+  return entries.flatMap(([key, v]) => {
+    if (isScalar(v) && !(typeof v === 'string' && v.includes('\n'))) return [`${indent}${key}: ${scalarText(v)}`];
+    const inline = Array.isArray(v) ? inlineList(v) : isObject(v) && Object.keys(v).length === 0 ? '{}' : undefined;
+    if (inline !== undefined) return [`${indent}${key}: ${inline}`];
+    return [`${indent}${key}:`, ...treeLines(v, indent + INDENT)];
+  });
+}
+
+function inlineList(items: readonly unknown[]): string | undefined {
+  if (!items.every(isScalar)) return undefined;
+  const line = `[${items.map(scalarText).join(', ')}]`;
+  return line.length <= INLINE_MAX ? line : undefined;
+}
+
+function isScalar(value: unknown): value is string | number | boolean | null | undefined {
+  return value === null || value === undefined || typeof value !== 'object';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function scalarText(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value === '') return "''";
+  return String(value);
+}
+
+function text(value: unknown): string {
+  return value === null || value === undefined || value === '' ? '-' : String(value);
+}

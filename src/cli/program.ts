@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import { brokerOption } from './broker-option.js';
+import { createBrokerCommand } from './commands/broker.js';
+import { createCtlCommand } from './commands/ctl.js';
+import { createDemoCommand } from './commands/demo.js';
+import { processIO, type CliIO } from './cli-io.js';
+import { createEventsCommand, loadLiveView, parseMaxTasks } from './commands/events.js';
+import { createShellCommand } from './commands/shell.js';
+import { createWorkerCommand } from './commands/worker.js';
+import { UsageError } from '../errors/index.js';
+import { closestName } from '../util/edit-distance.js';
+import { CAMQ_VERSION } from './version.js';
+
+/**
+ * The umbrella `camq` program. Each subcommand lives in src/cli/commands/<name>.ts as a factory returning a
+ * configured Command; command modules import their engines lazily inside the action, so `camq ctl ping` never
+ * loads Ink, React or the worker.
+ */
+export function createCamqProgram(io: CliIO = processIO): Command {
+  const program = new Command('camq')
+    .description('Operations console for Celery clusters on RabbitMQ: live view, AMQP shell, remote control, worker')
+    .version(CAMQ_VERSION, '-V, --version')
+    .addOption(brokerOption())
+    .option('--debug', 'print stack traces for unexpected errors')
+    .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks)
+    .showHelpAfterError('(run with --help for usage)')
+    // A root with an action would take a mistyped subcommand for an argument; the action says what was meant.
+    .allowExcessArguments()
+    // `camq` alone opens the live view; Ink and React load only here.
+    .action(async (options: { broker?: string; maxTasks?: number }, command: Command) => {
+      const [typed] = command.args;
+      if (typed !== undefined) throw unknownCommand(typed, command);
+      const runLiveView = await loadLiveView();
+      await runLiveView({ broker: options.broker, maxTasks: options.maxTasks }, io);
+    });
+  program.addCommand(createShellCommand(io));
+  program.addCommand(createCtlCommand({ io }));
+  program.addCommand(createEventsCommand(io));
+  program.addCommand(createWorkerCommand(io));
+  program.addCommand(createBrokerCommand({ io }));
+  program.addCommand(createDemoCommand(io));
+  return program;
+}
+
+function unknownCommand(typed: string, program: Command): UsageError {
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  const meant = closestName(typed, names);
+  return new UsageError(
+    `unknown command '${typed}'${meant ? `; did you mean '${meant}'?` : ''} (camq --help lists the commands)`,
+    'usage.unknown-command',
+  );
+}
