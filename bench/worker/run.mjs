@@ -173,6 +173,15 @@ async function runOnce(conn, contender) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const conn = await amqp.connect(amqplibUrl);
+/** Whether an exchange exists (a passive declare on a throwaway channel: a 404 closes that channel only). */
+const exchangeExists = async (name) => {
+  const ch = await conn.createChannel();
+  ch.on('error', () => {});
+  return ch.checkExchange(name).then(() => ch.close().then(() => true), () => false);
+};
+// celery-node declares a durable direct exchange named `default` and never removes it: remove it after the runs
+// unless it was there before.
+const hadDefaultExchange = await exchangeExists('default');
 console.log(`bench/worker: drain ${N} pre-published tasks.noop, median of ${RUNS} run(s), broker ${u.masked}`);
 console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${availableParallelism()} CPUs); figures on a loaded machine are noisy`);
 // Round-robin (a, a', b, ..., then again), so a change of load on a shared machine hits every contender alike.
@@ -188,6 +197,11 @@ for (const c of contenders) {
   console.log(
     `${c.label.padEnd(52)} ${chosen.seconds.toFixed(2).padStart(6)} s ${Math.round(chosen.rate).toString().padStart(6)} tasks/s  CPU ${chosen.cpuUs.toFixed(0).padStart(4)} µs/task${broker}  peak RSS ${chosen.peakMb.toFixed(0).padStart(4)} MB   runs: ${mine.map((r) => r.seconds.toFixed(2)).join(', ')}`,
   );
+}
+if (!hadDefaultExchange && (await exchangeExists('default'))) {
+  const ch = await conn.createChannel();
+  await ch.deleteExchange('default');
+  await ch.close();
 }
 await conn.close();
 

@@ -76,6 +76,16 @@ export function inequivalentArg(arg: string, resource: string, received: string,
   return preconditionFailed(`inequivalent arg '${arg}' for ${resource}: received ${received} but current is ${current}`);
 }
 
+/**
+ * RabbitMQ 4.3's refusal of a queue that is neither durable nor exclusive: 541 on the whole connection, its text
+ * opening with the deprecated feature's name (the rest of RabbitMQ's text, how to permit it again, is its own).
+ */
+export const transientQueueDenied = (name: string): AmqpException =>
+  new AmqpException(
+    ReplyCode.INTERNAL_ERROR,
+    `Feature \`transient_nonexcl_queues\` is deprecated.\nIts use is not permitted by this broker (--deny-transient-nonexcl-queues): declare queue '${name}' durable or exclusive.`,
+  );
+
 /** Anything that is not an AmqpException thrown by a handler is a broker bug: 541 INTERNAL_ERROR. */
 export function toAmqpException(err: unknown): AmqpException {
   if (err instanceof AmqpException) return err;

@@ -342,7 +342,8 @@ export class Connection implements ChannelHost {
   /** A handler threw: soft errors close its channel, hard ones (and broker bugs) the connection. */
   private raise(err: unknown, channel: Channel, methodId: number): void {
     const error = toAmqpException(err);
-    if (error.replyCode === ReplyCode.INTERNAL_ERROR) this.settings.logger.error(`connection ${this.peer}: ${error.message}\n${(err as Error).stack ?? ''}`);
+    if (!(err instanceof AmqpException)) this.settings.logger.error(`connection ${this.peer}: ${error.message}\n${(err as Error).stack ?? ''}`);
+    else if (error.replyCode === ReplyCode.INTERNAL_ERROR) this.settings.logger.warning(`connection ${this.peer}: ${error.message}`);
     if (error.isConnectionError) this.fail(error, methodId);
     else channel.fail(error, methodId);
   }

@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { FieldTable } from './amqp-codec.js';
 import { Connection, type ConnectionSettings } from './connection.js';
-import { VirtualHost } from './vhost.js';
+import { VirtualHost, type VhostPolicy } from './vhost.js';
 import { CamqError } from '../errors/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -33,6 +33,8 @@ export interface BrokerServerOptions {
   readonly clock?: Clock;
   /** Connection opens, closes and refusals. @defaultValue silentLogger */
   readonly logger?: Logger;
+  /** What every virtual host refuses beyond AMQP's rules (RabbitMQ 4.3's defaults, say). @defaultValue {} */
+  readonly policy?: VhostPolicy;
 }
 
 export interface QueueInfo {
@@ -78,7 +80,7 @@ export class BrokerServer {
     const clock = options.clock ?? systemClock;
     const users = new Map(Object.entries(options.users ?? { guest: 'guest' }));
     this.user = [...users.entries()][0] ?? ['guest', 'guest'];
-    for (const name of options.vhosts ?? ['/']) this.vhosts.set(name, new VirtualHost(name, clock));
+    for (const name of options.vhosts ?? ['/']) this.vhosts.set(name, new VirtualHost(name, clock, options.policy));
     this.settings = {
       users,
       vhosts: this.vhosts,

@@ -13,6 +13,7 @@ import {
   notFound,
   preconditionFailed,
   resourceLocked,
+  transientQueueDenied,
 } from './amqp-exception.js';
 import {
   assertArgumentsEquivalent,
@@ -63,6 +64,15 @@ export interface QueueDeclaration {
   readonly argumentTypes: ReadonlyMap<string, string>;
 }
 
+/** What a virtual host refuses beyond AMQP's rules, as a RabbitMQ configuration would. */
+export interface VhostPolicy {
+  /**
+   * Refuse queues that are neither durable nor exclusive, closing the connection with 541, as RabbitMQ 4.3 does by
+   * default (its deprecated feature `transient_nonexcl_queues`). @defaultValue false, as RabbitMQ 3.x and 4.0-4.2
+   */
+  readonly denyTransientNonExclusiveQueues?: boolean;
+}
+
 export class VirtualHost {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
@@ -72,6 +82,7 @@ export class VirtualHost {
   constructor(
     readonly name: string,
     private readonly clock: Clock,
+    private readonly policy: VhostPolicy = {},
   ) {
     for (const [exchange, type, internal] of BUILTIN_EXCHANGES) {
       this.addExchange(exchange, type, true, false, internal, {}, new Map());
@@ -139,6 +150,7 @@ export class VirtualHost {
       queue.touch();
       return queue;
     }
+    if (this.policy.denyTransientNonExclusiveQueues && !d.durable && !d.exclusive) throw transientQueueDenied(d.name);
     const exclusiveOwner = d.exclusive ? owner : null;
     const durable = d.durable && !d.exclusive;
     let name = d.name;

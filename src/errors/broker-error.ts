@@ -20,7 +20,7 @@ export class BrokerError extends CamqError {
     isChannelError: boolean;
     cause?: unknown;
   }) {
-    super(brokerErrorCode(init.replyCode), `${init.replyCode} ${init.replyText}`, {
+    super(brokerErrorCode(init.replyCode), brokerErrorMessage(init.replyCode, init.replyText), {
       cause: init.cause,
       exitCode: ExitCode.usage,
     });
@@ -53,6 +53,18 @@ export const ReplyCode = {
   NOT_IMPLEMENTED: 540,
   INTERNAL_ERROR: 541,
 } as const;
+
+/**
+ * One line for a user: the reply code and the first line of the text (RabbitMQ's deprecation texts run to several
+ * lines on how to configure the broker), with what to do where the broker's own words do not say it.
+ */
+function brokerErrorMessage(replyCode: number, replyText: string): string {
+  const firstLine = replyText.split('\n', 1)[0]!.trim();
+  if (replyCode === ReplyCode.INTERNAL_ERROR && replyText.includes('transient_nonexcl_queues')) {
+    return `${replyCode} ${firstLine} This broker refuses queues that are neither durable nor exclusive (RabbitMQ 4.3's default): declare the queue durable or exclusive`;
+  }
+  return `${replyCode} ${firstLine}`;
+}
 
 function brokerErrorCode(replyCode: number): string {
   for (const [name, code] of Object.entries(ReplyCode)) {

@@ -1,5 +1,5 @@
 import { translateAmqpError, type BrokerConnection, type SetupHook } from '../amqp/index.js';
-import { BrokerConnectionError, CamqError } from '../errors/index.js';
+import { BrokerConnectionError, BrokerError, CamqError, ReplyCode } from '../errors/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
 import { COMMAND_HANDLERS } from './command-handlers.js';
@@ -188,6 +188,8 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
     if (err instanceof CamqError) return err;
     if (channel.closeError) return channel.closeError;
     if (channel.isClosed) {
+      const refusal = methodRefusal(this.lostError);
+      if (refusal) return refusal;
       const reason = this.lostError ? `: ${lossReason(this.lostError)}` : '';
       return new BrokerConnectionError(
         'broker.lost',
@@ -356,4 +358,17 @@ function success(number: number, words: readonly string[], parsed: ParsedCommand
 
 function failure(number: number, words: readonly string[], parsed: ParsedCommand | undefined, error: CamqError, durationMs: number): ShellOutcome {
   return { ...base(number, words, parsed), ok: false, result: undefined, error, channelReopened: undefined, durationMs };
+}
+
+/**
+ * The broker's refusal of the command's own method when it answered by closing the whole connection (a hard error:
+ * 503 COMMAND_INVALID, 530 NOT_ALLOWED, RabbitMQ 4.3's 541 for a transient non-exclusive queue): the command
+ * certainly did not take effect. Not for closes of the broker's own (320 CONNECTION_FORCED, an internal 541).
+ */
+function methodRefusal(lost: CamqError | undefined): BrokerError | undefined {
+  const cause = lost?.cause;
+  if (!(cause instanceof BrokerError) || cause.isChannelError) return undefined;
+  if (cause.replyCode === ReplyCode.CONNECTION_FORCED) return undefined;
+  if (cause.replyCode === ReplyCode.INTERNAL_ERROR && !cause.replyText.includes('transient_nonexcl_queues')) return undefined;
+  return cause;
 }

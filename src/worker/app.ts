@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { BrokerConnection, publishMessage, resolveBrokerUrl, type Channel } from '../amqp/index.js';
+import { BrokerConnection, publishMessage, resolveBrokerUrl, translateAmqpError, type Channel } from '../amqp/index.js';
 import type { WorkerConnection } from './worker-options.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
 import { AsyncResult } from './async-result.js';
@@ -117,11 +117,19 @@ export class CamqApp implements TaskSender {
       }
       const connection = this.connection;
       this.results = new ResultConsumer();
-      await connection.addSetup(async () => {
+      const setup = async () => {
         this.channel = await connection.createChannel();
         this.declared.clear();
         await this.results!.attach(this.channel);
-      });
+      };
+      try {
+        await connection.addSetup(setup);
+      } catch (err) {
+        // A refused declare: say what the broker said, and let the next call try again.
+        connection.removeSetup(setup);
+        this.ready = undefined;
+        throw translateAmqpError(err);
+      }
     })();
     return this.ready;
   }

@@ -1,5 +1,6 @@
 import { constants as osConstants } from 'node:os';
-import { publishMessage, type Channel, type ConsumeMessage } from '../amqp/index.js';
+import { publishMessage, translateAmqpError, type Channel, type ConsumeMessage } from '../amqp/index.js';
+import { BrokerError, CamqError, ReplyCode } from '../errors/index.js';
 import {
   buildControlReply,
   decodeControlRequest,
@@ -440,12 +441,26 @@ export class ControlPanel {
     return pidboxQueueName(this.target.hostname);
   }
 
-  /** Declare and consume the mailbox on `channel` (after every connect). */
+  /**
+   * Declare and consume the mailbox on `channel` (after every connect). The queue is exclusive to this connection,
+   * as Celery 5.6 and kombu declare it since RabbitMQ 4.3 refuses transient queues that are not (celery#10287):
+   * so a second worker with the same node name is refused (405) instead of sharing the first one's commands.
+   */
   async attach(channel: Channel): Promise<void> {
     this.channel = channel;
     await channel.assertExchange(PIDBOX_EXCHANGE.name, PIDBOX_EXCHANGE.type, { durable: PIDBOX_EXCHANGE.durable, autoDelete: PIDBOX_EXCHANGE.autoDelete });
-    const q = await channel.assertQueue(this.queueName, { durable: false, autoDelete: true, arguments: { ...PIDBOX_QUEUE_ARGUMENTS } });
-    if (q.consumerCount > 0) this.target.logger.warning(`A node named ${this.target.hostname} is already using this process mailbox!`);
+    try {
+      await channel.assertQueue(this.queueName, { durable: false, exclusive: true, autoDelete: true, arguments: { ...PIDBOX_QUEUE_ARGUMENTS } });
+    } catch (err) {
+      const error = translateAmqpError(err);
+      if (!(error instanceof BrokerError) || error.replyCode !== ReplyCode.RESOURCE_LOCKED) throw error;
+      throw new CamqError(
+        'worker.duplicate-nodename',
+        `the mailbox queue ${this.queueName} belongs to another connection: a worker named ${this.target.hostname} is already ` +
+          `running on this broker (start this one with another name, e.g. -n w2@%h), or the broker has not yet dropped this worker's lost connection`,
+        { cause: error },
+      );
+    }
     await channel.bindQueue(this.queueName, PIDBOX_EXCHANGE.name, '');
     const { consumerTag } = await channel.consume(this.queueName, (msg) => msg && void this.onMessage(msg), { noAck: true });
     this.consumerTag = consumerTag;

@@ -17,9 +17,13 @@ export class ResultConsumer {
     this.oid = oid;
   }
 
-  /** Declare the reply queue and consume it on `channel` (run again after every reconnect). */
+  /**
+   * Declare the reply queue and consume it on `channel` (run again after every reconnect). Exclusive, as Celery
+   * 5.6's rpc backend declares it, since RabbitMQ 4.3 refuses transient queues that are not; auto-delete already
+   * dropped it with its consumer, so a result sent while disconnected was lost before too.
+   */
   async attach(channel: Channel): Promise<void> {
-    await channel.assertQueue(this.oid, { durable: false, autoDelete: true, arguments: { ...RESULT_QUEUE_ARGUMENTS } });
+    await channel.assertQueue(this.oid, { durable: false, exclusive: true, autoDelete: true, arguments: { ...RESULT_QUEUE_ARGUMENTS } });
     await channel.consume(this.oid, (msg) => msg && this.onMessage(msg), { noAck: true });
   }
 

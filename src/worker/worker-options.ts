@@ -10,6 +10,7 @@ export interface WorkerConnection {
   readonly url: { readonly hostname: string; readonly port: number; readonly username: string; readonly vhost: string; readonly protocol: string };
   connect(): Promise<unknown>;
   addSetup(hook: (connection: unknown) => Promise<void> | void): Promise<void>;
+  removeSetup(hook: (connection: unknown) => Promise<void> | void): void;
   createChannel(): Promise<import('../amqp/index.js').Channel>;
   whenOpen(): Promise<void>;
   close(): Promise<void>;

@@ -151,8 +151,12 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     }
     await this.pool.start(this.concurrency);
     this.connection.on('disconnected', (err: CamqError) => this.onDisconnected(err));
-    this.connection.on('reconnecting', ({ attempt, delayMs }: { attempt: number; delayMs: number }) =>
-      this.logger.warning(`consumer: Connection to broker lost. Trying to re-establish the connection... (attempt ${attempt}, in ${(delayMs / 1000).toFixed(2)}s)`),
+    this.connection.on('reconnecting', ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: CamqError }) =>
+      this.logger.warning(
+        `consumer: Connection to broker lost. Trying to re-establish the connection... (attempt ${attempt}, in ${(delayMs / 1000).toFixed(2)}s)` +
+          // The first attempt's cause was logged as the loss; later ones say why the last attempt failed.
+          (attempt > 1 ? `: ${error.message}` : ''),
+      ),
     );
     this.connection.on('failed', (err: CamqError) => {
       this.logger.critical(`Unrecoverable error: ${err.message}`);
@@ -168,20 +172,28 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       });
       this.app.useConnection(this.connection);
     } catch (err) {
+      // A refused declare (a duplicate node name, a queue declared with other arguments) fails the first setup
+      // with the connection open and the heart ticking: release both, or the process would never exit.
+      this.heart.stop();
+      await this.connection.close();
       await this.pool.stop();
       throw err;
     }
   }
 
-  /** Bootsteps, after every (re)connect: events, heart, task consumer, mailbox (PROTOCOL.md §5.1). */
+  /**
+   * Bootsteps, after every (re)connect: events, mailbox, heart, then the task consumer (PROTOCOL.md §5.1: Celery's
+   * Control step declares the mailbox before the event loop consumes tasks). A worker whose node name is taken
+   * fails before it has said worker-online or taken a task.
+   */
   private async setup(): Promise<void> {
     const eventChannel = await this.connection.createChannel();
     await eventChannel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: EVENT_EXCHANGE.autoDelete });
     this.events.attach(eventChannel);
     this.publishChannel = await this.connection.createChannel();
+    await this.panel.attach(await this.connection.createChannel());
     this.heart.start();
     await this.consumer.attach(await this.connection.createChannel());
-    await this.panel.attach(await this.connection.createChannel());
     this.logger.info(`Connected to ${this.connection.masked}`);
     this.logger.info(`${this.hostname} ready.`);
   }

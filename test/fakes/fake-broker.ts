@@ -134,6 +134,10 @@ export class FakeConnection implements WorkerConnection {
     this.hooks.push(hook);
     if (this.isOpen) await hook(this);
   }
+  removeSetup(hook: (c: unknown) => Promise<void> | void): void {
+    const i = this.hooks.indexOf(hook);
+    if (i >= 0) this.hooks.splice(i, 1);
+  }
   async createChannel(): Promise<Channel> {
     const channel = new FakeChannel();
     this.channels.push(channel);

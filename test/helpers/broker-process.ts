@@ -18,8 +18,9 @@ export interface BrokerProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startBrokerProcess(): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, [`${ROOT}bin/camq`, 'broker', '--port', '0', '--json', '--ipc'], {
+/** `args`: more `camq broker` options (`--deny-transient-nonexcl-queues`). */
+export async function startBrokerProcess(args: readonly string[] = []): Promise<BrokerProcess> {
+  const child = spawn(process.execPath, [`${ROOT}bin/camq`, 'broker', '--port', '0', '--json', '--ipc', ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

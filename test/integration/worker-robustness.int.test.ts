@@ -13,6 +13,7 @@ import { buildTaskMessage, PICKLE_CONTENT_TYPE } from '../../src/protocol/index.
 import { CamqApp, TaskRevokedError } from '../../src/worker/index.js';
 import { deleteQueues, startCamqWorker, type CamqWorker } from '../helpers/camq-worker.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
+import { runBin } from '../helpers/run-bin.js';
 import { pythonCeleryAvailable, runCeleryCli, startPythonWorker } from '../helpers/python-celery.js';
 import { parseBrokerUrl } from '../../src/amqp/index.js';
 
@@ -128,6 +129,21 @@ describeBrokers('camq worker robustness', targets, ({ url, inspector }) => {
     expect(await held.get({ timeout: 30 })).toBe(6);
     expect(await (await add.applyAsync({ args: [1, 1], queue })).get({ timeout: 20 })).toBe(2);
     expect((await runCeleryCli(url, ['inspect', 'ping', '-d', worker.nodename, '-j'])).stdout).toContain('pong');
+  });
+
+  it('declares its mailbox exclusive, so a second worker with the same node name is refused and the first keeps its commands', async () => {
+    const queue = newQueue();
+    const first = await start(queue);
+    const mailbox = `${first.nodename}.celery.pidbox`;
+    expect(await inspector.queue(mailbox)).toMatchObject({ durable: false, autoDelete: true, exclusive: true, consumers: 1 });
+    const second = await runBin('camq', ['-b', url, 'worker', '-A', FIXTURE, '-n', first.nodename, '-Q', queue, '--no-banner']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`Error: the mailbox queue ${mailbox} belongs to another connection: a worker named ${first.nodename} is already running on this broker`);
+    expect(second.stderr).not.toMatch(/\n\s+at /);
+    const ping = await runCeleryCli(url, ['inspect', 'ping', '-d', first.nodename, '-j']);
+    expect(JSON.parse(ping.stdout)).toEqual({ [first.nodename]: { ok: 'pong' } });
+    await first.stop();
+    await vi.waitFor(async () => expect(await inspector.queue(mailbox)).toBeUndefined(), { timeout: 15_000, interval: 100 });
   });
 
   it('--statedb keeps revoked ids across restarts', async () => {

@@ -26,6 +26,7 @@ interface BrokerOptions {
   readonly loglevel: LogLevel;
   readonly json?: boolean;
   readonly ipc?: boolean;
+  readonly denyTransientNonexclQueues?: boolean;
 }
 
 export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
@@ -37,6 +38,7 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
     .option('--password <password>', 'the password of --user', 'guest')
     .option('--vhost <name>', "another virtual host besides '/' (repeatable)", collect, [])
     .option('-l, --loglevel <level>', 'log connections at this level: debug, info, warning, error', parseLevel, 'warning')
+    .option('--deny-transient-nonexcl-queues', 'refuse queues that are neither durable nor exclusive (541, closing the connection), as RabbitMQ 4.3 does by default')
     .option('-j, --json', 'print the URL as JSON')
     .option('--ipc', 'forked by a Node process: answer its inspection requests (queues, exchanges, bindings, closing connections) on the IPC channel, and stop when it goes')
     .action(async (options: BrokerOptions) => {
@@ -49,6 +51,7 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
         vhosts: ['/', ...options.vhost.filter((v) => v !== '/')],
         version: CAMQ_VERSION,
         logger: createLogger({ level: options.loglevel, write: (line) => writeLine(io.stderr, line) }),
+        policy: { denyTransientNonExclusiveQueues: options.denyTransientNonexclQueues ?? false },
       });
       const masked = parseBrokerUrl(server.url).masked;
       if (options.json) {
