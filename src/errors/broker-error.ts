@@ -60,10 +60,19 @@ export const ReplyCode = {
  */
 function brokerErrorMessage(replyCode: number, replyText: string): string {
   const firstLine = replyText.split('\n', 1)[0]!.trim();
+  const advice = adviceFor(replyCode, replyText);
+  if (advice === undefined) return `${replyCode} ${firstLine}`;
+  return firstLine.endsWith('.') ? `${replyCode} ${firstLine} ${advice}` : `${replyCode} ${firstLine}. ${advice}`;
+}
+
+function adviceFor(replyCode: number, replyText: string): string | undefined {
   if (replyCode === ReplyCode.INTERNAL_ERROR && replyText.includes('transient_nonexcl_queues')) {
-    return `${replyCode} ${firstLine} This broker refuses queues that are neither durable nor exclusive (RabbitMQ 4.3's default): declare the queue durable or exclusive`;
+    return "This broker refuses queues that are neither durable nor exclusive (RabbitMQ 4.3's default): declare the queue durable or exclusive";
   }
-  return `${replyCode} ${firstLine}`;
+  if (replyCode === ReplyCode.NOT_IMPLEMENTED && replyText.includes('does not support global qos')) {
+    return 'camq worker shares one prefetch window across its task queues (basic.qos global, as Celery does on RabbitMQ), which quorum queues refuse: consume classic queues';
+  }
+  return undefined;
 }
 
 function brokerErrorCode(replyCode: number): string {

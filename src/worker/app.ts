@@ -5,7 +5,7 @@ import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protoc
 import { AsyncResult } from './async-result.js';
 import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
 import { ResultConsumer } from './result-consumer.js';
-import { declareTaskQueue, taskQueue } from './task-queue.js';
+import { prepareTaskQueue, taskQueue } from './task-queue.js';
 import { Task, type TaskSender } from './task.js';
 import { TaskDefinition, TaskRegistry, type TaskContext, type TaskOptions } from './task-registry.js';
 
@@ -90,12 +90,15 @@ export class CamqApp implements TaskSender {
     const results = this.results!;
     const queue = options.queue ?? this.defaultQueue;
     const message = buildTaskMessage({ ...options, queue, replyTo: results.oid, origin: this.origin });
-    const channel = await this.publishChannel();
     if (!options.exchange && !this.declared.has(queue)) {
-      // Like kombu: declare the queue (and its direct exchange and binding) once per connection before publishing.
-      await declareTaskQueue(channel, taskQueue(queue));
+      // Like kombu: declare the queue (and its direct exchange and binding) once per connection before publishing;
+      // on a channel of its own, so a queue that exists with other arguments is used as it is.
+      const connection = this.connection!;
+      await connection.whenOpen();
+      await prepareTaskQueue(() => connection.createChannel(), taskQueue(queue));
       this.declared.add(queue);
     }
+    const channel = await this.publishChannel();
     await publishMessage(channel, message);
     return new AsyncResult(message.id, results);
   }

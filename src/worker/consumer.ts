@@ -2,7 +2,7 @@ import type { Channel, ConsumeMessage } from '../amqp/index.js';
 import type { ActiveQueueInfo } from '../protocol/index.js';
 import type { Logger } from '../util/logger.js';
 import { AckCoalescer } from './ack-coalescer.js';
-import { declareTaskQueue, type TaskQueue } from './task-queue.js';
+import type { TaskQueue } from './task-queue.js';
 
 /** kombu's limit: a prefetch above 65535 is sent as 0 (unlimited). */
 const QOS_MAX = 65_535;
@@ -31,8 +31,18 @@ export class TaskConsumer {
   private sent = -1;
   private qosScheduled = false;
 
-  constructor(options: { queues: readonly TaskQueue[]; prefetch: number; onMessage: (msg: ConsumeMessage) => void; logger: Logger }) {
+  /** Declares a queue, its exchange and binding before it is consumed (on a channel of its own: see prepareTaskQueue). */
+  private readonly prepare: (queue: TaskQueue) => Promise<void>;
+
+  constructor(options: {
+    queues: readonly TaskQueue[];
+    prefetch: number;
+    onMessage: (msg: ConsumeMessage) => void;
+    prepare: (queue: TaskQueue) => Promise<void>;
+    logger: Logger;
+  }) {
     this.queues = [...options.queues];
+    this.prepare = options.prepare;
     this.base = options.prefetch;
     this.onMessage = options.onMessage;
     this.logger = options.logger;
@@ -157,7 +167,7 @@ export class TaskConsumer {
   private async consume(queue: TaskQueue): Promise<void> {
     const channel = this.channel!;
     const acks = this.acks!;
-    await declareTaskQueue(channel, queue);
+    await this.prepare(queue);
     const { consumerTag } = await channel.consume(
       queue.name,
       (msg) => {

@@ -1,4 +1,5 @@
-import type { Channel } from '../amqp/index.js';
+import { translateAmqpError, type Channel } from '../amqp/index.js';
+import { BrokerError, ReplyCode } from '../errors/index.js';
 
 /** A task queue with its direct exchange and binding, as Celery's `task_create_missing_queues` makes them. */
 export interface TaskQueue {
@@ -17,4 +18,27 @@ export async function declareTaskQueue(channel: Channel, queue: TaskQueue): Prom
   if (queue.exchange !== '') await channel.assertExchange(queue.exchange, queue.exchangeType, { durable: true, autoDelete: false });
   await channel.assertQueue(queue.name, { durable: true, autoDelete: false });
   if (queue.exchange !== '') await channel.bindQueue(queue.name, queue.exchange, queue.routingKey);
+}
+
+/**
+ * Declare a task queue as Celery does by default, on a channel of its own (a refused declare closes its channel).
+ * When the queue exists with other arguments (a priority queue, a dead-letter setting, a queue another client
+ * declared), use it as it is, with a warning: a consumer needs only its name, and Celery would refuse to start.
+ */
+export async function prepareTaskQueue(openChannel: () => Promise<Channel>, queue: TaskQueue, onAdopt: (warning: string) => void = () => {}): Promise<void> {
+  const channel = await openChannel();
+  try {
+    await declareTaskQueue(channel, queue);
+    await channel.close();
+    return;
+  } catch (err) {
+    const error = translateAmqpError(err);
+    const isQueueMismatch = error instanceof BrokerError && error.replyCode === ReplyCode.PRECONDITION_FAILED && error.replyText.includes(`for queue '${queue.name}'`);
+    if (!isQueueMismatch) throw error;
+    onAdopt(`queue ${queue.name} exists with other settings than camq declares (${error.replyText.replace(/^PRECONDITION_FAILED - /, '')}); consuming it as it is`);
+  }
+  const adopt = await openChannel();
+  await adopt.checkQueue(queue.name);
+  if (queue.exchange !== '') await adopt.bindQueue(queue.name, queue.exchange, queue.routingKey);
+  await adopt.close();
 }

@@ -1,5 +1,5 @@
 import { constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
-import { BrokerConnection, publishMessage, type Channel, type ConsumeMessage } from '../amqp/index.js';
+import { BrokerConnection, publishMessage, translateAmqpError, type Channel, type ConsumeMessage } from '../amqp/index.js';
 import type { CamqError } from '../errors/index.js';
 import {
   buildResultMessage,
@@ -39,7 +39,7 @@ import { RevokedSet } from './revoked-set.js';
 import { loadStateDb, saveStateDb } from './state-db.js';
 import { formatSeconds, NotRegistered, SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceeded } from './task-errors.js';
 import type { TaskRegistry } from './task-registry.js';
-import { declareTaskQueue, taskQueue } from './task-queue.js';
+import { declareTaskQueue, prepareTaskQueue, taskQueue } from './task-queue.js';
 import type { Outcome } from './task-runner.js';
 import { defaultConcurrency, defaultHostname, type WorkerConnection, type WorkerOptions } from './worker-options.js';
 
@@ -70,6 +70,8 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private readonly options: WorkerOptions;
   private readonly clock: Clock;
   private readonly connection: WorkerConnection;
+  /** Why the connection was last lost: the reason a first setup failed when the broker closed the connection. */
+  private lastLoss: CamqError | undefined;
   private readonly heart: Heart;
   private readonly eta: EtaScheduler<Request>;
   private readonly limiter: RateLimiter<Request>;
@@ -127,6 +129,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       queues: (options.queues && options.queues.length > 0 ? options.queues : [this.app.defaultQueue]).map((q) => taskQueue(q)),
       prefetch: this.concurrency * this.multiplier,
       onMessage: (msg) => this.onTaskMessage(msg),
+      prepare: (queue) => prepareTaskQueue(() => this.connection.createChannel(), queue, (warning) => this.logger.warning(warning)),
       logger: this.logger,
     });
     this.panel = new ControlPanel(this);
@@ -164,6 +167,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     });
     try {
       await this.connection.connect();
+      this.lastLoss = undefined;
       let first = true;
       await this.connection.addSetup(async () => {
         await this.setup();
@@ -177,7 +181,9 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       this.heart.stop();
       await this.connection.close();
       await this.pool.stop();
-      throw err;
+      // When the broker closed the whole connection (a hard error such as 540), the call in flight only says its
+      // channel ended: the loss carries the broker's reason.
+      throw this.lastLoss ?? translateAmqpError(err);
     }
   }
 
@@ -199,6 +205,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   private onDisconnected(err: CamqError): void {
+    this.lastLoss = err;
     this.logger.error(`consumer: Cannot connect to ${this.connection.masked}: ${err.message}.`);
     this.consumer.detach();
     this.panel.detach();

@@ -22,7 +22,7 @@ if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is no
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 const FIXTURE = 'test/fixtures/worker/tasks.js';
 
-describeBrokers('camq worker robustness', targets, ({ url, inspector }) => {
+describeBrokers('camq worker robustness', targets, ({ name, url, inspector }) => {
   const workers: CamqWorker[] = [];
   const queues: string[] = [];
   const newQueue = () => {
@@ -144,6 +144,36 @@ describeBrokers('camq worker robustness', targets, ({ url, inspector }) => {
     expect(JSON.parse(ping.stdout)).toEqual({ [first.nodename]: { ok: 'pong' } });
     await first.stop();
     await vi.waitFor(async () => expect(await inspector.queue(mailbox)).toBeUndefined(), { timeout: 15_000, interval: 100 });
+  });
+
+  it('consumes and sends to a queue that another client declared with other arguments, as it is, with a warning', async () => {
+    const queue = newQueue();
+    const u = parseBrokerUrl(url);
+    const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
+    const ch = await conn.createChannel();
+    await ch.assertQueue(queue, { durable: true, arguments: { 'x-message-ttl': 600_000 } });
+    await conn.close();
+    const worker = await start(queue);
+    expect(worker.output()).toContain(`queue ${queue} exists with other settings than camq declares (inequivalent arg 'x-message-ttl' for queue '${queue}'`);
+    const add = client().taskOf<[number, number], number>('tasks.add');
+    expect(await (await add.applyAsync({ args: [2, 3], queue })).get({ timeout: 20 })).toBe(5);
+    expect(await inspector.queue(queue)).toMatchObject({ durable: true, arguments: { 'x-message-ttl': 600_000 } });
+  });
+
+  // Quorum queues are RabbitMQ's (the embedded broker has classic queues only).
+  it.skipIf(name !== 'rabbitmq')('stops with one line saying why when a task queue is a quorum queue (no global prefetch there)', async () => {
+    const queue = newQueue();
+    const u = parseBrokerUrl(url);
+    const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
+    const ch = await conn.createChannel();
+    await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await conn.close();
+    const r = await runBin('camq', ['-b', url, 'worker', '-A', FIXTURE, '-Q', queue, '--no-banner']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `Error: lost the connection to ${u.masked}: 540 NOT_IMPLEMENTED - queue '${queue}' in vhost '${u.vhost}' does not support global qos. camq worker shares one prefetch window across its task queues`,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at |Channel ended/);
   });
 
   it('--statedb keeps revoked ids across restarts', async () => {
