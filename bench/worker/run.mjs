@@ -56,7 +56,7 @@ const contenders = [
 ].filter((c) => !ONLY || ONLY.has(c.key));
 
 function camq(queue, extra) {
-  return [process.execPath, [`${ROOT}bin/camq`, '-b', BROKER, 'worker', '-A', `${ROOT}bench/worker/tasks.mjs`, '-n', `bench-${randomUUID().slice(0, 6)}@%h`, '-Q', queue, '-c', String(CONCURRENCY), '--prefetch-multiplier', String(MULTIPLIER), '-l', 'warning', '--no-banner', ...extra]];
+  return [process.execPath, [`${ROOT}bin/camq`, '-b', BROKER, 'worker', '-A', `${ROOT}bench/worker/tasks.mjs`, '-n', `bench-${randomUUID().slice(0, 6)}@%h`, '-Q', queue, '-c', String(CONCURRENCY), '--prefetch-multiplier', String(MULTIPLIER), '-l', 'warning', '--no-banner', '--without-mingle', ...extra]];
 }
 
 function python(queue) {

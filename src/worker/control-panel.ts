@@ -22,6 +22,7 @@ import {
 import type { Logger } from '../util/logger.js';
 import type { EventDispatcher } from './event-dispatcher.js';
 import type { Request } from './request.js';
+import { revokedMapFrom } from './mingle.js';
 import type { RevokedSet } from './revoked-set.js';
 import type { TaskDefinition, TaskRegistry } from './task-registry.js';
 
@@ -323,20 +324,10 @@ const BUILTINS: Command[] = [
         t.revokedChanged();
       }
       t.revoked.purge();
-      return { revoked: mingleRevoked(t.revoked), clock: t.appClock.forward() };
+      return { revoked: revokedMapFrom(t.revoked), clock: t.appClock.forward() };
     },
   },
 ];
-
-/** `{id: [float time, id]}` with times that always print with a fraction (Python requires floats, §7 trap 13). */
-function mingleRevoked(revoked: RevokedSet): Record<string, [number, string]> {
-  const out: Record<string, [number, string]> = {};
-  for (const [id, at] of revoked.toJSON()) {
-    const seconds = at / 1000;
-    out[id] = [Number.isInteger(seconds) ? seconds + 0.000001 : seconds, id];
-  }
-  return out;
-}
 
 /**
  * The attributes of a Celery Task that `inspect registered <items>` shows, with the values a Python worker gives for

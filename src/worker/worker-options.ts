@@ -38,6 +38,12 @@ export interface WorkerOptions {
   readonly prefetchMultiplier?: number;
   /** Ack after the task ran, for every task that does not say otherwise. @defaultValue false */
   readonly acksLate?: boolean;
+  /**
+   * Mingle before taking tasks, at start-up and after every reconnect: ask the other workers for their revoked ids
+   * and clocks (Celery's default; `camq worker --without-mingle` turns it off). It waits a second for replies, and
+   * needs a broker URL, not a connection object. @defaultValue false
+   */
+  readonly mingle?: boolean;
   /** Keep revoked ids (and the clock) in this file across restarts. */
   readonly statedb?: string;
   /** Default hard / soft time limits in seconds. @defaultValue none */

@@ -1,5 +1,6 @@
 import { constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
 import { BrokerConnection, publishMessage, translateAmqpError, type Channel, type ConsumeMessage } from '../amqp/index.js';
+import { ControlClient } from '../control/control-client.js';
 import type { CamqError } from '../errors/index.js';
 import {
   buildResultMessage,
@@ -31,6 +32,7 @@ import { toPythonError, type PythonError } from './error-info.js';
 import { EtaScheduler, ETA_TIMER_PRIORITY } from './eta-scheduler.js';
 import { EventDispatcher } from './event-dispatcher.js';
 import { Heart, softwareInfo } from './heartbeat.js';
+import { mingle } from './mingle.js';
 import type { Pool } from './pool.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RemotePool } from './remote-pool.js';
@@ -188,15 +190,23 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   /**
-   * Bootsteps, after every (re)connect: events, mailbox, heart, then the task consumer (PROTOCOL.md §5.1: Celery's
-   * Control step declares the mailbox before the event loop consumes tasks). A worker whose node name is taken
-   * fails before it has said worker-online or taken a task.
+   * Bootsteps, after every (re)connect: events, mingle, mailbox, heart, then the task consumer (PROTOCOL.md §5.1:
+   * Celery's Control step declares the mailbox before the event loop consumes tasks). A worker whose node name is
+   * taken fails before it has said worker-online or taken a task.
    */
   private async setup(): Promise<void> {
     const eventChannel = await this.connection.createChannel();
     await eventChannel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: EVENT_EXCHANGE.autoDelete });
     this.events.attach(eventChannel);
     this.publishChannel = await this.connection.createChannel();
+    if (this.options.mingle && this.connection instanceof BrokerConnection) {
+      const client = new ControlClient({ connection: this.connection });
+      try {
+        await mingle(this, client);
+      } finally {
+        await client.close();
+      }
+    }
     await this.panel.attach(await this.connection.createChannel());
     this.heart.start();
     await this.consumer.attach(await this.connection.createChannel());

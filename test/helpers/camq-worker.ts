@@ -16,6 +16,8 @@ export interface CamqWorkerOptions {
   readonly nodename?: string;
   readonly queues: string;
   readonly args?: readonly string[];
+  /** Mingle at start-up, as `camq worker` does by default (it waits 1 s for replies). @defaultValue false */
+  readonly mingle?: boolean;
 }
 
 export interface CamqWorker {
@@ -34,7 +36,7 @@ export async function startCamqWorker(options: CamqWorkerOptions): Promise<CamqW
   const nodename = options.nodename ?? `camq-test-${randomUUID().slice(0, 8)}@testhost`;
   const child = spawn(
     process.execPath,
-    [`${ROOT}bin/camq`, '-b', options.brokerUrl, 'worker', '-A', options.module ?? 'examples/tasks.js', '-n', nodename, '-Q', options.queues, '-l', 'info', '--no-banner', ...(options.args ?? [])],
+    [`${ROOT}bin/camq`, '-b', options.brokerUrl, 'worker', '-A', options.module ?? 'examples/tasks.js', '-n', nodename, '-Q', options.queues, '-l', 'info', '--no-banner', ...(options.mingle ? [] : ['--without-mingle']), ...(options.args ?? [])],
     { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = whenExited(child);

@@ -36,6 +36,8 @@ export interface PythonWorkerOptions {
   /** Send task events (-E). @defaultValue false */
   readonly events?: boolean;
   readonly extraArgs?: readonly string[];
+  /** Mingle at start-up (Celery's default; it waits 1 s for replies). @defaultValue false */
+  readonly mingle?: boolean;
 }
 
 export interface PythonWorker {
@@ -54,7 +56,7 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<P
     '-n', options.nodename,
     '-c', String(options.concurrency ?? 2),
     '-Q', options.queues,
-    '--without-mingle', '--without-gossip',
+    ...(options.mingle ? [] : ['--without-mingle']), '--without-gossip',
     '-l', 'info',
     ...(options.events ? ['-E'] : []),
     ...(options.extraArgs ?? []),

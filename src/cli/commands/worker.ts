@@ -16,6 +16,7 @@ interface WorkerCliOptions {
   prefetchMultiplier: number;
   acksLate?: boolean;
   statedb?: string;
+  withoutMingle?: boolean;
   loglevel: string;
   timeLimit?: number;
   softTimeLimit?: number;
@@ -50,6 +51,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
     .option('--prefetch-multiplier <n>', 'QoS = concurrency × this; 0 = unlimited', positiveInt('--prefetch-multiplier', true), 4)
     .option('--acks-late', 'ack after the task ran instead of when it starts')
     .option('-S, --statedb <file>', 'keep revoked ids across restarts in this file')
+    .option('--without-mingle', "do not ask the other workers for their revoked ids at start-up (mingling waits 1 s for replies)")
     .option('-l, --loglevel <level>', 'debug, info, warning, error, critical', 'warning')
     .option('--time-limit <s>', 'hard time limit for every task, in seconds', seconds)
     .option('--soft-time-limit <s>', 'soft time limit for every task, in seconds', seconds)
@@ -81,6 +83,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         prefetchMultiplier: options.prefetchMultiplier,
         acksLate: options.acksLate ?? false,
         ...(options.statedb ? { statedb: options.statedb } : {}),
+        mingle: !options.withoutMingle,
         timeLimit: options.timeLimit ?? null,
         softTimeLimit: options.softTimeLimit ?? null,
         shutdownTimeout: options.shutdownTimeout,
