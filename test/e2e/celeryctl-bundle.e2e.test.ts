@@ -1,5 +1,5 @@
 /**
- * bin/celeryctl runs the one-file bundle (dist/bundle/celeryctl.cjs) through V8's code cache, with the runner
+ * bin/celeryctl and bin/camqadm run one-file bundles (dist/bundle/<bin>.cjs) through V8's code cache, with the runner
  * scripts/bundle.mjs builds (dist/bundle/code-cache.cjs). These run the built files as the launcher does: the runner
  * on a small program of our own (so the test owns its cache files), and the real launcher for what the bundle reads
  * from its surroundings.
@@ -57,16 +57,25 @@ describe('the code-cache runner (dist/bundle/code-cache.cjs)', () => {
   });
 });
 
-describe('bin/celeryctl', () => {
-  it('prints the version from package.json, found from inside the bundle', async () => {
-    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-    const result = await runBin('celeryctl', ['--version']);
-    expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
-  });
+/** What each bundled bin refuses before it connects, and how it says so. */
+const BAD_INPUT = {
+  celeryctl: { args: ['rate-limit', 'tasks.add', '10/x', '-b', 'amqp://127.0.0.1:1//'], error: "invalid rate '10/x'" },
+  camqadm: { args: ['-b', 'amqp://127.0.0.1:1//', 'queue.declare', 'q', 'maybe'], error: "Error: queue.declare: passive must be yes/no, true/false, on/off or 1/0, not 'maybe'" },
+} as const;
 
-  it('refuses bad input before connecting, as the modules in dist/ do', async () => {
-    const result = await runBin('celeryctl', ['rate-limit', 'tasks.add', '10/x', '-b', 'amqp://127.0.0.1:1//']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain("invalid rate '10/x'");
+for (const [bin, bad] of Object.entries(BAD_INPUT) as [keyof typeof BAD_INPUT, (typeof BAD_INPUT)[keyof typeof BAD_INPUT]][]) {
+  describe(`bin/${bin}`, () => {
+    it('prints the version from package.json, found from inside the bundle', async () => {
+      const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+      const result = await runBin(bin, ['--version']);
+      expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+    });
+
+    it('refuses bad input before connecting, as the modules in dist/ do', async () => {
+      const result = await runBin(bin, bad.args);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(bad.error);
+      expect(result.stderr).not.toContain('connecting');
+    });
   });
-});
+}

@@ -1,4 +1,5 @@
 import { createCamqadmProgram } from '../commands/shell.js';
 import { main } from '../main.js';
 
-await main(createCamqadmProgram());
+// No top-level await: scripts/bundle.mjs bundles this entry as CommonJS. main() reports every error itself.
+void main(createCamqadmProgram());

@@ -108,6 +108,15 @@ describe('celeryctl import graph', () => {
     expect([...bundled].filter((p) => !packageClosure(ALLOWED_PACKAGES).has(p))).toEqual([]);
   });
 
+  it('bundles camqadm (dist/bundle/camqadm.cjs) without Ink, React, the worker, the events engine or the TUI', async () => {
+    const result = await build({ entryPoints: [join(ROOT, 'src/cli/entry/camqadm.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, metafile: true, logLevel: 'silent' });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs).toContain('src/shell/shell-session.ts');
+    expect(inputs.filter((f) => ['src/tui/', 'src/worker/', 'src/events/'].some((dir) => f.startsWith(dir)))).toEqual([]);
+    const bundled = new Set(inputs.filter((f) => f.includes('node_modules/')).map((f) => packageName(f.slice(f.lastIndexOf('node_modules/') + 13))));
+    expect([...bundled].filter((p) => FORBIDDEN_PACKAGES.includes(p))).toEqual([]);
+  });
+
   it('reads the import forms the walk relies on (so a real import of ink would be seen)', () => {
     const source = [
       "import { render } from 'ink';",
