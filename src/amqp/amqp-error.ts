@@ -54,6 +54,14 @@ export function translateAmqpError(err: unknown, url?: BrokerUrl): CamqError {
     });
   }
 
+  if (typeof e.code === 'string' && TLS_TRUST_REASONS[e.code] !== undefined) {
+    return new BrokerConnectionError(
+      'broker.tls-untrusted',
+      `the TLS certificate of ${masked} is not trusted: ${TLS_TRUST_REASONS[e.code]} (${e.code}); add ?cacertfile=/path/to/ca.pem to the URL with the CA that signed it (or ?verify=verify_none to skip the check)`,
+      masked,
+      { cause: err },
+    );
+  }
   if (typeof e.code === 'string') {
     const reason = SOCKET_REASONS[e.code] ?? e.code;
     return new BrokerConnectionError(
@@ -68,6 +76,18 @@ export function translateAmqpError(err: unknown, url?: BrokerUrl): CamqError {
   }
   return new CamqError('broker.error', message, { cause: err });
 }
+
+/** Node's codes for a broker certificate that does not verify, and what each means. */
+const TLS_TRUST_REASONS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'it is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its chain ends in a self-signed CA this machine does not trust',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'no trusted CA signed it',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its issuer is not among the trusted CAs',
+  UNABLE_TO_GET_ISSUER_CERT: 'its issuer is not among the trusted CAs',
+  CERT_HAS_EXPIRED: 'it has expired',
+  CERT_NOT_YET_VALID: 'it is not valid yet',
+  ERR_TLS_CERT_ALTNAME_INVALID: "it was issued for another host name than the URL's",
+};
 
 const SOCKET_REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',

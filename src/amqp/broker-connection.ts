@@ -1,6 +1,7 @@
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { BrokerConnectionError, CamqError, ConnectionClosedError } from '../errors/index.js';
 import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
@@ -318,7 +319,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
 
 /** Errors that retrying cannot fix. */
 function isFatal(error: CamqError): boolean {
-  return error.code === 'broker.auth-failed' || error.code === 'usage.bad-broker-url';
+  return error.code === 'broker.auth-failed' || error.code === 'broker.tls-untrusted' || error.code === 'usage.bad-broker-url';
 }
 
 function lostError(error: CamqError, masked: string): CamqError {
@@ -330,7 +331,9 @@ function lostError(error: CamqError, masked: string): CamqError {
 function tlsOptions(url: BrokerUrl): Record<string, unknown> {
   const q = url.query;
   const read = (key: string) => (q[key] ? readFileSync(q[key]) : undefined);
-  const options: Record<string, unknown> = { servername: q['server_name_indication'] ?? url.hostname };
+  // SNI carries host names only: Node warns (RFC 6066) when given an IP address.
+  const servername = q['server_name_indication'] ?? (isIP(url.hostname) === 0 ? url.hostname : undefined);
+  const options: Record<string, unknown> = servername === undefined ? {} : { servername };
   const ca = read('cacertfile');
   const cert = read('certfile');
   const key = read('keyfile');

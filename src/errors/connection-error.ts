@@ -7,7 +7,7 @@ import { CamqError, ExitCode } from './camq-error.js';
 export class BrokerConnectionError extends CamqError {
   readonly maskedUrl: string;
 
-  constructor(code: 'broker.unreachable' | 'broker.auth-failed' | 'broker.timeout' | 'broker.lost' | 'broker.bad-url',
+  constructor(code: 'broker.unreachable' | 'broker.tls-untrusted' | 'broker.auth-failed' | 'broker.timeout' | 'broker.lost' | 'broker.bad-url',
     message: string, maskedUrl: string, options: { cause?: unknown } = {}) {
     super(code, message, { ...options, exitCode: ExitCode.broker });
     this.maskedUrl = maskedUrl;

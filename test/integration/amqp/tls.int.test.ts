@@ -1,0 +1,82 @@
+/**
+ * amqps:// on each broker (RabbitMQ, the embedded one), through a TLS-terminating proxy the test runs with the
+ * self-signed certificate in test/fixtures/tls (CN localhost, SANs localhost and 127.0.0.1; made with `openssl req
+ * -x509 -days 36500`): camqadm, celeryctl and camq worker work over it given the CA with `?cacertfile=`, and a
+ * certificate this machine does not trust is one line saying so and what to do, exit 2, without retrying.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { createServer, type Server } from 'node:tls';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseBrokerUrl } from '../../../src/amqp/index.js';
+import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
+import { deleteQueues, startCamqWorker } from '../../helpers/camq-worker.js';
+import { ROOT, runBin } from '../../helpers/run-bin.js';
+
+const TLS_DIR = join(ROOT, 'test/fixtures/tls');
+const CA = join(TLS_DIR, 'cert.pem');
+
+/** A TLS server on a free port that forwards each connection's plain bytes to `host:port`. */
+async function startTlsProxy(host: string, port: number): Promise<Server & { port: number }> {
+  const server = createServer({ key: readFileSync(join(TLS_DIR, 'key.pem')), cert: readFileSync(CA) }, (client) => {
+    const upstream = netConnect(port, host);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return Object.assign(server, { port: (server.address() as { port: number }).port });
+}
+
+describeBrokers('amqps://', await brokerTargets({ embedded: 'child-process' }), ({ url }) => {
+  const plain = parseBrokerUrl(url);
+  let proxy: Server & { port: number };
+  const amqps = (host: string, query: string) =>
+    `amqps://${encodeURIComponent(plain.username)}:${encodeURIComponent(plain.password)}@${host}:${proxy.port}/${encodeURIComponent(plain.vhost)}${query}`;
+  const queues: string[] = [];
+
+  beforeAll(async () => {
+    proxy = await startTlsProxy(plain.hostname, plain.port);
+  });
+  afterAll(async () => {
+    await deleteQueues(url, queues);
+    await new Promise((resolve) => proxy.close(resolve));
+  });
+
+  it('camqadm, camq worker and celeryctl work over TLS with the CA given by ?cacertfile=', async () => {
+    const queue = `camq-test-tls-${randomUUID()}`;
+    queues.push(queue);
+    const secure = amqps('localhost', `?cacertfile=${CA}`);
+    const shell = await runBin('camqadm', ['-b', secure, 'queue.declare', queue, 'no', 'yes']);
+    expect(shell.stdout, shell.stderr).toBe(`ok. queue:${queue} messages:0 consumers:0.\n`);
+    expect(shell.stderr).toContain(`-> connecting to amqps://${plain.username}:**@localhost:${proxy.port}/`);
+
+    const worker = await startCamqWorker({ brokerUrl: secure, queues: queue });
+    try {
+      const ping = await runBin('celeryctl', ['-b', secure, 'ping', '-d', worker.nodename, '--json']);
+      expect(ping.code, ping.stderr).toBe(0);
+      expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('connects to an IP address without Node warning that SNI takes host names only', async () => {
+    const r = await runBin('camqadm', ['-b', amqps('127.0.0.1', `?cacertfile=${CA}`), 'exchange.declare', 'amq.direct', 'direct', 'yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('DeprecationWarning');
+  });
+
+  it('says in one line that the certificate is not trusted and what to do, exit 2, at once', async () => {
+    const r = await runBin('camqadm', ['-b', amqps('localhost', ''), 'queue.declare', 'never']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `Error: the TLS certificate of amqps://${plain.username}:**@localhost:${proxy.port}/${plain.vhost === '/' ? '/' : plain.vhost} is not trusted: it is self-signed (DEPTH_ZERO_SELF_SIGNED_CERT); add ?cacertfile=/path/to/ca.pem to the URL`,
+    );
+    expect(r.ms).toBeLessThan(5000);
+    const skipped = await runBin('camqadm', ['-b', amqps('localhost', '?verify=verify_none'), 'exchange.declare', 'amq.direct', 'direct', 'yes']);
+    expect(skipped.code, skipped.stderr).toBe(0);
+  });
+});
