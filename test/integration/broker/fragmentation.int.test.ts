@@ -10,14 +10,20 @@ import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
 
 const targets = await brokerTargets();
 
-/** Forward `from` to `to` in small chunks, one per event-loop turn, so the peer reads them one at a time. */
+/**
+ * Forward `from` to `to` in small chunks, one per event-loop turn, so the peer reads them one at a time. When `from`
+ * closes, what is still queued is sent before `to` is ended: a broker closes its socket right after connection.close-ok,
+ * and dropping those last bytes left the client without its close-ok (amqplib's close() then never settles).
+ */
 function chop(from: Socket, to: Socket, random: () => number): void {
   const queue: Buffer[] = [];
   let busy = false;
+  let closed = false;
   const pump = () => {
     const head = queue[0];
     if (!head) {
       busy = false;
+      if (closed) to.end();
       return;
     }
     const size = Math.min(head.length, 1 + Math.floor(random() * 13));
@@ -33,8 +39,12 @@ function chop(from: Socket, to: Socket, random: () => number): void {
       setImmediate(pump);
     }
   });
-  from.on('close', () => to.destroy());
+  from.on('close', () => {
+    closed = true;
+    if (!busy) to.end();
+  });
   from.on('error', () => to.destroy());
+  to.on('error', () => from.destroy());
 }
 
 /** A seeded generator, so a failure can be replayed. */
