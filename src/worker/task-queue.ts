@@ -34,8 +34,12 @@ export async function prepareTaskQueue(openChannel: () => Promise<Channel>, queu
   } catch (err) {
     const error = translateAmqpError(err);
     const isQueueMismatch = error instanceof BrokerError && error.replyCode === ReplyCode.PRECONDITION_FAILED && error.replyText.includes(`for queue '${queue.name}'`);
-    if (!isQueueMismatch) throw error;
-    onAdopt(`queue ${queue.name} exists with other settings than camq declares (${error.replyText.replace(/^PRECONDITION_FAILED - /, '')}); consuming it as it is`);
+    if (!isQueueMismatch) {
+      // A refusal closed the channel already; after anything else (a lost connection) it may still be open.
+      await channel.close().catch(() => {});
+      throw error;
+    }
+    onAdopt(`queue ${queue.name} exists with other settings than camq declares (${error.replyText.replace(/^PRECONDITION_FAILED - /, '')}); using it as it is`);
   }
   const adopt = await openChannel();
   await adopt.checkQueue(queue.name);

@@ -41,7 +41,7 @@ import { RevokedSet } from './revoked-set.js';
 import { loadStateDb, saveStateDb } from './state-db.js';
 import { formatSeconds, NotRegistered, SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceeded } from './task-errors.js';
 import type { TaskRegistry } from './task-registry.js';
-import { declareTaskQueue, prepareTaskQueue, taskQueue } from './task-queue.js';
+import { prepareTaskQueue, taskQueue, type TaskQueue } from './task-queue.js';
 import type { Outcome } from './task-runner.js';
 import { defaultConcurrency, defaultHostname, type WorkerConnection, type WorkerOptions } from './worker-options.js';
 
@@ -131,7 +131,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       queues: (options.queues && options.queues.length > 0 ? options.queues : [this.app.defaultQueue]).map((q) => taskQueue(q)),
       prefetch: this.concurrency * this.multiplier,
       onMessage: (msg) => this.onTaskMessage(msg),
-      prepare: (queue) => prepareTaskQueue(() => this.connection.createChannel(), queue, (warning) => this.logger.warning(warning)),
+      prepare: (queue) => this.prepareQueue(queue),
       logger: this.logger,
     });
     this.panel = new ControlPanel(this);
@@ -482,27 +482,24 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   /**
-   * Declare a queue a canvas message goes to, once per connection (kombu's maybe_declare), on a channel of its own:
-   * a declaration the broker refuses (the queue exists with other arguments) closes only that channel.
+   * Declare a queue a canvas message goes to, once per connection (kombu's maybe_declare). A queue that exists with
+   * other arguments is used as it is (one warning); any other failure is logged and the message published anyway.
    */
   private declareQueue(name: string): Promise<void> {
     let declared = this.declaredQueues.get(name);
     if (!declared) {
-      declared = (async () => {
-        let channel: Channel | undefined;
-        try {
-          channel = await this.connection.createChannel();
-          await declareTaskQueue(channel, taskQueue(name));
-        } catch (err) {
-          this.declaredQueues.delete(name);
-          this.logger.warning(`cannot declare queue ${name} for a canvas message (publishing anyway): ${(err as Error).message}`);
-        } finally {
-          await channel?.close().catch(() => {});
-        }
-      })();
+      declared = this.prepareQueue(taskQueue(name)).catch((err: Error) => {
+        this.declaredQueues.delete(name);
+        this.logger.warning(`cannot declare queue ${name} for a canvas message (publishing anyway): ${err.message}`);
+      });
       this.declaredQueues.set(name, declared);
     }
     return declared;
+  }
+
+  /** Declare a task queue (and its exchange and binding) on a channel of its own; see prepareTaskQueue. */
+  private prepareQueue(queue: TaskQueue): Promise<void> {
+    return prepareTaskQueue(() => this.connection.createChannel(), queue, (warning) => this.logger.warning(warning));
   }
 
   /** Publish on the current channel; while disconnected, wait for the reconnect so nothing is lost. */
