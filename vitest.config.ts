@@ -1,11 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects, run one after another by `npm test`:
+// Four projects, run one after another by `npm test`:
 //   unit         no broker, no terminal; seconds.
 //   integration  real brokers on loopback (RabbitMQ, the embedded broker) and Python Celery as a peer;
 //                files run one at a time because they share RabbitMQ and its `celery` exchange (inside a file,
 //                the two brokers' runs go side by side: see describeBrokers in test/helpers/brokers.ts).
 //   e2e          the built binaries in a real terminal under tmux, on RabbitMQ or a `camq broker`.
+//   fuzz         seeded property runs against the worker, the embedded broker and camqadm (test/fuzz/fuzz-seed.ts);
+//                bounded to about a minute in all; scripts/fuzz.sh runs them longer.
 // Both broker projects fail if they leave a queue or exchange behind on RabbitMQ (test/helpers/rabbitmq-hygiene.ts).
 export default defineConfig({
   test: {
@@ -35,6 +37,17 @@ export default defineConfig({
           environment: 'node',
           fileParallelism: false,
           testTimeout: 90_000,
+          hookTimeout: 60_000,
+          globalSetup: ['test/helpers/rabbitmq-hygiene.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.fuzz.test.{ts,tsx}'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 120_000,
           hookTimeout: 60_000,
           globalSetup: ['test/helpers/rabbitmq-hygiene.ts'],
         },
