@@ -14,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = `${ROOT}screenshots/`;
-const FIXTURE = `${ROOT}test/fixtures/celery_app`;
+const FIXTURE = 'test/fixtures/celery_app';
+const NEUTRAL_ROOT = '/srv/camq';
+// Root may unshare the mount namespace alone; anyone else needs a user namespace in which they are root.
+const UNSHARE = process.getuid?.() === 0 ? ['--mount'] : ['--user', '--map-root-user', '--mount'];
 const PYTHON = '/usr/bin/python3';
 /** `-b URL` / `--broker URL` / `--broker=URL` on the command line. */
 function brokerArgument(argv) {
@@ -39,6 +42,13 @@ function need(command, hint) {
 }
 need('tmux', 'apt-get install tmux');
 need('rsvg-convert', 'apt-get install librsvg2-bin');
+need('unshare', 'apt-get install util-linux');
+try {
+  execFileSync('unshare', [...UNSHARE, 'sh', '-c', 'mount -t tmpfs camq-shots /srv'], { stdio: 'ignore' });
+} catch {
+  console.error(`screenshots: cannot mount in a namespace of its own (unshare ${UNSHARE.join(' ')}); the workers run there so that their tracebacks show ${NEUTRAL_ROOT} instead of this checkout's path: run as root or allow unprivileged user namespaces`);
+  process.exit(1);
+}
 if (!existsSync(`${ROOT}dist/cli/entry/camq.js`)) {
   console.error('screenshots: dist/ is missing; run `npm run build` first');
   process.exit(1);
@@ -183,10 +193,19 @@ function spawnChild(command, args, options) {
   children.push(child);
   return child;
 }
+/**
+ * Run a worker where the checkout is seen as /srv/camq: a bind mount in a mount namespace of the worker's own
+ * (unshare), so the tracebacks it sends, which the task-details screenshot shows, name that path and not where
+ * this checkout happens to live on the machine that took the pictures. `cwd` is relative to the checkout.
+ */
+function spawnWorker(cwd, command, args) {
+  const script = `mount -t tmpfs camq-shots /srv && mkdir ${NEUTRAL_ROOT} && mount --bind "$0" ${NEUTRAL_ROOT} && cd "${NEUTRAL_ROOT}/$1" && shift && exec "$@"`;
+  return spawnChild('unshare', [...UNSHARE, 'sh', '-c', script, ROOT, cwd, command, ...args]);
+}
 const camqWorker = (nodename, ...args) =>
-  spawnChild(process.execPath, [`${ROOT}bin/camq`, '-b', BROKER, 'worker', '-A', 'examples/tasks.js', '-n', nodename, '-Q', queue, '-E', '-l', 'warning', '--no-banner', ...args], { cwd: ROOT });
+  spawnWorker('.', process.execPath, [`${NEUTRAL_ROOT}/bin/camq`, '-b', BROKER, 'worker', '-A', 'examples/tasks.js', '-n', nodename, '-Q', queue, '-E', '-l', 'warning', '--no-banner', ...args]);
 const pythonWorker = (nodename) =>
-  spawnChild(PYTHON, ['-m', 'celery', '-A', 'tasks', 'worker', '-n', nodename, '-c', '2', '-Q', queue, '--without-mingle', '--without-gossip', '-E', '-l', 'warning'], { cwd: FIXTURE });
+  spawnWorker(FIXTURE, PYTHON, ['-m', 'celery', '-A', 'tasks', 'worker', '-n', nodename, '-c', '2', '-Q', queue, '--without-mingle', '--without-gossip', '-E', '-l', 'warning']);
 
 /** Real traffic from a Node client: additions, failures, retries, slow tasks and a few held by a countdown. */
 function startTraffic(app) {
@@ -243,6 +262,32 @@ async function waitFor(pattern, timeoutMs = 30_000) {
   }
   throw new Error(`screenshots: timed out waiting for ${pattern}; screen:\n${plain()}`);
 }
+
+/** `npm start` as a newcomer sees it: `camq demo` (its own embedded broker, workers and traffic), on a free port. */
+async function demoScreenshot() {
+  tmux('new-session', '-d', '-s', session, '-x', String(COLS), '-y', String(ROWS), `env -u CI -u NO_COLOR TERM=xterm-256color node ${ROOT}bin/camq demo --port 0`);
+  try {
+    await waitFor(/demo1@\S+\s+online/);
+    await sleep(15_000);
+    savePng('demo', capture(), 'camq demo (npm start): embedded broker, two camq workers, generated traffic, the live view');
+    await keys('q');
+    // The demo stops its workers and its broker before it exits; wait for that so the next run starts clean.
+    for (let i = 0; i < 100 && tmuxSessionAlive(); i++) await sleep(200);
+  } finally {
+    if (tmuxSessionAlive()) execFileSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' });
+  }
+}
+function tmuxSessionAlive() {
+  try {
+    execFileSync('tmux', ['has-session', '-t', session], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+mkdirSync(OUT, { recursive: true });
+await demoScreenshot();
 
 console.log(`screenshots: broker ${maskBrokerUrl(BROKER)}, queue ${queue}`);
 mkdirSync(OUT, { recursive: true });
