@@ -35,6 +35,7 @@ export function reportError(err: unknown, io: CliIO, debug = false): number {
   if (err instanceof ExitRequest) return err.exitCode;
   if (err instanceof CamqError) {
     writeLine(io.stderr, `${style.red.bold('Error:')} ${oneLine(maskBrokerUrl(err.message))}`);
+    for (const line of err.details) writeLine(io.stderr, `  ${oneLine(line)}`);
     if (debug && err.stack) writeLine(io.stderr, maskBrokerUrl(err.stack));
     return err.exitCode;
   }

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors/index.js';
 import { CamqApp, type TaskModule } from './app.js';
+import { taskModuleError } from './task-module-error.js';
 import { enableTypeScript, isTypeScriptModule } from './typescript-loader.js';
 
 /**
@@ -17,11 +18,7 @@ export async function loadTaskModule(path: string, options: { cwd?: string; app?
   try {
     mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(absolute)) {
-      throw new UsageError(`cannot find the task module ${absolute}; pass -A with the path of a .js, .mjs or .ts file`, 'usage.task-module');
-    }
-    throw new UsageError(`cannot load the task module ${absolute}: ${e.message}`, 'usage.task-module', { cause: err });
+    throw taskModuleError(absolute, err);
   }
   const candidates = [mod['default'], mod['register'], (mod['default'] as Record<string, unknown> | undefined)?.['default']];
   const register = candidates.find((c): c is TaskModule => typeof c === 'function');
