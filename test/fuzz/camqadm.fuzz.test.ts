@@ -41,6 +41,8 @@ const TOKEN = fc.oneof(
   { weight: 3, arbitrary: fc.string({ maxLength: 10 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
   { weight: 2, arbitrary: LONG_NAME },
+  { weight: 1, arbitrary: fc.integer({ min: 1_000, max: 300_000 }).map((n) => 'x'.repeat(n)) },
+  { weight: 1, arbitrary: fc.integer({ min: 100, max: 20_000 }).map((n) => `headers='{"h":"${'y'.repeat(n)}","n":${'['.repeat(n % 150)}${']'.repeat(n % 150)}}'`) },
   { weight: 2, arbitrary: PROPERTY },
   { weight: 1, arbitrary: CONTROL },
   { weight: 1, arbitrary: fc.constantFrom("'", '"', "'unterminated", '"a b', '\\', "it's", '"\\"') },
@@ -130,6 +132,8 @@ describe('camqadm: random lines', () => {
       await fc.assert(
         fc.asyncProperty(fc.array(LINE, { minLength: 1, maxLength: 12 }), async (script) => {
           for (const line of script) {
+            // Tab completion sees the same text first, as at the prompt.
+            expect(() => session.complete(line), line).not.toThrow();
             const outcome = await answered(session, line);
             lines++;
             if (isCommentOrBlank(line)) {
