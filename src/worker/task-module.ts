@@ -18,6 +18,7 @@ export async function loadTaskModule(path: string, options: { cwd?: string; app?
   try {
     mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (err) {
+    absorbEcho(err);
     throw taskModuleError(absolute, err);
   }
   const candidates = [mod['default'], mod['register'], (mod['default'] as Record<string, unknown> | undefined)?.['default']];
@@ -31,4 +32,19 @@ export async function loadTaskModule(path: string, options: { cwd?: string; app?
   const app = options.app ?? new CamqApp();
   await register(app);
   return app;
+}
+
+/**
+ * When an ES module imports a CommonJS file that does not compile, Node also rejects an internal promise with the
+ * same error, which would print it a second time, raw, after our line. Only that very error object is absorbed,
+ * and only until the current tick's rejections are processed; any other rejection meanwhile goes to the process's
+ * own listeners, or is rethrown as Node would by default.
+ */
+function absorbEcho(err: unknown): void {
+  const listener = (reason: unknown) => {
+    if (reason === err) return;
+    if (process.listenerCount('unhandledRejection') === 1) throw reason;
+  };
+  process.on('unhandledRejection', listener);
+  setImmediate(() => process.off('unhandledRejection', listener)).unref();
 }

@@ -24,6 +24,7 @@ const files: Record<string, string> = {
   'broken.mjs': `export default (app) => {\n  const x = ;\n};\n`,
   'imports-broken.mjs': `import { ok } from './fine.mjs';\nimport b from './broken.mjs';\n${REGISTER}`,
   'fine.mjs': `export const ok = 1;\n`,
+  'imports-broken-cjs.mjs': `import b from './broken.cjs';\nexport default b;\n`,
   'broken.cjs': `module.exports = (app) => {\n\tif (app) {\n\t\tapp.task('x', () => 1))\n\t}\n};\n`,
 };
 for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
@@ -55,14 +56,16 @@ describe('a task module that does not load', () => {
     ['broken.mjs', 'broken.mjs:2:13', "Unexpected token ';'", '    const x = ;', '              ^'],
     ['imports-broken.mjs', 'broken.mjs:2:13', "Unexpected token ';'", '    const x = ;', '              ^'],
     // Tabs count as one column, and show as one space so the caret stays under the column.
+    ['imports-broken-cjs.mjs', 'broken.cjs:3:25', "Unexpected token ')'", "    app.task('x', () => 1))", `${' '.repeat(26)}^`],
     ['broken.cjs', 'broken.cjs:3:25', "Unexpected token ')'", "    app.task('x', () => 1))", `${' '.repeat(26)}^`],
   ])('%s: a syntax error shows file:line:column and the caret', async (module, at, message, source, caret) => {
     const r = await load(module);
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n').slice(0, 3)).toEqual([
+    expect(r.stderr.split('\n')).toEqual([
       `Error: cannot load the task module ${dir}/${module}: syntax error at ${dir}/${at}: ${message}`,
       source,
       caret,
+      '',
     ]);
   });
 });
