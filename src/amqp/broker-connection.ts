@@ -7,6 +7,7 @@ import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
 import { translateAmqpError } from './amqp-error.js';
+import { guardEncoding } from './encode-guard.js';
 import { parseBrokerUrl, type BrokerUrl } from './broker-url.js';
 
 export interface BrokerConnectionOptions {
@@ -125,12 +126,13 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
 
   /**
    * A new channel on the current connection. A channel the broker closes emits `error` and `close`; a no-op error
-   * listener is attached so an unobserved channel error never crashes the process (the failing call rejects).
+   * listener is attached so an unobserved channel error never crashes the process (the failing call rejects). A
+   * value the client cannot encode rejects its call and leaves the channel usable (encode-guard.ts).
    */
   async createChannel(): Promise<Channel> {
     const model = this.requireModel();
     try {
-      const channel = await model.createChannel();
+      const channel = guardEncoding(await model.createChannel());
       channel.on('error', () => {});
       return channel;
     } catch (err) {
@@ -141,7 +143,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
   async createConfirmChannel(): Promise<ConfirmChannel> {
     const model = this.requireModel();
     try {
-      const channel = await model.createConfirmChannel();
+      const channel = guardEncoding(await model.createConfirmChannel());
       channel.on('error', () => {});
       return channel;
     } catch (err) {

@@ -11,3 +11,5 @@ export {
 } from './nowait.js';
 export { publishMessage, pythonSafeHeaders, toWireProperties } from './publish.js';
 export type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message, Options, Replies } from 'amqplib';
+export { guardEncoding, UnencodableError } from './encode-guard.js';
+export { SHORTSTR_MAX_BYTES, shortstrProblem } from './shortstr.js';

@@ -1,17 +1,19 @@
 import { CommanderError, type Command } from 'commander';
 import { CamqError, ExitCode, ExitRequest } from '../errors/index.js';
 import { maskBrokerUrl } from '../amqp/broker-url.js';
+import { oneLine } from '../util/one-line.js';
 import { processIO, writeLine, type CliIO } from './cli-io.js';
+import { routeCommanderErrors, withUsageHint } from './usage-hint.js';
 import { styleFor } from './output/style.js';
 
 /**
  * Run a commander program and turn its outcome into an exit code. This is the only place that decides how a CLI
- * ends: a CamqError prints one line (`Error: <message>`) and exits with its exitCode; a usage error from commander
- * exits 1; anything else is a bug and prints its stack only with `--debug` or CAMQ_DEBUG=1.
+ * ends: a CamqError prints one line (`Error: <message>`) and exits with its exitCode; commander's usage errors become
+ * such a line with the usage hint, exit 1 (usage-hint.ts); anything else is a bug and prints its stack only
+ * with `--debug` or CAMQ_DEBUG=1. Control characters in a message are escaped, so it stays one line.
  */
 export async function runCli(program: Command, argv: readonly string[] = process.argv, io: CliIO = processIO): Promise<number> {
-  program.exitOverride();
-  program.configureOutput({
+  const actingCommand = routeCommanderErrors(program, {
     writeOut: (text) => io.stdout.write(text),
     writeErr: (text) => io.stderr.write(text),
   });
@@ -20,24 +22,25 @@ export async function runCli(program: Command, argv: readonly string[] = process
     await program.parseAsync([...argv]);
     return ExitCode.ok;
   } catch (err) {
-    return reportError(err, io, debug);
+    return reportError(withUsageHint(err, actingCommand()), io, debug);
   }
 }
 
 export function reportError(err: unknown, io: CliIO, debug = false): number {
   if (err instanceof CommanderError) {
-    // commander already printed its message; help and version exit 0.
+    // Help or the version, already printed (routeCommanderErrors turned every other commander error into a UsageError).
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   const style = styleFor(io, 'stderr');
   if (err instanceof ExitRequest) return err.exitCode;
   if (err instanceof CamqError) {
-    writeLine(io.stderr, `${style.red.bold('Error:')} ${maskBrokerUrl(err.message)}`);
+    writeLine(io.stderr, `${style.red.bold('Error:')} ${oneLine(maskBrokerUrl(err.message))}`);
+    for (const line of err.details) writeLine(io.stderr, `  ${oneLine(line)}`);
     if (debug && err.stack) writeLine(io.stderr, maskBrokerUrl(err.stack));
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  writeLine(io.stderr, `${style.red.bold('Error:')} ${maskBrokerUrl(message)}`);
+  writeLine(io.stderr, `${style.red.bold('Error:')} ${oneLine(maskBrokerUrl(message))}`);
   if (debug && err instanceof Error && err.stack) writeLine(io.stderr, maskBrokerUrl(err.stack));
   else writeLine(io.stderr, '(run with --debug for the stack trace)');
   return ExitCode.usage;

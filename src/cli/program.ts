@@ -23,7 +23,6 @@ export function createCamqProgram(io: CliIO = processIO): Command {
     .addOption(brokerOption())
     .option('--debug', 'print stack traces for unexpected errors')
     .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks)
-    .showHelpAfterError('(run with --help for usage)')
     // A root with an action would take a mistyped subcommand for an argument; the action says what was meant.
     .allowExcessArguments()
     // `camq` alone opens the live view; Ink and React load only here.
@@ -46,7 +45,7 @@ function unknownCommand(typed: string, program: Command): UsageError {
   const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
   const meant = closestName(typed, names);
   return new UsageError(
-    `unknown command '${typed}'${meant ? `; did you mean '${meant}'?` : ''} (camq --help lists the commands)`,
+    `unknown command '${typed}'${meant ? `; did you mean '${meant}'?` : ''}`,
     'usage.unknown-command',
   );
 }

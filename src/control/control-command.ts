@@ -1,5 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import type { ControlReplies, ErrorReply } from '../protocol/control-replies.js';
+import { shortstrProblem } from '../amqp/shortstr.js';
 import { parseRate } from '../protocol/rate.js';
 import { UsageError } from '../errors/index.js';
 
@@ -96,7 +97,9 @@ export interface AddConsumerOptions {
 
 /** `add_consumer`: start consuming from `queue`, declared with the given exchange and binding. */
 export function addConsumerCommand(queue: string, options: AddConsumerOptions = {}): ControlCommand<'add_consumer'> {
-  const name = requireText(queue, 'queue name', 'e.g. add-consumer images');
+  const name = requireShortstr(requireText(queue, 'queue name', 'e.g. add-consumer images'), 'the queue name');
+  if (options.exchange !== undefined) requireShortstr(options.exchange, 'the exchange name');
+  if (options.routingKey !== undefined) requireShortstr(options.routingKey, 'the routing key');
   const type = options.exchangeType ?? 'direct';
   if (!(EXCHANGE_TYPES as readonly string[]).includes(type)) {
     throw new UsageError(`invalid exchange type '${type}': use one of ${EXCHANGE_TYPES.join(', ')}`);
@@ -108,7 +111,7 @@ export function addConsumerCommand(queue: string, options: AddConsumerOptions = 
 }
 
 export function cancelConsumerCommand(queue: string): ControlCommand<'cancel_consumer'> {
-  return { method: 'cancel_consumer', arguments: { queue: requireText(queue, 'queue name', 'e.g. cancel-consumer images') } };
+  return { method: 'cancel_consumer', arguments: { queue: requireShortstr(requireText(queue, 'queue name', 'e.g. cancel-consumer images'), 'the queue name') } };
 }
 
 export function poolGrowCommand(n = 1): ControlCommand<'pool_grow'> {
@@ -169,6 +172,13 @@ function requireText(value: string, what: string, example: string): string {
   const text = typeof value === 'string' ? value.trim() : '';
   if (text === '') throw new UsageError(`missing ${what} (${example})`);
   return text;
+}
+
+/** A name the workers will send as an AMQP shortstr: refused here, with nothing sent, when it cannot be. */
+function requireShortstr(value: string, what: string): string {
+  const problem = shortstrProblem(what, value);
+  if (problem) throw new UsageError(`${problem}, so nothing was sent`);
+  return value;
 }
 
 function requireCount(n: number, what: string, min: number): number {

@@ -9,17 +9,21 @@ export interface CamqErrorOptions {
   readonly cause?: unknown;
   /** @defaultValue 1 */
   readonly exitCode?: number;
+  /** Lines a CLI prints under the message, such as a source line and a caret under a syntax error. */
+  readonly details?: readonly string[];
 }
 
 export class CamqError extends Error {
   readonly code: string;
   readonly exitCode: number;
+  readonly details: readonly string[];
 
   constructor(code: string, message: string, options: CamqErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.exitCode = options.exitCode ?? 1;
+    this.details = options.details ?? [];
   }
 }
 

@@ -16,6 +16,8 @@ export interface ArgSpec {
   /** Optional arguments have a default; required ones do not. */
   readonly default?: ArgValue;
   readonly completes?: NameKind;
+  /** Sent as an AMQP shortstr (a name or routing key): at most 255 bytes of UTF-8, checked before sending. */
+  readonly shortstr?: true;
   readonly help: string;
 }
 
@@ -49,8 +51,15 @@ export interface CommandSpec {
   readonly examples?: readonly string[];
 }
 
-const queue = (help = 'the queue'): ArgSpec => ({ name: 'queue', type: 'string', completes: 'queue', help });
-const exchange = (help = 'the exchange'): ArgSpec => ({ name: 'exchange', type: 'string', completes: 'exchange', help });
+const queue = (help = 'the queue'): ArgSpec => ({ name: 'queue', type: 'string', completes: 'queue', shortstr: true, help });
+const exchange = (help = 'the exchange'): ArgSpec => ({ name: 'exchange', type: 'string', completes: 'exchange', shortstr: true, help });
+const routingKey = (help: string, value?: string): ArgSpec => ({
+  name: 'routing_key',
+  type: 'string',
+  ...(value === undefined ? {} : { default: value }),
+  shortstr: true,
+  help,
+});
 const flag = (name: string, help: string, value = false): ArgSpec => ({ name, type: 'bool', default: value, help });
 const deliveryTag: ArgSpec = { name: 'delivery_tag', type: 'int', help: 'the delivery tag basic.get printed (1, 2, ... per channel)' };
 
@@ -60,7 +69,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'declare an exchange (direct, fanout, topic or headers)',
     args: [
       exchange(),
-      { name: 'type', type: 'string', default: 'direct', completes: 'exchange-type', help: 'direct, fanout, topic or headers' },
+      { name: 'type', type: 'string', default: 'direct', completes: 'exchange-type', shortstr: true, help: 'direct, fanout, topic or headers' },
       flag('passive', 'only check that it exists (404 if not)'),
       flag('durable', 'survive a broker restart'),
       flag('auto_delete', 'delete it when its last binding goes'),
@@ -90,13 +99,13 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'queue.bind',
     summary: 'bind a queue to an exchange with a routing key',
-    args: [queue(), exchange(), { name: 'routing_key', type: 'string', default: '', help: "the binding key ('#' and '*' match in topic exchanges)" }],
+    args: [queue(), exchange(), routingKey("the binding key ('#' and '*' match in topic exchanges)", '')],
     examples: ['queue.bind testqueue testexchange testkey'],
   },
   {
     name: 'queue.unbind',
     summary: 'remove a binding',
-    args: [queue(), exchange(), { name: 'routing_key', type: 'string', default: '', help: 'the binding key to remove' }],
+    args: [queue(), exchange(), routingKey('the binding key to remove', '')],
   },
   {
     name: 'queue.delete',
@@ -116,7 +125,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [
       { name: 'msg', type: 'string', help: 'the message body, sent as UTF-8 text' },
       exchange("the exchange ('' is the default exchange: routing_key is then a queue name)"),
-      { name: 'routing_key', type: 'string', help: 'the routing key' },
+      routingKey('the routing key'),
       flag('mandatory', 'have the broker return the message if no queue gets it; reported as an error'),
       flag('immediate', 'not supported by RabbitMQ 3.0 and later; refused'),
     ],

@@ -1,3 +1,4 @@
+import { oneLine } from '../util/one-line.js';
 import { COMMANDS, findCommand, formatDefault, signature, usageLine, type CommandName } from './command-table.js';
 import { BOOLEAN_WORDS } from './coerce.js';
 import { MessageReturnedError } from './message-returned-error.js';
@@ -26,7 +27,7 @@ const notice = (text: string, tone: Tone = 'notice'): TextLine => ({ stream: 'er
 
 export function formatOutcome(outcome: ShellOutcome): TextLine[] {
   const lines: TextLine[] = [];
-  if (outcome.error) lines.push({ stream: 'err', tone: 'error', label: 'Error:', text: outcome.error.message });
+  if (outcome.error) lines.push({ stream: 'err', tone: 'error', label: 'Error:', text: oneLine(outcome.error.message) });
   if (outcome.result) lines.push(...formatResult(outcome.result));
   if (outcome.channelReopened) {
     const requeued = outcome.channelReopened.requeued;

@@ -1,3 +1,4 @@
+import { shortstrProblem } from '../amqp/shortstr.js';
 import { BOOLEAN_WORDS, coerceBoolean, coerceInteger } from './coerce.js';
 import { findCommand, requiredCount, usageLine, type ArgSpec, type ArgValue, type CommandSpec } from './command-table.js';
 import type { PropertiesView } from './message-properties.js';
@@ -76,8 +77,11 @@ export function parseCommand(words: readonly string[]): ParsedCommand {
 
 function coerceArg(spec: CommandSpec, arg: ArgSpec, word: string): ArgValue {
   switch (arg.type) {
-    case 'string':
+    case 'string': {
+      const problem = arg.shortstr ? shortstrProblem(arg.name, word) : undefined;
+      if (problem) throw new ShellInputError('shell.too-long', `${spec.name}: ${problem}, so nothing was sent`, usageLine(spec));
       return word;
+    }
     case 'bool': {
       const value = coerceBoolean(word);
       if (value === undefined) {

@@ -1,3 +1,4 @@
+import { shortstrProblem } from '../amqp/shortstr.js';
 import { coerceInteger } from './coerce.js';
 import type { PropertiesView } from './message-properties.js';
 import { ShellInputError } from './shell-input-error.js';
@@ -59,7 +60,10 @@ export function parsePublishProperties(words: readonly string[], command = 'basi
     const name = word.slice(0, eq);
     const value = word.slice(eq + 1);
     if (name.startsWith('header.')) {
-      view.headers = { ...view.headers, [name.slice('header.'.length)]: looseJson(value) };
+      const header = name.slice('header.'.length);
+      const headerValue = looseJson(value);
+      checkHeaders(command, { [header]: headerValue });
+      view.headers = { ...view.headers, [header]: headerValue };
       continue;
     }
     switch (name) {
@@ -93,6 +97,7 @@ export function parsePublishProperties(words: readonly string[], command = 'basi
           throw bad(word, 'a JSON object (quote it: headers=\'{"x-retry": 3}\')');
         }
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad(word, 'a JSON object');
+        checkHeaders(command, parsed);
         view.headers = { ...view.headers, ...(parsed as Record<string, unknown>) };
         break;
       }
@@ -103,14 +108,44 @@ export function parsePublishProperties(words: readonly string[], command = 'basi
       case 'message_id':
       case 'type':
       case 'app_id':
-      case 'user_id':
+      case 'user_id': {
+        const problem = shortstrProblem(name, value);
+        if (problem) throw new ShellInputError('shell.too-long', `${command}: ${problem}, so nothing was sent`);
         view[name] = value;
         break;
+      }
       default:
         throw new ShellInputError('shell.bad-property', `${command}: unknown property '${name}'`);
     }
   }
   return view;
+}
+
+/** Header tables deeper than this are refused: no real header nests so far, and a decoder may overflow its stack. */
+export const MAX_HEADER_DEPTH = 100;
+
+/**
+ * Header names are shortstrs (at most 255 bytes, at every level of nesting), and nesting is bounded; checked here so
+ * the refusal names the header, with nothing sent. Iterative, so a pathological depth cannot overflow the stack.
+ */
+function checkHeaders(command: string, headers: object): void {
+  const pending: { value: unknown; depth: number; path: string }[] = [{ value: headers, depth: 1, path: 'headers' }];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const { value, depth, path } = item;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_HEADER_DEPTH) {
+      throw new ShellInputError('shell.too-deep', `${command}: headers nest deeper than ${MAX_HEADER_DEPTH} levels (at ${path.slice(0, 80)}...), so nothing was sent`);
+    }
+    if (Array.isArray(value)) {
+      value.forEach((element, i) => pending.push({ value: element, depth: depth + 1, path: `${path}[${i}]` }));
+      continue;
+    }
+    for (const [key, element] of Object.entries(value)) {
+      const problem = shortstrProblem(`the header name '${key.slice(0, 20)}...' in ${path}`, key);
+      if (problem) throw new ShellInputError('shell.too-long', `${command}: ${problem}, so nothing was sent`);
+      pending.push({ value: element, depth: depth + 1, path: `${path}.${key}` });
+    }
+  }
 }
 
 const DELIVERY_MODES: Record<string, number> = { '1': 1, transient: 1, '2': 2, persistent: 2 };

@@ -109,7 +109,7 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
     try {
       words = splitLine(line);
     } catch (err) {
-      return failure(number, [], undefined, err as CamqError, 0);
+      return failure(number, [], undefined, inputError(err), 0);
     }
     return this.inTurn(() => this.run(number, words, options));
   }
@@ -147,7 +147,7 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
     try {
       parsed = parseCommand(words);
     } catch (err) {
-      return failure(number, words, undefined, err as CamqError, elapsed());
+      return failure(number, words, undefined, inputError(err), elapsed());
     }
     const name = parsed.spec.name;
     if (!isAmqpCommand(name)) {
@@ -358,6 +358,13 @@ function success(number: number, words: readonly string[], parsed: ParsedCommand
 
 function failure(number: number, words: readonly string[], parsed: ParsedCommand | undefined, error: CamqError, durationMs: number): ShellOutcome {
   return { ...base(number, words, parsed), ok: false, result: undefined, error, channelReopened: undefined, durationMs };
+}
+
+/** A line the parser refused; anything but a CamqError there is a bug, still reported as one line with nothing sent. */
+function inputError(err: unknown): CamqError {
+  if (err instanceof CamqError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new CamqError('shell.internal', `camqadm could not read this line (${message}); nothing was sent`, { cause: err });
 }
 
 /**

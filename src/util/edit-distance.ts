@@ -19,14 +19,18 @@ export function editDistance(a: string, b: string): number {
 
 /** The candidate closest to `typed`, when it is close enough to be a typo of it. */
 export function closestName(typed: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(2, Math.floor(typed.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const name of candidates) {
+    // The distance is at least the difference in length: skip the quadratic work for a name that cannot be close
+    // enough (a pasted 300 KB word would otherwise stall the shell for seconds).
+    if (Math.abs(typed.length - name.length) > limit) continue;
     const d = editDistance(typed, name);
     if (d < bestDistance) {
       best = name;
       bestDistance = d;
     }
   }
-  return bestDistance <= Math.max(2, Math.floor(typed.length / 3)) ? best : undefined;
+  return bestDistance <= limit ? best : undefined;
 }

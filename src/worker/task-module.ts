@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors/index.js';
 import { CamqApp, type TaskModule } from './app.js';
+import { taskModuleError } from './task-module-error.js';
 import { enableTypeScript, isTypeScriptModule } from './typescript-loader.js';
 
 /**
@@ -17,11 +18,8 @@ export async function loadTaskModule(path: string, options: { cwd?: string; app?
   try {
     mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(absolute)) {
-      throw new UsageError(`cannot find the task module ${absolute}; pass -A with the path of a .js, .mjs or .ts file`, 'usage.task-module');
-    }
-    throw new UsageError(`cannot load the task module ${absolute}: ${e.message}`, 'usage.task-module', { cause: err });
+    absorbEcho(err);
+    throw taskModuleError(absolute, err);
   }
   const candidates = [mod['default'], mod['register'], (mod['default'] as Record<string, unknown> | undefined)?.['default']];
   const register = candidates.find((c): c is TaskModule => typeof c === 'function');
@@ -34,4 +32,19 @@ export async function loadTaskModule(path: string, options: { cwd?: string; app?
   const app = options.app ?? new CamqApp();
   await register(app);
   return app;
+}
+
+/**
+ * When an ES module imports a CommonJS file that does not compile, Node also rejects an internal promise with the
+ * same error, which would print it a second time, raw, after our line. Only that very error object is absorbed,
+ * and only until the current tick's rejections are processed; any other rejection meanwhile goes to the process's
+ * own listeners, or is rethrown as Node would by default.
+ */
+function absorbEcho(err: unknown): void {
+  const listener = (reason: unknown) => {
+    if (reason === err) return;
+    if (process.listenerCount('unhandledRejection') === 1) throw reason;
+  };
+  process.on('unhandledRejection', listener);
+  setImmediate(() => process.off('unhandledRejection', listener)).unref();
 }

@@ -213,6 +213,24 @@ describeBrokers('camqadm (the binary)', await brokerTargets({ embedded: 'child-p
       });
       expect(result.stderr).toBe(`-> connecting to ${MASKED}.\n-> connected.\n`);
     });
+
+    it('refuse a name over 255 bytes with one line and answer every later command (issue 9 item 12)', async () => {
+      const q = `camq-test-${randomUUID()}`;
+      queues.push(q);
+      const long = 'é'.repeat(128); // 256 bytes
+      const result = await runBin('camqadm', [...BROKER, '--keep-going'], {
+        input: `queue.declare ${long}\nqueue.bind ${q} amq.direct ${long}\nqueue.declare ${q}\nbasic.publish hi '' ${q}\nbasic.get ${q} yes\n`,
+        timeoutMs: 20_000,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `-> connecting to ${MASKED}.\n-> connected.\n` +
+          'Error: queue.declare: queue is 256 bytes in UTF-8 (128 characters); AMQP allows at most 255 bytes there, so nothing was sent\n' +
+          'Error: queue.bind: routing_key is 256 bytes in UTF-8 (128 characters); AMQP allows at most 255 bytes there, so nothing was sent\n',
+      );
+      expect(result.stdout).toContain(`ok. queue:${q} messages:0 consumers:0.\n`);
+      expect(result.stdout).toContain("'body': 'hi'");
+    });
   });
 
   describe('exit codes', () => {

@@ -235,6 +235,38 @@ describeBrokers('ShellSession', await brokerTargets(), (target) => {
     expect(await probe.queue('x')).toBeUndefined();
   });
 
+  it('refuses a shortstr over 255 bytes by name and byte count, sends nothing, and answers the next command', { timeout: 10_000 }, async () => {
+    const long = 'é'.repeat(128); // 128 characters, 256 bytes
+    const q = queueName();
+    await run(`queue.declare ${q}`);
+    const refusals = [
+      [`queue.declare ${long}`, 'queue.declare: queue is 256 bytes in UTF-8 (128 characters)'],
+      [`exchange.declare ${long}`, 'exchange.declare: exchange is 256 bytes'],
+      [`exchange.declare x ${long}`, 'exchange.declare: type is 256 bytes'],
+      [`queue.bind ${q} amq.direct ${long}`, 'queue.bind: routing_key is 256 bytes'],
+      [`basic.publish hi '' ${long}`, 'basic.publish: routing_key is 256 bytes'],
+      [`basic.get ${long}`, 'basic.get: queue is 256 bytes'],
+      [`basic.publish hi '' ${q} message_id=${long}`, 'basic.publish: message_id is 256 bytes'],
+      [`basic.publish hi '' ${q} content_type=${'a'.repeat(256)}`, 'basic.publish: content_type is 256 bytes; AMQP allows at most 255'],
+      [`basic.publish hi '' ${q} header.${long}=1`, 'is 256 bytes in UTF-8'],
+      [`basic.publish hi '' ${q} headers='{"a": {"${long}": 1}}'`, 'in headers.a is 256 bytes'],
+      [`basic.publish hi '' ${q} headers='${'['.repeat(200)}${']'.repeat(200)}'`, 'a JSON object'],
+      [`basic.publish hi '' ${q} headers='{"a":${'['.repeat(200)}${']'.repeat(200)}}'`, 'headers nest deeper than 100 levels'],
+    ] as const;
+    for (const [line, message] of refusals) {
+      const outcome = await run(line);
+      expect(outcome.ok, line).toBe(false);
+      expect(outcome.error?.message, line).toContain(message);
+    }
+    // A value only the client library refuses (a typed header out of range) is one line too, and nothing hangs.
+    const typed = await run(`basic.publish hi '' ${q} headers='{"n": {"!": "int8", "value": 999}}'`);
+    expect(typed.error?.message).toMatch(/^cannot send the message: .*out of range.*; nothing was sent$/);
+    expect((await run(`basic.publish ok '' ${q} message_id=${'é'.repeat(127)}`)).ok).toBe(true);
+    const got = await run(`basic.get ${q} yes`);
+    expect(got.result).toMatchObject({ kind: 'message', message: { body: 'ok', properties: { message_id: 'é'.repeat(127) } } });
+    expect(text(await run(`basic.get ${q}`))).toBe('No messages in queue. basic.publish something.');
+  });
+
   it('completes queue and exchange names seen in the session', async () => {
     const q = queueName();
     const ex = name('ex');

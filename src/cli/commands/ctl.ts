@@ -70,11 +70,8 @@ refused, 3 no worker replied.`;
 export function addCtlCommands(parent: Command, deps: CtlDeps = {}): Command {
   const io = deps.io ?? processIO;
   const sub = (name: string, description: string) => {
-    const cmd = new Command(name)
-      .description(description)
-      .exitOverride()
-      .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
-      .showHelpAfterError('(run with --help for usage)');
+    // Errors and output go through runCli (main.ts), which routes every command of the tree.
+    const cmd = new Command(name).description(description);
     addCommonOptions(cmd);
     parent.addCommand(cmd);
     return cmd;
@@ -174,12 +171,8 @@ export function addCtlCommands(parent: Command, deps: CtlDeps = {}): Command {
 
 /** `camq ctl ...`. */
 export function createCtlCommand(deps: CtlDeps = {}): Command {
-  const io = deps.io ?? processIO;
   const ctl = new Command('ctl')
     .description('broadcast remote control of workers, like celeryctl (ping, rate-limit, revoke, inspect ...)')
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', DETAILS);
   return addCtlCommands(ctl, deps);
 }
@@ -191,7 +184,6 @@ export function createCeleryctlProgram(deps: CtlDeps = {}): Command {
     .version(CAMQ_VERSION, '-V, --version')
     .addOption(brokerOption())
     .option('--debug', 'print stack traces for unexpected errors')
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', DETAILS);
   return addCtlCommands(program, deps);
 }

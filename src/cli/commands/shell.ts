@@ -43,7 +43,6 @@ export function createShellCommand(io: CliIO = processIO): Command {
 export function createCamqadmProgram(io: CliIO = processIO): Command {
   const program = new Command('camqadm')
     .version(CAMQ_VERSION, '-V, --version')
-    .option('--debug', 'print stack traces for unexpected errors')
-    .showHelpAfterError('(run with --help for usage)');
+    .option('--debug', 'print stack traces for unexpected errors');
   return configureShell(program, io);
 }

@@ -24,12 +24,12 @@ describe('camq (the umbrella program)', () => {
   it('answers a mistyped subcommand with the nearest one and exit 1, without opening the live view', async () => {
     const cli = io();
     expect(await runCli(createCamqProgram(cli), ['node', 'camq', 'wroker'], cli)).toBe(1);
-    expect(cli.err()).toBe("Error: unknown command 'wroker'; did you mean 'worker'? (camq --help lists the commands)\n");
+    expect(cli.err()).toBe("Error: unknown command 'wroker'; did you mean 'worker'? (run 'camq --help' for usage)\n");
   });
 
   it('names an unknown subcommand that is no typo without guessing', async () => {
     const cli = io();
     expect(await runCli(createCamqProgram(cli), ['node', 'camq', 'frobnicate'], cli)).toBe(1);
-    expect(cli.err()).toBe("Error: unknown command 'frobnicate' (camq --help lists the commands)\n");
+    expect(cli.err()).toBe("Error: unknown command 'frobnicate' (run 'camq --help' for usage)\n");
   });
 });
