@@ -1,22 +1,65 @@
 /**
- * `camq demo` end to end without a terminal: it starts the embedded broker, two real worker processes and the
- * traffic generator, prints the events it sees, and stops everything after --duration. Needs no RabbitMQ.
+ * `camq demo` end to end without a terminal: it starts the embedded broker (or uses -b), real worker processes and
+ * the traffic generator, prints the events it sees, and stops everything after --duration. On RabbitMQ it must
+ * leave nothing of itself on a broker that may be the user's own: no queue, no exchange, no message in `celery`.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RABBITMQ_URL, rabbitmqTarget, useRabbitmq } from '../helpers/brokers.js';
 import { runBin } from '../helpers/run-bin.js';
 
+/** A temporary directory of the run's own (TMPDIR for the demo), so the test sees what the demo left in it. */
+let tmp: string | undefined;
+afterEach(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  tmp = undefined;
+});
+function freshTmp(): string {
+  tmp = mkdtempSync(join(tmpdir(), 'camq-demo-test-'));
+  return tmp;
+}
+
 describe('camq demo (no terminal)', () => {
-  it('runs two workers on the embedded broker and shows traffic of every kind, then stops cleanly', async () => {
-    const result = await runBin('camq', ['demo', '--port', '0', '--duration', '9', '--rate', '8'], { timeoutMs: 60_000 });
+  it('runs two workers on the embedded broker and shows traffic of every kind, then stops cleanly and says how', async () => {
+    const dir = freshTmp();
+    const result = await runBin('camq', ['demo', '--port', '0', '--duration', '9', '--rate', '8'], { timeoutMs: 60_000, env: { TMPDIR: dir } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/camq demo on amqp:\/\/guest:\*\*@127\.0\.0\.1:\d+\/\/: no terminal for the live view/);
-    expect(result.stdout).toMatch(/^demo1@\S+ \[.*\] started: active=0/m);
-    expect(result.stdout).toMatch(/^demo2@\S+ \[.*\] started: active=0/m);
+    expect(result.stdout).toMatch(/^demo1-[0-9a-f]{6}@\S+ \[.*\] started: active=0/m);
+    expect(result.stdout).toMatch(/^demo2-[0-9a-f]{6}@\S+ \[.*\] started: active=0/m);
     expect(result.stdout).toMatch(/task succeeded: tasks\.add/);
     expect(result.stdout).toMatch(/task failed: tasks\.fail/);
     expect(result.stdout).toMatch(/task received: .* eta=\d{4}-/);
-    expect(result.stderr).toMatch(/-> demo stopped; worker logs are in /);
+    // What the stop waits for, step by step, in that order.
+    expect(result.stderr).toMatch(/-> stopping 2 demo worker\(s\)[^\n]*\n(.*\n)*-> removing the demo queue camq-demo-[0-9a-f]{6}…\n(.*\n)*-> stopping the embedded broker…\n-> demo stopped\n/);
     // Both workers said goodbye: warm shutdown reached them before the broker stopped.
     expect(result.stdout.match(/\] shutdown: /g)?.length ?? 0).toBe(2);
+    // The worker logs went with it: the temporary directory is as it was.
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+const rabbit = await useRabbitmq('the demo on RabbitMQ is not checked');
+
+describe.skipIf(!rabbit)('camq demo -b <RabbitMQ>', () => {
+  it('sends its traffic to a queue of its own and leaves nothing behind: no queue, no exchange, no message in celery', async () => {
+    const { inspector } = rabbitmqTarget();
+    const celeryBefore = (await inspector.listQueues()).find((q) => q.name === 'celery');
+    const dir = freshTmp();
+    const result = await runBin('camq', ['-b', RABBITMQ_URL, 'demo', '--duration', '8', '--rate', '10'], { timeoutMs: 60_000, env: { TMPDIR: dir } });
+    expect(result.code, result.stderr).toBe(0);
+    // Tasks with an ETA past the end were among the traffic (countdowns run 5–20 s): they must not outlive the demo.
+    expect(result.stdout).toMatch(/task received: tasks\.add.* eta=\d{4}-/);
+    expect(result.stdout).toMatch(/^demo1-[0-9a-f]{6}@\S+ \[.*\] started/m);
+
+    const [queues, exchanges] = await Promise.all([inspector.listQueues(), inspector.listExchanges()]);
+    expect(queues.filter((q) => q.name.startsWith('camq-demo-')).map((q) => q.name)).toEqual([]);
+    expect(exchanges.filter((x) => x.name.startsWith('camq-demo-')).map((x) => x.name)).toEqual([]);
+    const celeryAfter = queues.find((q) => q.name === 'celery');
+    expect(celeryAfter?.messages ?? 0).toBe(celeryBefore?.messages ?? 0);
+    expect(celeryAfter?.unacked ?? 0).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
