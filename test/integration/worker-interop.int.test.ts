@@ -8,10 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { deleteQueues, startCamqWorker, type CamqWorker } from '../helpers/camq-worker.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
-import { FIXTURE_DIR, PYTHON, pythonCeleryAvailable, runCeleryCli, runPython, startPythonWorker } from '../helpers/python-celery.js';
+import { FIXTURE_DIR, PYTHON, usePythonCelery, runCeleryCli, runPython, startPythonWorker } from '../helpers/python-celery.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; the worker interop tests are skipped\n');
+const hasPython = await usePythonCelery('the worker interop tests are skipped');
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 const FIXTURE = 'test/fixtures/worker/tasks.js';
 

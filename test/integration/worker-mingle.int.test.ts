@@ -7,10 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { deleteQueues, startCamqWorker, type CamqWorker } from '../helpers/camq-worker.js';
-import { pythonCeleryAvailable, runCeleryCli, startPythonWorker, type PythonWorker } from '../helpers/python-celery.js';
+import { usePythonCelery, runCeleryCli, startPythonWorker, type PythonWorker } from '../helpers/python-celery.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; the mingle tests are skipped\n');
+const hasPython = await usePythonCelery('the mingle tests are skipped');
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 const FIXTURE = 'test/fixtures/worker/tasks.js';
 

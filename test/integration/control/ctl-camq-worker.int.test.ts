@@ -15,10 +15,10 @@ import type { ApplyOptions } from '../../../src/worker/task.js';
 import { TaskRevokedError } from '../../../src/worker/task-errors.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
-import { pythonCeleryAvailable, runCeleryCli } from '../../helpers/python-celery.js';
+import { usePythonCelery, runCeleryCli } from '../../helpers/python-celery.js';
 import { ctlFixture, everyCommand, type NamedCamqWorker, type NamedWorker } from './ctl-fixture.js';
 
-const hasPython = await pythonCeleryAvailable();
+const hasPython = await usePythonCelery('the tests with Python Celery workers are skipped');
 
 describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: 'child-process' }), ({ url }) => {
   const { celeryctl, celeryctlJson, startNamedCamqWorker, startNamedWorker, stopNamedCamqWorkers, stopNamedWorkers } = ctlFixture(url);

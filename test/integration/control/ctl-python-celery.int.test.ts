@@ -12,11 +12,10 @@ import { decodeResultMessage, type ResultBody } from '../../../src/protocol/resu
 import { buildTaskMessage, type TaskSendOptions } from '../../../src/protocol/task-message.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
-import { pythonCeleryAvailable } from '../../helpers/python-celery.js';
+import { usePythonCelery } from '../../helpers/python-celery.js';
 import { ctlFixture, everyCommand, type NamedWorker } from './ctl-fixture.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; celeryctl with Python workers is skipped\n');
+const hasPython = await usePythonCelery('celeryctl with Python workers is skipped');
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 
 describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
