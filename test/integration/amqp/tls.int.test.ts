@@ -42,6 +42,21 @@ async function startTlsProxy(host: string, port: number, clientCa?: string): Pro
   return Object.assign(server, { port: (server.address() as { port: number }).port, clientNames });
 }
 
+/** camqadm declares `queue` over `url`, a camq worker consumes it over `url`, and celeryctl pings it over `url`. */
+async function declareRunAndPing(url: string, queue: string) {
+  const shell = await runBin('camqadm', ['-b', url, 'queue.declare', queue, 'no', 'yes']);
+  expect(shell.stdout, shell.stderr).toBe(`ok. queue:${queue} messages:0 consumers:0.\n`);
+  const worker = await startCamqWorker({ brokerUrl: url, queues: queue });
+  try {
+    const ping = await runBin('celeryctl', ['-b', url, 'ping', '-d', worker.nodename, '--json']);
+    expect(ping.code, ping.stderr).toBe(0);
+    expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
+  } finally {
+    await worker.stop();
+  }
+  return shell;
+}
+
 describeBrokers('amqps://', await brokerTargets({ embedded: 'child-process' }), ({ url }) => {
   const plain = parseBrokerUrl(url);
   let proxy: TlsProxy;
@@ -63,18 +78,8 @@ describeBrokers('amqps://', await brokerTargets({ embedded: 'child-process' }), 
     const queue = `camq-test-tls-${randomUUID()}`;
     queues.push(queue);
     const secure = amqps('localhost', `?cacertfile=${CA}`);
-    const shell = await runBin('camqadm', ['-b', secure, 'queue.declare', queue, 'no', 'yes']);
-    expect(shell.stdout, shell.stderr).toBe(`ok. queue:${queue} messages:0 consumers:0.\n`);
+    const shell = await declareRunAndPing(secure, queue);
     expect(shell.stderr).toContain(`-> connecting to amqps://${plain.username}:**@localhost:${proxy.port}/`);
-
-    const worker = await startCamqWorker({ brokerUrl: secure, queues: queue });
-    try {
-      const ping = await runBin('celeryctl', ['-b', secure, 'ping', '-d', worker.nodename, '--json']);
-      expect(ping.code, ping.stderr).toBe(0);
-      expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
-    } finally {
-      await worker.stop();
-    }
   });
 
   it('connects to an IP address without Node warning that SNI takes host names only', async () => {
@@ -98,16 +103,7 @@ describeBrokers('amqps://', await brokerTargets({ embedded: 'child-process' }), 
     const queue = `camq-test-tls-client-${randomUUID()}`;
     queues.push(queue);
     const withCert = amqps('localhost', `?cacertfile=${CA}&certfile=${CLIENT_CERT}&keyfile=${CLIENT_KEY}`, mutualProxy);
-    const shell = await runBin('camqadm', ['-b', withCert, 'queue.declare', queue, 'no', 'yes']);
-    expect(shell.stdout, shell.stderr).toBe(`ok. queue:${queue} messages:0 consumers:0.\n`);
-    const worker = await startCamqWorker({ brokerUrl: withCert, queues: queue });
-    try {
-      const ping = await runBin('celeryctl', ['-b', withCert, 'ping', '-d', worker.nodename, '--json']);
-      expect(ping.code, ping.stderr).toBe(0);
-      expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
-    } finally {
-      await worker.stop();
-    }
+    await declareRunAndPing(withCert, queue);
     expect(mutualProxy.clientNames.length).toBeGreaterThanOrEqual(3);
     expect(new Set(mutualProxy.clientNames)).toEqual(new Set(['camq-test-client']));
 
