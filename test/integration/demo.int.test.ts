@@ -27,13 +27,16 @@ describe('camq demo (no terminal)', () => {
     const result = await runBin('camq', ['demo', '--port', '0', '--duration', '9', '--rate', '8'], { timeoutMs: 60_000, env: { TMPDIR: dir } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/camq demo on amqp:\/\/guest:\*\*@127\.0\.0\.1:\d+\/\/: no terminal for the live view/);
-    expect(result.stdout).toMatch(/^demo1-[0-9a-f]{6}@\S+ \[.*\] started: active=0/m);
-    expect(result.stdout).toMatch(/^demo2-[0-9a-f]{6}@\S+ \[.*\] started: active=0/m);
+    const [, id] = /^-> demo queue camq-demo-([0-9a-f]{6}); workers demo1-\1@\S+, demo2-\1@\S+$/m.exec(result.stderr) ?? [];
+    expect(id, result.stderr).toBeDefined();
+    expect(result.stdout).toMatch(new RegExp(`^demo1-${id}@\\S+ \\[.*\\] started: active=0`, 'm'));
+    expect(result.stdout).toMatch(new RegExp(`^demo2-${id}@\\S+ \\[.*\\] started: active=0`, 'm'));
     expect(result.stdout).toMatch(/task succeeded: tasks\.add/);
     expect(result.stdout).toMatch(/task failed: tasks\.fail/);
     expect(result.stdout).toMatch(/task received: .* eta=\d{4}-/);
     // What the stop waits for, step by step, in that order.
     expect(result.stderr).toMatch(/-> stopping 2 demo worker\(s\)[^\n]*\n(.*\n)*-> removing the demo queue camq-demo-[0-9a-f]{6}…\n(.*\n)*-> stopping the embedded broker…\n-> demo stopped\n/);
+    expect(result.stderr).toContain(`-> removing the demo queue camq-demo-${id}…`);
     // Both workers said goodbye: warm shutdown reached them before the broker stopped.
     expect(result.stdout.match(/\] shutdown: /g)?.length ?? 0).toBe(2);
     // The worker logs went with it: the temporary directory is as it was.

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { isEmbeddedBrokerUrl, parseBrokerUrl } from '../../amqp/broker-url.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
@@ -65,6 +66,10 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
   // queue of the demo's own. Both start once the view is listening, so it sees the workers come online.
   const cluster = new DemoCluster({ url, workers: options.workers, rate: options.rate, onProgress: (line) => writeLine(io.stderr, `-> ${line}`) });
   const startCluster = () => cluster.start();
+  // The names a second terminal needs (celeryctl -d, camqadm queue.declare … yes), and the names to look for if a
+  // stop was cut short.
+  const nodes = Array.from({ length: options.workers }, (_, i) => cluster.nodeName(i + 1).replace('%h', hostname()));
+  writeLine(io.stderr, `-> demo queue ${cluster.queue.name}; workers ${nodes.join(', ')}`);
 
   // --duration: stop the traffic and the workers first, so the view still sees them go offline, then the view.
   const viewStop = new AbortController();
