@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrokerConnection } from '../amqp/index.js';
@@ -72,9 +72,14 @@ export class DemoCluster {
     });
   }
 
-  /** Node name of worker `i` (from 1), `%h` left for the worker to expand. */
+  /** Node name of worker `i` (from 1). */
   nodeName(i: number): string {
-    return `demo${i}-${this.id}@%h`;
+    return `demo${i}-${this.id}@${hostname()}`;
+  }
+
+  /** The worker processes' ids, in start order (undefined for one that could not be spawned). */
+  get workerPids(): readonly (number | undefined)[] {
+    return this.workers.map((w) => w.child.pid);
   }
 
   /** Start the workers and the traffic (once). */

@@ -3,10 +3,12 @@
  * the traffic generator, prints the events it sees, and stops everything after --duration. On RabbitMQ it must
  * leave nothing of itself on a broker that may be the user's own: no queue, no exchange, no message in `celery`.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startEmbeddedBroker } from '../../src/broker/embedded.js';
+import { DemoCluster } from '../../src/demo/demo-cluster.js';
 import { RABBITMQ_URL, rabbitmqTarget, useRabbitmq } from '../helpers/brokers.js';
 import { runBin } from '../helpers/run-bin.js';
 
@@ -64,5 +66,29 @@ describe.skipIf(!rabbit)('camq demo -b <RabbitMQ>', () => {
     expect(celeryAfter?.messages ?? 0).toBe(celeryBefore?.messages ?? 0);
     expect(celeryAfter?.unacked ?? 0).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('DemoCluster', () => {
+  it('keeps the worker logs, and says which worker ended how, when a worker did not end cleanly', async () => {
+    const dir = freshTmp();
+    const previous = process.env['TMPDIR'];
+    process.env['TMPDIR'] = dir;
+    const broker = await startEmbeddedBroker({ port: 0 });
+    const progress: string[] = [];
+    try {
+      const cluster = new DemoCluster({ url: broker.url, workers: 2, rate: 5, onProgress: (line) => progress.push(line) });
+      cluster.start();
+      await vi.waitFor(() => expect(readFileSync(join(cluster.logDir, 'demo2.log'), 'utf8')).toMatch(/ready/), { timeout: 20_000, interval: 100 });
+      process.kill(cluster.workerPids[1]!, 'SIGKILL');
+      const report = await cluster.stop();
+      expect(report.keptLogs).toEqual({ dir: cluster.logDir, reason: `${cluster.nodeName(2)} ended with SIGKILL` });
+      expect(readdirSync(cluster.logDir).sort()).toEqual(['demo1.log', 'demo2.log']);
+      // (Whether the killed one still counts as running depends on when its exit event comes.)
+      expect(progress).toEqual([expect.stringMatching(/^stopping [12] demo worker\(s\) \(running tasks get 3 s\)…$/), `removing the demo queue ${cluster.queue.name}…`]);
+    } finally {
+      process.env['TMPDIR'] = previous;
+      await broker.close();
+    }
   });
 });

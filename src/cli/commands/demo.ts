@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { isEmbeddedBrokerUrl, parseBrokerUrl } from '../../amqp/broker-url.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
@@ -68,7 +67,7 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
   const startCluster = () => cluster.start();
   // The names a second terminal needs (celeryctl -d, camqadm queue.declare … yes), and the names to look for if a
   // stop was cut short.
-  const nodes = Array.from({ length: options.workers }, (_, i) => cluster.nodeName(i + 1).replace('%h', hostname()));
+  const nodes = Array.from({ length: options.workers }, (_, i) => cluster.nodeName(i + 1));
   writeLine(io.stderr, `-> demo queue ${cluster.queue.name}; workers ${nodes.join(', ')}`);
 
   // --duration: stop the traffic and the workers first, so the view still sees them go offline, then the view.
@@ -96,6 +95,6 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
     if (report.leftQueue) {
       writeLine(io.stderr, `-> could not remove the demo queue ${report.leftQueue.name} (${report.leftQueue.reason}); delete it with: camqadm -b ${masked} queue.delete ${report.leftQueue.name}`);
     }
-    writeLine(io.stderr, report.keptLogs ? `-> demo stopped; ${report.keptLogs.reason}: its log is kept in ${report.keptLogs.dir}` : '-> demo stopped');
+    writeLine(io.stderr, report.keptLogs ? `-> demo stopped; ${report.keptLogs.reason}: the worker logs are kept in ${report.keptLogs.dir}` : '-> demo stopped');
   }
 }
