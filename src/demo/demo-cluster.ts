@@ -21,7 +21,11 @@ export interface DemoClusterOptions {
   readonly workers: number;
   /** Tasks sent per second. */
   readonly rate: number;
-  /** Names this run's queue and nodes. @defaultValue six random hex digits */
+  /**
+   * Sets this run's names apart on a broker others use (`camq-demo-<id>`, `demo<i>-<id>@host`); `''` for a broker
+   * of the demo's own, where the plain names (`camq-demo`, `demo<i>@host`) cannot clash and are the ones the README
+   * can show. @defaultValue six random hex digits
+   */
   readonly id?: string;
   /** Told what the cluster is doing while it stops (a stop takes seconds: warm shutdowns, the queue's removal). */
   readonly onProgress?: (line: string) => void;
@@ -63,7 +67,7 @@ export class DemoCluster {
   constructor(options: DemoClusterOptions) {
     this.options = options;
     this.id = options.id ?? randomBytes(3).toString('hex');
-    this.queue = taskQueue(`camq-demo-${this.id}`);
+    this.queue = taskQueue(`camq-demo${this.suffix}`);
     this.logDir = mkdtempSync(join(tmpdir(), 'camq-demo-'));
     this.app = new CamqApp({ broker: options.url, defaultQueue: this.queue.name });
     this.traffic = new TrafficGenerator({
@@ -74,7 +78,11 @@ export class DemoCluster {
 
   /** Node name of worker `i` (from 1). */
   nodeName(i: number): string {
-    return `demo${i}-${this.id}@${hostname()}`;
+    return `demo${i}${this.suffix}@${hostname()}`;
+  }
+
+  private get suffix(): string {
+    return this.id === '' ? '' : `-${this.id}`;
   }
 
   /** The worker processes' ids, in start order (undefined for one that could not be spawned). */
@@ -120,7 +128,7 @@ export class DemoCluster {
 
   private async removeQueue(): Promise<DemoStopReport['leftQueue']> {
     this.progress(`removing the demo queue ${this.queue.name}…`);
-    const connection = new BrokerConnection({ url: this.options.url, reconnect: false, connectRetries: 0, connectionName: `camq demo ${this.id} cleanup` });
+    const connection = new BrokerConnection({ url: this.options.url, reconnect: false, connectRetries: 0, connectionName: `camq demo cleanup ${this.queue.name}` });
     try {
       await connection.connect();
       await removeTaskQueue(() => connection.createChannel(), this.queue);

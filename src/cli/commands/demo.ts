@@ -45,7 +45,8 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
   // 1. The broker: the embedded one unless -b names another.
   let url: string;
   let closeBroker = async () => {};
-  if (brokerFlag !== undefined && !isEmbeddedBrokerUrl(brokerFlag)) {
+  const ownBroker = brokerFlag === undefined || isEmbeddedBrokerUrl(brokerFlag);
+  if (!ownBroker) {
     url = brokerFlag;
   } else {
     const broker = await startEmbeddedBroker({ port: options.port }).catch((err: NodeJS.ErrnoException) => {
@@ -63,7 +64,8 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
 
   // 2. Workers, as separate processes (what users run, each with its own heartbeat and pid), and 3. traffic, on a
   // queue of the demo's own. Both start once the view is listening, so it sees the workers come online.
-  const cluster = new DemoCluster({ url, workers: options.workers, rate: options.rate, onProgress: (line) => writeLine(io.stderr, `-> ${line}`) });
+  // On a broker of its own the demo's names need no id (and match the README); on the user's they get one.
+  const cluster = new DemoCluster({ url, workers: options.workers, rate: options.rate, ...(ownBroker ? { id: '' } : {}), onProgress: (line) => writeLine(io.stderr, `-> ${line}`) });
   const startCluster = () => cluster.start();
   // The names a second terminal needs (celeryctl -d, camqadm queue.declare … yes), and the names to look for if a
   // stop was cut short.
