@@ -3,6 +3,7 @@
  * the traffic generator, prints the events it sees, and stops everything after --duration. On RabbitMQ it must
  * leave nothing of itself on a broker that may be the user's own: no queue, no exchange, no message in `celery`.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedBroker } from '../../src/broker/embedded.js';
 import { DemoCluster } from '../../src/demo/demo-cluster.js';
 import { RABBITMQ_URL, rabbitmqTarget, useRabbitmq } from '../helpers/brokers.js';
-import { runBin } from '../helpers/run-bin.js';
+import { ROOT, runBin } from '../helpers/run-bin.js';
 
 /** A temporary directory of the run's own (TMPDIR for the demo), so the test sees what the demo left in it. */
 let tmp: string | undefined;
@@ -69,6 +70,34 @@ describe.skipIf(!rabbit)('camq demo -b <RabbitMQ>', () => {
     expect(celeryAfter?.messages ?? 0).toBe(celeryBefore?.messages ?? 0);
     expect(celeryAfter?.unacked ?? 0).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('whose output reader goes away (camq demo -b … | head) still takes back its queue and workers before it ends', async () => {
+    const { inspector } = rabbitmqTarget();
+    const dir = freshTmp();
+    const child = spawn(process.execPath, [join(ROOT, 'bin/camq'), '-b', RABBITMQ_URL, 'demo', '--rate', '10'], {
+      env: { ...process.env, TMPDIR: dir, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // Read until both workers are up and tasks flow, then leave, as `| head -20` does. (A worker stopped while it
+    // still starts exits with an error of its own, which would keep the logs: a different story.)
+    await new Promise<void>((resolve) => {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        if (/^demo1-\S+ \[.*\] started/m.test(out) && /^demo2-\S+ \[.*\] started/m.test(out) && (out.match(/task received/g)?.length ?? 0) >= 3) resolve();
+      });
+    });
+    child.stdout.destroy();
+    expect(await exited, stderr).toBe(141);
+    expect(stderr).toMatch(/-> removing the demo queue camq-demo-[0-9a-f]{6}…/);
+    const [queues, exchanges] = await Promise.all([inspector.listQueues(), inspector.listExchanges()]);
+    expect(queues.filter((q) => q.name.startsWith('camq-demo')).map((q) => q.name)).toEqual([]);
+    expect(exchanges.filter((x) => x.name.startsWith('camq-demo')).map((x) => x.name)).toEqual([]);
+    expect(readdirSync(dir), stderr).toEqual([]);
   });
 });
 

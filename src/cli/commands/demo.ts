@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { isEmbeddedBrokerUrl, parseBrokerUrl } from '../../amqp/broker-url.js';
-import { processIO, writeLine, type CliIO } from '../cli-io.js';
+import { cleanUpOnClosedPipe, processIO, writeLine, type CliIO } from '../cli-io.js';
 
 export interface DemoOptions {
   readonly workers: number;
@@ -80,6 +80,13 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
       : setTimeout(() => {
           void cluster.stopWorkers().then(() => viewStop.abort());
         }, options.duration * 1000);
+  // `camq demo | head`: when the reader leaves, stop as on q, then end (a closed pipe ends the program).
+  let stoppedAll = () => {};
+  const allStopped = new Promise<void>((resolve) => (stoppedAll = resolve));
+  cleanUpOnClosedPipe(async () => {
+    viewStop.abort();
+    await allStopped;
+  });
   try {
     const { loadLiveView, dumpEvents } = await import('./events.js');
     if (io.stdin.isTTY && io.stdout.isTTY) {
@@ -98,5 +105,7 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
       writeLine(io.stderr, `-> could not remove the demo queue ${report.leftQueue.name} (${report.leftQueue.reason}); delete it with: camqadm -b ${masked} queue.delete ${report.leftQueue.name}`);
     }
     writeLine(io.stderr, report.keptLogs ? `-> demo stopped; ${report.keptLogs.reason}: the worker logs are kept in ${report.keptLogs.dir}` : '-> demo stopped');
+    cleanUpOnClosedPipe(undefined);
+    stoppedAll();
   }
 }
