@@ -62,6 +62,15 @@ export function translateAmqpError(err: unknown, url?: BrokerUrl): CamqError {
       { cause: err },
     );
   }
+  if (e.code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED') {
+    // The broker's TLS alert: it wants a client certificate. Retrying cannot fix that, so the trust code (fatal).
+    return new BrokerConnectionError(
+      'broker.tls-untrusted',
+      `${masked} asks for a client certificate and got none (${e.code}); add ?certfile=/path/to/cert.pem&keyfile=/path/to/key.pem to the URL`,
+      masked,
+      { cause: err },
+    );
+  }
   if (typeof e.code === 'string') {
     const reason = SOCKET_REASONS[e.code] ?? e.code;
     return new BrokerConnectionError(

@@ -31,6 +31,19 @@ export const processIO: CliIO = {
 
 const guarded = new WeakSet<NodeJS.WriteStream>();
 
+/** What runs before a closed pipe ends the program, while it runs (see cleanUpOnClosedPipe). */
+let closedPipeCleanup: (() => Promise<void>) | undefined;
+let isCleaningUp = false;
+
+/**
+ * A command that owns resources outside its process (the demo's worker processes and its queue on the user's
+ * broker) takes them back before a closed pipe ends the program, instead of leaving them behind; `undefined`
+ * forgets it again. Writes failing meanwhile are ignored.
+ */
+export function cleanUpOnClosedPipe(cleanup: (() => Promise<void>) | undefined): void {
+  closedPipeCleanup = cleanup;
+}
+
 /**
  * Node ignores SIGPIPE, so a write to a pipe whose reader left (`celeryctl inspect registered | head -3`) fails with
  * EPIPE, and unhandled that is a stack trace. End quietly instead, as a program killed by SIGPIPE would. Whatever
@@ -41,7 +54,11 @@ function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream 
   guarded.add(stream);
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
-    process.exit(ExitCode.closedPipe);
+    if (isCleaningUp) return;
+    const cleanup = closedPipeCleanup;
+    if (!cleanup) process.exit(ExitCode.closedPipe);
+    isCleaningUp = true;
+    void cleanup().finally(() => process.exit(ExitCode.closedPipe));
   });
   return stream;
 }

@@ -87,7 +87,7 @@ export function App({ store, clock, isColor = true, control, shell }: AppProps) 
   useAppKeys({
     getUi,
     dispatch,
-    tasks,
+    tasksFor: (filter) => (filter === ui.filter ? tasks : selectTasks(state, filter)),
     workers,
     taskById: (uuid) => state.tasks.get(uuid),
     pageSize: Math.max(1, ui.screen === 'details' ? bodyHeight - 1 : layout.taskRows),

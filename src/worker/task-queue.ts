@@ -46,3 +46,19 @@ export async function prepareTaskQueue(openChannel: () => Promise<Channel>, queu
   if (queue.exchange !== '') await adopt.bindQueue(queue.name, queue.exchange, queue.routingKey);
   await adopt.close();
 }
+
+/**
+ * Delete a task queue with whatever it still holds, and its exchange: what `prepareTaskQueue` made, taken back by
+ * whoever owns the queue (the demo, when it stops). A queue or exchange that is gone already is not an error.
+ */
+export async function removeTaskQueue(openChannel: () => Promise<Channel>, queue: TaskQueue): Promise<void> {
+  const channel = await openChannel();
+  try {
+    await channel.deleteQueue(queue.name);
+    if (queue.exchange !== '') await channel.deleteExchange(queue.exchange);
+    await channel.close();
+  } catch (err) {
+    await channel.close().catch(() => {});
+    throw translateAmqpError(err);
+  }
+}

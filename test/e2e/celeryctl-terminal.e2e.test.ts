@@ -4,13 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { e2eTarget } from '../helpers/brokers.js';
-import { pythonCeleryAvailable } from '../helpers/python-celery.js';
+import { usePythonCelery } from '../helpers/python-celery.js';
 import { ROOT } from '../helpers/run-bin.js';
 import { TmuxSession, shellQuote } from '../helpers/tmux.js';
 import { ctlFixture, type NamedWorker } from '../integration/control/ctl-fixture.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; celeryctl in a terminal is skipped\n');
+const hasPython = await usePythonCelery('celeryctl in a terminal is skipped');
 const targets = hasPython ? [await e2eTarget()] : [];
 
 describe.each(targets)('celeryctl in a terminal ($name)', (target) => {

@@ -8,12 +8,11 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { e2eTarget } from '../helpers/brokers.js';
 import { deleteQueues } from '../helpers/camq-worker.js';
-import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python-celery.js';
+import { usePythonCelery, runPython, startPythonWorker, type PythonWorker } from '../helpers/python-celery.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
 import { shellQuote, TmuxSession } from '../helpers/tmux.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; the live view with a Python worker is skipped\n');
+const hasPython = await usePythonCelery('the live view with a Python worker is skipped');
 const targets = hasPython ? [await e2eTarget()] : [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,28 +1,57 @@
 /**
  * Python Celery 5 (Debian's python3-celery) as the reference peer: start a real `celery worker` on the fixture
  * app in test/fixtures/celery_app, run `celery inspect|control|events`, and run Python client snippets.
+ *
+ * Whether the peer is there is decided in one place, `usePythonCelery()`: without it a test file skips with a
+ * note (and a skipped suite that says why, not vitest's "No test suite found"); with CAMQ_REQUIRE_PYTHON=1 (set by
+ * .ci/run) a missing peer fails the file, naming what is missing. CAMQ_TEST_PYTHON names the python binary
+ * (default /usr/bin/python3); point it at one without celery to see the rule work.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { describe, it } from 'vitest';
 import { whenExited } from './child-exit.js';
 import { watchLog } from './process-log.js';
 
-export const PYTHON = '/usr/bin/python3';
+export const PYTHON = process.env['CAMQ_TEST_PYTHON'] || '/usr/bin/python3';
+export const REQUIRE_PYTHON = process.env['CAMQ_REQUIRE_PYTHON'] === '1';
 export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/celery_app', import.meta.url));
 
 const execFileAsync = promisify(execFile);
 
-/** Whether Debian's python3-celery is importable. */
-export async function pythonCeleryAvailable(): Promise<boolean> {
-  if (!existsSync(PYTHON)) return false;
-  try {
-    await execFileAsync(PYTHON, ['-c', 'import celery'], { timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
+let probe: Promise<string | undefined> | undefined;
+
+/** What is missing for the Python peer, or undefined when `PYTHON` imports celery (checked once per file). */
+function pythonCeleryMissing(): Promise<string | undefined> {
+  probe ??= (async () => {
+    if (!existsSync(PYTHON)) return `there is no python at ${PYTHON}`;
+    try {
+      await execFileAsync(PYTHON, ['-c', 'import celery'], { timeout: 20_000 });
+      return undefined;
+    } catch {
+      return `${PYTHON} cannot import celery`;
+    }
+  })();
+  return probe;
+}
+
+/**
+ * The one rule for tests that need Python Celery: true when it is there. Otherwise, with CAMQ_REQUIRE_PYTHON=1,
+ * throw (the file fails, naming what is missing); else print a note, register a skipped suite that says what
+ * was skipped and why, and return false, so the caller skips its suites (`describe.skipIf(!ok)`, no targets).
+ */
+export async function usePythonCelery(skipped: string): Promise<boolean> {
+  const missing = await pythonCeleryMissing();
+  if (missing === undefined) return true;
+  const why = `Python Celery is missing (${missing}; install python3-celery or set CAMQ_TEST_PYTHON to a python that has it)`;
+  if (REQUIRE_PYTHON) throw new Error(`CAMQ_REQUIRE_PYTHON=1 but ${why}`);
+  process.stderr.write(`note: ${why}; ${skipped}\n`);
+  describe.skip(`${skipped}: ${why}`, () => {
+    it('needs Python Celery', () => {});
+  });
+  return false;
 }
 
 export interface PythonWorkerOptions {

@@ -12,10 +12,9 @@ import { EventReceiver } from '../../src/events/event-receiver.js';
 import type { EventEnvelope } from '../../src/protocol/event-message.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { deleteQueues } from '../helpers/camq-worker.js';
-import { pythonCeleryAvailable, runPython, startPythonWorker, type PythonWorker } from '../helpers/python-celery.js';
+import { usePythonCelery, runPython, startPythonWorker, type PythonWorker } from '../helpers/python-celery.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; the event receiver tests are skipped\n');
+const hasPython = await usePythonCelery('the event receiver tests are skipped');
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 
 interface Monitor {

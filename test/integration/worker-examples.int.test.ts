@@ -8,10 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteQueues, startCamqWorker } from '../helpers/camq-worker.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
-import { pythonCeleryAvailable, runPython } from '../helpers/python-celery.js';
+import { usePythonCelery, runPython } from '../helpers/python-celery.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; the example task tests are skipped\n');
+const hasPython = await usePythonCelery('the example task tests are skipped');
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 
 const CALLS = [

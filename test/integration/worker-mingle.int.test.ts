@@ -1,20 +1,19 @@
 /**
  * Mingle between camq workers and Python Celery 5.2 workers, on each broker: a worker that starts learns the ids the
  * others revoked (and they learn its own), so a task revoked while it was away does not run there (PROTOCOL.md
- * §5.11). Checked through `celery inspect revoked` and the workers' logs.
+ * §5.11), at start-up and again after a reconnect. Checked through `celery inspect revoked` and the workers' logs.
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { deleteQueues, startCamqWorker, type CamqWorker } from '../helpers/camq-worker.js';
-import { pythonCeleryAvailable, runCeleryCli, startPythonWorker, type PythonWorker } from '../helpers/python-celery.js';
+import { usePythonCelery, runCeleryCli, startPythonWorker, type PythonWorker } from '../helpers/python-celery.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; the mingle tests are skipped\n');
+const hasPython = await usePythonCelery('the mingle tests are skipped');
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 const FIXTURE = 'test/fixtures/worker/tasks.js';
 
-describeBrokers('worker mingle', targets, ({ url }) => {
+describeBrokers('worker mingle', targets, ({ url, inspector }) => {
   const stops: (() => Promise<unknown>)[] = [];
   const queues: string[] = [];
   const name = (kind: string) => `${kind}-${randomUUID().slice(0, 8)}@testhost`;
@@ -65,6 +64,22 @@ describeBrokers('worker mingle', targets, ({ url }) => {
     expect(py.output()).not.toMatch(/Expecting float timestamp|Traceback/);
     await worker.waitForLog(new RegExp(`sync with ${escape(pyNode)}`));
     expect(await revokedOn(pyNode)).toContain(id);
+  });
+
+  it('a camq worker mingles again after a reconnect: it learns what was revoked elsewhere meanwhile', async () => {
+    const pyNode = name('py');
+    await python(pyNode, false);
+    const worker = await camq(name('camq'), true);
+    expect(worker.output().match(/mingle: searching for neighbors/g)).toHaveLength(1);
+    // Revoked on the Python worker only: the camq worker can learn it by mingling, and by nothing else.
+    const id = randomUUID();
+    expect((await runCeleryCli(url, ['control', 'revoke', id, '-d', pyNode, '-j'])).stdout).toContain('flagged as revoked');
+    expect(await revokedOn(worker.nodename)).not.toContain(id);
+
+    expect(await inspector.closeConnectionsNamed(`camq worker ${worker.nodename}`, 'camq test: forced close')).toBeGreaterThanOrEqual(1);
+    await vi.waitFor(() => expect(worker.output().match(/mingle: searching for neighbors/g)).toHaveLength(2), { timeout: 20_000, interval: 100 });
+    await worker.waitForLog(/mingle: sync with [1-9]\d* nodes[\s\S]*mingle: sync with [1-9]\d* nodes/);
+    expect(await revokedOn(worker.nodename)).toContain(id);
   });
 
   it('two camq workers: the second learns what the first revoked', async () => {

@@ -14,11 +14,10 @@ import { CamqApp, TaskRevokedError } from '../../src/worker/index.js';
 import { deleteQueues, startCamqWorker, type CamqWorker } from '../helpers/camq-worker.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { runBin } from '../helpers/run-bin.js';
-import { pythonCeleryAvailable, runCeleryCli, startPythonWorker } from '../helpers/python-celery.js';
+import { usePythonCelery, runCeleryCli, startPythonWorker } from '../helpers/python-celery.js';
 import { parseBrokerUrl } from '../../src/amqp/index.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; the worker robustness tests are skipped\n');
+const hasPython = await usePythonCelery('the worker robustness tests are skipped');
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 const FIXTURE = 'test/fixtures/worker/tasks.js';
 

@@ -1,11 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { isEmbeddedBrokerUrl, parseBrokerUrl } from '../../amqp/broker-url.js';
-import { processIO, writeLine, type CliIO } from '../cli-io.js';
+import { cleanUpOnClosedPipe, processIO, writeLine, type CliIO } from '../cli-io.js';
 
 export interface DemoOptions {
   readonly workers: number;
@@ -13,10 +8,6 @@ export interface DemoOptions {
   readonly port: number;
   readonly duration?: number;
 }
-
-const ROOT = new URL('../../../', import.meta.url);
-const CAMQ_BIN = fileURLToPath(new URL('bin/camq', ROOT));
-const EXAMPLE_TASKS = fileURLToPath(new URL('examples/tasks.js', ROOT));
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -33,7 +24,8 @@ function positiveNumber(value: string): number {
 /**
  * `camq demo` (`npm start`): the whole product with nothing installed. It starts the embedded broker (or uses
  * `-b URL`), two camq workers running examples/tasks.js as child processes (their logs go to a temp folder), a
- * traffic generator sending a mix of calls, and the live view. Leaving the view stops everything.
+ * traffic generator sending a mix of calls, and the live view. Leaving the view stops everything and removes what
+ * the demo made (its queue, its logs), so a demo on the user's own broker leaves nothing there.
  */
 export function createDemoCommand(io: CliIO = processIO): Command {
   return new Command('demo')
@@ -48,16 +40,13 @@ export function createDemoCommand(io: CliIO = processIO): Command {
 }
 
 export async function runDemo(options: DemoOptions, brokerFlag: string | undefined, io: CliIO): Promise<void> {
-  const [{ startEmbeddedBroker }, { CamqApp }, { TrafficGenerator }] = await Promise.all([
-    import('../../broker/embedded.js'),
-    import('../../worker/app.js'),
-    import('../../demo/traffic-generator.js'),
-  ]);
+  const [{ startEmbeddedBroker }, { DemoCluster }] = await Promise.all([import('../../broker/embedded.js'), import('../../demo/demo-cluster.js')]);
 
   // 1. The broker: the embedded one unless -b names another.
   let url: string;
   let closeBroker = async () => {};
-  if (brokerFlag !== undefined && !isEmbeddedBrokerUrl(brokerFlag)) {
+  const ownBroker = brokerFlag === undefined || isEmbeddedBrokerUrl(brokerFlag);
+  if (!ownBroker) {
     url = brokerFlag;
   } else {
     const broker = await startEmbeddedBroker({ port: options.port }).catch((err: NodeJS.ErrnoException) => {
@@ -66,24 +55,22 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
       return startEmbeddedBroker({ port: 0 });
     });
     url = broker.url;
-    closeBroker = () => broker.close();
+    closeBroker = async () => {
+      writeLine(io.stderr, '-> stopping the embedded broker…');
+      await broker.close();
+    };
   }
   const masked = parseBrokerUrl(url).masked;
 
-  // 2. Workers, as separate processes (what users run, each with its own heartbeat and pid), and 3. traffic, sent
-  // the way any Node client would, through the app's task objects. Both start once the view is listening, so it
-  // sees the workers come online.
-  const logDir = mkdtempSync(join(tmpdir(), 'camq-demo-'));
-  const workers: ChildProcess[] = [];
-  const app = new CamqApp({ broker: url });
-  const traffic = new TrafficGenerator({
-    rate: options.rate,
-    send: (name, call) => app.taskOf(name).applyAsync({ ...call, ignoreResult: true }),
-  });
-  const startCluster = () => {
-    for (let i = 1; i <= options.workers; i++) workers.push(startWorker(i, url, logDir));
-    traffic.start();
-  };
+  // 2. Workers, as separate processes (what users run, each with its own heartbeat and pid), and 3. traffic, on a
+  // queue of the demo's own. Both start once the view is listening, so it sees the workers come online.
+  // On a broker of its own the demo's names need no id (and match the README); on the user's they get one.
+  const cluster = new DemoCluster({ url, workers: options.workers, rate: options.rate, ...(ownBroker ? { id: '' } : {}), onProgress: (line) => writeLine(io.stderr, `-> ${line}`) });
+  const startCluster = () => cluster.start();
+  // The names a second terminal needs (celeryctl -d, camqadm queue.declare … yes), and the names to look for if a
+  // stop was cut short.
+  const nodes = Array.from({ length: options.workers }, (_, i) => cluster.nodeName(i + 1));
+  writeLine(io.stderr, `-> demo queue ${cluster.queue.name}; workers ${nodes.join(', ')}`);
 
   // --duration: stop the traffic and the workers first, so the view still sees them go offline, then the view.
   const viewStop = new AbortController();
@@ -91,9 +78,15 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
     options.duration === undefined
       ? undefined
       : setTimeout(() => {
-          traffic.stop();
-          void Promise.all(workers.map(stopWorker)).then(() => viewStop.abort());
+          void cluster.stopWorkers().then(() => viewStop.abort());
         }, options.duration * 1000);
+  // `camq demo | head`: when the reader leaves, stop as on q, then end (a closed pipe ends the program).
+  let stoppedAll = () => {};
+  const allStopped = new Promise<void>((resolve) => (stoppedAll = resolve));
+  cleanUpOnClosedPipe(async () => {
+    viewStop.abort();
+    await allStopped;
+  });
   try {
     const { loadLiveView, dumpEvents } = await import('./events.js');
     if (io.stdin.isTTY && io.stdout.isTTY) {
@@ -105,37 +98,14 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
     }
   } finally {
     if (timer) clearTimeout(timer);
-    traffic.stop();
-    await app.close();
-    await Promise.all(workers.map(stopWorker));
+    // Quitting takes seconds (warm shutdowns, the queue's removal): each step says what it waits for.
+    const report = await cluster.stop();
     await closeBroker();
-    writeLine(io.stderr, `-> demo stopped; worker logs are in ${logDir}`);
+    if (report.leftQueue) {
+      writeLine(io.stderr, `-> could not remove the demo queue ${report.leftQueue.name} (${report.leftQueue.reason}); delete it with: camqadm -b ${masked} queue.delete ${report.leftQueue.name}`);
+    }
+    writeLine(io.stderr, report.keptLogs ? `-> demo stopped; ${report.keptLogs.reason}: the worker logs are kept in ${report.keptLogs.dir}` : '-> demo stopped');
+    cleanUpOnClosedPipe(undefined);
+    stoppedAll();
   }
-}
-
-/**
- * Worker `demo<i>@<host>`: odd ones on the async pool, even ones on worker threads, all sending events. A demo
- * stops promptly: a warm shutdown gives running tasks (the long sleeps) 3 s.
- */
-function startWorker(i: number, url: string, logDir: string): ChildProcess {
-  const log = openSync(join(logDir, `demo${i}.log`), 'a');
-  const pool = i % 2 === 0 ? ['--pool', 'threads', '-c', '2'] : ['-c', '4'];
-  const child = spawn(process.execPath, [CAMQ_BIN, '-b', url, 'worker', '-A', EXAMPLE_TASKS, '-n', `demo${i}@%h`, '-E', '-l', 'info', '--shutdown-timeout', '3', ...pool], {
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  return child;
-}
-
-/** Warm shutdown (SIGTERM), then SIGKILL if the worker is still there after 10 s. */
-function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -1,7 +1,7 @@
 import { useInput, type Key } from 'ink';
 import type { Dispatch } from 'react';
 import type { TaskRecord } from '../../events/cluster-state.js';
-import type { WorkerRow } from '../../events/selectors.js';
+import type { TaskFilter, WorkerRow } from '../../events/selectors.js';
 import { parseRate } from '../../protocol/rate.js';
 import { editLine, lineEditor } from '../state/line-editor.js';
 import type { UiAction, UiState } from '../state/ui-reducer.js';
@@ -11,8 +11,11 @@ export interface AppKeyContext {
   /** The latest UI state, read at each key (not the state of the last render). */
   readonly getUi: () => UiState;
   readonly dispatch: Dispatch<UiAction>;
-  /** The task table's rows (filtered, newest first) as last rendered. */
-  readonly tasks: readonly TaskRecord[];
+  /**
+   * The task table's rows (filtered, newest first) of the last rendered snapshot, under `filter`: keys read in one
+   * go may have changed the filter since the render (`/add⏎⏎`), and must act on the rows that filter shows.
+   */
+  readonly tasksFor: (filter: TaskFilter) => readonly TaskRecord[];
   readonly workers: readonly WorkerRow[];
   /** A kept task by uuid (for the details screen). */
   readonly taskById: (uuid: string) => TaskRecord | undefined;
@@ -27,11 +30,17 @@ export function useAppKeys(context: AppKeyContext): void {
   useInput((input, key) => handleKey(context, input, key));
 }
 
+/** The task table's rows under the latest filter. */
+function taskRows(ctx: AppKeyContext): readonly TaskRecord[] {
+  return ctx.tasksFor(ctx.getUi().filter);
+}
+
 /** The task actions apply to: the one in details, else the selected one, else the newest. */
 function currentTask(ctx: AppKeyContext, ui: UiState): TaskRecord | undefined {
   if (ui.screen === 'details') return ui.detailsUuid === undefined ? undefined : ctx.taskById(ui.detailsUuid);
-  const selected = ui.selectedTask === undefined ? undefined : ctx.tasks.find((t) => t.uuid === ui.selectedTask);
-  return selected ?? ctx.tasks[0];
+  const rows = taskRows(ctx);
+  const selected = ui.selectedTask === undefined ? undefined : rows.find((t) => t.uuid === ui.selectedTask);
+  return selected ?? rows[0];
 }
 
 /** Whether typed text goes into a line editor (the shell, the search or rate prompt) rather than being keys. */
@@ -93,7 +102,14 @@ function handlePromptKey(ctx: AppKeyContext, input: string, key: Key): void {
   }
   if (key.escape) return dispatch({ type: 'close-prompt', isCancel: true });
   if (key.return) {
-    if (prompt.kind === 'search') return dispatch({ type: 'close-prompt', isCancel: false });
+    if (prompt.kind === 'search') {
+      // The search found what the user looks for: hold its first match, so a newer match arriving before the next
+      // key does not take the highlight (and Enter) from under them. g follows the newest again.
+      const first = ui.filter.query !== undefined && ui.selectedTask === undefined ? taskRows(ctx)[0] : undefined;
+      dispatch({ type: 'close-prompt', isCancel: false });
+      if (first) dispatch({ type: 'select-task', uuid: first.uuid });
+      return;
+    }
     const rate = prompt.editor.value.trim();
     const parsed = parseRate(rate === '' ? 'x' : rate);
     if (!parsed.ok) return dispatch({ type: 'prompt-error', error: rate === '' ? 'type a rate' : parsed.error });
@@ -148,15 +164,16 @@ function handleDetailsKey(ctx: AppKeyContext, input: string, key: Key): void {
 function taskActionKey(ctx: AppKeyContext, input: string): boolean {
   const task = currentTask(ctx, ctx.getUi());
   if (input !== 'r' && input !== 'l') return false;
+  const selectionBefore = ctx.getUi().selectedTask;
   if (!task) {
     ctx.dispatch({ type: 'notice', notice: { text: 'no task selected', tone: 'info' } });
     return true;
   }
   // Following the newest task, the highlight would move on while the prompt waits: pin it to this task.
   if (ctx.getUi().screen === 'overview') ctx.dispatch({ type: 'select-task', uuid: task.uuid });
-  if (input === 'r') ctx.dispatch({ type: 'open-prompt', prompt: { kind: 'revoke', uuid: task.uuid, name: task.name, worker: task.worker } });
+  if (input === 'r') ctx.dispatch({ type: 'open-prompt', prompt: { kind: 'revoke', uuid: task.uuid, name: task.name, worker: task.worker, selectionBefore } });
   else if (task.name === undefined) ctx.dispatch({ type: 'notice', notice: { text: 'the task\'s name is not known yet (its task-received was not seen)', tone: 'error' } });
-  else ctx.dispatch({ type: 'open-prompt', prompt: { kind: 'rate-limit', taskName: task.name, editor: lineEditor() } });
+  else ctx.dispatch({ type: 'open-prompt', prompt: { kind: 'rate-limit', taskName: task.name, editor: lineEditor(), selectionBefore } });
   return true;
 }
 
@@ -193,9 +210,10 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
     return;
   }
   if (delta !== 0) {
-    const index = ui.selectedTask === undefined ? 0 : Math.max(0, ctx.tasks.findIndex((t) => t.uuid === ui.selectedTask));
-    const next = Math.max(0, Math.min(ctx.tasks.length - 1, index + delta));
-    return dispatch({ type: 'select-task', uuid: next <= 0 ? undefined : ctx.tasks[next]?.uuid });
+    const rows = taskRows(ctx);
+    const index = ui.selectedTask === undefined ? 0 : Math.max(0, rows.findIndex((t) => t.uuid === ui.selectedTask));
+    const next = Math.max(0, Math.min(rows.length - 1, index + delta));
+    return dispatch({ type: 'select-task', uuid: next <= 0 ? undefined : rows[next]?.uuid });
   }
   if (key.home || input === 'g') return dispatch({ type: 'select-task', uuid: undefined });
   const task = currentTask(ctx, ui);

@@ -41,7 +41,7 @@ const HELP: readonly (readonly [string, string])[] = [
   ['Tab', 'switch panes: tasks ⇄ workers (the highlighted one has the keys)'],
   ['↑ ↓ / k j', 'move; PgUp PgDn by a page; Home/g follows the newest task again'],
   ['Enter', 'tasks: details · workers: only that worker\'s tasks (again to undo)'],
-  ['/', 'search tasks by name, uuid, worker, args, kwargs, result or exception (Esc cancels)'],
+  ['/', 'search tasks by name, uuid, worker, args, kwargs, result or exception (Enter holds the first match, Esc cancels)'],
   ['s', 'cycle the state filter: RECEIVED STARTED SUCCESS FAILURE RETRY REVOKED REJECTED PENDING'],
   ['n / w', 'only tasks with the selected task\'s name / worker (again to undo)'],
   ['c', 'clear every filter'],

@@ -12,8 +12,8 @@ export type Pane = 'tasks' | 'workers';
 
 export type Prompt =
   | { readonly kind: 'search'; readonly editor: LineEditorState; readonly previous: string | undefined }
-  | { readonly kind: 'revoke'; readonly uuid: string; readonly name: string | undefined; readonly worker: string | undefined }
-  | { readonly kind: 'rate-limit'; readonly taskName: string; readonly editor: LineEditorState; readonly error?: string | undefined };
+  | { readonly kind: 'revoke'; readonly uuid: string; readonly name: string | undefined; readonly worker: string | undefined; readonly selectionBefore: string | undefined }
+  | { readonly kind: 'rate-limit'; readonly taskName: string; readonly editor: LineEditorState; readonly error?: string | undefined; readonly selectionBefore: string | undefined };
 
 export interface Notice {
   readonly text: string;
@@ -127,6 +127,9 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     case 'close-prompt': {
       const p = state.prompt;
       if (p?.kind === 'search' && action.isCancel) return { ...state, prompt: undefined, filter: { ...state.filter, query: p.previous } };
+      // An action's prompt pinned the selection to its task while it waited; cancelled, the view follows (or stays
+      // where the user had put it) as before.
+      if (p !== undefined && p.kind !== 'search' && action.isCancel) return { ...state, prompt: undefined, selectedTask: p.selectionBefore };
       return { ...state, prompt: undefined };
     }
     case 'notice':

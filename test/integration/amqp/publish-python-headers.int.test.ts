@@ -7,10 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { BrokerConnection, publishMessage } from '../../../src/amqp/index.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
-import { pythonCeleryAvailable, runPython } from '../../helpers/python-celery.js';
+import { usePythonCelery, runPython } from '../../helpers/python-celery.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; the py-amqp header test is skipped\n');
+const hasPython = await usePythonCelery('the py-amqp header test is skipped');
 const targets = hasPython ? await brokerTargets() : [];
 
 describeBrokers('publishMessage headers read by Python', targets, ({ url }) => {

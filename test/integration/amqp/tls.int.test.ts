@@ -2,12 +2,14 @@
  * amqps:// on each broker (RabbitMQ, the embedded one), through a TLS-terminating proxy the test runs with the
  * self-signed certificate in test/fixtures/tls (CN localhost, SANs localhost and 127.0.0.1; made with `openssl req
  * -x509 -days 36500`): camqadm, celeryctl and camq worker work over it given the CA with `?cacertfile=`, and a
- * certificate this machine does not trust is one line saying so and what to do, exit 2, without retrying.
+ * certificate this machine does not trust is one line saying so and what to do, exit 2, without retrying. A second
+ * proxy asks for a client certificate (test/fixtures/tls/client-cert.pem, CN camq-test-client, self-signed, made the
+ * same way) and accepts only that one: `?certfile=&keyfile=` present it.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
-import { createServer, type Server } from 'node:tls';
+import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseBrokerUrl } from '../../../src/amqp/index.js';
@@ -17,50 +19,67 @@ import { ROOT, runBin } from '../../helpers/run-bin.js';
 
 const TLS_DIR = join(ROOT, 'test/fixtures/tls');
 const CA = join(TLS_DIR, 'cert.pem');
+const CLIENT_CERT = join(TLS_DIR, 'client-cert.pem');
+const CLIENT_KEY = join(TLS_DIR, 'client-key.pem');
 
-/** A TLS server on a free port that forwards each connection's plain bytes to `host:port`. */
-async function startTlsProxy(host: string, port: number): Promise<Server & { port: number }> {
-  const server = createServer({ key: readFileSync(join(TLS_DIR, 'key.pem')), cert: readFileSync(CA) }, (client) => {
+type TlsProxy = Server & { port: number; clientNames: string[] };
+
+/**
+ * A TLS server on a free port that forwards each connection's plain bytes to `host:port`. With `clientCa`, it
+ * requires a client certificate signed by it (others fail the handshake) and records each client's CN.
+ */
+async function startTlsProxy(host: string, port: number, clientCa?: string): Promise<TlsProxy> {
+  const clientNames: string[] = [];
+  const mutual = clientCa === undefined ? {} : { requestCert: true, rejectUnauthorized: true, ca: [readFileSync(clientCa)] };
+  const server = createServer({ key: readFileSync(join(TLS_DIR, 'key.pem')), cert: readFileSync(CA), ...mutual }, (client: TLSSocket) => {
+    if (clientCa !== undefined) clientNames.push(String(client.getPeerCertificate().subject?.CN));
     const upstream = netConnect(port, host);
     client.pipe(upstream).pipe(client);
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(server, { port: (server.address() as { port: number }).port });
+  return Object.assign(server, { port: (server.address() as { port: number }).port, clientNames });
+}
+
+/** camqadm declares `queue` over `url`, a camq worker consumes it over `url`, and celeryctl pings it over `url`. */
+async function declareRunAndPing(url: string, queue: string) {
+  const shell = await runBin('camqadm', ['-b', url, 'queue.declare', queue, 'no', 'yes']);
+  expect(shell.stdout, shell.stderr).toBe(`ok. queue:${queue} messages:0 consumers:0.\n`);
+  const worker = await startCamqWorker({ brokerUrl: url, queues: queue });
+  try {
+    const ping = await runBin('celeryctl', ['-b', url, 'ping', '-d', worker.nodename, '--json']);
+    expect(ping.code, ping.stderr).toBe(0);
+    expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
+  } finally {
+    await worker.stop();
+  }
+  return shell;
 }
 
 describeBrokers('amqps://', await brokerTargets({ embedded: 'child-process' }), ({ url }) => {
   const plain = parseBrokerUrl(url);
-  let proxy: Server & { port: number };
-  const amqps = (host: string, query: string) =>
-    `amqps://${encodeURIComponent(plain.username)}:${encodeURIComponent(plain.password)}@${host}:${proxy.port}/${encodeURIComponent(plain.vhost)}${query}`;
+  let proxy: TlsProxy;
+  let mutualProxy: TlsProxy;
+  const amqps = (host: string, query: string, via: TlsProxy = proxy) =>
+    `amqps://${encodeURIComponent(plain.username)}:${encodeURIComponent(plain.password)}@${host}:${via.port}/${encodeURIComponent(plain.vhost)}${query}`;
   const queues: string[] = [];
 
   beforeAll(async () => {
     proxy = await startTlsProxy(plain.hostname, plain.port);
+    mutualProxy = await startTlsProxy(plain.hostname, plain.port, CLIENT_CERT);
   });
   afterAll(async () => {
     await deleteQueues(url, queues);
-    await new Promise((resolve) => proxy.close(resolve));
+    await Promise.all([proxy, mutualProxy].map((p) => new Promise((resolve) => p.close(resolve))));
   });
 
   it('camqadm, camq worker and celeryctl work over TLS with the CA given by ?cacertfile=', async () => {
     const queue = `camq-test-tls-${randomUUID()}`;
     queues.push(queue);
     const secure = amqps('localhost', `?cacertfile=${CA}`);
-    const shell = await runBin('camqadm', ['-b', secure, 'queue.declare', queue, 'no', 'yes']);
-    expect(shell.stdout, shell.stderr).toBe(`ok. queue:${queue} messages:0 consumers:0.\n`);
+    const shell = await declareRunAndPing(secure, queue);
     expect(shell.stderr).toContain(`-> connecting to amqps://${plain.username}:**@localhost:${proxy.port}/`);
-
-    const worker = await startCamqWorker({ brokerUrl: secure, queues: queue });
-    try {
-      const ping = await runBin('celeryctl', ['-b', secure, 'ping', '-d', worker.nodename, '--json']);
-      expect(ping.code, ping.stderr).toBe(0);
-      expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
-    } finally {
-      await worker.stop();
-    }
   });
 
   it('connects to an IP address without Node warning that SNI takes host names only', async () => {
@@ -78,5 +97,23 @@ describeBrokers('amqps://', await brokerTargets({ embedded: 'child-process' }), 
     expect(r.ms).toBeLessThan(5000);
     const skipped = await runBin('camqadm', ['-b', amqps('localhost', '?verify=verify_none'), 'exchange.declare', 'amq.direct', 'direct', 'yes']);
     expect(skipped.code, skipped.stderr).toBe(0);
+  });
+
+  it('presents a client certificate given by ?certfile=&keyfile= (camqadm, camq worker, celeryctl) to a broker that requires one', async () => {
+    const queue = `camq-test-tls-client-${randomUUID()}`;
+    queues.push(queue);
+    const withCert = amqps('localhost', `?cacertfile=${CA}&certfile=${CLIENT_CERT}&keyfile=${CLIENT_KEY}`, mutualProxy);
+    await declareRunAndPing(withCert, queue);
+    expect(mutualProxy.clientNames.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(mutualProxy.clientNames)).toEqual(new Set(['camq-test-client']));
+
+    // The same URL without the certificate does not get in (the proxy really asks for one), and the line says
+    // what the broker wants, not "is the broker running?".
+    const refused = await runBin('camqadm', ['-b', amqps('localhost', `?cacertfile=${CA}`, mutualProxy), 'exchange.declare', 'amq.direct', 'direct', 'yes'], { timeoutMs: 60_000 });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `Error: amqps://${plain.username}:**@localhost:${mutualProxy.port}/${plain.vhost === '/' ? '/' : plain.vhost} asks for a client certificate and got none (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED); add ?certfile=/path/to/cert.pem&keyfile=/path/to/key.pem to the URL`,
+    );
+    expect(refused.stderr).not.toContain('is the broker running');
   });
 });

@@ -6,10 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBrokerHandle } from '../../../src/broker/embedded.js';
-import { pythonCeleryAvailable, runCeleryCli, runPython, startPythonWorker, type PythonWorker } from '../../helpers/python-celery.js';
+import { usePythonCelery, runCeleryCli, runPython, startPythonWorker, type PythonWorker } from '../../helpers/python-celery.js';
 
-const hasCelery = await pythonCeleryAvailable();
-if (!hasCelery) process.stderr.write('note: Python Celery (python3-celery) is not installed; the embedded broker interop tests are skipped\n');
+const hasCelery = await usePythonCelery('the embedded broker interop tests are skipped');
 
 describe.skipIf(!hasCelery)('Python Celery on the embedded broker', () => {
   const id = randomUUID().slice(0, 8);

@@ -10,15 +10,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ControlClient } from '../../../src/control/control-client.js';
 import type { ScheduledEntry, TaskInfo } from '../../../src/protocol/control-replies.js';
 import { CamqApp } from '../../../src/worker/app.js';
-import type { AsyncResult } from '../../../src/worker/async-result.js';
+import { TaskFailedError, type AsyncResult } from '../../../src/worker/async-result.js';
 import type { ApplyOptions } from '../../../src/worker/task.js';
 import { TaskRevokedError } from '../../../src/worker/task-errors.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
-import { pythonCeleryAvailable, runCeleryCli } from '../../helpers/python-celery.js';
+import { usePythonCelery, runCeleryCli } from '../../helpers/python-celery.js';
 import { ctlFixture, everyCommand, type NamedCamqWorker, type NamedWorker } from './ctl-fixture.js';
 
-const hasPython = await pythonCeleryAvailable();
+const hasPython = await usePythonCelery('the tests with Python Celery workers are skipped');
 
 describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: 'child-process' }), ({ url }) => {
   const { celeryctl, celeryctlJson, startNamedCamqWorker, startNamedWorker, stopNamedCamqWorkers, stopNamedWorkers } = ctlFixture(url);
@@ -180,6 +180,46 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
     expect(queues[c1.nodename]!.map((q) => q.name)).toEqual([c1.queue]);
     const autoscale = await celeryctlJson(['autoscale', '2', '1', ...d]);
     expect(autoscale[c1.nodename]).toEqual({ error: "ValueError('Autoscale not enabled')" });
+  });
+
+  it('time-limit, add-consumer and pool-grow change what a camq worker does, not only what it answers', async () => {
+    // A worker of its own: these change its limits, queues and pool for the rest of its life.
+    const c3 = await startNamedCamqWorker('c3');
+    const extra = `camq-test-consumer-${randomUUID()}`;
+    extraQueues.push(extra);
+    const d = ['-d', c3.nodename];
+    try {
+      // time-limit: a 30 s sleep now ends at the 1 s soft limit, and the caller gets Celery's exception.
+      expect((await celeryctl(['time-limit', 'tasks.sleep', '1', '2', ...d])).stdout).toBe(`-> ${c3.nodename}: OK time limits set successfully\n`);
+      const limited = await send('tasks.sleep', { args: [30], queue: c3.queue });
+      const error = await limited.get({ timeout: 15 }).then(() => undefined, (err: unknown) => err);
+      expect(error).toBeInstanceOf(TaskFailedError);
+      expect((error as TaskFailedError).excType).toBe('SoftTimeLimitExceeded');
+
+      // add-consumer: the worker consumes a queue it did not start with, and runs what is sent there;
+      // cancel-consumer: it stops again.
+      // (A long reply goes on a line of its own, as Celery prints it.)
+      expect((await celeryctl(['add-consumer', extra, ...d])).stdout).toMatch(new RegExp(`^-> ${c3.nodename}: OK\\s+add consumer ${extra}\\n$`));
+      const queues = async () => (await celeryctlJson<Record<string, { name: string }[]>>(['inspect', 'active-queues', ...d]))[c3.nodename]!.map((q) => q.name).sort();
+      expect(await queues()).toEqual([c3.queue, extra].sort());
+      expect(await (await send('tasks.add', { args: [20, 22], queue: extra })).get({ timeout: 15 })).toBe(42);
+      expect((await celeryctl(['cancel-consumer', extra, ...d])).stdout).toMatch(new RegExp(`^-> ${c3.nodename}: OK\\s+no longer consuming from ${extra}\\n$`));
+      expect(await queues()).toEqual([c3.queue]);
+
+      // pool-grow: with one slot, two sleeps run one after the other; grown to two, both are active at once.
+      const maxConcurrency = async () => (await celeryctlJson<Record<string, { pool: { 'max-concurrency': number } }>>(['inspect', 'stats', ...d]))[c3.nodename]!.pool['max-concurrency'];
+      expect(await maxConcurrency()).toBe(1);
+      expect((await celeryctl(['pool-grow', '1', ...d])).stdout).toBe(`-> ${c3.nodename}: OK pool will grow\n`);
+      expect(await maxConcurrency()).toBe(2);
+      const sleeps = await Promise.all([1, 2].map(() => send('tasks.sleep', { args: [0.8], queue: c3.queue })));
+      await vi.waitFor(async () => {
+        const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', ...d]);
+        expect(active[c3.nodename]?.map((t) => t.id).sort()).toEqual(sleeps.map((r) => r.id).sort());
+      }, { timeout: 5000, interval: 50 });
+      expect(await Promise.all(sleeps.map((r) => r.get({ timeout: 15 })))).toEqual([0.8, 0.8]);
+    } finally {
+      await stopNamedCamqWorkers([c3]);
+    }
   });
 
   it.skipIf(!hasPython)("Python's celery inspect still reads a camq worker's replies after its mailbox clock passed 127", async () => {

@@ -9,11 +9,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BrokerConnection, parseBrokerUrl, type ConsumeMessage } from '../../../src/amqp/index.js';
 import { ControlClient } from '../../../src/control/control-client.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
-import { pythonCeleryAvailable } from '../../helpers/python-celery.js';
+import { usePythonCelery } from '../../helpers/python-celery.js';
 import { ctlFixture, type NamedWorker } from './ctl-fixture.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; the celeryctl hygiene tests are skipped\n');
+const hasPython = await usePythonCelery('the celeryctl hygiene tests are skipped');
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 
 /** Every request on the celery.pidbox fanout, seen through a private queue bound to it. */

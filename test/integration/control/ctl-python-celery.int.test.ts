@@ -12,11 +12,10 @@ import { decodeResultMessage, type ResultBody } from '../../../src/protocol/resu
 import { buildTaskMessage, type TaskSendOptions } from '../../../src/protocol/task-message.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
-import { pythonCeleryAvailable } from '../../helpers/python-celery.js';
+import { usePythonCelery } from '../../helpers/python-celery.js';
 import { ctlFixture, everyCommand, type NamedWorker } from './ctl-fixture.js';
 
-const hasPython = await pythonCeleryAvailable();
-if (!hasPython) process.stderr.write('note: Python Celery (python3-celery) is not installed; celeryctl with Python workers is skipped\n');
+const hasPython = await usePythonCelery('celeryctl with Python workers is skipped');
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 
 describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
@@ -27,6 +26,8 @@ describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
   let channel: Channel;
   let resultQueue: string;
   const results = new Map<string, ResultBody>();
+  /** When each result reached this test (ms), for the spacing a rate limit puts between them. */
+  const arrivedAt = new Map<string, number>();
   const extraQueues: string[] = [];
 
   beforeAll(async () => {
@@ -38,7 +39,10 @@ describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
       resultQueue,
       (msg) => {
         const result = msg && decodeResultMessage(msg);
-        if (result) results.set(result.task_id, result);
+        if (result) {
+          results.set(result.task_id, result);
+          arrivedAt.set(result.task_id, Date.now());
+        }
       },
       { noAck: true },
     );
@@ -94,6 +98,37 @@ describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
     const unknown = await celeryctl(['rate-limit', 'tasks.nope', '1/s', '-d', w1.nodename]);
     expect(unknown.code).toBe(0);
     expect(unknown.stdout).toBe(`-> ${w1.nodename}: ERROR unknown task\n`);
+  });
+
+  it("a rate limit set by celeryctl spaces a Python worker's tasks out; 0 lets a burst through at once", async () => {
+    /** Five additions at once on w1; the ms between the first and the last result. */
+    const spreadOfFive = async () => {
+      const ids = await Promise.all([0, 1, 2, 3, 4].map((i) => sendTask({ name: 'tasks.add', args: [i, i], queue: w1.queue })));
+      await vi.waitFor(() => expect(ids.map((id) => results.get(id)?.result)).toEqual([0, 2, 4, 6, 8]), { timeout: 30_000, interval: 50 });
+      const times = ids.map((id) => arrivedAt.get(id)!);
+      return Math.max(...times) - Math.min(...times);
+    };
+    expect((await celeryctl(['rate-limit', 'tasks.add', '2/s', '-d', w1.nodename])).stdout).toBe(`-> ${w1.nodename}: OK new rate limit set successfully\n`);
+    // Celery's token bucket holds one: one at once, then one every 0.5 s, so the last about 2 s after the first.
+    expect(await spreadOfFive()).toBeGreaterThanOrEqual(1800);
+    expect((await celeryctl(['rate-limit', 'tasks.add', '0', '-d', w1.nodename])).stdout).toBe(`-> ${w1.nodename}: OK rate limit disabled successfully\n`);
+    expect(await spreadOfFive()).toBeLessThan(1000);
+  });
+
+  it('revoke --terminate stops a task a Python worker is running; the caller gets REVOKED', async () => {
+    const id = await sendTask({ name: 'tasks.sleep', args: [60], queue: w2.queue });
+    await vi.waitFor(async () => {
+      const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', '-d', w2.nodename]);
+      expect(active[w2.nodename]?.map((t) => t.id)).toEqual([id]);
+    }, { timeout: 10_000, interval: 200 });
+    const r = await celeryctl(['revoke', id, '--terminate', '-d', w2.nodename]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`-> ${w2.nodename}: OK terminate: ${id}\n`);
+    // Well before the 60 s sleep would end: the pool process running it got SIGTERM (15), Celery's default.
+    await vi.waitFor(() => expect(results.get(id)?.status).toBe('REVOKED'), { timeout: 20_000, interval: 100 });
+    await w2.worker.waitForLog(new RegExp(`Terminating ${id} \\(15\\)`));
+    const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', '-d', w2.nodename]);
+    expect(active[w2.nodename]).toEqual([]);
   });
 
   it('inspect scheduled lists a countdown task; revoke stops it from ever running', async () => {

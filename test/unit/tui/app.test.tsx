@@ -349,6 +349,63 @@ describe('App: keys as terminals send them', () => {
   });
 });
 
+describe('App: following the newest task', () => {
+  const NOOP_ID = '0e1e1e1e-0000-4000-8000-000000000003';
+  const ADD2_ID = 'b22add00-0000-4000-8000-000000000004';
+
+  it('a cancelled l or r prompt gives the following back (and a pinned selection stays pinned)', async () => {
+    const { control, calls } = fakeControl();
+    const { clock, view, screen, deliver } = setup({ control });
+    seedTasks(deliver, clock);
+    await vi.waitFor(() => expect(screen()).toMatch(/› FAILURE\s+tasks\.fail/));
+    view.press('l');
+    await vi.waitFor(() => expect(screen()).toContain('Rate limit for tasks.fail'));
+    view.press(KEYS.escape);
+    await vi.waitFor(() => expect(screen()).not.toContain('Rate limit for'));
+    view.press('r');
+    await vi.waitFor(() => expect(screen()).toContain('Revoke'));
+    view.press('n');
+    await vi.waitFor(() => expect(screen()).toContain('revoke cancelled'));
+    deliver(taskReceived(NOOP_ID, 'w1@vm', clock.now(), 'tasks.noop', '()'));
+    await vi.waitFor(() => expect(screen()).toMatch(/› RECEIVED\s+tasks\.noop/));
+
+    // Moved onto a task by hand: a cancelled prompt leaves it there.
+    view.press('j');
+    await vi.waitFor(() => expect(screen()).toMatch(/› FAILURE\s+tasks\.fail/));
+    view.press('l');
+    await vi.waitFor(() => expect(screen()).toContain('Rate limit for tasks.fail'));
+    view.press(KEYS.escape);
+    deliver(taskReceived(ADD2_ID, 'w1@vm', clock.now(), 'tasks.add', '(2, 2)'));
+    await vi.waitFor(() => expect(screen()).toContain('b22add00'));
+    expect(screen()).toMatch(/› FAILURE\s+tasks\.fail/);
+    expect(calls).toEqual([]);
+  });
+
+  it('Enter after a search opens the row on screen, not a newer match that arrived since', async () => {
+    const { clock, view, screen, deliver } = setup();
+    seedTasks(deliver, clock);
+    await vi.waitFor(() => expect(screen()).toMatch(/› FAILURE\s+tasks\.fail/));
+    view.press('/');
+    view.press('(2, 2');
+    view.press(KEYS.enter);
+    await vi.waitFor(() => expect(screen()).toMatch(/› SUCCESS\s+tasks\.add\s+a11add00/));
+    deliver(taskReceived(ADD2_ID, 'w1@vm', clock.now(), 'tasks.add', '(2, 2)'));
+    await vi.waitFor(() => expect(screen()).toMatch(/RECEIVED\s+tasks\.add\s+b22add00/));
+    expect(screen()).toMatch(/› SUCCESS\s+tasks\.add\s+a11add00/);
+    view.press(KEYS.enter);
+    await vi.waitFor(() => expect(screen()).toContain(`Task tasks.add  ${ADD_ID}`));
+  });
+
+  it('a search typed and accepted with Enter in one read, then Enter, opens the first match, not the newest task', async () => {
+    const { clock, view, screen, deliver } = setup();
+    seedTasks(deliver, clock);
+    await vi.waitFor(() => expect(screen()).toMatch(/› FAILURE\s+tasks\.fail/));
+    view.press('/(2, 2\r\r');
+    await vi.waitFor(() => expect(screen()).toMatch(/Task tasks\.\w+  /));
+    expect(screen()).toContain(`Task tasks.add  ${ADD_ID}`);
+  });
+});
+
 describe('App: what it shows', () => {
   it('a countdown task waiting on its worker shows the time left to its ETA', async () => {
     const { clock, screen, deliver } = setup();
