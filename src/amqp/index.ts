@@ -11,4 +11,5 @@ export {
   type QueueNowaitOptions,
 } from './nowait.js';
 export { publishMessage, pythonSafeHeaders, toWireProperties } from './publish.js';
+export { Publisher, type PublisherConnection, type PublisherOptions } from './publisher.js';
 export type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message, Options, Replies } from 'amqplib';

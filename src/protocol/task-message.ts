@@ -3,6 +3,7 @@ import {
   encodeJson,
   JSON_CONTENT_TYPE,
   jsonProperties,
+  MAX_EXPIRATION_MS,
   PICKLE_CONTENT_TYPE,
   type HeaderTable,
   type IncomingMessage,
@@ -415,6 +416,17 @@ function toEpochMs(value: Date | number | string): number {
   return ms;
 }
 
+/**
+ * The `expiration` property of a task that expires at `expiresMs`: its TTL in whole milliseconds, as RabbitMQ
+ * wants it. None past RabbitMQ's maximum (10 years: it would close the channel); the `expires` header still makes
+ * a worker discard the task when it is due.
+ */
+function expirationProperty(expiresMs: number | null, now: number): { expiration?: string } {
+  if (expiresMs === null || !Number.isFinite(expiresMs)) return {};
+  const ttl = Math.max(0, Math.round(expiresMs - now));
+  return ttl <= MAX_EXPIRATION_MS ? { expiration: String(ttl) } : {};
+}
+
 /** Build the message `apply_async` would publish (PROTOCOL.md §1.1–1.6). */
 export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { readonly id: string } {
   const now = options.now ?? Date.now();
@@ -430,6 +442,9 @@ export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { 
   let expiresMs: number | null = null;
   if (typeof options.expires === 'number') expiresMs = now + options.expires * 1000;
   else if (options.expires !== undefined) expiresMs = toEpochMs(options.expires);
+  if (expiresMs !== null && !Number.isFinite(new Date(expiresMs).getTime())) {
+    throw new TypeError(`expires ${String(options.expires)} is not a time a date can hold: give seconds from now or an ISO date`);
+  }
 
   const queue = options.queue ?? DEFAULT_QUEUE;
   const headers: TaskHeadersV2 = {
@@ -467,7 +482,7 @@ export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { 
     correlationId: id,
     headers: headers as unknown as HeaderTable,
     ...(options.replyTo ? { replyTo: options.replyTo } : {}),
-    ...(expiresMs === null ? {} : { expiration: String(Math.max(0, Math.round(expiresMs - now))) }),
+    ...expirationProperty(expiresMs, now),
   });
   const toExchange = options.exchange !== undefined && options.exchange !== '';
   return {
@@ -520,7 +535,7 @@ export function buildRetryMessage(
       correlationId: task.correlationId,
       headers: headers as unknown as HeaderTable,
       ...(task.replyTo ? { replyTo: task.replyTo } : {}),
-      ...(task.expires === null ? {} : { expiration: String(Math.max(0, Math.round(task.expires - now))) }),
+      ...expirationProperty(task.expires, now),
     }),
   };
 }
