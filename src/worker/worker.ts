@@ -683,6 +683,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     if (this.stopping) {
       if (mode === 'cold' && this.stopMode === 'warm') {
         this.stopMode = 'cold';
+        this.logger.warning(`worker: Warm shutdown turned cold: stopping ${this.activeRequests.size} running task(s) now`);
         for (const resolve of this.idleWaiters.splice(0)) resolve();
       }
       return this.stopping;
@@ -697,7 +698,8 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.logger.warning(started === 'warm' ? 'worker: Warm shutdown (MainProcess)' : 'worker: Cold shutdown (MainProcess)');
     await this.consumer.stopConsuming().catch(() => {});
     this.giveBack([...this.eta.drain(), ...this.limiter.drain(), ...this.reservedQueue.splice(0)]);
-    if (started === 'warm' && this.activeRequests.size > 0) {
+    // The mode now, not at the start: a second signal during the steps above already made it cold.
+    if (this.stopMode === 'warm' && this.activeRequests.size > 0) {
       const timeoutMs = (this.options.shutdownTimeout ?? 60) * 1000;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -707,10 +709,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       clearTimeout(timer);
       if (this.activeRequests.size > 0 && this.stopMode === 'warm') this.logger.warning(`${this.activeRequests.size} task(s) still running after ${timeoutMs / 1000}s; stopping anyway`);
     }
-    for (const req of this.activeRequests.values()) {
-      req.run?.abort(new Error('worker shutting down'));
-      if (!req.acknowledged) this.consumer.reject(req.delivery, req.generation, true);
-    }
+    for (const req of [...this.activeRequests.values()]) this.stopRunning(req);
     this.events.flush();
     this.heart.offline();
     await this.panel.close();
@@ -723,6 +722,30 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     await this.pool.stop();
     const mode = this.stopMode!;
     this.emit('stopped', { mode });
+  }
+
+  /**
+   * A task still running when the worker stops. Unacked (acks-late), it goes back to the queue and nothing says it
+   * failed: another worker runs it, and a FAILURE result or task-failed event now would be a lie (Celery's
+   * Request.on_failure sends neither for a task it requeues). Early-acked, it is lost with the worker: that is a
+   * failure, reported as one.
+   */
+  private stopRunning(req: Request): void {
+    if (req.acknowledged) {
+      req.run?.abort(new Error('worker shutting down'));
+      return;
+    }
+    req.acknowledged = true;
+    req.state = 'done';
+    for (const t of req.timers) t.cancel();
+    this.activeRequests.delete(req.id);
+    const requeued = this.consumer.reject(req.delivery, req.generation, true);
+    this.logger.warning(
+      requeued
+        ? `Task ${req.name}[${req.id}] stopped by the shutdown and put back in the queue (acks-late): another worker runs it`
+        : `Task ${req.name}[${req.id}] stopped by the shutdown; its connection is gone, so the broker requeues it`,
+    );
+    req.run?.abort(new Error('worker shutting down'));
   }
 
   /** Unstarted deliveries go back to the queue now (nack with requeue), so another worker can take them. */
