@@ -355,7 +355,7 @@ function lostError(error: CamqError, masked: string): BrokerConnectionError {
   const raw = connectionReason(error);
   // amqplib's words for a socket the peer ended without an AMQP close.
   const reason = raw === 'Unexpected close' ? 'the broker closed the socket' : raw;
-  return new BrokerConnectionError('broker.lost', `lost the connection to ${masked} (${reason})`, masked, { cause: error, reason });
+  return new BrokerConnectionError('broker.lost', `lost the connection to ${masked}: ${reason}`, masked, { cause: error, reason });
 }
 
 /** TLS socket options from RabbitMQ's URI query parameters. */
