@@ -416,6 +416,10 @@ function toEpochMs(value: Date | number | string): number {
   return ms;
 }
 
+/** Python's datetime.min and datetime.max (years 1 and 9999), the dates a Celery peer can read. */
+const PY_DATETIME_MIN_MS = Date.parse('0001-01-01T00:00:00Z');
+const PY_DATETIME_MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
 /**
  * The `expiration` property of a task that expires at `expiresMs`: its TTL in whole milliseconds, as RabbitMQ
  * wants it. None past RabbitMQ's maximum (10 years: it would close the channel); the `expires` header still makes
@@ -442,8 +446,13 @@ export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { 
   let expiresMs: number | null = null;
   if (typeof options.expires === 'number') expiresMs = now + options.expires * 1000;
   else if (options.expires !== undefined) expiresMs = toEpochMs(options.expires);
-  if (expiresMs !== null && !Number.isFinite(new Date(expiresMs).getTime())) {
-    throw new TypeError(`expires ${String(options.expires)} is not a time a date can hold: give seconds from now or an ISO date`);
+  if (expiresMs !== null) {
+    if (Number.isNaN(expiresMs) || (typeof options.expires === 'number' && !Number.isFinite(options.expires))) {
+      throw new TypeError(`expires ${String(options.expires)} is not a number of seconds or a date`);
+    }
+    // Seconds so far out that the sum overflows (1e308 s was published as expiration 'Infinity', and a date no
+    // peer could parse): clamped to the dates Python can hold, which mean the same (never, or long ago).
+    expiresMs = Math.min(PY_DATETIME_MAX_MS, Math.max(PY_DATETIME_MIN_MS, expiresMs));
   }
 
   const queue = options.queue ?? DEFAULT_QUEUE;

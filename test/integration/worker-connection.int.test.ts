@@ -49,6 +49,18 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
     expect(worker.output()).not.toMatch(/retrying after reconnect|Channel closed/);
   });
 
+  it('a callback that expires in 1e308 s (once expiration "Infinity", a 406) is sent and runs; later results still go out', async () => {
+    const queue = newQueue();
+    const worker = await start(queue);
+    const add = client().taskOf<[number, number], number>('tasks.add');
+    const callbackId = randomUUID();
+    const first = await add.applyAsync({ args: [2, 2], queue, link: [signature('tasks.add', [10], {}, { options: { expires: 1e308, task_id: callbackId, queue } })] });
+    expect(await first.get({ timeout: 20 })).toBe(4);
+    await worker.waitForLog(new RegExp(`tasks\\.add\\[${callbackId}\\] succeeded in .*: 14`));
+    expect(await (await add.applyAsync({ args: [3, 3], queue })).get({ timeout: 20 })).toBe(6);
+    expect(worker.output()).not.toMatch(/PRECONDITION_FAILED|retrying after reconnect|Channel closed/);
+  });
+
   it.skipIf(name === 'embedded')('a delivery whose header table overflows the decoder is rejected without requeue; the worker stays connected', async () => {
     const queue = newQueue();
     const worker = await start(queue);

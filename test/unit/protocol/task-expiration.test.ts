@@ -18,9 +18,14 @@ describe('the expiration property of task messages', () => {
     expect(atMax.properties.expiration).toBe(String(MAX_EXPIRATION_MS));
   });
 
-  it('refuses an expires no date can hold (1e308 s was published as expiration "Infinity")', () => {
-    expect(() => buildTaskMessage({ name: 't', expires: 1e308, now: NOW })).toThrow(/^expires 1e\+308 is not a time a date can hold/);
-    expect(() => buildTaskMessage({ name: 't', expires: 1e15, now: NOW })).toThrow(TypeError);
+  it('clamps an expires no date can hold to what Python can read (1e308 s was published as expiration "Infinity")', () => {
+    const far = buildTaskMessage({ name: 't', expires: 1e308, now: NOW });
+    expect((far.properties.headers as Record<string, unknown>)['expires']).toBe('9999-12-31T23:59:59.999000+00:00');
+    expect(far.properties.expiration).toBeUndefined();
+    const past = buildTaskMessage({ name: 't', expires: -1e308, now: NOW });
+    expect((past.properties.headers as Record<string, unknown>)['expires']).toBe('0001-01-01T00:00:00.000000+00:00');
+    expect(past.properties.expiration).toBe('0');
+    expect(() => buildTaskMessage({ name: 't', expires: Number.NaN, now: NOW })).toThrow(/^expires NaN is not a number of seconds or a date$/);
   });
 
   it('a retry of a task that expires in 20 years carries no expiration either', () => {
