@@ -44,7 +44,8 @@ let frameModule: FrameModule | null | undefined;
 function loadFrameModule(): FrameModule | null {
   if (frameModule !== undefined) return frameModule;
   try {
-    const require = createRequire(import.meta.url);
+    // In the CommonJS bundles (celeryctl, camqadm) import.meta is empty and __filename is this bundle's path.
+    const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
     const loaded = require(join(dirname(require.resolve('amqplib')), 'lib', 'frame.js')) as Partial<FrameModule>;
     frameModule = typeof loaded.parseFrame === 'function' && typeof loaded.decodeFrame === 'function' ? (loaded as FrameModule) : null;
   } catch {
