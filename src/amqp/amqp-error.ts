@@ -77,13 +77,22 @@ export function translateAmqpError(err: unknown, url?: BrokerUrl): CamqError {
       e.code === 'ETIMEDOUT' ? 'broker.timeout' : 'broker.unreachable',
       `cannot reach ${masked}: ${reason} (${e.code}); is the broker running? Set -b/--broker or CAMQ_BROKER_URL`,
       masked,
-      { cause: err },
+      { cause: err, reason: `${reason} (${e.code})` },
     );
   }
+  if (/^Socket closed abruptly during opening handshake/.test(message)) {
+    const reason = 'the peer closed the socket during the AMQP handshake';
+    return new BrokerConnectionError('broker.unreachable', `cannot connect to ${masked}: ${reason}; is it an AMQP broker, and is this its port?`, masked, { cause: err, reason });
+  }
   if (/Channel ended|Connection closed|closed/i.test(message) && /IllegalOperationError/.test(String((err as Error)?.name))) {
-    return new BrokerConnectionError('broker.lost', `lost the connection to ${masked}: ${message}`, masked, { cause: err });
+    return new BrokerConnectionError('broker.lost', `lost the connection to ${masked}: ${message}`, masked, { cause: err, reason: message });
   }
   return new CamqError('broker.error', message, { cause: err });
+}
+
+/** Why a connection failed or was lost, in a few words and without advice (see BrokerConnectionError.reason). */
+export function connectionReason(error: CamqError): string {
+  return error instanceof BrokerConnectionError ? error.reason : error.message;
 }
 
 /** Node's codes for a broker certificate that does not verify, and what each means. */

@@ -6,8 +6,9 @@ import { BrokerConnectionError, CamqError, ConnectionClosedError } from '../erro
 import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
-import { translateAmqpError } from './amqp-error.js';
+import { connectionReason, translateAmqpError } from './amqp-error.js';
 import { guardEncoding } from './encode-guard.js';
+import { guardFrameDecoding } from './frame-guard.js';
 import { parseBrokerUrl, type BrokerUrl } from './broker-url.js';
 
 export interface BrokerConnectionOptions {
@@ -36,13 +37,25 @@ export interface ConnectedInfo {
   readonly isReconnect: boolean;
 }
 
+export interface ReconnectingInfo {
+  /** 1-based: the attempt about to be made. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** The loss (attempt 1) or why the previous attempt failed. */
+  readonly error: CamqError;
+  /** `error` in a few words, without advice (`connection refused (ECONNREFUSED)`). */
+  readonly reason: string;
+  /** True after an established connection was lost; false while the first connection is still being tried. */
+  readonly wasConnected: boolean;
+}
+
 export interface BrokerConnectionEvents {
   /** A connection is open and every setup hook ran. */
   connected: [ConnectedInfo];
   /** The open connection went away (not emitted for our own `close()`). */
   disconnected: [CamqError];
   /** A retry is scheduled after `delayMs`. */
-  reconnecting: [{ attempt: number; delayMs: number; error: CamqError }];
+  reconnecting: [ReconnectingInfo];
   /** Reconnecting was given up; the connection is closed for good. */
   failed: [CamqError];
   blocked: [string];
@@ -67,6 +80,8 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
   private isClosing = false;
   private reconnectTimer: TimerHandle | undefined;
   private reconnecting: Promise<void> | undefined;
+  /** Why the connection was last lost (what a setup cut short by the loss reports). */
+  private lastLoss: CamqError | undefined;
 
   constructor(options: BrokerConnectionOptions) {
     super();
@@ -103,7 +118,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
         const error = translateAmqpError(err, this.url);
         if (attempt > retries || this.isClosing || isFatal(error)) throw error;
         const delayMs = backoffDelay(attempt, this.options.backoff);
-        this.safeEmit('reconnecting', { attempt, delayMs, error });
+        this.safeEmit('reconnecting', { attempt, delayMs, error, reason: connectionReason(error), wasConnected: false });
         await this.sleep(delayMs);
         if (this.isClosing) throw new ConnectionClosedError();
       }
@@ -214,10 +229,14 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
     try {
       for (const hook of [...this.setupHooks]) await hook(this);
     } catch (err) {
+      const lost = this.model !== model;
       this.model = undefined;
       await model.close().catch(() => {});
-      throw err;
+      throw lost ? (this.lastLoss ?? err) : err;
     }
+    // Lost while the hooks ran (their last call may still have succeeded): this connection is gone, and a
+    // reconnect loop already running would otherwise count it as done and stop, leaving no connection at all.
+    if (this.model !== model) throw this.lastLoss ?? new BrokerConnectionError('broker.lost', `lost the connection to ${this.masked} while setting it up`, this.masked);
     this.safeEmit('connected', { attempt, isReconnect });
   }
 
@@ -246,7 +265,10 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
     };
     if (url.protocol === 'amqps') Object.assign(socketOptions, tlsOptions(url));
 
-    const dialing = amqp.connect(connectOptions, socketOptions);
+    const dialing = amqp.connect(connectOptions, socketOptions).then((model) => {
+      guardFrameDecoding(model.connection);
+      return model;
+    });
     let timer: TimerHandle | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = this.clock.setTimeout(() => {
@@ -255,6 +277,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
             'broker.timeout',
             `cannot reach ${this.masked}: no answer within ${timeoutMs} ms; is the broker running? Set -b/--broker or CAMQ_BROKER_URL`,
             this.masked,
+            { reason: `no answer within ${timeoutMs} ms` },
           ),
         );
       }, timeoutMs);
@@ -277,8 +300,9 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
     if (this.isClosing) return;
     const error =
       err === undefined
-        ? new BrokerConnectionError('broker.lost', `the connection to ${this.masked} was closed`, this.masked)
+        ? new BrokerConnectionError('broker.lost', `the connection to ${this.masked} was closed`, this.masked, { reason: 'closed' })
         : lostError(translateAmqpError(err, this.url), this.masked);
+    this.lastLoss = error;
     this.safeEmit('disconnected', error);
     if (this.options.reconnect) {
       this.reconnecting ??= this.reconnectLoop(error).finally(() => {
@@ -294,7 +318,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
     let error = cause;
     for (let attempt = 1; attempt <= max; attempt++) {
       const delayMs = backoffDelay(attempt, this.options.backoff);
-      this.safeEmit('reconnecting', { attempt, delayMs, error });
+      this.safeEmit('reconnecting', { attempt, delayMs, error, reason: connectionReason(error), wasConnected: true });
       await this.sleep(delayMs);
       if (this.isClosing) return;
       try {
@@ -324,9 +348,16 @@ function isFatal(error: CamqError): boolean {
   return error.code === 'broker.auth-failed' || error.code === 'broker.tls-untrusted' || error.code === 'usage.bad-broker-url';
 }
 
-function lostError(error: CamqError, masked: string): CamqError {
-  if (error instanceof BrokerConnectionError) return error;
-  return new BrokerConnectionError('broker.lost', `lost the connection to ${masked}: ${error.message}`, masked, { cause: error });
+/**
+ * The loss of an established connection, whatever amqplib reported (a socket error would otherwise read "cannot
+ * reach …; is the broker running?", advice for a URL that never worked).
+ */
+function lostError(error: CamqError, masked: string): BrokerConnectionError {
+  if (error.code === 'broker.lost') return error as BrokerConnectionError;
+  const raw = connectionReason(error);
+  // amqplib's words for a socket the peer ended without an AMQP close.
+  const reason = raw === 'Unexpected close' ? 'the broker closed the socket' : raw;
+  return new BrokerConnectionError('broker.lost', `lost the connection to ${masked}: ${reason}`, masked, { cause: error, reason });
 }
 
 /** TLS socket options from RabbitMQ's URI query parameters. */

@@ -1,6 +1,7 @@
-export { BrokerConnection, type BrokerConnectionEvents, type BrokerConnectionOptions, type ConnectedInfo, type SetupHook } from './broker-connection.js';
+export { BrokerConnection, type BrokerConnectionEvents, type BrokerConnectionOptions, type ConnectedInfo, type ReconnectingInfo, type SetupHook } from './broker-connection.js';
 export { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from './broker-url.js';
-export { translateAmqpError } from './amqp-error.js';
+export { connectionReason, translateAmqpError } from './amqp-error.js';
+export { guardFrameDecoding, UNDECODABLE_HEADERS } from './frame-guard.js';
 export {
   bindQueueNowait,
   consumeNowait,
@@ -10,6 +11,7 @@ export {
   type QueueNowaitOptions,
 } from './nowait.js';
 export { publishMessage, pythonSafeHeaders, toWireProperties } from './publish.js';
+export { Publisher, type PublisherConnection, type PublisherOptions } from './publisher.js';
 export type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message, Options, Replies } from 'amqplib';
 export { guardEncoding, UnencodableError } from './encode-guard.js';
 export { SHORTSTR_MAX_BYTES, shortstrProblem } from './shortstr.js';

@@ -6,11 +6,17 @@ import { CamqError, ExitCode } from './camq-error.js';
  */
 export class BrokerConnectionError extends CamqError {
   readonly maskedUrl: string;
+  /**
+   * Why, in a few words and without advice (`connection refused (ECONNREFUSED)`): what a reconnect line shows,
+   * where "is the broker running? Set -b/--broker" would mislead about a URL that worked a moment ago.
+   */
+  readonly reason: string;
 
   constructor(code: 'broker.unreachable' | 'broker.tls-untrusted' | 'broker.auth-failed' | 'broker.timeout' | 'broker.lost' | 'broker.bad-url',
-    message: string, maskedUrl: string, options: { cause?: unknown } = {}) {
-    super(code, message, { ...options, exitCode: ExitCode.broker });
+    message: string, maskedUrl: string, options: { cause?: unknown; reason?: string } = {}) {
+    super(code, message, { ...(options.cause === undefined ? {} : { cause: options.cause }), exitCode: ExitCode.broker });
     this.maskedUrl = maskedUrl;
+    this.reason = options.reason ?? message;
   }
 }
 

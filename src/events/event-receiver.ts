@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { publishMessage, type BrokerConnection, type Channel, type ConsumeMessage } from '../amqp/index.js';
+import { connectionReason, publishMessage, type BrokerConnection, type Channel, type ConsumeMessage, type ReconnectingInfo } from '../amqp/index.js';
 import type { CamqError } from '../errors/index.js';
 import { buildControlRequest } from '../protocol/control-message.js';
 import type { EventEnvelope } from '../protocol/event-message.js';
@@ -165,10 +165,11 @@ export class EventReceiver extends SafeEmitter<EventReceiverEvents> {
   }
 
   private readonly onConnected = ({ isReconnect }: { isReconnect: boolean }) =>
-    this.update({ phase: 'connected', error: undefined, reconnects: this.current.reconnects + (isReconnect ? 1 : 0) });
-  private readonly onDisconnected = (error: CamqError) => this.update({ phase: 'reconnecting', error: error.message });
-  private readonly onReconnecting = ({ error }: { error: CamqError }) => this.update({ phase: 'reconnecting', error: error.message });
-  private readonly onFailed = (error: CamqError) => this.update({ phase: 'failed', error: error.message });
+    this.update({ phase: 'connected', error: undefined, reason: undefined, attempt: undefined, retryInMs: undefined, reconnects: this.current.reconnects + (isReconnect ? 1 : 0) });
+  private readonly onDisconnected = (error: CamqError) => this.update({ phase: 'reconnecting', error: error.message, reason: connectionReason(error) });
+  private readonly onReconnecting = ({ error, reason, attempt, delayMs }: ReconnectingInfo) =>
+    this.update({ phase: 'reconnecting', error: error.message, reason, attempt, retryInMs: delayMs });
+  private readonly onFailed = (error: CamqError) => this.update({ phase: 'failed', error: error.message, reason: connectionReason(error), attempt: undefined, retryInMs: undefined });
 
   private update(change: Partial<ConnectionStatus>): void {
     this.current = { ...this.current, ...change };

@@ -3,6 +3,7 @@ import {
   encodeJson,
   JSON_CONTENT_TYPE,
   jsonProperties,
+  MAX_EXPIRATION_MS,
   PICKLE_CONTENT_TYPE,
   type HeaderTable,
   type IncomingMessage,
@@ -415,6 +416,21 @@ function toEpochMs(value: Date | number | string): number {
   return ms;
 }
 
+/** Python's datetime.min and datetime.max (years 1 and 9999), the dates a Celery peer can read. */
+const PY_DATETIME_MIN_MS = Date.parse('0001-01-01T00:00:00Z');
+const PY_DATETIME_MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * The `expiration` property of a task that expires at `expiresMs`: its TTL in whole milliseconds, as RabbitMQ
+ * wants it. None past RabbitMQ's maximum (10 years: it would close the channel); the `expires` header still makes
+ * a worker discard the task when it is due.
+ */
+function expirationProperty(expiresMs: number | null, now: number): { expiration?: string } {
+  if (expiresMs === null || !Number.isFinite(expiresMs)) return {};
+  const ttl = Math.max(0, Math.round(expiresMs - now));
+  return ttl <= MAX_EXPIRATION_MS ? { expiration: String(ttl) } : {};
+}
+
 /** Build the message `apply_async` would publish (PROTOCOL.md §1.1–1.6). */
 export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { readonly id: string } {
   const now = options.now ?? Date.now();
@@ -430,6 +446,14 @@ export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { 
   let expiresMs: number | null = null;
   if (typeof options.expires === 'number') expiresMs = now + options.expires * 1000;
   else if (options.expires !== undefined) expiresMs = toEpochMs(options.expires);
+  if (expiresMs !== null) {
+    if (Number.isNaN(expiresMs) || (typeof options.expires === 'number' && !Number.isFinite(options.expires))) {
+      throw new TypeError(`expires ${String(options.expires)} is not a number of seconds or a date`);
+    }
+    // Seconds so far out that the sum overflows (1e308 s was published as expiration 'Infinity', and a date no
+    // peer could parse): clamped to the dates Python can hold, which mean the same (never, or long ago).
+    expiresMs = Math.min(PY_DATETIME_MAX_MS, Math.max(PY_DATETIME_MIN_MS, expiresMs));
+  }
 
   const queue = options.queue ?? DEFAULT_QUEUE;
   const headers: TaskHeadersV2 = {
@@ -467,7 +491,7 @@ export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { 
     correlationId: id,
     headers: headers as unknown as HeaderTable,
     ...(options.replyTo ? { replyTo: options.replyTo } : {}),
-    ...(expiresMs === null ? {} : { expiration: String(Math.max(0, Math.round(expiresMs - now))) }),
+    ...expirationProperty(expiresMs, now),
   });
   const toExchange = options.exchange !== undefined && options.exchange !== '';
   return {
@@ -520,7 +544,7 @@ export function buildRetryMessage(
       correlationId: task.correlationId,
       headers: headers as unknown as HeaderTable,
       ...(task.replyTo ? { replyTo: task.replyTo } : {}),
-      ...(task.expires === null ? {} : { expiration: String(Math.max(0, Math.round(task.expires - now))) }),
+      ...expirationProperty(task.expires, now),
     }),
   };
 }

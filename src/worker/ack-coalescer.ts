@@ -116,6 +116,11 @@ export class AckCoalescer {
     return n;
   }
 
+  /** Acks asked for and not flushed yet. */
+  get pending(): number {
+    return this.requested.length;
+  }
+
   /** The channel is gone: its tags can no longer be settled (the broker gives those messages back). */
   reset(): void {
     this.entries = [];

@@ -1,4 +1,4 @@
-import type { Channel, ConsumeMessage } from '../amqp/index.js';
+import { UNDECODABLE_HEADERS, type Channel, type ConsumeMessage } from '../amqp/index.js';
 import type { ActiveQueueInfo } from '../protocol/index.js';
 import type { Logger } from '../util/logger.js';
 import { AckCoalescer } from './ack-coalescer.js';
@@ -30,6 +30,9 @@ export class TaskConsumer {
   private held = 0;
   private sent = -1;
   private qosScheduled = false;
+  /** Acks and rejects that could not be sent since the last report (their channel was gone). */
+  private unsent = 0;
+  private reportScheduled = false;
 
   /** Declares a queue, its exchange and binding before it is consumed (on a channel of its own: see prepareTaskQueue). */
   private readonly prepare: (queue: TaskQueue) => Promise<void>;
@@ -61,6 +64,7 @@ export class TaskConsumer {
 
   /** Set up on a new channel: QoS, queues, consumers. */
   async attach(channel: Channel): Promise<void> {
+    this.reportUnsent();
     this.generation++;
     this.channel = channel;
     this.acks?.reset();
@@ -78,6 +82,8 @@ export class TaskConsumer {
   /** The channel died (connection lost): forget it; deliveries of this generation can no longer be acked. */
   detach(): void {
     this.channel = undefined;
+    this.unsent += this.acks?.pending ?? 0;
+    if (this.unsent > 0) this.scheduleReport();
     this.acks?.reset();
     this.acks = undefined;
     this.consumerTags.clear();
@@ -98,19 +104,43 @@ export class TaskConsumer {
 
   /** Ack at the end of this event-loop turn (coalesced). False when the delivery's channel is gone or it was settled. */
   ack(msg: ConsumeMessage, generation: number): boolean {
-    if (generation !== this.generation || !this.acks) return false;
+    if (generation !== this.generation || !this.acks) return this.cannotSettle();
     return this.acks.ack(msg);
   }
 
   /** Reject now. False when the delivery's channel is gone or it was settled. */
   reject(msg: ConsumeMessage, generation: number, requeue: boolean): boolean {
-    if (generation !== this.generation || !this.acks) return false;
+    if (generation !== this.generation || !this.acks) return this.cannotSettle();
     return this.acks.reject(msg, requeue);
   }
 
   /** Send the acks waiting for the end of this turn now (before the connection closes). */
   flushAcks(): void {
     this.acks?.flush();
+    this.reportUnsent();
+  }
+
+  /** A delivery of a channel that is gone: count it, for one line at the end of this turn. */
+  private cannotSettle(): false {
+    this.unsent++;
+    this.scheduleReport();
+    return false;
+  }
+
+  private scheduleReport(): void {
+    if (this.reportScheduled) return;
+    this.reportScheduled = true;
+    setImmediate(() => {
+      this.reportScheduled = false;
+      this.reportUnsent();
+    });
+  }
+
+  /** Like kombu's "Couldn't ack": once for all the settles a lost connection swallowed. */
+  private reportUnsent(): void {
+    if (this.unsent === 0) return;
+    this.logger.warning(`couldn't ack ${this.unsent} message(s): the connection is gone; the broker redelivers them`);
+    this.unsent = 0;
   }
 
   async addQueue(queue: TaskQueue): Promise<void> {
@@ -173,7 +203,12 @@ export class TaskConsumer {
       (msg) => {
         if (msg) {
           acks.track(msg);
-          this.onMessage(msg);
+          const undecodable = msg.properties.headers?.[UNDECODABLE_HEADERS] as string | undefined;
+          if (undecodable === undefined) return this.onMessage(msg);
+          // Its headers are lost (see guardFrameDecoding), and a requeue would fail the same way forever.
+          const id = msg.properties.correlationId ?? msg.properties.messageId;
+          this.logger.error(`rejected a message of queue ${queue.name}${id ? ` (correlation id ${id})` : ''} without requeue: ${undecodable}`);
+          acks.reject(msg, false);
         } else this.logger.warning(`the broker cancelled the consumer of queue ${queue.name} (was it deleted?)`);
       },
       { noAck: false },
@@ -181,12 +216,15 @@ export class TaskConsumer {
     this.consumerTags.set(queue.name, consumerTag);
   }
 
-  /** A channel that closed under us throws on ack/reject: the broker gives the delivery back, so log and go on. */
+  /**
+   * A channel that closed under us throws on ack/reject (before the connection's loss is known): the broker gives
+   * the delivery back. Counted, and reported once with the others (reportUnsent), not one line each.
+   */
   private settle(send: () => void): void {
     try {
       send();
-    } catch (err) {
-      this.logger.warning(`ack/reject not sent, the channel is closed (the broker redelivers the message): ${(err as Error).message}`);
+    } catch {
+      this.cannotSettle();
     }
   }
 

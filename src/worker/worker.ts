@@ -1,5 +1,5 @@
 import { constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
-import { BrokerConnection, publishMessage, translateAmqpError, type Channel, type ConsumeMessage } from '../amqp/index.js';
+import { BrokerConnection, connectionReason, Publisher, translateAmqpError, type ConsumeMessage, type ReconnectingInfo } from '../amqp/index.js';
 import { ControlClient } from '../control/control-client.js';
 import type { CamqError } from '../errors/index.js';
 import {
@@ -83,7 +83,8 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private readonly activeRequests = new Map<string, Request>();
   private readonly totals: Record<string, number> = {};
   private processed = 0;
-  private publishChannel: Channel | undefined;
+  /** Results, retries and canvas messages: a channel that survives what the broker refuses (see Publisher). */
+  private readonly publisher: Publisher;
   /** Queues declared for canvas messages on this connection. */
   private readonly declaredQueues = new Map<string, Promise<void>>();
   private startedAt = 0;
@@ -134,6 +135,12 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       prepare: (queue) => this.prepareQueue(queue),
       logger: this.logger,
     });
+    this.publisher = new Publisher({
+      connection: this.connection,
+      onDropped: (message, error) => this.logger.error(`not sending ${describeMessage(message)}: ${error.message}`),
+      onChannelError: (error) =>
+        this.logger.error(`the broker closed the channel results and task messages go out on: ${error.message}; reopening it for the next message`),
+    });
     this.panel = new ControlPanel(this);
     for (const command of this.app.commands) this.panel.register(command.name, command.handler, command.options);
     this.done = new Promise((resolve) => this.once('stopped', resolve));
@@ -156,13 +163,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     }
     await this.pool.start(this.concurrency);
     this.connection.on('disconnected', (err: CamqError) => this.onDisconnected(err));
-    this.connection.on('reconnecting', ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: CamqError }) =>
-      this.logger.warning(
-        `consumer: Connection to broker lost. Trying to re-establish the connection... (attempt ${attempt}, in ${(delayMs / 1000).toFixed(2)}s)` +
-          // The first attempt's cause was logged as the loss; later ones say why the last attempt failed.
-          (attempt > 1 ? `: ${error.message}` : ''),
-      ),
-    );
+    this.connection.on('reconnecting', (info: ReconnectingInfo) => this.logger.warning(reconnectingLine(this.connection.masked, info)));
     this.connection.on('failed', (err: CamqError) => {
       this.logger.critical(`Unrecoverable error: ${err.message}`);
       void this.stop('cold');
@@ -198,7 +199,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     const eventChannel = await this.connection.createChannel();
     await eventChannel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: EVENT_EXCHANGE.autoDelete });
     this.events.attach(eventChannel);
-    this.publishChannel = await this.connection.createChannel();
+    await this.publisher.open();
     if (this.options.mingle && this.connection instanceof BrokerConnection) {
       const client = new ControlClient({ connection: this.connection });
       try {
@@ -216,16 +217,24 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
 
   private onDisconnected(err: CamqError): void {
     this.lastLoss = err;
-    this.logger.error(`consumer: Cannot connect to ${this.connection.masked}: ${err.message}.`);
+    // A connection that worked a moment ago: no "cannot connect", no advice about the URL (the next lines say
+    // when the worker tries again).
+    this.logger.error(`consumer: Connection to broker lost: ${this.connection.masked} (${connectionReason(err)})`);
     this.consumer.detach();
     this.panel.detach();
     this.heart.stop();
     this.events.attach(undefined);
-    this.publishChannel = undefined;
+    this.publisher.reset();
     this.declaredQueues.clear();
-    // Their delivery tags died with the channel; the broker gives those messages to a consumer again.
+    // Their deliveries were never acked and their channel is gone. RabbitMQ requeues what a closed channel left
+    // unacked; a broker that went down itself keeps only persistent messages of durable queues.
     const dropped = this.eta.drain().length + this.limiter.drain().length + this.reservedQueue.splice(0).length;
-    if (dropped > 0) this.logger.warning(`dropped ${dropped} unstarted task(s) of the lost connection; the broker redelivers them`);
+    if (dropped > 0) {
+      this.logger.warning(
+        `dropped ${dropped} unstarted task(s) of the lost connection: they were never acked, so the broker requeues them ` +
+          `(if the broker itself went down, only persistent messages in durable queues survive it)`,
+      );
+    }
   }
 
   // ---- the message pipeline (PROTOCOL.md §5.3) -------------------------------------------------------------
@@ -502,26 +511,9 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     return prepareTaskQueue(() => this.connection.createChannel(), queue, (warning) => this.logger.warning(warning));
   }
 
-  /** Publish on the current channel; while disconnected, wait for the reconnect so nothing is lost. */
-  private async publish(message: OutgoingMessage): Promise<void> {
-    for (;;) {
-      const channel = this.publishChannel;
-      if (channel) {
-        try {
-          void publishMessage(channel, message);
-          return;
-        } catch (err) {
-          this.logger.warning(`publish to ${message.routingKey || message.exchange} failed: ${(err as Error).message}; retrying after reconnect`);
-        }
-      }
-      try {
-        await this.connection.whenOpen();
-      } catch {
-        this.logger.error(`lost a message for ${message.routingKey}: the broker connection is closed`);
-        return;
-      }
-      if (!this.publishChannel) await new Promise((r) => setTimeout(r, 50));
-    }
+  /** Publish (see Publisher): while disconnected it waits for the reconnect; what cannot go out is logged once. */
+  private publish(message: OutgoingMessage): Promise<boolean> | boolean {
+    return this.publisher.publish(message);
   }
 
   // ---- remote control (ControlTarget) -------------------------------------------------------------------
@@ -691,6 +683,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     if (this.stopping) {
       if (mode === 'cold' && this.stopMode === 'warm') {
         this.stopMode = 'cold';
+        this.logger.warning(`worker: Warm shutdown turned cold: stopping ${this.activeRequests.size} running task(s) now`);
         for (const resolve of this.idleWaiters.splice(0)) resolve();
       }
       return this.stopping;
@@ -705,7 +698,8 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.logger.warning(started === 'warm' ? 'worker: Warm shutdown (MainProcess)' : 'worker: Cold shutdown (MainProcess)');
     await this.consumer.stopConsuming().catch(() => {});
     this.giveBack([...this.eta.drain(), ...this.limiter.drain(), ...this.reservedQueue.splice(0)]);
-    if (started === 'warm' && this.activeRequests.size > 0) {
+    // The mode now, not at the start: a second signal during the steps above already made it cold.
+    if (this.stopMode === 'warm' && this.activeRequests.size > 0) {
       const timeoutMs = (this.options.shutdownTimeout ?? 60) * 1000;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -715,10 +709,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       clearTimeout(timer);
       if (this.activeRequests.size > 0 && this.stopMode === 'warm') this.logger.warning(`${this.activeRequests.size} task(s) still running after ${timeoutMs / 1000}s; stopping anyway`);
     }
-    for (const req of this.activeRequests.values()) {
-      req.run?.abort(new Error('worker shutting down'));
-      if (!req.acknowledged) this.consumer.reject(req.delivery, req.generation, true);
-    }
+    for (const req of [...this.activeRequests.values()]) this.stopRunning(req);
     this.events.flush();
     this.heart.offline();
     await this.panel.close();
@@ -731,6 +722,30 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     await this.pool.stop();
     const mode = this.stopMode!;
     this.emit('stopped', { mode });
+  }
+
+  /**
+   * A task still running when the worker stops. Unacked (acks-late), it goes back to the queue and nothing says it
+   * failed: another worker runs it, and a FAILURE result or task-failed event now would be a lie (Celery's
+   * Request.on_failure sends neither for a task it requeues). Early-acked, it is lost with the worker: that is a
+   * failure, reported as one.
+   */
+  private stopRunning(req: Request): void {
+    if (req.acknowledged) {
+      req.run?.abort(new Error('worker shutting down'));
+      return;
+    }
+    req.acknowledged = true;
+    req.state = 'done';
+    for (const t of req.timers) t.cancel();
+    this.activeRequests.delete(req.id);
+    const requeued = this.consumer.reject(req.delivery, req.generation, true);
+    this.logger.warning(
+      requeued
+        ? `Task ${req.name}[${req.id}] stopped by the shutdown and put back in the queue (acks-late): another worker runs it`
+        : `Task ${req.name}[${req.id}] stopped by the shutdown; its connection is gone, so the broker requeues it`,
+    );
+    req.run?.abort(new Error('worker shutting down'));
   }
 
   /** Unstarted deliveries go back to the queue now (nack with requeue), so another worker can take them. */
@@ -775,4 +790,20 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
 function signalNumber(signal: NodeJS.Signals | number | null): number | null {
   if (signal === null || typeof signal === 'number') return signal;
   return (osConstants.signals as Record<string, number>)[signal] ?? null;
+}
+
+/** A message in a log line: what it is (a task by name and id, a result by task id) and where it was going. */
+function describeMessage(message: OutgoingMessage): string {
+  const headers = message.properties.headers as Record<string, unknown> | undefined;
+  const task = typeof headers?.['task'] === 'string' ? headers['task'] : undefined;
+  const what = task ? `task ${task}[${String(headers?.['id'])}]` : `the message for ${message.properties.correlationId ?? '?'}`;
+  return `${what} to exchange '${message.exchange}' with routing key '${message.routingKey}'`;
+}
+
+/** One line per reconnect attempt: why the last try failed (or the loss), which attempt is next and when. */
+function reconnectingLine(masked: string, info: ReconnectingInfo): string {
+  const next = `attempt ${info.attempt}, next in ${(info.delayMs / 1000).toFixed(1)} s`;
+  // The loss itself was the line before (onDisconnected).
+  if (info.attempt === 1) return `consumer: reconnecting to ${masked} (${next})`;
+  return `consumer: still no connection to ${masked} (${info.reason}); reconnecting (${next})`;
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { BrokerConnection } from '../../src/amqp/index.js';
 import { ClusterState, isWorkerAlive } from '../../src/events/cluster-state.js';
+import type { ConnectionStatus } from '../../src/events/connection-status.js';
 import { EventReceiver } from '../../src/events/event-receiver.js';
 import type { EventEnvelope } from '../../src/protocol/event-message.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
@@ -122,8 +123,13 @@ describeBrokers('EventReceiver with a Python Celery worker (-E)', targets, ({ ur
     const m = await startMonitor(url, name);
     try {
       const before = m.receiver.queue;
+      const statuses: ConnectionStatus[] = [];
+      m.receiver.on('status', (status) => statuses.push(status));
       expect(await inspector.closeConnectionsNamed(name, 'camq test: forced close')).toBe(1);
       await vi.waitFor(() => expect(m.receiver.status).toMatchObject({ phase: 'connected', reconnects: 1 }), { timeout: 15_000 });
+      // What the live view's header shows meanwhile: why, and which attempt is next.
+      expect(statuses.find((st) => st.attempt === 1)).toMatchObject({ phase: 'reconnecting', reason: expect.stringMatching(/camq test: forced close/) });
+      expect(m.receiver.status).toMatchObject({ attempt: undefined, reason: undefined });
       expect(m.receiver.queue).not.toBe(before);
       const seen = m.events.length;
       await vi.waitFor(() => expect(m.events.length).toBeGreaterThan(seen), { timeout: 10_000 });

@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
-import { afterAll, afterEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { buildTaskMessage, PICKLE_CONTENT_TYPE } from '../../src/protocol/index.js';
-import { CamqApp, TaskRevokedError } from '../../src/worker/index.js';
-import { deleteQueues, startCamqWorker, type CamqWorker } from '../helpers/camq-worker.js';
+import { TaskRevokedError } from '../../src/worker/index.js';
+import { useWorkerSuite } from '../helpers/worker-suite.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { runBin } from '../helpers/run-bin.js';
 import { usePythonCelery, runCeleryCli, startPythonWorker } from '../helpers/python-celery.js';
@@ -22,31 +22,7 @@ const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) :
 const FIXTURE = 'test/fixtures/worker/tasks.js';
 
 describeBrokers('camq worker robustness', targets, ({ name, url, inspector }) => {
-  const workers: CamqWorker[] = [];
-  const queues: string[] = [];
-  const newQueue = () => {
-    const q = `camq-test-${randomUUID()}`;
-    queues.push(q);
-    return q;
-  };
-  const apps: CamqApp[] = [];
-  const start = async (queue: string, args: string[] = [], nodename?: string) => {
-    const w = await startCamqWorker({ brokerUrl: url, module: FIXTURE, queues: queue, args, ...(nodename ? { nodename } : {}) });
-    workers.push(w);
-    return w;
-  };
-  const client = () => {
-    const app = new CamqApp({ broker: url });
-    apps.push(app);
-    return app;
-  };
-  afterEach(async () => {
-    for (const w of workers.splice(0)) await w.stop();
-  });
-  afterAll(async () => {
-    for (const a of apps) await a.close();
-    await deleteQueues(url, queues);
-  });
+  const { newQueue, start, client, workers } = useWorkerSuite(url, FIXTURE);
 
   it('survives malformed messages, never runs them, and keeps serving', async () => {
     const queue = newQueue();

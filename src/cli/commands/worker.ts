@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { hostname } from 'node:os';
-import { UsageError } from '../../errors/index.js';
+import { ExitCode, ExitRequest, UsageError } from '../../errors/index.js';
 import { parseLogLevel } from '../../util/logger.js';
 import { resolveBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
@@ -114,13 +114,23 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
           void worker.stop('cold');
         }
       };
+      // Node exits (0) when nothing is left to wait for: a worker that still runs then has lost its connection and
+      // every timer without stopping, a bug. Never let that pass silently.
+      const onDrained = () => {
+        writeLine(io.stderr, 'worker: internal error: nothing left to wait for, but the worker never stopped (no connection, no reconnect); exiting 1');
+        process.exitCode = ExitCode.usage;
+      };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      process.once('beforeExit', onDrained);
       try {
         await worker.start();
         const { mode } = await worker.done;
-        if (mode === 'cold') process.exitCode = 1;
+        // The README's promise: a cold shutdown exits 1. Through runCli (which sets the process's exit code last),
+        // not process.exitCode, which runCli would overwrite with 0.
+        if (mode === 'cold') throw new ExitRequest(ExitCode.usage, 'cold shutdown');
       } finally {
+        process.off('beforeExit', onDrained);
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
         await broker.release();

@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import type { ConnectionStatus } from '../../events/connection-status.js';
+import { describeConnectionPhase, type ConnectionStatus } from '../../events/connection-status.js';
 import type { ClusterSummary } from '../../events/selectors.js';
 import { formatRate, truncateMiddle } from '../format.js';
 import type { Theme } from '../theme.js';
@@ -25,7 +25,7 @@ export function Header({ connection, summary, width, theme }: HeaderProps) {
   const phaseProps = phase === 'connected' ? theme.success : phase === 'failed' || phase === 'closed' ? theme.error : theme.pending;
   const reconnects = connection.reconnects > 0 ? ` ↻${connection.reconnects}` : '';
   const right = `  ${formatRate(summary.eventsPerSecond)} ev  ${formatRate(summary.tasksPerSecond)} done  ${summary.workersOnline}/${summary.workersTotal} workers up`;
-  const status = `● ${PHASE_LABEL[phase]}${reconnects}`;
+  const status = `● ${describeConnectionPhase(connection, PHASE_LABEL[phase])}${reconnects}`;
   const fixed = 'camq    '.length + status.length + right.length;
   const broker = truncateMiddle(connection.broker, Math.max(8, width - fixed));
   return (

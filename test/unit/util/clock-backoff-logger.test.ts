@@ -37,9 +37,16 @@ describe('backoffDelay', () => {
     expect(delays).toEqual([100, 200, 400, 800, 1000]);
   });
 
-  it('spreads by at most the jitter fraction', () => {
-    expect(backoffDelay(1, { initialMs: 1000, jitter: 0.2 }, () => 0)).toBe(800);
-    expect(backoffDelay(1, { initialMs: 1000, jitter: 0.2 }, () => 0.999999)).toBe(1200);
+  it('takes off at most the jitter fraction, never adds to the delay', () => {
+    expect(backoffDelay(1, { initialMs: 1000, jitter: 0.2 }, () => 0)).toBe(1000);
+    expect(backoffDelay(1, { initialMs: 1000, jitter: 0.2 }, () => 0.999999)).toBe(800);
+  });
+
+  it('by default waits 0.1–0.2 s first and never more than 2.5 s, half of it random', () => {
+    const lowest = Array.from({ length: 12 }, (_, i) => backoffDelay(i + 1, {}, () => 0.999999));
+    const highest = Array.from({ length: 12 }, (_, i) => backoffDelay(i + 1, {}, () => 0));
+    expect(highest).toEqual([200, 400, 800, 1600, 2500, 2500, 2500, 2500, 2500, 2500, 2500, 2500]);
+    expect(lowest).toEqual([100, 200, 400, 800, 1250, 1250, 1250, 1250, 1250, 1250, 1250, 1250]);
   });
 });
 

@@ -339,6 +339,22 @@ describe('worker request lifecycle', () => {
     expect(s.events().at(-1)).toMatchObject({ type: 'worker-offline', hostname: 'w1@test', sw_ident: 'camq' });
   });
 
+  it('cold shutdown puts a running acks-late task back and says nothing failed, even when it turns cold at once', async () => {
+    const s = await setup((app) => app.task('tasks.wait', () => new Promise<void>(() => {}), { acksLate: true }), { concurrency: 1 });
+    const running = s.send({ name: 'tasks.wait' });
+    await tick();
+    expect(s.worker.active().map((r) => r.id)).toEqual([running.id]);
+    // The second signal comes while the warm shutdown still cancels its consumers.
+    const warm = s.worker.stop('warm');
+    void s.worker.stop('cold');
+    await warm;
+    expect(s.tasks.rejected).toEqual([{ tag: running.tag, requeue: true }]);
+    expect(s.tasks.acked).toEqual([]);
+    expect(s.results(running.id)).toEqual([]);
+    expect(s.events().filter((e) => e['uuid'] === running.id).map((e) => e['type'])).toEqual(['task-received', 'task-started']);
+    expect(await s.worker.done).toEqual({ mode: 'cold' });
+  });
+
   it('sends worker-online and a heartbeat every 2 s with Celery fields, even without -E', async () => {
     const s = await setup((app) => app.task('tasks.add', () => 1), { taskEvents: false });
     s.clock.advance(4000);
