@@ -10,6 +10,8 @@ import type { Consumer } from './consumer.js';
 import type { Queue } from './queue.js';
 
 export class Message {
+  /** Queue entries referring to it; the memory monitor counts its bytes while there are any. */
+  holders = 0;
   private decoded: BasicProperties | undefined;
 
   constructor(

@@ -40,7 +40,7 @@ describe('camq broker', () => {
     await conn.close();
     await expect(amqp.connect(`amqp://guest:guest@127.0.0.1:${printed.port}/`)).rejects.toThrow(/403/);
     await vi.waitFor(() => expect(stderr()).toMatch(/INFO\/MainProcess\] connection 127\.0\.0\.1:\d+: user 'ops' opened vhost 'prod'/));
-    expect(stderr()).toMatch(/WARNING\/MainProcess\] connection 127\.0\.0\.1:\d+: login refused for user 'guest' \(PLAIN\)/);
+    expect(stderr()).toMatch(/WARNING\/MainProcess\] connection 127\.0\.0\.1:\d+: PLAIN login refused: user 'guest' - invalid credentials/);
 
     stop();
     await running;
