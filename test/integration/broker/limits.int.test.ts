@@ -10,7 +10,7 @@
  * - names clients send are escaped in log lines.
  */
 import { networkInterfaces } from 'node:os';
-import amqp, { type ChannelModel } from 'amqplib';
+import amqp, { type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBrokerHandle } from '../../../src/broker/embedded.js';
 import type { BrokerServerOptions } from '../../../src/broker/server.js';
@@ -154,6 +154,40 @@ describe('embedded broker limits', () => {
     expect(events).toContain('unblocked');
     expect(events[0]).toBe('blocked: low on memory');
     await vi.waitFor(() => expect(server.memory.alarm).toBe(false));
+  });
+
+  it('what the watermark counts goes back to nothing once messages are acked, dropped, purged, expired or deleted', async () => {
+    const { url, server } = await broker();
+    const conn = await connect(url);
+    const ch = await conn.createConfirmChannel();
+    const body = Buffer.alloc(10_000, 2);
+    await ch.assertQueue('a', { durable: false });
+    await ch.assertQueue('b', { durable: false, arguments: { 'x-message-ttl': 1 } });
+    await ch.assertExchange('fan', 'fanout', { durable: false });
+    await ch.bindQueue('a', 'fan', '');
+    await ch.bindQueue('b', 'fan', '');
+    for (let i = 0; i < 20; i++) ch.publish('fan', '', body);
+    for (let i = 0; i < 5; i++) ch.publish('', 'nowhere', body, { mandatory: true });
+    await ch.waitForConfirms();
+    expect(server.memory.usedBytes).toBeGreaterThan(20 * body.length);
+    expect(server.memory.usedBytes).toBeLessThan(2 * 20 * body.length); // fanned out, counted once
+    // Unacked deliveries, a nack with requeue, acks, a get without ack, then a channel closed holding some.
+    const other = await conn.createChannel();
+    await other.prefetch(5);
+    const held: ConsumeMessage[] = [];
+    await other.consume('a', (m) => held.push(m!));
+    await vi.waitFor(() => expect(held).toHaveLength(5));
+    other.nack(held[0]!, false, true);
+    other.ack(held[1]!);
+    await ch.get('a', { noAck: true });
+    await other.close();
+    await ch.purgeQueue('a');
+    await vi.waitFor(async () => expect((await ch.checkQueue('b')).messageCount).toBe(0)); // expired
+    for (let i = 0; i < 3; i++) ch.sendToQueue('a', body);
+    await ch.waitForConfirms();
+    await ch.deleteQueue('a');
+    await ch.deleteQueue('b');
+    await vi.waitFor(() => expect(server.memory.usedBytes).toBe(0));
   });
 
   it('a client that never reads stops being read: get-oks and returns do not pile up in the broker', async () => {
