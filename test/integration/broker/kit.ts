@@ -201,6 +201,7 @@ export class RawClient {
   /** Bytes received, content frames included. */
   received = 0;
   private buffer: Buffer = Buffer.alloc(0);
+  private unparsable = false;
   private readonly waiters = new Set<() => void>();
 
   private constructor(readonly socket: Socket) {
@@ -280,8 +281,15 @@ export class RawClient {
   private onData(chunk: Buffer): void {
     this.received += chunk.length;
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    for (;;) {
-      const frame = amqplibFrame.parseFrame(this.buffer, 1 << 30);
+    while (!this.unparsable) {
+      let frame;
+      try {
+        frame = amqplibFrame.parseFrame(this.buffer, 1 << 30);
+      } catch {
+        // Not frames (a broker answering a bad protocol header with its own): keep the count of bytes only.
+        this.unparsable = true;
+        break;
+      }
       if (frame === false) break;
       this.buffer = frame.rest;
       if (frame.type !== 1) continue;

@@ -260,6 +260,27 @@ describe('embedded broker limits', () => {
     expect(outcomes).toEqual(['first refused', 'second refused', 'third refused', 'right password ok']);
   });
 
+  it('a message whose headers table is nested too deep to decode closes its connection with 501, not an internal error', async () => {
+    const lines: string[] = [];
+    const { url } = await broker({ logger: createLogger({ level: 'warning', write: (l) => lines.push(l) }) });
+    const client = await openRaw(url);
+    const depth = 15_000; // 105 kB: within frame_max, far beyond what a recursive decoder survives
+    const table = Buffer.alloc(7 * depth + 4);
+    for (let i = 0; i < depth; i++) {
+      table.writeUInt32BE(7 * (depth - i), 7 * i);
+      table.set([1, 0x61, 0x46], 7 * i + 4); // {a: {a: ...}}
+    }
+    const header = Buffer.concat([Buffer.from([0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0x20, 0]), table]); // headers only
+    client.send(defs.encodeMethod(M('BasicPublish'), 1, { exchange: 'amq.headers', routingKey: '', mandatory: false, immediate: false }));
+    const headerFrame = Buffer.concat([Buffer.from([2, 0, 1]), Buffer.alloc(4), header, Buffer.from([206])]);
+    headerFrame.writeUInt32BE(header.length, 3);
+    client.send(Buffer.concat([headerFrame, bodyFrame(1, Buffer.from('abc'))]));
+    const close = await client.waitFor(M('ConnectionClose'));
+    expect(close?.fields).toMatchObject({ replyCode: 501 });
+    expect(String(close?.fields['replyText'])).toMatch(/^FRAME_ERROR - cannot decode content header properties/);
+    expect(lines.join('\n')).not.toMatch(/internal error/i);
+  });
+
   it('user, vhost and mechanism names are escaped in log lines, so a name cannot forge a line', async () => {
     const lines: string[] = [];
     const { port } = await broker({ logger: createLogger({ level: 'info', write: (l) => lines.push(l) }), loginFailureDelayMs: 0 });
