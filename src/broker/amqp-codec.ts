@@ -205,6 +205,8 @@ export interface OutboundFields {
   [Method.ConnectionOpenOk]: { knownHosts: string };
   [Method.ConnectionClose]: CloseFields;
   [Method.ConnectionCloseOk]: object;
+  [Method.ConnectionBlocked]: { reason: string };
+  [Method.ConnectionUnblocked]: object;
   [Method.ChannelOpenOk]: { channelId: Buffer };
   [Method.ChannelFlowOk]: { active: boolean };
   [Method.ChannelClose]: CloseFields;

@@ -31,6 +31,7 @@ import {
 import { Consumer, type ConsumerChannel } from './consumer.js';
 import { fieldTypes, trailingTable } from './field-types.js';
 import { Message, type QueuedMessage } from './message.js';
+import type { MemoryMonitor } from './memory-monitor.js';
 import type { Queue } from './queue.js';
 import type { VirtualHost } from './vhost.js';
 
@@ -41,8 +42,10 @@ export interface ChannelHost {
   readonly frameMax: number;
   /** The client announced consumer_cancel_notify: tell it when the broker cancels its consumer. */
   readonly cancelNotify: boolean;
-  /** The socket's write buffer is full: hold deliveries until it drains. */
-  readonly congested: boolean;
+  /** Counts the bytes of messages being assembled from content frames. */
+  readonly memory: MemoryMonitor;
+  /** Output to this client is over its bound: hold deliveries until it drains (the host resumes consumers). */
+  outputCongested(): boolean;
   /** The owner of exclusive queues this channel declares. */
   readonly owner: object;
   send(frames: Buffer): void;
@@ -51,6 +54,8 @@ export interface ChannelHost {
 }
 
 const NO_TYPES: ReadonlyMap<string, string> = new Map();
+/** Class id, weight, body size and property flags come before the properties. */
+const CONTENT_HEADER_MIN = 14;
 /** RabbitMQ 3.10's default max_message_size (128 MiB). */
 const MAX_MESSAGE_SIZE = 134217728;
 
@@ -73,9 +78,14 @@ export class Channel implements ConsumerChannel {
   /** queue.declare remembers its queue: '' stands for it in later methods (RabbitMQ's shortcut). */
   private lastQueue = '';
   private publishing: BasicPublishFields | undefined;
-  private content: Buffer | undefined;
+  /**
+   * The content of the message being published: the header payload, then the body frames as they arrive. They
+   * are joined when the last one is in, so a header announcing a large body reserves nothing it was not sent.
+   */
+  private content: Buffer[] | undefined;
   private headerSize = 0;
-  private contentFilled = 0;
+  private bodySize = 0;
+  private bodyReceived = 0;
 
   constructor(
     readonly id: number,
@@ -214,14 +224,15 @@ export class Channel implements ConsumerChannel {
   /** A content header frame: the properties of the message being published. */
   onHeader(payload: Buffer): void {
     if (this.publishing === undefined || this.content !== undefined) throw unexpectedFrame('expected method frame, got non method frame instead');
+    if (payload.length < CONTENT_HEADER_MIN) throw frameError(`content header of ${payload.length} bytes is shorter than its fixed ${CONTENT_HEADER_MIN}`);
     if (payload.readUInt16BE(0) !== BASIC_CLASS) throw unexpectedFrame(`expected content header for class ${BASIC_CLASS}, got a content header for class ${payload.readUInt16BE(0)} instead`);
     const bodySize = Number(payload.readBigUInt64BE(4));
     if (bodySize > MAX_MESSAGE_SIZE) throw preconditionFailed(`message size ${bodySize} is larger than configured max size ${MAX_MESSAGE_SIZE}`);
-    // Header and body share one allocation, which the Message keeps whole.
-    this.content = Buffer.allocUnsafe(payload.length + bodySize);
-    payload.copy(this.content, 0);
+    this.content = [payload];
     this.headerSize = payload.length;
-    this.contentFilled = payload.length;
+    this.bodySize = bodySize;
+    this.bodyReceived = 0;
+    this.host.memory.add(payload.length);
     if (bodySize === 0) this.completePublish();
   }
 
@@ -229,10 +240,11 @@ export class Channel implements ConsumerChannel {
   onBody(payload: Buffer): void {
     const content = this.content;
     if (content === undefined) throw unexpectedFrame('expected method frame, got non method frame instead');
-    if (this.contentFilled + payload.length > content.length) throw frameError('content body is larger than the size in its content header');
-    payload.copy(content, this.contentFilled);
-    this.contentFilled += payload.length;
-    if (this.contentFilled === content.length) this.completePublish();
+    if (this.bodyReceived + payload.length > this.bodySize) throw frameError('content body is larger than the size in its content header');
+    content.push(payload);
+    this.bodyReceived += payload.length;
+    this.host.memory.add(payload.length);
+    if (this.bodyReceived === this.bodySize) this.completePublish();
   }
 
   /** Close this channel from the broker side: send channel.close and let go of everything it holds. */
@@ -248,7 +260,7 @@ export class Channel implements ConsumerChannel {
   release(): void {
     this.closing = true;
     this.publishing = undefined;
-    this.content = undefined;
+    this.dropContent();
     this.requeueAll();
     const consumers = [...this.consumers.values()];
     this.consumers.clear();
@@ -267,7 +279,7 @@ export class Channel implements ConsumerChannel {
   // ---- ConsumerChannel: what queues call -------------------------------------------------------------------
 
   canDeliver(consumer: Consumer): boolean {
-    return !this.closing && !this.host.congested && (consumer.noAck ||
+    return !this.closing && !this.host.outputCongested() && (consumer.noAck ||
       ((consumer.prefetch === 0 || consumer.unacked < consumer.prefetch) &&
         (this.channelPrefetch === 0 || this.consumerUnacked < this.channelPrefetch)));
   }
@@ -287,6 +299,7 @@ export class Channel implements ConsumerChannel {
       consumerTag: consumer.tag, deliveryTag, redelivered: entry.redelivered, exchange: message.exchange, routingKey: message.routingKey,
     });
     this.sendContent(method, message);
+    if (consumer.noAck) entry.queue.discard(entry);
   }
 
   cancelledByServer(consumer: Consumer): void {
@@ -332,6 +345,7 @@ export class Channel implements ConsumerChannel {
       deliveryTag, redelivered: entry.redelivered, exchange: message.exchange, routingKey: message.routingKey, messageCount: queue.messageCount,
     });
     this.sendContent(method, message);
+    if (noAck) queue.discard(entry);
   }
 
   /** A method that carries a message (deliver, get-ok, return), with the message's frames, in one write. */
@@ -339,11 +353,19 @@ export class Channel implements ConsumerChannel {
     this.host.send(contentFrames(method, this.id, message.content, message.headerSize, this.host.frameMax));
   }
 
+  /** Forget a message being assembled, and stop counting its bytes. */
+  private dropContent(): void {
+    if (this.content === undefined) return;
+    this.host.memory.remove(this.headerSize + this.bodyReceived);
+    this.content = undefined;
+  }
+
   private completePublish(): void {
     const fields = this.publishing!;
-    const content = this.content!;
+    // Header and body in one buffer, which the Message keeps whole; its queues count it from here on.
+    const content = this.content!.length === 1 ? Buffer.from(this.content![0]!) : Buffer.concat(this.content!, this.headerSize + this.bodySize);
+    this.dropContent();
     this.publishing = undefined;
-    this.content = undefined;
     if (this.confirming) {
       this.publishSeq++;
       this.host.confirmPending(this);
@@ -374,6 +396,7 @@ export class Channel implements ConsumerChannel {
       if (entry === undefined) throw unknownTag(deliveryTag);
       this.forget(entry);
       if (requeue === true) entry.queue.requeue([entry]);
+      else entry.queue.discard(entry);
       return this.resumeConsumers();
     }
     if (deliveryTag !== 0 && !this.unacked.has(deliveryTag)) throw unknownTag(deliveryTag);
@@ -384,6 +407,7 @@ export class Channel implements ConsumerChannel {
     }
     for (const entry of settled) this.forget(entry);
     if (requeue === true) requeueInOrder(settled);
+    else for (const entry of settled) entry.queue.discard(entry);
     this.resumeConsumers();
   }
 

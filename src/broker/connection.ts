@@ -3,8 +3,13 @@
  * parsing, the channel multiplexer, heartbeats in both directions, and closing from either side.
  *
  * Frames to the client are collected while a batch of input is handled and written once per tick (one buffer),
- * with the publisher confirms owed by each channel folded into one basic.ack. When the socket's write buffer is
- * full, deliveries to this connection pause until it drains.
+ * with the publisher confirms owed by each channel folded into one basic.ack.
+ *
+ * Flow control, as RabbitMQ's: when the output waiting for this client is over its bound (a client that does not
+ * read), deliveries to it pause and its input is no longer read (so it cannot ask for more returns or get-oks)
+ * until the socket drains; while the memory alarm is on, a connection that publishes is told connection.blocked
+ * (when it announced that capability) and its input is no longer read until the alarm clears. Input not yet
+ * handled then waits in `held`, and TCP pushes back on the client.
  */
 import type { Socket } from 'node:net';
 import {
@@ -33,6 +38,10 @@ import {
   unexpectedFrame,
 } from './amqp-exception.js';
 import { Channel, type ChannelHost } from './channel.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { logText } from './log-text.js';
+import { isLoopbackAddress } from './loopback-address.js';
+import type { MemoryMonitor } from './memory-monitor.js';
 import type { VirtualHost } from './vhost.js';
 import { ReplyCode } from '../errors/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -40,10 +49,10 @@ import type { Logger } from '../util/logger.js';
 
 /** Frame size every peer must accept before tune (AMQP 0-9-1 frame-min-size). */
 const FRAME_MIN_SIZE = 4096;
-/** Bytes waiting in the socket before deliveries to it pause. */
-const CONGESTED_BYTES = 4 * 1024 * 1024;
 /** How long a closing connection waits for the client's close-ok. */
 const CLOSE_OK_TIMEOUT_MS = 2000;
+/** RabbitMQ's pause before it drops a client whose handshake it refused silently (rabbit_reader's SILENT_CLOSE_DELAY). */
+const SILENT_CLOSE_DELAY_MS = 3000;
 
 export interface ConnectionSettings {
   readonly users: ReadonlyMap<string, string>;
@@ -55,16 +64,30 @@ export interface ConnectionSettings {
   readonly serverProperties: FieldTable;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The memory alarm, and the count of what connections hold (output, messages being assembled). */
+  readonly memory: MemoryMonitor;
+  /** A connection still short of connection.open after this long is dropped, as RabbitMQ's handshake_timeout. */
+  readonly handshakeTimeoutMs: number;
+  /** Output bytes waiting for one client beyond which its deliveries pause and its input is not read. */
+  readonly outputBound: number;
+  /** Users who may log in only from a loopback address (RabbitMQ's loopback_users). */
+  readonly loopbackUsers: ReadonlySet<string>;
+  readonly loginThrottle: LoginThrottle;
+  /** The connection cap: a login beyond it is refused with 530. */
+  readonly maxConnections: number;
+  /** How many connections are logged in, this one not included. */
+  admittedConnections(): number;
 }
 
-type State = 'header' | 'start' | 'tune' | 'open' | 'running' | 'closing' | 'closed';
+type State = 'header' | 'start' | 'login' | 'tune' | 'open' | 'running' | 'closing' | 'closed';
 
 export class Connection implements ChannelHost {
   readonly owner: object = this;
   vhost!: VirtualHost;
   frameMax = FRAME_MIN_SIZE;
   cancelNotify = false;
-  congested = false;
+  /** Logged in (past connection.start-ok), until closed: counted against the connection cap. */
+  admitted = false;
   /** The `connection_name` the client announced in its properties, as `rabbitmqctl list_connections` shows it. */
   clientName: string | undefined;
 
@@ -83,6 +106,22 @@ export class Connection implements ChannelHost {
   private sentSinceTick = false;
   private silentTicks = 0;
   private readonly peer: string;
+  private handshakeTimer: TimerHandle | undefined;
+  private withdrawLogin: (() => void) | undefined;
+  /** Input received but not handled while reading is paused (flow control). */
+  private held: Buffer | undefined;
+  private readPaused = false;
+  /** Output went over its bound: consumers or input wait for the socket to drain. */
+  private throttled = false;
+  /** The client announced the connection.blocked capability. */
+  private blockedNotify = false;
+  /** This connection published: it is a publisher for the memory alarm. */
+  private published = false;
+  /** A basic.publish arrived while the alarm was on: input stays paused until it clears. */
+  private blockedByAlarm = false;
+  /** connection.blocked was sent and unblocked is owed. */
+  private toldBlocked = false;
+  private readonly stopWatchingAlarm: () => void;
 
   constructor(
     private readonly socket: Socket,
@@ -95,13 +134,31 @@ export class Connection implements ChannelHost {
     socket.on('drain', () => this.onDrain());
     socket.on('error', (err) => this.settings.logger.debug(`connection ${this.peer}: ${err.message}`));
     socket.on('close', () => this.onSocketClose());
+    this.handshakeTimer = settings.clock.setTimeout(() => {
+      this.settings.logger.warning(`connection ${this.peer}: closed, no AMQP handshake within ${settings.handshakeTimeoutMs / 1000}s (handshake_timeout)`);
+      this.state = 'closed';
+      this.socket.destroy();
+    }, settings.handshakeTimeoutMs).unref();
+    this.stopWatchingAlarm = settings.memory.onChange((alarm) => this.onAlarm(alarm));
+  }
+
+  get memory(): MemoryMonitor {
+    return this.settings.memory;
   }
 
   send(frames: Buffer): void {
     if (this.state === 'closed') return;
     this.out.push(frames);
     this.outBytes += frames.length;
+    this.settings.memory.add(frames.length);
     this.scheduleFlush();
+  }
+
+  /** Output waiting for this client (not yet written, or written and not yet taken by the kernel) is over its bound. */
+  outputCongested(): boolean {
+    if (this.outBytes + this.socket.writableLength <= this.settings.outputBound) return false;
+    this.throttled = true;
+    return true;
   }
 
   confirmPending(channel: Channel): void {
@@ -130,6 +187,11 @@ export class Connection implements ChannelHost {
 
   private onData(chunk: Buffer): void {
     this.receivedSinceTick = true;
+    if (this.held !== undefined || this.readPaused) {
+      // Paused sockets stop emitting, but a chunk may already be on its way.
+      this.held = this.held === undefined ? chunk : Buffer.concat([this.held, chunk]);
+      return;
+    }
     let data = chunk;
     const pending = this.pending;
     if (pending !== undefined) {
@@ -177,11 +239,43 @@ export class Connection implements ChannelHost {
       if (frame === false) break;
       data = frame.rest;
       this.onFrame(frame.type, frame.channel, frame.payload);
+      if (this.mustPauseInput()) {
+        if (data.length > 0) this.held = data;
+        this.pauseInput();
+        return;
+      }
     }
     if (data.length > 0 && this.state !== 'closed') this.pending = data;
   }
 
+  /** Flow control: stop handling input while output is over its bound or a publisher is blocked by the alarm. */
+  private mustPauseInput(): boolean {
+    if (this.state !== 'running') return false;
+    return this.blockedByAlarm || this.outputCongested();
+  }
+
+  private pauseInput(): void {
+    if (this.readPaused) return;
+    this.readPaused = true;
+    this.socket.pause();
+  }
+
+  /** Handle the input held while paused, then read the socket again, unless flow control still says no. */
+  private resumeInput(): void {
+    if (!this.readPaused || this.state === 'closed') return;
+    if (this.blockedByAlarm || this.outputCongested()) return;
+    this.readPaused = false;
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined) {
+      this.onDataSafely(held);
+      if (this.readPaused) return;
+    }
+    this.socket.resume();
+  }
+
   private onFrame(type: number, channelId: number, payload: Buffer): void {
+    if (this.state === 'login') return; // the login waits for its turn (login-throttle.ts); nothing else counts
     if (this.state === 'closing') {
       if (type === FrameType.method && channelId === 0) this.onClosingMethod(payload);
       return;
@@ -215,20 +309,24 @@ export class Connection implements ChannelHost {
       case 'start':
         if (method.id !== Method.ConnectionStartOk) throw commandInvalid(`expected connection.start-ok, got ${methodName(method.id)}`);
         return this.login(method.fields);
-      case 'tune':
+      case 'tune': {
         if (method.id !== Method.ConnectionTuneOk) throw commandInvalid(`expected connection.tune-ok, got ${methodName(method.id)}`);
-        this.frameMax = method.fields.frameMax === 0 ? this.settings.frameMax : Math.min(method.fields.frameMax, this.settings.frameMax);
-        this.channelMax = method.fields.channelMax === 0 ? this.settings.channelMax : Math.min(method.fields.channelMax, this.settings.channelMax);
+        const refusal = this.negotiationFailure(method.fields.frameMax, method.fields.channelMax);
+        if (refusal !== undefined) return this.refuseTune(refusal);
+        this.frameMax = method.fields.frameMax;
+        this.channelMax = method.fields.channelMax;
         this.startHeartbeat(method.fields.heartbeat);
         this.state = 'open';
         return;
+      }
       case 'open': {
         if (method.id !== Method.ConnectionOpen) throw commandInvalid(`expected connection.open, got ${methodName(method.id)}`);
         const vhost = this.settings.vhosts.get(method.fields.virtualHost);
         if (vhost === undefined) throw notAllowed(`vhost ${method.fields.virtualHost} not found`);
         this.vhost = vhost;
         this.state = 'running';
-        this.settings.logger.info(`connection ${this.peer}: user '${this.user}' opened vhost '${vhost.name}'`);
+        this.cancelHandshakeTimer();
+        this.settings.logger.info(`connection ${this.peer}: user '${logText(this.user)}' opened vhost '${logText(vhost.name)}'`);
         return this.send(encodeMethod(Method.ConnectionOpenOk, 0, { knownHosts: '' }));
       }
       default:
@@ -252,6 +350,7 @@ export class Connection implements ChannelHost {
       this.fail(channelError(`expected connection.open before ${methodName(method.id)}`), method.id);
       return;
     }
+    if (method.id === Method.BasicPublish) this.onPublish();
     const channel = this.channels.get(channelId);
     if (method.id === Method.ChannelOpen) {
       if (channel !== undefined) return this.fail(channelError("second 'channel.open' seen"), method.id);
@@ -291,7 +390,7 @@ export class Connection implements ChannelHost {
 
   /** While closing, only connection.close-ok (or a crossing connection.close) matters. */
   private onClosingMethod(payload: Buffer): void {
-    const id = payload.readUInt32BE(0);
+    const id = payload.length >= 4 ? payload.readUInt32BE(0) : 0;
     if (id === Method.ConnectionClose) this.send(encodeMethod(Method.ConnectionCloseOk, 0, {}));
     if (id === Method.ConnectionClose || id === Method.ConnectionCloseOk) this.destroy();
   }
@@ -313,20 +412,80 @@ export class Connection implements ChannelHost {
     const name = fields.clientProperties['connection_name'];
     this.clientName = typeof name === 'string' ? name : Buffer.isBuffer(name) ? name.toString('utf8') : undefined;
     const capabilities = fields.clientProperties['capabilities'];
-    this.cancelNotify = typeof capabilities === 'object' && capabilities !== null &&
-      (capabilities as FieldTable)['consumer_cancel_notify'] === true;
+    const capable = (key: string) => typeof capabilities === 'object' && capabilities !== null && !Buffer.isBuffer(capabilities) &&
+      (capabilities as FieldTable)[key] === true;
+    this.cancelNotify = capable('consumer_cancel_notify');
+    this.blockedNotify = capable('connection.blocked');
     const credentials = readCredentials(fields.mechanism, fields.response);
-    if (credentials === undefined || this.settings.users.get(credentials.user) !== credentials.password) {
-      this.settings.logger.warning(`connection ${this.peer}: login refused for user '${credentials?.user ?? '?'}' (${fields.mechanism})`);
-      throw accessRefused(`Login was refused using authentication mechanism ${fields.mechanism}. For details see the broker logfile.`);
+    // Checked in turn with the other logins from this address (login-throttle.ts); input waits meanwhile.
+    this.state = 'login';
+    this.withdrawLogin = this.settings.loginThrottle.submit(this.socket.remoteAddress ?? '?', () => {
+      this.withdrawLogin = undefined;
+      if (this.state !== 'login') return true; // gone while waiting: nothing was checked
+      const refusal = this.checkLogin(credentials);
+      if (refusal !== undefined) {
+        this.settings.logger.warning(`connection ${this.peer}: ${logText(fields.mechanism)} login refused: ${refusal}`);
+        this.fail(accessRefused(`Login was refused using authentication mechanism ${fields.mechanism}. For details see the broker logfile.`), Method.ConnectionStartOk);
+        return false;
+      }
+      // Over the cap, a client is told so in its handshake (amqplib shows a close after start-ok, not after open).
+      const admitted = this.settings.admittedConnections();
+      if (admitted >= this.settings.maxConnections) {
+        this.settings.logger.warning(`connection ${this.peer}: refused, ${admitted} connections are open (--max-connections ${this.settings.maxConnections})`);
+        this.fail(notAllowed(`connection refused: node connection limit (${this.settings.maxConnections}) is reached`), Method.ConnectionStartOk);
+        return true;
+      }
+      this.acceptLogin(credentials!.user);
+      return true;
+    });
+  }
+
+  /** Why a login is refused (for the log, as RabbitMQ words it), or undefined when it is accepted. */
+  private checkLogin(credentials: { user: string; password: string } | undefined): string | undefined {
+    if (credentials === undefined) return 'malformed credentials';
+    const user = `user '${logText(credentials.user)}'`;
+    if (this.settings.users.get(credentials.user) !== credentials.password) return `${user} - invalid credentials`;
+    if (this.settings.loopbackUsers.has(credentials.user) && !isLoopbackAddress(this.socket.remoteAddress)) {
+      return `${user} can only connect via localhost`;
     }
-    this.user = credentials.user;
+    return undefined;
+  }
+
+  private acceptLogin(user: string): void {
+    this.user = user;
+    this.admitted = true;
     this.state = 'tune';
     this.send(encodeMethod(Method.ConnectionTune, 0, {
       channelMax: this.settings.channelMax,
       frameMax: this.settings.frameMax,
       heartbeat: this.settings.heartbeat,
     }));
+  }
+
+  /**
+   * RabbitMQ's tune-ok checks (rabbit_reader's validate_negotiated_integer_value): frame_max below 4096, or either
+   * value above what the broker proposed (0 means no limit, so it is above any limit), is refused.
+   */
+  private negotiationFailure(frameMax: number, channelMax: number): string | undefined {
+    const check = (field: string, value: number, min: number, max: number) => {
+      if (value !== 0 && value < min) return `negotiated ${field} = ${value} is lower than the minimum allowed value (${min})`;
+      if (max !== 0 && (value === 0 || value > max)) {
+        return `negotiated ${field} = ${value}${field === 'channel_max' && value === 0 ? ' (no limit)' : ''} is higher than the maximum allowed value (${max})`;
+      }
+      return undefined;
+    };
+    return check('frame_max', frameMax, FRAME_MIN_SIZE, this.settings.frameMax) ?? check('channel_max', channelMax, 1, this.settings.channelMax);
+  }
+
+  /**
+   * A tune-ok RabbitMQ refuses: like RabbitMQ, log why, then close the socket without a word after a pause
+   * (SILENT_CLOSE_DELAY), since the client has not agreed on frames the broker could answer in.
+   */
+  private refuseTune(reason: string): void {
+    this.settings.logger.error(`connection ${this.peer}: failed to negotiate connection parameters: ${reason}`);
+    this.state = 'closing';
+    this.pauseInput();
+    this.closeTimer = this.settings.clock.setTimeout(() => this.destroy(), SILENT_CLOSE_DELAY_MS).unref();
   }
 
   // ---- errors and closing -----------------------------------------------------------------------------------
@@ -342,8 +501,8 @@ export class Connection implements ChannelHost {
   /** A handler threw: soft errors close its channel, hard ones (and broker bugs) the connection. */
   private raise(err: unknown, channel: Channel, methodId: number): void {
     const error = toAmqpException(err);
-    if (!(err instanceof AmqpException)) this.settings.logger.error(`connection ${this.peer}: ${error.message}\n${(err as Error).stack ?? ''}`);
-    else if (error.replyCode === ReplyCode.INTERNAL_ERROR) this.settings.logger.warning(`connection ${this.peer}: ${error.message}`);
+    if (!(err instanceof AmqpException)) this.settings.logger.error(`connection ${this.peer}: ${logText(error.message)}\n${(err as Error).stack ?? ''}`);
+    else if (error.replyCode === ReplyCode.INTERNAL_ERROR) this.settings.logger.warning(`connection ${this.peer}: ${logText(error.message)}`);
     if (error.isConnectionError) this.fail(error, methodId);
     else channel.fail(error, methodId);
   }
@@ -351,7 +510,7 @@ export class Connection implements ChannelHost {
   /** Close the connection from the broker side with `error`, then wait (briefly) for the client's close-ok. */
   private fail(error: AmqpException, methodId: number): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    this.settings.logger.info(`connection ${this.peer}: closing with ${error.replyCode} ${error.replyText}`);
+    this.settings.logger.info(`connection ${this.peer}: closing with ${error.replyCode} ${logText(error.replyText)}`);
     this.send(encodeMethod(Method.ConnectionClose, 0, {
       replyCode: error.replyCode, replyText: error.replyText, classId: methodId >>> 16, methodId: methodId & 0xffff,
     }));
@@ -379,7 +538,17 @@ export class Connection implements ChannelHost {
     this.state = 'closed';
     this.releaseAll();
     this.closeTimer?.cancel();
+    this.cancelHandshakeTimer();
+    this.withdrawLogin?.();
+    this.stopWatchingAlarm();
+    this.held = undefined;
+    this.dropOutput();
     this.onClosed(this);
+  }
+
+  private cancelHandshakeTimer(): void {
+    this.handshakeTimer?.cancel();
+    this.handshakeTimer = undefined;
   }
 
   /** Give back everything the connection holds: channels (unacked messages requeue), then its exclusive queues. */
@@ -409,23 +578,64 @@ export class Connection implements ChannelHost {
     const confirms = this.confirmChannels;
     for (let i = 0; i < confirms.length; i++) confirms[i]!.flushConfirms();
     confirms.length = 0;
-    if (this.out.length === 0 || this.socket.destroyed || !this.socket.writable) {
-      this.out = [];
-      this.outBytes = 0;
-      return;
-    }
+    if (this.out.length === 0) return;
+    if (this.socket.destroyed || !this.socket.writable) return this.dropOutput();
     const data = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;
     this.sentSinceTick = true;
-    this.socket.write(data);
-    if (this.socket.writableLength > CONGESTED_BYTES) this.congested = true;
+    const memory = this.settings.memory;
+    // The bytes count against the watermark until the kernel has them (the callback also runs if the socket dies).
+    const below = this.socket.write(data, () => memory.remove(data.length));
+    // No 'drain' follows a write the socket took whole: what waited for room can go on now.
+    if (below && this.throttled) setImmediate(() => this.onDrain());
   }
 
+  /** Output that will never be written (the socket is gone) stops counting. */
+  private dropOutput(): void {
+    this.settings.memory.remove(this.outBytes);
+    this.out = [];
+    this.outBytes = 0;
+  }
+
+  /** The socket took its output: consumers that waited for room go on, and input paused for output is read again. */
   private onDrain(): void {
-    if (!this.congested) return;
-    this.congested = false;
+    if (!this.throttled || this.state === 'closed') return;
+    if (this.outputCongested()) return;
+    this.throttled = false;
     for (const channel of this.channels.values()) channel.resumeConsumers();
+    this.resumeInput();
+  }
+
+  // ---- the memory alarm -------------------------------------------------------------------------------------
+
+  /** A basic.publish: this connection is a publisher, and while the alarm is on, its input stops after this frame. */
+  private onPublish(): void {
+    this.published = true;
+    if (!this.settings.memory.alarm || this.blockedByAlarm) return;
+    this.blockedByAlarm = true;
+    this.tellBlocked();
+  }
+
+  private onAlarm(alarm: boolean): void {
+    if (this.state !== 'running') return;
+    if (alarm) {
+      // RabbitMQ tells publishing connections at once; their input stops at their next publish.
+      if (this.published) this.tellBlocked();
+      return;
+    }
+    this.blockedByAlarm = false;
+    if (this.toldBlocked) {
+      this.toldBlocked = false;
+      this.send(encodeMethod(Method.ConnectionUnblocked, 0, {}));
+    }
+    this.resumeInput();
+  }
+
+  private tellBlocked(): void {
+    if (this.toldBlocked || !this.blockedNotify) return;
+    this.toldBlocked = true;
+    this.send(encodeMethod(Method.ConnectionBlocked, 0, { reason: 'low on memory' }));
   }
 
   /**
@@ -439,7 +649,8 @@ export class Connection implements ChannelHost {
         this.socket.write(HEARTBEAT_FRAME);
       }
       this.sentSinceTick = false;
-      if (this.receivedSinceTick) {
+      // A client whose input the broker does not read cannot be heard (RabbitMQ pauses its heartbeat monitor too).
+      if (this.receivedSinceTick || this.readPaused) {
         this.silentTicks = 0;
       } else if (++this.silentTicks >= 4) {
         this.settings.logger.warning(`connection ${this.peer}: missed heartbeats from client, timeout: ${seconds}s`);

@@ -5,11 +5,13 @@
  * it in a QueuedMessage.
  */
 import { decodeProperties, propertyFlags, PropertyFlag, type BasicProperties, type FieldTable } from './amqp-codec.js';
-import { preconditionFailed } from './amqp-exception.js';
+import { frameError, preconditionFailed } from './amqp-exception.js';
 import type { Consumer } from './consumer.js';
 import type { Queue } from './queue.js';
 
 export class Message {
+  /** Queue entries referring to it; the memory monitor counts its bytes while there are any. */
+  holders = 0;
   private decoded: BasicProperties | undefined;
 
   constructor(
@@ -25,8 +27,16 @@ export class Message {
     return this.content.subarray(this.headerSize);
   }
 
+  /** The properties, decoded on first use; 501 FRAME_ERROR when they cannot be (cut short, nested too deep). */
   get properties(): BasicProperties {
-    return (this.decoded ??= decodeProperties(this.content.subarray(0, this.headerSize)));
+    if (this.decoded === undefined) {
+      try {
+        this.decoded = decodeProperties(this.content.subarray(0, this.headerSize));
+      } catch (err) {
+        throw frameError(`cannot decode content header properties: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return this.decoded;
   }
 
   /** The `headers` property, decoded on first use. */

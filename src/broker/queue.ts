@@ -11,6 +11,7 @@ import type { TypedArguments } from './declare-arguments.js';
 import { Deque } from './deque.js';
 import type { Binding } from './exchange.js';
 import type { Consumer } from './consumer.js';
+import type { MemoryMonitor } from './memory-monitor.js';
 import { QueuedMessage, type Message } from './message.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
@@ -30,6 +31,8 @@ export interface QueueInit {
   readonly messageTtl: number | undefined;
   readonly expires: number | undefined;
   readonly clock: Clock;
+  /** Counts the bytes of the messages this queue holds, ready or unacked. */
+  readonly memory: MemoryMonitor;
   /** Called when the queue should go away on its own: last consumer gone (auto-delete) or unused (x-expires). */
   readonly onUnused: (queue: Queue) => void;
 }
@@ -78,6 +81,7 @@ export class Queue {
   enqueue(message: Message, ttl: number | undefined): void {
     const limit = this.messageTtl === undefined ? ttl : ttl === undefined ? this.messageTtl : Math.min(ttl, this.messageTtl);
     const entry = new QueuedMessage(message, this, this.nextSeq++, limit === undefined ? 0 : this.clock.now() + limit);
+    this.memory.hold(message);
     if (this.ready.length === 0 && this.consumers.length > 0) {
       // Nothing ahead of it: straight to a consumer that has room. (A TTL of 0 means exactly this or never.)
       const consumer = this.nextReadyConsumer();
@@ -101,7 +105,10 @@ export class Queue {
       entry.redelivered = true;
       entry.consumer = null;
       entry.deliveryTag = 0;
-      if (this.deleted) continue;
+      if (this.deleted) {
+        this.discard(entry);
+        continue;
+      }
       const head = this.ready.peek();
       if (head === undefined || entry.seq < head.seq) {
         this.ready.unshift(entry);
@@ -120,7 +127,12 @@ export class Queue {
   purge(): number {
     this.dropExpired();
     this.cancelTtlTimer();
-    return this.ready.clear();
+    return this.clearReady();
+  }
+
+  /** An entry leaves the broker (acked, delivered without ack, dropped): its message may stop counting. */
+  discard(entry: QueuedMessage): void {
+    this.memory.release(entry.message);
   }
 
   addConsumer(consumer: Consumer): void {
@@ -170,7 +182,7 @@ export class Queue {
     this.cancelTtlTimer();
     this.expiresTimer?.cancel();
     this.expiresTimer = undefined;
-    this.ready.clear();
+    this.clearReady();
     const consumers = this.consumers.splice(0);
     for (const consumer of consumers) consumer.channel.cancelledByServer(consumer);
     return count;
@@ -202,8 +214,16 @@ export class Queue {
 
   private takeHead(): QueuedMessage | undefined {
     let entry = this.ready.shift();
-    while (entry !== undefined && entry.expiresAt !== 0 && entry.expiresAt <= this.clock.now()) entry = this.ready.shift();
+    while (entry !== undefined && entry.expiresAt !== 0 && entry.expiresAt <= this.clock.now()) {
+      this.discard(entry);
+      entry = this.ready.shift();
+    }
     return entry;
+  }
+
+  private clearReady(): number {
+    for (const entry of this.ready) this.discard(entry);
+    return this.ready.clear();
   }
 
   /** Drop expired messages at the head and keep a timer for the next head that will expire. */
@@ -212,7 +232,7 @@ export class Queue {
     if (head === undefined || head.expiresAt === 0) return;
     const now = this.clock.now();
     while (head !== undefined && head.expiresAt !== 0 && head.expiresAt <= now) {
-      this.ready.shift();
+      this.discard(this.ready.shift()!);
       head = this.ready.peek();
     }
     if (head === undefined || head.expiresAt === 0) return;

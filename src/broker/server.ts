@@ -5,6 +5,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { FieldTable } from './amqp-codec.js';
 import { Connection, type ConnectionSettings } from './connection.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_OUTPUT_BOUND } from './broker-defaults.js';
+import { LoginThrottle } from './login-throttle.js';
+import { MemoryMonitor, watermarkBytes, type WatermarkSetting } from './memory-monitor.js';
 import { VirtualHost, type VhostPolicy } from './vhost.js';
 import { CamqError } from '../errors/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -35,7 +38,38 @@ export interface BrokerServerOptions {
   readonly logger?: Logger;
   /** What every virtual host refuses beyond AMQP's rules (RabbitMQ 4.3's defaults, say). @defaultValue {} */
   readonly policy?: VhostPolicy;
+  /**
+   * A connection that has not finished its handshake (through connection.open) this long after it was accepted is
+   * dropped, as RabbitMQ's `handshake_timeout`. @defaultValue 10000 ms
+   */
+  readonly handshakeTimeoutMs?: number;
+  /**
+   * Connections logged in at once; a login beyond it is refused with 530 NOT_ALLOWED. RabbitMQ has no
+   * default limit (`connection_max`); the embedded broker keeps below the common 1024 open-file limit, so it refuses
+   * clearly rather than failing to accept with EMFILE. @defaultValue 1000 (DEFAULT_MAX_CONNECTIONS)
+   */
+  readonly maxConnections?: number;
+  /**
+   * The memory high watermark (memory-monitor.ts): a share of the available memory or bytes.
+   * @defaultValue RabbitMQ's 0.4 of min(machine memory, cgroup limit, V8 heap limit)
+   */
+  readonly memoryHighWatermark?: WatermarkSetting;
+  /**
+   * Output waiting for one client beyond which deliveries to it pause and its input is not read.
+   * @defaultValue 4 MiB (DEFAULT_OUTPUT_BOUND)
+   */
+  readonly outputBound?: number;
+  /** Users who may log in only from loopback addresses, as RabbitMQ's `loopback_users`. @defaultValue ['guest'] */
+  readonly loopbackUsers?: readonly string[];
+  /** The wait after a failed login before the next login from that address is checked. @defaultValue 1000 ms */
+  readonly loginFailureDelayMs?: number;
 }
+
+/**
+ * Sockets accepted beyond the connection cap, to be told why at connection.open; past these, new sockets are cut
+ * at once (net.Server's maxConnections), so a flood of connections cannot exhaust file descriptors.
+ */
+const REFUSAL_SOCKETS = 100;
 
 export interface QueueInfo {
   readonly name: string;
@@ -72,6 +106,9 @@ export class BrokerServer {
   private readonly sockets = new Set<Socket>();
   private readonly settings: ConnectionSettings;
   private readonly user: readonly [string, string];
+  /** The memory alarm and what the broker holds (messages, output): see memory-monitor.ts. */
+  readonly memory: MemoryMonitor;
+  private readonly loginThrottle: LoginThrottle;
   private actualPort = 0;
   private closing: Promise<void> | undefined;
 
@@ -80,7 +117,18 @@ export class BrokerServer {
     const clock = options.clock ?? systemClock;
     const users = new Map(Object.entries(options.users ?? { guest: 'guest' }));
     this.user = [...users.entries()][0] ?? ['guest', 'guest'];
-    for (const name of options.vhosts ?? ['/']) this.vhosts.set(name, new VirtualHost(name, clock, options.policy));
+    this.memory = new MemoryMonitor(watermarkBytes(options.memoryHighWatermark));
+    this.loginThrottle = new LoginThrottle(clock, options.loginFailureDelayMs);
+    for (const name of options.vhosts ?? ['/']) this.vhosts.set(name, new VirtualHost(name, clock, options.policy, this.memory));
+    const logger = options.logger ?? silentLogger;
+    this.memory.onChange((alarm) => {
+      const used = (this.memory.usedBytes / 2 ** 20).toFixed(1);
+      const watermark = (this.memory.watermark / 2 ** 20).toFixed(1);
+      if (alarm) logger.warning(`memory alarm set: the broker holds ${used} MiB, at its high watermark of ${watermark} MiB; publishers are blocked until consumers take messages`);
+      else logger.warning(`memory alarm cleared: the broker holds ${used} MiB (high watermark ${watermark} MiB); publishers resume`);
+    });
+    const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    server.maxConnections = maxConnections + REFUSAL_SOCKETS;
     this.settings = {
       users,
       vhosts: this.vhosts,
@@ -89,7 +137,14 @@ export class BrokerServer {
       channelMax: options.channelMax ?? 2047,
       serverProperties: serverProperties(options.version),
       clock,
-      logger: options.logger ?? silentLogger,
+      logger,
+      memory: this.memory,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      outputBound: options.outputBound ?? DEFAULT_OUTPUT_BOUND,
+      loopbackUsers: new Set(options.loopbackUsers ?? ['guest']),
+      loginThrottle: this.loginThrottle,
+      maxConnections,
+      admittedConnections: () => this.openConnectionCount,
     };
   }
 
@@ -124,6 +179,18 @@ export class BrokerServer {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Connections logged in (past connection.start-ok): what the connection cap counts. */
+  get openConnectionCount(): number {
+    let open = 0;
+    for (const connection of this.connections) if (connection.admitted) open++;
+    return open;
+  }
+
+  /** Logins waiting for their turn after failed ones from the same address (login-throttle.ts). */
+  get waitingLogins(): number {
+    return this.loginThrottle.waiting;
   }
 
   vhost(name = '/'): VirtualHost | undefined {
@@ -209,7 +276,7 @@ function serverProperties(version: string | undefined): FieldTable {
       exchange_exchange_bindings: false,
       'basic.nack': true,
       consumer_cancel_notify: true,
-      'connection.blocked': false,
+      'connection.blocked': true,
       authentication_failure_close: true,
       per_consumer_qos: true,
     },

@@ -25,6 +25,7 @@ import {
 } from './declare-arguments.js';
 import { Exchange, isExchangeType, type Binding, type ExchangeType } from './exchange.js';
 import type { Message } from './message.js';
+import { MemoryMonitor } from './memory-monitor.js';
 import { Queue } from './queue.js';
 import type { Clock } from '../util/clock.js';
 
@@ -83,6 +84,8 @@ export class VirtualHost {
     readonly name: string,
     private readonly clock: Clock,
     private readonly policy: VhostPolicy = {},
+    /** Counts the bytes of the messages its queues hold (the server's, shared by every vhost). */
+    private readonly memory: MemoryMonitor = MemoryMonitor.unlimited(),
   ) {
     for (const [exchange, type, internal] of BUILTIN_EXCHANGES) {
       this.addExchange(exchange, type, true, false, internal, {}, new Map());
@@ -179,6 +182,7 @@ export class VirtualHost {
       messageTtl: limits.messageTtl,
       expires: limits.expires,
       clock: this.clock,
+      memory: this.memory,
       onUnused: (q) => this.deleteQueue(q),
     });
     this.queues.set(name, queue);

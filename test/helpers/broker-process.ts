@@ -14,6 +14,8 @@ export interface BrokerProcess {
   readonly port: number;
   readonly process: ChildProcess;
   readonly inspector: EmbeddedInspector;
+  /** What it logged to stderr so far. */
+  stderr(): string;
   /** SIGTERM and wait for the exit; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -69,6 +71,7 @@ export async function startBrokerProcess(args: readonly string[] = []): Promise<
     port,
     process: child,
     inspector: new EmbeddedInspector(views),
+    stderr: () => stderr,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

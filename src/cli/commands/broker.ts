@@ -3,6 +3,8 @@ import { parseBrokerUrl } from '../../amqp/broker-url.js';
 import { createLogger, parseLogLevel, type LogLevel } from '../../util/logger.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import type { IpcPort } from '../../broker/inspection-ipc.js';
+import { parseWatermark, watermarkBytes, type WatermarkSetting } from '../../broker/memory-monitor.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../../broker/broker-defaults.js';
 import { UsageError } from '../../errors/index.js';
 import { CAMQ_VERSION } from '../version.js';
 
@@ -27,6 +29,9 @@ interface BrokerOptions {
   readonly json?: boolean;
   readonly ipc?: boolean;
   readonly denyTransientNonexclQueues?: boolean;
+  readonly maxConnections: number;
+  readonly handshakeTimeout: number;
+  readonly memoryHighWatermark?: WatermarkSetting;
 }
 
 export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
@@ -39,6 +44,9 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
     .option('--vhost <name>', "another virtual host besides '/' (repeatable)", collect, [])
     .option('-l, --loglevel <level>', 'log connections at this level: debug, info, warning, error', parseLevel, 'warning')
     .option('--deny-transient-nonexcl-queues', 'refuse queues that are neither durable nor exclusive (541, closing the connection), as RabbitMQ 4.3 does by default')
+    .option('--max-connections <n>', 'connections allowed at once; more are refused with 530 after their login', parseCount, DEFAULT_MAX_CONNECTIONS)
+    .option('--handshake-timeout <seconds>', "drop a connection that has not finished its AMQP handshake in this time (RabbitMQ's handshake_timeout)", parseSeconds, DEFAULT_HANDSHAKE_TIMEOUT_MS / 1000)
+    .option('--memory-high-watermark <share|bytes>', "block publishers (connection.blocked) when the broker's memory (its own at start plus the messages and output it holds) reaches this: a share of the memory available, the least of the machine's, the cgroup limit and Node's heap limit (default 0.4, as RabbitMQ), or a size (512MiB, 2GB)", parseWatermarkOption)
     .option('-j, --json', 'print the URL as JSON')
     .option('--ipc', 'forked by a Node process: answer its inspection requests (queues, exchanges, bindings, closing connections) on the IPC channel, and stop when it goes')
     .action(async (options: BrokerOptions) => {
@@ -52,6 +60,9 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
         version: CAMQ_VERSION,
         logger: createLogger({ level: options.loglevel, write: (line) => writeLine(io.stderr, line) }),
         policy: { denyTransientNonExclusiveQueues: options.denyTransientNonexclQueues ?? false },
+        maxConnections: options.maxConnections,
+        handshakeTimeoutMs: options.handshakeTimeout * 1000,
+        memoryHighWatermark: { bytes: processWatermark(options.memoryHighWatermark) },
       });
       const masked = parseBrokerUrl(server.url).masked;
       if (options.json) {
@@ -82,6 +93,37 @@ function nextStopSignal(): Promise<void> {
 function parsePort(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
   return Number(text);
+}
+
+/**
+ * The broker's own process, like RabbitMQ's node, should stay under the watermark as given: the broker counts what it
+ * holds (memory-monitor.ts), so what this process uses before any client comes is taken off the watermark.
+ */
+function processWatermark(setting: WatermarkSetting | undefined): number {
+  const watermark = watermarkBytes(setting);
+  const own = process.memoryUsage.rss();
+  if (watermark - own < 2 ** 20) {
+    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+    throw new UsageError(`--memory-high-watermark of ${mib(watermark)} leaves nothing for messages: camq broker itself uses ${mib(own)}; give more, e.g. ${mib(own + 256 * 2 ** 20)}`);
+  }
+  return watermark - own;
+}
+
+function parseCount(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return Number(text);
+}
+
+function parseSeconds(text: string): number {
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0 || seconds > 86_400) throw new InvalidArgumentError('expected a number of seconds above 0 (at most 86400).');
+  return seconds;
+}
+
+function parseWatermarkOption(text: string): WatermarkSetting {
+  const setting = parseWatermark(text);
+  if (setting === undefined) throw new InvalidArgumentError('expected a share of memory above 0 and at most 1 (0.4) or a size in bytes (536870912, 512MiB, 2GB).');
+  return setting;
 }
 
 function parseLevel(text: string): LogLevel {

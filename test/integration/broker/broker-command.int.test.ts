@@ -3,7 +3,7 @@
  * with the password masked, and stops (closing its port) when told to.
  */
 import { EventEmitter } from 'node:events';
-import { createServer } from 'node:net';
+import { connect as connectTcp, createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import amqp from 'amqplib';
 import { describe, expect, it, vi } from 'vitest';
@@ -40,7 +40,7 @@ describe('camq broker', () => {
     await conn.close();
     await expect(amqp.connect(`amqp://guest:guest@127.0.0.1:${printed.port}/`)).rejects.toThrow(/403/);
     await vi.waitFor(() => expect(stderr()).toMatch(/INFO\/MainProcess\] connection 127\.0\.0\.1:\d+: user 'ops' opened vhost 'prod'/));
-    expect(stderr()).toMatch(/WARNING\/MainProcess\] connection 127\.0\.0\.1:\d+: login refused for user 'guest' \(PLAIN\)/);
+    expect(stderr()).toMatch(/WARNING\/MainProcess\] connection 127\.0\.0\.1:\d+: PLAIN login refused: user 'guest' - invalid credentials/);
 
     stop();
     await running;
@@ -86,6 +86,34 @@ describe('camq broker', () => {
     const noChannel = Object.assign(new EventEmitter(), { send: undefined });
     const command = createBrokerCommand({ io, ipc: noChannel }).exitOverride();
     await expect(command.parseAsync(['--port', '0', '--ipc'], { from: 'user' })).rejects.toThrow("--ipc needs an IPC channel: start camq broker with Node's child_process.fork");
+  });
+
+  it('--max-connections, --handshake-timeout and --memory-high-watermark take effect; a watermark below the process itself is refused', async () => {
+    const { io, stdout } = captureIO();
+    let stop!: () => void;
+    const stopRequested = new Promise<void>((resolve) => (stop = resolve));
+    const command = createBrokerCommand({ io, waitForStop: () => stopRequested }).exitOverride();
+    const running = command.parseAsync(['--port', '0', '--json', '--max-connections', '1', '--handshake-timeout', '0.2', '--memory-high-watermark', '0.4'], { from: 'user' });
+    await vi.waitFor(() => expect(stdout()).toContain('\n'));
+    const { port } = JSON.parse(stdout()) as { port: number };
+    const first = await amqp.connect(`amqp://guest:guest@127.0.0.1:${port}/`);
+    await expect(amqp.connect(`amqp://guest:guest@127.0.0.1:${port}/`)).rejects.toThrow('node connection limit (1) is reached');
+    const silent = connectTcp(port, '127.0.0.1');
+    silent.on('error', () => {});
+    await new Promise((resolve) => silent.once('close', resolve)); // dropped by the 0.2 s handshake timeout
+    await first.close();
+    stop();
+    await running;
+
+    for (const [flag, value, message] of [
+      ['--memory-high-watermark', 'lots', 'expected a share of memory above 0 and at most 1 (0.4) or a size in bytes'],
+      ['--memory-high-watermark', '1MiB', '--memory-high-watermark of 1 MiB leaves nothing for messages: camq broker itself uses'],
+      ['--max-connections', '0', 'expected a whole number of at least 1'],
+      ['--handshake-timeout', '-1', 'expected a number of seconds above 0'],
+    ] as const) {
+      const refused = createBrokerCommand({ io: captureIO().io, waitForStop: async () => {} }).exitOverride().configureOutput({ writeErr: () => {} });
+      await expect(refused.parseAsync(['--port', '0', flag, value], { from: 'user' })).rejects.toThrow(message);
+    }
   });
 
   it('a taken port is one clear line', async () => {

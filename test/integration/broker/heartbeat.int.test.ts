@@ -22,7 +22,9 @@ async function silentClient(url: URL): Promise<{ socket: Socket; closed: Promise
   const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - started)));
   await new Promise<void>((resolve) => socket.once('connect', resolve));
   const frameWithMethod = async (id: number) => {
-    for (let i = 0; i < 100 && !received.includes(Buffer.from([id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff])); i++) await sleep(20);
+    const bytes = Buffer.from([id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff]);
+    for (let i = 0; i < 100 && !received.includes(bytes); i++) await sleep(20);
+    if (!received.includes(bytes)) throw new Error(`the broker never sent method ${id} during the handshake`);
   };
   socket.write('AMQP\x00\x00\x09\x01');
   await frameWithMethod(defs['ConnectionStart'] as number);
@@ -30,7 +32,7 @@ async function silentClient(url: URL): Promise<{ socket: Socket; closed: Promise
     clientProperties: {}, mechanism: 'PLAIN', response: Buffer.from(`\u0000${url.username}\u0000${url.password}`), locale: 'en_US',
   }));
   await frameWithMethod(defs['ConnectionTune'] as number);
-  socket.write(defs.encodeMethod(defs['ConnectionTuneOk'] as number, 0, { channelMax: 0, frameMax: 131072, heartbeat: 1 }));
+  socket.write(defs.encodeMethod(defs['ConnectionTuneOk'] as number, 0, { channelMax: 2047, frameMax: 131072, heartbeat: 1 }));
   const vhost = decodeURIComponent(url.pathname.slice(1)) || '/';
   socket.write(defs.encodeMethod(defs['ConnectionOpen'] as number, 0, { virtualHost: vhost, capabilities: '', insist: false }));
   await frameWithMethod(defs['ConnectionOpenOk'] as number);

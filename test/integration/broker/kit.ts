@@ -4,6 +4,7 @@
  * broker raised, with the vhost name normalised so both brokers can be held to the same expected text.
  */
 import { randomUUID } from 'node:crypto';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
@@ -171,4 +172,137 @@ export const amqplibDefs: AmqplibDefs = (() => {
 /** Write raw bytes on an amqplib connection's socket (see amqplibDefs). */
 export function writeRaw(conn: ChannelModel, bytes: Buffer): void {
   (conn as unknown as { connection: { stream: { write(b: Buffer): void } } }).connection.stream.write(bytes);
+}
+
+interface AmqplibFrameCodec {
+  parseFrame(buffer: Buffer, max: number): { type: number; channel: number; payload: Buffer; rest: Buffer } | false;
+}
+
+const amqplibFrame: AmqplibFrameCodec = (() => {
+  const require = createRequire(import.meta.url);
+  return require(path.join(path.dirname(require.resolve('amqplib')), 'lib/frame.js')) as AmqplibFrameCodec;
+})();
+
+/** A method frame a RawClient received: its id and decoded fields. */
+export interface RawMethod {
+  readonly channel: number;
+  readonly id: number;
+  readonly fields: Record<string, unknown>;
+}
+
+/**
+ * A client on a bare socket, for what amqplib never does: stall mid-handshake, tune-ok with values it would not
+ * pick, never read. It collects the method frames the broker sends (`methods`), and `closed` resolves when the
+ * broker drops the socket.
+ */
+export class RawClient {
+  readonly methods: RawMethod[] = [];
+  readonly closed: Promise<void>;
+  /** Bytes received, content frames included. */
+  received = 0;
+  private buffer: Buffer = Buffer.alloc(0);
+  private unparsable = false;
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(readonly socket: Socket) {
+    socket.on('error', () => {}); // brokers reset sockets they give up on
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.closed = new Promise((resolve) => socket.once('close', () => {
+      resolve();
+      this.wake();
+    }));
+  }
+
+  static async connect(url: string, options: { readonly localAddress?: string } = {}): Promise<RawClient> {
+    const { hostname, port } = new URL(url);
+    const socket = connectTcp({ host: hostname, port: Number(port), ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return new RawClient(socket);
+  }
+
+  get isClosed(): boolean {
+    return this.socket.destroyed || this.socket.readableEnded;
+  }
+
+  send(bytes: Buffer | string): boolean {
+    return this.socket.write(bytes);
+  }
+
+  method(channel: number, id: number, fields: object): Buffer {
+    return amqplibDefs.encodeMethod(id, channel, fields);
+  }
+
+  /** Resolve with the first received method `id` (waiting for it), or undefined if the socket closes first. */
+  async waitFor(id: number): Promise<RawMethod | undefined> {
+    for (;;) {
+      const found = this.methods.find((m) => m.id === id);
+      if (found !== undefined) return found;
+      if (this.isClosed) return undefined;
+      await new Promise<void>((resolve) => this.waiters.add(resolve));
+    }
+  }
+
+  /** Resolve once `count` methods `id` have arrived (or the socket closed). */
+  async waitForCount(id: number, count: number): Promise<number> {
+    for (;;) {
+      const n = this.methods.filter((m) => m.id === id).length;
+      if (n >= count || this.isClosed) return n;
+      await new Promise<void>((resolve) => this.waiters.add(resolve));
+    }
+  }
+
+  /**
+   * Protocol header, start-ok with `user`/`password` and `capabilities`; resolves with connection.tune (undefined
+   * when the login was refused).
+   */
+  async login(user: string, password: string, capabilities: Record<string, boolean> = {}): Promise<RawMethod | undefined> {
+    this.send('AMQP\x00\x00\x09\x01');
+    await this.waitFor(amqplibDefs['ConnectionStart'] as number);
+    this.send(this.method(0, amqplibDefs['ConnectionStartOk'] as number, {
+      clientProperties: { capabilities }, mechanism: 'PLAIN', response: Buffer.from(`\u0000${user}\u0000${password}`), locale: 'en_US',
+    }));
+    return this.waitFor(amqplibDefs['ConnectionTune'] as number);
+  }
+
+  /** tune-ok with these values, then connection.open; resolves with open-ok (undefined when the broker refused). */
+  async open(vhost: string, tune: { channelMax: number; frameMax: number; heartbeat?: number }): Promise<RawMethod | undefined> {
+    this.send(this.method(0, amqplibDefs['ConnectionTuneOk'] as number, { heartbeat: 0, ...tune }));
+    this.send(this.method(0, amqplibDefs['ConnectionOpen'] as number, { virtualHost: vhost, capabilities: '', insist: false }));
+    return this.waitFor(amqplibDefs['ConnectionOpenOk'] as number);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.received += chunk.length;
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    while (!this.unparsable) {
+      let frame;
+      try {
+        frame = amqplibFrame.parseFrame(this.buffer, 1 << 30);
+      } catch {
+        // Not frames (a broker answering a bad protocol header with its own): keep the count of bytes only.
+        this.unparsable = true;
+        break;
+      }
+      if (frame === false) break;
+      this.buffer = frame.rest;
+      if (frame.type !== 1) continue;
+      const id = frame.payload.readUInt32BE(0);
+      const fields = (amqplibDefs as unknown as { decode(id: number, b: Buffer): Record<string, unknown> }).decode(id, frame.payload.subarray(4));
+      this.methods.push({ channel: frame.channel, id, fields });
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiters) wake();
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Consumer, type ConsumerChannel } from '../../../src/broker/consumer.js';
+import { MemoryMonitor } from '../../../src/broker/memory-monitor.js';
 import { Message, type QueuedMessage } from '../../../src/broker/message.js';
 import { Queue } from '../../../src/broker/queue.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
@@ -29,7 +30,7 @@ function makeQueue(options: { messageTtl?: number; expires?: number; autoDelete?
   const queue = new Queue({
     name: 'q', resource: "queue 'q' in vhost '/'", durable: false, autoDelete: options.autoDelete ?? false, owner: null,
     arguments: {}, typedArguments: new Map(), messageTtl: options.messageTtl, expires: options.expires, clock,
-    onUnused: (q) => unused.push(q),
+    memory: MemoryMonitor.unlimited(), onUnused: (q) => unused.push(q),
   });
   const drain = () => {
     const out: string[] = [];
