@@ -1,4 +1,4 @@
-import { constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
+import { availableParallelism, constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
 import { BrokerConnection, publishMessage, translateAmqpError, type Channel, type ConsumeMessage } from '../amqp/index.js';
 import { ControlClient } from '../control/control-client.js';
 import type { CamqError } from '../errors/index.js';
@@ -22,12 +22,13 @@ import {
 } from '../protocol/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { LogLevels, silentLogger, type Logger } from '../util/logger.js';
+import { RepeatLimiter } from '../util/repeat-limiter.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
 import type { CamqApp } from './app.js';
 import { AsyncPool } from './async-pool.js';
 import { failurePlan, hasCanvas, successPlan, type CanvasPlan, type CanvasSend } from './canvas.js';
 import { TaskConsumer } from './consumer.js';
-import { ControlPanel, type ControlCommandHandler, type ControlCommandOptions, type ControlTarget } from './control-panel.js';
+import { ControlPanel, PanelError, STANDARD_EXCHANGE_TYPES, type ControlCommandHandler, type ControlCommandOptions, type ControlTarget } from './control-panel.js';
 import { toPythonError, type PythonError } from './error-info.js';
 import { EtaScheduler, ETA_TIMER_PRIORITY } from './eta-scheduler.js';
 import { EventDispatcher } from './event-dispatcher.js';
@@ -78,6 +79,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private readonly eta: EtaScheduler<Request>;
   private readonly limiter: RateLimiter<Request>;
   private concurrency: number;
+  private readonly startConcurrency: number;
   private readonly multiplier: number;
   private readonly reservedQueue: Request[] = [];
   private readonly activeRequests = new Map<string, Request>();
@@ -92,6 +94,10 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private idleWaiters: (() => void)[] = [];
   private readonly infoEnabled: boolean;
   private saveTimer: NodeJS.Timeout | undefined;
+  /** One line per bad message, and a count for the repeats (RepeatLimiter). */
+  private readonly badLines: RepeatLimiter;
+  /** When the task consumer's channel was lost lately (monotonic ms), to stop re-consuming in a loop. */
+  private readonly channelLosses: number[] = [];
   /** Resolves when the worker has stopped. */
   readonly done: Promise<{ mode: 'warm' | 'cold' }>;
 
@@ -104,7 +110,9 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.logger = options.logger ?? silentLogger;
     this.infoEnabled = LogLevels.indexOf(this.logger.level) <= LogLevels.indexOf('info');
     this.clock = options.clock ?? systemClock;
+    this.badLines = new RepeatLimiter({ clock: this.clock });
     this.concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
+    this.startConcurrency = this.concurrency;
     this.multiplier = Math.max(0, options.prefetchMultiplier ?? 4);
     this.connection =
       typeof options.broker === 'string'
@@ -132,6 +140,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       prefetch: this.concurrency * this.multiplier,
       onMessage: (msg) => this.onTaskMessage(msg),
       prepare: (queue) => this.prepareQueue(queue),
+      onChannelClosed: (reason) => void this.onConsumerChannelClosed(reason),
       logger: this.logger,
     });
     this.panel = new ControlPanel(this);
@@ -223,9 +232,41 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.events.attach(undefined);
     this.publishChannel = undefined;
     this.declaredQueues.clear();
-    // Their delivery tags died with the channel; the broker gives those messages to a consumer again.
+    this.dropUnstarted('connection');
+  }
+
+  /** Their delivery tags died with the channel; the broker gives those messages to a consumer again. */
+  private dropUnstarted(what: 'connection' | 'channel'): void {
     const dropped = this.eta.drain().length + this.limiter.drain().length + this.reservedQueue.splice(0).length;
-    if (dropped > 0) this.logger.warning(`dropped ${dropped} unstarted task(s) of the lost connection; the broker redelivers them`);
+    if (dropped > 0) this.logger.warning(`dropped ${dropped} unstarted task(s) of the lost ${what}; the broker redelivers them`);
+  }
+
+  /**
+   * The broker closed the task consumer's channel while the connection stayed up: without a consumer the worker
+   * would go on answering ping and take no task. Say so and consume again on a new channel; when that keeps
+   * happening (5 times in a minute) or cannot be done, stop with a critical line (cold: the process exits 1).
+   */
+  private async onConsumerChannelClosed(reason: string): Promise<void> {
+    if (this.stopMode) return;
+    const now = this.clock.monotonic();
+    this.channelLosses.push(now);
+    while (this.channelLosses.length > 0 && this.channelLosses[0]! < now - 60_000) this.channelLosses.shift();
+    this.dropUnstarted('channel');
+    if (this.channelLosses.length > 5) {
+      this.logger.critical(`the task consumer's channel was closed ${this.channelLosses.length} times in a minute (last: ${reason}); stopping`);
+      void this.stop('cold');
+      return;
+    }
+    this.logger.error(`the task consumer's channel was closed (${reason}); consuming again on a new channel`);
+    try {
+      await this.consumer.attach(await this.connection.createChannel());
+      this.logger.info(`consuming again from ${this.consumer.queueNames().join(', ')}`);
+    } catch (err) {
+      // A lost connection is handled by the reconnect (its setup consumes again); anything else stops the worker.
+      if (this.connection.isOpen === false || this.stopMode) return;
+      this.logger.critical(`cannot consume again after the task consumer's channel closed: ${(err as Error).message}; stopping`);
+      void this.stop('cold');
+    }
   }
 
   // ---- the message pipeline (PROTOCOL.md §5.3) -------------------------------------------------------------
@@ -295,7 +336,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.totals[req.task.name] = (this.totals[req.task.name] ?? 0) + 1;
     if (!this.acksLate(req)) this.ack(req);
     if (this.events.taskEventsEnabled && req.task.options.sendEvents !== false) this.events.sendTask('task-started', req.id);
-    const run = this.pool.execute(req.job(), req.task, (outcome) => this.finish(req, outcome));
+    const run = this.pool.execute(req.job(), req.task, (outcome) => this.finishSafely(req, outcome));
     if (req.state !== 'active') return; // finished synchronously
     req.run = run;
     req.workerPid = run.pid;
@@ -324,6 +365,22 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     }
   }
 
+  /**
+   * finish, from a pool callback: a throw here would reach amqplib's consumer callback (a synchronous handler) or
+   * become an unhandled rejection (an async one) and crash the worker. Settle the delivery and say what happened.
+   */
+  private finishSafely(req: Request, outcome: Outcome): void {
+    try {
+      this.finish(req, outcome);
+    } catch (err) {
+      this.logger.error(`internal error after ${req.name}[${req.id}] ran (${outcome.kind}): ${(err as Error)?.message ?? String(err)}`);
+      req.state = 'done';
+      this.activeRequests.delete(req.id);
+      this.ack(req);
+      this.pump();
+    }
+  }
+
   private finish(req: Request, outcome: Outcome): void {
     if (req.state !== 'active') return;
     req.state = 'done';
@@ -334,7 +391,14 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     switch (outcome.kind) {
       case 'success': {
         // Like Celery: callbacks and the chain's next step go out before the result, which lists them as children.
-        const children = hasCanvas(req.message) ? this.sendCanvas(req, successPlan(req.message, outcome.value, this.canvasOptions())) : undefined;
+        let children: unknown[] | undefined;
+        try {
+          children = hasCanvas(req.message) ? this.sendCanvas(req, successPlan(req.message, outcome.value, this.canvasOptions())) : undefined;
+        } catch (err) {
+          // As Celery's trace does on an EncodeError while applying callbacks: the task fails (nothing was sent).
+          this.fail(req, toPythonError(Object.assign(new Error(`cannot send the callbacks of ${req.name}[${req.id}]: ${(err as Error).message}`), { name: 'EncodeError' })), events, 'raised unexpected: EncodeError');
+          break;
+        }
         this.storeResult(req, 'SUCCESS', outcome.value, null, children);
         if (events || this.infoEnabled) {
           const repr = truncateRepr(pyRepr(outcome.value));
@@ -377,7 +441,13 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
 
   private fail(req: Request, error: PythonError, events: boolean, text: string): void {
     this.storeResult(req, 'FAILURE', error.info, error.traceback);
-    if (hasCanvas(req.message)) this.sendCanvas(req, failurePlan(req.message, this.canvasOptions()));
+    if (hasCanvas(req.message)) {
+      try {
+        this.sendCanvas(req, failurePlan(req.message, this.canvasOptions()));
+      } catch (err) {
+        this.logger.error(`Task ${req.name}[${req.id}]: cannot send its errbacks: ${(err as Error).message}`);
+      }
+    }
     if (events) this.events.sendTask('task-failed', req.id, { exception: error.repr, traceback: error.traceback });
     this.logger.error(`Task ${req.name}[${req.id}] ${text}\n${error.traceback.trimEnd()}`);
   }
@@ -422,9 +492,8 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   private onBadMessage(msg: ConsumeMessage, generation: number, error: { kind: string; action: 'ack' | 'reject'; message: string; id?: string | undefined }): void {
-    if (error.kind === 'decode-error') this.logger.critical(error.message);
-    else if (error.kind === 'unknown-message') this.logger.warning(error.message);
-    else this.logger.error(error.message);
+    const level = error.kind === 'decode-error' ? 'critical' : error.kind === 'unknown-message' ? 'warning' : 'error';
+    this.badLines.log(error.message, (line) => this.logger[level](line));
     if (error.action === 'ack') this.consumer.ack(msg, generation);
     else this.consumer.reject(msg, generation, false);
     if (error.id !== undefined) {
@@ -624,7 +693,24 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   async addConsumer(queue: string, exchange: string, exchangeType: string, routingKey: string): Promise<void> {
-    await this.consumer.addQueue(taskQueue(queue, exchange, exchangeType, routingKey));
+    if (exchange !== '' && !STANDARD_EXCHANGE_TYPES.includes(exchangeType)) {
+      // RabbitMQ answers a declare of an unknown type by closing the whole connection (503): every reconnect would
+      // declare it again. A plugin's type is used only for an exchange that exists (checked on a throwaway channel).
+      const channel = await this.connection.createChannel();
+      try {
+        await channel.checkExchange(exchange);
+        await channel.close();
+      } catch {
+        throw new PanelError('ValueError', `exchange ${exchange} of type ${exchangeType} does not exist, and camq declares only ${STANDARD_EXCHANGE_TYPES.join(', ')} exchanges; declare it first`);
+      }
+    }
+    try {
+      await this.consumer.addQueue(taskQueue(queue, exchange, exchangeType, routingKey));
+    } catch (err) {
+      const error = translateAmqpError(err);
+      this.logger.error(`add_consumer ${queue} refused: ${error.message}`);
+      throw new PanelError('ValueError', `cannot consume from ${queue}: ${error.message}`);
+    }
     this.logger.info(`Started consuming from ${queue}`);
   }
 
@@ -633,14 +719,28 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.logger.info(`Stopped consuming from ${queue}`);
   }
 
-  resizePool(delta: number): void {
-    const next = Math.max(1, this.concurrency + delta);
+  /**
+   * pool_grow's ceiling: 4 × the CPU cores, or the starting concurrency if higher. Celery starts with one process per
+   * core; past four per core, threads and processes only add memory (about 12 MB per thread, measured: 30 threads
+   * took a worker from 85 to 453 MB) and contention, and an unbounded n forks without end on the process pool.
+   * A worker that needs more starts with a higher --concurrency.
+   */
+  get maxConcurrency(): number {
+    return Math.max(this.startConcurrency, 4 * availableParallelism());
+  }
+
+  resizePool(delta: number): { before: number; after: number; max: number } {
+    const before = this.concurrency;
+    const max = this.maxConcurrency;
+    const next = Math.min(max, Math.max(1, this.concurrency + delta));
     const change = next - this.concurrency;
-    if (change === 0) return;
-    this.concurrency = next;
-    this.pool.resize(next);
-    this.consumer.changeBase(change * this.multiplier);
-    this.pump();
+    if (change !== 0) {
+      this.concurrency = next;
+      this.pool.resize(next);
+      this.consumer.changeBase(change * this.multiplier);
+      this.pump();
+    }
+    return { before, after: next, max };
   }
 
   shutdown(reason: string): void {
@@ -720,6 +820,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       if (!req.acknowledged) this.consumer.reject(req.delivery, req.generation, true);
     }
     this.events.flush();
+    this.badLines.flush();
     this.heart.offline();
     await this.panel.close();
     await this.saveState();
