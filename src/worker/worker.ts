@@ -399,7 +399,11 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
           this.fail(req, toPythonError(Object.assign(new Error(`cannot send the callbacks of ${req.name}[${req.id}]: ${(err as Error).message}`), { name: 'EncodeError' })), events, 'raised unexpected: EncodeError');
           break;
         }
-        this.storeResult(req, 'SUCCESS', outcome.value, null, children);
+        const encodeError = this.storeResult(req, 'SUCCESS', outcome.value, null, children);
+        if (encodeError) {
+          this.fail(req, encodeError, events, `raised unexpected: ${encodeError.repr}`, false);
+          break;
+        }
         if (events || this.infoEnabled) {
           const repr = truncateRepr(pyRepr(outcome.value));
           if (events) this.events.sendTask('task-succeeded', req.id, { result: repr, runtime });
@@ -439,8 +443,9 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.pump();
   }
 
-  private fail(req: Request, error: PythonError, events: boolean, text: string): void {
-    this.storeResult(req, 'FAILURE', error.info, error.traceback);
+  /** FAILURE: the result (unless `store` is false: already stored), the errbacks, task-failed, one error line. */
+  private fail(req: Request, error: PythonError, events: boolean, text: string, store = true): void {
+    if (store) this.storeResult(req, 'FAILURE', error.info, error.traceback);
     if (hasCanvas(req.message)) {
       try {
         this.sendCanvas(req, failurePlan(req.message, this.canvasOptions()));
@@ -514,17 +519,24 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.consumer.ack(req.delivery, req.generation);
   }
 
-  private storeResult(req: Request, status: ResultBody['status'], result: unknown, traceback: string | null, children?: unknown[]): void {
+  /**
+   * Publish the task's result to its reply queue. A result that cannot be encoded (a value nested past what
+   * JSON.stringify can walk) is stored as FAILURE with EncodeError instead, and that error is returned so the
+   * caller reports the task as failed, as Celery's trace does: the state in the log and events stays true.
+   */
+  private storeResult(req: Request, status: ResultBody['status'], result: unknown, traceback: string | null, children?: unknown[]): PythonError | undefined {
     const m = req.message;
-    if (!m.replyTo || m.ignoreResult || req.task.options.ignoreResult) return;
+    if (!m.replyTo || m.ignoreResult || req.task.options.ignoreResult) return undefined;
     let message: OutgoingMessage;
+    let encodeError: PythonError | undefined;
     try {
       message = buildResultMessage({ taskId: m.id, correlationId: m.correlationId, replyTo: m.replyTo, status, result, traceback, ...(children ? { children } : {}) });
     } catch (err) {
-      const error = toPythonError(Object.assign(new Error(`the result of ${req.name}[${req.id}] is not JSON: ${(err as Error).message}`), { name: 'EncodeError' }));
-      message = buildResultMessage({ taskId: m.id, correlationId: m.correlationId, replyTo: m.replyTo, status: 'FAILURE', result: error.info, traceback: error.traceback });
+      encodeError = toPythonError(Object.assign(new Error(`the result of ${req.name}[${req.id}] is not JSON: ${(err as Error).message}`), { name: 'EncodeError' }));
+      message = buildResultMessage({ taskId: m.id, correlationId: m.correlationId, replyTo: m.replyTo, status: 'FAILURE', result: encodeError.info, traceback: encodeError.traceback });
     }
     void this.publish(message);
+    return encodeError;
   }
 
   // ---- canvas: callbacks, errbacks, chains (canvas.ts) ------------------------------------------------------
