@@ -482,11 +482,13 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   private onUnknownTask(msg: ConsumeMessage, generation: number, message: TaskMessage): void {
-    this.logger.error(
+    // Celery's text, in full for the first of a window; a producer sending many is counted (RepeatLimiter).
+    this.badLines.log(
       `Received unregistered task of type '${message.name}'.\nThe message has been ignored and discarded.\n\n` +
         `Did you remember to register it in the task module (-A)?\n\nThe full contents of the message body was:\n` +
         `${truncateRepr(msg.content.toString('utf8'))}\nheaders: ${JSON.stringify(msg.properties.headers ?? {})}\n` +
         `delivery_info: ${JSON.stringify(message.deliveryInfo)}`,
+      (text) => this.logger.error(text),
     );
     this.consumer.reject(msg, generation, false);
     const info = exceptionInfo('NotRegistered', message.name, 'celery.exceptions');
