@@ -122,6 +122,29 @@ describeBrokers('worker hardening (issue 9)', targets, ({ url, inspector }) => {
     await w.settled();
   });
 
+  it('a consumer channel the broker keeps closing (6 times in a minute) stops the worker cold, with a critical line', async () => {
+    const w = await start();
+    const consumer = w.worker.consumer as unknown as { channel: amqp.Channel | undefined };
+    for (let i = 0; i < 6; i++) {
+      await vi.waitFor(() => expect(consumer.channel).toBeDefined(), { timeout: 15_000, interval: 20 });
+      consumer.channel!.ack({ fields: { deliveryTag: 999_999 } } as amqp.Message);
+      await vi.waitFor(() => expect(w.count(/task consumer's channel was closed/)).toBe(i + 1), { timeout: 15_000, interval: 20 });
+    }
+    expect(await w.worker.done).toEqual({ mode: 'cold' });
+    expect(w.count(/CRITICAL.*the task consumer's channel was closed 6 times in a minute .*; stopping/)).toBe(1);
+  });
+
+  it('a lost connection is a reconnect, not a consumer-channel loss: no false line, one consumer after it', async () => {
+    const w = await start();
+    let ready = 0;
+    w.worker.on('ready', () => ready++);
+    expect(await inspector.closeConnectionsNamed(`camq worker ${w.worker.hostname}`, 'camq test: forced close')).toBe(1);
+    await vi.waitFor(() => expect(ready).toBe(1), { timeout: 30_000, interval: 50 });
+    await w.stillWorks();
+    await w.settled();
+    expect(w.lines.join('\n')).not.toMatch(/task consumer's channel was closed/);
+  });
+
   it('a task returning 100 000 levels of nesting fails with EncodeError (no stack overflow); 2 000 levels succeed', async () => {
     const w = await start();
     const client = apps.at(-1)!;
@@ -193,6 +216,10 @@ describeBrokers('worker hardening (issue 9)', targets, ({ url, inspector }) => {
     const command = { method: 'add_consumer', arguments: { queue: extra, exchange: extra, exchange_type: 'bogus', routing_key: extra } };
     const refused = await control.broadcast(command, { destination: [w.worker.hostname] });
     expect(refused.replies.get(w.worker.hostname)).toEqual({ error: expect.stringMatching(/exchange_type 'bogus' is not an exchange type/) });
+    const plugin = { method: 'add_consumer', arguments: { queue: extra, exchange: `${extra}-x`, exchange_type: 'x-delayed-message', routing_key: extra } };
+    expect((await control.broadcast(plugin, { destination: [w.worker.hostname] })).replies.get(w.worker.hostname)).toEqual({
+      error: expect.stringMatching(/exchange .* of type x-delayed-message does not exist, and camq declares only direct, topic, fanout, headers exchanges; declare it first/),
+    });
     const grown = await control.poolGrow(1000, { destination: [w.worker.hostname] });
     expect(grown.replies.get(w.worker.hostname)).toEqual({ ok: expect.stringMatching(/^pool will grow to \d+, its maximum/) });
     expect((await control.ping({ destination: [w.worker.hostname] })).replies.get(w.worker.hostname)).toEqual({ ok: 'pong' });
