@@ -517,16 +517,26 @@ export class ControlPanel {
       value = { error: errorRepr(err) };
     }
     if (!request.reply_to) return undefined;
-    return buildControlReply({
-      nodename: this.target.hostname,
-      value: value === undefined ? null : value,
-      replyTo: request.reply_to,
-      ticket: request.ticket,
-      clock: this.mailboxClock.forward(),
-    });
+    const reply = (v: unknown) =>
+      buildControlReply({ nodename: this.target.hostname, value: v, replyTo: request.reply_to!, ticket: request.ticket, clock: this.mailboxClock.forward() });
+    try {
+      return reply(value === undefined ? null : value);
+    } catch (err) {
+      // A custom command's value JSON cannot carry (a BigInt, a cycle): the caller gets told, not a silence.
+      return reply({ error: pyExceptionRepr('EncodeError', `the reply to ${request.method} is not JSON: ${(err as Error).message}`) });
+    }
   }
 
+  /** From amqplib's consumer callback: nothing may escape (an unhandled rejection would end the process). */
   private async onMessage(msg: ConsumeMessage): Promise<void> {
+    try {
+      await this.answer(msg);
+    } catch (err) {
+      this.target.logger.error(`internal error while answering a remote control message: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  private async answer(msg: ConsumeMessage): Promise<void> {
     const decoded = decodeControlRequest(msg);
     if (!decoded.ok) {
       this.target.logger.warning(`Ignoring remote control message: ${decoded.error}`);

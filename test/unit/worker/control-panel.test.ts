@@ -195,6 +195,16 @@ describe('control panel', () => {
     expect((await call('time_limit', { task_name: 'tasks.add', hard: -1 }))!.value).toEqual({ error: expect.stringMatching(/time limit must be 0/) });
   });
 
+  it('a custom command whose value is not JSON replies with EncodeError, through the mailbox consumer too', async () => {
+    const { call, conn, worker } = await setup();
+    worker.registerCommand('bigint', () => ({ ok: 10n }));
+    expect((await call('bigint'))!.value).toEqual({ error: expect.stringMatching(/^EncodeError\('the reply to bigint is not JSON: /) });
+    const request = buildControlRequest({ method: 'bigint', arguments: {}, replyRoutingKey: 'oid-2', ticket: 't-2' });
+    conn.consumerOf('w1@test.celery.pidbox').deliver('w1@test.celery.pidbox', request);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(conn.published.filter((p) => p.routingKey === 'oid-2').map((p) => p.body)).toEqual([{ 'w1@test': { error: expect.stringMatching(/^EncodeError/) } }]);
+  });
+
   it('hello answers with revoked times that are JSON floats, and null to itself', async () => {
     const { call, worker } = await setup();
     worker.revoked.add('r-1'); // the ManualClock reads a whole number of seconds
