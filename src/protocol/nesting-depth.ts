@@ -10,13 +10,22 @@ export const MAX_MESSAGE_DEPTH = 1000;
 
 /** True when `value` has arrays/objects nested more than `limit` levels deep (a scalar is depth 0). */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (typeof item !== 'object' || item === null) continue;
-    if (depth + 1 > limit) return true;
-    const children = Array.isArray(item) ? item : Buffer.isBuffer(item) ? [] : Object.values(item as Record<string, unknown>);
-    for (const child of children) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  // Two parallel stacks instead of [value, depth] pairs: this runs on every delivery, so it allocates little.
+  const values: object[] = [];
+  const depths: number[] = [];
+  const push = (item: unknown, depth: number) => {
+    if (typeof item === 'object' && item !== null && !Buffer.isBuffer(item)) {
+      values.push(item);
+      depths.push(depth);
+    }
+  };
+  push(value, 1);
+  while (values.length > 0) {
+    const item = values.pop()!;
+    const depth = depths.pop()!;
+    if (depth > limit) return true;
+    if (Array.isArray(item)) for (const child of item) push(child, depth + 1);
+    else for (const key in item) push((item as Record<string, unknown>)[key], depth + 1);
   }
   return false;
 }
