@@ -250,7 +250,9 @@ it('survives seeded batches of malformed task messages: alive, consuming, nothin
   // No flood: a few lines per message at most (received, succeeded or refused, retried), however bad it was; a
   // spinning retry or a re-arming timer would write thousands.
   expect(lines.length).toBeLessThanOrEqual(6 * (sent + unsendable) + 2 * batches);
-  expect(lines.join('\n')).not.toMatch(/internal error|Maximum call stack|TimeoutOverflowWarning|channel was closed/);
+  // A result too deep for JSON is an EncodeError (the task failed, said so); nothing else may hit the stack limit.
+  const unexpected = /internal error|Maximum call stack|TimeoutOverflowWarning|channel was closed/;
+  expect(lines.filter((l) => unexpected.test(l) && !/raised unexpected: EncodeError/.test(l)).map((l) => l.slice(0, 300))).toEqual([]);
   // Bounded memory: what the worker keeps (revoked ids, ETA entries) is small; 150 MB is far above it.
   expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(150 * 1024 * 1024);
   process.stderr.write(`fuzz worker: ${sent} malformed messages (${unsendable} not encodable by amqplib), ${lines.length} log lines, ${worker.scheduled().length} ETA task(s) held\n`);
