@@ -26,7 +26,7 @@ const NUMBER_OPTIONS = ['time_limit', 'soft_time_limit', 'priority', 'group_inde
 const MAX_SECONDS = (MAX_DATE_MS - Date.UTC(2000, 0, 1)) / 1000;
 
 function checkDate(where: string, key: string, value: unknown): string | undefined {
-  if (typeof value !== 'string') return `${where} option ${key} is ${describe(value)}, not an ISO 8601 date`;
+  if (typeof value !== 'string') return `${where} option ${key} is ${describeValue(value)}, not an ISO 8601 date`;
   const ms = parseIsoDate(value);
   if (ms === undefined || ms < MIN_DATE_MS || ms > MAX_DATE_MS) return `${where} option ${key} '${value.slice(0, 64)}' is not a valid ISO 8601 date`;
   return undefined;
@@ -34,16 +34,16 @@ function checkDate(where: string, key: string, value: unknown): string | undefin
 
 function checkOptions(where: string, options: Record<string, unknown>, depthLeft: number): string | undefined {
   for (const key of STRING_OPTIONS) {
-    if (!absent(options[key]) && typeof options[key] !== 'string') return `${where} option ${key} is ${describe(options[key])}, not a string`;
+    if (!absent(options[key]) && typeof options[key] !== 'string') return `${where} option ${key} is ${describeValue(options[key])}, not a string`;
   }
   for (const key of NUMBER_OPTIONS) {
     const v = options[key];
     if (absent(v)) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_SECONDS) return `${where} option ${key} is ${describe(v)}, not a number of seconds (or a priority) ≥ 0`;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_SECONDS) return `${where} option ${key} is ${describeValue(v)}, not a number of seconds (or a priority) ≥ 0`;
   }
   const countdown = options['countdown'];
   if (!absent(countdown) && (typeof countdown !== 'number' || !Number.isFinite(countdown) || Math.abs(countdown) > MAX_SECONDS)) {
-    return `${where} option countdown is ${describe(countdown)}, not a number of seconds`;
+    return `${where} option countdown is ${describeValue(countdown)}, not a number of seconds`;
   }
   if (!absent(options['eta'])) {
     const problem = checkDate(where, 'eta', options['eta']);
@@ -52,7 +52,7 @@ function checkOptions(where: string, options: Record<string, unknown>, depthLeft
   const expires = options['expires'];
   if (!absent(expires)) {
     if (typeof expires === 'number') {
-      if (!Number.isFinite(expires) || expires < 0 || expires > MAX_SECONDS) return `${where} option expires is ${describe(expires)}, not a number of seconds ≥ 0`;
+      if (!Number.isFinite(expires) || expires < 0 || expires > MAX_SECONDS) return `${where} option expires is ${describeValue(expires)}, not a number of seconds ≥ 0`;
     } else {
       const problem = checkDate(where, 'expires', expires);
       if (problem) return problem;
@@ -60,9 +60,9 @@ function checkOptions(where: string, options: Record<string, unknown>, depthLeft
   }
   const queue = options['queue'];
   if (!absent(queue) && typeof queue !== 'string' && !(isObject(queue) && typeof queue['name'] === 'string')) {
-    return `${where} option queue is ${describe(queue)}, not a queue name`;
+    return `${where} option queue is ${describeValue(queue)}, not a queue name`;
   }
-  if (!absent(options['headers']) && !isObject(options['headers'])) return `${where} option headers is ${describe(options['headers'])}, not a dict`;
+  if (!absent(options['headers']) && !isObject(options['headers'])) return `${where} option headers is ${describeValue(options['headers'])}, not a dict`;
   for (const key of ['link', 'link_error'] as const) {
     const v = options[key];
     if (absent(v)) continue;
@@ -75,7 +75,7 @@ function checkOptions(where: string, options: Record<string, unknown>, depthLeft
 /** One signature dict as Celery serializes it (`{'task': …, 'args': […], 'kwargs': {…}, 'options': {…}, …}`). */
 function checkSignature(where: string, sig: unknown, depthLeft: number): string | undefined {
   if (depthLeft <= 0) return `${where} nests signatures too deeply`;
-  if (!isObject(sig)) return `${where} is ${describe(sig)}, not a signature dict`;
+  if (!isObject(sig)) return `${where} is ${describeValue(sig)}, not a signature dict`;
   if (typeof sig['task'] !== 'string' || sig['task'] === '') return `${where} has no task name`;
   const name = `${where} (${sig['task'].slice(0, 64)})`;
   if (!absent(sig['args']) && !Array.isArray(sig['args'])) return `${name} has args that are not a list`;
@@ -113,26 +113,26 @@ const MAX_SIGNATURE_NESTING = 64;
  */
 export function checkEmbed(value: unknown): EmbedCheck {
   if (absent(value)) return { ok: true, embed: EMPTY_EMBED };
-  if (!isObject(value)) return { ok: false, problem: `the embed (third item of the body) is ${describe(value)}, not a dict` };
+  if (!isObject(value)) return { ok: false, problem: `the embed (third item of the body) is ${describeValue(value)}, not a dict` };
   const embed: { -readonly [K in keyof TaskEmbed]: TaskEmbed[K] } = { ...EMPTY_EMBED };
   for (const key of ['callbacks', 'errbacks', 'chain'] as const) {
     const v = value[key];
     if (absent(v)) continue;
-    if (!Array.isArray(v)) return { ok: false, problem: `embed ${key} is ${describe(v)}, not a list of signatures` };
+    if (!Array.isArray(v)) return { ok: false, problem: `embed ${key} is ${describeValue(v)}, not a list of signatures` };
     const problem = checkSignatures(key === 'chain' ? 'chain step' : key.slice(0, -1), v, MAX_SIGNATURE_NESTING);
     if (problem) return { ok: false, problem };
     embed[key] = v as Signature[];
   }
   const chord = value['chord'];
   if (!absent(chord)) {
-    if (!isObject(chord)) return { ok: false, problem: `embed chord is ${describe(chord)}, not a signature dict` };
+    if (!isObject(chord)) return { ok: false, problem: `embed chord is ${describeValue(chord)}, not a signature dict` };
     embed.chord = chord as unknown as Signature;
   }
   return { ok: true, embed };
 }
 
 /** A short description of a wrong value for a refusal line: its JSON, cut short. */
-export function describe(value: unknown, max = 64): string {
+export function describeValue(value: unknown, max = 64): string {
   if (value === undefined) return 'missing';
   let text: string;
   try {

@@ -11,7 +11,7 @@ import {
 import { formatIsoDate, MAX_DATE_MS, MIN_DATE_MS, parseIsoDate } from './iso-date.js';
 import { MAX_MESSAGE_DEPTH, nestsDeeperThan } from './nesting-depth.js';
 import { pyRepr, pyTupleRepr, truncateRepr } from './python-repr.js';
-import { checkEmbed, describe } from './task-embed.js';
+import { checkEmbed, describeValue } from './task-embed.js';
 import { DEFAULT_QUEUE } from './topology.js';
 
 /**
@@ -173,7 +173,7 @@ function readTimeLimit(value: unknown): { ok: true; hard: number | null; soft: n
   if (value === null || value === undefined) return { ok: true, hard: null, soft: null };
   const limit = (v: unknown) => v === null || v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
   if (!Array.isArray(value) || value.length > 2 || !limit(value[0]) || !limit(value[1])) {
-    return { ok: false, message: `Received invalid task message: timelimit ${describe(value)} is not [hard, soft] (each null or seconds ≥ 0)` };
+    return { ok: false, message: `Received invalid task message: timelimit ${describeValue(value)} is not [hard, soft] (each null or seconds ≥ 0)` };
   }
   return { ok: true, hard: optionalNumber(value[0]), soft: optionalNumber(value[1]) };
 }
@@ -182,7 +182,7 @@ function readTimeLimit(value: unknown): { ok: true; hard: number | null; soft: n
 function readRetries(value: unknown): { ok: true; retries: number } | { ok: false; message: string } {
   if (value === null || value === undefined) return { ok: true, retries: 0 };
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return { ok: true, retries: value };
-  return { ok: false, message: `Received invalid task message: retries ${describe(value)} is not a whole number ≥ 0` };
+  return { ok: false, message: `Received invalid task message: retries ${describeValue(value)} is not a whole number ≥ 0` };
 }
 
 /** What every protocol shares: retries, time limits, dates and the embed, validated; or the refusal line. */
@@ -212,7 +212,7 @@ function readDate(field: 'ETA' | 'expires', value: unknown): { ok: true; ms: num
     const ms = parseIsoDate(value);
     if (ms !== undefined && inRange(ms)) return { ok: true, ms };
   }
-  const shown = typeof value === 'string' ? `'${value.slice(0, 64)}'` : describe(value);
+  const shown = typeof value === 'string' ? `'${value.slice(0, 64)}'` : describeValue(value);
   return {
     ok: false,
     message: `Received invalid task message: invalid ${field} value ${shown}: unable to parse date string ${shown}`,
@@ -230,7 +230,7 @@ function decodeBody(msg: IncomingMessage): { ok: true; body: unknown } | { ok: f
       ok: false,
       message:
         `Can't decode message body: DecodeError(${JSON.stringify((err as Error).message)}) ` +
-        `[type:'${msg.properties.contentType ?? ''}' encoding:'${msg.properties.contentEncoding ?? ''}' headers:${describe(headers, 1024)}]`,
+        `[type:'${msg.properties.contentType ?? ''}' encoding:'${msg.properties.contentEncoding ?? ''}' headers:${describeValue(headers, 1024)}]`,
     };
   }
 }
@@ -260,7 +260,7 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
   if (compression !== undefined && compression !== null) {
     return fail(
       'invalid',
-      `Received invalid task message: the body is compressed (compression: ${describe(compression)}), which camq does not support yet; send it uncompressed`,
+      `Received invalid task message: the body is compressed (compression: ${describeValue(compression)}), which camq does not support yet; send it uncompressed`,
       { id: headers['id'], name: taskName },
     );
   }
