@@ -9,3 +9,5 @@ export * from './rate.js';
 export * from './result-message.js';
 export * from './task-message.js';
 export * from './topology.js';
+export * from './nesting-depth.js';
+export * from './task-embed.js';

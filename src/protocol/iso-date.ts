@@ -25,20 +25,35 @@ export function formatIsoDate(epochMs: number, offsetMinutes = 0): string {
 const ISO_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
-/** Parse to epoch milliseconds (with sub-millisecond precision), or undefined when the text is not a date. */
+/** Python's datetime range (MINYEAR..MAXYEAR): a date outside it cannot be a Celery ETA, and JavaScript cannot print it. */
+export const MIN_DATE_MS = Date.parse('0001-01-01T00:00:00Z');
+export const MAX_DATE_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * Parse to epoch milliseconds (with sub-millisecond precision), or undefined when the text is not a date. As
+ * strict as Python's `datetime`: no February 31st (JavaScript would roll it over to March), no month or day 0,
+ * no year 0, no second 60, an offset under 24 hours with minutes under 60.
+ */
 export function parseIsoDate(text: string): number | undefined {
   const m = ISO_PATTERN.exec(text.trim());
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, zone] = m;
-  const fractionMs = frac ? Number(`0.${frac}`) * 1000 : 0;
-  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
-  if (Number.isNaN(base) || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 60) {
-    return undefined;
-  }
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
+  const [frac, zone] = [m[7], m[8]];
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return undefined;
   let offsetMinutes = 0;
   if (zone && zone.toUpperCase() !== 'Z') {
     const zm = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!;
-    offsetMinutes = (zm[1] === '-' ? -1 : 1) * (Number(zm[2]) * 60 + Number(zm[3] ?? 0));
+    const [zh, zmin] = [Number(zm[2]), Number(zm[3] ?? 0)];
+    if (zh > 23 || zmin > 59) return undefined;
+    offsetMinutes = (zm[1] === '-' ? -1 : 1) * (zh * 60 + zmin);
   }
-  return base + fractionMs - offsetMinutes * 60_000;
+  // Date.UTC maps years 0–99 to 1900–1999: set the full year explicitly.
+  const date = new Date(Date.UTC(2000, mo - 1, d, h, mi, s));
+  date.setUTCFullYear(y);
+  const fractionMs = frac ? Number(`0.${frac}`) * 1000 : 0;
+  return date.getTime() + fractionMs - offsetMinutes * 60_000;
 }

@@ -28,26 +28,41 @@ function pyNumberRepr(n: number): string {
   return String(n).replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
-/** Python's repr of a JSON value (lists for arrays, dicts for objects, None/True/False). */
-export function pyRepr(value: unknown): string {
+/**
+ * How deep `pyRepr` goes before it writes `[...]` / `{...}` for a nested list or dict, as Python's reprlib (and
+ * Celery's saferepr) do: a repr is for reading, and user data nested thousands deep would otherwise overflow the
+ * stack (a task returning such a value crashed the worker). 100 keeps every realistic value whole.
+ */
+export const REPR_MAX_LEVELS = 100;
+
+/** Python's repr of a JSON value (lists for arrays, dicts for objects, None/True/False), nested at most `maxLevels` deep. */
+export function pyRepr(value: unknown, maxLevels = REPR_MAX_LEVELS): string {
+  return reprAt(value, maxLevels);
+}
+
+function reprAt(value: unknown, levelsLeft: number): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'number') return pyNumberRepr(value);
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'string') return pyStrRepr(value);
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  if (Array.isArray(value)) {
+    if (levelsLeft <= 0) return value.length === 0 ? '[]' : '[...]';
+    return `[${value.map((v) => reprAt(v, levelsLeft - 1)).join(', ')}]`;
+  }
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyStrRepr(k)}: ${pyRepr(v)}`);
-    return `{${entries.join(', ')}}`;
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (levelsLeft <= 0) return entries.length === 0 ? '{}' : '{...}';
+    return `{${entries.map(([k, v]) => `${pyStrRepr(k)}: ${reprAt(v, levelsLeft - 1)}`).join(', ')}}`;
   }
   return pyStrRepr(String(value));
 }
 
 /** Python's repr of an args tuple: `(2, 2)`, `(1,)`, `()`. */
 export function pyTupleRepr(items: readonly unknown[]): string {
-  if (items.length === 1) return `(${pyRepr(items[0])},)`;
-  return `(${items.map(pyRepr).join(', ')})`;
+  if (items.length === 1) return `(${pyRepr(items[0], REPR_MAX_LEVELS - 1)},)`;
+  return `(${items.map((item) => pyRepr(item, REPR_MAX_LEVELS - 1)).join(', ')})`;
 }
 
 /** `saferepr` truncation as Celery applies it (1024 characters for results and argsrepr). */

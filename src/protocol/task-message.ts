@@ -9,8 +9,10 @@ import {
   type IncomingMessage,
   type OutgoingMessage,
 } from './amqp-message.js';
-import { formatIsoDate, parseIsoDate } from './iso-date.js';
+import { formatIsoDate, MAX_DATE_MS, MIN_DATE_MS, parseIsoDate } from './iso-date.js';
+import { MAX_MESSAGE_DEPTH, nestsDeeperThan } from './nesting-depth.js';
 import { pyRepr, pyTupleRepr, truncateRepr } from './python-repr.js';
+import { checkEmbed, describeValue } from './task-embed.js';
 import { DEFAULT_QUEUE } from './topology.js';
 
 /**
@@ -141,8 +143,6 @@ export interface TaskDecodeError {
 
 export type TaskDecodeResult = { readonly ok: true; readonly task: TaskMessage } | { readonly ok: false; readonly error: TaskDecodeError };
 
-const EMPTY_EMBED: TaskEmbed = { callbacks: null, errbacks: null, chain: null, chord: null };
-
 function fail(kind: TaskDecodeError['kind'], message: string, extra: { id?: unknown; name?: unknown } = {}): TaskDecodeResult {
   const action = kind === 'decode-error' ? 'ack' : 'reject';
   return {
@@ -169,31 +169,51 @@ function optionalNumber(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-function readTimeLimit(value: unknown): { hard: number | null; soft: number | null } {
-  if (!Array.isArray(value)) return { hard: null, soft: null };
-  return { hard: optionalNumber(value[0]), soft: optionalNumber(value[1]) };
+/** `[hard, soft]`: each null or a number of seconds ≥ 0 (0 is no limit, as in Celery); anything else is refused. */
+function readTimeLimit(value: unknown): { ok: true; hard: number | null; soft: number | null } | { ok: false; message: string } {
+  if (value === null || value === undefined) return { ok: true, hard: null, soft: null };
+  const limit = (v: unknown) => v === null || v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
+  if (!Array.isArray(value) || value.length > 2 || !limit(value[0]) || !limit(value[1])) {
+    return { ok: false, message: `Received invalid task message: timelimit ${describeValue(value)} is not [hard, soft] (each null or seconds ≥ 0)` };
+  }
+  return { ok: true, hard: optionalNumber(value[0]), soft: optionalNumber(value[1]) };
 }
 
-function readEmbed(value: unknown): TaskEmbed {
-  if (!isObject(value)) return EMPTY_EMBED;
-  const list = (v: unknown) => (Array.isArray(v) ? (v as Signature[]) : null);
-  return {
-    callbacks: list(value['callbacks']),
-    errbacks: list(value['errbacks']),
-    chain: list(value['chain']),
-    chord: isObject(value['chord']) ? (value['chord'] as unknown as Signature) : null,
-  };
+/** `retries`: a count, so an integer ≥ 0 (missing is 0). A negative count would retry a task without end. */
+function readRetries(value: unknown): { ok: true; retries: number } | { ok: false; message: string } {
+  if (value === null || value === undefined) return { ok: true, retries: 0 };
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return { ok: true, retries: value };
+  return { ok: false, message: `Received invalid task message: retries ${describeValue(value)} is not a whole number ≥ 0` };
+}
+
+/** What every protocol shares: retries, time limits, dates and the embed, validated; or the refusal line. */
+function readCommon(
+  source: { retries: unknown; timelimit: unknown; eta: unknown; expires: unknown; embed: unknown },
+): { ok: true; retries: number; timeLimit: { hard: number | null; soft: number | null }; eta: number | null; expires: number | null; embed: TaskEmbed } | { ok: false; message: string } {
+  const retries = readRetries(source.retries);
+  if (!retries.ok) return retries;
+  const timeLimit = readTimeLimit(source.timelimit);
+  if (!timeLimit.ok) return timeLimit;
+  const eta = readDate('ETA', source.eta);
+  if (!eta.ok) return eta;
+  const expires = readDate('expires', source.expires);
+  if (!expires.ok) return expires;
+  const embed = checkEmbed(source.embed);
+  if (!embed.ok) return { ok: false, message: `Received invalid task message: ${embed.problem}` };
+  return { ok: true, retries: retries.retries, timeLimit: { hard: timeLimit.hard, soft: timeLimit.soft }, eta: eta.ms, expires: expires.ms, embed: embed.embed };
 }
 
 /** Read an `eta`/`expires` value; a naive date is UTC (Celery's default timezone). */
 function readDate(field: 'ETA' | 'expires', value: unknown): { ok: true; ms: number | null } | { ok: false; message: string } {
   if (value === null || value === undefined) return { ok: true, ms: null };
-  if (typeof value === 'number' && Number.isFinite(value)) return { ok: true, ms: value * 1000 };
+  // Within Python's datetime range (years 1–9999), which is also what JavaScript can print back as ISO 8601.
+  const inRange = (ms: number) => ms >= MIN_DATE_MS && ms <= MAX_DATE_MS;
+  if (typeof value === 'number' && Number.isFinite(value) && inRange(value * 1000)) return { ok: true, ms: value * 1000 };
   if (typeof value === 'string') {
     const ms = parseIsoDate(value);
-    if (ms !== undefined) return { ok: true, ms };
+    if (ms !== undefined && inRange(ms)) return { ok: true, ms };
   }
-  const shown = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+  const shown = typeof value === 'string' ? `'${value.slice(0, 64)}'` : describeValue(value);
   return {
     ok: false,
     message: `Received invalid task message: invalid ${field} value ${shown}: unable to parse date string ${shown}`,
@@ -211,7 +231,7 @@ function decodeBody(msg: IncomingMessage): { ok: true; body: unknown } | { ok: f
       ok: false,
       message:
         `Can't decode message body: DecodeError(${JSON.stringify((err as Error).message)}) ` +
-        `[type:'${msg.properties.contentType ?? ''}' encoding:'${msg.properties.contentEncoding ?? ''}' headers:${JSON.stringify(headers)}]`,
+        `[type:'${msg.properties.contentType ?? ''}' encoding:'${msg.properties.contentEncoding ?? ''}' headers:${describeValue(headers, 1024)}]`,
     };
   }
 }
@@ -237,9 +257,25 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
     );
   }
 
+  const compression = headers['compression'];
+  if (compression !== undefined && compression !== null) {
+    return fail(
+      'invalid',
+      `Received invalid task message: the body is compressed (compression: ${describeValue(compression)}), which camq does not support yet; send it uncompressed`,
+      { id: headers['id'], name: taskName },
+    );
+  }
+  if (nestsDeeperThan(headers, MAX_MESSAGE_DEPTH)) {
+    return fail('invalid', `Received invalid task message: its headers nest more than ${MAX_MESSAGE_DEPTH} levels deep`, { name: taskName });
+  }
+
   const decoded = decodeBody(msg);
   if (!decoded.ok) return fail('decode-error', decoded.message, { id: headers['id'], name: taskName });
   const body = decoded.body;
+  // Python's JSON decoder stops near this depth too (kombu's DecodeError: Celery acks and drops such a body).
+  if (nestsDeeperThan(body, MAX_MESSAGE_DEPTH)) {
+    return fail('decode-error', `Can't decode message body: it nests more than ${MAX_MESSAGE_DEPTH} levels deep [type:'${contentType}']`, { id: headers['id'], name: taskName });
+  }
 
   const deliveryInfo: DeliveryInfo = {
     exchange: msg.fields.exchange,
@@ -272,10 +308,8 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
         name: taskName,
       });
     }
-    const eta = readDate('ETA', headers['eta']);
-    if (!eta.ok) return fail('invalid', eta.message, { id, name: taskName });
-    const expires = readDate('expires', headers['expires']);
-    if (!expires.ok) return fail('invalid', expires.message, { id, name: taskName });
+    const common = readCommon({ retries: headers['retries'], timelimit: headers['timelimit'], eta: headers['eta'], expires: headers['expires'], embed });
+    if (!common.ok) return fail('invalid', common.message, { id, name: taskName });
     return {
       ok: true,
       task: {
@@ -285,11 +319,11 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
         shadow: optionalString(headers['shadow']),
         args,
         kwargs,
-        embed: readEmbed(embed),
-        eta: eta.ms,
-        expires: expires.ms,
-        retries: optionalNumber(headers['retries']) ?? 0,
-        timeLimit: readTimeLimit(headers['timelimit']),
+        embed: common.embed,
+        eta: common.eta,
+        expires: common.expires,
+        retries: common.retries,
+        timeLimit: common.timeLimit,
         rootId: optionalString(headers['root_id']),
         parentId: optionalString(headers['parent_id']),
         group: optionalString(headers['group']),
@@ -326,10 +360,14 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
         name: v1.task,
       });
     }
-    const eta = readDate('ETA', v1.eta);
-    if (!eta.ok) return fail('invalid', eta.message, { id, name: v1.task });
-    const expires = readDate('expires', v1.expires);
-    if (!expires.ok) return fail('invalid', expires.message, { id, name: v1.task });
+    const common = readCommon({
+      retries: v1.retries,
+      timelimit: v1.timelimit,
+      eta: v1.eta,
+      expires: v1.expires,
+      embed: { callbacks: v1.callbacks ?? null, errbacks: v1.errbacks ?? null, chord: v1.chord ?? null },
+    });
+    if (!common.ok) return fail('invalid', common.message, { id, name: v1.task });
     const record = v1 as unknown as Record<string, unknown>;
     return {
       ok: true,
@@ -340,11 +378,11 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
         shadow: optionalString(record['shadow']),
         args,
         kwargs,
-        embed: { callbacks: v1.callbacks ?? null, errbacks: v1.errbacks ?? null, chain: null, chord: v1.chord ?? null },
-        eta: eta.ms,
-        expires: expires.ms,
-        retries: optionalNumber(v1.retries) ?? 0,
-        timeLimit: readTimeLimit(v1.timelimit),
+        embed: common.embed,
+        eta: common.eta,
+        expires: common.expires,
+        retries: common.retries,
+        timeLimit: common.timeLimit,
         rootId: optionalString(record['root_id']),
         parentId: optionalString(record['parent_id']),
         group: optionalString(v1.group ?? v1.taskset ?? null),

@@ -29,9 +29,38 @@ function wrap(timer: NodeJS.Timeout, clear: (t: NodeJS.Timeout) => void): TimerH
   return handle;
 }
 
+/** Node's longest timer (2^31 − 1 ms, about 24.8 days): a longer delay becomes 1 ms, with a TimeoutOverflowWarning. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A timeout of any length: past MAX_TIMER_MS it waits in steps of at most MAX_TIMER_MS (an ETA a month away, a time
+ * limit of 1e10 s), and Infinity or NaN never fires. Without this Node fires such timers after 1 ms.
+ */
+export function longTimeout(fn: () => void, ms: number): TimerHandle {
+  let timer: NodeJS.Timeout | undefined;
+  let unrefed = false;
+  const due = performance.now() + Math.max(0, Number.isNaN(ms) ? Infinity : ms);
+  const arm = () => {
+    const left = due - performance.now();
+    timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+    if (unrefed) timer.unref();
+  };
+  if (ms <= MAX_TIMER_MS) timer = setTimeout(fn, Math.max(0, ms));
+  else arm();
+  const handle: TimerHandle = {
+    cancel: () => clearTimeout(timer),
+    unref: () => {
+      unrefed = true;
+      timer?.unref();
+      return handle;
+    },
+  };
+  return handle;
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
-  setTimeout: (fn, ms) => wrap(setTimeout(fn, Math.max(0, ms)), clearTimeout),
-  setInterval: (fn, ms) => wrap(setInterval(fn, Math.max(1, ms)), clearInterval),
+  setTimeout: longTimeout,
+  setInterval: (fn, ms) => wrap(setInterval(fn, Math.min(MAX_TIMER_MS, Math.max(1, ms))), clearInterval),
 };

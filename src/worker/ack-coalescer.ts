@@ -40,6 +40,12 @@ export class AckCoalescer {
   /** Tracked deliveries in tag order; `head` is the first one not known to be settled. */
   private entries: Entry[] = [];
   private head = 0;
+  /**
+   * SETTLED entries at or after `head`: acked or rejected behind a still-open one. They are dropped in bulk by
+   * `compact` (a multiple ack may span settled tags), or a delivery held open for long (an ETA a month away) would
+   * keep every later delivery, content and all, in memory.
+   */
+  private settledBehind = 0;
   /** Entries whose ack was asked for since the last flush. */
   private requested: Entry[] = [];
   private scheduled = false;
@@ -75,6 +81,7 @@ export class AckCoalescer {
     const entry = this.find(msg.fields.deliveryTag);
     if (!entry || entry.state !== OPEN) return false;
     entry.state = SETTLED;
+    this.settledBehind++;
     this.sink.reject(entry.msg, requeue);
     this.advance();
     return true;
@@ -95,7 +102,7 @@ export class AckCoalescer {
         entry.state = SETTLED;
         last = entry;
         count++;
-      }
+      } else this.settledBehind--;
     }
     this.head = i;
     const requested = this.requested;
@@ -104,6 +111,7 @@ export class AckCoalescer {
     for (const entry of requested) {
       if (entry.state !== REQUESTED) continue;
       entry.state = SETTLED;
+      this.settledBehind++;
       this.sink.ack(entry.msg, false);
     }
     this.compact();
@@ -125,7 +133,13 @@ export class AckCoalescer {
   reset(): void {
     this.entries = [];
     this.head = 0;
+    this.settledBehind = 0;
     this.requested = [];
+  }
+
+  /** Entries kept (open, acked but not flushed, and settled ones not yet dropped): bounded, whatever stays open. */
+  get retained(): number {
+    return this.entries.length - this.head;
   }
 
   /** The entry of a tag: tags are consecutive on a consume-only channel, so index arithmetic usually finds it. */
@@ -150,7 +164,10 @@ export class AckCoalescer {
 
   /** Drop settled entries from the front (after a reject; a flush does it for acks). */
   private advance(): void {
-    while (this.head < this.entries.length && this.entries[this.head]!.state === SETTLED) this.head++;
+    while (this.head < this.entries.length && this.entries[this.head]!.state === SETTLED) {
+      this.head++;
+      this.settledBehind--;
+    }
     this.compact();
   }
 
@@ -158,6 +175,11 @@ export class AckCoalescer {
     if (this.head === this.entries.length) {
       this.entries.length = 0;
       this.head = 0;
+      this.settledBehind = 0;
+    } else if (this.settledBehind >= 1024 && this.settledBehind * 2 >= this.entries.length - this.head) {
+      this.entries = this.entries.slice(this.head).filter((e) => e.state !== SETTLED);
+      this.head = 0;
+      this.settledBehind = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;

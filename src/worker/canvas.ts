@@ -187,7 +187,9 @@ function send(sig: Signature, call: Call, plan: ReturnType<typeof newPlan>): unk
     name: sig.task,
     args: argsOf(sig, call),
     kwargs: isObject(sig.kwargs) ? sig.kwargs : {},
-    queue: queue ?? call.defaultQueue,
+    // An empty queue name is no queue, as in Celery's router: the default queue. Declared as '', it would make the
+    // broker invent a durable amq.gen-* queue per message, left behind forever.
+    queue: queue || call.defaultQueue,
     parentId: call.parentId,
     rootId: call.rootId,
     origin: call.origin,

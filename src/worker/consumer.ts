@@ -23,6 +23,7 @@ export class TaskConsumer {
   private readonly queues: TaskQueue[];
   private readonly consumerTags = new Map<string, string>();
   private readonly onMessage: (msg: ConsumeMessage) => void;
+  private readonly onChannelClosed: (reason: string) => void;
   private readonly logger: Logger;
   /** Bumped on every attach; a delivery is acked only on the generation it arrived on. */
   generation = 0;
@@ -42,9 +43,12 @@ export class TaskConsumer {
     prefetch: number;
     onMessage: (msg: ConsumeMessage) => void;
     prepare: (queue: TaskQueue) => Promise<void>;
+    /** The channel closed while attached, the connection still up (the broker closed it): re-attach or stop. */
+    onChannelClosed?: (reason: string) => void;
     logger: Logger;
   }) {
     this.queues = [...options.queues];
+    this.onChannelClosed = options.onChannelClosed ?? (() => {});
     this.prepare = options.prepare;
     this.base = options.prefetch;
     this.onMessage = options.onMessage;
@@ -67,6 +71,7 @@ export class TaskConsumer {
     this.reportUnsent();
     this.generation++;
     this.channel = channel;
+    this.watch(channel);
     this.acks?.reset();
     this.acks = new AckCoalescer({
       ack: (msg, multiple) => this.settle(() => channel.ack(msg, multiple)),
@@ -143,10 +148,16 @@ export class TaskConsumer {
     this.unsent = 0;
   }
 
+  /**
+   * Declare, then consume. The queue joins the list (declared again after every reconnect) only once its declare
+   * succeeded: a queue the broker refuses must not be declared on every reconnect, forever.
+   */
   async addQueue(queue: TaskQueue): Promise<void> {
     if (this.queues.some((q) => q.name === queue.name)) return;
+    await this.prepare(queue);
+    if (this.queues.some((q) => q.name === queue.name)) return;
     this.queues.push(queue);
-    if (this.channel) await this.consume(queue);
+    if (this.channel) await this.consume(queue, false);
   }
 
   async cancelQueue(name: string): Promise<void> {
@@ -194,17 +205,50 @@ export class TaskConsumer {
     }));
   }
 
-  private async consume(queue: TaskQueue): Promise<void> {
+  /**
+   * A channel the broker closes (a 406 for a bad ack, a 541 when a consumer callback threw) leaves the worker with no
+   * consumer while it still answers ping: say so and let the worker re-attach. A connection loss closes the channel
+   * too, and is told apart by waiting a turn: the worker's disconnect handling detaches first.
+   */
+  private watch(channel: Channel): void {
+    let reason = 'closed by the broker';
+    channel.on('error', (err: Error) => (reason = err.message));
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      setImmediate(() => {
+        if (this.channel !== channel) return;
+        this.detach();
+        this.onChannelClosed(reason);
+      });
+    });
+  }
+
+  /**
+   * Hand one delivery to the worker. Nothing it throws may reach amqplib, which would close the channel (541) and
+   * stop consuming: the delivery is rejected without requeue (it would throw again on every redelivery) and the
+   * error is one line.
+   */
+  private deliver(msg: ConsumeMessage, generation: number): void {
+    try {
+      this.onMessage(msg);
+    } catch (err) {
+      this.logger.error(`internal error while handling a task message (rejected, not requeued): ${(err as Error)?.message ?? String(err)}`);
+      this.reject(msg, generation, false);
+    }
+  }
+
+  private async consume(queue: TaskQueue, prepare = true): Promise<void> {
     const channel = this.channel!;
     const acks = this.acks!;
-    await this.prepare(queue);
+    const generation = this.generation;
+    if (prepare) await this.prepare(queue);
     const { consumerTag } = await channel.consume(
       queue.name,
       (msg) => {
         if (msg) {
           acks.track(msg);
           const undecodable = msg.properties.headers?.[UNDECODABLE_HEADERS] as string | undefined;
-          if (undecodable === undefined) return this.onMessage(msg);
+          if (undecodable === undefined) return this.deliver(msg, generation);
           // Its headers are lost (see guardFrameDecoding), and a requeue would fail the same way forever.
           const id = msg.properties.correlationId ?? msg.properties.messageId;
           this.logger.error(`rejected a message of queue ${queue.name}${id ? ` (correlation id ${id})` : ''} without requeue: ${undecodable}`);

@@ -54,10 +54,11 @@ export interface ControlTarget {
   reserved(): Request[];
   active(): Request[];
   activeQueues(): ActiveQueueInfo[];
+  /** Declare (on a channel of its own) and consume; rejects with a PanelError saying why when refused. */
   addConsumer(queue: string, exchange: string, exchangeType: string, routingKey: string): Promise<void>;
   cancelConsumer(queue: string): Promise<void>;
-  /** Change the pool size by `delta` slots. */
-  resizePool(delta: number): void;
+  /** Change the pool size by `delta` slots, within [1, max]; returns the sizes before and after, and the max. */
+  resizePool(delta: number): { before: number; after: number; max: number };
   shutdown(reason: string): void;
   report(): string;
   conf(withDefaults: boolean): Record<string, unknown>;
@@ -138,7 +139,41 @@ function num(value: unknown, name: string): number | null {
   if (value === null || value === undefined) return null;
   const n = Number(value);
   if (!Number.isFinite(n)) throw new PanelError('ValueError', `could not convert string to float: ${pyStrRepr(String(value))} (${name})`);
+  // A negative limit would fire at once and kill every task of the type.
+  if (n < 0) throw new PanelError('ValueError', `the ${name} time limit must be 0 (none) or more seconds, not ${n}`);
   return n;
+}
+
+/** How pool_grow's maximum is set (see Worker.maxConcurrency). */
+export const MAX_POOL_RULE = '4 × the CPU cores, or the starting concurrency if higher';
+
+/** pool_grow/pool_shrink's `n`: a whole number from 1 to 1000 (a million would be a fork bomb on the process pool). */
+function poolDelta(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1000) throw new PanelError('ValueError', `n must be a whole number from 1 to 1000, not ${pyStrRepr(String(value))}`);
+  return n;
+}
+
+/** The exchange types a worker declares; others (plugins' x-… types) only when the exchange exists already. */
+export const STANDARD_EXCHANGE_TYPES: readonly string[] = ['direct', 'topic', 'fanout', 'headers'];
+
+/** add_consumer's arguments, checked before anything is declared: a refused declare must not reach the broker twice. */
+function consumerArgs(a: Record<string, unknown>): [queue: string, exchange: string, exchangeType: string, routingKey: string] {
+  const text = (key: string, fallback: string) => {
+    const v = a[key];
+    if (v === null || v === undefined) return fallback;
+    if (typeof v !== 'string') throw new PanelError('TypeError', `${key} must be a string, not ${pyStrRepr(JSON.stringify(v) ?? String(v))}`);
+    if (Buffer.byteLength(v) > 255) throw new PanelError('ValueError', `${key} is longer than 255 bytes (AMQP's limit for names)`);
+    return v;
+  };
+  const queue = text('queue', '');
+  if (queue === '') throw new PanelError('ValueError', 'queue must be a non-empty name (an empty one would make the broker invent a queue)');
+  if (queue.startsWith('amq.')) throw new PanelError('ValueError', `queue ${pyStrRepr(queue)}: names starting with amq. are reserved by the broker`);
+  const exchangeType = text('exchange_type', '') || 'direct';
+  if (!/^(direct|topic|fanout|headers|x-[\w.-]+)$/.test(exchangeType)) {
+    throw new PanelError('ValueError', `exchange_type ${pyStrRepr(exchangeType)} is not an exchange type (direct, topic, fanout, headers, or a plugin's x-…)`);
+  }
+  return [queue, text('exchange', queue), exchangeType, text('routing_key', queue)];
 }
 
 /** Celery's built-in commands with their wire argument names and reply shapes (PROTOCOL.md §3.6). */
@@ -243,16 +278,11 @@ const BUILTINS: Command[] = [
     options: {
       args: [{ name: 'queue' }, { name: 'exchange', default: null }, { name: 'exchange_type', default: null }, { name: 'routing_key', default: null }],
     },
-    handler: (t, a) => {
-      const queue = String(a['queue']);
-      const exchange = a['exchange'] === null ? queue : String(a['exchange']);
-      const routingKey = a['routing_key'] === null ? queue : String(a['routing_key']);
-      // Like Celery, the reply comes first and the consumer is added afterwards.
-      setImmediate(() => {
-        t.addConsumer(queue, exchange, a['exchange_type'] ? String(a['exchange_type']) : 'direct', routingKey).catch((err: Error) =>
-          t.logger.error(`add_consumer ${queue} failed: ${err.message}`),
-        );
-      });
+    handler: async (t, a) => {
+      const [queue, exchange, exchangeType, routingKey] = consumerArgs(a);
+      // Unlike Celery, the reply waits for the declare (on a throwaway channel, a few ms): a queue or exchange the
+      // broker refuses is a reply that says why, instead of a consumer that fails later in the log only.
+      await t.addConsumer(queue, exchange, exchangeType, routingKey);
       return ok(`add consumer ${queue}`);
     },
   },
@@ -269,7 +299,9 @@ const BUILTINS: Command[] = [
     name: 'pool_grow',
     options: { args: [{ name: 'n', default: 1 }] },
     handler: (t, a) => {
-      t.resizePool(Number(a['n']) || 0);
+      const { before, after, max } = t.resizePool(poolDelta(a['n']));
+      if (after === before) return nok(`the pool is at its maximum of ${max} (${MAX_POOL_RULE}); start the worker with a higher --concurrency for more`);
+      if (after < before + poolDelta(a['n'])) return ok(`pool will grow to ${after}, its maximum (${MAX_POOL_RULE})`);
       return ok('pool will grow');
     },
   },
@@ -277,7 +309,7 @@ const BUILTINS: Command[] = [
     name: 'pool_shrink',
     options: { args: [{ name: 'n', default: 1 }] },
     handler: (t, a) => {
-      t.resizePool(-(Number(a['n']) || 0));
+      t.resizePool(-poolDelta(a['n']));
       return ok('pool will shrink');
     },
   },
@@ -485,16 +517,26 @@ export class ControlPanel {
       value = { error: errorRepr(err) };
     }
     if (!request.reply_to) return undefined;
-    return buildControlReply({
-      nodename: this.target.hostname,
-      value: value === undefined ? null : value,
-      replyTo: request.reply_to,
-      ticket: request.ticket,
-      clock: this.mailboxClock.forward(),
-    });
+    const reply = (v: unknown) =>
+      buildControlReply({ nodename: this.target.hostname, value: v, replyTo: request.reply_to!, ticket: request.ticket, clock: this.mailboxClock.forward() });
+    try {
+      return reply(value === undefined ? null : value);
+    } catch (err) {
+      // A custom command's value JSON cannot carry (a BigInt, a cycle): the caller gets told, not a silence.
+      return reply({ error: pyExceptionRepr('EncodeError', `the reply to ${request.method} is not JSON: ${(err as Error).message}`) });
+    }
   }
 
+  /** From amqplib's consumer callback: nothing may escape (an unhandled rejection would end the process). */
   private async onMessage(msg: ConsumeMessage): Promise<void> {
+    try {
+      await this.answer(msg);
+    } catch (err) {
+      this.target.logger.error(`internal error while answering a remote control message: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  private async answer(msg: ConsumeMessage): Promise<void> {
     const decoded = decodeControlRequest(msg);
     if (!decoded.ok) {
       this.target.logger.warning(`Ignoring remote control message: ${decoded.error}`);

@@ -8,6 +8,8 @@ import type { Pool, PoolKind } from './pool.js';
 export interface WorkerConnection {
   readonly masked: string;
   readonly url: { readonly hostname: string; readonly port: number; readonly username: string; readonly vhost: string; readonly protocol: string };
+  /** False while the connection is down (BrokerConnection has it; a connection without it counts as open). */
+  readonly isOpen?: boolean;
   connect(): Promise<unknown>;
   addSetup(hook: (connection: unknown) => Promise<void> | void): Promise<void>;
   removeSetup(hook: (connection: unknown) => Promise<void> | void): void;

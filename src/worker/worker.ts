@@ -1,4 +1,4 @@
-import { constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
+import { availableParallelism, constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
 import { BrokerConnection, connectionReason, Publisher, translateAmqpError, type ConsumeMessage, type ReconnectingInfo } from '../amqp/index.js';
 import { ControlClient } from '../control/control-client.js';
 import type { CamqError } from '../errors/index.js';
@@ -22,12 +22,13 @@ import {
 } from '../protocol/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { LogLevels, silentLogger, type Logger } from '../util/logger.js';
+import { RepeatLimiter } from '../util/repeat-limiter.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
 import type { CamqApp } from './app.js';
 import { AsyncPool } from './async-pool.js';
 import { failurePlan, hasCanvas, successPlan, type CanvasPlan, type CanvasSend } from './canvas.js';
 import { TaskConsumer } from './consumer.js';
-import { ControlPanel, type ControlCommandHandler, type ControlCommandOptions, type ControlTarget } from './control-panel.js';
+import { ControlPanel, PanelError, STANDARD_EXCHANGE_TYPES, type ControlCommandHandler, type ControlCommandOptions, type ControlTarget } from './control-panel.js';
 import { toPythonError, type PythonError } from './error-info.js';
 import { EtaScheduler, ETA_TIMER_PRIORITY } from './eta-scheduler.js';
 import { EventDispatcher } from './event-dispatcher.js';
@@ -78,6 +79,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private readonly eta: EtaScheduler<Request>;
   private readonly limiter: RateLimiter<Request>;
   private concurrency: number;
+  private readonly startConcurrency: number;
   private readonly multiplier: number;
   private readonly reservedQueue: Request[] = [];
   private readonly activeRequests = new Map<string, Request>();
@@ -93,6 +95,10 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private idleWaiters: (() => void)[] = [];
   private readonly infoEnabled: boolean;
   private saveTimer: NodeJS.Timeout | undefined;
+  /** One line per bad message, and a count for the repeats (RepeatLimiter). */
+  private readonly badLines: RepeatLimiter;
+  /** When the task consumer's channel was lost lately (monotonic ms), to stop re-consuming in a loop. */
+  private readonly channelLosses: number[] = [];
   /** Resolves when the worker has stopped. */
   readonly done: Promise<{ mode: 'warm' | 'cold' }>;
 
@@ -105,7 +111,9 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.logger = options.logger ?? silentLogger;
     this.infoEnabled = LogLevels.indexOf(this.logger.level) <= LogLevels.indexOf('info');
     this.clock = options.clock ?? systemClock;
+    this.badLines = new RepeatLimiter({ clock: this.clock });
     this.concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
+    this.startConcurrency = this.concurrency;
     this.multiplier = Math.max(0, options.prefetchMultiplier ?? 4);
     this.connection =
       typeof options.broker === 'string'
@@ -133,6 +141,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       prefetch: this.concurrency * this.multiplier,
       onMessage: (msg) => this.onTaskMessage(msg),
       prepare: (queue) => this.prepareQueue(queue),
+      onChannelClosed: (reason) => void this.onConsumerChannelClosed(reason),
       logger: this.logger,
     });
     this.publisher = new Publisher({
@@ -226,14 +235,49 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.events.attach(undefined);
     this.publisher.reset();
     this.declaredQueues.clear();
-    // Their deliveries were never acked and their channel is gone. RabbitMQ requeues what a closed channel left
-    // unacked; a broker that went down itself keeps only persistent messages of durable queues.
+    this.dropUnstarted('connection');
+  }
+
+  /**
+   * Their deliveries were never acked and their channel is gone. RabbitMQ requeues what a closed channel left
+   * unacked; a broker that went down itself keeps only persistent messages of durable queues.
+   */
+  private dropUnstarted(what: 'connection' | 'channel'): void {
     const dropped = this.eta.drain().length + this.limiter.drain().length + this.reservedQueue.splice(0).length;
-    if (dropped > 0) {
-      this.logger.warning(
-        `dropped ${dropped} unstarted task(s) of the lost connection: they were never acked, so the broker requeues them ` +
-          `(if the broker itself went down, only persistent messages in durable queues survive it)`,
-      );
+    if (dropped === 0) return;
+    this.logger.warning(
+      what === 'channel'
+        ? `dropped ${dropped} unstarted task(s) of the closed channel: they were never acked, so the broker requeues them`
+        : `dropped ${dropped} unstarted task(s) of the lost connection: they were never acked, so the broker requeues them ` +
+            `(if the broker itself went down, only persistent messages in durable queues survive it)`,
+    );
+  }
+
+  /**
+   * The broker closed the task consumer's channel while the connection stayed up: without a consumer the worker
+   * would go on answering ping and take no task. Say so and consume again on a new channel; when that keeps
+   * happening (5 times in a minute) or cannot be done, stop with a critical line (cold: the process exits 1).
+   */
+  private async onConsumerChannelClosed(reason: string): Promise<void> {
+    if (this.stopMode) return;
+    const now = this.clock.monotonic();
+    this.channelLosses.push(now);
+    while (this.channelLosses.length > 0 && this.channelLosses[0]! < now - 60_000) this.channelLosses.shift();
+    this.dropUnstarted('channel');
+    if (this.channelLosses.length > 5) {
+      this.logger.critical(`the task consumer's channel was closed ${this.channelLosses.length} times in a minute (last: ${reason}); stopping`);
+      void this.stop('cold');
+      return;
+    }
+    this.logger.error(`the task consumer's channel was closed (${reason}); consuming again on a new channel`);
+    try {
+      await this.consumer.attach(await this.connection.createChannel());
+      this.logger.info(`consuming again from ${this.consumer.queueNames().join(', ')}`);
+    } catch (err) {
+      // A lost connection is handled by the reconnect (its setup consumes again); anything else stops the worker.
+      if (this.connection.isOpen === false || this.stopMode) return;
+      this.logger.critical(`cannot consume again after the task consumer's channel closed: ${(err as Error).message}; stopping`);
+      void this.stop('cold');
     }
   }
 
@@ -304,7 +348,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.totals[req.task.name] = (this.totals[req.task.name] ?? 0) + 1;
     if (!this.acksLate(req)) this.ack(req);
     if (this.events.taskEventsEnabled && req.task.options.sendEvents !== false) this.events.sendTask('task-started', req.id);
-    const run = this.pool.execute(req.job(), req.task, (outcome) => this.finish(req, outcome));
+    const run = this.pool.execute(req.job(), req.task, (outcome) => this.finishSafely(req, outcome));
     if (req.state !== 'active') return; // finished synchronously
     req.run = run;
     req.workerPid = run.pid;
@@ -333,6 +377,22 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     }
   }
 
+  /**
+   * finish, from a pool callback: a throw here would reach amqplib's consumer callback (a synchronous handler) or
+   * become an unhandled rejection (an async one) and crash the worker. Settle the delivery and say what happened.
+   */
+  private finishSafely(req: Request, outcome: Outcome): void {
+    try {
+      this.finish(req, outcome);
+    } catch (err) {
+      this.logger.error(`internal error after ${req.name}[${req.id}] ran (${outcome.kind}): ${(err as Error)?.message ?? String(err)}`);
+      req.state = 'done';
+      this.activeRequests.delete(req.id);
+      this.ack(req);
+      this.pump();
+    }
+  }
+
   private finish(req: Request, outcome: Outcome): void {
     if (req.state !== 'active') return;
     req.state = 'done';
@@ -343,8 +403,19 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     switch (outcome.kind) {
       case 'success': {
         // Like Celery: callbacks and the chain's next step go out before the result, which lists them as children.
-        const children = hasCanvas(req.message) ? this.sendCanvas(req, successPlan(req.message, outcome.value, this.canvasOptions())) : undefined;
-        this.storeResult(req, 'SUCCESS', outcome.value, null, children);
+        let children: unknown[] | undefined;
+        try {
+          children = hasCanvas(req.message) ? this.sendCanvas(req, successPlan(req.message, outcome.value, this.canvasOptions())) : undefined;
+        } catch (err) {
+          // As Celery's trace does on an EncodeError while applying callbacks: the task fails (nothing was sent).
+          this.fail(req, toPythonError(Object.assign(new Error(`cannot send the callbacks of ${req.name}[${req.id}]: ${(err as Error).message}`), { name: 'EncodeError' })), events, 'raised unexpected: EncodeError');
+          break;
+        }
+        const encodeError = this.storeResult(req, 'SUCCESS', outcome.value, null, children);
+        if (encodeError) {
+          this.fail(req, encodeError, events, `raised unexpected: ${encodeError.repr}`, false);
+          break;
+        }
         if (events || this.infoEnabled) {
           const repr = truncateRepr(pyRepr(outcome.value));
           if (events) this.events.sendTask('task-succeeded', req.id, { result: repr, runtime });
@@ -384,9 +455,16 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.pump();
   }
 
-  private fail(req: Request, error: PythonError, events: boolean, text: string): void {
-    this.storeResult(req, 'FAILURE', error.info, error.traceback);
-    if (hasCanvas(req.message)) this.sendCanvas(req, failurePlan(req.message, this.canvasOptions()));
+  /** FAILURE: the result (unless `store` is false: already stored), the errbacks, task-failed, one error line. */
+  private fail(req: Request, error: PythonError, events: boolean, text: string, store = true): void {
+    if (store) this.storeResult(req, 'FAILURE', error.info, error.traceback);
+    if (hasCanvas(req.message)) {
+      try {
+        this.sendCanvas(req, failurePlan(req.message, this.canvasOptions()));
+      } catch (err) {
+        this.logger.error(`Task ${req.name}[${req.id}]: cannot send its errbacks: ${(err as Error).message}`);
+      }
+    }
     if (events) this.events.sendTask('task-failed', req.id, { exception: error.repr, traceback: error.traceback });
     this.logger.error(`Task ${req.name}[${req.id}] ${text}\n${error.traceback.trimEnd()}`);
   }
@@ -416,11 +494,13 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   private onUnknownTask(msg: ConsumeMessage, generation: number, message: TaskMessage): void {
-    this.logger.error(
+    // Celery's text, in full for the first of a window; a producer sending many is counted (RepeatLimiter).
+    this.badLines.log(
       `Received unregistered task of type '${message.name}'.\nThe message has been ignored and discarded.\n\n` +
         `Did you remember to register it in the task module (-A)?\n\nThe full contents of the message body was:\n` +
         `${truncateRepr(msg.content.toString('utf8'))}\nheaders: ${JSON.stringify(msg.properties.headers ?? {})}\n` +
         `delivery_info: ${JSON.stringify(message.deliveryInfo)}`,
+      (text) => this.logger.error(text),
     );
     this.consumer.reject(msg, generation, false);
     const info = exceptionInfo('NotRegistered', message.name, 'celery.exceptions');
@@ -431,9 +511,8 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   private onBadMessage(msg: ConsumeMessage, generation: number, error: { kind: string; action: 'ack' | 'reject'; message: string; id?: string | undefined }): void {
-    if (error.kind === 'decode-error') this.logger.critical(error.message);
-    else if (error.kind === 'unknown-message') this.logger.warning(error.message);
-    else this.logger.error(error.message);
+    const level = error.kind === 'decode-error' ? 'critical' : error.kind === 'unknown-message' ? 'warning' : 'error';
+    this.badLines.log(error.message, (line) => this.logger[level](line));
     if (error.action === 'ack') this.consumer.ack(msg, generation);
     else this.consumer.reject(msg, generation, false);
     if (error.id !== undefined) {
@@ -454,17 +533,24 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.consumer.ack(req.delivery, req.generation);
   }
 
-  private storeResult(req: Request, status: ResultBody['status'], result: unknown, traceback: string | null, children?: unknown[]): void {
+  /**
+   * Publish the task's result to its reply queue. A result that cannot be encoded (a value nested past what
+   * JSON.stringify can walk) is stored as FAILURE with EncodeError instead, and that error is returned so the
+   * caller reports the task as failed, as Celery's trace does: the state in the log and events stays true.
+   */
+  private storeResult(req: Request, status: ResultBody['status'], result: unknown, traceback: string | null, children?: unknown[]): PythonError | undefined {
     const m = req.message;
-    if (!m.replyTo || m.ignoreResult || req.task.options.ignoreResult) return;
+    if (!m.replyTo || m.ignoreResult || req.task.options.ignoreResult) return undefined;
     let message: OutgoingMessage;
+    let encodeError: PythonError | undefined;
     try {
       message = buildResultMessage({ taskId: m.id, correlationId: m.correlationId, replyTo: m.replyTo, status, result, traceback, ...(children ? { children } : {}) });
     } catch (err) {
-      const error = toPythonError(Object.assign(new Error(`the result of ${req.name}[${req.id}] is not JSON: ${(err as Error).message}`), { name: 'EncodeError' }));
-      message = buildResultMessage({ taskId: m.id, correlationId: m.correlationId, replyTo: m.replyTo, status: 'FAILURE', result: error.info, traceback: error.traceback });
+      encodeError = toPythonError(Object.assign(new Error(`the result of ${req.name}[${req.id}] is not JSON: ${(err as Error).message}`), { name: 'EncodeError' }));
+      message = buildResultMessage({ taskId: m.id, correlationId: m.correlationId, replyTo: m.replyTo, status: 'FAILURE', result: encodeError.info, traceback: encodeError.traceback });
     }
     void this.publish(message);
+    return encodeError;
   }
 
   // ---- canvas: callbacks, errbacks, chains (canvas.ts) ------------------------------------------------------
@@ -616,7 +702,24 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   async addConsumer(queue: string, exchange: string, exchangeType: string, routingKey: string): Promise<void> {
-    await this.consumer.addQueue(taskQueue(queue, exchange, exchangeType, routingKey));
+    if (exchange !== '' && !STANDARD_EXCHANGE_TYPES.includes(exchangeType)) {
+      // RabbitMQ answers a declare of an unknown type by closing the whole connection (503): every reconnect would
+      // declare it again. A plugin's type is used only for an exchange that exists (checked on a throwaway channel).
+      const channel = await this.connection.createChannel();
+      try {
+        await channel.checkExchange(exchange);
+        await channel.close();
+      } catch {
+        throw new PanelError('ValueError', `exchange ${exchange} of type ${exchangeType} does not exist, and camq declares only ${STANDARD_EXCHANGE_TYPES.join(', ')} exchanges; declare it first`);
+      }
+    }
+    try {
+      await this.consumer.addQueue(taskQueue(queue, exchange, exchangeType, routingKey));
+    } catch (err) {
+      const error = translateAmqpError(err);
+      this.logger.error(`add_consumer ${queue} refused: ${error.message}`);
+      throw new PanelError('ValueError', `cannot consume from ${queue}: ${error.message}`);
+    }
     this.logger.info(`Started consuming from ${queue}`);
   }
 
@@ -625,14 +728,28 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.logger.info(`Stopped consuming from ${queue}`);
   }
 
-  resizePool(delta: number): void {
-    const next = Math.max(1, this.concurrency + delta);
+  /**
+   * pool_grow's ceiling: 4 × the CPU cores, or the starting concurrency if higher. Celery starts with one process per
+   * core; past four per core, threads and processes only add memory (about 12 MB per thread, measured: 30 threads
+   * took a worker from 85 to 453 MB) and contention, and an unbounded n forks without end on the process pool.
+   * A worker that needs more starts with a higher --concurrency.
+   */
+  get maxConcurrency(): number {
+    return Math.max(this.startConcurrency, 4 * availableParallelism());
+  }
+
+  resizePool(delta: number): { before: number; after: number; max: number } {
+    const before = this.concurrency;
+    const max = this.maxConcurrency;
+    const next = Math.min(max, Math.max(1, this.concurrency + delta));
     const change = next - this.concurrency;
-    if (change === 0) return;
-    this.concurrency = next;
-    this.pool.resize(next);
-    this.consumer.changeBase(change * this.multiplier);
-    this.pump();
+    if (change !== 0) {
+      this.concurrency = next;
+      this.pool.resize(next);
+      this.consumer.changeBase(change * this.multiplier);
+      this.pump();
+    }
+    return { before, after: next, max };
   }
 
   shutdown(reason: string): void {
@@ -711,6 +828,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     }
     for (const req of [...this.activeRequests.values()]) this.stopRunning(req);
     this.events.flush();
+    this.badLines.flush();
     this.heart.offline();
     await this.panel.close();
     await this.saveState();

@@ -222,6 +222,30 @@ describe('AckCoalescer', () => {
     expect(acks.outstanding).toBe(all.length - 2001);
   });
 
+  it('a delivery held open for long (an ETA a month away) does not keep the settled ones behind it in memory', () => {
+    const t = setup();
+    const [held] = t.deliver(1);
+    let middle: ConsumeMessage | undefined;
+    for (let turn = 0; turn < 500; turn++) {
+      const batch = t.deliver(20);
+      if (turn === 250) middle = batch[7]; // a second one held open, in the middle of the compacted entries
+      for (const m of batch) if (m !== middle) t.acks.ack(m);
+      if (turn % 3 === 0) t.acks.reject(t.deliver(1)[0]!, false);
+      t.endTurn();
+      expect(t.acks.retained).toBeLessThan(2 * 1024 + 64);
+    }
+    expect(t.acks.outstanding).toBe(2);
+    // The two held ones are still found and settled; a later multiple ack spans the dropped entries safely.
+    expect(t.acks.ack(middle!)).toBe(true);
+    expect(t.acks.ack(held!)).toBe(true);
+    t.endTurn();
+    for (const m of t.deliver(3)) t.acks.ack(m);
+    t.endTurn();
+    expect(t.channel.errors).toEqual([]);
+    expect(t.channel.unacked.size).toBe(0);
+    expect(t.acks.retained).toBe(0);
+  });
+
   it('random interleavings never ack a tag nobody asked to ack, never hit a 406, and settle everything', () => {
     let seed = 42; // mulberry32: the same interleavings on every run
     const random = () => {

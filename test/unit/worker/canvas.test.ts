@@ -122,6 +122,15 @@ describe('canvas', () => {
     expect(routed).toMatchObject({ exchange: 'ex', routingKey: 'rk', queue: undefined });
   });
 
+  it("sends a signature with queue '' (or {name: ''}) to the default queue, never to a server-named queue", () => {
+    const task = received({ id: 'p', link: [sig('tasks.x', [], { queue: '' }), sig('tasks.y', [], { queue: { name: '' } })] });
+    const sends = sent(successPlan(task, 0, OPTIONS));
+    expect(sends.map((x) => [x.queue, x.routingKey])).toEqual([
+      ['celery', 'celery'],
+      ['celery', 'celery'],
+    ]);
+  });
+
   it('expands chain and group signatures used as callbacks', () => {
     const chainSig: Signature = { ...signature('celery.chain', [], { tasks: [sig('tasks.a', [1]), sig('tasks.b', [2]), sig('tasks.c', [3])] }), subtask_type: 'chain' };
     const [first] = sent(successPlan(received({ id: 'p', link: [chainSig] }), 'r', OPTIONS));

@@ -1,7 +1,9 @@
 /** Remote-control replies of the worker's pidbox, checked against Celery 5.2.6's shapes (PROTOCOL.md §3.3–3.8). */
+import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildControlRequest, buildTaskMessage, decodeControlRequest, type ControlRequest } from '../../../src/protocol/index.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
+import { MAX_POOL_RULE } from '../../../src/worker/control-panel.js';
 import { CamqApp, Worker } from '../../../src/worker/index.js';
 import { FakeConnection } from '../../fakes/fake-broker.js';
 
@@ -165,6 +167,42 @@ describe('control panel', () => {
     expect((await call('cancel_consumer', { queue: 'extra' }))!.value).toEqual({ ok: 'no longer consuming from extra' });
     await new Promise((r) => setTimeout(r, 10));
     expect(((await call('active_queues'))!.value as { name: string }[]).map((q) => q.name)).toEqual(['q']);
+  });
+
+  it('pool_grow stops at 4 × the CPU cores (or the starting concurrency) and says so; a bad n is refused', async () => {
+    const { call, worker } = await setup();
+    const max = Math.max(1, 4 * availableParallelism());
+    expect((await call('pool_grow', { n: 1000 }))!.value).toEqual({ ok: `pool will grow to ${max}, its maximum (${MAX_POOL_RULE})` });
+    expect(worker.stats().pool['max-concurrency']).toBe(max);
+    expect((await call('pool_grow', { n: 1 }))!.value).toEqual({ error: `the pool is at its maximum of ${max} (${MAX_POOL_RULE}); start the worker with a higher --concurrency for more` });
+    expect(worker.stats().pool['max-concurrency']).toBe(max);
+    for (const n of [1_000_000, -3, 'abc', 1.5]) expect((await call('pool_grow', { n }))!.value).toEqual({ error: expect.stringMatching(/^ValueError\("n must be a whole number from 1 to 1000/) });
+    expect((await call('pool_shrink', { n: 1e9 }))!.value).toEqual({ error: expect.stringMatching(/^ValueError/) });
+  });
+
+  it('add_consumer refuses an unknown exchange type, an empty or reserved queue name, and names over 255 bytes, before declaring', async () => {
+    const { call, conn } = await setup();
+    const refused = async (args: Record<string, unknown>) => ((await call('add_consumer', args))!.value as { error: string }).error;
+    expect(await refused({ queue: 'extra', exchange_type: 'bogus' })).toBe(
+      `ValueError("exchange_type 'bogus' is not an exchange type (direct, topic, fanout, headers, or a plugin's x-…)")`,
+    );
+    expect(await refused({ queue: '' })).toMatch(/queue must be a non-empty name/);
+    expect(await refused({ queue: 'amq.x' })).toMatch(/reserved by the broker/);
+    expect(await refused({ queue: 'é'.repeat(128) })).toMatch(/longer than 255 bytes/);
+    expect(await refused({ queue: 'extra', routing_key: 5 })).toMatch(/routing_key must be a string/);
+    expect(() => conn.consumerOf('extra')).toThrow();
+    expect(((await call('active_queues'))!.value as { name: string }[]).map((q) => q.name)).toEqual(['q']);
+    expect((await call('time_limit', { task_name: 'tasks.add', hard: -1 }))!.value).toEqual({ error: expect.stringMatching(/time limit must be 0/) });
+  });
+
+  it('a custom command whose value is not JSON replies with EncodeError, through the mailbox consumer too', async () => {
+    const { call, conn, worker } = await setup();
+    worker.registerCommand('bigint', () => ({ ok: 10n }));
+    expect((await call('bigint'))!.value).toEqual({ error: expect.stringMatching(/^EncodeError\('the reply to bigint is not JSON: /) });
+    const request = buildControlRequest({ method: 'bigint', arguments: {}, replyRoutingKey: 'oid-2', ticket: 't-2' });
+    conn.consumerOf('w1@test.celery.pidbox').deliver('w1@test.celery.pidbox', request);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(conn.published.filter((p) => p.routingKey === 'oid-2').map((p) => p.body)).toEqual([{ 'w1@test': { error: expect.stringMatching(/^EncodeError/) } }]);
   });
 
   it('hello answers with revoked times that are JSON floats, and null to itself', async () => {
