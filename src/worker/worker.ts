@@ -510,9 +510,15 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.events.sendTask('task-failed', message.id, { exception: toPythonError(new NotRegistered(message.name)).repr });
   }
 
-  private onBadMessage(msg: ConsumeMessage, generation: number, error: { kind: string; action: 'ack' | 'reject'; message: string; id?: string | undefined }): void {
+  private onBadMessage(
+    msg: ConsumeMessage,
+    generation: number,
+    error: { kind: string; action: 'ack' | 'reject'; message: string; id?: string | undefined; name?: string | undefined },
+  ): void {
     const level = error.kind === 'decode-error' ? 'critical' : error.kind === 'unknown-message' ? 'warning' : 'error';
-    this.badLines.log(error.message, (line) => this.logger[level](line));
+    // Name the message where the refusal does not, so an operator can find it (and its caller) by id.
+    const which = error.id !== undefined && !error.message.includes(error.id) ? ` (${error.name ?? 'task'}[${error.id}])` : '';
+    this.badLines.log(error.message + which, (line) => this.logger[level](line));
     if (error.action === 'ack') this.consumer.ack(msg, generation);
     else this.consumer.reject(msg, generation, false);
     if (error.id !== undefined) {

@@ -126,6 +126,8 @@ describeBrokers('worker hardening (issue 9)', targets, ({ url, inspector }) => {
     const w = await start();
     const consumer = w.worker.consumer as unknown as { channel: amqp.Channel | undefined };
     for (let i = 0; i < 6; i++) {
+      // Close the channel once the worker consumes on it again (a close while it re-attaches is another path).
+      await vi.waitFor(() => expect(w.count(/consuming again from/)).toBe(i), { timeout: 15_000, interval: 20 });
       await vi.waitFor(() => expect(consumer.channel).toBeDefined(), { timeout: 15_000, interval: 20 });
       consumer.channel!.ack({ fields: { deliveryTag: 999_999 } } as amqp.Message);
       await vi.waitFor(() => expect(w.count(/task consumer's channel was closed/)).toBe(i + 1), { timeout: 15_000, interval: 20 });
