@@ -1,5 +1,6 @@
 import { constants as osConstants } from 'node:os';
-import type { ControlReplies, ErrorReply } from '../protocol/control-replies.js';
+import { EXCHANGE_TYPES, type ControlMethod, type ControlReplies } from '../protocol/control-catalog.js';
+import type { ErrorReply } from '../protocol/control-replies.js';
 import { shortstrProblem } from '../amqp/shortstr.js';
 import { parseRate } from '../protocol/rate.js';
 import { UsageError } from '../errors/index.js';
@@ -84,7 +85,7 @@ export function heartbeatCommand(): ControlCommand<'heartbeat'> {
   return { method: 'heartbeat', arguments: {} };
 }
 
-export const EXCHANGE_TYPES = ['direct', 'topic', 'fanout', 'headers'] as const;
+export { EXCHANGE_TYPES };
 
 export interface AddConsumerOptions {
   /** @defaultValue the queue's name (the worker decides) */
@@ -132,6 +133,29 @@ export function autoscaleCommand(max: number, min: number): ControlCommand<'auto
 /** `shutdown`: a warm shutdown. Workers never reply to it, so it is sent as a cast. */
 export function shutdownCommand(): ControlCommand<'shutdown'> {
   return { method: 'shutdown', arguments: {} };
+}
+
+/**
+ * The checked builder of each catalog command that takes arguments from a user, by wire name: the CLI calls it
+ * with the command's CLI parameters in their order, then (when the command has options) its options object. The
+ * checks differ too much from one command to the next to be data in the catalog; the type keeps this map in step
+ * with it. Commands without arguments need none (`plainCommand`).
+ */
+export const COMMAND_BUILDERS = {
+  rate_limit: rateLimitCommand,
+  revoke: revokeCommand,
+  terminate: terminateCommand,
+  time_limit: timeLimitCommand,
+  add_consumer: addConsumerCommand,
+  cancel_consumer: cancelConsumerCommand,
+  pool_grow: poolGrowCommand,
+  pool_shrink: poolShrinkCommand,
+  autoscale: autoscaleCommand,
+} as const satisfies { readonly [M in ControlMethod]?: (...args: never[]) => ControlCommand<M> };
+
+/** A catalog command that takes no arguments (`ping`, `heartbeat`, ...). */
+export function plainCommand<M extends ControlMethod>(method: M): ControlCommand<M> {
+  return { method, arguments: {} };
 }
 
 /** Any command by its wire name, for commands camq has no helper for (custom ones registered on workers). */
