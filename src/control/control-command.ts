@@ -18,10 +18,6 @@ export interface ControlCommand<M extends string = string> {
 /** The reply value a command gets from one worker: its documented shape, or `{"error": ...}`. */
 export type ReplyOf<M extends string> = (M extends keyof ControlReplies ? ControlReplies[M] : unknown) | ErrorReply;
 
-export function pingCommand(): ControlCommand<'ping'> {
-  return { method: 'ping', arguments: {} };
-}
-
 /**
  * `rate_limit`: `rate` is `N` (per second), `N/s`, `N/m` or `N/h`; `0` (or an empty string) removes the limit,
  * which goes on the wire as `null` so the worker answers "rate limit disabled successfully".
@@ -73,18 +69,6 @@ export function timeLimitCommand(taskName: string, soft: number | null, hard: nu
   return { method: 'time_limit', arguments: { task_name: task, soft, hard } };
 }
 
-export function enableEventsCommand(): ControlCommand<'enable_events'> {
-  return { method: 'enable_events', arguments: {} };
-}
-
-export function disableEventsCommand(): ControlCommand<'disable_events'> {
-  return { method: 'disable_events', arguments: {} };
-}
-
-export function heartbeatCommand(): ControlCommand<'heartbeat'> {
-  return { method: 'heartbeat', arguments: {} };
-}
-
 export { EXCHANGE_TYPES };
 
 export interface AddConsumerOptions {
@@ -130,11 +114,6 @@ export function autoscaleCommand(max: number, min: number): ControlCommand<'auto
   return { method: 'autoscale', arguments: { max, min } };
 }
 
-/** `shutdown`: a warm shutdown. Workers never reply to it, so it is sent as a cast. */
-export function shutdownCommand(): ControlCommand<'shutdown'> {
-  return { method: 'shutdown', arguments: {} };
-}
-
 /**
  * The checked builder of each catalog command that takes arguments from a user, by wire name: the CLI calls it
  * with the command's CLI parameters in their order, then (when the command has options) its options object. The
@@ -153,7 +132,7 @@ export const COMMAND_BUILDERS = {
   autoscale: autoscaleCommand,
 } as const satisfies { readonly [M in ControlMethod]?: (...args: never[]) => ControlCommand<M> };
 
-/** A catalog command that takes no arguments (`ping`, `heartbeat`, ...). */
+/** A catalog command that takes no arguments (`ping`, `heartbeat`, `shutdown`, ...). */
 export function plainCommand<M extends ControlMethod>(method: M): ControlCommand<M> {
   return { method, arguments: {} };
 }
