@@ -15,7 +15,6 @@ import {
   pyExceptionRepr,
   pyStrRepr,
   type ActiveQueueInfo,
-  type ControlArg,
   type ControlCommandSpec,
   type ControlMethod,
   type ControlRequest,
@@ -68,9 +67,6 @@ export interface ControlTarget {
   report(): string;
   conf(withDefaults: boolean): Record<string, unknown>;
 }
-
-/** A command argument: its wire name and, when it is optional, its default. */
-export type ArgSpec = ControlArg;
 
 /**
  * How a command registered at run time is called: the same fields as a catalog entry (kind, aliases, arguments,
