@@ -21,15 +21,11 @@ import {
   autoscaleCommand,
   cancelConsumerCommand,
   customCommand,
-  disableEventsCommand,
-  enableEventsCommand,
-  heartbeatCommand,
-  pingCommand,
+  plainCommand,
   poolGrowCommand,
   poolShrinkCommand,
   rateLimitCommand,
   revokeCommand,
-  shutdownCommand,
   terminateCommand,
   timeLimitCommand,
   type AddConsumerOptions,
@@ -208,7 +204,7 @@ export class ControlClient {
   // and rejects with a UsageError when it is wrong.
 
   async ping(options?: CallOptions<ReplyOf<'ping'>>) {
-    return this.broadcast(pingCommand(), options);
+    return this.broadcast(plainCommand('ping'), options);
   }
 
   async rateLimit(taskName: string, rate: string | number, options?: CallOptions<ReplyOf<'rate_limit'>>) {
@@ -228,15 +224,15 @@ export class ControlClient {
   }
 
   async enableEvents(options?: CallOptions<ReplyOf<'enable_events'>>) {
-    return this.broadcast(enableEventsCommand(), options);
+    return this.broadcast(plainCommand('enable_events'), options);
   }
 
   async disableEvents(options?: CallOptions<ReplyOf<'disable_events'>>) {
-    return this.broadcast(disableEventsCommand(), options);
+    return this.broadcast(plainCommand('disable_events'), options);
   }
 
   async heartbeat(options?: CallOptions<ReplyOf<'heartbeat'>>) {
-    return this.broadcast(heartbeatCommand(), options);
+    return this.broadcast(plainCommand('heartbeat'), options);
   }
 
   async addConsumer(queue: string, consumer: AddConsumerOptions = {}, options?: CallOptions<ReplyOf<'add_consumer'>>) {
@@ -261,7 +257,7 @@ export class ControlClient {
 
   /** Ask workers for a warm shutdown. They never reply, so this is a cast. */
   async shutdown(options?: TargetOptions): Promise<void> {
-    return this.cast(shutdownCommand(), options);
+    return this.cast(plainCommand('shutdown'), options);
   }
 
   /** `inspect <what>` by camq's name or a Celery alias (`reserved`, `dump-schedule`, `active-queues`, ...). */

@@ -1,5 +1,6 @@
 import { constants as osConstants } from 'node:os';
-import type { ControlReplies, ErrorReply } from '../protocol/control-replies.js';
+import { EXCHANGE_TYPES, type ControlMethod, type ControlReplies } from '../protocol/control-catalog.js';
+import type { ErrorReply } from '../protocol/control-replies.js';
 import { shortstrProblem } from '../amqp/shortstr.js';
 import { parseRate } from '../protocol/rate.js';
 import { UsageError } from '../errors/index.js';
@@ -16,10 +17,6 @@ export interface ControlCommand<M extends string = string> {
 
 /** The reply value a command gets from one worker: its documented shape, or `{"error": ...}`. */
 export type ReplyOf<M extends string> = (M extends keyof ControlReplies ? ControlReplies[M] : unknown) | ErrorReply;
-
-export function pingCommand(): ControlCommand<'ping'> {
-  return { method: 'ping', arguments: {} };
-}
 
 /**
  * `rate_limit`: `rate` is `N` (per second), `N/s`, `N/m` or `N/h`; `0` (or an empty string) removes the limit,
@@ -72,19 +69,7 @@ export function timeLimitCommand(taskName: string, soft: number | null, hard: nu
   return { method: 'time_limit', arguments: { task_name: task, soft, hard } };
 }
 
-export function enableEventsCommand(): ControlCommand<'enable_events'> {
-  return { method: 'enable_events', arguments: {} };
-}
-
-export function disableEventsCommand(): ControlCommand<'disable_events'> {
-  return { method: 'disable_events', arguments: {} };
-}
-
-export function heartbeatCommand(): ControlCommand<'heartbeat'> {
-  return { method: 'heartbeat', arguments: {} };
-}
-
-export const EXCHANGE_TYPES = ['direct', 'topic', 'fanout', 'headers'] as const;
+export { EXCHANGE_TYPES };
 
 export interface AddConsumerOptions {
   /** @defaultValue the queue's name (the worker decides) */
@@ -129,9 +114,27 @@ export function autoscaleCommand(max: number, min: number): ControlCommand<'auto
   return { method: 'autoscale', arguments: { max, min } };
 }
 
-/** `shutdown`: a warm shutdown. Workers never reply to it, so it is sent as a cast. */
-export function shutdownCommand(): ControlCommand<'shutdown'> {
-  return { method: 'shutdown', arguments: {} };
+/**
+ * The checked builder of each catalog command that takes arguments from a user, by wire name: the CLI calls it
+ * with the command's CLI parameters in their order, then (when the command has options) its options object. The
+ * checks differ too much from one command to the next to be data in the catalog; the type keeps this map in step
+ * with it. Commands without arguments need none (`plainCommand`).
+ */
+export const COMMAND_BUILDERS = {
+  rate_limit: rateLimitCommand,
+  revoke: revokeCommand,
+  terminate: terminateCommand,
+  time_limit: timeLimitCommand,
+  add_consumer: addConsumerCommand,
+  cancel_consumer: cancelConsumerCommand,
+  pool_grow: poolGrowCommand,
+  pool_shrink: poolShrinkCommand,
+  autoscale: autoscaleCommand,
+} as const satisfies { readonly [M in ControlMethod]?: (...args: never[]) => ControlCommand<M> };
+
+/** A catalog command that takes no arguments (`ping`, `heartbeat`, `shutdown`, ...). */
+export function plainCommand<M extends ControlMethod>(method: M): ControlCommand<M> {
+  return { method, arguments: {} };
 }
 
 /** Any command by its wire name, for commands camq has no helper for (custom ones registered on workers). */

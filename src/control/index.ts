@@ -5,28 +5,8 @@ export {
   type ControlClientOptions,
   type TargetOptions,
 } from './control-client.js';
-export {
-  EXCHANGE_TYPES,
-  addConsumerCommand,
-  autoscaleCommand,
-  cancelConsumerCommand,
-  customCommand,
-  disableEventsCommand,
-  enableEventsCommand,
-  heartbeatCommand,
-  normalizeSignal,
-  pingCommand,
-  poolGrowCommand,
-  poolShrinkCommand,
-  rateLimitCommand,
-  revokeCommand,
-  shutdownCommand,
-  terminateCommand,
-  timeLimitCommand,
-  type AddConsumerOptions,
-  type ControlCommand,
-  type ReplyOf,
-  type RevokeOptions,
-} from './control-command.js';
+export * from './control-command.js';
 export { INSPECT_TARGETS, findInspectTarget, inspectCommand, type InspectTarget } from './inspect-target.js';
 export { ReplyCollector, effectiveLimit, type ControlResult, type NodeReply, type ReplyCollectorOptions, type StopReason } from './reply-collector.js';
+// Replies as text: what celeryctl prints, for a library user to print the same.
+export * from './reply-text.js';

@@ -1,46 +1,33 @@
 import { UsageError } from '../errors/index.js';
-import type { ControlReplies } from '../protocol/control-replies.js';
+import { CONTROL_COMMANDS, cliName, type ControlMethod } from '../protocol/control-catalog.js';
 import type { ControlCommand } from './control-command.js';
 
 /**
  * The read-only commands of `inspect <what>`: camq's kebab-case name, the aliases Celery users know (its `dump_*`
- * wire names), and the method that goes on the wire.
+ * wire names), and the method that goes on the wire. Derived from the catalog: every inspect command with a CLI.
  */
 export interface InspectTarget {
   readonly name: string;
-  readonly method: keyof ControlReplies & string;
+  readonly method: ControlMethod;
   readonly aliases: readonly string[];
   readonly summary: string;
   /** Positional arguments: a list sent under `key`; `required` when the target needs at least one. */
   readonly list?: { readonly label: string; readonly key: string; readonly required: boolean };
 }
 
-export const INSPECT_TARGETS: readonly InspectTarget[] = [
-  { name: 'active', method: 'active', aliases: ['dump-active'], summary: 'tasks being executed' },
-  { name: 'reserved', method: 'reserved', aliases: ['dump-reserved'], summary: 'tasks prefetched and waiting for a pool slot' },
-  { name: 'scheduled', method: 'scheduled', aliases: ['dump-schedule'], summary: 'tasks held until their ETA or countdown' },
-  { name: 'revoked', method: 'revoked', aliases: ['dump-revoked'], summary: 'ids of revoked tasks' },
-  {
-    name: 'registered',
-    method: 'registered',
-    aliases: ['dump-tasks'],
-    summary: 'registered tasks, with the given task attributes (default: rate_limit and routing)',
-    list: { label: 'attr', key: 'taskinfoitems', required: false },
-  },
-  { name: 'stats', method: 'stats', aliases: [], summary: 'worker statistics: pool, broker, prefetch, totals, rusage' },
-  { name: 'active-queues', method: 'active_queues', aliases: [], summary: 'queues each worker consumes from' },
-  {
-    name: 'query-task',
-    method: 'query_task',
-    aliases: [],
-    summary: 'state of the given task ids (active or reserved; ETA tasks are not found)',
-    list: { label: 'id', key: 'ids', required: true },
-  },
-  { name: 'conf', method: 'conf', aliases: ['dump-conf'], summary: "each worker's configuration (secrets masked)" },
-  { name: 'report', method: 'report', aliases: [], summary: 'bug-report information' },
-  { name: 'clock', method: 'clock', aliases: [], summary: "each worker's logical clock" },
-  { name: 'ping', method: 'ping', aliases: [], summary: 'which workers answer' },
-];
+export const INSPECT_TARGETS: readonly InspectTarget[] = CONTROL_COMMANDS.flatMap((c) => {
+  if (c.kind !== 'inspect' || !c.cli) return [];
+  const list = c.cli.params?.find((p) => p.wire !== undefined);
+  return [
+    {
+      name: cliName(c.method),
+      method: c.method,
+      aliases: c.aliases.map(cliName),
+      summary: c.cli.summary,
+      ...(list ? { list: { label: list.name, key: list.wire!, required: list.optional !== true } } : {}),
+    },
+  ];
+});
 
 /** Find a target by name or alias; `_` and `-` are interchangeable (`active_queues`, `dump_reserved`). */
 export function findInspectTarget(name: string): InspectTarget | undefined {

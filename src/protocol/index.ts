@@ -1,4 +1,5 @@
 export * from './amqp-message.js';
+export * from './control-catalog.js';
 export * from './control-message.js';
 export * from './control-replies.js';
 export * from './event-message.js';

@@ -3,6 +3,8 @@ import { publishMessage, translateAmqpError, type Channel, type ConsumeMessage }
 import { BrokerError, CamqError, ReplyCode } from '../errors/index.js';
 import {
   buildControlReply,
+  CONTROL_COMMANDS,
+  EXCHANGE_TYPES,
   decodeControlRequest,
   LamportClock,
   matchesDestination,
@@ -13,6 +15,8 @@ import {
   pyExceptionRepr,
   pyStrRepr,
   type ActiveQueueInfo,
+  type ControlCommandSpec,
+  type ControlMethod,
   type ControlRequest,
   type OutgoingMessage,
   type ScheduledEntry,
@@ -64,21 +68,11 @@ export interface ControlTarget {
   conf(withDefaults: boolean): Record<string, unknown>;
 }
 
-/** A command argument: its wire name and, when it is optional, its default. */
-export interface ArgSpec {
-  readonly name: string;
-  readonly default?: unknown;
-}
-
-export interface ControlCommandOptions {
-  /** @defaultValue 'control' */
-  readonly kind?: 'inspect' | 'control';
-  readonly aliases?: readonly string[];
-  /** Declared arguments; a missing one without a default is a TypeError reply, as in Python. */
-  readonly args?: readonly ArgSpec[];
-  /** Refuse argument keys that are not declared (Python handlers without `**kwargs`). @defaultValue false */
-  readonly strict?: boolean;
-}
+/**
+ * How a command registered at run time is called: the same fields as a catalog entry (kind, aliases, arguments,
+ * strict), each optional. @defaultValue kind 'control', no aliases, no declared arguments, not strict
+ */
+export type ControlCommandOptions = Partial<Pick<ControlCommandSpec, 'kind' | 'aliases' | 'args' | 'strict'>>;
 
 export type ControlCommandHandler = (target: ControlTarget, args: Record<string, unknown>) => unknown;
 
@@ -155,7 +149,7 @@ function poolDelta(value: unknown): number {
 }
 
 /** The exchange types a worker declares; others (plugins' x-… types) only when the exchange exists already. */
-export const STANDARD_EXCHANGE_TYPES: readonly string[] = ['direct', 'topic', 'fanout', 'headers'];
+export const STANDARD_EXCHANGE_TYPES: readonly string[] = EXCHANGE_TYPES;
 
 /** add_consumer's arguments, checked before anything is declared: a refused declare must not reach the broker twice. */
 function consumerArgs(a: Record<string, unknown>): [queue: string, exchange: string, exchangeType: string, routingKey: string] {
@@ -176,190 +170,123 @@ function consumerArgs(a: Record<string, unknown>): [queue: string, exchange: str
   return [queue, text('exchange', queue), exchangeType, text('routing_key', queue)];
 }
 
-/** Celery's built-in commands with their wire argument names and reply shapes (PROTOCOL.md §3.6). */
-const BUILTINS: Command[] = [
-  { name: 'ping', options: { kind: 'inspect' }, handler: () => ok('pong') },
-  {
-    name: 'rate_limit',
-    options: { args: [{ name: 'task_name' }, { name: 'rate_limit' }] },
-    handler: (t, a) => {
-      const bad = rateError(a['rate_limit']);
-      if (bad) return bad;
-      const task = t.registry.get(String(a['task_name']));
-      if (!task) {
-        t.logger.error(`Rate limit attempt for unknown task ${String(a['task_name'])}`);
-        return nok('unknown task');
-      }
-      const rate = a['rate_limit'] as string | number | null;
-      task.rateLimit = rate || null;
-      t.resetRateLimit(task.name);
-      if (!rate) {
-        t.logger.info(`Rate limits disabled for tasks of type ${task.name}`);
-        return ok('rate limit disabled successfully');
-      }
-      t.logger.info(`New rate limit for tasks of type ${task.name}: ${String(rate)}.`);
-      return ok('new rate limit set successfully');
-    },
+/**
+ * What the worker does for each of Celery's built-in commands (PROTOCOL.md §3.6), by wire name. Their arguments,
+ * defaults, aliases and kinds come from the catalog (protocol/control-catalog.ts); the type keeps the two in step.
+ */
+const HANDLERS: { readonly [M in ControlMethod]: ControlCommandHandler } = {
+  ping: () => ok('pong'),
+  rate_limit: (t, a) => {
+    const bad = rateError(a['rate_limit']);
+    if (bad) return bad;
+    const task = t.registry.get(String(a['task_name']));
+    if (!task) {
+      t.logger.error(`Rate limit attempt for unknown task ${String(a['task_name'])}`);
+      return nok('unknown task');
+    }
+    const rate = a['rate_limit'] as string | number | null;
+    task.rateLimit = rate || null;
+    t.resetRateLimit(task.name);
+    if (!rate) {
+      t.logger.info(`Rate limits disabled for tasks of type ${task.name}`);
+      return ok('rate limit disabled successfully');
+    }
+    t.logger.info(`New rate limit for tasks of type ${task.name}: ${String(rate)}.`);
+    return ok('new rate limit set successfully');
   },
-  {
-    name: 'revoke',
-    options: { args: [{ name: 'task_id' }, { name: 'terminate', default: false }, { name: 'signal', default: null }] },
-    handler: (t, a) => revoke(t, idList(a['task_id']), Boolean(a['terminate']), a['signal']),
+  revoke: (t, a) => revoke(t, idList(a['task_id']), Boolean(a['terminate']), a['signal']),
+  terminate: (t, a) => revoke(t, idList(a['task_id']), true, a['signal']),
+  time_limit: (t, a) => {
+    const task = t.registry.get(String(a['task_name']));
+    if (!task) {
+      t.logger.error(`Change time limit attempt for unknown task ${String(a['task_name'])}`);
+      return nok('unknown task');
+    }
+    task.softTimeLimit = num(a['soft'], 'soft');
+    task.timeLimit = num(a['hard'], 'hard');
+    t.logger.info(`New time limits for tasks of type ${task.name}: soft=${task.softTimeLimit ?? 'None'} hard=${task.timeLimit ?? 'None'}`);
+    return ok('time limits set successfully');
   },
-  {
-    name: 'terminate',
-    options: { args: [{ name: 'signal' }, { name: 'task_id' }] },
-    handler: (t, a) => revoke(t, idList(a['task_id']), true, a['signal']),
+  enable_events: (t) => ok(t.events.enableTaskEvents()),
+  disable_events: (t) => ok(t.events.disableTaskEvents()),
+  heartbeat: (t) => {
+    t.heartbeatNow();
+    return null;
   },
-  {
-    name: 'time_limit',
-    options: { args: [{ name: 'task_name', default: null }, { name: 'hard', default: null }, { name: 'soft', default: null }] },
-    handler: (t, a) => {
-      const task = t.registry.get(String(a['task_name']));
-      if (!task) {
-        t.logger.error(`Change time limit attempt for unknown task ${String(a['task_name'])}`);
-        return nok('unknown task');
-      }
-      task.softTimeLimit = num(a['soft'], 'soft');
-      task.timeLimit = num(a['hard'], 'hard');
-      t.logger.info(`New time limits for tasks of type ${task.name}: soft=${task.softTimeLimit ?? 'None'} hard=${task.timeLimit ?? 'None'}`);
-      return ok('time limits set successfully');
-    },
+  stats: (t) => t.stats(),
+  scheduled: (t) => t.scheduled(),
+  reserved: (t) => t.reserved().map((r) => r.info()),
+  active: (t, a) => t.active().map((r) => r.info(Boolean(a['safe']))),
+  revoked: (t) => t.revoked.ids(),
+  registered: (t, a) => {
+    const items = Array.isArray(a['taskinfoitems']) && a['taskinfoitems'].length > 0 ? a['taskinfoitems'].map(String) : ['exchange', 'routing_key', 'rate_limit'];
+    const acksLate = t.conf(false)['task_acks_late'] === true;
+    return t.registry.names().map((name) => {
+      const attrs = taskAttributes(t.registry.get(name)!, acksLate);
+      const fields = items.filter((k) => attrs[k] !== null && attrs[k] !== undefined).map((k) => `${k}=${pyStr(attrs[k])}`);
+      return fields.length > 0 ? `${name} [${fields.join(' ')}]` : name;
+    });
   },
-  { name: 'enable_events', options: { strict: true }, handler: (t) => ok(t.events.enableTaskEvents()) },
-  { name: 'disable_events', options: { strict: true }, handler: (t) => ok(t.events.disableTaskEvents()) },
-  {
-    name: 'heartbeat',
-    options: { strict: true },
-    handler: (t) => {
-      t.heartbeatNow();
-      return null;
-    },
+  query_task: (t, a) => {
+    const active = new Map(t.active().map((r) => [r.id, r]));
+    const reserved = new Map(t.reserved().map((r) => [r.id, r]));
+    const reply: Record<string, [string, TaskInfo]> = {};
+    for (const id of idList(a['ids'])) {
+      const r = active.get(id) ?? reserved.get(id);
+      if (r) reply[id] = [active.has(id) ? 'active' : 'reserved', r.info()];
+    }
+    return reply;
   },
-  { name: 'stats', options: { kind: 'inspect' }, handler: (t) => t.stats() },
-  { name: 'scheduled', options: { kind: 'inspect', aliases: ['dump_schedule'] }, handler: (t) => t.scheduled() },
-  { name: 'reserved', options: { kind: 'inspect', aliases: ['dump_reserved'] }, handler: (t) => t.reserved().map((r) => r.info()) },
-  {
-    name: 'active',
-    options: { kind: 'inspect', aliases: ['dump_active'], args: [{ name: 'safe', default: false }] },
-    handler: (t, a) => t.active().map((r) => r.info(Boolean(a['safe']))),
+  active_queues: (t) => t.activeQueues(),
+  add_consumer: async (t, a) => {
+    const [queue, exchange, exchangeType, routingKey] = consumerArgs(a);
+    // Unlike Celery, the reply waits for the declare (on a throwaway channel, a few ms): a queue or exchange the
+    // broker refuses is a reply that says why, instead of a consumer that fails later in the log only.
+    await t.addConsumer(queue, exchange, exchangeType, routingKey);
+    return ok(`add consumer ${queue}`);
   },
-  { name: 'revoked', options: { kind: 'inspect', aliases: ['dump_revoked'] }, handler: (t) => t.revoked.ids() },
-  {
-    name: 'registered',
-    options: { kind: 'inspect', aliases: ['dump_tasks'], args: [{ name: 'taskinfoitems', default: null }, { name: 'builtins', default: false }] },
-    handler: (t, a) => {
-      const items = Array.isArray(a['taskinfoitems']) && a['taskinfoitems'].length > 0 ? a['taskinfoitems'].map(String) : ['exchange', 'routing_key', 'rate_limit'];
-      const acksLate = t.conf(false)['task_acks_late'] === true;
-      return t.registry.names().map((name) => {
-        const attrs = taskAttributes(t.registry.get(name)!, acksLate);
-        const fields = items.filter((k) => attrs[k] !== null && attrs[k] !== undefined).map((k) => `${k}=${pyStr(attrs[k])}`);
-        return fields.length > 0 ? `${name} [${fields.join(' ')}]` : name;
-      });
-    },
+  cancel_consumer: (t, a) => {
+    const queue = String(a['queue']);
+    setImmediate(() => t.cancelConsumer(queue).catch((err: Error) => t.logger.error(`cancel_consumer ${queue} failed: ${err.message}`)));
+    return ok(`no longer consuming from ${queue}`);
   },
-  {
-    name: 'query_task',
-    options: { kind: 'inspect', args: [{ name: 'ids' }] },
-    handler: (t, a) => {
-      const active = new Map(t.active().map((r) => [r.id, r]));
-      const reserved = new Map(t.reserved().map((r) => [r.id, r]));
-      const reply: Record<string, [string, TaskInfo]> = {};
-      for (const id of idList(a['ids'])) {
-        const r = active.get(id) ?? reserved.get(id);
-        if (r) reply[id] = [active.has(id) ? 'active' : 'reserved', r.info()];
-      }
-      return reply;
-    },
+  pool_grow: (t, a) => {
+    const { before, after, max } = t.resizePool(poolDelta(a['n']));
+    if (after === before) return nok(`the pool is at its maximum of ${max} (${MAX_POOL_RULE}); start the worker with a higher --concurrency for more`);
+    if (after < before + poolDelta(a['n'])) return ok(`pool will grow to ${after}, its maximum (${MAX_POOL_RULE})`);
+    return ok('pool will grow');
   },
-  { name: 'active_queues', options: { kind: 'inspect', strict: true }, handler: (t) => t.activeQueues() },
-  {
-    name: 'add_consumer',
-    options: {
-      args: [{ name: 'queue' }, { name: 'exchange', default: null }, { name: 'exchange_type', default: null }, { name: 'routing_key', default: null }],
-    },
-    handler: async (t, a) => {
-      const [queue, exchange, exchangeType, routingKey] = consumerArgs(a);
-      // Unlike Celery, the reply waits for the declare (on a throwaway channel, a few ms): a queue or exchange the
-      // broker refuses is a reply that says why, instead of a consumer that fails later in the log only.
-      await t.addConsumer(queue, exchange, exchangeType, routingKey);
-      return ok(`add consumer ${queue}`);
-    },
+  pool_shrink: (t, a) => {
+    t.resizePool(-poolDelta(a['n']));
+    return ok('pool will shrink');
   },
-  {
-    name: 'cancel_consumer',
-    options: { args: [{ name: 'queue' }] },
-    handler: (t, a) => {
-      const queue = String(a['queue']);
-      setImmediate(() => t.cancelConsumer(queue).catch((err: Error) => t.logger.error(`cancel_consumer ${queue} failed: ${err.message}`)));
-      return ok(`no longer consuming from ${queue}`);
-    },
+  autoscale: () => {
+    throw new PanelError('ValueError', 'Autoscale not enabled');
   },
-  {
-    name: 'pool_grow',
-    options: { args: [{ name: 'n', default: 1 }] },
-    handler: (t, a) => {
-      const { before, after, max } = t.resizePool(poolDelta(a['n']));
-      if (after === before) return nok(`the pool is at its maximum of ${max} (${MAX_POOL_RULE}); start the worker with a higher --concurrency for more`);
-      if (after < before + poolDelta(a['n'])) return ok(`pool will grow to ${after}, its maximum (${MAX_POOL_RULE})`);
-      return ok('pool will grow');
-    },
+  pool_restart: () => {
+    throw new PanelError('ValueError', 'Pool restarts not enabled');
   },
-  {
-    name: 'pool_shrink',
-    options: { args: [{ name: 'n', default: 1 }] },
-    handler: (t, a) => {
-      t.resizePool(-poolDelta(a['n']));
-      return ok('pool will shrink');
-    },
+  shutdown: (t, a) => {
+    t.logger.warning(String(a['msg']));
+    t.shutdown(String(a['msg']));
+    throw new NoReply();
   },
-  {
-    name: 'autoscale',
-    options: { strict: true, args: [{ name: 'max', default: null }, { name: 'min', default: null }] },
-    handler: () => {
-      throw new PanelError('ValueError', 'Autoscale not enabled');
-    },
+  report: (t) => ok(t.report()),
+  conf: (t, a) => t.conf(Boolean(a['with_defaults'])),
+  clock: (t) => ({ clock: t.appClock.value }),
+  hello: (t, a) => {
+    if (a['from_node'] === t.hostname) return null;
+    t.logger.info(`sync with ${String(a['from_node'])}`);
+    const theirs = a['revoked'];
+    if (theirs && typeof theirs === 'object' && !Array.isArray(theirs)) {
+      // Their times are their own monotonic clock: meaningless here, so the ids count as revoked now.
+      for (const id of Object.keys(theirs)) t.revoked.add(id);
+      t.revokedChanged();
+    }
+    t.revoked.purge();
+    return { revoked: revokedMapFrom(t.revoked), clock: t.appClock.forward() };
   },
-  {
-    name: 'pool_restart',
-    options: { args: [{ name: 'modules', default: null }, { name: 'reload', default: false }, { name: 'reloader', default: null }] },
-    handler: () => {
-      throw new PanelError('ValueError', 'Pool restarts not enabled');
-    },
-  },
-  {
-    name: 'shutdown',
-    options: { args: [{ name: 'msg', default: 'Got shutdown from remote' }] },
-    handler: (t, a) => {
-      t.logger.warning(String(a['msg']));
-      t.shutdown(String(a['msg']));
-      throw new NoReply();
-    },
-  },
-  { name: 'report', options: { kind: 'inspect' }, handler: (t) => ok(t.report()) },
-  {
-    name: 'conf',
-    options: { kind: 'inspect', aliases: ['dump_conf'], args: [{ name: 'with_defaults', default: false }] },
-    handler: (t, a) => t.conf(Boolean(a['with_defaults'])),
-  },
-  { name: 'clock', options: { kind: 'inspect' }, handler: (t) => ({ clock: t.appClock.value }) },
-  {
-    name: 'hello',
-    options: { kind: 'inspect', args: [{ name: 'from_node' }, { name: 'revoked', default: null }] },
-    handler: (t, a) => {
-      if (a['from_node'] === t.hostname) return null;
-      t.logger.info(`sync with ${String(a['from_node'])}`);
-      const theirs = a['revoked'];
-      if (theirs && typeof theirs === 'object' && !Array.isArray(theirs)) {
-        // Their times are their own monotonic clock: meaningless here, so the ids count as revoked now.
-        for (const id of Object.keys(theirs)) t.revoked.add(id);
-        t.revokedChanged();
-      }
-      t.revoked.purge();
-      return { revoked: revokedMapFrom(t.revoked), clock: t.appClock.forward() };
-    },
-  },
-];
+};
 
 /**
  * The attributes of a Celery Task that `inspect registered <items>` shows, with the values a Python worker gives for
@@ -448,7 +375,7 @@ export class ControlPanel {
 
   constructor(target: ControlTarget) {
     this.target = target;
-    for (const command of BUILTINS) this.add(command);
+    for (const spec of CONTROL_COMMANDS) this.add({ name: spec.method, handler: HANDLERS[spec.method], options: spec });
   }
 
   /** Add a command (Celery's `Panel.register`); a name that exists is replaced. */

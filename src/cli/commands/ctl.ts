@@ -1,31 +1,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ControlClient } from '../../control/control-client.js';
-import {
-  addConsumerCommand,
-  autoscaleCommand,
-  cancelConsumerCommand,
-  customCommand,
-  disableEventsCommand,
-  enableEventsCommand,
-  EXCHANGE_TYPES,
-  heartbeatCommand,
-  pingCommand,
-  poolGrowCommand,
-  poolShrinkCommand,
-  rateLimitCommand,
-  revokeCommand,
-  shutdownCommand,
-  terminateCommand,
-  timeLimitCommand,
-  type ControlCommand,
-} from '../../control/control-command.js';
+import { COMMAND_BUILDERS, customCommand, plainCommand, type ControlCommand } from '../../control/control-command.js';
 import { INSPECT_TARGETS, inspectCommand } from '../../control/inspect-target.js';
+import type { ReplyView } from '../../control/reply-text.js';
 import { CamqError, ExitCode, UsageError } from '../../errors/index.js';
+import { CONTROL_COMMANDS, cliName, type CliSpec, type ControlCommandSpec, type ControlMethod } from '../../protocol/control-catalog.js';
 import { brokerOption, resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { Progress } from '../output/progress.js';
 import { styleFor } from '../output/style.js';
-import type { ReplyView } from '../output/control-output.js';
 import { CAMQ_VERSION } from '../version.js';
 
 /**
@@ -85,67 +68,13 @@ export function addCtlCommands(parent: Command, deps: CtlDeps = {}): Command {
       await runBroadcast(deps, io, command, opts, view);
     });
 
-  broadcast(sub('ping', 'ask workers to answer: -> w1@host: OK pong'), () => pingCommand());
-  broadcast(sub('status', 'list the workers that answer, and how many'), () => pingCommand(), 'status');
-  broadcast(
-    sub('rate-limit', 'set the rate limit of a task type on the workers')
-      .argument('<task>', 'task name, e.g. tasks.add')
-      .argument('<rate>', 'N (per second), N/s, N/m or N/h; 0 removes the limit'),
-    ([task, rate]) => rateLimitCommand(task as string, rate as string),
-  );
-  broadcast(
-    sub('revoke', 'revoke tasks: workers discard them when they arrive or come due')
-      .argument('<id...>', 'task ids')
-      .option('--terminate', 'also kill the task if it is running')
-      .option('--signal <signal>', 'signal for --terminate (SIGTERM, SIGKILL, ...)', 'SIGTERM'),
-    ([ids], opts) => revokeCommand(ids as string[], { terminate: opts['terminate'] === true, signal: opts['signal'] as string }),
-  );
-  broadcast(
-    sub('terminate', 'revoke tasks and kill them with <signal> if they are running')
-      .argument('<signal>', 'SIGTERM, SIGKILL, ... or a number')
-      .argument('<id...>', 'task ids'),
-    ([signal, ids]) => terminateCommand(signal as string, ids as string[]),
-  );
-  broadcast(
-    sub('time-limit', 'set the soft and hard time limits of a task type, in seconds')
-      .argument('<task>', 'task name')
-      .argument('<soft>', 'soft time limit in seconds')
-      .argument('[hard]', 'hard time limit in seconds'),
-    ([task, soft, hard]) =>
-      timeLimitCommand(task as string, seconds(soft as string, 'soft time limit'), hard === undefined ? null : seconds(hard as string, 'hard time limit')),
-  );
-  broadcast(sub('enable-events', 'make workers send task events'), () => enableEventsCommand());
-  broadcast(sub('disable-events', 'make workers stop sending task events'), () => disableEventsCommand());
-  broadcast(sub('heartbeat', 'make workers send a worker-heartbeat event now'), () => heartbeatCommand());
-  broadcast(
-    sub('add-consumer', 'make workers consume from a queue')
-      .argument('<queue>', 'queue name')
-      .option('--exchange <name>', 'exchange to bind the queue to (default: the queue name)')
-      .addOption(new Option('--exchange-type <type>', 'exchange type').choices(EXCHANGE_TYPES).default('direct'))
-      .option('--routing-key <key>', 'binding key (default: the queue name)'),
-    ([queue], opts) =>
-      addConsumerCommand(queue as string, {
-        exchange: opts['exchange'] as string | undefined,
-        exchangeType: opts['exchangeType'] as string | undefined,
-        routingKey: opts['routingKey'] as string | undefined,
-      }),
-  );
-  broadcast(
-    sub('cancel-consumer', 'make workers stop consuming from a queue').argument('<queue>', 'queue name'),
-    ([queue]) => cancelConsumerCommand(queue as string),
-  );
-  broadcast(
-    sub('pool-grow', 'add processes to the worker pool').argument('[n]', 'how many', '1'),
-    ([n]) => poolGrowCommand(count(n as string, 'pool-grow n')),
-  );
-  broadcast(
-    sub('pool-shrink', 'remove processes from the worker pool').argument('[n]', 'how many', '1'),
-    ([n]) => poolShrinkCommand(count(n as string, 'pool-shrink n')),
-  );
-  broadcast(
-    sub('autoscale', 'set the autoscaler range of the pool').argument('<max>', 'most processes').argument('<min>', 'fewest processes'),
-    ([max, min]) => autoscaleCommand(count(max as string, 'autoscale max'), count(min as string, 'autoscale min')),
-  );
+  broadcast(sub('ping', 'ask workers to answer: -> w1@host: OK pong'), () => plainCommand('ping'));
+  broadcast(sub('status', 'list the workers that answer, and how many'), () => plainCommand('ping'), 'status');
+  // One sub-command for each control command of the catalog that has a CLI, in the catalog's order.
+  for (const spec of CONTROL_COMMANDS) {
+    if (spec.kind !== 'control' || !spec.cli) continue;
+    broadcast(catalogCommand(sub(cliName(spec.method), spec.cli.summary), spec.cli), (args, opts) => buildFromCli(spec, args, opts));
+  }
   broadcast(
     sub('inspect', 'read worker state: ' + INSPECT_TARGETS.map((t) => t.name).join(', '))
       .argument('<what>', 'what to inspect (see below)')
@@ -201,7 +130,7 @@ function addCommonOptions(cmd: Command): void {
 /** What every command needs once its arguments are valid: the broker, the formatter, the colours. */
 async function prepare(io: CliIO, opts: CommonOptions) {
   const broker = await resolveBroker(opts.broker, io);
-  return { broker, output: await import('../output/control-output.js'), style: styleFor(io) };
+  return { broker, output: await import('../../control/reply-text.js'), style: styleFor(io) };
 }
 
 async function runBroadcast(deps: CtlDeps, io: CliIO, command: ControlCommand, opts: CommonOptions, view?: ReplyView): Promise<void> {
@@ -246,14 +175,14 @@ async function runShutdown(deps: CtlDeps, io: CliIO, opts: CommonOptions & { yes
   }
   const { broker, output, style } = await prepare(io, opts);
   const nodes = await withClient(deps, broker, async (client) => {
-    const pinged = await client.broadcast(pingCommand(), { destination: opts.destination, timeout: opts.timeout, limit: opts.limit });
+    const pinged = await client.broadcast(plainCommand('ping'), { destination: opts.destination, timeout: opts.timeout, limit: opts.limit });
     const found = [...pinged.replies.keys()];
     if (found.length === 0) throw noReplyError();
     const question = `Shut down ${found.length} ${found.length === 1 ? 'worker' : 'workers'} (${found.join(', ')})? [y/N] `;
     if (!opts.yes && !(await (deps.confirm ?? confirmOnTerminal(io))(question))) {
       throw new UsageError('shutdown cancelled; nothing was sent', 'usage.cancelled');
     }
-    await client.cast(shutdownCommand(), { destination: found });
+    await client.cast(plainCommand('shutdown'), { destination: found });
     return found;
   });
   const acks = Object.fromEntries(nodes.map((node) => [node, { ok: 'shutdown requested' }]));
@@ -305,6 +234,39 @@ function noReplyError(): CamqError {
 
 function writeLines(stream: NodeJS.WritableStream, lines: readonly string[]): void {
   if (lines.length > 0) stream.write(lines.join('\n') + '\n');
+}
+
+/** Add a catalog command's CLI parameters and options to `cmd`. */
+function catalogCommand(cmd: Command, cli: CliSpec): Command {
+  for (const p of cli.params ?? []) {
+    const name = p.variadic ? `${p.name}...` : p.name;
+    cmd.argument(p.optional ? `[${name}]` : `<${name}>`, p.help, p.default);
+  }
+  for (const o of cli.options ?? []) {
+    const option = new Option(o.flags, o.help);
+    if (o.choices) option.choices(o.choices);
+    cmd.addOption(o.default === undefined ? option : option.default(o.default));
+  }
+  return cmd;
+}
+
+/**
+ * The command a catalog entry's CLI arguments stand for: each parameter read as its type says, then handed, in
+ * order and followed by the options when there are any, to the command's checked builder.
+ */
+function buildFromCli(spec: ControlCommandSpec<ControlMethod>, args: unknown[], opts: Record<string, unknown>): ControlCommand {
+  const cli = spec.cli!;
+  const values: unknown[] = (cli.params ?? []).map((p, i) => {
+    const value = args[i] as string | string[] | undefined;
+    if (value === undefined) return null;
+    const what = p.what ?? `${cliName(spec.method)} ${p.name}`;
+    if (p.type === 'seconds') return seconds(value as string, what);
+    if (p.type === 'count') return count(value as string, what);
+    return value;
+  });
+  if (cli.options) values.push(Object.fromEntries(cli.options.map((o) => [o.key, opts[o.key]])));
+  const builder = COMMAND_BUILDERS[spec.method as keyof typeof COMMAND_BUILDERS] as ((...a: unknown[]) => ControlCommand) | undefined;
+  return builder ? builder(...values) : plainCommand(spec.method);
 }
 
 function inspectHelp(): string {

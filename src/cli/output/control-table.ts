@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { ListingTable } from './control-output.js';
+import type { ListingTable } from '../../control/reply-text.js';
 
 /** Draw a listing with cli-table3; headers and borders are coloured only when `style` has colour. */
 export function renderTable(table: ListingTable, style: ChalkInstance): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INSPECT_TARGETS, findInspectTarget, inspectCommand } from '../../../src/control/inspect-target.js';
-import { CONTROL_COMMANDS } from '../../../src/protocol/control-replies.js';
+import { CONTROL_COMMANDS } from '../../../src/protocol/control-catalog.js';
 
 describe('inspect targets', () => {
   it('every target goes out as a read-only Celery command', () => {

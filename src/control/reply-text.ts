@@ -1,36 +1,38 @@
-import type { ChalkInstance } from 'chalk';
-import type { ControlResult } from '../../control/reply-collector.js';
-import { CONTROL_COMMANDS, isErrorReply, isOkReply } from '../../protocol/control-replies.js';
-import { pyRepr, pyTupleRepr } from '../../protocol/python-repr.js';
+import { findControlCommand } from '../protocol/control-catalog.js';
+import { isErrorReply, isOkReply } from '../protocol/control-replies.js';
+import { pyRepr, pyTupleRepr } from '../protocol/python-repr.js';
+import type { ControlResult } from './reply-collector.js';
 
 /**
- * How celeryctl prints replies (PROTOCOL.md §3.5, like `celery inspect|control`): one `-> node: OK ...` block per
- * worker as replies arrive, then, for task and queue listings, one table over all workers (rendered by
- * control-table.ts, loaded only when there is one), and for read-only commands the `N nodes online.` count. Pure:
- * data in, lines out; the command writes them.
+ * Replies as text, the way `celery inspect|control` prints them (PROTOCOL.md §3.5): one `-> node: OK ...` block per
+ * worker as replies arrive, then, for task and queue listings, one table over all workers (as table data: celeryctl
+ * renders it with cli/output/control-table.ts), and for read-only commands the `N nodes online.` count. Pure: data
+ * in, lines out; how a command's replies are shown comes from its reply shape in the catalog.
  */
 
-/** How a command's replies are shown. */
+/** How a command's replies are shown: `status` only says who answered; listings get a table. */
 export type ReplyView = 'status' | 'generic' | 'tasks' | 'scheduled' | 'query' | 'queues';
 
-const VIEWS: Record<string, ReplyView> = {
-  active: 'tasks',
-  dump_active: 'tasks',
-  reserved: 'tasks',
-  dump_reserved: 'tasks',
-  scheduled: 'scheduled',
-  dump_schedule: 'scheduled',
-  query_task: 'query',
-  active_queues: 'queues',
-};
+const LISTINGS: readonly string[] = ['tasks', 'scheduled', 'query', 'queues'] satisfies ReplyView[];
 
 export function viewFor(method: string): ReplyView {
-  return VIEWS[method] ?? 'generic';
+  const shape = findControlCommand(method)?.reply.shape;
+  return shape !== undefined && LISTINGS.includes(shape) ? (shape as ReplyView) : 'generic';
 }
 
 /** Read-only commands end with the node count, as `celery inspect` does; control commands do not. */
 export function showsNodeCount(method: string): boolean {
-  return CONTROL_COMMANDS.some((c) => c.kind === 'inspect' && (c.method === method || c.aliases.includes(method)));
+  return findControlCommand(method)?.kind === 'inspect';
+}
+
+type Paint = (text: string) => string;
+
+/** The colours a reply is shown with: a chalk instance, or plain functions. */
+export interface ReplyStyle {
+  readonly bold: Paint;
+  readonly cyan: { readonly bold: Paint };
+  readonly green: { readonly bold: Paint };
+  readonly red: { readonly bold: Paint };
 }
 
 const INDENT = '    ';
@@ -39,7 +41,7 @@ const INLINE_MAX = 72;
 const ARGS_MAX = 40;
 
 /** The block for one reply: `-> w1@host: OK pong`, `-> w1@host: ERROR unknown task`, or `OK` and indented lines. */
-export function formatReply(nodename: string, value: unknown, view: ReplyView, style: ChalkInstance): string[] {
+export function formatReply(nodename: string, value: unknown, view: ReplyView, style: ReplyStyle): string[] {
   const head = `${style.bold('->')} ${style.cyan.bold(`${nodename}:`)} `;
   const ok = style.green.bold('OK');
   if (isErrorReply(value)) {

@@ -9,7 +9,7 @@ import {
   listingTable,
   treeLines,
   viewFor,
-} from '../../../src/cli/output/control-output.js';
+} from '../../../src/control/reply-text.js';
 import { renderTable } from '../../../src/cli/output/control-table.js';
 import { ReplyCollector } from '../../../src/control/reply-collector.js';
 
