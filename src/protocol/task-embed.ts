@@ -1,5 +1,4 @@
 import { MAX_DATE_MS, MIN_DATE_MS, parseIsoDate } from './iso-date.js';
-import type { Signature, TaskEmbed } from './task-message.js';
 
 /**
  * Validation of the `embed` of a task message (callbacks, errbacks, chain, chord: PROTOCOL.md §1.4) before the task
@@ -7,6 +6,25 @@ import type { Signature, TaskEmbed } from './task-message.js';
  * date, a chain step without a task name) is found here, on receipt, so the message is refused with one line and
  * never half-runs: the handler would otherwise run, and the worker fail while applying the callback.
  */
+
+/** A canvas signature as it travels inside `embed` (callbacks, errbacks, chain, chord). */
+export interface Signature {
+  task: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  options: Record<string, unknown>;
+  subtask_type: string | null;
+  immutable: boolean;
+  chord_size?: number | null;
+}
+
+export interface TaskEmbed {
+  callbacks: Signature[] | null;
+  errbacks: Signature[] | null;
+  /** Stored in reverse: the last element runs next. */
+  chain: Signature[] | null;
+  chord: Signature | null;
+}
 
 export type EmbedCheck = { readonly ok: true; readonly embed: TaskEmbed } | { readonly ok: false; readonly problem: string };
 

@@ -12,7 +12,7 @@ import {
 import { formatIsoDate, MAX_DATE_MS, MIN_DATE_MS, parseIsoDate } from './iso-date.js';
 import { MAX_MESSAGE_DEPTH, nestsDeeperThan } from './nesting-depth.js';
 import { pyRepr, pyTupleRepr, truncateRepr } from './python-repr.js';
-import { checkEmbed, describeValue } from './task-embed.js';
+import { checkEmbed, describeValue, type Signature, type TaskEmbed } from './task-embed.js';
 import { DEFAULT_QUEUE } from './topology.js';
 
 /**
@@ -24,24 +24,7 @@ import { DEFAULT_QUEUE } from './topology.js';
 /** `[hard, soft]`, hard first (PROTOCOL.md §7 trap 2); seconds or null. */
 export type TimeLimitHeader = [hard: number | null, soft: number | null];
 
-/** A canvas signature as it travels inside `embed` (callbacks, errbacks, chain, chord). */
-export interface Signature {
-  task: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  options: Record<string, unknown>;
-  subtask_type: string | null;
-  immutable: boolean;
-  chord_size?: number | null;
-}
-
-export interface TaskEmbed {
-  callbacks: Signature[] | null;
-  errbacks: Signature[] | null;
-  /** Stored in reverse: the last element runs next. */
-  chain: Signature[] | null;
-  chord: Signature | null;
-}
+export type { Signature, TaskEmbed } from './task-embed.js';
 
 /** The third item of a v2 body. `{}` is accepted on receipt. */
 export type TaskBodyV2 = [args: unknown[], kwargs: Record<string, unknown>, embed: Partial<TaskEmbed>];

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { BrokerConnection, publishMessage, resolveBrokerUrl, translateAmqpError, type Channel } from '../amqp/index.js';
-import type { WorkerConnection } from './worker-options.js';
+import type { WorkerConnection } from './worker-connection.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
 import { AsyncResult } from './async-result.js';
 import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
