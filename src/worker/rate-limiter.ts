@@ -1,3 +1,4 @@
+import { UsageError } from '../errors/index.js';
 import { parseRate } from '../protocol/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
@@ -71,7 +72,8 @@ export class RateLimiter<T> {
    */
   setRate(name: string, rate: string | number | null | undefined): void {
     const parsed = parseRate(rate ?? null);
-    if (!parsed.ok) throw new RangeError(parsed.error);
+    // A task's `rateLimit` option is the only unchecked source (the CLI and control commands parse theirs first).
+    if (!parsed.ok) throw new UsageError(parsed.error, 'usage.bad-rate');
     const old = this.buckets.get(name);
     old?.timer?.cancel();
     this.buckets.delete(name);

@@ -1,7 +1,7 @@
 import { availableParallelism, constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
 import { BrokerConnection, connectionReason, Publisher, translateAmqpError, type ConsumeMessage, type ReconnectingInfo } from '../amqp/index.js';
 import { ControlClient } from '../control/control-client.js';
-import type { CamqError } from '../errors/index.js';
+import { UsageError, type CamqError } from '../errors/index.js';
 import {
   buildResultMessage,
   buildRetryMessage,
@@ -900,7 +900,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private createPool(): Pool {
     const kind = this.options.pool ?? 'async';
     if (kind === 'async') return new AsyncPool({ logger: this.logger, now: () => this.clock.now() });
-    if (!this.options.modulePath) throw new TypeError(`--pool ${kind} needs the task module path (modulePath) so its children can load it`);
+    if (!this.options.modulePath) throw new UsageError(`--pool ${kind} needs the task module path (modulePath) so its children can load it`);
     return new RemotePool({ kind, modulePath: this.options.modulePath, logLevel: this.options.logLevel ?? this.logger.level, logger: this.logger });
   }
 }
