@@ -3,9 +3,10 @@ import type { ErrorCode } from './error-codes.js';
 /**
  * The base of every error camq raises on purpose.
  *
- * `code` is one of ERROR_CODES (error-codes.ts), namespaced (`broker.not-found`, `control.no-reply`, `usage.bad-argument`) so callers branch on data,
- * not on message text. `exitCode` is what a CLI exits with when this error ends a command (DESIGN.md: 1 usage,
- * 2 broker unreachable or auth failed, 3 no worker replied). The message is one line a user can act on.
+ * `code` is one of ERROR_CODES (error-codes.ts), namespaced (`broker.not-found`, `control.no-reply`,
+ * `usage.bad-argument`) so callers branch on data, not on message text. `exitCode` is what a CLI exits with when this
+ * error ends a command (README.md, Exit codes: 1 usage, 2 broker unreachable or auth failed, 3 no worker replied). The
+ * message is one line a user can act on.
  */
 export interface CamqErrorOptions {
   readonly cause?: unknown;
@@ -29,7 +30,7 @@ export class CamqError extends Error {
   }
 }
 
-/** Exit codes shared by every binary (DESIGN.md, "Conventions users expect"). */
+/** Exit codes shared by every binary (README.md, "Exit codes"). */
 export const ExitCode = {
   ok: 0,
   usage: 1,
