@@ -4,8 +4,7 @@ import { PIDBOX_EXCHANGE, REPLY_EXCHANGE } from './topology.js';
 
 /**
  * kombu's pidbox mailbox (docs/protocol.md, Remote control): requests fan out on `celery.pidbox`, every worker filters
- * by
- * `destination`/`pattern` itself, and replies go to `reply.celery.pidbox` keyed by the client's oid, carrying the
+ * by `destination`/`pattern` itself, and replies go to `reply.celery.pidbox` keyed by the client's oid, carrying the
  * request's `ticket` in a header.
  */
 

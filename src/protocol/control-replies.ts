@@ -146,7 +146,7 @@ export interface ControlCommandSpec {
   readonly aliases: readonly string[];
 }
 
-/** Celery's remote-control commands (docs/protocol.md, Remote control) with their kind and aliases. */
+/** Celery's remote-control commands (PROTOCOL.md §3.6) with their kind and aliases. */
 export const CONTROL_COMMANDS: readonly ControlCommandSpec[] = [
   { method: 'ping', kind: 'inspect', aliases: [] },
   { method: 'rate_limit', kind: 'control', aliases: [] },

@@ -528,8 +528,7 @@ export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { 
 
 /**
  * The message a retry republishes (docs/protocol.md, Retries): same id, args, links and options, `retries + 1`, a new
- * ETA,
- * `parent_id` = the task's own id. Routing: to the original routing key on the default exchange when the
+ * ETA, `parent_id` = the task's own id. Routing: to the original routing key on the default exchange when the
  * delivery came through it, else to the original exchange and key.
  */
 export function buildRetryMessage(

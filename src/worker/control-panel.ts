@@ -28,8 +28,7 @@ import type { TaskDefinition, TaskRegistry } from './task-registry.js';
 
 /**
  * The worker side of kombu's pidbox (docs/protocol.md, Remote control): a `<node>.celery.pidbox` queue bound to the
- * fanout
- * `celery.pidbox` exchange, consumed without acks. Every request is filtered with `matchesDestination`; the
+ * fanout `celery.pidbox` exchange, consumed without acks. Every request is filtered with `matchesDestination`; the
  * handler's return value is the reply (`{node: value}` with the request's ticket); a handler that throws replies
  * `{"error": "<Python repr>"}`; `shutdown` never replies. Custom commands register like Celery's `Panel.register`.
  */
@@ -177,7 +176,7 @@ function consumerArgs(a: Record<string, unknown>): [queue: string, exchange: str
   return [queue, text('exchange', queue), exchangeType, text('routing_key', queue)];
 }
 
-/** Celery's built-in commands with their wire argument names and reply shapes (docs/protocol.md, Remote control). */
+/** Celery's built-in commands with their wire argument names and reply shapes (PROTOCOL.md §3.6). */
 const BUILTINS: Command[] = [
   { name: 'ping', options: { kind: 'inspect' }, handler: () => ok('pong') },
   {

@@ -4,8 +4,8 @@ import { CONTROL_COMMANDS, isErrorReply, isOkReply } from '../../protocol/contro
 import { pyRepr, pyTupleRepr } from '../../protocol/python-repr.js';
 
 /**
- * How celeryctl prints replies (docs/protocol.md, Remote control, like `celery inspect|control`): one `-> node: OK ...`
- * block per worker as replies arrive, then, for task and queue listings, one table over all workers (rendered by
+ * How celeryctl prints replies (PROTOCOL.md §3.5, like `celery inspect|control`): one `-> node: OK ...` block per
+ * worker as replies arrive, then, for task and queue listings, one table over all workers (rendered by
  * control-table.ts, loaded only when there is one), and for read-only commands the `N nodes online.` count. Pure:
  * data in, lines out; the command writes them.
  */
