@@ -5,7 +5,22 @@
  *
  * Views (the CLI text and the Ink TUI) are not part of this surface.
  */
-export { CamqError, ExitCode, UsageError, BrokerError, ReplyCode, BrokerConnectionError, ConnectionClosedError } from './errors/index.js';
+// Every error camq raises on purpose is a CamqError with a code from ERROR_CODES; these are its classes, so a caller
+// can `catch (err) { if (err instanceof TaskFailedError) ... }` on what it imported from 'camq'.
+export {
+  CamqError,
+  ERROR_CODES,
+  ExitCode,
+  isErrorCode,
+  UsageError,
+  BrokerError,
+  ReplyCode,
+  BrokerConnectionError,
+  ConnectionClosedError,
+  type ErrorCode,
+} from './errors/index.js';
+export { UnencodableError } from './amqp/index.js';
+export { MessageReturnedError, ShellInputError } from './shell/index.js';
 
 export {
   BrokerConnection,
@@ -41,6 +56,8 @@ export {
   TaskRevokedError,
   TimeLimitExceeded,
   Worker,
+  ResultTimeoutError,
+  TaskFailedError,
   type AppOptions,
   type ApplyOptions,
   type TaskContext,

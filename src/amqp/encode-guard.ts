@@ -1,7 +1,6 @@
 import type { Channel } from 'amqplib';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { CamqError } from '../errors/index.js';
+import { amqplibDefs, hasChannelInternals, type AmqplibChannelInternals } from './amqplib-internals.js';
 
 /**
  * Keeps a value amqplib cannot encode (a queue name over 255 bytes, a header of an unknown `{'!': type}`) from
@@ -11,23 +10,11 @@ import { CamqError } from '../errors/index.js';
  * encodes and sends the method. When the encoding throws, the method was never sent but the channel still waits
  * for its reply, so every later RPC on it (declare, bind, get, qos) is queued behind an answer that never comes,
  * and hangs. Encoding the method first, before amqplib touches its state, turns that into a rejected call on a
- * channel that still works. amqplib 2's `exports` map hides lib/defs.js, so it is loaded by path, as the embedded
- * broker's codec does; amqplib is pinned in package.json because this reads its internals.
+ * channel that still works. lib/defs.js and BaseChannel's methods are amqplib internals, reached through the one
+ * boundary amqplib-internals.ts (whose test fails if an upgrade moves them).
  */
 
-interface AmqplibDefs {
-  encodeMethod(id: number, channel: number, fields: object): Buffer;
-  info(id: number): { name: string } | undefined;
-}
-
-/** The parts of amqplib's BaseChannel (lib/channel.js) this guard wraps. */
-interface ChannelInternals {
-  sendOrEnqueue(method: number, fields: object, reply: unknown): void;
-  sendMessage(fields: object, properties: object, content: Buffer): boolean;
-}
-
-const require = createRequire(import.meta.url);
-const defs = require(path.join(path.dirname(require.resolve('amqplib')), 'lib/defs.js')) as AmqplibDefs;
+type ChannelInternals = Pick<AmqplibChannelInternals, 'sendOrEnqueue' | 'sendMessage'>;
 
 /** A method or message the client library refused to encode: nothing reached the broker. */
 export class UnencodableError extends CamqError {
@@ -39,12 +26,13 @@ export class UnencodableError extends CamqError {
 
 /** Wrap a fresh channel's sends so an encoding error rejects the one call and leaves the channel usable. */
 export function guardEncoding<T extends Channel>(channel: T): T {
+  if (!hasChannelInternals(channel, ['sendOrEnqueue', 'sendMessage'])) {
+    throw new Error('amqplib internals changed: BaseChannel.sendOrEnqueue/sendMessage are gone (see src/amqp/encode-guard.ts)');
+  }
   const internals = channel as unknown as ChannelInternals;
   const sendOrEnqueue = internals.sendOrEnqueue;
   const sendMessage = internals.sendMessage;
-  if (typeof sendOrEnqueue !== 'function' || typeof sendMessage !== 'function') {
-    throw new Error('amqplib internals changed: BaseChannel.sendOrEnqueue/sendMessage are gone (see src/amqp/encode-guard.ts)');
-  }
+  const defs = amqplibDefs();
   internals.sendOrEnqueue = function (this: ChannelInternals, method, fields, reply) {
     try {
       defs.encodeMethod(method, 0, fields);

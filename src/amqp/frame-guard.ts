@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { amqplibFrame, type AmqplibConnectionInternals, type AmqplibFrame, type AmqplibRawFrame } from './amqplib-internals.js';
 
 /**
  * The header a delivery carries instead of its own header table when that table could not be decoded (nested so
@@ -8,27 +7,9 @@ import { dirname, join } from 'node:path';
  */
 export const UNDECODABLE_HEADERS = 'x-camq-undecodable-headers';
 
-/** The parts of amqplib's Connection the guard replaces (lib/connection.js, amqplib 2.x). */
-interface AmqplibConnection {
-  rest: Buffer;
-  maxFrameSize: number;
-  recvSinceLastCheck: boolean;
-  stream: { read(): Buffer | null };
-  recvFrame: () => unknown;
-}
-
-interface RawFrame {
-  readonly type: number;
-  readonly channel: number;
-  readonly size: number;
-  readonly payload: Buffer;
-  readonly rest: Buffer;
-}
-
-interface FrameModule {
-  parseFrame(bin: Buffer, max: number): RawFrame | false;
-  decodeFrame(frame: RawFrame): unknown;
-}
+type AmqplibConnection = AmqplibConnectionInternals;
+type RawFrame = AmqplibRawFrame;
+type FrameModule = AmqplibFrame;
 
 const FRAME_METHOD = 1;
 const FRAME_HEADER = 2;
@@ -38,20 +19,13 @@ const FLAG_CONTENT_TYPE = 0x8000;
 const FLAG_CONTENT_ENCODING = 0x4000;
 const FLAG_HEADERS = 0x2000;
 
-let frameModule: FrameModule | null | undefined;
-
-/** amqplib's frame codec. It is not in the package's exports, so it is loaded by path, next to its entry point. */
+/** amqplib's frame codec (an internal: amqplib-internals.ts), or null when it is not the one this was written for. */
 function loadFrameModule(): FrameModule | null {
-  if (frameModule !== undefined) return frameModule;
   try {
-    // In the CommonJS bundles (celeryctl, camqadm) import.meta is empty and __filename is this bundle's path.
-    const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-    const loaded = require(join(dirname(require.resolve('amqplib')), 'lib', 'frame.js')) as Partial<FrameModule>;
-    frameModule = typeof loaded.parseFrame === 'function' && typeof loaded.decodeFrame === 'function' ? (loaded as FrameModule) : null;
+    return amqplibFrame();
   } catch {
-    frameModule = null;
+    return null;
   }
-  return frameModule;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
+import { hasChannelInternals, type AmqplibChannelInternals } from './amqplib-internals.js';
 
 /**
  * Declares, binds and consumes sent without waiting for the broker's answers (AMQP's `nowait` bit), for set-up whose
@@ -10,8 +11,9 @@ import type { Channel, ConsumeMessage } from 'amqplib';
  * amqplib's API has no `nowait`: each declare is an RPC, and a channel holds back its next RPC until the previous
  * one is answered, so even calls made without awaiting cost a round trip each. These send the frames through
  * amqplib's own BaseChannel.sendImmediately, and register the consumer with registerConsumer as amqplib's consume()
- * does once ConsumeOk arrives. Both are internals (absent from amqplib's type declarations), which is why amqplib is
- * pinned; test/unit/amqp/nowait.test.ts checks the frames encode and test/integration runs them against RabbitMQ.
+ * does once ConsumeOk arrives. Both are internals (absent from amqplib's type declarations), declared at the one
+ * boundary amqplib-internals.ts, whose test fails if an amqplib upgrade removes them; amqplib is pinned for that
+ * reason. test/unit/amqp/nowait.test.ts checks the frames encode and test/integration runs them against RabbitMQ.
  *
  * Use them on a channel with no RPC under way: they go out at once, ahead of any RPC amqplib still holds back.
  */
@@ -24,7 +26,7 @@ const BASIC_CONSUME = (60 << 16) | 20;
 
 /** The amqplib BaseChannel methods used here (lib/channel.js). */
 interface ChannelInternals {
-  sendImmediately(method: number, fields: Record<string, unknown>): void;
+  sendImmediately: AmqplibChannelInternals['sendImmediately'];
   registerConsumer(consumerTag: string, callback: (message: ConsumeMessage | null) => void): void;
 }
 
@@ -98,9 +100,8 @@ export function consumeNowait(
 }
 
 function internals(channel: Channel): ChannelInternals {
-  const candidate = channel as unknown as Partial<ChannelInternals>;
-  if (typeof candidate.sendImmediately !== 'function' || typeof candidate.registerConsumer !== 'function') {
+  if (!hasChannelInternals(channel, ['sendImmediately', 'registerConsumer'])) {
     throw new TypeError('this amqplib channel has no sendImmediately/registerConsumer: the nowait helpers need amqplib 2.3 (see package.json)');
   }
-  return candidate as ChannelInternals;
+  return channel as unknown as ChannelInternals;
 }

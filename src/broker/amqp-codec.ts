@@ -1,34 +1,16 @@
 /**
  * The AMQP 0-9-1 wire codec of the embedded broker: amqplib's own generated definitions (lib/defs.js, lib/frame.js,
- * lib/codec.js), which encode and decode every method in both directions. amqplib 2's `exports` map hides these
- * files, so they are loaded by path from the package folder; amqplib is pinned (2.3.1) in package.json because
- * these are its internals.
+ * lib/codec.js), which encode and decode every method in both directions. They are amqplib internals, loaded at
+ * the one boundary src/amqp/amqplib-internals.ts, whose test fails loudly if an amqplib upgrade moves them.
  *
  * On top of them this file adds what a server needs and amqplib has no reason to provide: typed method ids and
  * fields, and the content frames of a delivery built in one buffer.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { amqplibCodec, amqplibDefs, amqplibFrame, type AmqplibFrame } from '../amqp/amqplib-internals.js';
 
-const require = createRequire(import.meta.url);
-const amqplibDir = path.dirname(require.resolve('amqplib'));
-
-interface AmqplibDefs {
-  decode(id: number, payload: Buffer): unknown;
-  encodeMethod(id: number, channel: number, fields: object): Buffer;
-  encodeProperties(id: number, channel: number, size: number, fields: object): Buffer;
-}
-interface AmqplibFrame {
-  parseFrame(buffer: Buffer, max: number): { type: number; channel: number; size: number; payload: Buffer; rest: Buffer } | false;
-  HEARTBEAT_BUF: Buffer;
-}
-interface AmqplibCodec {
-  decodeFields(slice: Buffer): FieldTable;
-}
-
-const defs = require(path.join(amqplibDir, 'lib/defs.js')) as AmqplibDefs;
-const frame = require(path.join(amqplibDir, 'lib/frame.js')) as AmqplibFrame;
-const codec = require(path.join(amqplibDir, 'lib/codec.js')) as AmqplibCodec;
+const defs = amqplibDefs();
+const frame = amqplibFrame();
+const codec = amqplibCodec();
 
 /** An AMQP field table as amqplib decodes it. */
 export type FieldTable = Record<string, unknown>;
@@ -271,7 +253,7 @@ export function parseFrame(buffer: Buffer, maxPayload: number): ReturnType<Amqpl
 }
 
 export function decodeTable(bytes: Buffer): FieldTable {
-  return codec.decodeFields(bytes);
+  return codec.decodeFields(bytes) as FieldTable;
 }
 
 /**

@@ -30,7 +30,7 @@ import {
 } from './amqp-exception.js';
 import { Consumer, type ConsumerChannel } from './consumer.js';
 import { fieldTypes, trailingTable } from './field-types.js';
-import { Message, type QueuedMessage } from './message.js';
+import { Message, type MessageQueue, type QueuedMessage } from './message.js';
 import type { MemoryMonitor } from './memory-monitor.js';
 import type { Queue } from './queue.js';
 import type { VirtualHost } from './vhost.js';
@@ -453,7 +453,7 @@ function unknownTag(tag: number): AmqpException {
 
 /** Requeue settled entries (in tag order, which is delivery order) to each of their queues. */
 function requeueInOrder(entries: readonly QueuedMessage[]): void {
-  const byQueue = new Map<Queue, QueuedMessage[]>();
+  const byQueue = new Map<MessageQueue, QueuedMessage[]>();
   for (const entry of entries) {
     const list = byQueue.get(entry.queue);
     if (list) list.push(entry);

@@ -1,5 +1,14 @@
-import type { QueuedMessage } from './message.js';
-import type { Queue } from './queue.js';
+import type { MessageConsumer, MessageQueue, QueuedMessage } from './message.js';
+
+/**
+ * The queue a consumer reads, as its channel sees it (Queue implements it; declared here, under queue.ts, so the
+ * broker's modules have no import cycle).
+ */
+export interface ConsumerQueue extends MessageQueue {
+  removeConsumer(consumer: Consumer): void;
+  /** Deliver what the queue's consumers can take now. */
+  dispatch(): void;
+}
 
 /** What a queue needs from the channel a consumer lives on. */
 export interface ConsumerChannel {
@@ -11,14 +20,14 @@ export interface ConsumerChannel {
 }
 
 /** A basic.consume subscription: one queue, one channel, its tag, ack mode and prefetch. */
-export class Consumer {
+export class Consumer implements MessageConsumer {
   /** Messages delivered to it and not yet settled (ack mode only). */
   unacked = 0;
 
   constructor(
     readonly tag: string,
     readonly channel: ConsumerChannel,
-    readonly queue: Queue,
+    readonly queue: ConsumerQueue,
     readonly noAck: boolean,
     readonly exclusive: boolean,
     /** Per-consumer prefetch (basic.qos with global=false before consume); 0 = unlimited. */

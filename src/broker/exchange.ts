@@ -6,7 +6,6 @@
 import type { FieldTable } from './amqp-codec.js';
 import type { TypedArguments } from './declare-arguments.js';
 import type { Message } from './message.js';
-import type { Queue } from './queue.js';
 import { compileTopic, headersBinding, headersMatch, topicWords, type HeadersBinding, type TopicMatcher } from './routing.js';
 
 export const EXCHANGE_TYPES = ['direct', 'fanout', 'topic', 'headers'] as const;
@@ -19,10 +18,21 @@ export function isExchangeType(text: string): text is ExchangeType {
 /** Topic routes cached per routing key until the bindings change; bounded so odd keys cannot grow it forever. */
 const TOPIC_CACHE_LIMIT = 4096;
 
-export class Binding {
+/**
+ * What routing needs of a binding's destination: its name (part of the binding's identity) and a mark so one
+ * publish picks it once. Queue is the one; Exchange and Binding take it as a type parameter so that exchange.ts
+ * does not import queue.ts (which holds its bindings), and the broker's modules have no import cycle.
+ */
+export interface RouteTarget {
+  readonly name: string;
+  /** The publish that last picked this destination. */
+  routeMark: number;
+}
+
+export class Binding<Q extends RouteTarget> {
   constructor(
-    readonly exchange: Exchange,
-    readonly queue: Queue,
+    readonly exchange: Exchange<Q>,
+    readonly queue: Q,
     readonly routingKey: string,
     readonly args: FieldTable,
     /** Identity of the binding: queue, key and arguments. */
@@ -45,21 +55,21 @@ export interface ExchangeInit {
 }
 
 /** An Exchange carries its declaration's fields. */
-export interface Exchange extends ExchangeInit {}
+export interface Exchange<Q extends RouteTarget> extends ExchangeInit {}
 
-export class Exchange {
-  readonly bindings = new Map<string, Binding>();
+export class Exchange<Q extends RouteTarget> {
+  readonly bindings = new Map<string, Binding<Q>>();
 
   /** Direct exchanges only: bindings by routing key. */
-  private readonly byKey = new Map<string, Binding[]>();
-  private readonly topicCache = new Map<string, Queue[]>();
+  private readonly byKey = new Map<string, Binding<Q>[]>();
+  private readonly topicCache = new Map<string, Q[]>();
 
   constructor(init: ExchangeInit) {
     Object.assign(this, init);
   }
 
   /** Add a binding; returns it, or undefined when an identical one exists. Throws 406 for a bad `x-match`. */
-  bind(queue: Queue, routingKey: string, args: FieldTable): Binding | undefined {
+  bind(queue: Q, routingKey: string, args: FieldTable): Binding<Q> | undefined {
     const headers = this.type === 'headers' ? headersBinding(args) : undefined;
     const id = bindingId(queue, routingKey, args);
     if (this.bindings.has(id)) return undefined;
@@ -75,11 +85,11 @@ export class Exchange {
     return binding;
   }
 
-  find(queue: Queue, routingKey: string, args: FieldTable): Binding | undefined {
+  find(queue: Q, routingKey: string, args: FieldTable): Binding<Q> | undefined {
     return this.bindings.get(bindingId(queue, routingKey, args));
   }
 
-  remove(binding: Binding): void {
+  remove(binding: Binding<Q>): void {
     if (!this.bindings.delete(binding.id)) return;
     const list = this.byKey.get(binding.routingKey);
     if (list) {
@@ -93,8 +103,8 @@ export class Exchange {
    * Push onto `out` every queue this message goes to, each once: a queue whose routeMark already equals `mark`
    * was picked by another binding of the same publish.
    */
-  route(message: Message, out: Queue[], mark: number): void {
-    const add = (queue: Queue) => {
+  route(message: Message, out: Q[], mark: number): void {
+    const add = (queue: Q) => {
       if (queue.routeMark !== mark) {
         queue.routeMark = mark;
         out.push(queue);
@@ -121,12 +131,12 @@ export class Exchange {
     }
   }
 
-  private topicRoute(routingKey: string): Queue[] {
+  private topicRoute(routingKey: string): Q[] {
     const cached = this.topicCache.get(routingKey);
     if (cached) return cached;
     let words: string[] | undefined;
     const lazyWords = () => (words ??= topicWords(routingKey));
-    const queues: Queue[] = [];
+    const queues: Q[] = [];
     for (const binding of this.bindings.values()) {
       if (binding.topic!(routingKey, lazyWords) && !queues.includes(binding.queue)) queues.push(binding.queue);
     }
@@ -136,7 +146,7 @@ export class Exchange {
   }
 }
 
-function bindingId(queue: Queue, routingKey: string, args: FieldTable): string {
+function bindingId(queue: RouteTarget, routingKey: string, args: FieldTable): string {
   return `${queue.name}\u0000${routingKey}\u0000${canonical(args)}`;
 }
 

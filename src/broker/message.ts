@@ -6,8 +6,6 @@
  */
 import { decodeProperties, propertyFlags, PropertyFlag, type BasicProperties, type FieldTable } from './amqp-codec.js';
 import { frameError, preconditionFailed } from './amqp-exception.js';
-import type { Consumer } from './consumer.js';
-import type { Queue } from './queue.js';
 
 export class Message {
   /** Queue entries referring to it; the memory monitor counts its bytes while there are any. */
@@ -62,17 +60,34 @@ export function parseExpiration(text: string): number {
   return value;
 }
 
+/**
+ * The queue a QueuedMessage sits in, as the channel settling the message sees it. Queue implements it; declaring it
+ * here, under queue.ts, keeps the broker's modules free of import cycles.
+ */
+export interface MessageQueue {
+  /** Messages delivered from the queue and not yet settled. */
+  unacked: number;
+  requeue(entries: QueuedMessage[]): void;
+  discard(entry: QueuedMessage): void;
+}
+
+/** The consumer a QueuedMessage was delivered to, as the channel settling it sees it (Consumer implements it). */
+export interface MessageConsumer {
+  /** Messages delivered to it and not yet settled. */
+  unacked: number;
+}
+
 /** A message in one queue: its place (seq), its expiry, and while delivered and unacked, who holds it. */
 export class QueuedMessage {
   redelivered = false;
   /** Set while delivered to a channel and not yet settled. */
   deliveryTag = 0;
   /** The consumer it was delivered to (null for basic.get or when not delivered). */
-  consumer: Consumer | null = null;
+  consumer: MessageConsumer | null = null;
 
   constructor(
     readonly message: Message,
-    readonly queue: Queue,
+    readonly queue: MessageQueue,
     /** Position in the queue: requeued messages go back in seq order, so they keep their original order. */
     readonly seq: number,
     /** Epoch ms after which it is dropped; 0 for never. */

@@ -9,8 +9,8 @@
 import type { FieldTable } from './amqp-codec.js';
 import type { TypedArguments } from './declare-arguments.js';
 import { Deque } from './deque.js';
-import type { Binding } from './exchange.js';
-import type { Consumer } from './consumer.js';
+import type { Binding, RouteTarget } from './exchange.js';
+import type { Consumer, ConsumerQueue } from './consumer.js';
 import type { MemoryMonitor } from './memory-monitor.js';
 import { QueuedMessage, type Message } from './message.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -40,9 +40,9 @@ export interface QueueInit {
 /** A Queue carries its declaration's fields. */
 export interface Queue extends QueueInit {}
 
-export class Queue {
+export class Queue implements ConsumerQueue, RouteTarget {
   readonly consumers: Consumer[] = [];
-  readonly bindings = new Set<Binding>();
+  readonly bindings = new Set<Binding<Queue>>();
   /** Routing scratch: the publish that last picked this queue, so one message lands here once. */
   routeMark = 0;
   /** Messages delivered from this queue and not yet settled (channels keep the count). */

@@ -75,7 +75,7 @@ export interface VhostPolicy {
 }
 
 export class VirtualHost {
-  readonly exchanges = new Map<string, Exchange>();
+  readonly exchanges = new Map<string, Exchange<Queue>>();
   readonly queues = new Map<string, Queue>();
   private routeMark = 0;
   private readonly routed: Queue[] = [];
@@ -97,7 +97,7 @@ export class VirtualHost {
   }
 
   /** The exchange named `name`, or RabbitMQ's 404. */
-  exchange(name: string): Exchange {
+  exchange(name: string): Exchange<Queue> {
     const exchange = this.exchanges.get(name);
     if (!exchange) throw notFound(`no ${this.resource('exchange', name)}`);
     return exchange;
@@ -110,7 +110,7 @@ export class VirtualHost {
     return queue;
   }
 
-  declareExchange(d: ExchangeDeclaration): Exchange {
+  declareExchange(d: ExchangeDeclaration): Exchange<Queue> {
     if (d.passive) {
       if (d.name === '') throw accessRefused(DEFAULT_EXCHANGE);
       return this.exchange(d.name);
@@ -231,7 +231,7 @@ export class VirtualHost {
    * The queues a message published to `exchange` goes to. The array is reused by the next call, so use it
    * before routing again.
    */
-  route(exchange: Exchange, message: Message): readonly Queue[] {
+  route(exchange: Exchange<Queue>, message: Message): readonly Queue[] {
     const out = this.routed;
     out.length = 0;
     if (exchange.name === '') {
@@ -252,13 +252,13 @@ export class VirtualHost {
   private addExchange(
     name: string, type: ExchangeType, durable: boolean, autoDelete: boolean, internal: boolean, args: FieldTable,
     typed: TypedArguments,
-  ): Exchange {
-    const exchange = new Exchange({ name, type, durable, autoDelete, internal, arguments: args, typedArguments: typed, resource: this.resource('exchange', name) });
+  ): Exchange<Queue> {
+    const exchange = new Exchange<Queue>({ name, type, durable, autoDelete, internal, arguments: args, typedArguments: typed, resource: this.resource('exchange', name) });
     this.exchanges.set(name, exchange);
     return exchange;
   }
 
-  private removeExchange(exchange: Exchange): void {
+  private removeExchange(exchange: Exchange<Queue>): void {
     for (const binding of [...exchange.bindings.values()]) {
       exchange.remove(binding);
       binding.queue.bindings.delete(binding);
@@ -266,7 +266,7 @@ export class VirtualHost {
     this.exchanges.delete(exchange.name);
   }
 
-  private unbindBinding(binding: Binding): void {
+  private unbindBinding(binding: Binding<Queue>): void {
     const exchange = binding.exchange;
     exchange.remove(binding);
     binding.queue.bindings.delete(binding);

@@ -1,5 +1,5 @@
 import { CommanderError, type Command } from 'commander';
-import { ExitCode, UsageError } from '../errors/index.js';
+import { ExitCode, isErrorCode, UsageError, type ErrorCode } from '../errors/index.js';
 
 /**
  * One style for every usage error of camq, celeryctl and camqadm: one `Error: ...` line that ends with the usage
@@ -15,7 +15,7 @@ const ALREADY_PRINTED = new Set(['commander.help', 'commander.helpDisplayed', 'c
  * Codes of the UsageErrors an action raises for a bad argument it was given (the rest already say what to do:
  * a broker URL, a task module, a cancelled confirmation).
  */
-const ARGUMENT_CODES = new Set(['usage.bad-argument', 'usage.bad-rate', 'usage.bad-signal', 'usage.missing-task-id', 'usage.unknown-command', 'usage.unknown-inspect-target']);
+const ARGUMENT_CODES = new Set<string>(['usage.bad-argument', 'usage.bad-rate', 'usage.bad-signal', 'usage.missing-task-id', 'usage.unknown-command', 'usage.unknown-inspect-target']);
 
 /**
  * Make every command of the tree report through runCli: no printing of its own errors, output to `output`, and a
@@ -50,7 +50,13 @@ export function commanderUsageError(err: CommanderError, command: Command): Usag
     .replace(/ is invalid\. /, ' is invalid: ')
     .replace(/\. Expected /, ': expected ')
     .replace(/\.$/, '');
-  return new UsageError(`${message} ${hint(command)}`, `usage.${kebab(err.code.replace(/^commander\./, ''))}`, { cause: err });
+  return new UsageError(`${message} ${hint(command)}`, usageCode(err.code), { cause: err });
+}
+
+/** `commander.unknownOption` → `usage.unknown-option` (each is in ERROR_CODES); a code commander adds later → usage.bad-argument. */
+function usageCode(commanderCode: string): ErrorCode {
+  const code = `usage.${kebab(commanderCode.replace(/^commander\./, ''))}`;
+  return isErrorCode(code) ? code : 'usage.bad-argument';
 }
 
 /** A bad-argument UsageError from `command`'s action, with the usage hint added; any other error as it is. */

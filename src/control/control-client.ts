@@ -80,9 +80,9 @@ interface PendingCall {
 }
 
 /**
- * A remote-control client over kombu's pidbox (PROTOCOL.md §3): it publishes requests to the `celery.pidbox`
- * fanout with its own `reply_to`, and collects the replies that carry the request's ticket from one reply queue,
- * declared once and reused for every call.
+ * A remote-control client over kombu's pidbox (docs/protocol.md, Remote control): it publishes requests to the
+ * `celery.pidbox` fanout with its own `reply_to`, and collects the replies that carry the request's ticket from one
+ * reply queue, declared once and reused for every call.
  *
  * The reply queue is exclusive and auto-delete, so it disappears with the client's connection: nothing piles up on
  * the broker (Celery's own non-exclusive reply queues linger for `x-expires`, and RabbitMQ 4.x refuses transient
@@ -200,8 +200,8 @@ export class ControlClient {
     await this.publish(channel, message);
   }
 
-  // Typed helpers for the common commands (PROTOCOL.md §3.6). Each validates its input before anything is sent
-  // and rejects with a UsageError when it is wrong.
+  // Typed helpers for the common commands (docs/protocol.md, Remote control). Each validates its input before anything
+  // is sent and rejects with a UsageError when it is wrong.
 
   async ping(options?: CallOptions<ReplyOf<'ping'>>) {
     return this.broadcast(plainCommand('ping'), options);
@@ -358,7 +358,9 @@ export class ControlClient {
   }
 }
 
-/** Declare an exchange exactly as Celery does (PROTOCOL.md §0.1), or RabbitMQ answers 406 PRECONDITION_FAILED. */
+/**
+ * Declare an exchange exactly as Celery does (docs/protocol.md, Topology), or RabbitMQ answers 406 PRECONDITION_FAILED.
+ */
 function declareExchange(channel: Channel, spec: ExchangeSpec): void {
   declareExchangeNowait(channel, spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
 }

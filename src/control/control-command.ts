@@ -7,8 +7,8 @@ import { UsageError } from '../errors/index.js';
 
 /**
  * A remote-control command ready to send: Celery's method name and its keyword arguments, with the wire names
- * of PROTOCOL.md §3.6. The builders below validate their input and throw a UsageError, so a caller (the CLI, the
- * TUI) finds out about a malformed rate or a missing task id before anything is sent.
+ * of docs/protocol.md, Remote control. The builders below validate their input and throw a UsageError, so a caller (the
+ * CLI, the TUI) finds out about a malformed rate or a missing task id before anything is sent.
  */
 export interface ControlCommand<M extends string = string> {
   readonly method: M;

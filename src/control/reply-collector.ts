@@ -39,7 +39,7 @@ export interface ReplyCollectorOptions {
 
 /**
  * The limit a collection stops at: the caller's, else one reply per named destination (kombu's
- * `limit = len(destination)`, PROTOCOL.md §3.5), else none.
+ * `limit = len(destination)`, docs/protocol.md, Remote control), else none.
  */
 export function effectiveLimit(limit: number | undefined, destination: readonly string[] | null | undefined): number | undefined {
   if (limit !== undefined) return limit;

@@ -157,7 +157,7 @@ export function listingTable(result: ControlResult, view: ReplyView): ListingTab
 
 /**
  * One task as a row. `priority` is the message priority (`delivery_info.priority`), not the worker's internal
- * timer priority that `scheduled` entries also carry (always 6 on Celery, PROTOCOL.md §3.7).
+ * timer priority that `scheduled` entries also carry (always 6 on Celery, docs/protocol.md, Remote control).
  */
 function taskRow(task: Record<string, unknown>, third: string, worker: string): Row {
   const delivery = isObject(task['delivery_info']) ? task['delivery_info'] : {};

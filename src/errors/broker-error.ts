@@ -1,4 +1,5 @@
 import { CamqError, ExitCode } from './camq-error.js';
+import { isErrorCode, type ErrorCode } from './error-codes.js';
 
 /**
  * The broker closed a channel or the connection with an AMQP reply code (`404 NOT_FOUND - no queue 'x' in
@@ -75,9 +76,12 @@ function adviceFor(replyCode: number, replyText: string): string | undefined {
   return undefined;
 }
 
-function brokerErrorCode(replyCode: number): string {
+/** `broker.not-found` for 404: the reply code's name in kebab-case (each is in ERROR_CODES), else `broker.error`. */
+function brokerErrorCode(replyCode: number): ErrorCode {
   for (const [name, code] of Object.entries(ReplyCode)) {
-    if (code === replyCode) return `broker.${name.toLowerCase().replace(/_/g, '-')}`;
+    if (code !== replyCode) continue;
+    const errorCode = `broker.${name.toLowerCase().replace(/_/g, '-')}`;
+    return isErrorCode(errorCode) ? errorCode : 'broker.error';
   }
   return 'broker.error';
 }

@@ -1,9 +1,12 @@
+import type { ErrorCode } from './error-codes.js';
+
 /**
  * The base of every error camq raises on purpose.
  *
- * `code` is namespaced (`broker.not-found`, `control.no-reply`, `usage.bad-argument`) so callers branch on data,
- * not on message text. `exitCode` is what a CLI exits with when this error ends a command (DESIGN.md: 1 usage,
- * 2 broker unreachable or auth failed, 3 no worker replied). The message is one line a user can act on.
+ * `code` is one of ERROR_CODES (error-codes.ts), namespaced (`broker.not-found`, `control.no-reply`,
+ * `usage.bad-argument`) so callers branch on data, not on message text. `exitCode` is what a CLI exits with when this
+ * error ends a command (README.md, Exit codes: 1 usage, 2 broker unreachable or auth failed, 3 no worker replied). The
+ * message is one line a user can act on.
  */
 export interface CamqErrorOptions {
   readonly cause?: unknown;
@@ -14,11 +17,11 @@ export interface CamqErrorOptions {
 }
 
 export class CamqError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly exitCode: number;
   readonly details: readonly string[];
 
-  constructor(code: string, message: string, options: CamqErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: CamqErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -27,7 +30,7 @@ export class CamqError extends Error {
   }
 }
 
-/** Exit codes shared by every binary (DESIGN.md, "Conventions users expect"). */
+/** Exit codes shared by every binary (README.md, "Exit codes"). */
 export const ExitCode = {
   ok: 0,
   usage: 1,

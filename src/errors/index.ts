@@ -1,4 +1,5 @@
 export { CamqError, ExitCode, type CamqErrorOptions } from './camq-error.js';
+export { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes.js';
 export { UsageError } from './usage-error.js';
 export { BrokerError, ReplyCode } from './broker-error.js';
 export { BrokerConnectionError, ConnectionClosedError } from './connection-error.js';

@@ -9,9 +9,9 @@ import { statePrecedence, SUBJECT_TO_STATE, type TaskState } from './task-states
  * time passed in. It does no I/O and reads no clock, so it is tested without a broker or a terminal. It mutates in
  * place (a copy per event would cost more than everything else together); `version` goes up on every change.
  *
- * The rules are Celery's `events.State` (PROTOCOL.md §4.9, §4.10), with one deliberate difference: liveness is
- * judged only by receiver-local receipt times, task events included, so a worker whose clock drifts is neither
- * killed nor kept alive by its own timestamps.
+ * The rules are Celery's `events.State` (docs/protocol.md, Liveness and state), with one deliberate difference:
+ * liveness is judged only by receiver-local receipt times, task events included, so a worker whose clock drifts is
+ * neither killed nor kept alive by its own timestamps.
  */
 
 /** Celery's HEARTBEAT_EXPIRE_WINDOW of 200 %: a worker is alive for 2 × freq after its last event. */
@@ -131,7 +131,7 @@ export class TaskTypeStats {
   constructor(readonly name: string) {}
 }
 
-/** Whether a worker is online at `nowMs`: Celery's rule, on local receipt times (PROTOCOL.md §4.9). */
+/** Whether a worker is online at `nowMs`: Celery's rule on local receipt times (docs/protocol.md, Liveness and state). */
 export function isWorkerAlive(worker: WorkerRecord, nowMs: number): boolean {
   return worker.lastHeartbeat > 0 && nowMs / 1000 < worker.lastHeartbeat + worker.freq * HEARTBEAT_EXPIRE_FACTOR;
 }
@@ -300,9 +300,10 @@ export class ClusterState {
     } else if (hostname !== undefined) {
       task.worker = hostname;
       worker = this.workerMap.get(hostname) ?? this.addWorker(hostname, now);
-      // Task events count as heartbeats (PROTOCOL.md §4.9), except from a worker that said worker-offline: a
-      // Python worker's warm shutdown sends it first and then the events of the tasks it finishes, which would
-      // show a stopping worker online again (Celery's State does). Its next heartbeat or worker-online does.
+      // Task events count as heartbeats (docs/protocol.md, Liveness and state), except from a worker that said
+      // worker-offline: a Python worker's warm shutdown sends it first and then the events of the tasks it finishes,
+      // which would show a stopping worker online again (Celery's State does). Its next heartbeat or worker-online
+      // does.
       if (worker.hasShutdown) {
         if (received > worker.lastSeen) worker.lastSeen = received;
       } else {

@@ -5,7 +5,7 @@ import type { LamportClock } from '../protocol/lamport-clock.js';
 /**
  * The receiver's decode path, as a function: one delivery from `celeryev` → its events (one, or a task.multi
  * batch), each stamped with `local_received` (float Unix seconds) and its clock handled as Celery's
- * `event_from_message` does (PROTOCOL.md §4.8). Only JSON is accepted, as Celery accepts only `{json}` here.
+ * `event_from_message` does (docs/protocol.md, Events). Only JSON is accepted, as Celery accepts only `{json}` here.
  */
 export function decodeDelivery(msg: IncomingMessage, receivedAt: number, lamport: LamportClock): EventDecodeResult {
   const contentType = msg.properties.contentType;

@@ -36,7 +36,7 @@ export interface EventReceiverEvents {
 }
 
 /**
- * Receives Celery's monitoring events (PROTOCOL.md §4.7): a queue of its own (`celeryev.<uuid>`, exclusive,
+ * Receives Celery's monitoring events (docs/protocol.md, Events): a queue of its own (`celeryev.<uuid>`, exclusive,
  * auto-delete, with a message TTL and `x-expires`, so a stalled or killed monitor never leaves a growing queue),
  * bound to `celeryev` with `#`, consumed without acks. Bodies may be one event or a `task.multi` array; each element
  * is dispatched on its own `type`. Every event gets `local_received` (float Unix seconds), the time liveness is

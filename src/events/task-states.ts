@@ -1,6 +1,6 @@
 /**
  * Task states as Celery's `events.State` derives them from events, and the precedence that decides which of two
- * states wins when events arrive out of order (PROTOCOL.md §4.10, celery/states.py).
+ * states wins when events arrive out of order (docs/protocol.md, Liveness and state, celery/states.py).
  */
 
 export const KNOWN_TASK_STATES = ['PENDING', 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED'] as const;
@@ -36,9 +36,4 @@ const CUSTOM_PRECEDENCE = 2;
 /** Celery's `precedence(state)`: a lower number means the state is logically later. */
 export function statePrecedence(state: string): number {
   return PRECEDENCE[state] ?? CUSTOM_PRECEDENCE;
-}
-
-/** States after which a task will not change again (celery.states.READY_STATES). */
-export function isReadyState(state: string): boolean {
-  return state === 'SUCCESS' || state === 'FAILURE' || state === 'REVOKED';
 }

@@ -3,8 +3,8 @@ import { encodeJson, jsonProperties, type HeaderTable, type IncomingMessage, typ
 import { PIDBOX_EXCHANGE, REPLY_EXCHANGE } from './topology.js';
 
 /**
- * kombu's pidbox mailbox (PROTOCOL.md §3): requests fan out on `celery.pidbox`, every worker filters by
- * `destination`/`pattern` itself, and replies go to `reply.celery.pidbox` keyed by the client's oid, carrying the
+ * kombu's pidbox mailbox (docs/protocol.md, Remote control): requests fan out on `celery.pidbox`, every worker filters
+ * by `destination`/`pattern` itself, and replies go to `reply.celery.pidbox` keyed by the client's oid, carrying the
  * request's `ticket` in a header.
  */
 
@@ -56,7 +56,7 @@ export interface ControlRequestOptions {
   readonly now?: number;
 }
 
-/** Build a request as `app.control.broadcast` publishes it (PROTOCOL.md §3.2). */
+/** Build a request as `app.control.broadcast` publishes it (docs/protocol.md, Remote control). */
 export function buildControlRequest(options: ControlRequestOptions): OutgoingMessage & { readonly ticket: string | undefined } {
   const wantsReply = options.replyRoutingKey !== undefined;
   const ticket = wantsReply ? (options.ticket ?? randomUUID()) : undefined;
@@ -140,9 +140,9 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /**
- * Whether `nodename` should run `request` (PROTOCOL.md §3.3): a non-empty destination is an exact membership
- * test; otherwise a pattern with a matcher (`glob` = fnmatch, `pcre` = Python `re.match`, anchored at the start);
- * otherwise everyone.
+ * Whether `nodename` should run `request` (docs/protocol.md, Remote control): a non-empty destination is an exact
+ * membership test; otherwise a pattern with a matcher (`glob` = fnmatch, `pcre` = Python `re.match`, anchored at the
+ * start); otherwise everyone.
  */
 export function matchesDestination(request: Pick<ControlRequestBody, 'destination' | 'pattern' | 'matcher'>, nodename: string): boolean {
   if (request.destination && request.destination.length > 0) return request.destination.includes(nodename);
@@ -157,7 +157,10 @@ export function matchesDestination(request: Pick<ControlRequestBody, 'destinatio
   return true;
 }
 
-/** Build a worker's reply (PROTOCOL.md §3.4): `{nodename: value}`, headers `{ticket, clock}`, delivery mode 1. */
+/**
+ * Build a worker's reply (docs/protocol.md, Remote control): `{nodename: value}`, headers `{ticket, clock}`, delivery
+ * mode 1.
+ */
 export function buildControlReply(options: {
   readonly nodename: string;
   readonly value: unknown;

@@ -1,8 +1,8 @@
 import type { DeliveryInfo } from './task-message.js';
 
 /**
- * Reply values of Celery's remote-control commands (PROTOCOL.md §3.6, §3.8), exactly as Python workers send them.
- * These are the values under the node name in a reply body.
+ * Reply values of Celery's remote-control commands (docs/protocol.md, Remote control), exactly as Python workers send
+ * them. These are the values under the node name in a reply body.
  */
 
 export interface OkReply {
@@ -55,7 +55,7 @@ export type QueryTaskReply = Record<string, ['active' | 'reserved' | 'ready', Ta
 export interface StatsReply {
   total: Record<string, number>;
   pid: number;
-  /** A string, unlike the `clock` command's integer (PROTOCOL.md §7 trap 12). */
+  /** A string, unlike the `clock` command's integer (docs/protocol.md, Interoperability traps). */
   clock: string;
   uptime: number;
   pool: Record<string, unknown> & { 'max-concurrency': number; processes: number[] };

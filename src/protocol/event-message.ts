@@ -2,12 +2,12 @@ import { encodeJson, jsonProperties, type OutgoingMessage } from './amqp-message
 import { EVENT_EXCHANGE, eventRoutingKey, TASK_MULTI_ROUTING_KEY } from './topology.js';
 
 /**
- * Celery monitoring events on the `celeryev` topic exchange (PROTOCOL.md §4). Worker events are single JSON
+ * Celery monitoring events on the `celeryev` topic exchange (docs/protocol.md, Events). Worker events are single JSON
  * objects; Python workers send task events batched as JSON arrays on `task.multi` (§4.2), and put Python repr
  * strings in `args`, `kwargs`, `result` and `exception` (§7 trap 9).
  */
 
-/** Fields the dispatcher adds to every event (PROTOCOL.md §4.3). */
+/** Fields the dispatcher adds to every event (docs/protocol.md, Events). */
 export interface EventEnvelope {
   type: string;
   hostname: string;
@@ -227,7 +227,7 @@ export function decodeEventMessage(content: Buffer): EventDecodeResult {
 }
 
 /**
- * Record the local receipt time (float Unix seconds) that liveness is judged by (PROTOCOL.md §4.9).
+ * Record the local receipt time (float Unix seconds) that liveness is judged by (docs/protocol.md, Liveness and state).
  *
  * Celery's receiver also rewrites `timestamp` by `(utcoffset − local_utcoffset) × 3600` (§4.8). camq does not:
  * `timestamp` is the sender's `time.time()`, which is already zone-free, so the shift would only move it away

@@ -1,5 +1,5 @@
 /**
- * ISO 8601 dates as Celery writes and reads them (PROTOCOL.md §1.5, §7 trap 3).
+ * ISO 8601 dates as Celery writes and reads them (docs/protocol.md, Dates and Interoperability traps).
  *
  * Write: always six fraction digits and a `±HH:MM` offset (`2026-11-21T19:02:20.166000+00:00`), because Celery
  * reads the fraction as an integer number of microseconds: `.166` would be 166 µs to a Python worker.

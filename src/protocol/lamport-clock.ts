@@ -1,4 +1,4 @@
-/** kombu's LamportClock: `forward()` is value+1, `adjust(other)` is max(value, other)+1 (PROTOCOL.md §4.8). */
+/** kombu's LamportClock: `forward()` is value+1, `adjust(other)` is max(value, other)+1 (docs/protocol.md, Events). */
 export class LamportClock {
   private current: number;
 

@@ -1,6 +1,7 @@
 /**
  * Python `repr()` of JSON values, for the places Celery puts repr strings on the wire: `argsrepr`/`kwargsrepr`
- * headers, and the `args`, `kwargs`, `result` and `exception` fields of events (PROTOCOL.md §7 trap 9).
+ * headers, and the `args`, `kwargs`, `result` and `exception` fields of events (docs/protocol.md, Interoperability
+ * traps).
  */
 
 /** Python's repr of a str: single quotes unless the text has a `'` and no `"`; escapes as Python prints them. */

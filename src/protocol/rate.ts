@@ -1,5 +1,6 @@
 /**
- * Rate strings as `celery.utils.time.rate` reads them (PROTOCOL.md §3.6): a number means per second, `N/s`, `N/m`,
+ * Rate strings as `celery.utils.time.rate` reads them (docs/protocol.md, Remote control): a number means per second,
+ * `N/s`, `N/m`,
  * `N/h`; N is a float. A falsy value (`0`, `''`, null) disables the limit.
  */
 export type ParsedRate =

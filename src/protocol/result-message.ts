@@ -1,8 +1,8 @@
 import { encodeJson, jsonProperties, type IncomingMessage, type OutgoingMessage } from './amqp-message.js';
 
 /**
- * Results through the rpc:// backend (PROTOCOL.md §2.1): the worker publishes to the default exchange with routing
- * key = the task's `reply_to` and `correlation_id` = the task's correlation id, no headers, JSON.
+ * Results through the rpc:// backend (docs/protocol.md, Results over rpc://): the worker publishes to the default
+ * exchange with routing key = the task's `reply_to` and `correlation_id` = the task's correlation id, no headers, JSON.
  */
 
 export const TaskStates = ['PENDING', 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED'] as const;
@@ -37,7 +37,7 @@ export function exceptionInfo(name: string, message: string, module?: string): E
   return { exc_type: name, exc_message: message === '' ? [] : [message], exc_module };
 }
 
-/** REVOKED results carry `TaskRevokedError` with the reason (PROTOCOL.md §2.1). */
+/** REVOKED results carry `TaskRevokedError` with the reason (docs/protocol.md, Results over rpc://). */
 export function revokedExceptionInfo(reason: 'revoked' | 'expired' | 'terminated'): ExceptionInfo {
   return { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' };
 }

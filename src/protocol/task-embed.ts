@@ -1,12 +1,30 @@
 import { MAX_DATE_MS, MIN_DATE_MS, parseIsoDate } from './iso-date.js';
-import type { Signature, TaskEmbed } from './task-message.js';
 
 /**
- * Validation of the `embed` of a task message (callbacks, errbacks, chain, chord: PROTOCOL.md §1.4) before the task
- * runs. A signature the worker would have to send on after the task (a `null` in `callbacks`, an ETA that is not a
- * date, a chain step without a task name) is found here, on receipt, so the message is refused with one line and
- * never half-runs: the handler would otherwise run, and the worker fail while applying the callback.
+ * Validation of the `embed` of a task message (callbacks, errbacks, chain, chord: docs/protocol.md, Task messages)
+ * before the task runs. A signature the worker would have to send on after the task (a `null` in `callbacks`, an ETA
+ * that is not a date, a chain step without a task name) is found here, on receipt, so the message is refused with one
+ * line and never half-runs: the handler would otherwise run, and the worker fail while applying the callback.
  */
+
+/** A canvas signature as it travels inside `embed` (callbacks, errbacks, chain, chord). */
+export interface Signature {
+  task: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  options: Record<string, unknown>;
+  subtask_type: string | null;
+  immutable: boolean;
+  chord_size?: number | null;
+}
+
+export interface TaskEmbed {
+  callbacks: Signature[] | null;
+  errbacks: Signature[] | null;
+  /** Stored in reverse: the last element runs next. */
+  chain: Signature[] | null;
+  chord: Signature | null;
+}
 
 export type EmbedCheck = { readonly ok: true; readonly embed: TaskEmbed } | { readonly ok: false; readonly problem: string };
 

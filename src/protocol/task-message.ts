@@ -12,41 +12,25 @@ import {
 import { formatIsoDate, MAX_DATE_MS, MIN_DATE_MS, parseIsoDate } from './iso-date.js';
 import { MAX_MESSAGE_DEPTH, nestsDeeperThan } from './nesting-depth.js';
 import { pyRepr, pyTupleRepr, truncateRepr } from './python-repr.js';
-import { checkEmbed, describeValue } from './task-embed.js';
+import { checkEmbed, describeValue, type Signature, type TaskEmbed } from './task-embed.js';
 import { DEFAULT_QUEUE } from './topology.js';
 
 /**
- * Celery task messages, protocol v2 (default since Celery 4) and v1 (PROTOCOL.md §1). Pure: build the bytes and
- * properties Python's `apply_async` sends, and decode what a worker receives into one normalized `TaskMessage`,
- * or a `TaskDecodeError` that says what to do with a message that cannot run (PROTOCOL.md §5.12).
+ * Celery task messages, protocol v2 (default since Celery 4) and v1 (docs/protocol.md, Task messages). Pure: build the
+ * bytes and properties Python's `apply_async` sends, and decode what a worker receives into one normalized
+ * `TaskMessage`, or a `TaskDecodeError` that says what to do with a message that cannot run (docs/protocol.md, The
+ * worker's semantics).
  */
 
-/** `[hard, soft]`, hard first (PROTOCOL.md §7 trap 2); seconds or null. */
+/** `[hard, soft]`, hard first (docs/protocol.md, Interoperability traps); seconds or null. */
 export type TimeLimitHeader = [hard: number | null, soft: number | null];
 
-/** A canvas signature as it travels inside `embed` (callbacks, errbacks, chain, chord). */
-export interface Signature {
-  task: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  options: Record<string, unknown>;
-  subtask_type: string | null;
-  immutable: boolean;
-  chord_size?: number | null;
-}
-
-export interface TaskEmbed {
-  callbacks: Signature[] | null;
-  errbacks: Signature[] | null;
-  /** Stored in reverse: the last element runs next. */
-  chain: Signature[] | null;
-  chord: Signature | null;
-}
+export type { Signature, TaskEmbed } from './task-embed.js';
 
 /** The third item of a v2 body. `{}` is accepted on receipt. */
 export type TaskBodyV2 = [args: unknown[], kwargs: Record<string, unknown>, embed: Partial<TaskEmbed>];
 
-/** Task headers, protocol v2, with Celery's exact wire names (PROTOCOL.md §1.3). */
+/** Task headers, protocol v2, with Celery's exact wire names (docs/protocol.md, Task messages). */
 export interface TaskHeadersV2 {
   lang: string;
   task: string;
@@ -67,7 +51,7 @@ export interface TaskHeadersV2 {
   [extra: string]: unknown;
 }
 
-/** A protocol v1 body: everything in a JSON object, no headers (PROTOCOL.md §1.7). */
+/** A protocol v1 body: everything in a JSON object, no headers (docs/protocol.md, Task messages). */
 export interface TaskBodyV1 {
   task: string;
   id: string;
@@ -128,8 +112,9 @@ export interface TaskMessage {
 }
 
 /**
- * What to do with a message that cannot become a task, as Celery 5.2.6 does (PROTOCOL.md §5.12), except that the
- * two poison cases that crash a Python worker (missing `id`, missing `content_type`) are rejected here instead.
+ * What to do with a message that cannot become a task, as Celery 5.2.6 does (docs/protocol.md, The worker's semantics),
+ * except that the two poison cases that crash a Python worker (missing `id`, missing `content_type`) are rejected here
+ * instead.
  */
 export interface TaskDecodeError {
   readonly kind: 'decode-error' | 'unknown-message' | 'content-disallowed' | 'invalid';
@@ -294,7 +279,7 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
       return fail('invalid', `Received invalid task message: task '${taskName}' has no 'id' header`, { name: taskName });
     }
     if (!Array.isArray(body) || body.length < 2) {
-      // A hybrid body (v1 object) carried with v2 headers: header values win (PROTOCOL.md §1.7).
+      // A hybrid body (v1 object) carried with v2 headers: header values win (docs/protocol.md, Task messages).
       if (isObject(body) && 'args' in body) return fromV1({ ...body, ...headers, chain: null } as never, headers, 2);
       return fail('invalid', `Received invalid task message: body of task ${taskName}[${id}] is not [args, kwargs, embed]`, {
         id,
@@ -469,7 +454,7 @@ function expirationProperty(expiresMs: number | null, now: number): { expiration
   return ttl <= MAX_EXPIRATION_MS ? { expiration: String(ttl) } : {};
 }
 
-/** Build the message `apply_async` would publish (PROTOCOL.md §1.1–1.6). */
+/** Build the message `apply_async` would publish (docs/protocol.md, Task messages). */
 export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { readonly id: string } {
   const now = options.now ?? Date.now();
   const offset = options.utcOffsetMinutes ?? 0;
@@ -542,8 +527,8 @@ export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { 
 }
 
 /**
- * The message a retry republishes (PROTOCOL.md §1.10): same id, args, links and options, `retries + 1`, a new ETA,
- * `parent_id` = the task's own id. Routing: to the original routing key on the default exchange when the
+ * The message a retry republishes (docs/protocol.md, Retries): same id, args, links and options, `retries + 1`, a new
+ * ETA, `parent_id` = the task's own id. Routing: to the original routing key on the default exchange when the
  * delivery came through it, else to the original exchange and key.
  */
 export function buildRetryMessage(

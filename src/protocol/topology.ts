@@ -1,6 +1,6 @@
 /**
- * Celery's broker topology (PROTOCOL.md §0): the names and declare flags of every exchange and queue camq shares
- * with Python Celery. Declare exactly like this, or RabbitMQ answers 406 PRECONDITION_FAILED.
+ * Celery's broker topology (docs/protocol.md, Topology): the names and declare flags of every exchange and queue camq
+ * shares with Python Celery. Declare exactly like this, or RabbitMQ answers 406 PRECONDITION_FAILED.
  */
 
 export interface ExchangeSpec {
@@ -10,8 +10,7 @@ export interface ExchangeSpec {
   readonly autoDelete: boolean;
 }
 
-/** The default task exchange and queue (`task_default_queue`): direct, durable. */
-export const TASK_EXCHANGE: ExchangeSpec = { name: 'celery', type: 'direct', durable: true, autoDelete: false };
+/** The default task queue (`task_default_queue`); its exchange is the direct, durable `celery` of the same name. */
 export const DEFAULT_QUEUE = 'celery';
 
 /** Remote-control requests: fanout, non-durable. Every worker gets every request and filters by destination. */

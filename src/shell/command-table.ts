@@ -1,7 +1,7 @@
 /**
- * The camqadm commands: Celery's names and argument order (the old `camqadm`/`celery amqp` shell, PROTOCOL.md §6),
- * with typed arguments, defaults, one-line help and usage. Pure data: the parser, the completer and `help` read it;
- * command-handlers.ts runs the AMQP ones.
+ * The camqadm commands: Celery's names and argument order (the old `camqadm`/`celery amqp` shell, docs/protocol.md, The
+ * AMQP shell), with typed arguments, defaults, one-line help and usage. Pure data: the parser, the completer and `help`
+ * read it; command-handlers.ts runs the AMQP ones.
  */
 
 export type ArgType = 'string' | 'bool' | 'int';

@@ -25,8 +25,8 @@ const PROPERTY_WORDS = PUBLISH_PROPERTIES.map((p) => (p.name.endsWith('.') ? p.n
 /**
  * Complete the last word of `line` (the text up to the cursor).
  *
- * Command names follow the old camqadm rules (PROTOCOL.md §6.2): names that start with the typed text, reading `_`
- * as `.`; when none does, names whose part after the dot starts with it (`del` → `exchange.delete`,
+ * Command names follow the old camqadm rules (docs/protocol.md, The AMQP shell): names that start with the typed text,
+ * reading `_` as `.`; when none does, names whose part after the dot starts with it (`del` → `exchange.delete`,
  * `queue.delete`). Arguments complete from the queue and exchange names seen in the session, exchange types,
  * yes/no for booleans, command names after `help`, and property names for `basic.publish`.
  */

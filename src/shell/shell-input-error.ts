@@ -1,4 +1,4 @@
-import { UsageError } from '../errors/index.js';
+import { UsageError, type ErrorCode } from '../errors/index.js';
 
 /**
  * A line the shell cannot run as typed: a syntax error, an unknown command, a wrong number of arguments, a value
@@ -7,7 +7,7 @@ import { UsageError } from '../errors/index.js';
 export class ShellInputError extends UsageError {
   readonly usage: string | undefined;
 
-  constructor(code: `shell.${string}`, message: string, usage?: string) {
+  constructor(code: Extract<ErrorCode, `shell.${string}`>, message: string, usage?: string) {
     super(message, code);
     this.usage = usage;
   }

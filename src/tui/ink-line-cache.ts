@@ -9,7 +9,9 @@
  * This keeps Ink's own per-frame cache object alive across frames (the results are pure functions of the line's
  * text), starting a new one once it holds CACHE_LINES lines so memory stays bounded. It reaches into Ink's
  * build/output.js, which its package exports do not expose: package.json pins ink's version for that reason, and
- * when the file does not have the expected shape nothing is changed and Ink renders as it always does.
+ * when the file does not have the expected shape nothing is changed and Ink renders as it always does. This file is
+ * the one boundary with that internal; test/unit/tui/ink-line-cache.test.tsx fails loudly if an Ink upgrade changes
+ * it (the prototype's get(), or Output objects' caches.styledChars, which would make the cache silently do nothing).
  */
 const CACHE_LINES = 5_000;
 
@@ -29,14 +31,18 @@ export function shareInkLineCacheAcrossFrames(): Promise<boolean> {
   return installed;
 }
 
-async function install(): Promise<boolean> {
-  let proto: InkOutputPrototype | undefined;
+/** Ink's Output class (build/output.js), or undefined when it is not where this expects it. */
+export async function inkOutputClass(): Promise<{ prototype?: InkOutputPrototype } | undefined> {
   try {
     const module = (await import(new URL('./output.js', import.meta.resolve('ink')).href)) as { default?: { prototype?: InkOutputPrototype } };
-    proto = module.default?.prototype;
+    return module.default;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+async function install(): Promise<boolean> {
+  const proto = (await inkOutputClass())?.prototype;
   if (!proto || typeof proto.get !== 'function') return false;
   const frameOutput = proto.get;
   let shared: InkOutputCaches | undefined;

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { BrokerConnection, publishMessage, resolveBrokerUrl, translateAmqpError, type Channel } from '../amqp/index.js';
-import type { WorkerConnection } from './worker-options.js';
+import type { WorkerConnection } from './worker-connection.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
 import { AsyncResult } from './async-result.js';
 import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
@@ -10,7 +10,10 @@ import { Task, type TaskSender } from './task.js';
 import { TaskDefinition, TaskRegistry, type TaskContext, type TaskOptions } from './task-registry.js';
 
 export interface AppOptions {
-  /** Broker URL for sending tasks from Node. @defaultValue $CAMQ_BROKER_URL, $CELERY_BROKER_URL, amqp://localhost */
+  /**
+   * Broker URL for sending tasks from Node.
+   * @defaultValue $CAMQ_BROKER_URL, else $CELERY_BROKER_URL, else DEFAULT_BROKER_URL (amqp://guest:guest@localhost:5672//)
+   */
   readonly broker?: string;
   /** @defaultValue 'celery' */
   readonly defaultQueue?: string;

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { buildTaskMessage, type OutgoingMessage, type Signature, type TaskMessage, type TaskSendOptions } from '../protocol/index.js';
 
 /**
- * What a finished task sends on for its canvas (PROTOCOL.md §1.4, §5.8), as Celery's worker does (celery/app/trace.py,
- * backends/base.py `_call_task_errbacks`):
+ * What a finished task sends on for its canvas (docs/protocol.md, Task messages and The worker's semantics), as
+ * Celery's worker does (celery/app/trace.py, backends/base.py `_call_task_errbacks`):
  *
  * - on success, its callbacks (`link`) with the return value prepended to their args (unless `immutable`); several
  *   callbacks go as one group, as Celery applies them; then the next step of its chain: the LAST element of `chain`

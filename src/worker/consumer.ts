@@ -8,9 +8,9 @@ import type { TaskQueue } from './task-queue.js';
 const QOS_MAX = 65_535;
 
 /**
- * The task consumer (PROTOCOL.md §5.1–5.2): one channel with `basic.qos(prefetch, global=true)`, the task queues
- * declared and consumed with acks, and the QoS raised by one for every ETA task held in memory. QoS changes are
- * coalesced and sent once per turn of the event loop, only when the value changed.
+ * The task consumer (docs/protocol.md, The worker's semantics): one channel with `basic.qos(prefetch, global=true)`,
+ * the task queues declared and consumed with acks, and the QoS raised by one for every ETA task held in memory. QoS
+ * changes are coalesced and sent once per turn of the event loop, only when the value changed.
  *
  * Acks and rejects go on the channel the delivery came from: after a reconnect, deliveries of the dead channel
  * are skipped (the broker already gave them back). Acks are coalesced per event-loop turn (see AckCoalescer):

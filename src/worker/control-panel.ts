@@ -31,8 +31,8 @@ import type { RevokedSet } from './revoked-set.js';
 import type { TaskDefinition, TaskRegistry } from './task-registry.js';
 
 /**
- * The worker side of kombu's pidbox (PROTOCOL.md §3): a `<node>.celery.pidbox` queue bound to the fanout
- * `celery.pidbox` exchange, consumed without acks. Every request is filtered with `matchesDestination`; the
+ * The worker side of kombu's pidbox (docs/protocol.md, Remote control): a `<node>.celery.pidbox` queue bound to the
+ * fanout `celery.pidbox` exchange, consumed without acks. Every request is filtered with `matchesDestination`; the
  * handler's return value is the reply (`{node: value}` with the request's ticket); a handler that throws replies
  * `{"error": "<Python repr>"}`; `shutdown` never replies. Custom commands register like Celery's `Panel.register`.
  */

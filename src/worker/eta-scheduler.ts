@@ -1,9 +1,9 @@
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 /**
- * Holds requests with an ETA until it comes (PROTOCOL.md §5.4): one timer for the earliest entry, entries listed
- * in ETA order for the `scheduled` inspect command. An ETA in the past fires on the next timer turn. Celery gives
- * these timer entries priority 6, which `scheduled` reports.
+ * Holds requests with an ETA until it comes (docs/protocol.md, The worker's semantics): one timer for the earliest
+ * entry, entries listed in ETA order for the `scheduled` inspect command. An ETA in the past fires on the next timer
+ * turn. Celery gives these timer entries priority 6, which `scheduled` reports.
  */
 export interface EtaEntry<T> {
   readonly etaMs: number;

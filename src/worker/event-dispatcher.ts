@@ -12,7 +12,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
 /**
- * Sends a worker's events on `celeryev` like a Python worker (PROTOCOL.md §4):
+ * Sends a worker's events on `celeryev` like a Python worker (docs/protocol.md, Events):
  *
  * - every event gets hostname, utcoffset, pid, clock (the app's Lamport clock, forwarded) and timestamp;
  * - `worker-*` events go out at once, one per message; `task-*` events are buffered and published as JSON arrays

@@ -22,7 +22,7 @@ export function roundedLoadavg(): [number, number, number] {
 
 /**
  * `worker-online`, `worker-heartbeat` every `freqSeconds` and `worker-offline`, with Celery's fields
- * (PROTOCOL.md §4.4).
+ * (docs/protocol.md, Events).
  */
 export class Heart {
   private timer: TimerHandle | undefined;

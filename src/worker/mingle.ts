@@ -20,10 +20,10 @@ export interface MingleTarget {
 export type RevokedMap = Record<string, [number, string]>;
 
 /**
- * Mingle (PROTOCOL.md §5.11), as a Celery worker does it before it takes tasks, at start-up and after every
- * reconnect: broadcast `hello` with our revoked ids and take the other workers' revoked ids and clocks, so a task
- * revoked while this worker was away is not run here. Their revoke times are their own monotonic clocks, meaningless
- * here, so their ids count as revoked from now. Resolves with the number of workers that answered.
+ * Mingle (docs/protocol.md, The worker's semantics), as a Celery worker does it before it takes tasks, at start-up and
+ * after every reconnect: broadcast `hello` with our revoked ids and take the other workers' revoked ids and clocks, so
+ * a task revoked while this worker was away is not run here. Their revoke times are their own monotonic clocks,
+ * meaningless here, so their ids count as revoked from now. Resolves with the number of workers that answered.
  */
 export async function mingle(target: MingleTarget, client: ControlClient, timeoutSeconds = MINGLE_TIMEOUT): Promise<number> {
   target.logger.info('mingle: searching for neighbors');
@@ -48,7 +48,7 @@ export async function mingle(target: MingleTarget, client: ControlClient, timeou
 
 /**
  * `{id: [float time, id]}`: the times in seconds, always printed with a fraction, since a Python 5.2 worker's
- * `hello` refuses integers (PROTOCOL.md §5.11, §7 trap 13).
+ * `hello` refuses integers (docs/protocol.md, The worker's semantics and Interoperability traps).
  */
 export function revokedMapFrom(revoked: RevokedSet): RevokedMap {
   const out: RevokedMap = {};

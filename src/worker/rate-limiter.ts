@@ -1,10 +1,12 @@
+import { UsageError } from '../errors/index.js';
 import { parseRate } from '../protocol/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 /**
- * Per-task-type rate limits as Celery's worker applies them (PROTOCOL.md §5.7): one token bucket per task name,
- * capacity 1, filled at the rate's tokens per second. A request that finds no token waits in that bucket's FIFO
- * queue; one timer per bucket is armed for the time the next token is due and re-armed after each release.
+ * Per-task-type rate limits as Celery's worker applies them (docs/protocol.md, The worker's semantics): one token
+ * bucket per task name, capacity 1, filled at the rate's tokens per second. A request that finds no token waits in that
+ * bucket's FIFO queue; one timer per bucket is armed for the time the next token is due and re-armed after each
+ * release.
  *
  * Waiting requests hold unacked messages but are not "reserved": the worker lists them nowhere, as Celery does.
  *
@@ -71,7 +73,8 @@ export class RateLimiter<T> {
    */
   setRate(name: string, rate: string | number | null | undefined): void {
     const parsed = parseRate(rate ?? null);
-    if (!parsed.ok) throw new RangeError(parsed.error);
+    // A task's `rateLimit` option is the only unchecked source (the CLI and control commands parse theirs first).
+    if (!parsed.ok) throw new UsageError(parsed.error, 'usage.bad-rate');
     const old = this.buckets.get(name);
     old?.timer?.cancel();
     this.buckets.delete(name);

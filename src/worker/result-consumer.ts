@@ -3,9 +3,9 @@ import type { Channel, ConsumeMessage } from '../amqp/index.js';
 import { decodeResultMessage, RESULT_QUEUE_ARGUMENTS, type ResultBody } from '../protocol/index.js';
 
 /**
- * The client side of the rpc:// result backend (PROTOCOL.md §2.1): one reply queue per app (its `oid`), declared
- * before the first task is published, consumed without acks; results are matched to callers by correlation id.
- * A result that arrives before anyone waits for it is kept until someone asks (the latest per task id).
+ * The client side of the rpc:// result backend (docs/protocol.md, Results over rpc://): one reply queue per app (its
+ * `oid`), declared before the first task is published, consumed without acks; results are matched to callers by
+ * correlation id. A result that arrives before anyone waits for it is kept until someone asks (the latest per task id).
  */
 export class ResultConsumer {
   /** The reply queue name, sent as `reply_to` on every task message. */

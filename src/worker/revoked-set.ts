@@ -1,7 +1,8 @@
 /**
- * Revoked task ids, kept like Celery's `LimitedSet` (PROTOCOL.md §5.6): at most `maxSize` entries (the oldest go
- * first) and entries older than `expiresMs` (3 h) are dropped. Ids are listed oldest first. Times are epoch
- * milliseconds from the injected clock, so the set survives a restart through the state db with its ages intact.
+ * Revoked task ids, kept like Celery's `LimitedSet` (docs/protocol.md, The worker's semantics): at most `maxSize`
+ * entries (the oldest go first) and entries older than `expiresMs` (3 h) are dropped. Ids are listed oldest first.
+ * Times are epoch milliseconds from the injected clock, so the set survives a restart through the state db with its
+ * ages intact.
  */
 export interface RevokedSetOptions {
   /** @defaultValue 50_000 */

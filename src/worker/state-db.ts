@@ -2,9 +2,9 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { CamqError } from '../errors/index.js';
 
 /**
- * `--statedb FILE`: what a worker keeps across restarts (PROTOCOL.md §5.6): the revoked ids with their insert
- * times and the logical clock. Celery uses a Python shelve of pickles; camq writes its own JSON, atomically
- * (temp file + rename), so a crash mid-write never leaves a torn file:
+ * `--statedb FILE`: what a worker keeps across restarts (docs/protocol.md, The worker's semantics): the revoked ids
+ * with their insert times and the logical clock. Celery uses a Python shelve of pickles; camq writes its own JSON,
+ * atomically (temp file + rename), so a crash mid-write never leaves a torn file:
  *
  *     {"format": "camq-statedb", "version": 1, "clock": 42, "revoked": [["<task id>", <epoch ms>], ...]}
  */

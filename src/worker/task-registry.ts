@@ -1,3 +1,4 @@
+import { UsageError } from '../errors/index.js';
 import type { Logger } from '../util/logger.js';
 import type { TaskMessage } from '../protocol/index.js';
 
@@ -97,8 +98,9 @@ export class TaskDefinition {
   softTimeLimit: number | null;
 
   constructor(name: string, handler: TaskHandler, options: TaskOptions = {}) {
-    if (typeof name !== 'string' || name === '') throw new TypeError('a task needs a non-empty name');
-    if (typeof handler !== 'function') throw new TypeError(`task ${name}: the handler must be a function`);
+    // A task module's mistakes, reported as one line like any bad input (a plain TypeError would print as a bug).
+    if (typeof name !== 'string' || name === '') throw new UsageError('a task needs a non-empty name', 'usage.task-definition');
+    if (typeof handler !== 'function') throw new UsageError(`task ${name}: the handler must be a function`, 'usage.task-definition');
     this.name = name;
     this.handler = handler;
     this.options = options;
@@ -121,7 +123,7 @@ export class TaskRegistry {
   private readonly tasks = new Map<string, TaskDefinition>();
 
   register(task: TaskDefinition): TaskDefinition {
-    if (this.tasks.has(task.name)) throw new TypeError(`task ${task.name} is registered twice`);
+    if (this.tasks.has(task.name)) throw new UsageError(`task ${task.name} is registered twice`, 'usage.task-definition');
     this.tasks.set(task.name, task);
     return task;
   }

@@ -3,21 +3,9 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { CamqApp } from './app.js';
 import type { Pool, PoolKind } from './pool.js';
+import type { WorkerConnection } from './worker-connection.js';
 
-/** The parts of BrokerConnection the worker uses; tests pass a fake with fake channels. */
-export interface WorkerConnection {
-  readonly masked: string;
-  readonly url: { readonly hostname: string; readonly port: number; readonly username: string; readonly vhost: string; readonly protocol: string };
-  /** False while the connection is down (BrokerConnection has it; a connection without it counts as open). */
-  readonly isOpen?: boolean;
-  connect(): Promise<unknown>;
-  addSetup(hook: (connection: unknown) => Promise<void> | void): Promise<void>;
-  removeSetup(hook: (connection: unknown) => Promise<void> | void): void;
-  createChannel(): Promise<import('../amqp/index.js').Channel>;
-  whenOpen(): Promise<void>;
-  close(): Promise<void>;
-  on(event: 'disconnected' | 'reconnecting' | 'failed' | 'connected', listener: (...args: any[]) => void): unknown;
-}
+export type { WorkerConnection } from './worker-connection.js';
 
 export interface WorkerOptions {
   /** The tasks to run (a task module registered them). */

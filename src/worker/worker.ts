@@ -1,7 +1,7 @@
 import { availableParallelism, constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
 import { BrokerConnection, connectionReason, Publisher, translateAmqpError, type ConsumeMessage, type ReconnectingInfo } from '../amqp/index.js';
 import { ControlClient } from '../control/control-client.js';
-import type { CamqError } from '../errors/index.js';
+import { UsageError, type CamqError } from '../errors/index.js';
 import {
   buildResultMessage,
   buildRetryMessage,
@@ -56,8 +56,9 @@ export interface WorkerEvents {
 }
 
 /**
- * A Celery-compatible worker (PROTOCOL.md §5): consumes task messages, runs handlers in a pool, publishes rpc://
- * results, answers remote control, sends events and heartbeats, and survives bad input and lost connections.
+ * A Celery-compatible worker (docs/protocol.md, The worker's semantics): consumes task messages, runs handlers in a
+ * pool, publishes rpc:// results, answers remote control, sends events and heartbeats, and survives bad input and lost
+ * connections.
  */
 export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   readonly hostname: string;
@@ -200,9 +201,9 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   /**
-   * Bootsteps, after every (re)connect: events, mingle, mailbox, heart, then the task consumer (PROTOCOL.md §5.1:
-   * Celery's Control step declares the mailbox before the event loop consumes tasks). A worker whose node name is
-   * taken fails before it has said worker-online or taken a task.
+   * Bootsteps, after every (re)connect: events, mingle, mailbox, heart, then the task consumer (docs/protocol.md, The
+   * worker's semantics: Celery's Control step declares the mailbox before the event loop consumes tasks). A worker
+   * whose node name is taken fails before it has said worker-online or taken a task.
    */
   private async setup(): Promise<void> {
     const eventChannel = await this.connection.createChannel();
@@ -281,7 +282,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     }
   }
 
-  // ---- the message pipeline (PROTOCOL.md §5.3) -------------------------------------------------------------
+  // ---- the message pipeline (docs/protocol.md, The worker's semantics) ----------------------------------------------
 
   private onTaskMessage(msg: ConsumeMessage): void {
     const generation = this.consumer.generation;
@@ -477,7 +478,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.logger.info(`Task ${req.name}[${req.id}] retry: ${outcome.message}`);
   }
 
-  /** Revoked or expired before it ran: ack, task-revoked, REVOKED result (PROTOCOL.md §5.5–5.6). */
+  /** Revoked or expired before it ran: ack, task-revoked, REVOKED result (docs/protocol.md, The worker's semantics). */
   private discardRevoked(req: Request): void {
     const expired = !this.revoked.has(req.id);
     if (expired) {
@@ -795,7 +796,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     return conf;
   }
 
-  // ---- shutdown (PROTOCOL.md §5.13) -------------------------------------------------------------------
+  // ---- shutdown (docs/protocol.md, The worker's semantics) ----------------------------------------------------------
 
   /**
    * Warm: stop consuming, give reserved, ETA-held and rate-limited messages back to the queue, wait for running
@@ -906,7 +907,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private createPool(): Pool {
     const kind = this.options.pool ?? 'async';
     if (kind === 'async') return new AsyncPool({ logger: this.logger, now: () => this.clock.now() });
-    if (!this.options.modulePath) throw new TypeError(`--pool ${kind} needs the task module path (modulePath) so its children can load it`);
+    if (!this.options.modulePath) throw new UsageError(`--pool ${kind} needs the task module path (modulePath) so its children can load it`);
     return new RemotePool({ kind, modulePath: this.options.modulePath, logLevel: this.options.logLevel ?? this.logger.level, logger: this.logger });
   }
 }

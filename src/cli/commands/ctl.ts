@@ -166,8 +166,8 @@ async function runBroadcast(deps: CtlDeps, io: CliIO, command: ControlCommand, o
 
 /**
  * `shutdown`: ping first (honouring -d), ask on a terminal which workers will stop, then send `shutdown` as a cast
- * to exactly the workers that answered. Workers never reply to `shutdown` (PROTOCOL.md §3.3), so camq reports
- * `shutdown requested` itself.
+ * to exactly the workers that answered. Workers never reply to `shutdown` (docs/protocol.md, Remote control), so camq
+ * reports `shutdown requested` itself.
  */
 async function runShutdown(deps: CtlDeps, io: CliIO, opts: CommonOptions & { yes?: boolean }): Promise<void> {
   if (!opts.yes && io.stdin.isTTY !== true) {

@@ -1,13 +1,8 @@
 import { Command } from 'commander';
 import { brokerOption } from '../broker-option.js';
 import { processIO, type CliIO } from '../cli-io.js';
+import type { ShellCommandOptions } from '../shell/shell-options.js';
 import { CAMQ_VERSION } from '../version.js';
-
-export interface ShellCommandOptions {
-  readonly broker?: string;
-  readonly json?: boolean;
-  readonly keepGoing?: boolean;
-}
 
 const MODES = `
 Modes:

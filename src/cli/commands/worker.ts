@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { hostname } from 'node:os';
 import { ExitCode, ExitRequest, UsageError } from '../../errors/index.js';
 import { parseLogLevel } from '../../util/logger.js';
+import { POOL_KINDS, type PoolKind } from '../../worker/pool.js';
 import { resolveBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { CAMQ_VERSION } from '../version.js';
@@ -12,7 +13,7 @@ interface WorkerCliOptions {
   concurrency?: number;
   queues?: string;
   taskEvents?: boolean;
-  pool: 'async' | 'threads' | 'processes';
+  pool: PoolKind;
   prefetchMultiplier: number;
   acksLate?: boolean;
   statedb?: string;
@@ -47,7 +48,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
     .option('-c, --concurrency <n>', 'tasks run at once (default: number of CPUs)', positiveInt('--concurrency'))
     .option('-Q, --queues <list>', 'comma-separated queues to consume (default: celery)')
     .option('-E, --task-events', 'send task events (worker events and heartbeats are always sent)')
-    .addOption(new Option('-P, --pool <kind>', 'where handlers run').choices(['async', 'threads', 'processes']).default('async'))
+    .addOption(new Option('-P, --pool <kind>', 'where handlers run').choices(POOL_KINDS).default('async'))
     .option('--prefetch-multiplier <n>', 'QoS = concurrency × this; 0 = unlimited', positiveInt('--prefetch-multiplier', true), 4)
     .option('--acks-late', 'ack after the task ran instead of when it starts')
     .option('-S, --statedb <file>', 'keep revoked ids across restarts in this file')

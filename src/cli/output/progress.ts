@@ -1,5 +1,5 @@
 /**
- * A one-line spinner with a count for operations that wait (DESIGN.md: progress on a TTY, quiet when piped). It
+ * A one-line spinner with a count for operations that wait (progress on a TTY, quiet when piped). It
  * draws on stderr only when stderr is a terminal, so stdout stays data; `clear()` erases it before any output line
  * and before the program ends, so nothing of it is left on the screen.
  */

@@ -4,7 +4,7 @@ import { ExitCode, ExitRequest } from '../../errors/index.js';
 import { formatNotice, parseCommand, ShellSession, type ShellOutcome } from '../../shell/index.js';
 import { resolveBroker } from '../broker-option.js';
 import type { CliIO } from '../cli-io.js';
-import type { ShellCommandOptions } from '../commands/shell.js';
+import type { ShellCommandOptions } from './shell-options.js';
 import { runInteractive } from './interactive.js';
 import { LinePrinter } from './line-printer.js';
 

@@ -1,0 +1,6 @@
+/** The options of `camq shell` and `camqadm`, as commander parses them (commands/shell.ts) and run-shell.ts reads them. */
+export interface ShellCommandOptions {
+  readonly broker?: string;
+  readonly json?: boolean;
+  readonly keepGoing?: boolean;
+}

@@ -1,0 +1,98 @@
+/**
+ * Every code a CamqError carries, in one list: callers branch on them (`err.code === 'broker.not-found'`), so a code
+ * is part of camq's interface and is added here, never made up where it is thrown. CamqError's constructor takes
+ * only these, so the type checker holds every throw to the list. A code is `<area>.<what-went-wrong>`: the area says
+ * who noticed (the broker, the shell, a task module), not which file.
+ */
+export const ERROR_CODES = [
+  // Reaching and talking to a broker (BrokerConnectionError, ConnectionClosedError; exit 2).
+  'broker.unreachable',
+  'broker.tls-untrusted',
+  'broker.auth-failed',
+  'broker.timeout',
+  'broker.lost',
+  'broker.closed',
+  'broker.embedded-unresolved',
+  // The broker refused something (BrokerError): one code per AMQP reply code (ReplyCode, kebab-case), and
+  // broker.error for a reply code outside the specification or an error amqplib gives without one.
+  'broker.content-too-large',
+  'broker.no-route',
+  'broker.no-consumers',
+  'broker.connection-forced',
+  'broker.invalid-path',
+  'broker.access-refused',
+  'broker.not-found',
+  'broker.resource-locked',
+  'broker.precondition-failed',
+  'broker.frame-error',
+  'broker.syntax-error',
+  'broker.command-invalid',
+  'broker.channel-error',
+  'broker.unexpected-frame',
+  'broker.resource-error',
+  'broker.not-allowed',
+  'broker.not-implemented',
+  'broker.internal-error',
+  'broker.error',
+  'broker.nacked',
+  // `camq broker`, the embedded broker.
+  'broker.port-in-use',
+  'broker.listen-failed',
+  // Sending.
+  'amqp.unencodable',
+  'publish.bad-expiration',
+  'publish.no-exchange',
+  // The user typed something camq cannot act on (UsageError; exit 1).
+  'usage.bad-argument',
+  'usage.bad-broker-url',
+  'usage.bad-rate',
+  'usage.bad-signal',
+  'usage.cancelled',
+  'usage.missing-task-id',
+  'usage.task-module',
+  'usage.task-definition',
+  'usage.unknown-command',
+  'usage.unknown-inspect-target',
+  // commander's own errors, as cli/usage-hint.ts renames them (commander.unknownOption → usage.unknown-option).
+  'usage.conflicting-option',
+  'usage.error',
+  'usage.excess-arguments',
+  'usage.execute-sub-command-async',
+  'usage.invalid-argument',
+  'usage.missing-argument',
+  'usage.missing-mandatory-option-value',
+  'usage.option-missing-argument',
+  'usage.unknown-option',
+  // camqadm (ShellSession and its parser).
+  'shell.arity',
+  'shell.bad-boolean',
+  'shell.bad-integer',
+  'shell.bad-property',
+  'shell.closed',
+  'shell.immediate-unsupported',
+  'shell.internal',
+  'shell.message-returned',
+  'shell.syntax',
+  'shell.too-deep',
+  'shell.too-long',
+  'shell.unknown-command',
+  'shell.unknown-delivery-tag',
+  // Remote control.
+  'control.callback-failed',
+  'control.no-reply',
+  // Tasks sent from Node (AsyncResult) and the worker.
+  'task.failed',
+  'task.timeout',
+  'worker.duplicate-nodename',
+  'worker.statedb',
+  // A command asked the CLI to exit with a status (ExitRequest), not a failure.
+  'cli.exit',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const KNOWN: ReadonlySet<string> = new Set(ERROR_CODES);
+
+export function isErrorCode(text: string): text is ErrorCode {
+  return KNOWN.has(text);
+}
