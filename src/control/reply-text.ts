@@ -4,7 +4,7 @@ import { pyRepr, pyTupleRepr } from '../protocol/python-repr.js';
 import type { ControlResult } from './reply-collector.js';
 
 /**
- * Replies as text, the way `celery inspect|control` prints them (PROTOCOL.md §3.5): one `-> node: OK ...` block per
+ * Replies as text, the way `celery inspect|control` prints them (docs/protocol.md, Remote control): one `-> node: OK ...` block per
  * worker as replies arrive, then, for task and queue listings, one table over all workers (as table data: celeryctl
  * renders it with cli/output/control-table.ts), and for read-only commands the `N nodes online.` count. Pure: data
  * in, lines out; how a command's replies are shown comes from its reply shape in the catalog.

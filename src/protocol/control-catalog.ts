@@ -10,7 +10,7 @@ import type {
 } from './control-replies.js';
 
 /**
- * The one list of Celery's remote-control commands (PROTOCOL.md §3.6). Everything else derives from it: the
+ * The one list of Celery's remote-control commands (docs/protocol.md, Remote control). Everything else derives from it: the
  * worker's panel (arguments, defaults, aliases), the client's reply types, `inspect` targets, the CLI's
  * sub-commands and the way replies are shown. A new command is one entry here, plus its handler in the worker
  * and, when it takes arguments a user types, its checked builder in control/control-command.ts.
@@ -245,7 +245,7 @@ export const CONTROL_CATALOG = [
     ],
     reply: status,
   },
-  // Workers never reply to a warm shutdown (PROTOCOL.md §3.3); celeryctl's `shutdown` pings first, then casts.
+  // Workers never reply to a warm shutdown (docs/protocol.md, Remote control); celeryctl's `shutdown` pings first, then casts.
   { method: 'shutdown', kind: 'cast', aliases: [], args: [{ name: 'msg', type: 'string', default: 'Got shutdown from remote' }], reply: reply<never>('none') },
 
   { method: 'active', kind: 'inspect', aliases: ['dump_active'], args: [{ name: 'safe', type: 'boolean', default: false }], reply: tasks, cli: { summary: 'tasks being executed' } },

@@ -171,7 +171,7 @@ function consumerArgs(a: Record<string, unknown>): [queue: string, exchange: str
 }
 
 /**
- * What the worker does for each of Celery's built-in commands (PROTOCOL.md §3.6), by wire name. Their arguments,
+ * What the worker does for each of Celery's built-in commands (docs/protocol.md, Remote control), by wire name. Their arguments,
  * defaults, aliases and kinds come from the catalog (protocol/control-catalog.ts); the type keeps the two in step.
  */
 const HANDLERS: { readonly [M in ControlMethod]: ControlCommandHandler } = {

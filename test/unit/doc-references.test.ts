@@ -18,17 +18,6 @@ function sources(dir: string): string[] {
 
 const OUTSIDE = /\b(PROTOCOL|DESIGN|STYLE)\.md\b|\.\.\/shared\//;
 
-/**
- * Three citations this branch leaves alone because the control-command catalog (merged separately) rewrites or
- * deletes the lines they are on, and editing them here would conflict. Each entry is exact text on such a line; once
- * the merge removes it, the stale-entry test below fails: delete the entry, and fix what the first test then names.
- */
-const LEFT_FOR_THE_CATALOG = [
-  'How celeryctl prints replies (PROTOCOL.md §3.5,',
-  "Celery's remote-control commands (PROTOCOL.md §3.6) with their kind and aliases",
-  'their wire argument names and reply shapes (PROTOCOL.md §3.6)',
-];
-
 const files = sources('src').map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
 
 function headings(doc: string): string[] {
@@ -41,15 +30,12 @@ describe('documentation references in src/', () => {
       text
         .split('\n')
         .map((line, i) => ({ line, where: `${file}:${i + 1}` }))
-        .filter(({ line }) => OUTSIDE.test(line) && !LEFT_FOR_THE_CATALOG.some((entry) => line.includes(entry)))
+        .filter(({ line }) => OUTSIDE.test(line))
         .map(({ where }) => where),
     );
     expect(outside).toEqual([]);
   });
 
-  it('leaves no stale entry in LEFT_FOR_THE_CATALOG (once its line is gone, delete the entry)', () => {
-    expect(LEFT_FOR_THE_CATALOG.filter((entry) => !files.some(({ text }) => text.includes(entry)))).toEqual([]);
-  });
 
   it('name docs files that exist, and sections of docs/protocol.md by a heading it has', () => {
     const protocolHeadings = headings('protocol.md');
