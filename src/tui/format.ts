@@ -1,32 +1,35 @@
 /**
  * Pure text helpers for fixed-width cells: every table row is pre-formatted to exact widths, so a frame is a few
- * Text nodes per line (cheap to lay out) and never wraps.
+ * Text nodes per line (cheap to lay out) and never wraps. Widths are terminal cells (text-width.ts): a CJK character
+ * or an emoji counts two, and no cut falls inside a character.
  */
+import { headToWidth, padToWidth, tailToWidth, textWidth } from './text-width.js';
 
 /** Control characters and newlines become visible single-width marks, so a cell is always one line. */
 export function oneLine(text: string): string {
   return text.replace(/\r?\n/g, '⏎').replace(/[\u0000-\u001f\u007f]/g, '·');
 }
 
-/** Cut to `width` characters, ending with `…` when cut. */
+/** Cut to `width` cells, ending with `…` when cut. */
 export function truncate(text: string, width: number): string {
   if (width <= 0) return '';
-  if (text.length <= width) return text;
-  return width === 1 ? '…' : text.slice(0, width - 1) + '…';
+  if (textWidth(text) <= width) return text;
+  return width === 1 ? '…' : headToWidth(text, width - 1) + '…';
 }
 
-/** Cut to `width` characters by dropping the middle (`amqp://guest:**@…:5672/prod`), for URLs and paths. */
+/** Cut to `width` cells by dropping the middle (`amqp://guest:**@…:5672/prod`), for URLs and paths. */
 export function truncateMiddle(text: string, width: number): string {
-  if (text.length <= width) return text;
+  if (textWidth(text) <= width) return text;
   if (width <= 2) return truncate(text, width);
-  const head = Math.ceil((width - 1) / 2);
-  return text.slice(0, head) + '…' + text.slice(text.length - (width - 1 - head));
+  const head = headToWidth(text, Math.ceil((width - 1) / 2));
+  return head + '…' + tailToWidth(text, width - 1 - textWidth(head));
 }
 
-/** Exactly `width` characters: cut or padded (right-aligned when `alignRight`). */
+/** Exactly `width` cells: cut or padded (right-aligned when `alignRight`). */
 export function cell(text: string, width: number, alignRight = false): string {
   const t = truncate(oneLine(text), width);
-  return alignRight ? t.padStart(width) : t.padEnd(width);
+  // A two-cell character that would straddle the edge is left out, so the cut can be one cell short: pad it.
+  return padToWidth(t, width, alignRight);
 }
 
 export interface ColumnSpec {
@@ -128,7 +131,12 @@ export function wrapLines(text: string, width: number): string[] {
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.replace(/\t/g, '    ').replace(/[\u0000-\u001f\u007f]/g, '·');
     if (line.length === 0) out.push('');
-    for (let i = 0; i < line.length; i += w) out.push(line.slice(i, i + w));
+    for (let rest = line; rest.length > 0; ) {
+      // At least one character a line, even one wider than the line (a two-cell character on a one-cell line).
+      const head = headToWidth(rest, w) || [...rest][0]!;
+      out.push(head);
+      rest = rest.slice(head.length);
+    }
   }
   return out;
 }
@@ -140,15 +148,16 @@ export function wrapWords(text: string, width: number): string[] {
   let line = '';
   for (const word of text.split(' ')) {
     const candidate = line === '' ? word : `${line} ${word}`;
-    if (candidate.length <= w) {
+    if (textWidth(candidate) <= w) {
       line = candidate;
       continue;
     }
     if (line !== '') lines.push(line);
     line = word;
-    while (line.length > w) {
-      lines.push(line.slice(0, w));
-      line = line.slice(w);
+    while (textWidth(line) > w) {
+      const head = headToWidth(line, w) || [...line][0]!;
+      lines.push(head);
+      line = line.slice(head.length);
     }
   }
   lines.push(line);

@@ -2,6 +2,7 @@ import { Text } from 'ink';
 import { describeConnectionPhase, type ConnectionStatus } from '../../events/connection-status.js';
 import type { ClusterSummary } from '../../events/selectors.js';
 import { formatRate, truncateMiddle } from '../format.js';
+import { textWidth } from '../text-width.js';
 import type { Theme } from '../theme.js';
 
 export interface HeaderProps {
@@ -26,7 +27,7 @@ export function Header({ connection, summary, width, theme }: HeaderProps) {
   const reconnects = connection.reconnects > 0 ? ` ↻${connection.reconnects}` : '';
   const right = `  ${formatRate(summary.eventsPerSecond)} ev  ${formatRate(summary.tasksPerSecond)} done  ${summary.workersOnline}/${summary.workersTotal} workers up`;
   const status = `● ${describeConnectionPhase(connection, PHASE_LABEL[phase])}${reconnects}`;
-  const fixed = 'camq    '.length + status.length + right.length;
+  const fixed = 'camq    '.length + textWidth(status) + textWidth(right);
   const broker = truncateMiddle(connection.broker, Math.max(8, width - fixed));
   return (
     <Text wrap="truncate-end">

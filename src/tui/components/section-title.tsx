@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import { cell } from '../format.js';
+import { textWidth } from '../text-width.js';
 import type { Theme } from '../theme.js';
 
 export interface SectionTitleProps {
@@ -18,7 +19,7 @@ export function SectionTitle({ title, detail = '', isFocused, width, theme }: Se
   return (
     <Text wrap="truncate-end">
       <Text {...theme.title(isFocused)}>{head}</Text>
-      <Text {...theme.dim}>{cell(detail ? ` ${detail}` : '', Math.max(0, width - head.length))}</Text>
+      <Text {...theme.dim}>{cell(detail ? ` ${detail}` : '', Math.max(0, width - textWidth(head)))}</Text>
     </Text>
   );
 }
