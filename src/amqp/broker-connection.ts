@@ -70,6 +70,17 @@ export type SetupHook = (connection: BrokerConnection) => Promise<void> | void;
  * that engines use to re-create their channels and consumers on the new connection.
  *
  * This class and `amqp-error.ts` are the only code that touches amqplib's connection API.
+ *
+ * Why not amqplib 2.3's opt-in `recovery` (lib/recovery.js), which runs the same loop: backoff with jitter, a
+ * `setup(model)` after every (re)connect whose failure schedules another attempt, `reconnect-scheduled` events? Read
+ * against this class, it would do the job but for three things camq relies on: (1) its timers are the global
+ * setTimeout and Math.random, where this class takes the injected Clock, so the retry schedule is tested without
+ * waiting (broker-connection.int.test.ts, on a ManualClock); (2) while it reconnects, its handle queues channel
+ * operations until a connection is back, where camq's engines are told at once (`disconnected`) and decide
+ * themselves (the worker drops unstarted tasks, the shell says the connection was lost); (3) its errors are raw
+ * amqplib errors, where the engines get CamqErrors with a short reason for the one line a user reads
+ * (`connection refused (ECONNREFUSED)`, the TLS advice). Moving to it is possible once (1) and (2) have answers; the
+ * loop here is short.
  */
 export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
   readonly url: BrokerUrl;
