@@ -43,7 +43,7 @@ export default (app) => {
   app.task('tasks.fib', (n) => fib(Number(n)), { params: ['n'] });
 
   // Retries like Celery's `self.retry(exc=..., countdown=...)`: runs 1 + maxRetries times, then fails.
-  app.task('tasks.retry_me', (ctx, x) => {
+  app.task('tasks.retry_me', (ctx, _x) => {
     ctx.retry({ exc: Object.assign(new Error(`boom ${ctx.retries}`), { name: 'ValueError' }), countdown: 0.2 });
   }, { bind: true, maxRetries: 2, params: ['x'] });
 };

@@ -19,7 +19,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       'abort',
       () => {
         clearTimeout(timer);
-        reject(signal.reason);
+        reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
       },
       { once: true },
     );
@@ -46,7 +46,7 @@ export default (app: CamqApp): void => {
 
   app.task(
     'tasks.fail',
-    (message = 'kaboom'): never => {
+    (message: string = 'kaboom'): never => {
       throw new RuntimeError(message);
     },
     { params: ['message'] },

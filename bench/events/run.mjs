@@ -21,7 +21,7 @@ const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 function startConsumer(label, command, args) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: here });
   // Pass the consumer's stderr on without terminal escapes (Ink restores the cursor on exit).
-  // eslint-disable-next-line no-control-regex
+   
   child.stderr.on('data', (chunk) => process.stderr.write(chunk.toString().replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')));
   const lines = createInterface({ input: child.stdout });
   const waiters = new Map();

@@ -216,7 +216,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
 
   /** The server's properties (product, version), as announced in connection.start. */
   get serverProperties(): Record<string, unknown> {
-    return (this.model?.connection.serverProperties ?? {}) as Record<string, unknown>;
+    return (this.model?.connection.serverProperties ?? {});
   }
 
   private requireModel(): ChannelModel {

@@ -19,8 +19,8 @@ export function publishMessage(channel: Channel, message: OutgoingMessage): Prom
  */
 export function toWireProperties(properties: MessageProperties): Options.Publish {
   const { headers } = properties;
-  if (!headers || !hasInteger(headers)) return properties as Options.Publish;
-  return { ...properties, headers: pythonSafeHeaders(headers) } as Options.Publish;
+  if (!headers || !hasInteger(headers)) return properties;
+  return { ...properties, headers: pythonSafeHeaders(headers) };
 }
 
 function hasInteger(value: unknown): boolean {

@@ -253,7 +253,7 @@ export function parseFrame(buffer: Buffer, maxPayload: number): ReturnType<Amqpl
 }
 
 export function decodeTable(bytes: Buffer): FieldTable {
-  return codec.decodeFields(bytes) as FieldTable;
+  return codec.decodeFields(bytes);
 }
 
 /**

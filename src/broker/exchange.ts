@@ -54,9 +54,11 @@ export interface ExchangeInit {
   readonly resource: string;
 }
 
-/** An Exchange carries its declaration's fields. */
+/** An Exchange carries its declaration's fields (declaration merging: the constructor assigns them all). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
 export interface Exchange<Q extends RouteTarget> extends ExchangeInit {}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Exchange<Q extends RouteTarget> {
   readonly bindings = new Map<string, Binding<Q>>();
 

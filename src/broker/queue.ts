@@ -37,9 +37,11 @@ export interface QueueInit {
   readonly onUnused: (queue: Queue) => void;
 }
 
-/** A Queue carries its declaration's fields. */
+/** A Queue carries its declaration's fields (declaration merging: the constructor assigns them all). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface Queue extends QueueInit {}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Queue implements ConsumerQueue, RouteTarget {
   readonly consumers: Consumer[] = [];
   readonly bindings = new Set<Binding<Queue>>();

@@ -11,6 +11,7 @@
 import type { FieldTable } from './amqp-codec.js';
 import { preconditionFailed } from './amqp-exception.js';
 import { sameValue } from './declare-arguments.js';
+import { plainText } from '../protocol/plain-text.js';
 
 export function topicWords(key: string): string[] {
   return key === '' ? [] : key.split('.');
@@ -65,7 +66,7 @@ export function headersBinding(args: FieldTable): HeadersBinding {
   if (raw !== undefined) {
     const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : raw;
     if (text !== 'all' && text !== 'any' && text !== 'all-with-x' && text !== 'any-with-x') {
-      const shown = typeof text === 'string' ? `<<"${text}">>` : String(text);
+      const shown = typeof text === 'string' ? `<<"${text}">>` : plainText(text);
       throw preconditionFailed(`Invalid x-match field value ${shown}; expected all, any, all-with-x, or any-with-x`);
     }
     xMatch = text;

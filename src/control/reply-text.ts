@@ -2,6 +2,7 @@ import { findControlCommand } from '../protocol/control-catalog.js';
 import { isErrorReply, isOkReply } from '../protocol/control-replies.js';
 import { pyRepr, pyTupleRepr } from '../protocol/python-repr.js';
 import type { ControlResult } from './reply-collector.js';
+import { plainText } from '../protocol/plain-text.js';
 
 /**
  * Replies as text, the way `celery inspect|control` prints them (docs/protocol.md, Remote control): one `-> node: OK ...` block per
@@ -217,9 +218,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function scalarText(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (value === '') return "''";
-  return String(value);
+  return plainText(value);
 }
 
 function text(value: unknown): string {
-  return value === null || value === undefined || value === '' ? '-' : String(value);
+  return value === null || value === undefined || value === '' ? '-' : plainText(value);
 }

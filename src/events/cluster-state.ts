@@ -2,6 +2,7 @@ import type { EventEnvelope } from '../protocol/event-message.js';
 import { asReprString } from '../protocol/python-repr.js';
 import { RateSeries } from './rate-series.js';
 import { statePrecedence, SUBJECT_TO_STATE, type TaskState } from './task-states.js';
+import { plainText } from '../protocol/plain-text.js';
 
 /**
  * The cluster as events describe it: workers by heartbeat, tasks in a bounded LRU, counters and rates. This is the
@@ -207,7 +208,7 @@ export class ClusterState {
     if (dash < 0) return;
     const group = type.slice(0, dash);
     const subject = type.slice(dash + 1);
-    const received = typeof e['local_received'] === 'number' ? (e['local_received'] as number) : now / 1000;
+    const received = typeof e['local_received'] === 'number' ? (e['local_received']) : now / 1000;
     if (group === 'task') this.applyTask(e, subject, received, now);
     else if (group === 'worker') this.applyWorker(e, subject, received, now);
   }
@@ -293,7 +294,7 @@ export class ClusterState {
     }
     task.updatedAt = now;
 
-    const hostname = typeof e['hostname'] === 'string' ? (e['hostname'] as string) : undefined;
+    const hostname = typeof e['hostname'] === 'string' ? (e['hostname']) : undefined;
     let worker: WorkerRecord | undefined;
     if (subject === 'sent') {
       task.client = hostname;
@@ -311,7 +312,7 @@ export class ClusterState {
       }
     }
 
-    const timestamp = typeof e['timestamp'] === 'number' ? (e['timestamp'] as number) : undefined;
+    const timestamp = typeof e['timestamp'] === 'number' ? (e['timestamp']) : undefined;
     const known = SUBJECT_TO_STATE[subject];
     const state: TaskState = known ?? subject.toUpperCase();
     if (known !== undefined) setSubjectTime(task, subject, timestamp);
@@ -417,5 +418,5 @@ function applyTaskFields(task: TaskRecord, e: AnyEvent): void {
 }
 
 function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' ? value : value === null ? null : String(value);
+  return typeof value === 'string' ? value : value === null ? null : plainText(value);
 }

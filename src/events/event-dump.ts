@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '../protocol/event-message.js';
 import { pyRepr } from '../protocol/python-repr.js';
+import { plainText } from '../protocol/plain-text.js';
 
 /**
  * One human-readable line per event, as `celery events --dump` prints them (celery/events/dumper.py):
@@ -16,14 +17,14 @@ export class EventDumper {
 
   format(event: EventEnvelope): string {
     const fields = { ...(event as unknown as Record<string, unknown>) };
-    const timestamp = pythonUtcDatetime(typeof fields['timestamp'] === 'number' ? (fields['timestamp'] as number) : 0);
+    const timestamp = pythonUtcDatetime(typeof fields['timestamp'] === 'number' ? (fields['timestamp']) : 0);
     const type = String(fields['type']).toLowerCase();
-    const hostname = String(fields['hostname'] ?? '');
+    const hostname = plainText(fields['hostname'] ?? '');
     delete fields['timestamp'];
     delete fields['type'];
     delete fields['hostname'];
     if (type.startsWith('task-')) {
-      const uuid = String(fields['uuid'] ?? '');
+      const uuid = plainText(fields['uuid'] ?? '');
       delete fields['uuid'];
       let task: string;
       if (type === 'task-received' || type === 'task-sent') {

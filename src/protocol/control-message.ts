@@ -66,7 +66,7 @@ export function buildControlRequest(options: ControlRequestOptions): OutgoingMes
     destination: options.destination && options.destination.length > 0 ? [...options.destination] : null,
     pattern: options.pattern ?? null,
     matcher: options.matcher ?? null,
-    ...(wantsReply ? { ticket, reply_to: { exchange: REPLY_EXCHANGE.name, routing_key: options.replyRoutingKey! } } : {}),
+    ...(wantsReply ? { ticket, reply_to: { exchange: REPLY_EXCHANGE.name, routing_key: options.replyRoutingKey } } : {}),
   };
   const now = options.now ?? Date.now();
   const headers: ControlRequestHeaders = {

@@ -188,10 +188,11 @@ export function buildEvent<E extends CeleryEvent>(type: E['type'], fields: Field
  * `task.multi`, as Python workers send them. Events are transient (delivery mode 1).
  */
 export function buildEventMessage(events: EventEnvelope | readonly EventEnvelope[]): OutgoingMessage {
-  const list = Array.isArray(events) ? events : [events as EventEnvelope];
+  // Array.isArray narrows a readonly array to any[]: keep the element type.
+  const batched = Array.isArray(events);
+  const list: readonly EventEnvelope[] = batched ? (events as readonly EventEnvelope[]) : [events as EventEnvelope];
   const first = list[0];
   if (!first) throw new RangeError('buildEventMessage needs at least one event');
-  const batched = Array.isArray(events);
   return {
     exchange: EVENT_EXCHANGE.name,
     routingKey: batched ? TASK_MULTI_ROUTING_KEY : eventRoutingKey(first.type),

@@ -12,3 +12,4 @@ export * from './task-message.js';
 export * from './topology.js';
 export * from './nesting-depth.js';
 export * from './task-embed.js';
+export * from './plain-text.js';

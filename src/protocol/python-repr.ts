@@ -3,6 +3,7 @@
  * headers, and the `args`, `kwargs`, `result` and `exception` fields of events (docs/protocol.md, Interoperability
  * traps).
  */
+import { plainText } from './plain-text.js';
 
 /** Python's repr of a str: single quotes unless the text has a `'` and no `"`; escapes as Python prints them. */
 export function pyStrRepr(text: string): string {
@@ -57,7 +58,7 @@ function reprAt(value: unknown, levelsLeft: number): string {
     if (levelsLeft <= 0) return entries.length === 0 ? '{}' : '{...}';
     return `{${entries.map(([k, v]) => `${pyStrRepr(k)}: ${reprAt(v, levelsLeft - 1)}`).join(', ')}}`;
   }
-  return pyStrRepr(String(value));
+  return pyStrRepr(plainText(value));
 }
 
 /** Python's repr of an args tuple: `(2, 2)`, `(1,)`, `()`. */

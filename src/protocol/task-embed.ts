@@ -1,4 +1,5 @@
 import { MAX_DATE_MS, MIN_DATE_MS, parseIsoDate } from './iso-date.js';
+import { plainText } from './plain-text.js';
 
 /**
  * Validation of the `embed` of a task message (callbacks, errbacks, chain, chord: docs/protocol.md, Task messages)
@@ -154,9 +155,9 @@ export function describeValue(value: unknown, max = 64): string {
   if (value === undefined) return 'missing';
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? plainText(value);
   } catch {
-    text = Array.isArray(value) ? '[…]' : typeof value === 'object' ? '{…}' : String(value);
+    text = plainText(value);
   }
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }

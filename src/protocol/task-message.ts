@@ -519,7 +519,7 @@ export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { 
   const toExchange = options.exchange !== undefined && options.exchange !== '';
   return {
     id,
-    exchange: toExchange ? options.exchange! : '',
+    exchange: toExchange ? options.exchange : '',
     routingKey: options.routingKey ?? queue,
     content: encodeJson(body),
     properties,

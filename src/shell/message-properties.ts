@@ -45,7 +45,7 @@ export function toWireProperties(view: PropertiesView): MessageProperties {
   for (const name of VIEW_NAMES) {
     if (view[name] !== undefined) wire[WIRE_NAMES[name]] = view[name];
   }
-  return wire as MessageProperties;
+  return wire;
 }
 
 /** The properties a received message carries, leaving out the absent ones (the client fills them with undefined). */
@@ -56,7 +56,7 @@ export function fromWireProperties(wire: Readonly<Record<string, unknown>>): Pro
     if (value === undefined || value === null) continue;
     view[name] = name === 'headers' ? plainHeaders(value as Record<string, unknown>) : value;
   }
-  return view as PropertiesView;
+  return view;
 }
 
 /** Header values as plain data: byte arrays become text, nested tables and arrays are walked. */

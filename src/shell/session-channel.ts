@@ -1,6 +1,7 @@
 import { toWireProperties, translateAmqpError, type BrokerConnection, type ConfirmChannel, type ConsumeMessage } from '../amqp/index.js';
 import { CamqError } from '../errors/index.js';
 import type { MessageProperties } from '../protocol/amqp-message.js';
+import { plainText } from '../protocol/plain-text.js';
 import type { ReturnedMessage, UnackedDelivery } from './shell-result.js';
 
 export interface SessionChannelHooks {
@@ -68,7 +69,7 @@ export class SessionChannel {
           // The client fails unconfirmed publishes with 'channel closed' when the channel goes (the session then
           // reports the broker's close reason), and with 'message nacked' on a basic.nack.
           else if ((err as Error).message === 'message nacked') reject(new CamqError('broker.nacked', 'the broker refused the message (basic.nack); see its log for why'));
-          else reject(err);
+          else reject(err instanceof Error ? err : new Error(plainText(err)));
         });
       });
     } finally {

@@ -74,7 +74,6 @@ export function App({ store, clock, isColor = true, control, shell }: AppProps) 
   const height = Math.max(8, rows - 1);
   const bodyHeight = height - 3;
   // Sorting and filtering up to --max-tasks tasks happens once per published snapshot, not per keypress or tick.
-  // eslint-disable-next-line react-hooks/exhaustive-deps
   const tasks = useMemo(() => selectTasks(state, ui.filter), [state, snapshot.version, ui.filter]);
   const workers = selectWorkerRows(state, nowMs);
   const summary = selectSummary(state, nowMs);

@@ -44,6 +44,8 @@ export async function inkOutputClass(): Promise<{ prototype?: InkOutputPrototype
 async function install(): Promise<boolean> {
   const proto = (await inkOutputClass())?.prototype;
   if (!proto || typeof proto.get !== 'function') return false;
+  // Called with .call(this) below; the method is taken to be wrapped.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const frameOutput = proto.get;
   let shared: InkOutputCaches | undefined;
   proto.get = function (this: { caches: InkOutputCaches }) {

@@ -170,8 +170,8 @@ function applyGroup(sigs: readonly Signature[], group: Signature | undefined, ca
 /** Publish one plain signature; returns Celery's result tuple `[[id, parent], null]`. */
 function send(sig: Signature, call: Call, plan: ReturnType<typeof newPlan>): unknown {
   const o: Record<string, unknown> = { ...call.inherited, ...(isObject(sig.options) ? sig.options : {}) };
-  const str = (key: string) => (typeof o[key] === 'string' ? (o[key] as string) : undefined);
-  const num = (key: string) => (typeof o[key] === 'number' && Number.isFinite(o[key]) ? (o[key] as number) : undefined);
+  const str = (key: string) => (typeof o[key] === 'string' ? (o[key]) : undefined);
+  const num = (key: string) => (typeof o[key] === 'number' && Number.isFinite(o[key]) ? (o[key]) : undefined);
   const sigs = (key: string) => {
     const v = o[key];
     const list = (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).filter(isSignature);

@@ -250,7 +250,7 @@ export class TaskConsumer {
           const undecodable = msg.properties.headers?.[UNDECODABLE_HEADERS] as string | undefined;
           if (undecodable === undefined) return this.deliver(msg, generation);
           // Its headers are lost (see guardFrameDecoding), and a requeue would fail the same way forever.
-          const id = msg.properties.correlationId ?? msg.properties.messageId;
+          const id = (msg.properties.correlationId ?? msg.properties.messageId) as string | undefined;
           this.logger.error(`rejected a message of queue ${queue.name}${id ? ` (correlation id ${id})` : ''} without requeue: ${undecodable}`);
           acks.reject(msg, false);
         } else this.logger.warning(`the broker cancelled the consumer of queue ${queue.name} (was it deleted?)`);

@@ -18,6 +18,7 @@ import {
   type ControlCommandSpec,
   type ControlMethod,
   type ControlRequest,
+  plainText,
   type OutgoingMessage,
   type ScheduledEntry,
   type StatsReply,
@@ -105,7 +106,7 @@ function idList(value: unknown): string[] {
 
 /** A signal name (`SIGKILL`, `KILL`), or number, as Celery's `signals.signum` reads it. */
 export function signalOf(value: unknown): { name: NodeJS.Signals; number: number } {
-  const text = value === null || value === undefined || value === '' ? 'SIGTERM' : String(value).toUpperCase();
+  const text = value === null || value === undefined || value === '' ? 'SIGTERM' : plainText(value).toUpperCase();
   const table = osConstants.signals as Record<string, number>;
   if (/^\d+$/.test(text)) {
     const n = Number(text);
@@ -113,7 +114,7 @@ export function signalOf(value: unknown): { name: NodeJS.Signals; number: number
     if (name) return { name: name as NodeJS.Signals, number: n };
   } else {
     const name = text.startsWith('SIG') ? text : `SIG${text}`;
-    if (table[name] !== undefined) return { name: name as NodeJS.Signals, number: table[name]! };
+    if (table[name] !== undefined) return { name: name as NodeJS.Signals, number: table[name] };
   }
   throw new PanelError('TypeError', `signal name ${pyStrRepr(String(value))} is not a valid signal`);
 }
@@ -132,7 +133,7 @@ function rateError(value: unknown): { error: string } | undefined {
 function num(value: unknown, name: string): number | null {
   if (value === null || value === undefined) return null;
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new PanelError('ValueError', `could not convert string to float: ${pyStrRepr(String(value))} (${name})`);
+  if (!Number.isFinite(n)) throw new PanelError('ValueError', `could not convert string to float: ${pyStrRepr(plainText(value))} (${name})`);
   // A negative limit would fire at once and kill every task of the type.
   if (n < 0) throw new PanelError('ValueError', `the ${name} time limit must be 0 (none) or more seconds, not ${n}`);
   return n;
@@ -156,7 +157,7 @@ function consumerArgs(a: Record<string, unknown>): [queue: string, exchange: str
   const text = (key: string, fallback: string) => {
     const v = a[key];
     if (v === null || v === undefined) return fallback;
-    if (typeof v !== 'string') throw new PanelError('TypeError', `${key} must be a string, not ${pyStrRepr(JSON.stringify(v) ?? String(v))}`);
+    if (typeof v !== 'string') throw new PanelError('TypeError', `${key} must be a string, not ${pyStrRepr(plainText(v))}`);
     if (Buffer.byteLength(v) > 255) throw new PanelError('ValueError', `${key} is longer than 255 bytes (AMQP's limit for names)`);
     return v;
   };
@@ -247,7 +248,7 @@ const HANDLERS: { readonly [M in ControlMethod]: ControlCommandHandler } = {
   },
   cancel_consumer: (t, a) => {
     const queue = String(a['queue']);
-    setImmediate(() => t.cancelConsumer(queue).catch((err: Error) => t.logger.error(`cancel_consumer ${queue} failed: ${err.message}`)));
+    setImmediate(() => void t.cancelConsumer(queue).catch((err: Error) => t.logger.error(`cancel_consumer ${queue} failed: ${err.message}`)));
     return ok(`no longer consuming from ${queue}`);
   },
   pool_grow: (t, a) => {

@@ -128,9 +128,10 @@ export class RemotePool implements Pool {
     return this.slots.filter((s) => !s.retiring).map((s) => s.pid);
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.stopping = true;
     for (const slot of this.slots.splice(0)) slot.handle.kill('SIGKILL');
+    return Promise.resolve();
   }
 
   private dispatch(): void {

@@ -59,6 +59,7 @@ export interface RetryOptions {
  * the TaskContext (for `function` handlers); with `bind: true` the context is also the first argument, like
  * Celery's `bind=True`.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers declare their own parameter types
 export type TaskHandler = (this: TaskContext, ...args: any[]) => unknown;
 
 /** Per-task settings, named after Celery's task attributes. */

@@ -64,6 +64,8 @@ class JobContext implements TaskContext {
   retry(options: RetryOptions = {}): never {
     const max = options.maxRetries === undefined ? this.task.maxRetries : options.maxRetries;
     if (max !== null && this.retries + 1 > max) {
+      // Celery raises the task's own exception as it is, whatever it is.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (options.exc !== undefined) throw options.exc;
       throw new MaxRetriesExceededError(`Can't retry ${this.name}[${this.id}] args:${JSON.stringify(this.args)} kwargs:${JSON.stringify(this.kwargs)}`);
     }

@@ -12,5 +12,6 @@ export interface WorkerConnection {
   createChannel(): Promise<Channel>;
   whenOpen(): Promise<void>;
   close(): Promise<void>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each event's arguments are BrokerConnection's
   on(event: 'disconnected' | 'reconnecting' | 'failed' | 'connected', listener: (...args: any[]) => void): unknown;
 }

@@ -70,7 +70,7 @@ describe(`camq live view with camq workers (${brokerName})`, () => {
     tmux.send('Escape');
     await tmux.waitFor(' Workers ');
     tmux.send(['c', 'g']);
-    await tmux.waitFor(/ Tasks  \d+ kept, newest first/);
+    await tmux.waitFor(/ Tasks {2}\d+ kept, newest first/);
   }
 
   it('shows the worker rows, the selection on the task stream, and tasks flowing through their states', async () => {

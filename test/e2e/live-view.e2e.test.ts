@@ -126,7 +126,7 @@ describe.each(targets)('camq live view and camq events with a Python worker ($na
     expect(screen).not.toMatch(/SUCCESS\s+tasks\.add/);
 
     // NO_COLOR: no colour escapes on the screen.
-    // eslint-disable-next-line no-control-regex
+     
     expect(/\u001b\[(3[0-7]|9[0-7]|38;)/.test(tmux.captureAnsi())).toBe(false);
 
     tmux.send('q');
@@ -136,7 +136,7 @@ describe.each(targets)('camq live view and camq events with a Python worker ($na
 
   it('camq events --json prints one JSON event per line and stops cleanly on SIGINT', async () => {
     const events = startEvents(brokerUrl, ['--json']);
-    let code: number | null = null;
+    let code: number | null;
     try {
       await vi.waitFor(() => expect(events.stdout()).toContain(`"hostname":"${nodename}"`), { timeout: 15_000 });
       await runPython(brokerUrl, `from tasks import add\nprint(add.apply_async((1, 1), queue=${JSON.stringify(queue)}).get(timeout=20))`);
@@ -151,7 +151,7 @@ describe.each(targets)('camq live view and camq events with a Python worker ($na
 
   it('camq events --dump prints lines like celery events --dump', async () => {
     const events = startEvents(brokerUrl, ['--dump']);
-    let code: number | null = null;
+    let code: number | null;
     try {
       await vi.waitFor(() => expect(events.stdout()).toContain('-> evdump: starting capture'), { timeout: 15_000 });
       await runPython(brokerUrl, `from tasks import add\nprint(add.apply_async((3, 4), queue=${JSON.stringify(queue)}).get(timeout=20))`);

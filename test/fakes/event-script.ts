@@ -23,7 +23,7 @@ export function scriptedEvent(type: string, hostname: string, fields: Record<str
     timestamp: options.timestamp ?? receivedMs / 1000,
     type,
     local_received: receivedMs / 1000,
-  } as EventEnvelope;
+  };
 }
 
 export const PY_WORKER_FIELDS = { sw_ident: 'py-celery', sw_ver: '5.2.6', sw_sys: 'Linux' } as const;

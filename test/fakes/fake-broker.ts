@@ -108,7 +108,7 @@ export class FakeChannel {
       content: message.content,
       properties: { headers: {}, ...message.properties } as ConsumeMessage['properties'],
       fields: { exchange: message.exchange ?? '', routingKey: message.routingKey ?? queue, redelivered: message.redelivered ?? false, deliveryTag, consumerTag: 'x' },
-    } as ConsumeMessage);
+    });
     return deliveryTag;
   }
 

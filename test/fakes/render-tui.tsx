@@ -82,6 +82,6 @@ export function renderTui(tree: ReactElement, size: { columns: number; rows: num
 
 /** Drop ANSI escapes, for layout assertions. */
 export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 }

@@ -130,7 +130,7 @@ describeBrokers('BrokerConnection losses', await brokerTargets(), ({ name: broke
       const { queue } = await channel.assertQueue(`camq-test-deep-${randomUUID()}`, { autoDelete: true });
       const correlationId = randomUUID();
       await publishDeepHeaders(brokerUrl, queue, { depth: 15_000, correlationId, body: '{"ok": 1}' });
-      await channel.sendToQueue(queue, Buffer.from('after'), { headers: { plain: 1 } });
+      channel.sendToQueue(queue, Buffer.from('after'), { headers: { plain: 1 } });
       const got: ConsumeMessage[] = [];
       await channel.consume(queue, (m) => m && got.push(m), { noAck: true });
       await vi_waitFor(() => got.length === 2);

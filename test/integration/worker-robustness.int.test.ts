@@ -48,7 +48,7 @@ describeBrokers('camq worker robustness', targets, ({ name, url, inspector }) =>
     await worker.waitForLog(/Refusing to deserialize untrusted content of type pickle \(application\/x-python-serialize\)/);
     await worker.waitForLog(/has no 'id' header/);
     await worker.waitForLog(/no content_type property/);
-    await worker.waitForLog(/Received and deleted unknown message\.  Wrong destination\?!\?/);
+    await worker.waitForLog(/Received and deleted unknown message\. {2}Wrong destination\?!\?/);
     await worker.waitForLog(/Received unregistered task of type 'tasks\.nope'\./);
     await worker.waitForLog(/invalid ETA value 'not-a-date'/);
     expect(worker.output()).not.toMatch(/tasks\.add\[.*\] succeeded/);

@@ -35,7 +35,7 @@ export function createDemoCommand(io: CliIO = processIO): Command {
     .option('--port <n>', 'port of the embedded broker (0: any free port)', positiveInt, 5673)
     .option('--duration <seconds>', 'stop after this long (default: until q or Ctrl-C)', positiveNumber)
     .action(async (options: DemoOptions, command: Command) => {
-      await runDemo(options, (command.optsWithGlobals() as { broker?: string }).broker, io);
+      await runDemo(options, command.optsWithGlobals<{ broker?: string }>().broker, io);
     });
 }
 

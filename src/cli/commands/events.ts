@@ -25,7 +25,7 @@ export function createEventsCommand(io: CliIO = processIO): Command {
     .option('--json', 'print one JSON object per event (with local_received)')
     .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks)
     .action(async (options: EventsCommandOptions, command: Command) => {
-      const broker = (command.optsWithGlobals() as { broker?: string }).broker;
+      const broker = command.optsWithGlobals<{ broker?: string }>().broker;
       if (options.dump || options.json) {
         await dumpEvents({ broker, json: options.json === true }, io);
         return;

@@ -68,7 +68,7 @@ export function TaskTable({ tasks, selected, isFocused, height, width, nowSecond
           return (
             <Text key={task.uuid} wrap="truncate-end" {...(isSelected ? theme.selected : {})}>
               {cell(isSelected ? '›' : ' ', w[0]!)} <Text {...theme.state(task.state)}>{cell(task.state, w[1]!)}</Text>{' '}
-              {[cell(task.name ?? '?', w[2]!), task.uuid.slice(0, w[3]!).padEnd(w[3]!), cell(args, w[4]!), cell(task.worker ?? task.client ?? '', w[5]!), cell(runtime, w[6]!, true)].join(' ')}
+              {[cell(task.name ?? '?', w[2]!), task.uuid.slice(0, w[3]).padEnd(w[3]!), cell(args, w[4]!), cell(task.worker ?? task.client ?? '', w[5]!), cell(runtime, w[6]!, true)].join(' ')}
             </Text>
           );
         })

@@ -50,7 +50,7 @@ describe('pythonSafeHeaders', () => {
     const sent: { headers: Record<string, unknown> }[] = [];
     const channel = { publish: (_e: string, _r: string, _c: Buffer, props: { headers: Record<string, unknown> }) => (sent.push(props), true) };
     const message = { exchange: 'x', routingKey: '', content: Buffer.from('{}'), properties: { headers: { clock: 300 } } };
-    publishMessage(channel as unknown as Channel, message);
+    void publishMessage(channel as unknown as Channel, message);
     expect(sent[0]!.headers).toEqual({ clock: { '!': 'int', value: 300 } });
     expect(message.properties.headers).toEqual({ clock: 300 });
   });

@@ -11,7 +11,7 @@ import {
 
 const asIncoming = (msg: { content: Buffer; properties: object; exchange: string; routingKey: string }): IncomingMessage => ({
   content: msg.content,
-  properties: msg.properties as IncomingMessage['properties'],
+  properties: msg.properties,
   fields: { exchange: msg.exchange, routingKey: msg.routingKey, redelivered: false, deliveryTag: 1 },
 });
 

@@ -13,7 +13,7 @@ import {
 } from '../../../src/protocol/event-message.js';
 import { eventRoutingKey } from '../../../src/protocol/topology.js';
 
-const source = { hostname: 'w1@vm', pid: 7804, clock: () => 15, now: () => 1795287759012.3632, utcoffset: 0 };
+const source = { hostname: 'w1@vm', pid: 7804, clock: () => 15, now: () => 1795287759012.3633, utcoffset: 0 };
 
 describe('events (PROTOCOL.md §4)', () => {
   it('stamps the envelope fields as the dispatcher does', () => {

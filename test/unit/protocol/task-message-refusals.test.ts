@@ -23,7 +23,7 @@ function received(edit: (headers: Record<string, unknown>, body: unknown[]) => s
   const raw = edit(headers, body);
   const message: IncomingMessage = {
     content: Buffer.from(raw ?? JSON.stringify(body)),
-    properties: { ...built.properties, headers: headers as never },
+    properties: { ...built.properties, headers: headers },
     fields: { exchange: '', routingKey: 'celery', redelivered: false, deliveryTag: 1 },
   };
   return decodeTaskMessage(message);

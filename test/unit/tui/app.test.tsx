@@ -35,7 +35,7 @@ function setup(options: { control?: ControlActions; shell?: ShellEngineLike; isC
     store.dispatch(events);
     clock.advance(100);
   };
-  return { clock, store, view: view!, screen, deliver };
+  return { clock, store, view: view, screen, deliver };
 }
 
 /** A scripted fake of the control client: records calls, answers with canned replies. */
@@ -256,7 +256,7 @@ describe('App: focus', () => {
 
   it('highlights the focused pane\'s title and dims the other, in colour and without', async () => {
     const titleSgr = (frame: string, title: string) => frame.split('\n').find((l) => stripAnsi(l).startsWith(` ${title} `)) ?? '';
-    // eslint-disable-next-line no-control-regex
+     
     const sgrCodes = (line: string) => [...line.matchAll(/\u001b\[([0-9;]*)m/g)].map((m) => m[1]).join(';').split(';');
     for (const isColor of [true, false]) {
       const { view } = setup({ isColor });
@@ -401,7 +401,7 @@ describe('App: following the newest task', () => {
     seedTasks(deliver, clock);
     await vi.waitFor(() => expect(screen()).toMatch(/› FAILURE\s+tasks\.fail/));
     view.press('/(2, 2\r\r');
-    await vi.waitFor(() => expect(screen()).toMatch(/Task tasks\.\w+  /));
+    await vi.waitFor(() => expect(screen()).toMatch(/Task tasks\.\w+ {2}/));
     expect(screen()).toContain(`Task tasks.add  ${ADD_ID}`);
   });
 });
@@ -464,7 +464,7 @@ describe('App: terminal', () => {
     const plain = setup({ isColor: false });
     seedTasks(plain.deliver, plain.clock);
     await vi.waitFor(() => expect(plain.screen()).toContain('tasks.fail'));
-    // eslint-disable-next-line no-control-regex
+     
     const colourSgr = /\u001b\[(3[0-7]|9[0-7]|4[0-7]|38;|48;)/;
     expect(colourSgr.test(plain.view.lastFrame())).toBe(false);
     plain.view.unmount();

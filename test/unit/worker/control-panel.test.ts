@@ -1,7 +1,7 @@
 /** Remote-control replies of the worker's pidbox, checked against Celery 5.2.6's shapes (PROTOCOL.md §3.3–3.8). */
 import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildControlRequest, buildTaskMessage, decodeControlRequest, type ControlRequest } from '../../../src/protocol/index.js';
+import { buildControlRequest, buildTaskMessage, decodeControlRequest } from '../../../src/protocol/index.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
 import { MAX_POOL_RULE } from '../../../src/worker/control-panel.js';
 import { CamqApp, Worker } from '../../../src/worker/index.js';
@@ -27,7 +27,7 @@ async function setup(options: { taskEvents?: boolean } = {}) {
     const msg = buildControlRequest({ method, arguments: args, replyRoutingKey: 'oid-1', ticket: 't-1', ...extra });
     const decoded = decodeControlRequest({ content: msg.content, properties: msg.properties, fields: { exchange: '', routingKey: '', redelivered: false, deliveryTag: 1 } });
     if (!decoded.ok) throw new Error(decoded.error);
-    const reply = await w.panel.handle(decoded.request as ControlRequest);
+    const reply = await w.panel.handle(decoded.request);
     if (!reply) return undefined;
     const body = JSON.parse(reply.content.toString()) as Record<string, unknown>;
     return { value: body['w1@test'], headers: reply.properties.headers, reply };

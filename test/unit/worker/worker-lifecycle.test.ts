@@ -23,7 +23,7 @@ interface Setup {
 }
 
 let running: Worker[] = [];
-let connections: FakeConnection[] = [];
+const connections: FakeConnection[] = [];
 afterEach(async () => {
   for (const w of running) await w.stop('cold');
   running = [];
