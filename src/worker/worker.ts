@@ -91,6 +91,8 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private readonly declaredQueues = new Map<string, Promise<void>>();
   private startedAt = 0;
   private stopping: Promise<void> | undefined;
+  /** The start-up in progress (settles, never rejects): a stop waits for it, see shutdownSequence. */
+  private starting: Promise<void> | undefined;
   private stopMode: 'warm' | 'cold' | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly infoEnabled: boolean;
@@ -161,7 +163,13 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   /** Load the state db, start the pool, connect, declare, consume. Rejects when the broker cannot be reached. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    const starting = this.startSteps();
+    this.starting = starting.catch(() => {});
+    return starting;
+  }
+
+  private async startSteps(): Promise<void> {
     this.startedAt = this.clock.monotonic();
     if (this.options.statedb) {
       const state = await loadStateDb(this.options.statedb);
@@ -182,7 +190,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       this.lastLoss = undefined;
       let first = true;
       await this.connection.addSetup(async () => {
-        await this.setup();
+        if (!(await this.setup())) return;
         this.emit('ready', { isReconnect: !first });
         first = false;
       });
@@ -202,9 +210,10 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   /**
    * Bootsteps, after every (re)connect: events, mingle, mailbox, heart, then the task consumer (PROTOCOL.md §5.1:
    * Celery's Control step declares the mailbox before the event loop consumes tasks). A worker whose node name is
-   * taken fails before it has said worker-online or taken a task.
+   * taken fails before it has said worker-online or taken a task. A worker told to stop meanwhile (a signal while it
+   * mingles) completes the steps that its shutdown undoes but does not start consuming: false then.
    */
-  private async setup(): Promise<void> {
+  private async setup(): Promise<boolean> {
     const eventChannel = await this.connection.createChannel();
     await eventChannel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: EVENT_EXCHANGE.autoDelete });
     this.events.attach(eventChannel);
@@ -219,9 +228,11 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     }
     await this.panel.attach(await this.connection.createChannel());
     this.heart.start();
+    if (this.stopMode) return false;
     await this.consumer.attach(await this.connection.createChannel());
     this.logger.info(`Connected to ${this.connection.masked}`);
     this.logger.info(`${this.hostname} ready.`);
+    return true;
   }
 
   private onDisconnected(err: CamqError): void {
@@ -813,6 +824,9 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private async shutdownSequence(): Promise<void> {
     const started = this.stopMode!;
     this.logger.warning(started === 'warm' ? 'worker: Warm shutdown (MainProcess)' : 'worker: Cold shutdown (MainProcess)');
+    // A signal during start-up (mingle waits 1 s for replies): closing the connection under the steps in flight failed
+    // them ("the control channel … was closed", exit 2). Let them finish (setup then does not consume) and undo them.
+    await this.starting;
     await this.consumer.stopConsuming().catch(() => {});
     this.giveBack([...this.eta.drain(), ...this.limiter.drain(), ...this.reservedQueue.splice(0)]);
     // The mode now, not at the start: a second signal during the steps above already made it cold.

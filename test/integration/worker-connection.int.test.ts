@@ -12,18 +12,19 @@ import { signature } from '../../src/protocol/index.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { startBrokerProcess } from '../helpers/broker-process.js';
 import { publishDeepHeaders } from '../helpers/deep-headers.js';
+import { startCamqWorker } from '../helpers/camq-worker.js';
 import { useWorkerSuite } from '../helpers/worker-suite.js';
 
 const FIXTURE = 'test/fixtures/worker/tasks.js';
 
-/** Task events seen on the broker's celeryev exchange (task.multi batches flattened), for one vhost. */
-async function watchTaskEvents(brokerUrl: string): Promise<{ events: { type: string; uuid: string; hostname: string }[]; close(): Promise<void> }> {
+/** Events seen on the broker's celeryev exchange under `key` (task.multi batches flattened), for one vhost. */
+async function watchTaskEvents(brokerUrl: string, key = 'task.#'): Promise<{ events: { type: string; uuid: string; hostname: string }[]; close(): Promise<void> }> {
   const u = parseBrokerUrl(brokerUrl);
   const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
   const ch = await conn.createChannel();
   await ch.assertExchange('celeryev', 'topic', { durable: true, autoDelete: false });
   const { queue } = await ch.assertQueue('', { exclusive: true });
-  await ch.bindQueue(queue, 'celeryev', 'task.#');
+  await ch.bindQueue(queue, 'celeryev', key);
   const events: { type: string; uuid: string; hostname: string }[] = [];
   await ch.consume(queue, (m) => {
     if (!m) return;
@@ -100,6 +101,25 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
       await watcher.close();
     }
   }, 90_000);
+
+  it('SIGTERM while it mingles at start-up: a warm shutdown that exits 0 and sends worker-offline, no task taken', async () => {
+    const queue = newQueue();
+    const watcher = await watchTaskEvents(url, 'worker.#');
+    try {
+      const worker = await startCamqWorker({ brokerUrl: url, module: FIXTURE, queues: queue, mingle: true, waitReady: false });
+      workers.push(worker);
+      // Mingle waits 1 s for replies: the signal lands while its control channel is open (once: exit 2, "the
+      // control channel … was closed").
+      await worker.waitForLog(/mingle: searching for neighbors/);
+      worker.process.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect(worker.output()).toMatch(/Warm shutdown/);
+      expect(worker.output()).not.toMatch(/Error|Channel ended| ready\./);
+      await vi.waitFor(() => expect(watcher.events.some((e) => e.type === 'worker-offline' && e.hostname === worker.nodename)).toBe(true), { timeout: 10_000 });
+    } finally {
+      await watcher.close();
+    }
+  }, 60_000);
 
   it('says the connection was lost (not "cannot connect"), what it dropped and which acks it could not send; all tasks still run', async () => {
     const queue = newQueue();
