@@ -87,6 +87,10 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private processed = 0;
   /** Results, retries and canvas messages: a channel that survives what the broker refuses (see Publisher). */
   private readonly publisher: Publisher;
+  /** Remote-control replies: a channel of their own (see ControlTarget.sendReply), refusals logged as bad input. */
+  private readonly replyPublisher: Publisher;
+  /** The command each reply in flight answers, for the line that says it was not sent. */
+  private readonly replyMethods = new WeakMap<OutgoingMessage, string>();
   /** Queues declared for canvas messages on this connection. */
   private readonly declaredQueues = new Map<string, Promise<void>>();
   private startedAt = 0;
@@ -151,6 +155,16 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       onDropped: (message, error) => this.logger.error(`not sending ${describeMessage(message)}: ${error.message}`),
       onChannelError: (error) =>
         this.logger.error(`the broker closed the channel results and task messages go out on: ${error.message}; reopening it for the next message`),
+    });
+    this.replyPublisher = new Publisher({
+      connection: this.connection,
+      // Anyone may send a request with any reply_to: one line per refused reply, repeats counted (RepeatLimiter).
+      onDropped: (message, error) =>
+        this.badLines.log(
+          `not sending the ${this.replyMethods.get(message) ?? 'remote control'} reply to exchange '${message.exchange}' with routing key '${message.routingKey}': ${error.message}`,
+          (line) => this.logger.warning(line),
+        ),
+      onChannelError: (error) => this.logger.error(`the broker closed the channel remote-control replies go out on: ${error.message}; reopening it for the next reply`),
     });
     this.panel = new ControlPanel(this);
     for (const command of this.app.commands) this.panel.register(command.name, command.handler, command.options);
@@ -245,6 +259,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.heart.stop();
     this.events.attach(undefined);
     this.publisher.reset();
+    this.replyPublisher.reset();
     this.declaredQueues.clear();
     this.dropUnstarted('connection');
   }
@@ -632,6 +647,11 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       if (active) active.run?.kill('terminated', new TaskRevokedError('terminated'), signal);
     }
     return found;
+  }
+
+  sendReply(reply: OutgoingMessage, method: string): void {
+    this.replyMethods.set(reply, method);
+    void this.replyPublisher.publish(reply);
   }
 
   revokedChanged(): void {

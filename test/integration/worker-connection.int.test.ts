@@ -13,6 +13,7 @@ import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { startBrokerProcess } from '../helpers/broker-process.js';
 import { publishDeepHeaders } from '../helpers/deep-headers.js';
 import { startCamqWorker } from '../helpers/camq-worker.js';
+import { runBin } from '../helpers/run-bin.js';
 import { useWorkerSuite } from '../helpers/worker-suite.js';
 
 const FIXTURE = 'test/fixtures/worker/tasks.js';
@@ -101,6 +102,27 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
       await watcher.close();
     }
   }, 90_000);
+
+  it('a control request whose reply_to names a missing exchange is refused with one line; remote control still answers', async () => {
+    const worker = await start(newQueue());
+    const missing = `camq-test-missing-${randomUUID()}`;
+    const u = parseBrokerUrl(url);
+    const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
+    try {
+      const ch = await conn.createChannel();
+      const body = { method: 'ping', arguments: {}, destination: [worker.nodename], pattern: null, matcher: null, ticket: randomUUID(), reply_to: { exchange: missing, routing_key: 'r' } };
+      ch.publish('celery.pidbox', '', Buffer.from(JSON.stringify(body)), { contentType: 'application/json', contentEncoding: 'utf-8', headers: { clock: 1, expires: Date.now() / 1000 + 10 } });
+      await ch.close();
+    } finally {
+      await conn.close();
+    }
+    // Once the 404 closed the mailbox channel: no answer, and nothing said.
+    const ping = await runBin('celeryctl', ['-b', url, 'ping', '-d', worker.nodename, '--json']);
+    expect(ping.code, ping.stderr).toBe(0);
+    expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
+    await worker.waitForLog(new RegExp(`not sending the ping reply to exchange '${missing}' with routing key 'r': exchange '${missing}' does not exist \\(404 NOT_FOUND\\)`));
+    expect(worker.count(/does not exist \(404 NOT_FOUND\)/)).toBe(1);
+  });
 
   it('SIGTERM while it mingles at start-up: a warm shutdown that exits 0 and sends worker-offline, no task taken', async () => {
     const queue = newQueue();
