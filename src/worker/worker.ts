@@ -1,7 +1,7 @@
 import { availableParallelism, constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
 import { BrokerConnection, connectionReason, Publisher, translateAmqpError, type ConsumeMessage, type ReconnectingInfo } from '../amqp/index.js';
 import { ControlClient } from '../control/control-client.js';
-import type { CamqError } from '../errors/index.js';
+import { BrokerError, type CamqError } from '../errors/index.js';
 import {
   buildResultMessage,
   buildRetryMessage,
@@ -228,9 +228,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
    * mingles) completes the steps that its shutdown undoes but does not start consuming: false then.
    */
   private async setup(): Promise<boolean> {
-    const eventChannel = await this.connection.createChannel();
-    await eventChannel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: EVENT_EXCHANGE.autoDelete });
-    this.events.attach(eventChannel);
+    await this.openEventChannel();
     await this.publisher.open();
     if (this.options.mingle && this.connection instanceof BrokerConnection) {
       const client = new ControlClient({ connection: this.connection });
@@ -247,6 +245,25 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.logger.info(`Connected to ${this.connection.masked}`);
     this.logger.info(`${this.hostname} ready.`);
     return true;
+  }
+
+  /**
+   * Declare celeryev and send events on a new channel. The broker closes it for a publish it refuses (celeryev deleted
+   * under the worker: 404) while the connection stays up; without a new one heartbeats would stop and monitors would
+   * show a running worker as offline. Reopened (and celeryev declared again) with one line, repeats counted.
+   */
+  private async openEventChannel(): Promise<void> {
+    const channel = await this.connection.createChannel();
+    await channel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: EVENT_EXCHANGE.autoDelete });
+    channel.on('error', (err: unknown) => {
+      const error = translateAmqpError(err);
+      if (!(error instanceof BrokerError && error.isChannelError) || this.stopMode || this.connection.isOpen === false) return;
+      this.badLines.log(`the broker closed the channel events go out on (${error.message}); reopening it`, (line) => this.logger.error(line));
+      this.openEventChannel().catch((e: unknown) =>
+        this.logger.error(`cannot reopen the event channel (${translateAmqpError(e).message}): no events are sent until the next reconnect`),
+      );
+    });
+    this.events.attach(channel);
   }
 
   private onDisconnected(err: CamqError): void {

@@ -124,6 +124,26 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
     expect(worker.count(/does not exist \(404 NOT_FOUND\)/)).toBe(1);
   });
 
+  it('celeryev deleted under a running worker: its event channel is reopened with one line, and heartbeats go on', async () => {
+    const worker = await start(newQueue());
+    const u = parseBrokerUrl(url);
+    const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
+    try {
+      await (await conn.createChannel()).deleteExchange('celeryev');
+    } finally {
+      await conn.close();
+    }
+    // The next heartbeat (every 2 s) gets a 404 that closes the event channel: once, events stopped for good.
+    await worker.waitForLog(/the broker closed the channel events go out on \(.*celeryev.*\); reopening it/, 15_000);
+    const watcher = await watchTaskEvents(url, 'worker.#');
+    try {
+      await vi.waitFor(() => expect(watcher.events.some((e) => e.type === 'worker-heartbeat' && e.hostname === worker.nodename)).toBe(true), { timeout: 15_000, interval: 100 });
+    } finally {
+      await watcher.close();
+    }
+    expect(worker.count(/the broker closed the channel events go out on/)).toBe(1);
+  }, 60_000);
+
   it('SIGTERM while it mingles at start-up: a warm shutdown that exits 0 and sends worker-offline, no task taken', async () => {
     const queue = newQueue();
     const watcher = await watchTaskEvents(url, 'worker.#');
