@@ -146,6 +146,8 @@ describeBrokers('errors', targets, (target) => {
     expect(await err((c) => c.assertQueue(q1, { messageTtl: -1 }))).toEqual(invalid(q1, 'x-message-ttl', '{value_negative,-1}'));
     expect(await err((c) => c.assertQueue(q1, { arguments: { 'x-expires': 'abc' } }))).toEqual(invalid(q1, 'x-expires', '"expected integer, got longstr"'));
     expect(await err((c) => c.assertQueue(q1, { arguments: { 'x-message-ttl': 1.5 } }))).toEqual(invalid(q1, 'x-message-ttl', '"expected integer, got double"'));
+    expect(await err((c) => c.assertQueue(q1, { messageTtl: 315360000001 }))).toEqual(invalid(q1, 'x-message-ttl', '{value_too_large,315360000001}'));
+    expect(await err((c) => c.assertQueue(q1, { expires: 315360000001 }))).toEqual(invalid(q1, 'x-expires', '{value_too_large,315360000001}'));
 
     const ch = await session.channel();
     const { queue } = await ch.assertQueue('', { exclusive: true });
