@@ -164,7 +164,11 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
           `not sending the ${this.replyMethods.get(message) ?? 'remote control'} reply to exchange '${message.exchange}' with routing key '${message.routingKey}': ${error.message}`,
           (line) => this.logger.warning(line),
         ),
-      onChannelError: (error) => this.logger.error(`the broker closed the channel remote-control replies go out on: ${error.message}; reopening it for the next reply`),
+      // A reply_to the exchange check passes but the broker refuses (an internal exchange: 403) closes the channel.
+      onChannelError: (error) =>
+        this.badLines.log(`the broker closed the channel remote-control replies go out on: ${error.message}; reopening it for the next reply`, (line) =>
+          this.logger.error(line),
+        ),
     });
     this.panel = new ControlPanel(this);
     for (const command of this.app.commands) this.panel.register(command.name, command.handler, command.options);

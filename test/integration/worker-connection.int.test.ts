@@ -103,25 +103,32 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
     }
   }, 90_000);
 
-  it('a control request whose reply_to names a missing exchange is refused with one line; remote control still answers', async () => {
+  it('control requests whose reply_to the broker refuses (missing: 404, internal: 403) get one line each; remote control still answers', async () => {
     const worker = await start(newQueue());
     const missing = `camq-test-missing-${randomUUID()}`;
+    const internal = `camq-test-internal-${randomUUID()}`;
     const u = parseBrokerUrl(url);
     const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
+    const ch = await conn.createChannel();
     try {
-      const ch = await conn.createChannel();
-      const body = { method: 'ping', arguments: {}, destination: [worker.nodename], pattern: null, matcher: null, ticket: randomUUID(), reply_to: { exchange: missing, routing_key: 'r' } };
-      ch.publish('celery.pidbox', '', Buffer.from(JSON.stringify(body)), { contentType: 'application/json', contentEncoding: 'utf-8', headers: { clock: 1, expires: Date.now() / 1000 + 10 } });
-      await ch.close();
+      await ch.assertExchange(internal, 'direct', { durable: false, internal: true });
+      const request = (method: string, exchange: string) => {
+        const body = { method, arguments: {}, destination: [worker.nodename], pattern: null, matcher: null, ticket: randomUUID(), reply_to: { exchange, routing_key: 'r' } };
+        ch.publish('celery.pidbox', '', Buffer.from(JSON.stringify(body)), { contentType: 'application/json', contentEncoding: 'utf-8', headers: { clock: 1, expires: Date.now() / 1000 + 10 } });
+      };
+      request('ping', missing);
+      request('report', internal);
+      // Once either closed the mailbox channel: no answer, and nothing said.
+      const ping = await runBin('celeryctl', ['-b', url, 'ping', '-d', worker.nodename, '--json']);
+      expect(ping.code, ping.stderr).toBe(0);
+      expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
+      await worker.waitForLog(new RegExp(`not sending the ping reply to exchange '${missing}' with routing key 'r': exchange '${missing}' does not exist \\(404 NOT_FOUND\\)`));
+      await worker.waitForLog(/the broker closed the channel remote-control replies go out on: .*ACCESS_REFUSED.*; reopening it for the next reply/);
+      expect(worker.count(/does not exist \(404 NOT_FOUND\)|ACCESS_REFUSED/)).toBe(2);
     } finally {
+      await ch.deleteExchange(internal);
       await conn.close();
     }
-    // Once the 404 closed the mailbox channel: no answer, and nothing said.
-    const ping = await runBin('celeryctl', ['-b', url, 'ping', '-d', worker.nodename, '--json']);
-    expect(ping.code, ping.stderr).toBe(0);
-    expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
-    await worker.waitForLog(new RegExp(`not sending the ping reply to exchange '${missing}' with routing key 'r': exchange '${missing}' does not exist \\(404 NOT_FOUND\\)`));
-    expect(worker.count(/does not exist \(404 NOT_FOUND\)/)).toBe(1);
   });
 
   it('celeryev deleted under a running worker: its event channel is reopened with one line, and heartbeats go on', async () => {
