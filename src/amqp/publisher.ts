@@ -71,7 +71,8 @@ export class Publisher {
     if (channel && (message.exchange === '' || this.exchanges.has(message.exchange))) {
       try {
         const draining = publishMessage(channel, message);
-        return draining ? draining.then(() => true) : true;
+        // A channel that closes before its buffer drains: the message may be lost, and is reported as dropped.
+        return draining ? draining.then(() => true, (err: unknown) => this.drop(message, translateAmqpError(err))) : true;
       } catch {
         // The channel closed under us (amqplib throws): the slow path opens another.
         if (this.channel === channel) this.channel = undefined;

@@ -2,6 +2,7 @@
  * Declare arguments (`x-message-ttl`, `x-expires`, `alternate-exchange`, ...): reading them with their wire types,
  * validating the ones the broker enforces, and RabbitMQ's equivalence check on redeclare, with its texts.
  */
+import { MAX_EXPIRATION_MS } from '../protocol/amqp-message.js';
 import type { FieldTable } from './amqp-codec.js';
 import { inequivalentArg, preconditionFailed } from './amqp-exception.js';
 import { typeClass } from './field-types.js';
@@ -68,6 +69,8 @@ function checkInteger(key: string, arg: TypedValue, resource: string, positive: 
   if (typeClass(arg.type) !== 'int' || typeof arg.value !== 'number') throw invalid(`"expected integer, got ${arg.type}"`);
   if (arg.value < 0) throw invalid(`{value_negative,${arg.value}}`);
   if (positive && arg.value === 0) throw invalid('{value_zero,0}');
+  // RabbitMQ checks both TTLs against the per-message maximum (rabbit_misc:check_expiry; checked on 3.10).
+  if (arg.value > MAX_EXPIRATION_MS) throw invalid(`{value_too_large,${arg.value}}`);
 }
 
 function describeTyped(arg: TypedValue | undefined): string {

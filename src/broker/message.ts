@@ -4,6 +4,7 @@
  * `expiration`), followed by the body. One Message is shared by every queue it was routed to; each queue holds
  * it in a QueuedMessage.
  */
+import { MAX_EXPIRATION_MS } from '../protocol/amqp-message.js';
 import { decodeProperties, propertyFlags, PropertyFlag, type BasicProperties, type FieldTable } from './amqp-codec.js';
 import { frameError, preconditionFailed } from './amqp-exception.js';
 
@@ -49,15 +50,21 @@ export class Message {
   }
 }
 
-/** Parse an `expiration` property as RabbitMQ does (Erlang's string:to_integer), with its error texts. */
+/**
+ * Parse an `expiration` property as RabbitMQ does (Erlang's string:to_integer, then its range check: above
+ * MAX_EXPIRATION_MS, 10 years, it is too large), with its error texts. The integer is read as a BigInt so the text
+ * names it exactly, as Erlang's bignums do. (RabbitMQ wraps a term that does not fit in 80 columns, Erlang's ~p:
+ * integers that long get a text without the line break here.)
+ */
 export function parseExpiration(text: string): number {
   const match = /^([+-]?\d+)(.*)$/s.exec(text);
   const invalid = (reason: string) => preconditionFailed(`invalid expiration '${text}': ${reason}`);
   if (!match) throw invalid('no_integer');
-  const value = Number(match[1]);
+  const value = BigInt(match[1]!);
   if (match[2] !== '') throw invalid(`{leftover_string,"${match[2]}"}`);
-  if (value < 0) throw invalid(`{value_negative,${value}}`);
-  return value;
+  if (value < 0n) throw invalid(`{value_negative,${value}}`);
+  if (value > BigInt(MAX_EXPIRATION_MS)) throw invalid(`{value_too_large,${value}}`);
+  return Number(value);
 }
 
 /**

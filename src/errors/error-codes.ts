@@ -42,6 +42,7 @@ export const ERROR_CODES = [
   'amqp.unencodable',
   'publish.bad-expiration',
   'publish.no-exchange',
+  'publish.channel-closed',
   // The user typed something camq cannot act on (UsageError; exit 1).
   'usage.bad-argument',
   'usage.bad-broker-url',

@@ -1,5 +1,5 @@
 import { constants as osConstants } from 'node:os';
-import { publishMessage, translateAmqpError, type Channel, type ConsumeMessage } from '../amqp/index.js';
+import { translateAmqpError, type Channel, type ConsumeMessage } from '../amqp/index.js';
 import { BrokerError, CamqError, ReplyCode } from '../errors/index.js';
 import {
   buildControlReply,
@@ -67,6 +67,11 @@ export interface ControlTarget {
   shutdown(reason: string): void;
   report(): string;
   conf(withDefaults: boolean): Record<string, unknown>;
+  /**
+   * Send a reply to `reply_to`, never on the mailbox's channel: the broker closes the channel of a publish it refuses
+   * (an exchange that does not exist: 404), and the worker would stop answering remote control without a word.
+   */
+  sendReply(reply: OutgoingMessage, method: string): void;
 }
 
 /**
@@ -471,13 +476,7 @@ export class ControlPanel {
       return;
     }
     const reply = await this.handle(decoded.request);
-    if (reply && this.channel) {
-      try {
-        void publishMessage(this.channel, reply);
-      } catch (err) {
-        this.target.logger.warning(`could not send the ${decoded.request.method} reply: ${(err as Error).message}`);
-      }
-    }
+    if (reply) this.target.sendReply(reply, decoded.request.method);
   }
 
   private add(command: Command): void {

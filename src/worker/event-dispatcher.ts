@@ -22,7 +22,9 @@ import type { Logger } from '../util/logger.js';
  *   remove `task` with Celery's quirk: on an `-E` worker (empty set) neither changes anything.
  *
  * Nothing is sent while no channel is attached (between a connection loss and the reconnect): events are
- * monitoring data, not work, so they are dropped rather than queued without bound.
+ * monitoring data, not work, so they are dropped rather than queued without bound. The same while the channel's
+ * write buffer is full (a slow or blocked connection): one publish waits for `drain`, the events meanwhile are
+ * dropped and counted in one line. A closed channel is said once per attach, not once per event.
  */
 export interface EventDispatcherOptions {
   readonly hostname: string;
@@ -48,6 +50,11 @@ export class EventDispatcher {
   private readonly source;
   /** Events published (messages, not events), for stats and tests. */
   published = 0;
+  /** A publish waits for room in the channel's write buffer: events are dropped until it has some. */
+  private full = false;
+  private droppedWhileFull = 0;
+  /** The attached channel was found closed, and the log said so. */
+  private closedSaid = false;
 
   constructor(options: EventDispatcherOptions) {
     this.options = options;
@@ -66,6 +73,9 @@ export class EventDispatcher {
   /** Attach the channel events go out on (after every connect); undefined detaches it. */
   attach(channel: Channel | undefined): void {
     this.channel = channel;
+    this.full = false;
+    this.droppedWhileFull = 0;
+    this.closedSaid = false;
     if (!channel) this.buffer = [];
   }
 
@@ -122,11 +132,32 @@ export class EventDispatcher {
   }
 
   private publish(message: OutgoingMessage): void {
-    try {
-      void publishMessage(this.channel!, message);
-      this.published++;
-    } catch (err) {
-      this.options.logger.debug(`event not sent: ${(err as Error).message}`);
+    const channel = this.channel!;
+    if (this.full) {
+      this.droppedWhileFull++;
+      return;
     }
+    let waiting: Promise<void> | void;
+    try {
+      waiting = publishMessage(channel, message);
+    } catch (err) {
+      if (!this.closedSaid) {
+        this.closedSaid = true;
+        this.options.logger.warning(`events are not sent: the channel they go out on is closed (${(err as Error).message})`);
+      }
+      return;
+    }
+    this.published++;
+    if (!waiting) return;
+    this.full = true;
+    const settled = () => {
+      if (this.channel !== channel) return;
+      this.full = false;
+      if (this.droppedWhileFull === 0) return;
+      this.options.logger.warning(`dropped ${this.droppedWhileFull} event message(s) while the connection's write buffer was full`);
+      this.droppedWhileFull = 0;
+    };
+    // Closed while waiting: the next event finds the channel closed and says so.
+    waiting.then(settled, settled);
   }
 }

@@ -1,7 +1,7 @@
 import { availableParallelism, constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
 import { BrokerConnection, connectionReason, Publisher, translateAmqpError, type ConsumeMessage, type ReconnectingInfo } from '../amqp/index.js';
 import { ControlClient } from '../control/control-client.js';
-import { UsageError, type CamqError } from '../errors/index.js';
+import { BrokerError, UsageError, type CamqError } from '../errors/index.js';
 import {
   buildResultMessage,
   buildRetryMessage,
@@ -88,10 +88,16 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private processed = 0;
   /** Results, retries and canvas messages: a channel that survives what the broker refuses (see Publisher). */
   private readonly publisher: Publisher;
+  /** Remote-control replies: a channel of their own (see ControlTarget.sendReply), refusals logged as bad input. */
+  private readonly replyPublisher: Publisher;
+  /** The command each reply in flight answers, for the line that says it was not sent. */
+  private readonly replyMethods = new WeakMap<OutgoingMessage, string>();
   /** Queues declared for canvas messages on this connection. */
   private readonly declaredQueues = new Map<string, Promise<void>>();
   private startedAt = 0;
   private stopping: Promise<void> | undefined;
+  /** The start-up in progress (settles, never rejects): a stop waits for it, see shutdownSequence. */
+  private starting: Promise<void> | undefined;
   private stopMode: 'warm' | 'cold' | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly infoEnabled: boolean;
@@ -151,6 +157,20 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       onChannelError: (error) =>
         this.logger.error(`the broker closed the channel results and task messages go out on: ${error.message}; reopening it for the next message`),
     });
+    this.replyPublisher = new Publisher({
+      connection: this.connection,
+      // Anyone may send a request with any reply_to: one line per refused reply, repeats counted (RepeatLimiter).
+      onDropped: (message, error) =>
+        this.badLines.log(
+          `not sending the ${this.replyMethods.get(message) ?? 'remote control'} reply to exchange '${message.exchange}' with routing key '${message.routingKey}': ${error.message}`,
+          (line) => this.logger.warning(line),
+        ),
+      // A reply_to the exchange check passes but the broker refuses (an internal exchange: 403) closes the channel.
+      onChannelError: (error) =>
+        this.badLines.log(`the broker closed the channel remote-control replies go out on: ${error.message}; reopening it for the next reply`, (line) =>
+          this.logger.error(line),
+        ),
+    });
     this.panel = new ControlPanel(this);
     for (const command of this.app.commands) this.panel.register(command.name, command.handler, command.options);
     this.done = new Promise((resolve) => this.once('stopped', resolve));
@@ -162,7 +182,13 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   /** Load the state db, start the pool, connect, declare, consume. Rejects when the broker cannot be reached. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    const starting = this.startSteps();
+    this.starting = starting.catch(() => {});
+    return starting;
+  }
+
+  private async startSteps(): Promise<void> {
     this.startedAt = this.clock.monotonic();
     if (this.options.statedb) {
       const state = await loadStateDb(this.options.statedb);
@@ -183,7 +209,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       this.lastLoss = undefined;
       let first = true;
       await this.connection.addSetup(async () => {
-        await this.setup();
+        if (!(await this.setup())) return;
         this.emit('ready', { isReconnect: !first });
         first = false;
       });
@@ -203,12 +229,11 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   /**
    * Bootsteps, after every (re)connect: events, mingle, mailbox, heart, then the task consumer (docs/protocol.md, The
    * worker's semantics: Celery's Control step declares the mailbox before the event loop consumes tasks). A worker
-   * whose node name is taken fails before it has said worker-online or taken a task.
+   * whose node name is taken fails before it has said worker-online or taken a task. A worker told to stop meanwhile
+   * (a signal while it mingles) completes the steps that its shutdown undoes but does not start consuming: false then.
    */
-  private async setup(): Promise<void> {
-    const eventChannel = await this.connection.createChannel();
-    await eventChannel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: EVENT_EXCHANGE.autoDelete });
-    this.events.attach(eventChannel);
+  private async setup(): Promise<boolean> {
+    await this.openEventChannel();
     await this.publisher.open();
     if (this.options.mingle && this.connection instanceof BrokerConnection) {
       const client = new ControlClient({ connection: this.connection });
@@ -220,9 +245,30 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     }
     await this.panel.attach(await this.connection.createChannel());
     this.heart.start();
+    if (this.stopMode) return false;
     await this.consumer.attach(await this.connection.createChannel());
     this.logger.info(`Connected to ${this.connection.masked}`);
     this.logger.info(`${this.hostname} ready.`);
+    return true;
+  }
+
+  /**
+   * Declare celeryev and send events on a new channel. The broker closes it for a publish it refuses (celeryev deleted
+   * under the worker: 404) while the connection stays up; without a new one heartbeats would stop and monitors would
+   * show a running worker as offline. Reopened (and celeryev declared again) with one line, repeats counted.
+   */
+  private async openEventChannel(): Promise<void> {
+    const channel = await this.connection.createChannel();
+    await channel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: EVENT_EXCHANGE.autoDelete });
+    channel.on('error', (err: unknown) => {
+      const error = translateAmqpError(err);
+      if (!(error instanceof BrokerError && error.isChannelError) || this.stopMode || this.connection.isOpen === false) return;
+      this.badLines.log(`the broker closed the channel events go out on (${error.message}); reopening it`, (line) => this.logger.error(line));
+      this.openEventChannel().catch((e: unknown) =>
+        this.logger.error(`cannot reopen the event channel (${translateAmqpError(e).message}): no events are sent until the next reconnect`),
+      );
+    });
+    this.events.attach(channel);
   }
 
   private onDisconnected(err: CamqError): void {
@@ -235,6 +281,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.heart.stop();
     this.events.attach(undefined);
     this.publisher.reset();
+    this.replyPublisher.reset();
     this.declaredQueues.clear();
     this.dropUnstarted('connection');
   }
@@ -630,6 +677,11 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     return found;
   }
 
+  sendReply(reply: OutgoingMessage, method: string): void {
+    this.replyMethods.set(reply, method);
+    void this.replyPublisher.publish(reply);
+  }
+
   revokedChanged(): void {
     this.scheduleSave();
   }
@@ -820,6 +872,9 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private async shutdownSequence(): Promise<void> {
     const started = this.stopMode!;
     this.logger.warning(started === 'warm' ? 'worker: Warm shutdown (MainProcess)' : 'worker: Cold shutdown (MainProcess)');
+    // A signal during start-up (mingle waits 1 s for replies): closing the connection under the steps in flight failed
+    // them ("the control channel … was closed", exit 2). Let them finish (setup then does not consume) and undo them.
+    await this.starting;
     await this.consumer.stopConsuming().catch(() => {});
     this.giveBack([...this.eta.drain(), ...this.limiter.drain(), ...this.reservedQueue.splice(0)]);
     // The mode now, not at the start: a second signal during the steps above already made it cold.

@@ -76,6 +76,10 @@ export class FakeChannel {
     this.declared.push(`exchange:${name}`);
     return { exchange: name };
   }
+  /** Every exchange exists here (the Publisher checks one before its first publish to it). */
+  async checkExchange(name: string): Promise<{ exchange: string }> {
+    return { exchange: name };
+  }
   async assertQueue(name: string): Promise<{ queue: string; messageCount: number; consumerCount: number }> {
     this.declared.push(`queue:${name}`);
     return { queue: name, messageCount: 0, consumerCount: 0 };

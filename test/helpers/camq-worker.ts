@@ -18,6 +18,8 @@ export interface CamqWorkerOptions {
   readonly args?: readonly string[];
   /** Mingle at start-up, as `camq worker` does by default (it waits 1 s for replies). @defaultValue false */
   readonly mingle?: boolean;
+  /** Resolve once the worker logs ` ready.`; false: as soon as it is spawned. @defaultValue true */
+  readonly waitReady?: boolean;
 }
 
 export interface CamqWorker {
@@ -57,7 +59,7 @@ export async function startCamqWorker(options: CamqWorkerOptions): Promise<CamqW
       return code;
     },
   };
-  await worker.waitForLog(/ ready\./);
+  if (options.waitReady !== false) await worker.waitForLog(/ ready\./);
   return worker;
 }
 

@@ -12,18 +12,20 @@ import { signature } from '../../src/protocol/index.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { startBrokerProcess } from '../helpers/broker-process.js';
 import { publishDeepHeaders } from '../helpers/deep-headers.js';
+import { startCamqWorker } from '../helpers/camq-worker.js';
+import { runBin } from '../helpers/run-bin.js';
 import { useWorkerSuite } from '../helpers/worker-suite.js';
 
 const FIXTURE = 'test/fixtures/worker/tasks.js';
 
-/** Task events seen on the broker's celeryev exchange (task.multi batches flattened), for one vhost. */
-async function watchTaskEvents(brokerUrl: string): Promise<{ events: { type: string; uuid: string; hostname: string }[]; close(): Promise<void> }> {
+/** Events seen on the broker's celeryev exchange under `key` (task.multi batches flattened), for one vhost. */
+async function watchTaskEvents(brokerUrl: string, key = 'task.#'): Promise<{ events: { type: string; uuid: string; hostname: string }[]; close(): Promise<void> }> {
   const u = parseBrokerUrl(brokerUrl);
   const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
   const ch = await conn.createChannel();
   await ch.assertExchange('celeryev', 'topic', { durable: true, autoDelete: false });
   const { queue } = await ch.assertQueue('', { exclusive: true });
-  await ch.bindQueue(queue, 'celeryev', 'task.#');
+  await ch.bindQueue(queue, 'celeryev', key);
   const events: { type: string; uuid: string; hostname: string }[] = [];
   await ch.consume(queue, (m) => {
     if (!m) return;
@@ -101,6 +103,73 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
       await watcher.close();
     }
   }, 90_000);
+
+  it('control requests whose reply_to the broker refuses (missing: 404, internal: 403) get one line each; remote control still answers', async () => {
+    const worker = await start(newQueue());
+    const missing = `camq-test-missing-${randomUUID()}`;
+    const internal = `camq-test-internal-${randomUUID()}`;
+    const u = parseBrokerUrl(url);
+    const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
+    const ch = await conn.createChannel();
+    try {
+      await ch.assertExchange(internal, 'direct', { durable: false, internal: true });
+      const request = (method: string, exchange: string) => {
+        const body = { method, arguments: {}, destination: [worker.nodename], pattern: null, matcher: null, ticket: randomUUID(), reply_to: { exchange, routing_key: 'r' } };
+        ch.publish('celery.pidbox', '', Buffer.from(JSON.stringify(body)), { contentType: 'application/json', contentEncoding: 'utf-8', headers: { clock: 1, expires: Date.now() / 1000 + 10 } });
+      };
+      request('ping', missing);
+      request('report', internal);
+      // Once either closed the mailbox channel: no answer, and nothing said.
+      const ping = await runBin('celeryctl', ['-b', url, 'ping', '-d', worker.nodename, '--json']);
+      expect(ping.code, ping.stderr).toBe(0);
+      expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
+      await worker.waitForLog(new RegExp(`not sending the ping reply to exchange '${missing}' with routing key 'r': exchange '${missing}' does not exist \\(404 NOT_FOUND\\)`));
+      await worker.waitForLog(/the broker closed the channel remote-control replies go out on: .*ACCESS_REFUSED.*; reopening it for the next reply/);
+      expect(worker.count(/does not exist \(404 NOT_FOUND\)|ACCESS_REFUSED/)).toBe(2);
+    } finally {
+      await ch.deleteExchange(internal);
+      await conn.close();
+    }
+  });
+
+  it('celeryev deleted under a running worker: its event channel is reopened with one line, and heartbeats go on', async () => {
+    const worker = await start(newQueue());
+    const u = parseBrokerUrl(url);
+    const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
+    try {
+      await (await conn.createChannel()).deleteExchange('celeryev');
+    } finally {
+      await conn.close();
+    }
+    // The next heartbeat (every 2 s) gets a 404 that closes the event channel: once, events stopped for good.
+    await worker.waitForLog(/the broker closed the channel events go out on \(.*celeryev.*\); reopening it/, 15_000);
+    const watcher = await watchTaskEvents(url, 'worker.#');
+    try {
+      await vi.waitFor(() => expect(watcher.events.some((e) => e.type === 'worker-heartbeat' && e.hostname === worker.nodename)).toBe(true), { timeout: 15_000, interval: 100 });
+    } finally {
+      await watcher.close();
+    }
+    expect(worker.count(/the broker closed the channel events go out on/)).toBe(1);
+  }, 60_000);
+
+  it('SIGTERM while it mingles at start-up: a warm shutdown that exits 0 and sends worker-offline, no task taken', async () => {
+    const queue = newQueue();
+    const watcher = await watchTaskEvents(url, 'worker.#');
+    try {
+      const worker = await startCamqWorker({ brokerUrl: url, module: FIXTURE, queues: queue, mingle: true, waitReady: false });
+      workers.push(worker);
+      // Mingle waits 1 s for replies: the signal lands while its control channel is open (once: exit 2, "the
+      // control channel … was closed").
+      await worker.waitForLog(/mingle: searching for neighbors/);
+      worker.process.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect(worker.output()).toMatch(/Warm shutdown/);
+      expect(worker.output()).not.toMatch(/Error|Channel ended| ready\./);
+      await vi.waitFor(() => expect(watcher.events.some((e) => e.type === 'worker-offline' && e.hostname === worker.nodename)).toBe(true), { timeout: 10_000 });
+    } finally {
+      await watcher.close();
+    }
+  }, 60_000);
 
   it('says the connection was lost (not "cannot connect"), what it dropped and which acks it could not send; all tasks still run', async () => {
     const queue = newQueue();

@@ -146,15 +146,29 @@ describeBrokers('errors', targets, (target) => {
     expect(await err((c) => c.assertQueue(q1, { messageTtl: -1 }))).toEqual(invalid(q1, 'x-message-ttl', '{value_negative,-1}'));
     expect(await err((c) => c.assertQueue(q1, { arguments: { 'x-expires': 'abc' } }))).toEqual(invalid(q1, 'x-expires', '"expected integer, got longstr"'));
     expect(await err((c) => c.assertQueue(q1, { arguments: { 'x-message-ttl': 1.5 } }))).toEqual(invalid(q1, 'x-message-ttl', '"expected integer, got double"'));
+    expect(await err((c) => c.assertQueue(q1, { messageTtl: 315360000001 }))).toEqual(invalid(q1, 'x-message-ttl', '{value_too_large,315360000001}'));
+    expect(await err((c) => c.assertQueue(q1, { expires: 315360000001 }))).toEqual(invalid(q1, 'x-expires', '{value_too_large,315360000001}'));
 
     const ch = await session.channel();
     const { queue } = await ch.assertQueue('', { exclusive: true });
-    for (const [expiration, why] of [['abc', 'no_integer'], ['-5', '{value_negative,-5}'], ['1.5', '{leftover_string,".5"}']]) {
+    // RabbitMQ's ceiling is 10 years (315360000000 ms, taken); the integer in the text is exact, past 2^53 too.
+    for (const [expiration, why] of [
+      ['abc', 'no_integer'],
+      ['-5', '{value_negative,-5}'],
+      ['1.5', '{leftover_string,".5"}'],
+      ['315360000001', '{value_too_large,315360000001}'],
+      ['+000315360000001', '{value_too_large,315360000001}'],
+      ['9007199254740993', '{value_too_large,9007199254740993}'],
+      ['-9007199254740993', '{value_negative,-9007199254740993}'],
+    ]) {
       expect(await err(async (c) => c.sendToQueue(queue, Buffer.from('m'), { expiration }))).toEqual({
         code: 406,
         text: `PRECONDITION_FAILED - invalid expiration '${expiration}': ${why}`,
       });
     }
+    ch.sendToQueue(queue, Buffer.from('ten years'), { expiration: '315360000000' });
+    const got = await ch.get(queue, { noAck: true });
+    expect(got && got.content.toString()).toBe('ten years');
     expect(await err((c) => c.bindQueue(queue, 'amq.headers', '', { 'x-match': 'foo' }))).toEqual({
       code: 406,
       text: 'PRECONDITION_FAILED - Invalid x-match field value <<"foo">>; expected all, any, all-with-x, or any-with-x',
