@@ -114,7 +114,8 @@ const floors = await interleaved({
   'python3 -c pass': () => timed(PYTHON, ['-c', 'pass'], { env: pyEnv }),
 });
 console.log('\nstart-up floor (a process that does nothing)       wall median   cpu mean');
-for (const [name, s] of Object.entries(floors)) console.log(`  ${name.padEnd(48)} ${ms(median(s.wall)).padStart(11)} ${ms(mean(s.cpu)).padStart(10)}`);
+for (const [name, s] of Object.entries(floors))
+  console.log(`  ${name.padEnd(48)} ${ms(median(s.wall)).padStart(11)} ${ms(mean(s.cpu)).padStart(10)}`);
 
 const worker = await startWorker(nodename, queue);
 const cases = [

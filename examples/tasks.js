@@ -14,10 +14,14 @@ class RuntimeError extends Error {
 function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -30,20 +34,32 @@ export default (app) => {
 
   app.task('tasks.noop', () => null);
 
-  app.task('tasks.sleep', async function (seconds) {
-    await sleep(Number(seconds) * 1000, this.signal);
-    return seconds;
-  }, { params: ['seconds'] });
+  app.task(
+    'tasks.sleep',
+    async function (seconds) {
+      await sleep(Number(seconds) * 1000, this.signal);
+      return seconds;
+    },
+    { params: ['seconds'] },
+  );
 
-  app.task('tasks.fail', (message = 'kaboom') => {
-    throw new RuntimeError(message);
-  }, { params: ['message'] });
+  app.task(
+    'tasks.fail',
+    (message = 'kaboom') => {
+      throw new RuntimeError(message);
+    },
+    { params: ['message'] },
+  );
 
   // CPU-bound: run it with --pool threads or --pool processes so it does not block the worker's own thread.
   app.task('tasks.fib', (n) => fib(Number(n)), { params: ['n'] });
 
   // Retries like Celery's `self.retry(exc=..., countdown=...)`: runs 1 + maxRetries times, then fails.
-  app.task('tasks.retry_me', (ctx, _x) => {
-    ctx.retry({ exc: Object.assign(new Error(`boom ${ctx.retries}`), { name: 'ValueError' }), countdown: 0.2 });
-  }, { bind: true, maxRetries: 2, params: ['x'] });
+  app.task(
+    'tasks.retry_me',
+    (ctx, _x) => {
+      ctx.retry({ exc: Object.assign(new Error(`boom ${ctx.retries}`), { name: 'ValueError' }), countdown: 0.2 });
+    },
+    { bind: true, maxRetries: 2, params: ['x'] },
+  );
 };

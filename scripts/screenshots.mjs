@@ -27,7 +27,11 @@ function brokerArgument(argv) {
   }
   return undefined;
 }
-const BROKER = brokerArgument(process.argv.slice(2)) ?? process.env.CAMQ_SCREENSHOT_BROKER_URL ?? process.env.CAMQ_TEST_BROKER_URL ?? 'amqp://guest:guest@127.0.0.1:5672//';
+const BROKER =
+  brokerArgument(process.argv.slice(2)) ??
+  process.env.CAMQ_SCREENSHOT_BROKER_URL ??
+  process.env.CAMQ_TEST_BROKER_URL ??
+  'amqp://guest:guest@127.0.0.1:5672//';
 const COLS = 120;
 const ROWS = 34;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -46,7 +50,9 @@ need('unshare', 'apt-get install util-linux');
 try {
   execFileSync('unshare', [...UNSHARE, 'sh', '-c', 'mount -t tmpfs camq-shots /srv'], { stdio: 'ignore' });
 } catch {
-  console.error(`screenshots: cannot mount in a namespace of its own (unshare ${UNSHARE.join(' ')}); the workers run there so that their tracebacks show ${NEUTRAL_ROOT} instead of this checkout's path: run as root or allow unprivileged user namespaces`);
+  console.error(
+    `screenshots: cannot mount in a namespace of its own (unshare ${UNSHARE.join(' ')}); the workers run there so that their tracebacks show ${NEUTRAL_ROOT} instead of this checkout's path: run as root or allow unprivileged user namespaces`,
+  );
   process.exit(1);
 }
 if (!existsSync(`${ROOT}dist/cli/entry/camq.js`)) {
@@ -139,32 +145,44 @@ function ansiToSvg(screen, title) {
     `<g font-family="DejaVu Sans Mono, monospace" font-size="14" xml:space="preserve">`,
   ];
   const style = {};
-  screen.split('\n').slice(0, ROWS).forEach((line, row) => {
-    let col = 0;
-    const y = pad + bar + row * lh;
-    for (const run of parseLine(line, style)) {
-      const chars = [...run.text];
-      const x = pad + col * cw;
-      let fg = run.style.fg ?? FG;
-      let bg = run.style.bg;
-      if (run.style.inverse) [fg, bg] = [bg ?? BG, run.style.fg ?? FG];
-      if (bg) parts.push(`<rect x="${x.toFixed(1)}" y="${y}" width="${(chars.length * cw).toFixed(1)}" height="${lh}" fill="${bg}"/>`);
-      // Block elements (the sparklines' ▁▂▃▄▅▆▇█) as bars of their height: font glyphs leave gaps between lines.
-      chars.forEach((ch, i) => {
-        const eighths = BLOCKS.indexOf(ch) + 1;
-        if (eighths > 0) parts.push(`<rect x="${(x + i * cw).toFixed(1)}" y="${(y + lh * (1 - eighths / 8)).toFixed(1)}" width="${cw.toFixed(1)}" height="${((lh * eighths) / 8).toFixed(1)}" fill="${fg}"/>`);
-      });
-      const text = chars.map((ch) => (BLOCKS.includes(ch) ? ' ' : ch)).join('');
-      if (text.trim() !== '') {
-        const attrs = [`x="${x.toFixed(1)}"`, `y="${y + 13}"`, `fill="${fg}"`, `textLength="${(chars.length * cw).toFixed(1)}"`, 'lengthAdjust="spacingAndGlyphs"'];
-        if (run.style.bold) attrs.push('font-weight="bold"');
-        if (run.style.dim) attrs.push('opacity="0.6"');
-        if (run.style.underline) attrs.push('text-decoration="underline"');
-        parts.push(`<text ${attrs.join(' ')}>${escapeXml(text)}</text>`);
+  screen
+    .split('\n')
+    .slice(0, ROWS)
+    .forEach((line, row) => {
+      let col = 0;
+      const y = pad + bar + row * lh;
+      for (const run of parseLine(line, style)) {
+        const chars = [...run.text];
+        const x = pad + col * cw;
+        let fg = run.style.fg ?? FG;
+        let bg = run.style.bg;
+        if (run.style.inverse) [fg, bg] = [bg ?? BG, run.style.fg ?? FG];
+        if (bg) parts.push(`<rect x="${x.toFixed(1)}" y="${y}" width="${(chars.length * cw).toFixed(1)}" height="${lh}" fill="${bg}"/>`);
+        // Block elements (the sparklines' ▁▂▃▄▅▆▇█) as bars of their height: font glyphs leave gaps between lines.
+        chars.forEach((ch, i) => {
+          const eighths = BLOCKS.indexOf(ch) + 1;
+          if (eighths > 0)
+            parts.push(
+              `<rect x="${(x + i * cw).toFixed(1)}" y="${(y + lh * (1 - eighths / 8)).toFixed(1)}" width="${cw.toFixed(1)}" height="${((lh * eighths) / 8).toFixed(1)}" fill="${fg}"/>`,
+            );
+        });
+        const text = chars.map((ch) => (BLOCKS.includes(ch) ? ' ' : ch)).join('');
+        if (text.trim() !== '') {
+          const attrs = [
+            `x="${x.toFixed(1)}"`,
+            `y="${y + 13}"`,
+            `fill="${fg}"`,
+            `textLength="${(chars.length * cw).toFixed(1)}"`,
+            'lengthAdjust="spacingAndGlyphs"',
+          ];
+          if (run.style.bold) attrs.push('font-weight="bold"');
+          if (run.style.dim) attrs.push('opacity="0.6"');
+          if (run.style.underline) attrs.push('text-decoration="underline"');
+          parts.push(`<text ${attrs.join(' ')}>${escapeXml(text)}</text>`);
+        }
+        col += chars.length;
       }
-      col += chars.length;
-    }
-  });
+    });
   parts.push('</g></svg>');
   return parts.join('\n');
 }
@@ -203,16 +221,53 @@ function spawnWorker(cwd, command, args) {
   return spawnChild('unshare', [...UNSHARE, 'sh', '-c', script, ROOT, cwd, command, ...args]);
 }
 const camqWorker = (nodename, ...args) =>
-  spawnWorker('.', process.execPath, [`${NEUTRAL_ROOT}/bin/camq`, '-b', BROKER, 'worker', '-A', 'examples/tasks.js', '-n', nodename, '-Q', queue, '-E', '-l', 'warning', '--no-banner', ...args]);
+  spawnWorker('.', process.execPath, [
+    `${NEUTRAL_ROOT}/bin/camq`,
+    '-b',
+    BROKER,
+    'worker',
+    '-A',
+    'examples/tasks.js',
+    '-n',
+    nodename,
+    '-Q',
+    queue,
+    '-E',
+    '-l',
+    'warning',
+    '--no-banner',
+    ...args,
+  ]);
 const pythonWorker = (nodename) =>
-  spawnWorker(FIXTURE, PYTHON, ['-m', 'celery', '-A', 'tasks', 'worker', '-n', nodename, '-c', '2', '-Q', queue, '--without-mingle', '--without-gossip', '-E', '-l', 'warning']);
+  spawnWorker(FIXTURE, PYTHON, [
+    '-m',
+    'celery',
+    '-A',
+    'tasks',
+    'worker',
+    '-n',
+    nodename,
+    '-c',
+    '2',
+    '-Q',
+    queue,
+    '--without-mingle',
+    '--without-gossip',
+    '-E',
+    '-l',
+    'warning',
+  ]);
 
 /** Real traffic from a Node client: additions, failures, retries, slow tasks and a few held by a countdown. */
 function startTraffic(app) {
   let seed = 7;
   const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
   const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
-  const send = (name, options) => app.taskOf(name).applyAsync({ queue, ignoreResult: true, ...options }).catch(() => {});
+  const send = (name, options) =>
+    app
+      .taskOf(name)
+      .applyAsync({ queue, ignoreResult: true, ...options })
+      .catch(() => {});
   let timer;
   const tick = () => {
     for (let i = int(3, 12); i > 0; i--) send('tasks.add', { args: [int(1, 999), int(1, 99)] });
@@ -244,7 +299,9 @@ const typeLine = async (text) => {
 /** Move the task selection (one row a step, the list keeps moving) until it is on a row matching `pattern`. */
 async function selectTaskRow(pattern) {
   for (let step = 0; step < 60; step++) {
-    const rows = plain().split('\n').filter((line) => /^[› ] [A-Z]{5,8}\s/.test(line) && !line.includes('STATE'));
+    const rows = plain()
+      .split('\n')
+      .filter((line) => /^[› ] [A-Z]{5,8}\s/.test(line) && !line.includes('STATE'));
     const selected = rows.findIndex((line) => line.startsWith('›'));
     const target = rows.findIndex((line) => pattern.test(line));
     if (target !== -1 && target === selected) return;
@@ -265,7 +322,17 @@ async function waitFor(pattern, timeoutMs = 30_000) {
 
 /** `npm start` as a newcomer sees it: `camq demo` (its own embedded broker, workers and traffic), on a free port. */
 async function demoScreenshot() {
-  tmux('new-session', '-d', '-s', session, '-x', String(COLS), '-y', String(ROWS), `env -u CI -u NO_COLOR TERM=xterm-256color node ${ROOT}bin/camq demo --port 0`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    String(COLS),
+    '-y',
+    String(ROWS),
+    `env -u CI -u NO_COLOR TERM=xterm-256color node ${ROOT}bin/camq demo --port 0`,
+  );
   try {
     await waitFor(/demo1@\S+\s+online/);
     await sleep(15_000);
@@ -299,7 +366,17 @@ const mailer = pythonWorker('mailer@prod-3');
 try {
   await sleep(4000);
   stopTraffic = startTraffic(app);
-  tmux('new-session', '-d', '-s', session, '-x', String(COLS), '-y', String(ROWS), `env -u CI -u NO_COLOR TERM=xterm-256color node ${ROOT}bin/camq -b '${BROKER}'`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    String(COLS),
+    '-y',
+    String(ROWS),
+    `env -u CI -u NO_COLOR TERM=xterm-256color node ${ROOT}bin/camq -b '${BROKER}'`,
+  );
   await waitFor(/mailer@prod-3\s+online/);
   await sleep(12_000);
   // A worker that stops is shown offline at once (worker-offline).

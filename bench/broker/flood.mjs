@@ -43,9 +43,13 @@ function rssBytes(pid) {
 }
 
 async function startBroker() {
-  const child = spawn(process.execPath, [`${ROOT}bin/camq`, 'broker', '--port', '0', '--json', '--memory-high-watermark', args.watermark, '-l', 'warning'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [`${ROOT}bin/camq`, 'broker', '--port', '0', '--json', '--memory-high-watermark', args.watermark, '-l', 'warning'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const log = [];
   child.stderr.on('data', (c) => log.push(...c.toString().split('\n').filter(Boolean)));
   const port = await new Promise((resolve, reject) => {
@@ -133,7 +137,9 @@ console.log(`camq broker publish flood, ${SIZE}-byte messages, no consumer (--me
 console.log(`  watermark               ${mb(watermarkBytes)}`);
 console.log(`  baseline RSS            ${mb(baseline)}`);
 console.log(`  peak RSS while blocked  ${mb(peakWhileBlocked)}  (${peakWhileBlocked < watermarkBytes ? 'under' : 'OVER'} the watermark)`);
-console.log(`  messages held           ${held} (${mb(held * SIZE)} of bodies; RSS per held message ${((rssHeld - baseline) / held).toFixed(0)} bytes)`);
+console.log(
+  `  messages held           ${held} (${mb(held * SIZE)} of bodies; RSS per held message ${((rssHeld - baseline) / held).toFixed(0)} bytes)`,
+);
 for (const e of events) console.log(`  ${e}`);
 console.log(`  released after the consumer took ${consumedAtRelease} messages; overall peak RSS ${mb(peak)}`);
 for (const l of log.filter((x) => x.includes('memory alarm'))) console.log(`  broker: ${l.replace(/^\[[^\]]*\] /, '')}`);

@@ -173,7 +173,8 @@ const median = (xs) => {
   const s = xs.filter((x) => x !== undefined).sort((a, b) => a - b);
   return s.length === 0 ? undefined : s[Math.floor(s.length / 2)];
 };
-const fmt = (x, digits = 0) => (x === undefined ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (x, digits = 0) =>
+  x === undefined ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main() {
   const embedded = await startEmbedded();
@@ -183,7 +184,9 @@ async function main() {
     ...(rabbit.ok ? [{ name: `RabbitMQ ${rabbit.version}`.trim(), url: RABBITMQ_URL, pid: rabbitPid, runs: [] }] : []),
     { name: 'camq embedded', url: embedded.url, pid: embedded.pid, runs: [] },
   ];
-  const load = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   console.log(`bench/broker: ${fmt(N)} messages of ${SIZE} bytes through amqplib, prefetch ${PREFETCH}, ${ROUNDS} rounds (medians)`);
   console.log(`machine: ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), load average ${load} at start; Node ${process.version}`);
   if (!rabbit.ok) console.log(`RabbitMQ not measured: ${rabbit.reason}`);

@@ -75,7 +75,10 @@ function finish() {
   });
   app.unmount();
   store.close();
-  receiver.stop().then(() => connection.close()).then(() => process.exit(0));
+  receiver
+    .stop()
+    .then(() => connection.close())
+    .then(() => process.exit(0));
 }
 
 await receiver.start();

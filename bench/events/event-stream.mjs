@@ -11,13 +11,24 @@ const TRACEBACK =
 /** A small deterministic PRNG so every run publishes the same stream. */
 function prng(seed) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function heartbeat(hostname, pid, clock, now, type = 'worker-heartbeat') {
   return {
-    hostname, utcoffset: 0, pid, clock, freq: 2.0, active: 2, processed: clock, loadavg: [0.52, 0.41, 0.33],
-    sw_ident: 'py-celery', sw_ver: '5.2.6', sw_sys: 'Linux', timestamp: now / 1000, type,
+    hostname,
+    utcoffset: 0,
+    pid,
+    clock,
+    freq: 2.0,
+    active: 2,
+    processed: clock,
+    loadavg: [0.52, 0.41, 0.33],
+    sw_ident: 'py-celery',
+    sw_ver: '5.2.6',
+    sw_sys: 'Linux',
+    timestamp: now / 1000,
+    type,
   };
 }
 
@@ -47,12 +58,42 @@ export function buildStream({ workers = 50, tasks = 30_000, heartbeatEvery = 400
     const name = names[Math.floor(random() * names.length)];
     const ts = (now + t) / 1000;
     const base = { hostname: h.hostname, utcoffset: 0, pid: h.pid };
-    h.pending.push({ ...base, clock: ++h.clock, uuid, name, args: `(${t}, ${t % 97})`, kwargs: "{'retry': False}", root_id: uuid, parent_id: null, retries: 0, eta: null, expires: null, timestamp: ts, type: 'task-received' });
+    h.pending.push({
+      ...base,
+      clock: ++h.clock,
+      uuid,
+      name,
+      args: `(${t}, ${t % 97})`,
+      kwargs: "{'retry': False}",
+      root_id: uuid,
+      parent_id: null,
+      retries: 0,
+      eta: null,
+      expires: null,
+      timestamp: ts,
+      type: 'task-received',
+    });
     h.pending.push({ ...base, clock: ++h.clock, uuid, timestamp: ts + 0.001, type: 'task-started' });
     if (name === 'proj.tasks.fail') {
-      h.pending.push({ ...base, clock: ++h.clock, uuid, exception: "RuntimeError('kaboom')", traceback: TRACEBACK, timestamp: ts + 0.002, type: 'task-failed' });
+      h.pending.push({
+        ...base,
+        clock: ++h.clock,
+        uuid,
+        exception: "RuntimeError('kaboom')",
+        traceback: TRACEBACK,
+        timestamp: ts + 0.002,
+        type: 'task-failed',
+      });
     } else {
-      h.pending.push({ ...base, clock: ++h.clock, uuid, result: `${t + (t % 97)}`, runtime: 0.0003 + random() * 0.01, timestamp: ts + 0.002, type: 'task-succeeded' });
+      h.pending.push({
+        ...base,
+        clock: ++h.clock,
+        uuid,
+        result: `${t + (t % 97)}`,
+        runtime: 0.0003 + random() * 0.01,
+        timestamp: ts + 0.002,
+        type: 'task-succeeded',
+      });
     }
     if (h.pending.length >= 1 + Math.floor(random() * maxBatch)) flush(h);
     if (t % heartbeatEvery === heartbeatEvery - 1) {

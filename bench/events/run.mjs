@@ -21,7 +21,7 @@ const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 function startConsumer(label, command, args) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: here });
   // Pass the consumer's stderr on without terminal escapes (Ink restores the cursor on exit).
-   
+
   child.stderr.on('data', (chunk) => process.stderr.write(chunk.toString().replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')));
   const lines = createInterface({ input: child.stdout });
   const waiters = new Map();
@@ -58,7 +58,12 @@ async function publishAll(channel, messages) {
 
 async function round(n, stream, connection) {
   const consumers = [
-    startConsumer('camq', process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), `${here}camq-consumer.mjs`, url, String(stream.events)]),
+    startConsumer('camq', process.execPath, [
+      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      `${here}camq-consumer.mjs`,
+      url,
+      String(stream.events),
+    ]),
     startConsumer('celery', '/usr/bin/python3', [`${here}celery_state.py`, url, String(stream.events)]),
   ];
   await Promise.all(consumers.map((c) => c.phase('ready', 60_000)));
@@ -78,7 +83,7 @@ async function round(n, stream, connection) {
   }
   await publishAll(channel, [stopMessage()]);
   const results = await Promise.all(consumers.map((c) => c.phase('result', 120_000)));
-  if (process.env.BENCH_VERBOSE) process.stderr.write(JSON.stringify(results) + "\n");
+  if (process.env.BENCH_VERBOSE) process.stderr.write(JSON.stringify(results) + '\n');
   await Promise.all(consumers.map((c) => c.exited));
   await channel.close();
   return { camq: results[0], celery: results[1] };
@@ -96,7 +101,8 @@ for (let i = 1; i <= rounds; i++) all.push(await round(i, stream, connection));
 await connection.close();
 
 const pick = (side, key) => median(all.map((r) => r[side][key]));
-const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+const fmt = (n, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
 const camqRate = pick('camq', 'eventsPerCpuSecond');
 const celeryRate = pick('celery', 'eventsPerCpuSecond');
 const rows = [
@@ -107,9 +113,15 @@ const rows = [
   ['renders per second (busy)', fmt(pick('camq', 'rendersPerSecond'), 1), 'n/a (no view)'],
   ['peak RSS, MB', fmt(pick('camq', 'peakRssMb'), 0), fmt(pick('celery', 'peakRssMb'), 0)],
   ['tasks kept (cap 10,000)', fmt(pick('camq', 'tasksKept')), fmt(pick('celery', 'tasksKept'))],
-  [`idle CPU % (${workers > 10 ? 10 : workers} workers heartbeating)`, fmt(pick('camq', 'idleCpuPercent'), 2), fmt(pick('celery', 'idleCpuPercent'), 2)],
+  [
+    `idle CPU % (${workers > 10 ? 10 : workers} workers heartbeating)`,
+    fmt(pick('camq', 'idleCpuPercent'), 2),
+    fmt(pick('celery', 'idleCpuPercent'), 2),
+  ],
 ];
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-console.log(`\nbench/events: ${stream.tasks.toLocaleString('en-US')} task lifecycles on ${workers} workers, ${stream.events.toLocaleString('en-US')} events in ${stream.messages.length.toLocaleString('en-US')} messages (task events batched on task.multi), median of ${rounds} round(s)`);
+console.log(
+  `\nbench/events: ${stream.tasks.toLocaleString('en-US')} task lifecycles on ${workers} workers, ${stream.events.toLocaleString('en-US')} events in ${stream.messages.length.toLocaleString('en-US')} messages (task events batched on task.multi), median of ${rounds} round(s)`,
+);
 for (const r of rows) console.log(r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('   '));
 console.log(`camq / Celery events per CPU-second: ${fmt(camqRate / celeryRate, 2)}×`);

@@ -63,7 +63,22 @@ function stop(child, signal = 'SIGKILL') {
 function startWorker(url) {
   const child = spawn(
     process.execPath,
-    [CAMQ, '-b', url, 'worker', '-A', 'examples/tasks.js', '-n', `bench-reconnect-${process.pid}@bench`, '-Q', 'bench-reconnect', '-l', 'info', '--no-banner', '--without-mingle'],
+    [
+      CAMQ,
+      '-b',
+      url,
+      'worker',
+      '-A',
+      'examples/tasks.js',
+      '-n',
+      `bench-reconnect-${process.pid}@bench`,
+      '-Q',
+      'bench-reconnect',
+      '-l',
+      'info',
+      '--no-banner',
+      '--without-mingle',
+    ],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
   );
   const readyTimes = [];

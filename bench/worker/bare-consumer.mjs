@@ -15,14 +15,18 @@ const flush = () => {
   ch.ack(last, true);
   last = undefined;
 };
-await ch.consume(queue, (msg) => {
-  if (!msg) return;
-  if (mode === 'each') ch.ack(msg);
-  else {
-    if (!last) setImmediate(flush);
-    last = msg;
-  }
-  if (n === 0) first = Date.now();
-  if (++n === N) process.stderr.write(`BENCH ${first} ${Date.now()}\n`);
-}, { noAck: false });
+await ch.consume(
+  queue,
+  (msg) => {
+    if (!msg) return;
+    if (mode === 'each') ch.ack(msg);
+    else {
+      if (!last) setImmediate(flush);
+      last = msg;
+    }
+    if (n === 0) first = Date.now();
+    if (++n === N) process.stderr.write(`BENCH ${first} ${Date.now()}\n`);
+  },
+  { noAck: false },
+);
 process.on('SIGTERM', () => conn.close().finally(() => process.exit(0)));

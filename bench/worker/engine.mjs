@@ -64,7 +64,9 @@ async function measure(taskEvents) {
   const worker = new Worker({ app, broker: connection, hostname: 'bench@memory', concurrency: 64, queues: ['bench'], taskEvents });
   await worker.start();
   const deliver = channels.find((c) => c.consumers.length > 0).consumers[0];
-  const templates = Array.from({ length: 4096 }, () => buildTaskMessage({ name: 'tasks.noop', queue: 'bench', ignoreResult: true, replyTo: 'bench-no-results' }));
+  const templates = Array.from({ length: 4096 }, () =>
+    buildTaskMessage({ name: 'tasks.noop', queue: 'bench', ignoreResult: true, replyTo: 'bench-no-results' }),
+  );
   let tag = 1;
   const turn = () => new Promise((resolve) => setImmediate(resolve));
   const run = async (n) => {
@@ -97,5 +99,7 @@ console.log(`bench/worker/engine: ${N} tasks.noop through the worker engine, no 
 for (const taskEvents of [false, true]) {
   const r = await measure(taskEvents);
   const batches = taskEvents ? `, ${r.eventMessages} task.multi messages (${((N * 3) / r.eventMessages).toFixed(1)} events each)` : '';
-  console.log(`  events ${taskEvents ? 'on ' : 'off'}  ${r.cpuUs.toFixed(2).padStart(6)} µs CPU/task  ${r.wallUs.toFixed(2).padStart(6)} µs wall/task${batches}`);
+  console.log(
+    `  events ${taskEvents ? 'on ' : 'off'}  ${r.cpuUs.toFixed(2).padStart(6)} µs CPU/task  ${r.wallUs.toFixed(2).padStart(6)} µs wall/task${batches}`,
+  );
 }

@@ -51,16 +51,66 @@ const contenders = [
   { key: "a'", label: `(a') amqplib loop, acks coalesced like camq`, cmd: (q) => bare(q, 'coalesced') },
   { key: 'b', label: `(b) camq worker, events off (-c ${CONCURRENCY}, prefetch ${PREFETCH})`, cmd: (q) => camq(q, []) },
   { key: 'c', label: `(c) camq worker, events on (-E)`, cmd: (q) => camq(q, ['-E']) },
-  { key: 'd', label: '(d) celery-node 0.5.9 (prefetch unlimited)', cmd: (q) => [process.execPath, [`${ROOT}bench/worker/celery-node-worker.mjs`, amqplibUrl, q]] },
+  {
+    key: 'd',
+    label: '(d) celery-node 0.5.9 (prefetch unlimited)',
+    cmd: (q) => [process.execPath, [`${ROOT}bench/worker/celery-node-worker.mjs`, amqplibUrl, q]],
+  },
   ...(hasPython ? [{ key: 'e', label: '(e) Python Celery 5.2.6 prefork -c 2 (prefetch 8)', cmd: (q) => python(q) }] : []),
 ].filter((c) => !ONLY || ONLY.has(c.key));
 
 function camq(queue, extra) {
-  return [process.execPath, [`${ROOT}bin/camq`, '-b', BROKER, 'worker', '-A', `${ROOT}bench/worker/tasks.mjs`, '-n', `bench-${randomUUID().slice(0, 6)}@%h`, '-Q', queue, '-c', String(CONCURRENCY), '--prefetch-multiplier', String(MULTIPLIER), '-l', 'warning', '--no-banner', '--without-mingle', ...extra]];
+  return [
+    process.execPath,
+    [
+      `${ROOT}bin/camq`,
+      '-b',
+      BROKER,
+      'worker',
+      '-A',
+      `${ROOT}bench/worker/tasks.mjs`,
+      '-n',
+      `bench-${randomUUID().slice(0, 6)}@%h`,
+      '-Q',
+      queue,
+      '-c',
+      String(CONCURRENCY),
+      '--prefetch-multiplier',
+      String(MULTIPLIER),
+      '-l',
+      'warning',
+      '--no-banner',
+      '--without-mingle',
+      ...extra,
+    ],
+  ];
 }
 
 function python(queue) {
-  return ['/usr/bin/python3', ['-m', 'celery', '-A', 'celery_bench', 'worker', '-P', 'prefork', '-c', '2', '-Q', queue, '-n', `bench-py-${randomUUID().slice(0, 6)}@%h`, '--without-mingle', '--without-gossip', '--without-heartbeat', '-l', 'warning'], { cwd: `${ROOT}bench/worker`, env: { ...process.env, CAMQ_BENCH_BROKER_URL: BROKER, PYTHONDONTWRITEBYTECODE: '1' } }];
+  return [
+    '/usr/bin/python3',
+    [
+      '-m',
+      'celery',
+      '-A',
+      'celery_bench',
+      'worker',
+      '-P',
+      'prefork',
+      '-c',
+      '2',
+      '-Q',
+      queue,
+      '-n',
+      `bench-py-${randomUUID().slice(0, 6)}@%h`,
+      '--without-mingle',
+      '--without-gossip',
+      '--without-heartbeat',
+      '-l',
+      'warning',
+    ],
+    { cwd: `${ROOT}bench/worker`, env: { ...process.env, CAMQ_BENCH_BROKER_URL: BROKER, PYTHONDONTWRITEBYTECODE: '1' } },
+  ];
 }
 
 function vmHwmKb(pid) {
@@ -86,7 +136,8 @@ function cpuMs(pid) {
 function overTree(pid, measure) {
   let total = measure(pid);
   try {
-    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += overTree(Number(child), measure);
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean))
+      total += overTree(Number(child), measure);
   } catch {
     // no children file
   }
@@ -177,13 +228,20 @@ const conn = await amqp.connect(amqplibUrl);
 const exchangeExists = async (name) => {
   const ch = await conn.createChannel();
   ch.on('error', () => {});
-  return ch.checkExchange(name).then(() => ch.close().then(() => true), () => false);
+  return ch.checkExchange(name).then(
+    () => ch.close().then(() => true),
+    () => false,
+  );
 };
 // celery-node declares a durable direct exchange named `default` and never removes it: remove it after the runs
 // unless it was there before.
 const hadDefaultExchange = await exchangeExists('default');
 console.log(`bench/worker: drain ${N} pre-published tasks.noop, median of ${RUNS} run(s), broker ${u.masked}`);
-console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${availableParallelism()} CPUs); figures on a loaded machine are noisy`);
+console.log(
+  `load average before: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (${availableParallelism()} CPUs); figures on a loaded machine are noisy`,
+);
 // Round-robin (a, a', b, ..., then again), so a change of load on a shared machine hits every contender alike.
 const runs = new Map(contenders.map((c) => [c.key, []]));
 for (let i = 0; i < RUNS; i++) for (const c of contenders) runs.get(c.key).push(await runOnce(conn, c));
@@ -209,7 +267,9 @@ const r = (k) => results[k]?.rate;
 const ratio = (x, y) => (r(x) && r(y) ? r(x) / r(y) : undefined);
 const line = (text, value, target) => {
   const verdict = value === undefined || target === undefined ? '' : value >= target ? '  met' : '  MISSED';
-  console.log(`  ${text.padEnd(12)} ${value === undefined ? '   n/a' : value.toFixed(2).padStart(6)}   ${target === undefined ? '(no target)' : `(target >= ${target})`}${verdict}`);
+  console.log(
+    `  ${text.padEnd(12)} ${value === undefined ? '   n/a' : value.toFixed(2).padStart(6)}   ${target === undefined ? '(no target)' : `(target >= ${target})`}${verdict}`,
+  );
 };
 console.log('\nratios (tasks/s)');
 line('(b) / (a)', ratio('b', 'a'), 0.7);
@@ -224,9 +284,18 @@ if (BROKER_PID) {
   const cost = (k) => (results[k] ? results[k].cpuUs + results[k].brokerUs : undefined);
   const cheaper = (x, y) => (cost(x) && cost(y) ? cost(y) / cost(x) : undefined);
   console.log('\nthe same pairs by CPU per task, contender + broker (cost of the second / cost of the first; not the targets)');
-  for (const [x, y] of [['b', 'a'], ['c', 'a'], ['b', 'd'], ['b', 'e']]) {
+  for (const [x, y] of [
+    ['b', 'a'],
+    ['c', 'a'],
+    ['b', 'd'],
+    ['b', 'e'],
+  ]) {
     const value = cheaper(x, y);
     console.log(`  (${x}) vs (${y})   ${value === undefined ? '   n/a' : value.toFixed(2).padStart(6)}`);
   }
 }
-console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `load average after: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);

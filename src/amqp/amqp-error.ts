@@ -82,7 +82,12 @@ export function translateAmqpError(err: unknown, url?: BrokerUrl): CamqError {
   }
   if (/^Socket closed abruptly during opening handshake/.test(message)) {
     const reason = 'the peer closed the socket during the AMQP handshake';
-    return new BrokerConnectionError('broker.unreachable', `cannot connect to ${masked}: ${reason}; is it an AMQP broker, and is this its port?`, masked, { cause: err, reason });
+    return new BrokerConnectionError(
+      'broker.unreachable',
+      `cannot connect to ${masked}: ${reason}; is it an AMQP broker, and is this its port?`,
+      masked,
+      { cause: err, reason },
+    );
   }
   if (/Channel ended|Connection closed|closed/i.test(message) && /IllegalOperationError/.test(String((err as Error)?.name))) {
     return new BrokerConnectionError('broker.lost', `lost the connection to ${masked}: ${message}`, masked, { cause: err, reason: message });

@@ -216,7 +216,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
 
   /** The server's properties (product, version), as announced in connection.start. */
   get serverProperties(): Record<string, unknown> {
-    return (this.model?.connection.serverProperties ?? {});
+    return this.model?.connection.serverProperties ?? {};
   }
 
   private requireModel(): ChannelModel {
@@ -247,7 +247,8 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
     }
     // Lost while the hooks ran (their last call may still have succeeded): this connection is gone, and a
     // reconnect loop already running would otherwise count it as done and stop, leaving no connection at all.
-    if (this.model !== model) throw this.lastLoss ?? new BrokerConnectionError('broker.lost', `lost the connection to ${this.masked} while setting it up`, this.masked);
+    if (this.model !== model)
+      throw this.lastLoss ?? new BrokerConnectionError('broker.lost', `lost the connection to ${this.masked} while setting it up`, this.masked);
     this.safeEmit('connected', { attempt, isReconnect });
   }
 
@@ -298,7 +299,10 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
       return await Promise.race([dialing, timeout]);
     } catch (err) {
       // A connection that opens after we gave up must not linger.
-      dialing.then((late) => late.close().catch(() => {}), () => {});
+      dialing.then(
+        (late) => late.close().catch(() => {}),
+        () => {},
+      );
       throw err;
     } finally {
       timer?.cancel();

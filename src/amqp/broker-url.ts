@@ -58,10 +58,7 @@ export function parseBrokerUrl(text: string): BrokerUrl {
   }
   const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(raw);
   if (!match) {
-    throw new UsageError(
-      `invalid broker URL '${maskBrokerUrl(raw)}': expected amqp://user:password@host:port/vhost`,
-      'usage.bad-broker-url',
-    );
+    throw new UsageError(`invalid broker URL '${maskBrokerUrl(raw)}': expected amqp://user:password@host:port/vhost`, 'usage.bad-broker-url');
   }
   const scheme = match[1]!.toLowerCase();
   if (scheme !== 'amqp' && scheme !== 'amqps' && scheme !== 'pyamqp' && scheme !== 'librabbitmq') {

@@ -1,4 +1,11 @@
-export { BrokerConnection, type BrokerConnectionEvents, type BrokerConnectionOptions, type ConnectedInfo, type ReconnectingInfo, type SetupHook } from './broker-connection.js';
+export {
+  BrokerConnection,
+  type BrokerConnectionEvents,
+  type BrokerConnectionOptions,
+  type ConnectedInfo,
+  type ReconnectingInfo,
+  type SetupHook,
+} from './broker-connection.js';
 export { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from './broker-url.js';
 export { connectionReason, translateAmqpError } from './amqp-error.js';
 export { guardFrameDecoding, UNDECODABLE_HEADERS } from './frame-guard.js';

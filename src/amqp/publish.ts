@@ -18,7 +18,12 @@ export function publishMessage(channel: Channel, message: OutgoingMessage): Prom
     };
     const onClose = () => {
       channel.off('drain', onDrain);
-      reject(new CamqError('publish.channel-closed', 'the channel closed while the message waited for room in its write buffer; it may not have reached the broker'));
+      reject(
+        new CamqError(
+          'publish.channel-closed',
+          'the channel closed while the message waited for room in its write buffer; it may not have reached the broker',
+        ),
+      );
     };
     channel.once('drain', onDrain);
     channel.once('close', onClose);

@@ -72,7 +72,12 @@ export class Publisher {
       try {
         const draining = publishMessage(channel, message);
         // A channel that closes before its buffer drains: the message may be lost, and is reported as dropped.
-        return draining ? draining.then(() => true, (err: unknown) => this.drop(message, translateAmqpError(err))) : true;
+        return draining
+          ? draining.then(
+              () => true,
+              (err: unknown) => this.drop(message, translateAmqpError(err)),
+            )
+          : true;
       } catch {
         // The channel closed under us (amqplib throws): the slow path opens another.
         if (this.channel === channel) this.channel = undefined;

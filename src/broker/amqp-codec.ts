@@ -89,44 +89,134 @@ export const Method = {
 /** `queue.declare` -> `queue.declare`, for logs and messages. */
 export function methodName(id: number): string {
   for (const [name, value] of Object.entries(Method)) {
-    if (value === id) return name.replace(/^([A-Z][a-z]+)(.*)$/, (_, cls: string, m: string) => `${cls.toLowerCase()}.${m.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`);
+    if (value === id)
+      return name.replace(
+        /^([A-Z][a-z]+)(.*)$/,
+        (_, cls: string, m: string) => `${cls.toLowerCase()}.${m.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
+      );
   }
   return `method ${id >>> 16}/${id & 0xffff}`;
 }
 
 // ---- inbound methods: what a client sends -------------------------------------------------------------------
 
-export interface StartOkFields { clientProperties: FieldTable; mechanism: string; response: Buffer; locale: string }
-export interface TuneOkFields { channelMax: number; frameMax: number; heartbeat: number }
-export interface OpenFields { virtualHost: string }
-export interface CloseFields { replyCode: number; replyText: string; classId: number; methodId: number }
+export interface StartOkFields {
+  clientProperties: FieldTable;
+  mechanism: string;
+  response: Buffer;
+  locale: string;
+}
+export interface TuneOkFields {
+  channelMax: number;
+  frameMax: number;
+  heartbeat: number;
+}
+export interface OpenFields {
+  virtualHost: string;
+}
+export interface CloseFields {
+  replyCode: number;
+  replyText: string;
+  classId: number;
+  methodId: number;
+}
 export interface ExchangeDeclareFields {
-  exchange: string; type: string; passive: boolean; durable: boolean; autoDelete: boolean; internal: boolean;
-  nowait: boolean; arguments: FieldTable;
+  exchange: string;
+  type: string;
+  passive: boolean;
+  durable: boolean;
+  autoDelete: boolean;
+  internal: boolean;
+  nowait: boolean;
+  arguments: FieldTable;
 }
-export interface ExchangeDeleteFields { exchange: string; ifUnused: boolean; nowait: boolean }
+export interface ExchangeDeleteFields {
+  exchange: string;
+  ifUnused: boolean;
+  nowait: boolean;
+}
 export interface QueueDeclareFields {
-  queue: string; passive: boolean; durable: boolean; exclusive: boolean; autoDelete: boolean; nowait: boolean;
+  queue: string;
+  passive: boolean;
+  durable: boolean;
+  exclusive: boolean;
+  autoDelete: boolean;
+  nowait: boolean;
   arguments: FieldTable;
 }
-export interface QueueBindFields { queue: string; exchange: string; routingKey: string; nowait: boolean; arguments: FieldTable }
-export interface QueueUnbindFields { queue: string; exchange: string; routingKey: string; arguments: FieldTable }
-export interface QueuePurgeFields { queue: string; nowait: boolean }
-export interface QueueDeleteFields { queue: string; ifUnused: boolean; ifEmpty: boolean; nowait: boolean }
-export interface BasicQosFields { prefetchSize: number; prefetchCount: number; global: boolean }
+export interface QueueBindFields {
+  queue: string;
+  exchange: string;
+  routingKey: string;
+  nowait: boolean;
+  arguments: FieldTable;
+}
+export interface QueueUnbindFields {
+  queue: string;
+  exchange: string;
+  routingKey: string;
+  arguments: FieldTable;
+}
+export interface QueuePurgeFields {
+  queue: string;
+  nowait: boolean;
+}
+export interface QueueDeleteFields {
+  queue: string;
+  ifUnused: boolean;
+  ifEmpty: boolean;
+  nowait: boolean;
+}
+export interface BasicQosFields {
+  prefetchSize: number;
+  prefetchCount: number;
+  global: boolean;
+}
 export interface BasicConsumeFields {
-  queue: string; consumerTag: string; noLocal: boolean; noAck: boolean; exclusive: boolean; nowait: boolean;
+  queue: string;
+  consumerTag: string;
+  noLocal: boolean;
+  noAck: boolean;
+  exclusive: boolean;
+  nowait: boolean;
   arguments: FieldTable;
 }
-export interface BasicCancelFields { consumerTag: string; nowait: boolean }
-export interface BasicPublishFields { exchange: string; routingKey: string; mandatory: boolean; immediate: boolean }
-export interface BasicGetFields { queue: string; noAck: boolean }
-export interface BasicAckFields { deliveryTag: number; multiple: boolean }
-export interface BasicRejectFields { deliveryTag: number; requeue: boolean }
-export interface BasicNackFields { deliveryTag: number; multiple: boolean; requeue: boolean }
-export interface BasicRecoverFields { requeue: boolean }
-export interface ChannelFlowFields { active: boolean }
-export interface ConfirmSelectFields { nowait: boolean }
+export interface BasicCancelFields {
+  consumerTag: string;
+  nowait: boolean;
+}
+export interface BasicPublishFields {
+  exchange: string;
+  routingKey: string;
+  mandatory: boolean;
+  immediate: boolean;
+}
+export interface BasicGetFields {
+  queue: string;
+  noAck: boolean;
+}
+export interface BasicAckFields {
+  deliveryTag: number;
+  multiple: boolean;
+}
+export interface BasicRejectFields {
+  deliveryTag: number;
+  requeue: boolean;
+}
+export interface BasicNackFields {
+  deliveryTag: number;
+  multiple: boolean;
+  requeue: boolean;
+}
+export interface BasicRecoverFields {
+  requeue: boolean;
+}
+export interface ChannelFlowFields {
+  active: boolean;
+}
+export interface ConfirmSelectFields {
+  nowait: boolean;
+}
 
 type M = typeof Method;
 /** Every method a client may send, discriminated by id. */

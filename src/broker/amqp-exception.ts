@@ -39,7 +39,10 @@ export function truncateReplyText(text: string): string {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= 255) return text;
   // Drop a UTF-8 sequence cut in half rather than send an invalid one.
-  return `${bytes.subarray(0, 252).toString('utf8').replace(/\uFFFD$/, '')}...`;
+  return `${bytes
+    .subarray(0, 252)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '')}...`;
 }
 
 function replyCodeName(code: number): string {

@@ -8,15 +8,7 @@
  * marked redelivered, and its consumers are cancelled.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  BASIC_CLASS,
-  contentFrames,
-  encodeMethod,
-  Method,
-  type BasicPublishFields,
-  type InboundMethod,
-  type OutboundFields,
-} from './amqp-codec.js';
+import { BASIC_CLASS, contentFrames, encodeMethod, Method, type BasicPublishFields, type InboundMethod, type OutboundFields } from './amqp-codec.js';
 import {
   accessRefused,
   commandInvalid,
@@ -95,9 +87,11 @@ export class Channel implements ConsumerChannel {
   handle(method: InboundMethod, payload: Buffer): void {
     if (this.publishing !== undefined) {
       // A basic.publish is waiting for its content: a method now is RabbitMQ's 505.
-      throw unexpectedFrame(this.content === undefined
-        ? `expected content header for class ${BASIC_CLASS}, got non content header frame instead`
-        : 'expected content body, got non content body frame instead');
+      throw unexpectedFrame(
+        this.content === undefined
+          ? `expected content header for class ${BASIC_CLASS}, got non content header frame instead`
+          : 'expected content body, got non content body frame instead',
+      );
     }
     const vhost = this.host.vhost;
     const owner = this.host.owner;
@@ -111,8 +105,14 @@ export class Channel implements ConsumerChannel {
       case Method.ExchangeDeclare: {
         const f = method.fields;
         vhost.declareExchange({
-          name: f.exchange, type: f.type, passive: f.passive, durable: f.durable, autoDelete: f.autoDelete,
-          internal: f.internal, arguments: f.arguments, argumentTypes: argumentTypes(f.arguments, payload, 2),
+          name: f.exchange,
+          type: f.type,
+          passive: f.passive,
+          durable: f.durable,
+          autoDelete: f.autoDelete,
+          internal: f.internal,
+          arguments: f.arguments,
+          argumentTypes: argumentTypes(f.arguments, payload, 2),
         });
         if (!f.nowait) this.reply(Method.ExchangeDeclareOk, {});
         return;
@@ -127,10 +127,18 @@ export class Channel implements ConsumerChannel {
 
       case Method.QueueDeclare: {
         const f = method.fields;
-        const queue = vhost.declareQueue({
-          name: f.queue, passive: f.passive, durable: f.durable, exclusive: f.exclusive, autoDelete: f.autoDelete,
-          arguments: f.arguments, argumentTypes: argumentTypes(f.arguments, payload, 1),
-        }, owner);
+        const queue = vhost.declareQueue(
+          {
+            name: f.queue,
+            passive: f.passive,
+            durable: f.durable,
+            exclusive: f.exclusive,
+            autoDelete: f.autoDelete,
+            arguments: f.arguments,
+            argumentTypes: argumentTypes(f.arguments, payload, 1),
+          },
+          owner,
+        );
         this.lastQueue = queue.name;
         if (!f.nowait) this.reply(Method.QueueDeclareOk, { queue: queue.name, messageCount: queue.messageCount, consumerCount: queue.consumerCount });
         return;
@@ -224,8 +232,10 @@ export class Channel implements ConsumerChannel {
   /** A content header frame: the properties of the message being published. */
   onHeader(payload: Buffer): void {
     if (this.publishing === undefined || this.content !== undefined) throw unexpectedFrame('expected method frame, got non method frame instead');
-    if (payload.length < CONTENT_HEADER_MIN) throw frameError(`content header of ${payload.length} bytes is shorter than its fixed ${CONTENT_HEADER_MIN}`);
-    if (payload.readUInt16BE(0) !== BASIC_CLASS) throw unexpectedFrame(`expected content header for class ${BASIC_CLASS}, got a content header for class ${payload.readUInt16BE(0)} instead`);
+    if (payload.length < CONTENT_HEADER_MIN)
+      throw frameError(`content header of ${payload.length} bytes is shorter than its fixed ${CONTENT_HEADER_MIN}`);
+    if (payload.readUInt16BE(0) !== BASIC_CLASS)
+      throw unexpectedFrame(`expected content header for class ${BASIC_CLASS}, got a content header for class ${payload.readUInt16BE(0)} instead`);
     const bodySize = Number(payload.readBigUInt64BE(4));
     if (bodySize > MAX_MESSAGE_SIZE) throw preconditionFailed(`message size ${bodySize} is larger than configured max size ${MAX_MESSAGE_SIZE}`);
     this.content = [payload];
@@ -249,9 +259,14 @@ export class Channel implements ConsumerChannel {
 
   /** Close this channel from the broker side: send channel.close and let go of everything it holds. */
   fail(error: AmqpException, methodId: number): void {
-    this.host.send(encodeMethod(Method.ChannelClose, this.id, {
-      replyCode: error.replyCode, replyText: error.replyText, classId: methodId >>> 16, methodId: methodId & 0xffff,
-    }));
+    this.host.send(
+      encodeMethod(Method.ChannelClose, this.id, {
+        replyCode: error.replyCode,
+        replyText: error.replyText,
+        classId: methodId >>> 16,
+        methodId: methodId & 0xffff,
+      }),
+    );
     this.closing = true;
     this.release();
   }
@@ -279,9 +294,13 @@ export class Channel implements ConsumerChannel {
   // ---- ConsumerChannel: what queues call -------------------------------------------------------------------
 
   canDeliver(consumer: Consumer): boolean {
-    return !this.closing && !this.host.outputCongested() && (consumer.noAck ||
-      ((consumer.prefetch === 0 || consumer.unacked < consumer.prefetch) &&
-        (this.channelPrefetch === 0 || this.consumerUnacked < this.channelPrefetch)));
+    return (
+      !this.closing &&
+      !this.host.outputCongested() &&
+      (consumer.noAck ||
+        ((consumer.prefetch === 0 || consumer.unacked < consumer.prefetch) &&
+          (this.channelPrefetch === 0 || this.consumerUnacked < this.channelPrefetch)))
+    );
   }
 
   deliver(consumer: Consumer, entry: QueuedMessage): void {
@@ -296,7 +315,11 @@ export class Channel implements ConsumerChannel {
     }
     const message = entry.message;
     const method = encodeMethod(Method.BasicDeliver, this.id, {
-      consumerTag: consumer.tag, deliveryTag, redelivered: entry.redelivered, exchange: message.exchange, routingKey: message.routingKey,
+      consumerTag: consumer.tag,
+      deliveryTag,
+      redelivered: entry.redelivered,
+      exchange: message.exchange,
+      routingKey: message.routingKey,
     });
     this.sendContent(method, message);
     if (consumer.noAck) entry.queue.discard(entry);
@@ -342,7 +365,11 @@ export class Channel implements ConsumerChannel {
     }
     const message = entry.message;
     const method = encodeMethod(Method.BasicGetOk, this.id, {
-      deliveryTag, redelivered: entry.redelivered, exchange: message.exchange, routingKey: message.routingKey, messageCount: queue.messageCount,
+      deliveryTag,
+      redelivered: entry.redelivered,
+      exchange: message.exchange,
+      routingKey: message.routingKey,
+      messageCount: queue.messageCount,
     });
     this.sendContent(method, message);
     if (noAck) queue.discard(entry);
@@ -378,7 +405,12 @@ export class Channel implements ConsumerChannel {
     const queues = vhost.route(exchange, message);
     if (queues.length === 0) {
       if (fields.mandatory) {
-        const method = encodeMethod(Method.BasicReturn, this.id, { replyCode: 312, replyText: 'NO_ROUTE', exchange: fields.exchange, routingKey: fields.routingKey });
+        const method = encodeMethod(Method.BasicReturn, this.id, {
+          replyCode: 312,
+          replyText: 'NO_ROUTE',
+          exchange: fields.exchange,
+          routingKey: fields.routingKey,
+        });
         this.sendContent(method, message);
       }
       return;

@@ -134,11 +134,15 @@ export class Connection implements ChannelHost {
     socket.on('drain', () => this.onDrain());
     socket.on('error', (err) => this.settings.logger.debug(`connection ${this.peer}: ${err.message}`));
     socket.on('close', () => this.onSocketClose());
-    this.handshakeTimer = settings.clock.setTimeout(() => {
-      this.settings.logger.warning(`connection ${this.peer}: closed, no AMQP handshake within ${settings.handshakeTimeoutMs / 1000}s (handshake_timeout)`);
-      this.state = 'closed';
-      this.socket.destroy();
-    }, settings.handshakeTimeoutMs).unref();
+    this.handshakeTimer = settings.clock
+      .setTimeout(() => {
+        this.settings.logger.warning(
+          `connection ${this.peer}: closed, no AMQP handshake within ${settings.handshakeTimeoutMs / 1000}s (handshake_timeout)`,
+        );
+        this.state = 'closed';
+        this.socket.destroy();
+      }, settings.handshakeTimeoutMs)
+      .unref();
     this.stopWatchingAlarm = settings.memory.onChange((alarm) => this.onAlarm(alarm));
   }
 
@@ -180,7 +184,7 @@ export class Connection implements ChannelHost {
     try {
       this.onData(chunk);
     } catch (err) {
-      this.settings.logger.error(`connection ${this.peer}: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      this.settings.logger.error(`connection ${this.peer}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       this.socket.destroy();
     }
   }
@@ -354,7 +358,8 @@ export class Connection implements ChannelHost {
     const channel = this.channels.get(channelId);
     if (method.id === Method.ChannelOpen) {
       if (channel !== undefined) return this.fail(channelError("second 'channel.open' seen"), method.id);
-      if (channelId > this.channelMax) return this.fail(notAllowed(`channel number ${channelId} is above the negotiated channel_max ${this.channelMax}`), method.id);
+      if (channelId > this.channelMax)
+        return this.fail(notAllowed(`channel number ${channelId} is above the negotiated channel_max ${this.channelMax}`), method.id);
       this.channels.set(channelId, new Channel(channelId, this));
       return this.send(encodeMethod(Method.ChannelOpenOk, channelId, { channelId: Buffer.alloc(0) }));
     }
@@ -378,7 +383,8 @@ export class Connection implements ChannelHost {
 
   private onContent(type: number, channelId: number, payload: Buffer): void {
     const channel = this.channels.get(channelId);
-    if (channel === undefined || this.state !== 'running') return this.fail(unexpectedFrame('expected method frame, got non method frame instead'), 0);
+    if (channel === undefined || this.state !== 'running')
+      return this.fail(unexpectedFrame('expected method frame, got non method frame instead'), 0);
     if (channel.closing) return;
     try {
       if (type === FrameType.header) channel.onHeader(payload);
@@ -399,21 +405,23 @@ export class Connection implements ChannelHost {
 
   private start(): void {
     this.state = 'start';
-    this.send(encodeMethod(Method.ConnectionStart, 0, {
-      versionMajor: 0,
-      versionMinor: 9,
-      serverProperties: this.settings.serverProperties,
-      mechanisms: Buffer.from('PLAIN AMQPLAIN'),
-      locales: Buffer.from('en_US'),
-    }));
+    this.send(
+      encodeMethod(Method.ConnectionStart, 0, {
+        versionMajor: 0,
+        versionMinor: 9,
+        serverProperties: this.settings.serverProperties,
+        mechanisms: Buffer.from('PLAIN AMQPLAIN'),
+        locales: Buffer.from('en_US'),
+      }),
+    );
   }
 
   private login(fields: StartOkFields): void {
     const name = fields.clientProperties['connection_name'];
     this.clientName = typeof name === 'string' ? name : Buffer.isBuffer(name) ? name.toString('utf8') : undefined;
     const capabilities = fields.clientProperties['capabilities'];
-    const capable = (key: string) => typeof capabilities === 'object' && capabilities !== null && !Buffer.isBuffer(capabilities) &&
-      (capabilities as FieldTable)[key] === true;
+    const capable = (key: string) =>
+      typeof capabilities === 'object' && capabilities !== null && !Buffer.isBuffer(capabilities) && (capabilities as FieldTable)[key] === true;
     this.cancelNotify = capable('consumer_cancel_notify');
     this.blockedNotify = capable('connection.blocked');
     const credentials = readCredentials(fields.mechanism, fields.response);
@@ -425,13 +433,18 @@ export class Connection implements ChannelHost {
       const refusal = this.checkLogin(credentials);
       if (refusal !== undefined) {
         this.settings.logger.warning(`connection ${this.peer}: ${logText(fields.mechanism)} login refused: ${refusal}`);
-        this.fail(accessRefused(`Login was refused using authentication mechanism ${fields.mechanism}. For details see the broker logfile.`), Method.ConnectionStartOk);
+        this.fail(
+          accessRefused(`Login was refused using authentication mechanism ${fields.mechanism}. For details see the broker logfile.`),
+          Method.ConnectionStartOk,
+        );
         return false;
       }
       // Over the cap, a client is told so in its handshake (amqplib shows a close after start-ok, not after open).
       const admitted = this.settings.admittedConnections();
       if (admitted >= this.settings.maxConnections) {
-        this.settings.logger.warning(`connection ${this.peer}: refused, ${admitted} connections are open (--max-connections ${this.settings.maxConnections})`);
+        this.settings.logger.warning(
+          `connection ${this.peer}: refused, ${admitted} connections are open (--max-connections ${this.settings.maxConnections})`,
+        );
         this.fail(notAllowed(`connection refused: node connection limit (${this.settings.maxConnections}) is reached`), Method.ConnectionStartOk);
         return true;
       }
@@ -455,11 +468,13 @@ export class Connection implements ChannelHost {
     this.user = user;
     this.admitted = true;
     this.state = 'tune';
-    this.send(encodeMethod(Method.ConnectionTune, 0, {
-      channelMax: this.settings.channelMax,
-      frameMax: this.settings.frameMax,
-      heartbeat: this.settings.heartbeat,
-    }));
+    this.send(
+      encodeMethod(Method.ConnectionTune, 0, {
+        channelMax: this.settings.channelMax,
+        frameMax: this.settings.frameMax,
+        heartbeat: this.settings.heartbeat,
+      }),
+    );
   }
 
   /**
@@ -501,7 +516,8 @@ export class Connection implements ChannelHost {
   /** A handler threw: soft errors close its channel, hard ones (and broker bugs) the connection. */
   private raise(err: unknown, channel: Channel, methodId: number): void {
     const error = toAmqpException(err);
-    if (!(err instanceof AmqpException)) this.settings.logger.error(`connection ${this.peer}: ${logText(error.message)}\n${(err as Error).stack ?? ''}`);
+    if (!(err instanceof AmqpException))
+      this.settings.logger.error(`connection ${this.peer}: ${logText(error.message)}\n${(err as Error).stack ?? ''}`);
     else if (error.replyCode === ReplyCode.INTERNAL_ERROR) this.settings.logger.warning(`connection ${this.peer}: ${logText(error.message)}`);
     if (error.isConnectionError) this.fail(error, methodId);
     else channel.fail(error, methodId);
@@ -511,9 +527,14 @@ export class Connection implements ChannelHost {
   private fail(error: AmqpException, methodId: number): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.settings.logger.info(`connection ${this.peer}: closing with ${error.replyCode} ${logText(error.replyText)}`);
-    this.send(encodeMethod(Method.ConnectionClose, 0, {
-      replyCode: error.replyCode, replyText: error.replyText, classId: methodId >>> 16, methodId: methodId & 0xffff,
-    }));
+    this.send(
+      encodeMethod(Method.ConnectionClose, 0, {
+        replyCode: error.replyCode,
+        replyText: error.replyText,
+        classId: methodId >>> 16,
+        methodId: methodId & 0xffff,
+      }),
+    );
     this.state = 'closing';
     this.releaseAll();
     this.closeTimer = this.settings.clock.setTimeout(() => this.destroy(), CLOSE_OK_TIMEOUT_MS).unref();
@@ -644,20 +665,25 @@ export class Connection implements ChannelHost {
    */
   private startHeartbeat(seconds: number): void {
     if (seconds <= 0) return;
-    this.heartbeatTimer = this.settings.clock.setInterval(() => {
-      if (!this.sentSinceTick) {
-        this.socket.write(HEARTBEAT_FRAME);
-      }
-      this.sentSinceTick = false;
-      // A client whose input the broker does not read cannot be heard (RabbitMQ pauses its heartbeat monitor too).
-      if (this.receivedSinceTick || this.readPaused) {
-        this.silentTicks = 0;
-      } else if (++this.silentTicks >= 4) {
-        this.settings.logger.warning(`connection ${this.peer}: missed heartbeats from client, timeout: ${seconds}s`);
-        this.socket.destroy();
-      }
-      this.receivedSinceTick = false;
-    }, (seconds * 1000) / 2).unref();
+    this.heartbeatTimer = this.settings.clock
+      .setInterval(
+        () => {
+          if (!this.sentSinceTick) {
+            this.socket.write(HEARTBEAT_FRAME);
+          }
+          this.sentSinceTick = false;
+          // A client whose input the broker does not read cannot be heard (RabbitMQ pauses its heartbeat monitor too).
+          if (this.receivedSinceTick || this.readPaused) {
+            this.silentTicks = 0;
+          } else if (++this.silentTicks >= 4) {
+            this.settings.logger.warning(`connection ${this.peer}: missed heartbeats from client, timeout: ${seconds}s`);
+            this.socket.destroy();
+          }
+          this.receivedSinceTick = false;
+        },
+        (seconds * 1000) / 2,
+      )
+      .unref();
   }
 }
 

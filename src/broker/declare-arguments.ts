@@ -14,10 +14,24 @@ export interface TypedValue {
 
 /** The arguments RabbitMQ 3.10 compares when a queue is redeclared (rabbit_amqqueue:declare_args/0). */
 export const QUEUE_EQUIVALENCE_KEYS = [
-  'x-expires', 'x-message-ttl', 'x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-max-length',
-  'x-max-length-bytes', 'x-max-in-memory-length', 'x-max-in-memory-bytes', 'x-max-priority', 'x-overflow',
-  'x-queue-mode', 'x-single-active-consumer', 'x-queue-type', 'x-quorum-initial-group-size', 'x-max-age',
-  'x-stream-max-segment-size-bytes', 'x-initial-cluster-size', 'x-queue-leader-locator',
+  'x-expires',
+  'x-message-ttl',
+  'x-dead-letter-exchange',
+  'x-dead-letter-routing-key',
+  'x-max-length',
+  'x-max-length-bytes',
+  'x-max-in-memory-length',
+  'x-max-in-memory-bytes',
+  'x-max-priority',
+  'x-overflow',
+  'x-queue-mode',
+  'x-single-active-consumer',
+  'x-queue-type',
+  'x-quorum-initial-group-size',
+  'x-max-age',
+  'x-stream-max-segment-size-bytes',
+  'x-initial-cluster-size',
+  'x-queue-leader-locator',
 ] as const;
 
 /** The one argument RabbitMQ compares when an exchange is redeclared. */

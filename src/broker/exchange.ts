@@ -158,7 +158,10 @@ function canonical(value: unknown): string {
   if (Buffer.isBuffer(value)) return `x${value.toString('hex')}`;
   if (value !== null && typeof value === 'object') {
     const table = value as Record<string, unknown>;
-    return `{${Object.keys(table).sort().map((k) => `${JSON.stringify(k)}:${canonical(table[k])}`).join(',')}}`;
+    return `{${Object.keys(table)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(table[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'undefined';
 }

@@ -6,13 +6,43 @@
 
 /** RabbitMQ's names for field types, by tag (rabbit_binary_parser; `L` and `U` as py-amqp writes them). */
 const TYPE_NAMES: Readonly<Record<string, string>> = {
-  t: 'bool', b: 'byte', B: 'unsignedbyte', s: 'short', U: 'short', u: 'unsignedshort', I: 'signedint',
-  i: 'unsignedint', l: 'long', L: 'long', f: 'float', d: 'double', D: 'decimal', T: 'timestamp', S: 'longstr',
-  x: 'binary', F: 'table', A: 'array', V: 'void',
+  t: 'bool',
+  b: 'byte',
+  B: 'unsignedbyte',
+  s: 'short',
+  U: 'short',
+  u: 'unsignedshort',
+  I: 'signedint',
+  i: 'unsignedint',
+  l: 'long',
+  L: 'long',
+  f: 'float',
+  d: 'double',
+  D: 'decimal',
+  T: 'timestamp',
+  S: 'longstr',
+  x: 'binary',
+  F: 'table',
+  A: 'array',
+  V: 'void',
 };
 
 const FIXED_SIZES: Readonly<Record<string, number>> = {
-  t: 1, b: 1, B: 1, s: 2, U: 2, u: 2, I: 4, i: 4, f: 4, l: 8, L: 8, d: 8, T: 8, D: 5, V: 0,
+  t: 1,
+  b: 1,
+  B: 1,
+  s: 2,
+  U: 2,
+  u: 2,
+  I: 4,
+  i: 4,
+  f: 4,
+  l: 8,
+  L: 8,
+  d: 8,
+  T: 8,
+  D: 5,
+  V: 0,
 };
 
 /** Map each top-level key of a raw field table (without its length prefix) to RabbitMQ's name for its type. */
@@ -35,9 +65,16 @@ export function fieldTypes(table: Buffer): Map<string, string> {
 /** RabbitMQ compares values of one class alike: every integer type is `int`, both floating types `float`. */
 export function typeClass(type: string): string {
   switch (type) {
-    case 'byte': case 'unsignedbyte': case 'short': case 'unsignedshort': case 'signedint': case 'unsignedint': case 'long':
+    case 'byte':
+    case 'unsignedbyte':
+    case 'short':
+    case 'unsignedshort':
+    case 'signedint':
+    case 'unsignedint':
+    case 'long':
       return 'int';
-    case 'float': case 'double':
+    case 'float':
+    case 'double':
       return 'float';
     default:
       return type;

@@ -7,7 +7,10 @@ const UNSAFE = /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const NAMED: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 export function logText(text: string): string {
-  return text.replace(UNSAFE, (c) => NAMED[c] ?? (c.charCodeAt(0) <= 0xff
-    ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
-    : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return text.replace(
+    UNSAFE,
+    (c) =>
+      NAMED[c] ??
+      (c.charCodeAt(0) <= 0xff ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
 }

@@ -71,18 +71,28 @@ export class LoginThrottle {
       gate.timer?.cancel();
       gate.timer = undefined;
       // The failure time is kept for the next login (it is the throttle) until it passes.
-      gate.timer = this.clock.setTimeout(() => {
-        gate.timer = undefined;
-        if (gate.waiting.length === 0 && this.gates.get(address) === gate) this.gates.delete(address);
-      }, Math.max(0, gate.until - this.clock.now())).unref();
+      gate.timer = this.clock
+        .setTimeout(
+          () => {
+            gate.timer = undefined;
+            if (gate.waiting.length === 0 && this.gates.get(address) === gate) this.gates.delete(address);
+          },
+          Math.max(0, gate.until - this.clock.now()),
+        )
+        .unref();
       return;
     }
     if (gate.timer !== undefined) gate.timer.cancel();
-    gate.timer = this.clock.setTimeout(() => {
-      gate.timer = undefined;
-      const next = gate.waiting.shift();
-      if (next !== undefined) this.run(address, next);
-      if (this.gates.get(address) === gate) this.arm(address, gate);
-    }, Math.max(0, gate.until - this.clock.now())).unref();
+    gate.timer = this.clock
+      .setTimeout(
+        () => {
+          gate.timer = undefined;
+          const next = gate.waiting.shift();
+          if (next !== undefined) this.run(address, next);
+          if (this.gates.get(address) === gate) this.arm(address, gate);
+        },
+        Math.max(0, gate.until - this.clock.now()),
+      )
+      .unref();
   }
 }

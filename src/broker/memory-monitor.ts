@@ -116,7 +116,17 @@ export function watermarkBytes(setting: WatermarkSetting | undefined): number {
 }
 
 const UNITS: Readonly<Record<string, number>> = {
-  '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30,
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  k: 2 ** 10,
+  m: 2 ** 20,
+  g: 2 ** 30,
 };
 
 /**

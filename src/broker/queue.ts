@@ -255,11 +255,16 @@ export class Queue implements ConsumerQueue, RouteTarget {
   private armTimer(ms: number, fire: () => void): TimerHandle {
     const due = this.clock.now() + ms;
     const wait = (delay: number): TimerHandle =>
-      this.clock.setTimeout(() => {
-        const left = due - this.clock.now();
-        if (left > 0) handle = wait(left);
-        else fire();
-      }, Math.min(delay, MAX_TIMER_MS)).unref();
+      this.clock
+        .setTimeout(
+          () => {
+            const left = due - this.clock.now();
+            if (left > 0) handle = wait(left);
+            else fire();
+          },
+          Math.min(delay, MAX_TIMER_MS),
+        )
+        .unref();
     let handle = wait(ms);
     return { cancel: () => handle.cancel(), unref: () => handle };
   }

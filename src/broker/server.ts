@@ -112,7 +112,10 @@ export class BrokerServer {
   private actualPort = 0;
   private closing: Promise<void> | undefined;
 
-  private constructor(private readonly server: Server, options: BrokerServerOptions) {
+  private constructor(
+    private readonly server: Server,
+    options: BrokerServerOptions,
+  ) {
     this.host = options.host ?? '127.0.0.1';
     const clock = options.clock ?? systemClock;
     const users = new Map(Object.entries(options.users ?? { guest: 'guest' }));
@@ -124,7 +127,10 @@ export class BrokerServer {
     this.memory.onChange((alarm) => {
       const used = (this.memory.usedBytes / 2 ** 20).toFixed(1);
       const watermark = (this.memory.watermark / 2 ** 20).toFixed(1);
-      if (alarm) logger.warning(`memory alarm set: the broker holds ${used} MiB, at its high watermark of ${watermark} MiB; publishers are blocked until consumers take messages`);
+      if (alarm)
+        logger.warning(
+          `memory alarm set: the broker holds ${used} MiB, at its high watermark of ${watermark} MiB; publishers are blocked until consumers take messages`,
+        );
       else logger.warning(`memory alarm cleared: the broker holds ${used} MiB (high watermark ${watermark} MiB); publishers resume`);
     });
     const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
@@ -156,9 +162,11 @@ export class BrokerServer {
     const port = options.port ?? DEFAULT_BROKER_PORT;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
-        reject(err.code === 'EADDRINUSE'
-          ? new CamqError('broker.port-in-use', `port ${port} on ${broker.host} is already in use; pick another with --port`, { cause: err })
-          : new CamqError('broker.listen-failed', `cannot listen on ${broker.host}:${port}: ${err.message}`, { cause: err }));
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new CamqError('broker.port-in-use', `port ${port} on ${broker.host} is already in use; pick another with --port`, { cause: err })
+            : new CamqError('broker.listen-failed', `cannot listen on ${broker.host}:${port}: ${err.message}`, { cause: err }),
+        );
       });
       server.listen(port, broker.host, () => resolve());
     });
@@ -200,15 +208,26 @@ export class BrokerServer {
   /** The queues of a vhost, as `rabbitmqctl list_queues` shows them. */
   listQueues(vhost = '/'): QueueInfo[] {
     return [...(this.vhosts.get(vhost)?.queues.values() ?? [])].map((q) => ({
-      name: q.name, messages: q.messageCount, unacked: q.unacked, consumers: q.consumerCount, durable: q.durable,
-      autoDelete: q.autoDelete, exclusive: q.owner !== null, arguments: q.arguments,
+      name: q.name,
+      messages: q.messageCount,
+      unacked: q.unacked,
+      consumers: q.consumerCount,
+      durable: q.durable,
+      autoDelete: q.autoDelete,
+      exclusive: q.owner !== null,
+      arguments: q.arguments,
     }));
   }
 
   /** The exchanges of a vhost, as `rabbitmqctl list_exchanges` shows them. */
   listExchanges(vhost = '/'): ExchangeInfo[] {
     return [...(this.vhosts.get(vhost)?.exchanges.values() ?? [])].map((x) => ({
-      name: x.name, type: x.type, durable: x.durable, autoDelete: x.autoDelete, internal: x.internal, arguments: x.arguments,
+      name: x.name,
+      type: x.type,
+      durable: x.durable,
+      autoDelete: x.autoDelete,
+      internal: x.internal,
+      arguments: x.arguments,
     }));
   }
 
@@ -218,7 +237,8 @@ export class BrokerServer {
     if (host === undefined) return [];
     const implicit = [...host.queues.keys()].map((name) => ({ source: '', destination: name, routingKey: name, arguments: {} }));
     const explicit = [...host.exchanges.values()].flatMap((x) =>
-      [...x.bindings.values()].map((b) => ({ source: x.name, destination: b.queue.name, routingKey: b.routingKey, arguments: b.args })));
+      [...x.bindings.values()].map((b) => ({ source: x.name, destination: b.queue.name, routingKey: b.routingKey, arguments: b.args })),
+    );
     return [...implicit, ...explicit];
   }
 

@@ -250,10 +250,24 @@ export class VirtualHost {
   }
 
   private addExchange(
-    name: string, type: ExchangeType, durable: boolean, autoDelete: boolean, internal: boolean, args: FieldTable,
+    name: string,
+    type: ExchangeType,
+    durable: boolean,
+    autoDelete: boolean,
+    internal: boolean,
+    args: FieldTable,
     typed: TypedArguments,
   ): Exchange<Queue> {
-    const exchange = new Exchange<Queue>({ name, type, durable, autoDelete, internal, arguments: args, typedArguments: typed, resource: this.resource('exchange', name) });
+    const exchange = new Exchange<Queue>({
+      name,
+      type,
+      durable,
+      autoDelete,
+      internal,
+      arguments: args,
+      typedArguments: typed,
+      resource: this.resource('exchange', name),
+    });
     this.exchanges.set(name, exchange);
     return exchange;
   }

@@ -44,8 +44,5 @@ export function createCamqProgram(io: CliIO = processIO): Command {
 function unknownCommand(typed: string, program: Command): UsageError {
   const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
   const meant = closestName(typed, names);
-  return new UsageError(
-    `unknown command '${typed}'${meant ? `; did you mean '${meant}'?` : ''}`,
-    'usage.unknown-command',
-  );
+  return new UsageError(`unknown command '${typed}'${meant ? `; did you mean '${meant}'?` : ''}`, 'usage.unknown-command');
 }

@@ -15,14 +15,24 @@ const ALREADY_PRINTED = new Set(['commander.help', 'commander.helpDisplayed', 'c
  * Codes of the UsageErrors an action raises for a bad argument it was given (the rest already say what to do:
  * a broker URL, a task module, a cancelled confirmation).
  */
-const ARGUMENT_CODES = new Set<string>(['usage.bad-argument', 'usage.bad-rate', 'usage.bad-signal', 'usage.missing-task-id', 'usage.unknown-command', 'usage.unknown-inspect-target']);
+const ARGUMENT_CODES = new Set<string>([
+  'usage.bad-argument',
+  'usage.bad-rate',
+  'usage.bad-signal',
+  'usage.missing-task-id',
+  'usage.unknown-command',
+  'usage.unknown-inspect-target',
+]);
 
 /**
  * Make every command of the tree report through runCli: no printing of its own errors, output to `output`, and a
  * thrown UsageError (or the CommanderError of help and version) instead of process.exit. Returns the command whose
  * action is running, once one is.
  */
-export function routeCommanderErrors(root: Command, output: { writeOut(text: string): void; writeErr(text: string): void }): () => Command | undefined {
+export function routeCommanderErrors(
+  root: Command,
+  output: { writeOut(text: string): void; writeErr(text: string): void },
+): () => Command | undefined {
   const visit = (command: Command) => {
     command
       .configureOutput({ ...output, outputError: () => {} })
@@ -46,7 +56,14 @@ export function commanderUsageError(err: CommanderError, command: Command): Usag
   const message = err.message
     .replace(/^error: /, '')
     // suggestSimilar appends "\n(Did you mean x?)" or "\n(Did you mean one of x, y?)".
-    .replace(/\n\(Did you mean (?:one of )?(.*)\?\)$/s, (_all, names: string) => `; did you mean ${names.split(', ').map((n) => `'${n}'`).join(' or ')}?`)
+    .replace(
+      /\n\(Did you mean (?:one of )?(.*)\?\)$/s,
+      (_all, names: string) =>
+        `; did you mean ${names
+          .split(', ')
+          .map((n) => `'${n}'`)
+          .join(' or ')}?`,
+    )
     .replace(/ is invalid\. /, ' is invalid: ')
     .replace(/\. Expected /, ': expected ')
     .replace(/\.$/, '');

@@ -114,7 +114,10 @@ export class ControlClient {
   }
 
   /** Connect to `url` and return a client that owns the connection (closing the client closes it). */
-  static async connect(url: string | BrokerUrl, options: { timeout?: number; connectionName?: string; connectTimeoutMs?: number } = {}): Promise<ControlClient> {
+  static async connect(
+    url: string | BrokerUrl,
+    options: { timeout?: number; connectionName?: string; connectTimeoutMs?: number } = {},
+  ): Promise<ControlClient> {
     const connection = new BrokerConnection({
       url,
       connectionName: options.connectionName ?? 'camq control',

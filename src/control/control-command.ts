@@ -58,7 +58,10 @@ export function terminateCommand(signal: string | number, taskIds: string | read
 /** `time_limit`: soft and hard limits in seconds; `null` leaves that limit unset. */
 export function timeLimitCommand(taskName: string, soft: number | null, hard: number | null = null): ControlCommand<'time_limit'> {
   const task = requireText(taskName, 'task name', 'e.g. time-limit tasks.sleep 10 20');
-  for (const [label, value] of [['soft', soft], ['hard', hard]] as const) {
+  for (const [label, value] of [
+    ['soft', soft],
+    ['hard', hard],
+  ] as const) {
     if (value !== null && !(Number.isFinite(value) && value >= 0)) {
       throw new UsageError(`invalid ${label} time limit '${value}': expected seconds as a number >= 0`);
     }
@@ -96,7 +99,10 @@ export function addConsumerCommand(queue: string, options: AddConsumerOptions = 
 }
 
 export function cancelConsumerCommand(queue: string): ControlCommand<'cancel_consumer'> {
-  return { method: 'cancel_consumer', arguments: { queue: requireShortstr(requireText(queue, 'queue name', 'e.g. cancel-consumer images'), 'the queue name') } };
+  return {
+    method: 'cancel_consumer',
+    arguments: { queue: requireShortstr(requireText(queue, 'queue name', 'e.g. cancel-consumer images'), 'the queue name') },
+  };
 }
 
 export function poolGrowCommand(n = 1): ControlCommand<'pool_grow'> {
@@ -166,7 +172,10 @@ export function normalizeSignal(signal: string | number): string | number {
 function requireTaskIds(taskIds: string | readonly string[]): string[] {
   const ids = (typeof taskIds === 'string' ? [taskIds] : [...taskIds]).map((id) => id.trim());
   if (ids.length === 0 || ids.some((id) => id === '')) {
-    throw new UsageError('missing task id: give the id of at least one task (e.g. revoke 6fe6256c-0f45-4a46-b763-9ae3ec475b01)', 'usage.missing-task-id');
+    throw new UsageError(
+      'missing task id: give the id of at least one task (e.g. revoke 6fe6256c-0f45-4a46-b763-9ae3ec475b01)',
+      'usage.missing-task-id',
+    );
   }
   return ids;
 }

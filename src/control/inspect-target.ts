@@ -50,7 +50,10 @@ export function inspectCommand(what: string, args: readonly string[] = []): Cont
     return { method: target.method, arguments: {} };
   }
   if (target.list.required && values.length === 0) {
-    throw new UsageError(`inspect ${target.name} needs at least one ${target.list.label} (e.g. inspect ${target.name} <${target.list.label}>...)`, 'usage.missing-task-id');
+    throw new UsageError(
+      `inspect ${target.name} needs at least one ${target.list.label} (e.g. inspect ${target.name} <${target.list.label}>...)`,
+      'usage.missing-task-id',
+    );
   }
   return { method: target.method, arguments: values.length > 0 ? { [target.list.key]: values } : {} };
 }

@@ -180,7 +180,10 @@ function shortIso(value: unknown): string {
 
 /** Nested replies (stats, conf, ...) as indented `key: value` lines; short scalar lists stay on one line. */
 export function treeLines(value: unknown, indent = ''): string[] {
-  if (isScalar(value)) return String(scalarText(value)).split('\n').map((l) => indent + l);
+  if (isScalar(value))
+    return String(scalarText(value))
+      .split('\n')
+      .map((l) => indent + l);
   if (Array.isArray(value)) {
     if (value.length === 0) return [`${indent}[]`];
     const inline = inlineList(value);

@@ -128,7 +128,12 @@ export class DemoCluster {
 
   private async removeQueue(): Promise<DemoStopReport['leftQueue']> {
     this.progress(`removing the demo queue ${this.queue.name}…`);
-    const connection = new BrokerConnection({ url: this.options.url, reconnect: false, connectRetries: 0, connectionName: `camq demo cleanup ${this.queue.name}` });
+    const connection = new BrokerConnection({
+      url: this.options.url,
+      reconnect: false,
+      connectRetries: 0,
+      connectionName: `camq demo cleanup ${this.queue.name}`,
+    });
     try {
       await connection.connect();
       await removeTaskQueue(() => connection.createChannel(), this.queue);
@@ -149,7 +154,24 @@ export class DemoCluster {
     const log = openSync(join(this.logDir, `demo${i}.log`), 'a');
     const pool = i % 2 === 0 ? ['--pool', 'threads', '-c', '2'] : ['-c', '4'];
     const node = this.nodeName(i);
-    const args = [CAMQ_BIN, '-b', this.options.url, 'worker', '-A', EXAMPLE_TASKS, '-n', node, '-Q', this.queue.name, '-E', '-l', 'info', '--shutdown-timeout', '3', ...pool];
+    const args = [
+      CAMQ_BIN,
+      '-b',
+      this.options.url,
+      'worker',
+      '-A',
+      EXAMPLE_TASKS,
+      '-n',
+      node,
+      '-Q',
+      this.queue.name,
+      '-E',
+      '-l',
+      'info',
+      '--shutdown-timeout',
+      '3',
+      ...pool,
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log] });
     closeSync(log);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

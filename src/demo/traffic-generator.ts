@@ -23,7 +23,11 @@ const int = (random: () => number, lo: number, hi: number) => lo + Math.floor(ra
 export const DEMO_TRAFFIC: readonly TrafficKind[] = [
   { label: 'add', weight: 40, make: (r) => ({ name: 'tasks.add', options: { args: [int(r, 0, 99), int(r, 0, 99)] } }) },
   { label: 'sleep', weight: 20, make: (r) => ({ name: 'tasks.sleep', options: { args: [int(r, 1, 30) / 10] } }) },
-  { label: 'fail', weight: 10, make: (r) => ({ name: 'tasks.fail', options: { args: [['disk full', 'timeout talking to billing', 'no such user'][int(r, 0, 2)]] } }) },
+  {
+    label: 'fail',
+    weight: 10,
+    make: (r) => ({ name: 'tasks.fail', options: { args: [['disk full', 'timeout talking to billing', 'no such user'][int(r, 0, 2)]] } }),
+  },
   { label: 'retry', weight: 5, make: (r) => ({ name: 'tasks.retry_me', options: { args: [int(r, 1, 9)] } }) },
   { label: 'eta', weight: 10, make: (r) => ({ name: 'tasks.add', options: { args: [int(r, 0, 9), int(r, 0, 9)], countdown: int(r, 5, 20) } }) },
   { label: 'fib', weight: 10, make: (r) => ({ name: 'tasks.fib', options: { args: [int(r, 18, 27)] } }) },

@@ -12,8 +12,12 @@ export class BrokerConnectionError extends CamqError {
    */
   readonly reason: string;
 
-  constructor(code: 'broker.unreachable' | 'broker.tls-untrusted' | 'broker.auth-failed' | 'broker.timeout' | 'broker.lost',
-    message: string, maskedUrl: string, options: { cause?: unknown; reason?: string } = {}) {
+  constructor(
+    code: 'broker.unreachable' | 'broker.tls-untrusted' | 'broker.auth-failed' | 'broker.timeout' | 'broker.lost',
+    message: string,
+    maskedUrl: string,
+    options: { cause?: unknown; reason?: string } = {},
+  ) {
     super(code, message, { ...(options.cause === undefined ? {} : { cause: options.cause }), exitCode: ExitCode.broker });
     this.maskedUrl = maskedUrl;
     this.reason = options.reason ?? message;

@@ -208,7 +208,7 @@ export class ClusterState {
     if (dash < 0) return;
     const group = type.slice(0, dash);
     const subject = type.slice(dash + 1);
-    const received = typeof e['local_received'] === 'number' ? (e['local_received']) : now / 1000;
+    const received = typeof e['local_received'] === 'number' ? e['local_received'] : now / 1000;
     if (group === 'task') this.applyTask(e, subject, received, now);
     else if (group === 'worker') this.applyWorker(e, subject, received, now);
   }
@@ -294,7 +294,7 @@ export class ClusterState {
     }
     task.updatedAt = now;
 
-    const hostname = typeof e['hostname'] === 'string' ? (e['hostname']) : undefined;
+    const hostname = typeof e['hostname'] === 'string' ? e['hostname'] : undefined;
     let worker: WorkerRecord | undefined;
     if (subject === 'sent') {
       task.client = hostname;
@@ -312,7 +312,7 @@ export class ClusterState {
       }
     }
 
-    const timestamp = typeof e['timestamp'] === 'number' ? (e['timestamp']) : undefined;
+    const timestamp = typeof e['timestamp'] === 'number' ? e['timestamp'] : undefined;
     const known = SUBJECT_TO_STATE[subject];
     const state: TaskState = known ?? subject.toUpperCase();
     if (known !== undefined) setSubjectTime(task, subject, timestamp);
@@ -365,14 +365,30 @@ export function clusterReducer(state: ClusterState, event: EventEnvelope, now: n
 
 function setSubjectTime(task: TaskRecord, subject: string, timestamp: number | undefined): void {
   switch (subject) {
-    case 'sent': task.sent = timestamp; break;
-    case 'received': task.received = timestamp; break;
-    case 'started': task.started = timestamp; break;
-    case 'succeeded': task.succeeded = timestamp; break;
-    case 'failed': task.failed = timestamp; break;
-    case 'retried': task.retried = timestamp; break;
-    case 'revoked': task.revoked = timestamp; break;
-    case 'rejected': task.rejected = timestamp; break;
+    case 'sent':
+      task.sent = timestamp;
+      break;
+    case 'received':
+      task.received = timestamp;
+      break;
+    case 'started':
+      task.started = timestamp;
+      break;
+    case 'succeeded':
+      task.succeeded = timestamp;
+      break;
+    case 'failed':
+      task.failed = timestamp;
+      break;
+    case 'retried':
+      task.retried = timestamp;
+      break;
+    case 'revoked':
+      task.revoked = timestamp;
+      break;
+    case 'rejected':
+      task.rejected = timestamp;
+      break;
   }
 }
 

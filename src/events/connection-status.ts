@@ -25,6 +25,8 @@ export function initialConnectionStatus(broker: string): ConnectionStatus {
 /** The status in a few words, for a header: `reconnecting (attempt 3, connection refused (ECONNREFUSED))`. */
 export function describeConnectionPhase(status: ConnectionStatus, label: string = status.phase): string {
   if (status.phase !== 'reconnecting' && status.phase !== 'failed') return label;
-  const parts = [status.phase === 'reconnecting' && status.attempt !== undefined ? `attempt ${status.attempt}` : undefined, status.reason].filter(Boolean);
+  const parts = [status.phase === 'reconnecting' && status.attempt !== undefined ? `attempt ${status.attempt}` : undefined, status.reason].filter(
+    Boolean,
+  );
   return parts.length > 0 ? `${label} (${parts.join(', ')})` : label;
 }

@@ -17,7 +17,7 @@ export class EventDumper {
 
   format(event: EventEnvelope): string {
     const fields = { ...(event as unknown as Record<string, unknown>) };
-    const timestamp = pythonUtcDatetime(typeof fields['timestamp'] === 'number' ? (fields['timestamp']) : 0);
+    const timestamp = pythonUtcDatetime(typeof fields['timestamp'] === 'number' ? fields['timestamp'] : 0);
     const type = String(fields['type']).toLowerCase();
     const hostname = plainText(fields['hostname'] ?? '');
     delete fields['timestamp'];

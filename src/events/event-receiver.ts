@@ -155,7 +155,9 @@ export class EventReceiver extends SafeEmitter<EventReceiverEvents> {
     if (msg === null) {
       // The broker cancelled the consumer (the queue was deleted under us): declare a new one.
       if (!this.isStopped && this.connection.isOpen) {
-        this.declareAndConsume(this.connection).catch((err: unknown) => this.safeEmit('decode-error', `could not re-declare the event queue: ${String(err)}`));
+        this.declareAndConsume(this.connection).catch((err: unknown) =>
+          this.safeEmit('decode-error', `could not re-declare the event queue: ${String(err)}`),
+        );
       }
       return;
     }
@@ -165,11 +167,20 @@ export class EventReceiver extends SafeEmitter<EventReceiverEvents> {
   }
 
   private readonly onConnected = ({ isReconnect }: { isReconnect: boolean }) =>
-    this.update({ phase: 'connected', error: undefined, reason: undefined, attempt: undefined, retryInMs: undefined, reconnects: this.current.reconnects + (isReconnect ? 1 : 0) });
-  private readonly onDisconnected = (error: CamqError) => this.update({ phase: 'reconnecting', error: error.message, reason: connectionReason(error) });
+    this.update({
+      phase: 'connected',
+      error: undefined,
+      reason: undefined,
+      attempt: undefined,
+      retryInMs: undefined,
+      reconnects: this.current.reconnects + (isReconnect ? 1 : 0),
+    });
+  private readonly onDisconnected = (error: CamqError) =>
+    this.update({ phase: 'reconnecting', error: error.message, reason: connectionReason(error) });
   private readonly onReconnecting = ({ error, reason, attempt, delayMs }: ReconnectingInfo) =>
     this.update({ phase: 'reconnecting', error: error.message, reason, attempt, retryInMs: delayMs });
-  private readonly onFailed = (error: CamqError) => this.update({ phase: 'failed', error: error.message, reason: connectionReason(error), attempt: undefined, retryInMs: undefined });
+  private readonly onFailed = (error: CamqError) =>
+    this.update({ phase: 'failed', error: error.message, reason: connectionReason(error), attempt: undefined, retryInMs: undefined });
 
   private update(change: Partial<ConnectionStatus>): void {
     this.current = { ...this.current, ...change };

@@ -152,5 +152,8 @@ export function selectTaskTimeline(task: TaskRecord): TaskTiming[] {
     ['revoked', task.revoked],
     ['rejected', task.rejected],
   ];
-  return points.filter((p): p is [string, number] => p[1] !== undefined).map(([label, at]) => ({ label, at })).sort((a, b) => a.at - b.at);
+  return points
+    .filter((p): p is [string, number] => p[1] !== undefined)
+    .map(([label, at]) => ({ label, at }))
+    .sort((a, b) => a.at - b.at);
 }

@@ -36,7 +36,8 @@ export const MAX_EXPIRATION_MS = 315_360_000_000;
 /** Why an `expiration` property would close the channel, or undefined when RabbitMQ takes it. */
 export function invalidExpiration(expiration: unknown): string | undefined {
   if (expiration === undefined || expiration === null) return undefined;
-  if (typeof expiration !== 'string' || !/^\d+$/.test(expiration)) return `expiration ${JSON.stringify(expiration)} is not a whole number of milliseconds`;
+  if (typeof expiration !== 'string' || !/^\d+$/.test(expiration))
+    return `expiration ${JSON.stringify(expiration)} is not a whole number of milliseconds`;
   if (Number(expiration) > MAX_EXPIRATION_MS) return `expiration ${expiration} ms is above RabbitMQ's maximum (${MAX_EXPIRATION_MS} ms, 10 years)`;
   return undefined;
 }

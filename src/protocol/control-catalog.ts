@@ -1,13 +1,4 @@
-import type {
-  ActiveQueueInfo,
-  ClockReply,
-  OkReply,
-  QueryTaskReply,
-  ScheduledEntry,
-  StatsReply,
-  StatusReply,
-  TaskInfo,
-} from './control-replies.js';
+import type { ActiveQueueInfo, ClockReply, OkReply, QueryTaskReply, ScheduledEntry, StatsReply, StatusReply, TaskInfo } from './control-replies.js';
 
 /**
  * The one list of Celery's remote-control commands (docs/protocol.md, Remote control). Everything else derives from it: the
@@ -182,9 +173,33 @@ export const CONTROL_CATALOG = [
       ],
     },
   },
-  { method: 'enable_events', kind: 'control', aliases: [], args: noArgs, strict: true, reply: reply<OkReply>('ok'), cli: { summary: 'make workers send task events' } },
-  { method: 'disable_events', kind: 'control', aliases: [], args: noArgs, strict: true, reply: reply<OkReply>('ok'), cli: { summary: 'make workers stop sending task events' } },
-  { method: 'heartbeat', kind: 'control', aliases: [], args: noArgs, strict: true, reply: reply<null>('null'), cli: { summary: 'make workers send a worker-heartbeat event now' } },
+  {
+    method: 'enable_events',
+    kind: 'control',
+    aliases: [],
+    args: noArgs,
+    strict: true,
+    reply: reply<OkReply>('ok'),
+    cli: { summary: 'make workers send task events' },
+  },
+  {
+    method: 'disable_events',
+    kind: 'control',
+    aliases: [],
+    args: noArgs,
+    strict: true,
+    reply: reply<OkReply>('ok'),
+    cli: { summary: 'make workers stop sending task events' },
+  },
+  {
+    method: 'heartbeat',
+    kind: 'control',
+    aliases: [],
+    args: noArgs,
+    strict: true,
+    reply: reply<null>('null'),
+    cli: { summary: 'make workers send a worker-heartbeat event now' },
+  },
   {
     method: 'add_consumer',
     kind: 'control',
@@ -214,8 +229,22 @@ export const CONTROL_CATALOG = [
     reply: status,
     cli: { summary: 'make workers stop consuming from a queue', params: [{ name: 'queue', help: 'queue name' }] },
   },
-  { method: 'pool_grow', kind: 'control', aliases: [], args: poolN, reply: status, cli: { summary: 'add processes to the worker pool', params: count('how many') } },
-  { method: 'pool_shrink', kind: 'control', aliases: [], args: poolN, reply: status, cli: { summary: 'remove processes from the worker pool', params: count('how many') } },
+  {
+    method: 'pool_grow',
+    kind: 'control',
+    aliases: [],
+    args: poolN,
+    reply: status,
+    cli: { summary: 'add processes to the worker pool', params: count('how many') },
+  },
+  {
+    method: 'pool_shrink',
+    kind: 'control',
+    aliases: [],
+    args: poolN,
+    reply: status,
+    cli: { summary: 'remove processes from the worker pool', params: count('how many') },
+  },
   {
     method: 'autoscale',
     kind: 'control',
@@ -246,10 +275,30 @@ export const CONTROL_CATALOG = [
     reply: status,
   },
   // Workers never reply to a warm shutdown (docs/protocol.md, Remote control); celeryctl's `shutdown` pings first, then casts.
-  { method: 'shutdown', kind: 'cast', aliases: [], args: [{ name: 'msg', type: 'string', default: 'Got shutdown from remote' }], reply: reply<never>('none') },
+  {
+    method: 'shutdown',
+    kind: 'cast',
+    aliases: [],
+    args: [{ name: 'msg', type: 'string', default: 'Got shutdown from remote' }],
+    reply: reply<never>('none'),
+  },
 
-  { method: 'active', kind: 'inspect', aliases: ['dump_active'], args: [{ name: 'safe', type: 'boolean', default: false }], reply: tasks, cli: { summary: 'tasks being executed' } },
-  { method: 'reserved', kind: 'inspect', aliases: ['dump_reserved'], args: noArgs, reply: tasks, cli: { summary: 'tasks prefetched and waiting for a pool slot' } },
+  {
+    method: 'active',
+    kind: 'inspect',
+    aliases: ['dump_active'],
+    args: [{ name: 'safe', type: 'boolean', default: false }],
+    reply: tasks,
+    cli: { summary: 'tasks being executed' },
+  },
+  {
+    method: 'reserved',
+    kind: 'inspect',
+    aliases: ['dump_reserved'],
+    args: noArgs,
+    reply: tasks,
+    cli: { summary: 'tasks prefetched and waiting for a pool slot' },
+  },
   {
     method: 'scheduled',
     kind: 'inspect',
@@ -258,7 +307,14 @@ export const CONTROL_CATALOG = [
     reply: reply<ScheduledEntry[]>('scheduled'),
     cli: { summary: 'tasks held until their ETA or countdown' },
   },
-  { method: 'revoked', kind: 'inspect', aliases: ['dump_revoked'], args: noArgs, reply: reply<string[]>('names'), cli: { summary: 'ids of revoked tasks' } },
+  {
+    method: 'revoked',
+    kind: 'inspect',
+    aliases: ['dump_revoked'],
+    args: noArgs,
+    reply: reply<string[]>('names'),
+    cli: { summary: 'ids of revoked tasks' },
+  },
   {
     method: 'registered',
     kind: 'inspect',
@@ -273,7 +329,14 @@ export const CONTROL_CATALOG = [
       params: [{ name: 'attr', help: 'task attributes', variadic: true, optional: true, wire: 'taskinfoitems' }],
     },
   },
-  { method: 'stats', kind: 'inspect', aliases: [], args: noArgs, reply: reply<StatsReply>('mapping'), cli: { summary: 'worker statistics: pool, broker, prefetch, totals, rusage' } },
+  {
+    method: 'stats',
+    kind: 'inspect',
+    aliases: [],
+    args: noArgs,
+    reply: reply<StatsReply>('mapping'),
+    cli: { summary: 'worker statistics: pool, broker, prefetch, totals, rusage' },
+  },
   {
     method: 'active_queues',
     kind: 'inspect',
@@ -303,7 +366,14 @@ export const CONTROL_CATALOG = [
     cli: { summary: "each worker's configuration (secrets masked)" },
   },
   { method: 'report', kind: 'inspect', aliases: [], args: noArgs, reply: reply<OkReply>('ok'), cli: { summary: 'bug-report information' } },
-  { method: 'clock', kind: 'inspect', aliases: [], args: noArgs, reply: reply<ClockReply>('mapping'), cli: { summary: "each worker's logical clock" } },
+  {
+    method: 'clock',
+    kind: 'inspect',
+    aliases: [],
+    args: noArgs,
+    reply: reply<ClockReply>('mapping'),
+    cli: { summary: "each worker's logical clock" },
+  },
   { method: 'ping', kind: 'inspect', aliases: [], args: noArgs, reply: reply<OkReply>('ok'), cli: { summary: 'which workers answer' } },
   // Sent by a starting worker (mingle), never typed by a user.
   {

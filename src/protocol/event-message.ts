@@ -201,9 +201,7 @@ export function buildEventMessage(events: EventEnvelope | readonly EventEnvelope
   };
 }
 
-export type EventDecodeResult =
-  | { readonly ok: true; readonly events: EventEnvelope[] }
-  | { readonly ok: false; readonly error: string };
+export type EventDecodeResult = { readonly ok: true; readonly events: EventEnvelope[] } | { readonly ok: false; readonly error: string };
 
 /**
  * Decode an event message body: a single object or an array of them (any routing key). Elements without a string

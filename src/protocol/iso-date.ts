@@ -22,8 +22,7 @@ export function formatIsoDate(epochMs: number, offsetMinutes = 0): string {
   );
 }
 
-const ISO_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** Python's datetime range (MINYEAR..MAXYEAR): a date outside it cannot be a Celery ETA, and JavaScript cannot print it. */
 export const MIN_DATE_MS = Date.parse('0001-01-01T00:00:00Z');

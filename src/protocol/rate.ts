@@ -4,8 +4,7 @@
  * `N/h`; N is a float. A falsy value (`0`, `''`, null) disables the limit.
  */
 export type ParsedRate =
-  | { readonly ok: true; /** tokens per second; 0 means no limit */ readonly perSecond: number }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; /** tokens per second; 0 means no limit */ readonly perSecond: number } | { readonly ok: false; readonly error: string };
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
 

@@ -26,9 +26,25 @@ export interface ResultBody {
 
 /** Python's builtin exception types: a JS error with one of these names is rebuilt as that type in Python. */
 const PYTHON_BUILTIN_EXCEPTIONS = new Set([
-  'Exception', 'TypeError', 'ValueError', 'KeyError', 'IndexError', 'RuntimeError', 'ZeroDivisionError',
-  'AttributeError', 'NotImplementedError', 'AssertionError', 'LookupError', 'ArithmeticError', 'OverflowError',
-  'TimeoutError', 'PermissionError', 'FileNotFoundError', 'OSError', 'MemoryError', 'RecursionError',
+  'Exception',
+  'TypeError',
+  'ValueError',
+  'KeyError',
+  'IndexError',
+  'RuntimeError',
+  'ZeroDivisionError',
+  'AttributeError',
+  'NotImplementedError',
+  'AssertionError',
+  'LookupError',
+  'ArithmeticError',
+  'OverflowError',
+  'TimeoutError',
+  'PermissionError',
+  'FileNotFoundError',
+  'OSError',
+  'MemoryError',
+  'RecursionError',
 ]);
 
 /** The ExceptionInfo for an error named `name`; names that are not Python builtins use `exc_module` as given. */
@@ -81,5 +97,10 @@ export function decodeResultMessage(msg: IncomingMessage): (ResultBody & { corre
   }
   if (typeof body !== 'object' || body === null || typeof (body as ResultBody).status !== 'string') return undefined;
   const result = body as ResultBody;
-  return { ...result, children: result.children ?? [], traceback: result.traceback ?? null, correlationId: msg.properties.correlationId ?? result.task_id };
+  return {
+    ...result,
+    children: result.children ?? [],
+    traceback: result.traceback ?? null,
+    correlationId: msg.properties.correlationId ?? result.task_id,
+  };
 }

@@ -58,7 +58,8 @@ function checkOptions(where: string, options: Record<string, unknown>, depthLeft
   for (const key of NUMBER_OPTIONS) {
     const v = options[key];
     if (absent(v)) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_SECONDS) return `${where} option ${key} is ${describeValue(v)}, not a number of seconds (or a priority) ≥ 0`;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_SECONDS)
+      return `${where} option ${key} is ${describeValue(v)}, not a number of seconds (or a priority) ≥ 0`;
   }
   const countdown = options['countdown'];
   if (!absent(countdown) && (typeof countdown !== 'number' || !Number.isFinite(countdown) || Math.abs(countdown) > MAX_SECONDS)) {
@@ -71,7 +72,8 @@ function checkOptions(where: string, options: Record<string, unknown>, depthLeft
   const expires = options['expires'];
   if (!absent(expires)) {
     if (typeof expires === 'number') {
-      if (!Number.isFinite(expires) || expires < 0 || expires > MAX_SECONDS) return `${where} option expires is ${describeValue(expires)}, not a number of seconds ≥ 0`;
+      if (!Number.isFinite(expires) || expires < 0 || expires > MAX_SECONDS)
+        return `${where} option expires is ${describeValue(expires)}, not a number of seconds ≥ 0`;
     } else {
       const problem = checkDate(where, 'expires', expires);
       if (problem) return problem;
@@ -81,7 +83,8 @@ function checkOptions(where: string, options: Record<string, unknown>, depthLeft
   if (!absent(queue) && typeof queue !== 'string' && !(isObject(queue) && typeof queue['name'] === 'string')) {
     return `${where} option queue is ${describeValue(queue)}, not a queue name`;
   }
-  if (!absent(options['headers']) && !isObject(options['headers'])) return `${where} option headers is ${describeValue(options['headers'])}, not a dict`;
+  if (!absent(options['headers']) && !isObject(options['headers']))
+    return `${where} option headers is ${describeValue(options['headers'])}, not a dict`;
   for (const key of ['link', 'link_error'] as const) {
     const v = options[key];
     if (absent(v)) continue;

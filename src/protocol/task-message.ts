@@ -172,9 +172,16 @@ function readRetries(value: unknown): { ok: true; retries: number } | { ok: fals
 }
 
 /** What every protocol shares: retries, time limits, dates and the embed, validated; or the refusal line. */
-function readCommon(
-  source: { retries: unknown; timelimit: unknown; eta: unknown; expires: unknown; embed: unknown },
-): { ok: true; retries: number; timeLimit: { hard: number | null; soft: number | null }; eta: number | null; expires: number | null; embed: TaskEmbed } | { ok: false; message: string } {
+function readCommon(source: { retries: unknown; timelimit: unknown; eta: unknown; expires: unknown; embed: unknown }):
+  | {
+      ok: true;
+      retries: number;
+      timeLimit: { hard: number | null; soft: number | null };
+      eta: number | null;
+      expires: number | null;
+      embed: TaskEmbed;
+    }
+  | { ok: false; message: string } {
   const retries = readRetries(source.retries);
   if (!retries.ok) return retries;
   const timeLimit = readTimeLimit(source.timelimit);
@@ -185,7 +192,14 @@ function readCommon(
   if (!expires.ok) return expires;
   const embed = checkEmbed(source.embed);
   if (!embed.ok) return { ok: false, message: `Received invalid task message: ${embed.problem}` };
-  return { ok: true, retries: retries.retries, timeLimit: { hard: timeLimit.hard, soft: timeLimit.soft }, eta: eta.ms, expires: expires.ms, embed: embed.embed };
+  return {
+    ok: true,
+    retries: retries.retries,
+    timeLimit: { hard: timeLimit.hard, soft: timeLimit.soft },
+    eta: eta.ms,
+    expires: expires.ms,
+    embed: embed.embed,
+  };
 }
 
 /** Read an `eta`/`expires` value; a naive date is UTC (Celery's default timezone). */
@@ -235,11 +249,10 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
   }
   if (contentType !== JSON_CONTENT_TYPE) {
     const label = contentType === PICKLE_CONTENT_TYPE ? 'pickle' : contentType;
-    return fail(
-      'content-disallowed',
-      `Received invalid task message: Refusing to deserialize untrusted content of type ${label} (${contentType})`,
-      { id: headers['id'], name: taskName },
-    );
+    return fail('content-disallowed', `Received invalid task message: Refusing to deserialize untrusted content of type ${label} (${contentType})`, {
+      id: headers['id'],
+      name: taskName,
+    });
   }
 
   const compression = headers['compression'];
@@ -259,7 +272,10 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
   const body = decoded.body;
   // Python's JSON decoder stops near this depth too (kombu's DecodeError: Celery acks and drops such a body).
   if (nestsDeeperThan(body, MAX_MESSAGE_DEPTH)) {
-    return fail('decode-error', `Can't decode message body: it nests more than ${MAX_MESSAGE_DEPTH} levels deep [type:'${contentType}']`, { id: headers['id'], name: taskName });
+    return fail('decode-error', `Can't decode message body: it nests more than ${MAX_MESSAGE_DEPTH} levels deep [type:'${contentType}']`, {
+      id: headers['id'],
+      name: taskName,
+    });
   }
 
   const deliveryInfo: DeliveryInfo = {
@@ -293,7 +309,13 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
         name: taskName,
       });
     }
-    const common = readCommon({ retries: headers['retries'], timelimit: headers['timelimit'], eta: headers['eta'], expires: headers['expires'], embed });
+    const common = readCommon({
+      retries: headers['retries'],
+      timelimit: headers['timelimit'],
+      eta: headers['eta'],
+      expires: headers['expires'],
+      embed,
+    });
     if (!common.ok) return fail('invalid', common.message, { id, name: taskName });
     return {
       ok: true,

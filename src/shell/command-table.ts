@@ -130,12 +130,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       flag('immediate', 'not supported by RabbitMQ 3.0 and later; refused'),
     ],
     takesProperties: true,
-    details: [
-      'Properties are name=value words after the message, in any order (quote values with spaces or JSON):',
-    ],
+    details: ['Properties are name=value words after the message, in any order (quote values with spaces or JSON):'],
     examples: [
       'basic.publish "This is a message" testexchange testkey',
-      'basic.publish \'{"id": 1}\' \'\' celery content_type=application/json priority=5 delivery_mode=persistent',
+      "basic.publish '{\"id\": 1}' '' celery content_type=application/json priority=5 delivery_mode=persistent",
       'basic.publish hello testexchange testkey yes header.x-retry=3 expiration=60000',
     ],
   },
@@ -158,11 +156,15 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'basic.nack',
     summary: 'negatively acknowledge messages taken with basic.get',
-    args: [deliveryTag, flag('requeue', 'put them back in their queue (no: drop or dead-letter them)', true), flag('multiple', 'also every earlier unacked tag')],
+    args: [
+      deliveryTag,
+      flag('requeue', 'put them back in their queue (no: drop or dead-letter them)', true),
+      flag('multiple', 'also every earlier unacked tag'),
+    ],
   },
   {
     name: 'basic.recover',
-    summary: "put every unacked message of this session back in its queue",
+    summary: 'put every unacked message of this session back in its queue',
     args: [],
     details: ['RabbitMQ only implements requeue=true, so that is what is sent.'],
   },

@@ -1,5 +1,15 @@
 export { ShellSession, type ExecuteOptions, type ShellSessionEvents, type ShellSessionOptions } from './shell-session.js';
-export { COMMANDS, COMMAND_NAMES, findCommand, signature, usageLine, type ArgSpec, type ArgValue, type CommandName, type CommandSpec } from './command-table.js';
+export {
+  COMMANDS,
+  COMMAND_NAMES,
+  findCommand,
+  signature,
+  usageLine,
+  type ArgSpec,
+  type ArgValue,
+  type CommandName,
+  type CommandSpec,
+} from './command-table.js';
 export { completeLine, type Completion, type CompletionNames } from './completer.js';
 export { parseCommand, type ParsedCommand } from './parse-command.js';
 export { isCommentOrBlank, quoteWord, scanLine, splitLine, type Token } from './tokenize.js';

@@ -10,7 +10,10 @@ export class MessageReturnedError extends CamqError {
 
   constructor(returned: ReturnedMessage) {
     const key = returned.routing_key === '' ? "''" : `'${returned.routing_key}'`;
-    const where = returned.exchange === '' ? `the default exchange for routing key ${key} (no queue has that name)` : `exchange '${returned.exchange}' for routing key ${key}`;
+    const where =
+      returned.exchange === ''
+        ? `the default exchange for routing key ${key} (no queue has that name)`
+        : `exchange '${returned.exchange}' for routing key ${key}`;
     super('shell.message-returned', `${returned.reply_code} ${returned.reply_text} - the broker returned the message: no queue is bound to ${where}`);
     this.returned = returned;
   }

@@ -38,7 +38,10 @@ export class PyLiteral {
 function oneLine(value: unknown): string {
   if (value instanceof PyLiteral) return value.text;
   if (Array.isArray(value)) return `[${value.map(oneLine).join(', ')}]`;
-  if (isPlainObject(value)) return `{${sortedEntries(value).map(([k, v]) => `${pyStrRepr(k)}: ${oneLine(v)}`).join(', ')}}`;
+  if (isPlainObject(value))
+    return `{${sortedEntries(value)
+      .map(([k, v]) => `${pyStrRepr(k)}: ${oneLine(v)}`)
+      .join(', ')}}`;
   return pyRepr(value);
 }
 

@@ -53,7 +53,10 @@ export function propertyWordName(word: string): string | undefined {
 export function parsePublishProperties(words: readonly string[], command = 'basic.publish'): PropertiesView {
   const view: PropertiesView = {};
   const bad = (word: string, expected: string) =>
-    new ShellInputError('shell.bad-property', `${command}: ${word.slice(0, word.indexOf('='))} must be ${expected}, not '${word.slice(word.indexOf('=') + 1)}'`);
+    new ShellInputError(
+      'shell.bad-property',
+      `${command}: ${word.slice(0, word.indexOf('='))} must be ${expected}, not '${word.slice(word.indexOf('=') + 1)}'`,
+    );
 
   for (const word of words) {
     const eq = word.indexOf('=');
@@ -134,7 +137,10 @@ function checkHeaders(command: string, headers: object): void {
     const { value, depth, path } = item;
     if (value === null || typeof value !== 'object') continue;
     if (depth > MAX_HEADER_DEPTH) {
-      throw new ShellInputError('shell.too-deep', `${command}: headers nest deeper than ${MAX_HEADER_DEPTH} levels (at ${path.slice(0, 80)}...), so nothing was sent`);
+      throw new ShellInputError(
+        'shell.too-deep',
+        `${command}: headers nest deeper than ${MAX_HEADER_DEPTH} levels (at ${path.slice(0, 80)}...), so nothing was sent`,
+      );
     }
     if (Array.isArray(value)) {
       value.forEach((element, i) => pending.push({ value: element, depth: depth + 1, path: `${path}[${i}]` }));

@@ -68,7 +68,8 @@ export class SessionChannel {
           if (!err) resolve();
           // The client fails unconfirmed publishes with 'channel closed' when the channel goes (the session then
           // reports the broker's close reason), and with 'message nacked' on a basic.nack.
-          else if ((err as Error).message === 'message nacked') reject(new CamqError('broker.nacked', 'the broker refused the message (basic.nack); see its log for why'));
+          else if ((err as Error).message === 'message nacked')
+            reject(new CamqError('broker.nacked', 'the broker refused the message (basic.nack); see its log for why'));
           else reject(err instanceof Error ? err : new Error(plainText(err)));
         });
       });

@@ -225,10 +225,17 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
 
   private async waitForConnection(signal: AbortSignal | undefined): Promise<void> {
     const notSent = (why: string) =>
-      new BrokerConnectionError('broker.lost', `not connected to ${this.connection.masked} (${why}); the command was not sent`, this.connection.masked);
+      new BrokerConnectionError(
+        'broker.lost',
+        `not connected to ${this.connection.masked} (${why}); the command was not sent`,
+        this.connection.masked,
+      );
     if (signal?.aborted) throw notSent('interrupted');
     await new Promise<void>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => done(notSent(`still reconnecting after ${Math.round(this.connectionWaitMs / 1000)} s`)), this.connectionWaitMs);
+      const timer = this.clock.setTimeout(
+        () => done(notSent(`still reconnecting after ${Math.round(this.connectionWaitMs / 1000)} s`)),
+        this.connectionWaitMs,
+      );
       const onAbort = () => done(notSent('interrupted'));
       const done = (err?: CamqError) => {
         timer.cancel();
@@ -237,7 +244,10 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
         else resolve();
       };
       signal?.addEventListener('abort', onAbort);
-      this.connection.whenOpen().then(() => done(), (err: unknown) => done(translateAmqpError(err, this.connection.url)));
+      this.connection.whenOpen().then(
+        () => done(),
+        (err: unknown) => done(translateAmqpError(err, this.connection.url)),
+      );
     });
   }
 

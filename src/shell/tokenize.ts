@@ -96,8 +96,7 @@ export function scanLine(line: string): ScannedLine {
     }
   }
 
-  const unterminated =
-    state === 'single' ? "'" : state === 'double' || state === 'double-escape' ? '"' : state === 'escape' ? '\\' : undefined;
+  const unterminated = state === 'single' ? "'" : state === 'double' || state === 'double-escape' ? '"' : state === 'escape' ? '\\' : undefined;
   const endsInWord = state !== 'space';
   if (endsInWord) finish(line.length);
   return { tokens, unterminated, endsInWord };

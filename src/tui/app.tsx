@@ -35,10 +35,28 @@ export interface AppProps {
   readonly shell?: ShellEngineLike | undefined;
 }
 
-const DETAILS_KEYS: readonly (readonly [string, string])[] = [['Esc', 'back'], ['↑↓', 'scroll'], ['r', 'revoke'], ['l', 'rate limit'], ['q', 'quit']];
-const SHELL_KEYS: readonly (readonly [string, string])[] = [['Esc', 'back'], ['⏎', 'run'], ['⇥', 'complete'], ['↑↓', 'history'], ['Ctrl-C', 'quit']];
-const PROMPT_KEYS: readonly (readonly [string, string])[] = [['⏎', 'accept'], ['Esc', 'cancel']];
-const HELP_KEYS: readonly (readonly [string, string])[] = [['Esc', 'back'], ['q', 'quit']];
+const DETAILS_KEYS: readonly (readonly [string, string])[] = [
+  ['Esc', 'back'],
+  ['↑↓', 'scroll'],
+  ['r', 'revoke'],
+  ['l', 'rate limit'],
+  ['q', 'quit'],
+];
+const SHELL_KEYS: readonly (readonly [string, string])[] = [
+  ['Esc', 'back'],
+  ['⏎', 'run'],
+  ['⇥', 'complete'],
+  ['↑↓', 'history'],
+  ['Ctrl-C', 'quit'],
+];
+const PROMPT_KEYS: readonly (readonly [string, string])[] = [
+  ['⏎', 'accept'],
+  ['Esc', 'cancel'],
+];
+const HELP_KEYS: readonly (readonly [string, string])[] = [
+  ['Esc', 'back'],
+  ['q', 'quit'],
+];
 const SCREEN_KEYS: Readonly<Record<Exclude<Screen, 'overview'> | Pane, readonly (readonly [string, string])[]>> = {
   tasks: OVERVIEW_KEYS,
   workers: WORKER_PANE_KEYS,
@@ -102,11 +120,36 @@ export function App({ store, clock, isColor = true, control, shell }: AppProps) 
       <Header connection={snapshot.connection} summary={summary} width={width} theme={theme} />
       <Box flexDirection="column" height={bodyHeight}>
         {ui.screen === 'overview' ? (
-          <OverviewScreen ui={ui} workers={workers} tasks={tasks} tasksKept={state.tasks.size} rates={rates} layout={layout} width={width} nowMs={nowMs} theme={theme} />
+          <OverviewScreen
+            ui={ui}
+            workers={workers}
+            tasks={tasks}
+            tasksKept={state.tasks.size}
+            rates={rates}
+            layout={layout}
+            width={width}
+            nowMs={nowMs}
+            theme={theme}
+          />
         ) : ui.screen === 'details' ? (
-          <TaskDetailsScreen task={detailsTask} uuid={ui.detailsUuid} lines={detailLines} scroll={ui.detailsScroll} height={bodyHeight} width={width} theme={theme} />
+          <TaskDetailsScreen
+            task={detailsTask}
+            uuid={ui.detailsUuid}
+            lines={detailLines}
+            scroll={ui.detailsScroll}
+            height={bodyHeight}
+            width={width}
+            theme={theme}
+          />
         ) : ui.screen === 'shell' ? (
-          <ShellScreen shell={ui.shell} prompt={actions.shellPrompt} isAvailable={shell !== undefined} height={bodyHeight} width={width} theme={theme} />
+          <ShellScreen
+            shell={ui.shell}
+            prompt={actions.shellPrompt}
+            isAvailable={shell !== undefined}
+            height={bodyHeight}
+            width={width}
+            theme={theme}
+          />
         ) : (
           <HelpScreen height={bodyHeight} width={width} theme={theme} />
         )}

@@ -57,7 +57,9 @@ export function fitColumns(specs: readonly ColumnSpec[], total: number): number[
     return widths;
   }
   for (let round = 0; round < 4 && spare > 0; round++) {
-    const open = specs.map((s, i) => ({ i, w: s.weight ?? 0, room: (s.max ?? (s.weight ? Infinity : s.min)) - widths[i]! })).filter((c) => c.w > 0 && c.room > 0);
+    const open = specs
+      .map((s, i) => ({ i, w: s.weight ?? 0, room: (s.max ?? (s.weight ? Infinity : s.min)) - widths[i]! }))
+      .filter((c) => c.w > 0 && c.room > 0);
     const weights = open.reduce((a, c) => a + c.w, 0);
     if (weights === 0) break;
     let given = 0;
@@ -131,7 +133,7 @@ export function wrapLines(text: string, width: number): string[] {
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.replace(/\t/g, '    ').replace(/[\u0000-\u001f\u007f]/g, '·');
     if (line.length === 0) out.push('');
-    for (let rest = line; rest.length > 0; ) {
+    for (let rest = line; rest.length > 0;) {
       // At least one character a line, even one wider than the line (a two-cell character on a one-cell line).
       const head = headToWidth(rest, w) || [...rest][0]!;
       out.push(head);

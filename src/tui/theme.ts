@@ -37,7 +37,8 @@ export function createTheme(isColor: boolean): Theme {
     isColor,
     state: (state) => color(STATE_COLORS[state] ?? 'white'),
     online: (isOnline) => (isColor ? { color: isOnline ? 'green' : 'red' } : { bold: isOnline }),
-    title: (isFocused) => (isFocused === undefined ? { bold: true, ...color('cyan') } : isFocused ? { bold: true, inverse: true, ...color('cyan') } : { dimColor: true }),
+    title: (isFocused) =>
+      isFocused === undefined ? { bold: true, ...color('cyan') } : isFocused ? { bold: true, inverse: true, ...color('cyan') } : { dimColor: true },
     columnHeader: { dimColor: true, bold: true },
     selected: { inverse: true },
     dim: { dimColor: true },

@@ -6,7 +6,6 @@ const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' 
  * and an escape sequence cannot reach the terminal.
  */
 export function oneLine(text: string): string {
-   
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
     const escaped = ESCAPES[c];
     if (escaped) return escaped;

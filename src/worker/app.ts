@@ -118,7 +118,11 @@ export class CamqApp implements TaskSender {
   private open(): Promise<void> {
     this.ready ??= (async () => {
       if (!this.connection) {
-        const connection = new BrokerConnection({ url: resolveBrokerUrl(this.brokerUrl, process.env), reconnect: true, connectionName: `camq client ${this.origin}` });
+        const connection = new BrokerConnection({
+          url: resolveBrokerUrl(this.brokerUrl, process.env),
+          reconnect: true,
+          connectionName: `camq client ${this.origin}`,
+        });
         this.connection = connection;
         this.ownsConnection = true;
         await connection.connect();

@@ -170,15 +170,20 @@ function applyGroup(sigs: readonly Signature[], group: Signature | undefined, ca
 /** Publish one plain signature; returns Celery's result tuple `[[id, parent], null]`. */
 function send(sig: Signature, call: Call, plan: ReturnType<typeof newPlan>): unknown {
   const o: Record<string, unknown> = { ...call.inherited, ...(isObject(sig.options) ? sig.options : {}) };
-  const str = (key: string) => (typeof o[key] === 'string' ? (o[key]) : undefined);
-  const num = (key: string) => (typeof o[key] === 'number' && Number.isFinite(o[key]) ? (o[key]) : undefined);
+  const str = (key: string) => (typeof o[key] === 'string' ? o[key] : undefined);
+  const num = (key: string) => (typeof o[key] === 'number' && Number.isFinite(o[key]) ? o[key] : undefined);
   const sigs = (key: string) => {
     const v = o[key];
     const list = (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).filter(isSignature);
     return list.length > 0 ? list : undefined;
   };
   const queueOption = o['queue'];
-  const queue = typeof queueOption === 'string' ? queueOption : isObject(queueOption) && typeof queueOption['name'] === 'string' ? queueOption['name'] : undefined;
+  const queue =
+    typeof queueOption === 'string'
+      ? queueOption
+      : isObject(queueOption) && typeof queueOption['name'] === 'string'
+        ? queueOption['name']
+        : undefined;
   const exchange = str('exchange');
   const expires = num('expires') ?? str('expires');
   const eta = str('eta');

@@ -185,7 +185,16 @@ export class TaskConsumer {
   activeQueues(): ActiveQueueInfo[] {
     return this.queues.map((q) => ({
       name: q.name,
-      exchange: { name: q.exchange, type: q.exchangeType, arguments: null, durable: true, passive: false, auto_delete: false, delivery_mode: null, no_declare: false },
+      exchange: {
+        name: q.exchange,
+        type: q.exchangeType,
+        arguments: null,
+        durable: true,
+        passive: false,
+        auto_delete: false,
+        delivery_mode: null,
+        no_declare: false,
+      },
       routing_key: q.routingKey,
       queue_arguments: null,
       binding_arguments: null,

@@ -150,7 +150,8 @@ export const MAX_POOL_RULE = '4 × the CPU cores, or the starting concurrency if
 /** pool_grow/pool_shrink's `n`: a whole number from 1 to 1000 (a million would be a fork bomb on the process pool). */
 function poolDelta(value: unknown): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1 || n > 1000) throw new PanelError('ValueError', `n must be a whole number from 1 to 1000, not ${pyStrRepr(String(value))}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1000)
+    throw new PanelError('ValueError', `n must be a whole number from 1 to 1000, not ${pyStrRepr(String(value))}`);
   return n;
 }
 
@@ -171,7 +172,10 @@ function consumerArgs(a: Record<string, unknown>): [queue: string, exchange: str
   if (queue.startsWith('amq.')) throw new PanelError('ValueError', `queue ${pyStrRepr(queue)}: names starting with amq. are reserved by the broker`);
   const exchangeType = text('exchange_type', '') || 'direct';
   if (!/^(direct|topic|fanout|headers|x-[\w.-]+)$/.test(exchangeType)) {
-    throw new PanelError('ValueError', `exchange_type ${pyStrRepr(exchangeType)} is not an exchange type (direct, topic, fanout, headers, or a plugin's x-…)`);
+    throw new PanelError(
+      'ValueError',
+      `exchange_type ${pyStrRepr(exchangeType)} is not an exchange type (direct, topic, fanout, headers, or a plugin's x-…)`,
+    );
   }
   return [queue, text('exchange', queue), exchangeType, text('routing_key', queue)];
 }
@@ -225,7 +229,8 @@ const HANDLERS: { readonly [M in ControlMethod]: ControlCommandHandler } = {
   active: (t, a) => t.active().map((r) => r.info(Boolean(a['safe']))),
   revoked: (t) => t.revoked.ids(),
   registered: (t, a) => {
-    const items = Array.isArray(a['taskinfoitems']) && a['taskinfoitems'].length > 0 ? a['taskinfoitems'].map(String) : ['exchange', 'routing_key', 'rate_limit'];
+    const items =
+      Array.isArray(a['taskinfoitems']) && a['taskinfoitems'].length > 0 ? a['taskinfoitems'].map(String) : ['exchange', 'routing_key', 'rate_limit'];
     const acksLate = t.conf(false)['task_acks_late'] === true;
     return t.registry.names().map((name) => {
       const attrs = taskAttributes(t.registry.get(name)!, acksLate);
@@ -258,7 +263,8 @@ const HANDLERS: { readonly [M in ControlMethod]: ControlCommandHandler } = {
   },
   pool_grow: (t, a) => {
     const { before, after, max } = t.resizePool(poolDelta(a['n']));
-    if (after === before) return nok(`the pool is at its maximum of ${max} (${MAX_POOL_RULE}); start the worker with a higher --concurrency for more`);
+    if (after === before)
+      return nok(`the pool is at its maximum of ${max} (${MAX_POOL_RULE}); start the worker with a higher --concurrency for more`);
     if (after < before + poolDelta(a['n'])) return ok(`pool will grow to ${after}, its maximum (${MAX_POOL_RULE})`);
     return ok('pool will grow');
   },
@@ -404,7 +410,10 @@ export class ControlPanel {
    */
   async attach(channel: Channel): Promise<void> {
     this.channel = channel;
-    await channel.assertExchange(PIDBOX_EXCHANGE.name, PIDBOX_EXCHANGE.type, { durable: PIDBOX_EXCHANGE.durable, autoDelete: PIDBOX_EXCHANGE.autoDelete });
+    await channel.assertExchange(PIDBOX_EXCHANGE.name, PIDBOX_EXCHANGE.type, {
+      durable: PIDBOX_EXCHANGE.durable,
+      autoDelete: PIDBOX_EXCHANGE.autoDelete,
+    });
     try {
       await channel.assertQueue(this.queueName, { durable: false, exclusive: true, autoDelete: true, arguments: { ...PIDBOX_QUEUE_ARGUMENTS } });
     } catch (err) {
@@ -446,12 +455,19 @@ export class ControlPanel {
       value = await command.handler(this.target, bindArgs(command, request.arguments));
     } catch (err) {
       if (err instanceof NoReply) return undefined;
-      if (!(err instanceof PanelError)) this.target.logger.error(`Error in remote control command ${request.method}: ${(err as Error)?.message ?? String(err)}`);
+      if (!(err instanceof PanelError))
+        this.target.logger.error(`Error in remote control command ${request.method}: ${(err as Error)?.message ?? String(err)}`);
       value = { error: errorRepr(err) };
     }
     if (!request.reply_to) return undefined;
     const reply = (v: unknown) =>
-      buildControlReply({ nodename: this.target.hostname, value: v, replyTo: request.reply_to!, ticket: request.ticket, clock: this.mailboxClock.forward() });
+      buildControlReply({
+        nodename: this.target.hostname,
+        value: v,
+        replyTo: request.reply_to!,
+        ticket: request.ticket,
+        clock: this.mailboxClock.forward(),
+      });
     try {
       return reply(value === undefined ? null : value);
     } catch (err) {

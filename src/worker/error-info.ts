@@ -17,7 +17,7 @@ export interface PythonError {
 }
 
 export function toPythonError(err: unknown): PythonError {
-  const error = err instanceof Error ? err : new Error(typeof err === 'string' ? err : JSON.stringify(err) ?? String(err));
+  const error = err instanceof Error ? err : new Error(typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)));
   const type = error.name === 'Error' || error.name === '' ? 'Exception' : error.name;
   const module = (error as { excModule?: unknown }).excModule;
   const message = error.message;

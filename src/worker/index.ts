@@ -9,6 +9,15 @@ export { EtaScheduler } from './eta-scheduler.js';
 export { Task, type ApplyOptions } from './task.js';
 export { loadTaskModule } from './task-module.js';
 export { TaskDefinition, TaskRegistry, type RetryOptions, type TaskContext, type TaskHandler, type TaskOptions } from './task-registry.js';
-export { Ignore, MaxRetriesExceededError, NotRegistered, Reject, Retry, SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceeded } from './task-errors.js';
+export {
+  Ignore,
+  MaxRetriesExceededError,
+  NotRegistered,
+  Reject,
+  Retry,
+  SoftTimeLimitExceeded,
+  TaskRevokedError,
+  TimeLimitExceeded,
+} from './task-errors.js';
 export { Worker, type WorkerEvents } from './worker.js';
 export { type WorkerConnection, type WorkerOptions } from './worker-options.js';

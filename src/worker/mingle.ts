@@ -27,7 +27,11 @@ export type RevokedMap = Record<string, [number, string]>;
  */
 export async function mingle(target: MingleTarget, client: ControlClient, timeoutSeconds = MINGLE_TIMEOUT): Promise<number> {
   target.logger.info('mingle: searching for neighbors');
-  const { replies } = await client.call('hello', { from_node: target.hostname, revoked: revokedMapFrom(target.revoked) }, { timeout: timeoutSeconds });
+  const { replies } = await client.call(
+    'hello',
+    { from_node: target.hostname, revoked: revokedMapFrom(target.revoked) },
+    { timeout: timeoutSeconds },
+  );
   let nodes = 0;
   let added = 0;
   for (const [node, reply] of replies) {

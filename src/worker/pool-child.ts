@@ -40,7 +40,16 @@ try {
         post({ t: 'done', id: job.id, outcome });
       } catch (err) {
         // A return value that cannot be cloned (a function, a socket) fails the task instead of the child.
-        post({ t: 'done', id: job.id, outcome: { kind: 'failure', error: toPythonError(Object.assign(new Error(`the result of ${job.name} cannot be sent: ${(err as Error).message}`), { name: 'EncodeError' })) } });
+        post({
+          t: 'done',
+          id: job.id,
+          outcome: {
+            kind: 'failure',
+            error: toPythonError(
+              Object.assign(new Error(`the result of ${job.name} cannot be sent: ${(err as Error).message}`), { name: 'EncodeError' }),
+            ),
+          },
+        });
       }
     };
     if (!task) {

@@ -96,7 +96,10 @@ export class RemotePool implements Pool {
         if (run.finished) return;
         const slot = run.slot;
         if (!slot) {
-          this.queue.splice(this.queue.findIndex((p) => p.run === run), 1);
+          this.queue.splice(
+            this.queue.findIndex((p) => p.run === run),
+            1,
+          );
         } else {
           slot.job = undefined;
           this.replace(slot, signal ?? 'SIGKILL');

@@ -34,9 +34,7 @@ export async function loadStateDb(path: string): Promise<WorkerStateSnapshot | u
   if (record.format !== FORMAT || !Array.isArray(record.revoked)) {
     throw new CamqError('worker.statedb', `the state db ${path} is not camq's format; move it away or pass another --statedb`);
   }
-  const revoked = record.revoked.filter(
-    (p): p is [string, number] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number',
-  );
+  const revoked = record.revoked.filter((p): p is [string, number] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number');
   return { clock: typeof record.clock === 'number' ? record.clock : 0, revoked };
 }
 

@@ -79,4 +79,3 @@ export class NotRegistered extends Error {
 export function formatSeconds(seconds: number): string {
   return Number.isInteger(seconds) ? String(seconds) : String(Number(seconds.toFixed(6)));
 }
-

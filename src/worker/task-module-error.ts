@@ -26,10 +26,14 @@ export function taskModuleError(absolute: string, err: unknown): UsageError {
   if (e.name === 'SyntaxError') {
     const location = syntaxLocation(message, e.stack) ?? checkSyntax(absolute);
     if (location) {
-      return new UsageError(`cannot load the task module ${absolute}: syntax error at ${location.file}:${location.line}:${location.column}: ${message}`, 'usage.task-module', {
-        cause: err,
-        details: [location.source, `${' '.repeat(location.column - 1)}^`],
-      });
+      return new UsageError(
+        `cannot load the task module ${absolute}: syntax error at ${location.file}:${location.line}:${location.column}: ${message}`,
+        'usage.task-module',
+        {
+          cause: err,
+          details: [location.source, `${' '.repeat(location.column - 1)}^`],
+        },
+      );
     }
   }
   return new UsageError(`cannot load the task module ${absolute}: ${message}`, 'usage.task-module', { cause: err });

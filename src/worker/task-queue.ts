@@ -25,7 +25,11 @@ export async function declareTaskQueue(channel: Channel, queue: TaskQueue): Prom
  * When the queue exists with other arguments (a priority queue, a dead-letter setting, a queue another client
  * declared), use it as it is, with a warning: a consumer needs only its name, and Celery would refuse to start.
  */
-export async function prepareTaskQueue(openChannel: () => Promise<Channel>, queue: TaskQueue, onAdopt: (warning: string) => void = () => {}): Promise<void> {
+export async function prepareTaskQueue(
+  openChannel: () => Promise<Channel>,
+  queue: TaskQueue,
+  onAdopt: (warning: string) => void = () => {},
+): Promise<void> {
   const channel = await openChannel();
   try {
     await declareTaskQueue(channel, queue);
@@ -33,13 +37,16 @@ export async function prepareTaskQueue(openChannel: () => Promise<Channel>, queu
     return;
   } catch (err) {
     const error = translateAmqpError(err);
-    const isQueueMismatch = error instanceof BrokerError && error.replyCode === ReplyCode.PRECONDITION_FAILED && error.replyText.includes(`for queue '${queue.name}'`);
+    const isQueueMismatch =
+      error instanceof BrokerError && error.replyCode === ReplyCode.PRECONDITION_FAILED && error.replyText.includes(`for queue '${queue.name}'`);
     if (!isQueueMismatch) {
       // A refusal closed the channel already; after anything else (a lost connection) it may still be open.
       await channel.close().catch(() => {});
       throw error;
     }
-    onAdopt(`queue ${queue.name} exists with other settings than camq declares (${error.replyText.replace(/^PRECONDITION_FAILED - /, '')}); using it as it is`);
+    onAdopt(
+      `queue ${queue.name} exists with other settings than camq declares (${error.replyText.replace(/^PRECONDITION_FAILED - /, '')}); using it as it is`,
+    );
   }
   const adopt = await openChannel();
   await adopt.checkQueue(queue.name);

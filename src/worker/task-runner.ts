@@ -67,7 +67,9 @@ class JobContext implements TaskContext {
       // Celery raises the task's own exception as it is, whatever it is.
       // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (options.exc !== undefined) throw options.exc;
-      throw new MaxRetriesExceededError(`Can't retry ${this.name}[${this.id}] args:${JSON.stringify(this.args)} kwargs:${JSON.stringify(this.kwargs)}`);
+      throw new MaxRetriesExceededError(
+        `Can't retry ${this.name}[${this.id}] args:${JSON.stringify(this.args)} kwargs:${JSON.stringify(this.kwargs)}`,
+      );
     }
     const at = this.now();
     let etaMs: number;
@@ -90,7 +92,9 @@ export function bindArguments(task: TaskDefinition, job: JobSpec, ctx: TaskConte
   const params = task.options.params;
   if (!params) {
     if (!task.options.bind) {
-      throw new TypeError(`${task.name}() got unexpected keyword arguments ${names.map((n) => `'${n}'`).join(', ')}; declare params: [...] on the task to bind them`);
+      throw new TypeError(
+        `${task.name}() got unexpected keyword arguments ${names.map((n) => `'${n}'`).join(', ')}; declare params: [...] on the task to bind them`,
+      );
     }
   } else {
     for (const key of names) {

@@ -28,7 +28,14 @@ import type { CamqApp } from './app.js';
 import { AsyncPool } from './async-pool.js';
 import { failurePlan, hasCanvas, successPlan, type CanvasPlan, type CanvasSend } from './canvas.js';
 import { TaskConsumer } from './consumer.js';
-import { ControlPanel, PanelError, STANDARD_EXCHANGE_TYPES, type ControlCommandHandler, type ControlCommandOptions, type ControlTarget } from './control-panel.js';
+import {
+  ControlPanel,
+  PanelError,
+  STANDARD_EXCHANGE_TYPES,
+  type ControlCommandHandler,
+  type ControlCommandOptions,
+  type ControlTarget,
+} from './control-panel.js';
 import { toPythonError, type PythonError } from './error-info.js';
 import { EtaScheduler, ETA_TIMER_PRIORITY } from './eta-scheduler.js';
 import { EventDispatcher } from './event-dispatcher.js';
@@ -127,7 +134,13 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
         ? new BrokerConnection({ url: options.broker, reconnect: true, connectRetries: 0, connectionName: `camq worker ${this.hostname}` })
         : options.broker;
     this.revoked = new RevokedSet({ now: () => this.clock.now() });
-    this.events = new EventDispatcher({ hostname: this.hostname, appClock: this.appClock, clock: this.clock, logger: this.logger, taskEvents: options.taskEvents ?? false });
+    this.events = new EventDispatcher({
+      hostname: this.hostname,
+      appClock: this.appClock,
+      clock: this.clock,
+      logger: this.logger,
+      taskEvents: options.taskEvents ?? false,
+    });
     this.heart = new Heart({
       dispatcher: this.events,
       clock: this.clock,
@@ -167,8 +180,9 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
         ),
       // A reply_to the exchange check passes but the broker refuses (an internal exchange: 403) closes the channel.
       onChannelError: (error) =>
-        this.badLines.log(`the broker closed the channel remote-control replies go out on: ${error.message}; reopening it for the next reply`, (line) =>
-          this.logger.error(line),
+        this.badLines.log(
+          `the broker closed the channel remote-control replies go out on: ${error.message}; reopening it for the next reply`,
+          (line) => this.logger.error(line),
         ),
     });
     this.panel = new ControlPanel(this);
@@ -259,7 +273,10 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
    */
   private async openEventChannel(): Promise<void> {
     const channel = await this.connection.createChannel();
-    await channel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: EVENT_EXCHANGE.autoDelete });
+    await channel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, {
+      durable: EVENT_EXCHANGE.durable,
+      autoDelete: EVENT_EXCHANGE.autoDelete,
+    });
     channel.on('error', (err: unknown) => {
       const error = translateAmqpError(err);
       if (!(error instanceof BrokerError && error.isChannelError) || this.stopMode || this.connection.isOpen === false) return;
@@ -456,7 +473,14 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
           children = hasCanvas(req.message) ? this.sendCanvas(req, successPlan(req.message, outcome.value, this.canvasOptions())) : undefined;
         } catch (err) {
           // As Celery's trace does on an EncodeError while applying callbacks: the task fails (nothing was sent).
-          this.fail(req, toPythonError(Object.assign(new Error(`cannot send the callbacks of ${req.name}[${req.id}]: ${(err as Error).message}`), { name: 'EncodeError' })), events, 'raised unexpected: EncodeError');
+          this.fail(
+            req,
+            toPythonError(
+              Object.assign(new Error(`cannot send the callbacks of ${req.name}[${req.id}]: ${(err as Error).message}`), { name: 'EncodeError' }),
+            ),
+            events,
+            'raised unexpected: EncodeError',
+          );
           break;
         }
         const encodeError = this.storeResult(req, 'SUCCESS', outcome.value, null, children);
@@ -553,7 +577,16 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.consumer.reject(msg, generation, false);
     const info = exceptionInfo('NotRegistered', message.name, 'celery.exceptions');
     if (message.replyTo && !message.ignoreResult) {
-      void this.publish(buildResultMessage({ taskId: message.id, correlationId: message.correlationId, replyTo: message.replyTo, status: 'FAILURE', result: info, traceback: null }));
+      void this.publish(
+        buildResultMessage({
+          taskId: message.id,
+          correlationId: message.correlationId,
+          replyTo: message.replyTo,
+          status: 'FAILURE',
+          result: info,
+          traceback: null,
+        }),
+      );
     }
     this.events.sendTask('task-failed', message.id, { exception: toPythonError(new NotRegistered(message.name)).repr });
   }
@@ -592,16 +625,39 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
    * JSON.stringify can walk) is stored as FAILURE with EncodeError instead, and that error is returned so the
    * caller reports the task as failed, as Celery's trace does: the state in the log and events stays true.
    */
-  private storeResult(req: Request, status: ResultBody['status'], result: unknown, traceback: string | null, children?: unknown[]): PythonError | undefined {
+  private storeResult(
+    req: Request,
+    status: ResultBody['status'],
+    result: unknown,
+    traceback: string | null,
+    children?: unknown[],
+  ): PythonError | undefined {
     const m = req.message;
     if (!m.replyTo || m.ignoreResult || req.task.options.ignoreResult) return undefined;
     let message: OutgoingMessage;
     let encodeError: PythonError | undefined;
     try {
-      message = buildResultMessage({ taskId: m.id, correlationId: m.correlationId, replyTo: m.replyTo, status, result, traceback, ...(children ? { children } : {}) });
+      message = buildResultMessage({
+        taskId: m.id,
+        correlationId: m.correlationId,
+        replyTo: m.replyTo,
+        status,
+        result,
+        traceback,
+        ...(children ? { children } : {}),
+      });
     } catch (err) {
-      encodeError = toPythonError(Object.assign(new Error(`the result of ${req.name}[${req.id}] is not JSON: ${(err as Error).message}`), { name: 'EncodeError' }));
-      message = buildResultMessage({ taskId: m.id, correlationId: m.correlationId, replyTo: m.replyTo, status: 'FAILURE', result: encodeError.info, traceback: encodeError.traceback });
+      encodeError = toPythonError(
+        Object.assign(new Error(`the result of ${req.name}[${req.id}] is not JSON: ${(err as Error).message}`), { name: 'EncodeError' }),
+      );
+      message = buildResultMessage({
+        taskId: m.id,
+        correlationId: m.correlationId,
+        replyTo: m.replyTo,
+        status: 'FAILURE',
+        result: encodeError.info,
+        traceback: encodeError.traceback,
+      });
     }
     void this.publish(message);
     return encodeError;
@@ -616,7 +672,9 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   /** Send what a finished task's canvas asks for; returns the result tuples for its result's `children`. */
   private sendCanvas(req: Request, plan: CanvasPlan): unknown[] {
     if (req.message.embed.chord) {
-      this.logger.warning(`Task ${req.name}[${req.id}] is part of a chord: camq does not run chords (nor does the rpc:// result backend), so the chord's body will not run`);
+      this.logger.warning(
+        `Task ${req.name}[${req.id}] is part of a chord: camq does not run chords (nor does the rpc:// result backend), so the chord's body will not run`,
+      );
     }
     for (const what of plan.unsupported) {
       this.logger.error(`Task ${req.name}[${req.id}]: cannot apply ${what}: camq applies callbacks, errbacks, chains and groups, not chords`);
@@ -648,7 +706,11 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
 
   /** Declare a task queue (and its exchange and binding) on a channel of its own; see prepareTaskQueue. */
   private prepareQueue(queue: TaskQueue): Promise<void> {
-    return prepareTaskQueue(() => this.connection.createChannel(), queue, (warning) => this.logger.warning(warning));
+    return prepareTaskQueue(
+      () => this.connection.createChannel(),
+      queue,
+      (warning) => this.logger.warning(warning),
+    );
   }
 
   /** Publish (see Publisher): while disconnected it waits for the reconnect; what cannot go out is logged once. */
@@ -769,7 +831,10 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
         await channel.checkExchange(exchange);
         await channel.close();
       } catch {
-        throw new PanelError('ValueError', `exchange ${exchange} of type ${exchangeType} does not exist, and camq declares only ${STANDARD_EXCHANGE_TYPES.join(', ')} exchanges; declare it first`);
+        throw new PanelError(
+          'ValueError',
+          `exchange ${exchange} of type ${exchangeType} does not exist, and camq declares only ${STANDARD_EXCHANGE_TYPES.join(', ')} exchanges; declare it first`,
+        );
       }
     }
     try {
@@ -844,7 +909,14 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       worker_state_db: this.options.statedb ?? null,
       include: this.options.modulePath ? [this.options.modulePath] : [],
     };
-    if (withDefaults) Object.assign(conf, { accept_content: ['json'], task_serializer: 'json', result_serializer: 'json', event_exchange: 'celeryev', control_exchange: 'celery' });
+    if (withDefaults)
+      Object.assign(conf, {
+        accept_content: ['json'],
+        task_serializer: 'json',
+        result_serializer: 'json',
+        event_exchange: 'celeryev',
+        control_exchange: 'celery',
+      });
     return conf;
   }
 
@@ -886,7 +958,8 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
         new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
       ]);
       clearTimeout(timer);
-      if (this.activeRequests.size > 0 && this.stopMode === 'warm') this.logger.warning(`${this.activeRequests.size} task(s) still running after ${timeoutMs / 1000}s; stopping anyway`);
+      if (this.activeRequests.size > 0 && this.stopMode === 'warm')
+        this.logger.warning(`${this.activeRequests.size} task(s) still running after ${timeoutMs / 1000}s; stopping anyway`);
     }
     for (const req of [...this.activeRequests.values()]) this.stopRunning(req);
     this.events.flush();

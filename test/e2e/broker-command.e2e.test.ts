@@ -49,7 +49,9 @@ describe('camq broker (binary)', () => {
 
     running.child.kill(signal);
     expect(await running.exited).toBe(0);
-    expect((await closed)?.message).toContain("320 (CONNECTION-FORCED) with message \"CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'\"");
+    expect((await closed)?.message).toContain(
+      '320 (CONNECTION-FORCED) with message "CONNECTION_FORCED - broker forced connection closure with reason \'shutdown\'"',
+    );
     expect(running.output()).toContain('camq broker stopped');
   });
 });

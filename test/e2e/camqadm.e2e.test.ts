@@ -24,7 +24,12 @@ describe(`camqadm in a terminal (${target.name})`, () => {
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'camq-e2e-home-'));
     queue = `camq-test-e2e-${randomUUID().slice(0, 8)}`;
-    tmux = new TmuxSession(`node bin/camqadm -b ${shellQuote(target.url)}`, { cwd: ROOT, env: { HOME: home, NO_COLOR: '1' }, width: 120, height: 40 });
+    tmux = new TmuxSession(`node bin/camqadm -b ${shellQuote(target.url)}`, {
+      cwd: ROOT,
+      env: { HOME: home, NO_COLOR: '1' },
+      width: 120,
+      height: 40,
+    });
   });
   afterEach(async () => {
     tmux.kill();
@@ -122,7 +127,12 @@ describe(`camqadm in a terminal (${target.name})`, () => {
     await tmux.waitFor('[exited 0]');
     tmux.kill();
 
-    tmux = new TmuxSession(`node bin/camqadm -b ${shellQuote(target.url)}`, { cwd: ROOT, env: { HOME: home, NO_COLOR: '1' }, width: 120, height: 40 });
+    tmux = new TmuxSession(`node bin/camqadm -b ${shellQuote(target.url)}`, {
+      cwd: ROOT,
+      env: { HOME: home, NO_COLOR: '1' },
+      width: 120,
+      height: 40,
+    });
     await tmux.waitFor(promptLine(1));
     await press('Up');
     await tmux.waitFor(promptLine(1, 'exit'));

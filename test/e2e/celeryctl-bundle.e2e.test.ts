@@ -60,7 +60,10 @@ describe('the code-cache runner (dist/bundle/code-cache.cjs)', () => {
 /** What each bundled bin refuses before it connects, and how it says so. */
 const BAD_INPUT = {
   celeryctl: { args: ['rate-limit', 'tasks.add', '10/x', '-b', 'amqp://127.0.0.1:1//'], error: "invalid rate '10/x'" },
-  camqadm: { args: ['-b', 'amqp://127.0.0.1:1//', 'queue.declare', 'q', 'maybe'], error: "Error: queue.declare: passive must be yes/no, true/false, on/off or 1/0, not 'maybe'" },
+  camqadm: {
+    args: ['-b', 'amqp://127.0.0.1:1//', 'queue.declare', 'q', 'maybe'],
+    error: "Error: queue.declare: passive must be yes/no, true/false, on/off or 1/0, not 'maybe'",
+  },
 } as const;
 
 for (const [bin, bad] of Object.entries(BAD_INPUT) as [keyof typeof BAD_INPUT, (typeof BAD_INPUT)[keyof typeof BAD_INPUT]][]) {

@@ -114,7 +114,11 @@ describe(`camq live view with camq workers (${brokerName})`, () => {
     await tmux.waitFor(`Revoke ${result.id} (tasks.add)? y revoke · t terminate · n cancel`);
     tmux.send('y');
     // Both workers answer alike (the reply is grouped); the task's own worker is named first.
-    await tmux.waitFor(new RegExp(`revoke ${result.id.slice(0, 8)}: ${escapeRe(asyncWorker.nodename)}, ${escapeRe(threadWorker.nodename)}: tasks ${result.id} flagged as revoked`));
+    await tmux.waitFor(
+      new RegExp(
+        `revoke ${result.id.slice(0, 8)}: ${escapeRe(asyncWorker.nodename)}, ${escapeRe(threadWorker.nodename)}: tasks ${result.id} flagged as revoked`,
+      ),
+    );
 
     const revoked = await celeryctlJson<Record<string, string[]>>(['inspect', 'revoked', '-d', asyncWorker.nodename]);
     expect(revoked[asyncWorker.nodename]).toContain(result.id);
@@ -136,9 +140,16 @@ describe(`camq live view with camq workers (${brokerName})`, () => {
     await tmux.waitFor(`Revoke ${result.id} (tasks.sleep)?`);
     tmux.send('t');
     // The worker that ran it answers first; the other one does not know the task.
-    await tmux.waitFor(new RegExp(`terminate ${result.id.slice(0, 8)}: ${escapeRe(threadWorker.nodename)}: terminate: ${result.id}; ${escapeRe(asyncWorker.nodename)}: terminate: `));
+    await tmux.waitFor(
+      new RegExp(
+        `terminate ${result.id.slice(0, 8)}: ${escapeRe(threadWorker.nodename)}: terminate: ${result.id}; ${escapeRe(asyncWorker.nodename)}: terminate: `,
+      ),
+    );
 
-    const error = await result.get({ timeout: 20 }).then(() => undefined, (err: unknown) => err);
+    const error = await result.get({ timeout: 20 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(TaskRevokedError);
     expect(String(error)).toContain('terminated');
     await tmux.waitFor(new RegExp(`REVOKED\\s+tasks\\.sleep\\s+${result.id}`));
@@ -156,7 +167,7 @@ describe(`camq live view with camq workers (${brokerName})`, () => {
     expect(line.trim().split(/: |, /).sort()).toEqual(['ping', asyncWorker.nodename, threadWorker.nodename, 'pong'].sort());
   });
 
-  it('l sets a rate limit for the selected task\'s name: the replies show, and the worker throttles it', async () => {
+  it("l sets a rate limit for the selected task's name: the replies show, and the worker throttles it", async () => {
     await resetView();
     const first = await send('tasks.add', threadQueue, { args: [1, 1] });
     expect(await first.get({ timeout: 20 })).toBe(2);
@@ -171,7 +182,12 @@ describe(`camq live view with camq workers (${brokerName})`, () => {
     expect(screen).toContain(threadWorker.nodename);
     expect(screen).toContain(asyncWorker.nodename);
 
-    const registered = await celeryctlJson<Record<string, string[]>>(['inspect', 'registered', '-d', `${threadWorker.nodename},${asyncWorker.nodename}`]);
+    const registered = await celeryctlJson<Record<string, string[]>>([
+      'inspect',
+      'registered',
+      '-d',
+      `${threadWorker.nodename},${asyncWorker.nodename}`,
+    ]);
     expect(registered[threadWorker.nodename]).toContain('tasks.add [rate_limit=2/s]');
     expect(registered[asyncWorker.nodename]).toContain('tasks.add [rate_limit=2/s]');
     // Capacity 1 at 2/s: five additions end about 2 s after the first one.
@@ -208,7 +224,11 @@ describe(`camq live view with camq workers (${brokerName})`, () => {
     // Cursor keys are sent as ESC [ B normally and as ESC O B once the terminal is in application cursor mode
     // (DECCKM, set here before camq starts): tmux translates its Down key to whichever the pane asked for.
     for (const mode of ['normal', 'application'] as const) {
-      const small = new TmuxSession(camqCommand(mode === 'application' ? "printf '\\033[?1h'; " : ''), { width: 80, height: 24, env: { NO_COLOR: '1' } });
+      const small = new TmuxSession(camqCommand(mode === 'application' ? "printf '\\033[?1h'; " : ''), {
+        width: 80,
+        height: 24,
+        env: { NO_COLOR: '1' },
+      });
       sessions.push(small);
       await small.waitFor(new RegExp(`${escapeRe(asyncWorker.nodename)}\\s+online`), 10_000);
       expect(small.displayFlag('keypad_cursor_flag')).toBe(mode === 'application' ? '1' : '0');

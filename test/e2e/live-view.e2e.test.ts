@@ -126,7 +126,7 @@ describe.each(targets)('camq live view and camq events with a Python worker ($na
     expect(screen).not.toMatch(/SUCCESS\s+tasks\.add/);
 
     // NO_COLOR: no colour escapes on the screen.
-     
+
     expect(/\u001b\[(3[0-7]|9[0-7]|38;)/.test(tmux.captureAnsi())).toBe(false);
 
     tmux.send('q');
@@ -141,7 +141,11 @@ describe.each(targets)('camq live view and camq events with a Python worker ($na
       await vi.waitFor(() => expect(events.stdout()).toContain(`"hostname":"${nodename}"`), { timeout: 15_000 });
       await runPython(brokerUrl, `from tasks import add\nprint(add.apply_async((1, 1), queue=${JSON.stringify(queue)}).get(timeout=20))`);
       await vi.waitFor(() => expect(events.stdout()).toContain('"type":"task-succeeded"'), { timeout: 15_000 });
-      const lines = events.stdout().trim().split('\n').map((l) => JSON.parse(l) as { type: string; local_received: number });
+      const lines = events
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; local_received: number });
       expect(lines.every((e) => typeof e.type === 'string' && typeof e.local_received === 'number')).toBe(true);
     } finally {
       code = await events.interrupt();
@@ -155,8 +159,12 @@ describe.each(targets)('camq live view and camq events with a Python worker ($na
     try {
       await vi.waitFor(() => expect(events.stdout()).toContain('-> evdump: starting capture'), { timeout: 15_000 });
       await runPython(brokerUrl, `from tasks import add\nprint(add.apply_async((3, 4), queue=${JSON.stringify(queue)}).get(timeout=20))`);
-      await vi.waitFor(() => expect(events.stdout()).toMatch(/task succeeded: tasks\.add\([0-9a-f-]{36}\) args=\(3, 4\) kwargs=\{\} .*result=7/), { timeout: 15_000 });
-      expect(events.stdout()).toMatch(new RegExp(`${nodename.replace(/[.@]/g, '\\$&')} \\[\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(\\.\\d{6})?\\] heartbeat: `));
+      await vi.waitFor(() => expect(events.stdout()).toMatch(/task succeeded: tasks\.add\([0-9a-f-]{36}\) args=\(3, 4\) kwargs=\{\} .*result=7/), {
+        timeout: 15_000,
+      });
+      expect(events.stdout()).toMatch(
+        new RegExp(`${nodename.replace(/[.@]/g, '\\$&')} \\[\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(\\.\\d{6})?\\] heartbeat: `),
+      );
     } finally {
       code = await events.interrupt();
     }

@@ -13,7 +13,13 @@ export interface ScriptedEventOptions {
 let clockCounter = 0;
 
 /** One event as received at `receivedMs` (epoch ms). */
-export function scriptedEvent(type: string, hostname: string, fields: Record<string, unknown>, receivedMs: number, options: ScriptedEventOptions = {}): EventEnvelope {
+export function scriptedEvent(
+  type: string,
+  hostname: string,
+  fields: Record<string, unknown>,
+  receivedMs: number,
+  options: ScriptedEventOptions = {},
+): EventEnvelope {
   return {
     hostname,
     utcoffset: 0,

@@ -103,7 +103,10 @@ export class FakeChannel {
   }
 
   /** Deliver a message to the consumer of `queue`; returns its delivery tag. */
-  deliver(queue: string, message: Pick<OutgoingMessage, 'content' | 'properties'> & { exchange?: string; routingKey?: string; redelivered?: boolean }): number {
+  deliver(
+    queue: string,
+    message: Pick<OutgoingMessage, 'content' | 'properties'> & { exchange?: string; routingKey?: string; redelivered?: boolean },
+  ): number {
     const consumer = [...this.consumers.values()].find((c) => c.queue === queue);
     if (!consumer) throw new Error(`nobody consumes ${queue}`);
     const deliveryTag = this.nextTag++;
@@ -111,14 +114,23 @@ export class FakeChannel {
     consumer.onMessage({
       content: message.content,
       properties: { headers: {}, ...message.properties } as ConsumeMessage['properties'],
-      fields: { exchange: message.exchange ?? '', routingKey: message.routingKey ?? queue, redelivered: message.redelivered ?? false, deliveryTag, consumerTag: 'x' },
+      fields: {
+        exchange: message.exchange ?? '',
+        routingKey: message.routingKey ?? queue,
+        redelivered: message.redelivered ?? false,
+        deliveryTag,
+        consumerTag: 'x',
+      },
     });
     return deliveryTag;
   }
 
   /** Published messages whose routing key or exchange matches. */
   to(target: { exchange?: string; routingKey?: string }): Published[] {
-    return this.published.filter((p) => (target.exchange === undefined || p.exchange === target.exchange) && (target.routingKey === undefined || p.routingKey === target.routingKey));
+    return this.published.filter(
+      (p) =>
+        (target.exchange === undefined || p.exchange === target.exchange) && (target.routingKey === undefined || p.routingKey === target.routingKey),
+    );
   }
 }
 

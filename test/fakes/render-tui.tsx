@@ -82,6 +82,5 @@ export function renderTui(tree: ReactElement, size: { columns: number; rows: num
 
 /** Drop ANSI escapes, for layout assertions. */
 export function stripAnsi(text: string): string {
-   
   return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 }

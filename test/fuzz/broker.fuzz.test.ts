@@ -59,16 +59,36 @@ function deepTable(depth: number): Buffer {
 /** Valid frames a client sends, for mutation. */
 function validFrames(): Buffer[] {
   const queueDeclare = defs.encodeMethod(M('QueueDeclare'), 1, {
-    queue: 'fuzz-q', passive: false, durable: false, exclusive: true, autoDelete: false, nowait: false,
+    queue: 'fuzz-q',
+    passive: false,
+    durable: false,
+    exclusive: true,
+    autoDelete: false,
+    nowait: false,
     arguments: { 'x-message-ttl': 1000, 'x-max-length': 10, nested: { list: [1, 'two', { three: true }] } },
   });
   const exchangeDeclare = defs.encodeMethod(M('ExchangeDeclare'), 1, {
-    exchange: 'fuzz-x', type: 'headers', passive: false, durable: false, autoDelete: true, internal: false, nowait: false, arguments: {},
+    exchange: 'fuzz-x',
+    type: 'headers',
+    passive: false,
+    durable: false,
+    autoDelete: true,
+    internal: false,
+    nowait: false,
+    arguments: {},
   });
   const publish = defs.encodeMethod(M('BasicPublish'), 1, { exchange: 'amq.headers', routingKey: 'k', mandatory: true, immediate: false });
   const header = defs.encodeProperties(60, 1, 5, { headers: { a: 1, b: 'x', c: [1, 2] }, expiration: '100', contentType: 'text/plain' });
   const body = frame(3, 1, Buffer.from('hello'));
-  const consume = defs.encodeMethod(M('BasicConsume'), 1, { queue: 'fuzz-q', consumerTag: '', noLocal: false, noAck: false, exclusive: false, nowait: false, arguments: {} });
+  const consume = defs.encodeMethod(M('BasicConsume'), 1, {
+    queue: 'fuzz-q',
+    consumerTag: '',
+    noLocal: false,
+    noAck: false,
+    exclusive: false,
+    nowait: false,
+    arguments: {},
+  });
   const ack = defs.encodeMethod(M('BasicAck'), 1, { deliveryTag: 1, multiple: true });
   return [queueDeclare, exchangeDeclare, publish, header, body, consume, ack];
 }
@@ -76,33 +96,38 @@ const VALID = validFrames();
 
 const arbFrame: fc.Arbitrary<Buffer> = fc.oneof(
   // Random frames: any type, small or random channel, random payload, sometimes a lying size or a bad end octet.
-  fc.record({
-    type: fc.oneof(fc.constantFrom(1, 2, 3, 8), fc.integer({ min: 0, max: 255 })),
-    channel: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 0xffff })),
-    payload: fc.uint8Array({ maxLength: 300 }),
-    size: fc.option(fc.oneof(fc.constant(0xffffffff), fc.integer({ min: 0, max: 1 << 20 })), { freq: 5 }),
-    end: fc.option(fc.integer({ min: 0, max: 255 }), { freq: 5 }),
-  }).map(({ type, channel, payload, size, end }) => frame(type, channel, Buffer.from(payload), {
-    ...(size === null ? {} : { size }), ...(end === null ? {} : { end }),
-  })),
+  fc
+    .record({
+      type: fc.oneof(fc.constantFrom(1, 2, 3, 8), fc.integer({ min: 0, max: 255 })),
+      channel: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 0xffff })),
+      payload: fc.uint8Array({ maxLength: 300 }),
+      size: fc.option(fc.oneof(fc.constant(0xffffffff), fc.integer({ min: 0, max: 1 << 20 })), { freq: 5 }),
+      end: fc.option(fc.integer({ min: 0, max: 255 }), { freq: 5 }),
+    })
+    .map(({ type, channel, payload, size, end }) =>
+      frame(type, channel, Buffer.from(payload), {
+        ...(size === null ? {} : { size }),
+        ...(end === null ? {} : { end }),
+      }),
+    ),
   // A valid frame with bytes flipped, cut short, or both.
-  fc.record({
-    index: fc.nat(VALID.length - 1),
-    flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
-    cut: fc.option(fc.nat(), { freq: 3 }),
-  }).map(({ index, flips, cut }) => {
-    const bytes = Buffer.from(VALID[index]!);
-    for (const [at, value] of flips) bytes[7 + (at % Math.max(1, bytes.length - 8))] = value;
-    return cut === null ? bytes : bytes.subarray(0, cut % bytes.length);
-  }),
+  fc
+    .record({
+      index: fc.nat(VALID.length - 1),
+      flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+      cut: fc.option(fc.nat(), { freq: 3 }),
+    })
+    .map(({ index, flips, cut }) => {
+      const bytes = Buffer.from(VALID[index]!);
+      for (const [at, value] of flips) bytes[7 + (at % Math.max(1, bytes.length - 8))] = value;
+      return cut === null ? bytes : bytes.subarray(0, cut % bytes.length);
+    }),
   // A valid frame unchanged: sequences of them reach deeper states (publishing, consuming, acking).
   fc.nat(VALID.length - 1).map((index) => VALID[index]!),
   // Field tables nested deep, in a declare's arguments and in a message's headers.
   fc.integer({ min: 500, max: 20_000 }).map((depth) => {
     const table = deepTable(depth);
-    const declare = Buffer.concat([
-      Buffer.from([0, 50, 0, 10, 0, 0]), Buffer.from([6]), Buffer.from('fuzz-d'), Buffer.from([0]), table,
-    ]);
+    const declare = Buffer.concat([Buffer.from([0, 50, 0, 10, 0, 0]), Buffer.from([6]), Buffer.from('fuzz-d'), Buffer.from([0]), table]);
     return frame(1, 1, declare);
   }),
   fc.integer({ min: 500, max: 20_000 }).map((depth) => {
@@ -140,7 +165,10 @@ async function sendAndEnd(client: RawClient, bytes: Buffer): Promise<void> {
   client.socket.end(bytes);
   let timer: NodeJS.Timeout | undefined;
   const stuck = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the broker kept the connection open 10 s after the client ended it (${bytes.length} bytes sent)`)), 10_000);
+    timer = setTimeout(
+      () => reject(new Error(`the broker kept the connection open 10 s after the client ended it (${bytes.length} bytes sent)`)),
+      10_000,
+    );
   });
   await Promise.race([client.closed, stuck]).finally(() => clearTimeout(timer));
 }
@@ -160,12 +188,17 @@ describe('embedded broker under fuzzed input', () => {
   it('survives garbage and mutations in the handshake itself', async () => {
     const startOk = defs.encodeMethod(M('ConnectionStartOk'), 0, {
       clientProperties: { product: 'fuzz', capabilities: { 'connection.blocked': true }, connection_name: 'n' },
-      mechanism: 'PLAIN', response: Buffer.from('\u0000guest\u0000guest'), locale: 'en_US',
+      mechanism: 'PLAIN',
+      response: Buffer.from('\u0000guest\u0000guest'),
+      locale: 'en_US',
     });
     const tuneOk = defs.encodeMethod(M('ConnectionTuneOk'), 0, { channelMax: 2047, frameMax: 131072, heartbeat: 0 });
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)), fc.constant(Buffer.from('AMQP\x00\x00\x09\x01', 'latin1'))),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
+          fc.constant(Buffer.from('AMQP\x00\x00\x09\x01', 'latin1')),
+        ),
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
         fc.option(fc.nat(), { freq: 3 }),
         fc.boolean(),
@@ -201,8 +234,24 @@ describe('embedded broker under fuzzed input', () => {
     const client = await handshake(broker.url);
     client!.socket.pause();
     const body = Buffer.alloc(100_000, 9);
-    const declare = defs.encodeMethod(M('QueueDeclare'), 1, { queue: '', passive: false, durable: false, exclusive: true, autoDelete: false, nowait: false, arguments: {} });
-    const consume = defs.encodeMethod(M('BasicConsume'), 1, { queue: '', consumerTag: 'c', noLocal: false, noAck: true, exclusive: false, nowait: false, arguments: {} });
+    const declare = defs.encodeMethod(M('QueueDeclare'), 1, {
+      queue: '',
+      passive: false,
+      durable: false,
+      exclusive: true,
+      autoDelete: false,
+      nowait: false,
+      arguments: {},
+    });
+    const consume = defs.encodeMethod(M('BasicConsume'), 1, {
+      queue: '',
+      consumerTag: 'c',
+      noLocal: false,
+      noAck: true,
+      exclusive: false,
+      nowait: false,
+      arguments: {},
+    });
     client!.send(Buffer.concat([declare, consume]));
     const publish = Buffer.concat([
       defs.encodeMethod(M('BasicPublish'), 1, { exchange: '', routingKey: 'no-such-queue', mandatory: true, immediate: false }),

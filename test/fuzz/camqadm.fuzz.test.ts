@@ -30,19 +30,69 @@ const HANG_MS = 15_000;
 
 const CONTROL = fc.constantFrom('\u0000', '\u0007', '\b', '\t', '\u000b', '\f', '\u001b', '\u001b[2J', '\u007f', '\u0085', '\u2028', '\u202e');
 const LONG_NAME = fc.tuple(fc.constantFrom('é', 'a', '字', '😀'), fc.integer({ min: 60, max: 300 })).map(([c, n]) => c.repeat(n));
-const PROPERTY = fc.tuple(
-  fc.constantFrom('content_type', 'content_encoding', 'priority', 'delivery_mode', 'correlation_id', 'reply_to', 'expiration', 'message_id', 'timestamp', 'type', 'app_id', 'user_id', 'headers', 'header.x', 'header.'),
-  fc.oneof(fc.string({ maxLength: 12 }), fc.integer().map(String), LONG_NAME, fc.constantFrom('{"a":1}', '{"!":"int8","value":999}', '[1,2]', '{', 'null')),
-).map(([name, value]) => `${name}=${value}`);
+const PROPERTY = fc
+  .tuple(
+    fc.constantFrom(
+      'content_type',
+      'content_encoding',
+      'priority',
+      'delivery_mode',
+      'correlation_id',
+      'reply_to',
+      'expiration',
+      'message_id',
+      'timestamp',
+      'type',
+      'app_id',
+      'user_id',
+      'headers',
+      'header.x',
+      'header.',
+    ),
+    fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.integer().map(String),
+      LONG_NAME,
+      fc.constantFrom('{"a":1}', '{"!":"int8","value":999}', '[1,2]', '{', 'null'),
+    ),
+  )
+  .map(([name, value]) => `${name}=${value}`);
 
 /** One word of a line: plausible arguments mixed with hostile ones. */
 const TOKEN = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('yes', 'no', '1', '0', 'true', "''", '""', 'direct', 'fanout', 'topic', 'headers', 'amq.direct', 'amq.topic', 'celery', '#', '*', '-1', '99999999999999999999') },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      'yes',
+      'no',
+      '1',
+      '0',
+      'true',
+      "''",
+      '""',
+      'direct',
+      'fanout',
+      'topic',
+      'headers',
+      'amq.direct',
+      'amq.topic',
+      'celery',
+      '#',
+      '*',
+      '-1',
+      '99999999999999999999',
+    ),
+  },
   { weight: 3, arbitrary: fc.string({ maxLength: 10 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
   { weight: 2, arbitrary: LONG_NAME },
   { weight: 1, arbitrary: fc.integer({ min: 1_000, max: 300_000 }).map((n) => 'x'.repeat(n)) },
-  { weight: 1, arbitrary: fc.integer({ min: 100, max: 20_000 }).map((n) => `headers='{"h":"${'y'.repeat(n)}","n":${'['.repeat(n % 150)}${']'.repeat(n % 150)}}'`) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 100, max: 20_000 })
+      .map((n) => `headers='{"h":"${'y'.repeat(n)}","n":${'['.repeat(n % 150)}${']'.repeat(n % 150)}}'`),
+  },
   { weight: 2, arbitrary: PROPERTY },
   { weight: 1, arbitrary: CONTROL },
   { weight: 1, arbitrary: fc.constantFrom("'", '"', "'unterminated", '"a b', '\\', "it's", '"\\"') },
@@ -68,25 +118,33 @@ const VALUE: Record<ArgSpec['type'], fc.Arbitrary<string>> = {
 };
 
 /** A command with arguments of the types it takes (so most lines reach the broker), now and then one too many. */
-const TYPED_COMMAND = fc.constantFrom(...COMMANDS.filter((c) => c.name !== 'exit')).chain((spec) =>
-  fc
-    .tuple(
-      fc.tuple(...spec.args.map((a) => VALUE[a.type])),
-      fc.integer({ min: 0, max: spec.args.length }),
-      spec.takesProperties ? fc.array(PROPERTY, { maxLength: 3 }) : fc.constant([]),
-      fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: TOKEN }),
-    )
-    .map(([values, count, properties, extra]) =>
-      [spec.name, ...values.slice(0, Math.max(count, requiredCount(spec))), ...properties, ...(extra === null ? [] : [extra])].join(' '),
-    ),
-);
+const TYPED_COMMAND = fc
+  .constantFrom(...COMMANDS.filter((c) => c.name !== 'exit'))
+  .chain((spec) =>
+    fc
+      .tuple(
+        fc.tuple(...spec.args.map((a) => VALUE[a.type])),
+        fc.integer({ min: 0, max: spec.args.length }),
+        spec.takesProperties ? fc.array(PROPERTY, { maxLength: 3 }) : fc.constant([]),
+        fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: TOKEN }),
+      )
+      .map(([values, count, properties, extra]) =>
+        [spec.name, ...values.slice(0, Math.max(count, requiredCount(spec))), ...properties, ...(extra === null ? [] : [extra])].join(' '),
+      ),
+  );
 
 /** A command line: a command name and up to 7 words, or now and then a raw random string. */
 const LINE = fc.oneof(
   { weight: 12, arbitrary: TYPED_COMMAND },
-  { weight: 6, arbitrary: fc.tuple(COMMAND, fc.array(fc.tuple(SEPARATOR, TOKEN), { maxLength: 7 })).map(([c, rest]) => c + rest.map(([s, t]) => s + t).join('')) },
+  {
+    weight: 6,
+    arbitrary: fc.tuple(COMMAND, fc.array(fc.tuple(SEPARATOR, TOKEN), { maxLength: 7 })).map(([c, rest]) => c + rest.map(([s, t]) => s + t).join('')),
+  },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
-  { weight: 1, arbitrary: fc.constantFrom('# comment', '', '   ', 'help', 'help queue.declare', 'help nope', 'basic.recover', 'basic.ack 1', 'basic.get') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('# comment', '', '   ', 'help', 'help queue.declare', 'help nope', 'basic.recover', 'basic.ack 1', 'basic.get'),
+  },
 );
 
 let broker: EmbeddedBrokerHandle;
@@ -172,7 +230,10 @@ describe('camqadm: random lines', () => {
         const all = [...script, ...tail];
         const r = await runBin('camqadm', ['-b', broker.url, '--json', '--keep-going'], { input: all.join('\n') + '\n', timeoutMs: 30_000 });
         expect([0, 1], r.stderr).toContain(r.code);
-        const answers = r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { ok: boolean; result?: { kind: string; message?: { body: string } } });
+        const answers = r.stdout
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as { ok: boolean; result?: { kind: string; message?: { body: string } } });
         expect(answers).toHaveLength(all.filter((l) => !isCommentOrBlank(l)).length);
         expect(answers.slice(-4).map((a) => a.ok)).toEqual([true, true, true, true]);
         expect(answers.at(-2)?.result?.message?.body).toBe('tail');
@@ -184,11 +245,65 @@ describe('camqadm: random lines', () => {
 });
 
 const CTL_WORDS = [
-  'ping', 'status', 'rate-limit', 'revoke', 'terminate', 'time-limit', 'enable-events', 'disable-events', 'heartbeat', 'add-consumer',
-  'cancel-consumer', 'pool-grow', 'pool-shrink', 'autoscale', 'inspect', 'call', 'shutdown', 'help', 'active', 'registered', 'stats',
-  'query-task', 'conf', 'ping', 'tasks.add', '10/m', '10/x', '1.5', '0', '-1', 'SIGTERM', 'SIGFOO', '9', 'rate_limit',
-  '-d', '--destination', '-t', '--timeout', '--limit', '-j', '--json', '-b', '--broker', '--yes', '--args', '--exchange', '--routing-key',
-  '--exchange-type', '--signal', '-h', '--help', '-V', '--nope', '--', '-', '{"n": 1}', '{', 'w1@host,w2@host', '',
+  'ping',
+  'status',
+  'rate-limit',
+  'revoke',
+  'terminate',
+  'time-limit',
+  'enable-events',
+  'disable-events',
+  'heartbeat',
+  'add-consumer',
+  'cancel-consumer',
+  'pool-grow',
+  'pool-shrink',
+  'autoscale',
+  'inspect',
+  'call',
+  'shutdown',
+  'help',
+  'active',
+  'registered',
+  'stats',
+  'query-task',
+  'conf',
+  'ping',
+  'tasks.add',
+  '10/m',
+  '10/x',
+  '1.5',
+  '0',
+  '-1',
+  'SIGTERM',
+  'SIGFOO',
+  '9',
+  'rate_limit',
+  '-d',
+  '--destination',
+  '-t',
+  '--timeout',
+  '--limit',
+  '-j',
+  '--json',
+  '-b',
+  '--broker',
+  '--yes',
+  '--args',
+  '--exchange',
+  '--routing-key',
+  '--exchange-type',
+  '--signal',
+  '-h',
+  '--help',
+  '-V',
+  '--nope',
+  '--',
+  '-',
+  '{"n": 1}',
+  '{',
+  'w1@host,w2@host',
+  '',
 ];
 const ARG = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...CTL_WORDS) },
@@ -204,7 +319,11 @@ describe('celeryctl: random argument vectors', () => {
       fc.asyncProperty(fc.array(ARG, { maxLength: 8 }), async (args) => {
         const cap = captureIO();
         const unreachable = async (): Promise<never> => {
-          throw new BrokerConnectionError('broker.unreachable', 'cannot reach amqp://fuzz:5672//: connection refused (ECONNREFUSED)', 'amqp://fuzz:5672//');
+          throw new BrokerConnectionError(
+            'broker.unreachable',
+            'cannot reach amqp://fuzz:5672//: connection refused (ECONNREFUSED)',
+            'amqp://fuzz:5672//',
+          );
         };
         const program = createCeleryctlProgram({ io: cap.io, connect: unreachable, confirm: async () => false });
         const code = await runCli(program, ['node', 'celeryctl', ...args], cap.io);

@@ -63,7 +63,8 @@ beforeAll(async () => {
     write: (line) => {
       lines.count++;
       // A result too deep for JSON is an EncodeError (the task failed, said so); nothing else may hit the stack limit.
-      if (UNEXPECTED.test(line) && !/raised unexpected: EncodeError/.test(line) && lines.unexpected.length < 20) lines.unexpected.push(line.slice(0, 300));
+      if (UNEXPECTED.test(line) && !/raised unexpected: EncodeError/.test(line) && lines.unexpected.length < 20)
+        lines.unexpected.push(line.slice(0, 300));
     },
   });
   worker = new Worker({ app, broker: broker.url, hostname: 'fuzz@test', concurrency: 4, queues: [QUEUE], logger, taskEvents: true });
@@ -98,11 +99,23 @@ const headerValue = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
 );
 const dateText = fc.oneof(
-  fc.constantFrom('garbage', '', '2026-02-31T00:00:00', '2026-01-01T00:00:00+99:99', '0000-00-00T00:00:00', '9999-12-31T23:59:59+00:00', '2026-13-01T00:00:00', '1e308'),
+  fc.constantFrom(
+    'garbage',
+    '',
+    '2026-02-31T00:00:00',
+    '2026-01-01T00:00:00+99:99',
+    '0000-00-00T00:00:00',
+    '9999-12-31T23:59:59+00:00',
+    '2026-13-01T00:00:00',
+    '1e308',
+  ),
   fc.integer({ min: -400, max: 400 }).map((days) => formatIsoDate(Date.now() + days * DAY)),
   fc.string({ maxLength: 30 }),
 );
-const seconds = fc.oneof(fc.constantFrom(0, -1, 1e10, 1e308, -1e308, 30 * 86_400, 2 ** 31, 0.001), fc.double({ noNaN: true, noDefaultInfinity: true }));
+const seconds = fc.oneof(
+  fc.constantFrom(0, -1, 1e10, 1e308, -1e308, 30 * 86_400, 2 ** 31, 0.001),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+);
 const options = fc.record(
   {
     eta: fc.oneof(dateText, headerValue),
@@ -134,7 +147,15 @@ const signatureArb = fc.oneof(
   fc.constantFrom(null, 5, 'tasks.echo', [], {}),
 );
 const embedArb = fc.oneof(
-  fc.record({ callbacks: fc.oneof(fc.array(signatureArb, { maxLength: 3 }), headerValue), errbacks: fc.oneof(fc.array(signatureArb, { maxLength: 2 }), headerValue), chain: fc.oneof(fc.array(signatureArb, { maxLength: 3 }), headerValue), chord: fc.oneof(signatureArb, headerValue) }, { requiredKeys: [] }),
+  fc.record(
+    {
+      callbacks: fc.oneof(fc.array(signatureArb, { maxLength: 3 }), headerValue),
+      errbacks: fc.oneof(fc.array(signatureArb, { maxLength: 2 }), headerValue),
+      chain: fc.oneof(fc.array(signatureArb, { maxLength: 3 }), headerValue),
+      chord: fc.oneof(signatureArb, headerValue),
+    },
+    { requiredKeys: [] },
+  ),
   headerValue,
 );
 
@@ -148,11 +169,32 @@ interface Case {
 /** A good message to start from: what `apply_async` sends for `task`. */
 function base(task: string, args: unknown[] = [1, 2]) {
   const built = buildTaskMessage({ name: task, args, queue: QUEUE, replyTo: 'fuzz-nobody-reads-this' });
-  return { headers: { ...(built.properties.headers as Record<string, unknown>) }, properties: { ...built.properties } as amqp.Options.Publish, body: built.content.toString() };
+  return {
+    headers: { ...(built.properties.headers as Record<string, unknown>) },
+    properties: { ...built.properties } as amqp.Options.Publish,
+    body: built.content.toString(),
+  };
 }
 
 const taskName = fc.constantFrom('tasks.echo', 'tasks.echo_async', 'tasks.fail', 'tasks.retry', 'tasks.deep', 'tasks.nope');
-const HEADER_FIELDS = ['lang', 'task', 'id', 'shadow', 'eta', 'expires', 'group', 'group_index', 'retries', 'timelimit', 'root_id', 'parent_id', 'argsrepr', 'kwargsrepr', 'origin', 'ignore_result'];
+const HEADER_FIELDS = [
+  'lang',
+  'task',
+  'id',
+  'shadow',
+  'eta',
+  'expires',
+  'group',
+  'group_index',
+  'retries',
+  'timelimit',
+  'root_id',
+  'parent_id',
+  'argsrepr',
+  'kwargsrepr',
+  'origin',
+  'ignore_result',
+];
 
 const caseArb: fc.Arbitrary<Case> = fc.oneof(
   // bad embeds
@@ -175,15 +217,29 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
     return { kind: 'deep', ...m };
   }),
   // timers: ETAs, expiries and time limits, huge, negative, invalid
-  fc.tuple(taskName, fc.record({ eta: fc.oneof(dateText, headerValue), expires: fc.oneof(dateText, headerValue), timelimit: fc.oneof(fc.tuple(seconds, seconds), headerValue) }, { requiredKeys: [] })).map(([task, timers]) => {
-    const m = base(task);
-    return { kind: 'timers', ...m, headers: { ...m.headers, ...timers } };
-  }),
+  fc
+    .tuple(
+      taskName,
+      fc.record(
+        {
+          eta: fc.oneof(dateText, headerValue),
+          expires: fc.oneof(dateText, headerValue),
+          timelimit: fc.oneof(fc.tuple(seconds, seconds), headerValue),
+        },
+        { requiredKeys: [] },
+      ),
+    )
+    .map(([task, timers]) => {
+      const m = base(task);
+      return { kind: 'timers', ...m, headers: { ...m.headers, ...timers } };
+    }),
   // wrong types for every header field, and extra headers (compression among them)
-  fc.tuple(taskName, fc.dictionary(fc.constantFrom(...HEADER_FIELDS, 'compression', 'x-extra'), headerValue, { minKeys: 1, maxKeys: 4 })).map(([task, changes]) => {
-    const m = base(task);
-    return { kind: 'headers', ...m, headers: { ...m.headers, ...changes } };
-  }),
+  fc
+    .tuple(taskName, fc.dictionary(fc.constantFrom(...HEADER_FIELDS, 'compression', 'x-extra'), headerValue, { minKeys: 1, maxKeys: 4 }))
+    .map(([task, changes]) => {
+      const m = base(task);
+      return { kind: 'headers', ...m, headers: { ...m.headers, ...changes } };
+    }),
   // the compression header
   fc.tuple(taskName, fc.constantFrom('application/x-gzip', 'zlib', 'bzip2', '')).map(([task, compression]) => {
     const m = base(task);
@@ -195,7 +251,16 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
       taskName,
       fc.record(
         {
-          contentType: fc.constantFrom('application/json', 'application/x-python-serialize', 'application/x-yaml', 'application/x-msgpack', 'text/plain', '', 'application/data', undefined),
+          contentType: fc.constantFrom(
+            'application/json',
+            'application/x-python-serialize',
+            'application/x-yaml',
+            'application/x-msgpack',
+            'text/plain',
+            '',
+            'application/data',
+            undefined,
+          ),
           contentEncoding: fc.constantFrom('utf-8', 'binary', 'gzip', 'bogus', 'latin1', undefined),
           priority: fc.integer({ min: 0, max: 255 }),
           replyTo: fc.oneof(fc.string({ maxLength: 20 }), fc.constant(undefined)),
@@ -209,17 +274,38 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
       return { kind: 'properties', ...m, properties: { ...m.properties, ...props } };
     }),
   // bodies that are not what they claim: bad JSON, bytes, wrong shapes
-  fc.tuple(taskName, fc.oneof(fc.string({ maxLength: 50 }), fc.constantFrom('{not json', '[', '[1]', '[[], 5, {}]', '["x", {}, {}]', '{"args": 1}', 'null', '[[], {}, [null]]'), json.map((v) => JSON.stringify(v)))).map(([task, body]) => {
-    const m = base(task);
-    return { kind: 'body', ...m, body };
-  }),
+  fc
+    .tuple(
+      taskName,
+      fc.oneof(
+        fc.string({ maxLength: 50 }),
+        fc.constantFrom('{not json', '[', '[1]', '[[], 5, {}]', '["x", {}, {}]', '{"args": 1}', 'null', '[[], {}, [null]]'),
+        json.map((v) => JSON.stringify(v)),
+      ),
+    )
+    .map(([task, body]) => {
+      const m = base(task);
+      return { kind: 'body', ...m, body };
+    }),
   // the v1 protocol (no task header), with wrong types in its body
-  fc.record({ task: fc.oneof(taskName, headerValue), id: fc.oneof(fc.uuid(), headerValue), args: fc.oneof(fc.array(json, { maxLength: 2 }), headerValue), retries: headerValue, eta: fc.oneof(dateText, headerValue), callbacks: fc.oneof(fc.array(signatureArb, { maxLength: 2 }), headerValue) }, { requiredKeys: [] }).map((v1) => ({
-    kind: 'v1',
-    headers: {},
-    properties: { contentType: 'application/json', contentEncoding: 'utf-8' },
-    body: JSON.stringify(v1),
-  })),
+  fc
+    .record(
+      {
+        task: fc.oneof(taskName, headerValue),
+        id: fc.oneof(fc.uuid(), headerValue),
+        args: fc.oneof(fc.array(json, { maxLength: 2 }), headerValue),
+        retries: headerValue,
+        eta: fc.oneof(dateText, headerValue),
+        callbacks: fc.oneof(fc.array(signatureArb, { maxLength: 2 }), headerValue),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v1) => ({
+      kind: 'v1',
+      headers: {},
+      properties: { contentType: 'application/json', contentEncoding: 'utf-8' },
+      body: JSON.stringify(v1),
+    })),
 );
 
 // ---- the run -------------------------------------------------------------------------------------------------

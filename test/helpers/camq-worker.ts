@@ -38,7 +38,23 @@ export async function startCamqWorker(options: CamqWorkerOptions): Promise<CamqW
   const nodename = options.nodename ?? `camq-test-${randomUUID().slice(0, 8)}@testhost`;
   const child = spawn(
     process.execPath,
-    [`${ROOT}bin/camq`, '-b', options.brokerUrl, 'worker', '-A', options.module ?? 'examples/tasks.js', '-n', nodename, '-Q', options.queues, '-l', 'info', '--no-banner', ...(options.mingle ? [] : ['--without-mingle']), ...(options.args ?? [])],
+    [
+      `${ROOT}bin/camq`,
+      '-b',
+      options.brokerUrl,
+      'worker',
+      '-A',
+      options.module ?? 'examples/tasks.js',
+      '-n',
+      nodename,
+      '-Q',
+      options.queues,
+      '-l',
+      'info',
+      '--no-banner',
+      ...(options.mingle ? [] : ['--without-mingle']),
+      ...(options.args ?? []),
+    ],
     { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = whenExited(child);

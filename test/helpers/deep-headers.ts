@@ -47,7 +47,11 @@ function u32(n: number): Buffer {
 }
 
 /** Publish `body` to `queue` (default exchange) with `{deep: <table depth levels deep>}` and a correlation id. */
-export async function publishDeepHeaders(brokerUrl: string, queue: string, options: { depth: number; correlationId: string; body?: string }): Promise<void> {
+export async function publishDeepHeaders(
+  brokerUrl: string,
+  queue: string,
+  options: { depth: number; correlationId: string; body?: string },
+): Promise<void> {
   const u = parseBrokerUrl(brokerUrl);
   const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
   try {

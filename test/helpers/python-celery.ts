@@ -81,12 +81,21 @@ export interface PythonWorker {
 
 export async function startPythonWorker(options: PythonWorkerOptions): Promise<PythonWorker> {
   const args = [
-    '-m', 'celery', '-A', 'tasks', 'worker',
-    '-n', options.nodename,
-    '-c', String(options.concurrency ?? 2),
-    '-Q', options.queues,
-    ...(options.mingle ? [] : ['--without-mingle']), '--without-gossip',
-    '-l', 'info',
+    '-m',
+    'celery',
+    '-A',
+    'tasks',
+    'worker',
+    '-n',
+    options.nodename,
+    '-c',
+    String(options.concurrency ?? 2),
+    '-Q',
+    options.queues,
+    ...(options.mingle ? [] : ['--without-mingle']),
+    '--without-gossip',
+    '-l',
+    'info',
     ...(options.events ? ['-E'] : []),
     ...(options.extraArgs ?? []),
   ];

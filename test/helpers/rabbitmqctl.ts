@@ -27,27 +27,63 @@ export class RabbitmqctlInspector extends BrokerInspector {
   }
 
   async listQueues(): Promise<QueueView[]> {
-    type Row = { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number; durable: boolean; auto_delete: boolean; exclusive: boolean; arguments: JsonTable };
-    const rows = await this.json<Row>(['list_queues', 'name', 'messages_ready', 'messages_unacknowledged', 'consumers', 'durable', 'auto_delete', 'exclusive', 'arguments']);
+    type Row = {
+      name: string;
+      messages_ready: number;
+      messages_unacknowledged: number;
+      consumers: number;
+      durable: boolean;
+      auto_delete: boolean;
+      exclusive: boolean;
+      arguments: JsonTable;
+    };
+    const rows = await this.json<Row>([
+      'list_queues',
+      'name',
+      'messages_ready',
+      'messages_unacknowledged',
+      'consumers',
+      'durable',
+      'auto_delete',
+      'exclusive',
+      'arguments',
+    ]);
     return rows.map((r) => ({
-      name: r.name, messages: r.messages_ready, unacked: r.messages_unacknowledged, consumers: r.consumers,
-      durable: r.durable, autoDelete: r.auto_delete, exclusive: r.exclusive, arguments: fromTable(r.arguments),
+      name: r.name,
+      messages: r.messages_ready,
+      unacked: r.messages_unacknowledged,
+      consumers: r.consumers,
+      durable: r.durable,
+      autoDelete: r.auto_delete,
+      exclusive: r.exclusive,
+      arguments: fromTable(r.arguments),
     }));
   }
 
   async listExchanges(): Promise<ExchangeView[]> {
     type Row = { name: string; type: string; durable: boolean; auto_delete: boolean };
-    return (await this.json<Row>(['list_exchanges', 'name', 'type', 'durable', 'auto_delete'])).map((r) => ({ name: r.name, type: r.type, durable: r.durable, autoDelete: r.auto_delete }));
+    return (await this.json<Row>(['list_exchanges', 'name', 'type', 'durable', 'auto_delete'])).map((r) => ({
+      name: r.name,
+      type: r.type,
+      durable: r.durable,
+      autoDelete: r.auto_delete,
+    }));
   }
 
   async listBindings(): Promise<BindingView[]> {
     type Row = { source_name: string; destination_name: string; routing_key: string };
-    return (await this.json<Row>(['list_bindings', 'source_name', 'destination_name', 'routing_key'])).map((r) => ({ source: r.source_name, destination: r.destination_name, routingKey: r.routing_key }));
+    return (await this.json<Row>(['list_bindings', 'source_name', 'destination_name', 'routing_key'])).map((r) => ({
+      source: r.source_name,
+      destination: r.destination_name,
+      routingKey: r.routing_key,
+    }));
   }
 
   async closeConnectionsNamed(connectionName: string, reason = 'closed by camq test'): Promise<number> {
     // The table format, because close_connection takes the pid as it prints it (`<rabbit@host.1.2.3>`), not as JSON.
-    const { stdout } = await run('rabbitmqctl', ['-q', '--no-table-headers', 'list_connections', 'pid', 'vhost', 'client_properties'], { timeout: 30_000 });
+    const { stdout } = await run('rabbitmqctl', ['-q', '--no-table-headers', 'list_connections', 'pid', 'vhost', 'client_properties'], {
+      timeout: 30_000,
+    });
     const pids = stdout
       .split('\n')
       .map((line) => line.split('\t'))

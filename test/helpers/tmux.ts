@@ -16,11 +16,19 @@ export class TmuxSession {
   readonly name = `camq-e2e-${randomUUID().slice(0, 8)}`;
 
   constructor(command: string, options: TmuxOptions = {}) {
-    const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    const env = Object.entries(options.env ?? {})
+      .map(([k, v]) => `${k}=${shellQuote(v)}`)
+      .join(' ');
     const full = env ? `env ${env} ${command}` : command;
     execFileSync('tmux', [
-      'new-session', '-d', '-s', this.name,
-      '-x', String(options.width ?? 100), '-y', String(options.height ?? 30),
+      'new-session',
+      '-d',
+      '-s',
+      this.name,
+      '-x',
+      String(options.width ?? 100),
+      '-y',
+      String(options.height ?? 30),
       ...(options.cwd ? ['-c', options.cwd] : []),
       // keep the pane after the program exits so its last screen can still be read
       `${full}; echo "[exited $?]"; sleep 600`,
@@ -51,7 +59,9 @@ export class TmuxSession {
 
   /** A tmux format variable of the pane, e.g. `keypad_cursor_flag` (1 in application cursor mode). */
   displayFlag(name: string): string {
-    return execFileSync('tmux', ['display-message', '-p', '-t', this.name, `#{${name}}`]).toString().trim();
+    return execFileSync('tmux', ['display-message', '-p', '-t', this.name, `#{${name}}`])
+      .toString()
+      .trim();
   }
 
   resize(width: number, height: number): void {

@@ -42,7 +42,9 @@ describeBrokers('BrokerConnection', await brokerTargets(), ({ url: brokerUrl, in
   });
 
   it('explains an unknown vhost', async () => {
-    const err = await new BrokerConnection({ url: `amqp://guest:guest@${url.hostname}:${url.port}/no-such-vhost-${randomUUID()}` }).connect().catch((e: unknown) => e);
+    const err = await new BrokerConnection({ url: `amqp://guest:guest@${url.hostname}:${url.port}/no-such-vhost-${randomUUID()}` })
+      .connect()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BrokerConnectionError);
     expect((err as Error).message).toMatch(/refused access to vhost 'no-such-vhost-.*' \(530 NOT_ALLOWED\)/);
   });
@@ -123,27 +125,32 @@ describeBrokers('BrokerConnection losses', await brokerTargets(), ({ name: broke
     }
   });
 
-  it.skipIf(brokerName === 'embedded')('delivers a message whose header table is too deep for the decoder, without it, and keeps the connection', async () => {
-    const conn = await new BrokerConnection({ url: brokerUrl }).connect();
-    try {
-      const channel = await conn.createChannel();
-      const { queue } = await channel.assertQueue(`camq-test-deep-${randomUUID()}`, { autoDelete: true });
-      const correlationId = randomUUID();
-      await publishDeepHeaders(brokerUrl, queue, { depth: 15_000, correlationId, body: '{"ok": 1}' });
-      channel.sendToQueue(queue, Buffer.from('after'), { headers: { plain: 1 } });
-      const got: ConsumeMessage[] = [];
-      await channel.consume(queue, (m) => m && got.push(m), { noAck: true });
-      await vi_waitFor(() => got.length === 2);
-      expect(got[0]!.properties.correlationId).toBe(correlationId);
-      expect(got[0]!.properties.contentType).toBe('application/json');
-      expect(got[0]!.properties.headers).toEqual({ [UNDECODABLE_HEADERS]: expect.stringMatching(/^the header table is nested too deep to decode \(Maximum call stack size exceeded\)$/) });
-      expect(got[0]!.content.toString()).toBe('{"ok": 1}');
-      expect(got[1]!.properties.headers).toEqual({ plain: 1 });
-      expect(conn.isOpen).toBe(true);
-    } finally {
-      await conn.close();
-    }
-  });
+  it.skipIf(brokerName === 'embedded')(
+    'delivers a message whose header table is too deep for the decoder, without it, and keeps the connection',
+    async () => {
+      const conn = await new BrokerConnection({ url: brokerUrl }).connect();
+      try {
+        const channel = await conn.createChannel();
+        const { queue } = await channel.assertQueue(`camq-test-deep-${randomUUID()}`, { autoDelete: true });
+        const correlationId = randomUUID();
+        await publishDeepHeaders(brokerUrl, queue, { depth: 15_000, correlationId, body: '{"ok": 1}' });
+        channel.sendToQueue(queue, Buffer.from('after'), { headers: { plain: 1 } });
+        const got: ConsumeMessage[] = [];
+        await channel.consume(queue, (m) => m && got.push(m), { noAck: true });
+        await vi_waitFor(() => got.length === 2);
+        expect(got[0]!.properties.correlationId).toBe(correlationId);
+        expect(got[0]!.properties.contentType).toBe('application/json');
+        expect(got[0]!.properties.headers).toEqual({
+          [UNDECODABLE_HEADERS]: expect.stringMatching(/^the header table is nested too deep to decode \(Maximum call stack size exceeded\)$/),
+        });
+        expect(got[0]!.content.toString()).toBe('{"ok": 1}');
+        expect(got[1]!.properties.headers).toEqual({ plain: 1 });
+        expect(conn.isOpen).toBe(true);
+      } finally {
+        await conn.close();
+      }
+    },
+  );
 });
 
 describe('BrokerConnection (no broker needed)', () => {
@@ -172,7 +179,9 @@ describe('BrokerConnection (no broker needed)', () => {
 
   it('gives up on a silent peer after the connect timeout', async () => {
     const started = Date.now();
-    const err = await new BrokerConnection({ url: `amqp://guest:pw@127.0.0.1:${silentPort}//`, connectTimeoutMs: 300 }).connect().catch((e: unknown) => e);
+    const err = await new BrokerConnection({ url: `amqp://guest:pw@127.0.0.1:${silentPort}//`, connectTimeoutMs: 300 })
+      .connect()
+      .catch((e: unknown) => e);
     expect((err as BrokerConnectionError).code).toBe('broker.timeout');
     expect(Date.now() - started).toBeLessThan(3000);
   });
@@ -208,7 +217,12 @@ describe('BrokerConnection (no broker needed)', () => {
   });
 
   it('retries the first connection with backoff when asked', async () => {
-    const conn = new BrokerConnection({ url: `amqp://guest:pw@127.0.0.1:${silentPort}//`, connectTimeoutMs: 100, connectRetries: 2, backoff: { initialMs: 10, jitter: 0 } });
+    const conn = new BrokerConnection({
+      url: `amqp://guest:pw@127.0.0.1:${silentPort}//`,
+      connectTimeoutMs: 100,
+      connectRetries: 2,
+      backoff: { initialMs: 10, jitter: 0 },
+    });
     const attempts: number[] = [];
     conn.on('reconnecting', ({ attempt }) => attempts.push(attempt));
     await expect(conn.connect()).rejects.toBeInstanceOf(BrokerConnectionError);

@@ -14,7 +14,6 @@ import { ROOT, runBin } from '../helpers/run-bin.js';
 import { BrokerProbe } from './shell/broker-probe.js';
 import { docsSession } from './shell/docs-session.js';
 
-
 /** camqadm reading a script from a pipe we feed one line at a time, reading one --json line per command. */
 class PipedShell {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -90,7 +89,7 @@ describeBrokers('camqadm (the binary)', await brokerTargets({ embedded: 'child-p
 
   it("prints the docs' session as the docs show it", async () => {
     const docs = session();
-    const script = ['# the session from Celery\'s docs', '', ...docs.steps.map((s) => s.line)].join('\n') + '\n';
+    const script = ["# the session from Celery's docs", '', ...docs.steps.map((s) => s.line)].join('\n') + '\n';
     const result = await runBin('camqadm', BROKER, { input: script });
     expect(result.stderr).toBe(`-> connecting to ${MASKED}.\n-> connected.\n`);
     expect(result.code).toBe(0);
@@ -181,7 +180,9 @@ describeBrokers('camqadm (the binary)', await brokerTargets({ embedded: 'child-p
     it('end at exit with 0', async () => {
       const result = await runBin('camqadm', BROKER, { input: 'help queue.purge\nexit\nqueue.bind never\n' });
       expect(result.code).toBe(0);
-      expect(result.stdout).toBe('usage: queue.purge queue\nremove every ready message from a queue\n\n  queue  the queue\n\nMessages delivered but not yet acknowledged are not purged.\n');
+      expect(result.stdout).toBe(
+        'usage: queue.purge queue\nremove every ready message from a queue\n\n  queue  the queue\n\nMessages delivered but not yet acknowledged are not purged.\n',
+      );
     });
 
     it('print one JSON object per command with --json, errors included', async () => {
@@ -191,7 +192,10 @@ describeBrokers('camqadm (the binary)', await brokerTargets({ embedded: 'child-p
         input: `queue.declare ${q}\nbasic.publish hello '' ${q} priority=3\nbasic.get ${q} yes\nqueue.declare ${q}-missing yes\n`,
       });
       expect(result.code).toBe(1);
-      const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines).toHaveLength(4);
       expect(lines[0]).toEqual({
         n: 1,
@@ -257,7 +261,10 @@ describeBrokers('camqadm (the binary)', await brokerTargets({ embedded: 'child-p
     it('is also `camq shell` and `camq adm`', async () => {
       const q = `camq-test-${randomUUID()}`;
       queues.push(q);
-      expect(await runBin('camq', ['shell', ...BROKER, 'queue.declare', q])).toMatchObject({ code: 0, stdout: `ok. queue:${q} messages:0 consumers:0.\n` });
+      expect(await runBin('camq', ['shell', ...BROKER, 'queue.declare', q])).toMatchObject({
+        code: 0,
+        stdout: `ok. queue:${q} messages:0 consumers:0.\n`,
+      });
       expect(await runBin('camq', [...BROKER, 'adm', '--json', 'queue.delete', q])).toMatchObject({ code: 0 });
       expect(await probe.queue(q)).toBeUndefined();
     });

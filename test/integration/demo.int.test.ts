@@ -38,7 +38,9 @@ describe('camq demo (no terminal)', () => {
     expect(result.stdout).toMatch(/task failed: tasks\.fail/);
     expect(result.stdout).toMatch(/task received: .* eta=\d{4}-/);
     // What the stop waits for, step by step, in that order.
-    expect(result.stderr).toMatch(/-> stopping 2 demo worker\(s\)[^\n]*\n(.*\n)*-> removing the demo queue camq-demo…\n(.*\n)*-> stopping the embedded broker…\n-> demo stopped\n/);
+    expect(result.stderr).toMatch(
+      /-> stopping 2 demo worker\(s\)[^\n]*\n(.*\n)*-> removing the demo queue camq-demo…\n(.*\n)*-> stopping the embedded broker…\n-> demo stopped\n/,
+    );
     // Both workers said goodbye: warm shutdown reached them before the broker stopped.
     expect(result.stdout.match(/\] shutdown: /g)?.length ?? 0).toBe(2);
     // The worker logs went with it: the temporary directory is as it was.
@@ -88,7 +90,8 @@ describe.skipIf(!rabbit)('camq demo -b <RabbitMQ>', () => {
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
         out += chunk;
-        if (/^demo1-\S+ \[.*\] started/m.test(out) && /^demo2-\S+ \[.*\] started/m.test(out) && (out.match(/task received/g)?.length ?? 0) >= 3) resolve();
+        if (/^demo1-\S+ \[.*\] started/m.test(out) && /^demo2-\S+ \[.*\] started/m.test(out) && (out.match(/task received/g)?.length ?? 0) >= 3)
+          resolve();
       });
     });
     child.stdout.destroy();
@@ -117,7 +120,10 @@ describe('DemoCluster', () => {
       expect(report.keptLogs).toEqual({ dir: cluster.logDir, reason: `${cluster.nodeName(2)} ended with SIGKILL` });
       expect(readdirSync(cluster.logDir).sort()).toEqual(['demo1.log', 'demo2.log']);
       // (Whether the killed one still counts as running depends on when its exit event comes.)
-      expect(progress).toEqual([expect.stringMatching(/^stopping [12] demo worker\(s\) \(running tasks get 3 s\)…$/), `removing the demo queue ${cluster.queue.name}…`]);
+      expect(progress).toEqual([
+        expect.stringMatching(/^stopping [12] demo worker\(s\) \(running tasks get 3 s\)…$/),
+        `removing the demo queue ${cluster.queue.name}…`,
+      ]);
     } finally {
       process.env['TMPDIR'] = previous;
       await broker.close();

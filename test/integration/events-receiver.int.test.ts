@@ -69,7 +69,12 @@ describeBrokers('EventReceiver with a Python Celery worker (-E)', targets, ({ ur
   it('declares its own exclusive, auto-delete queue with the message TTL and x-expires, bound to celeryev with #', async () => {
     const name = monitor.receiver.queue!;
     expect(name).toMatch(/^celeryev\.[0-9a-f-]{36}$/);
-    expect(await inspector.queue(name)).toMatchObject({ exclusive: true, autoDelete: true, durable: false, arguments: { 'x-message-ttl': 5000, 'x-expires': 60000 } });
+    expect(await inspector.queue(name)).toMatchObject({
+      exclusive: true,
+      autoDelete: true,
+      durable: false,
+      arguments: { 'x-message-ttl': 5000, 'x-expires': 60000 },
+    });
     expect(await inspector.listBindings()).toContainEqual({ source: 'celeryev', destination: name, routingKey: '#' });
   });
 
@@ -79,13 +84,22 @@ describeBrokers('EventReceiver with a Python Celery worker (-E)', targets, ({ ur
     expect(w).toMatchObject({ swIdent: 'py-celery', freq: 2 });
     expect(isWorkerAlive(w, Date.now())).toBe(true);
     const count = monitor.events.filter((e) => e.hostname === nodename && e.type === 'worker-heartbeat').length;
-    await vi.waitFor(() => expect(monitor.events.filter((e) => e.hostname === nodename && e.type === 'worker-heartbeat').length).toBeGreaterThan(count), { timeout: 10_000 });
+    await vi.waitFor(
+      () => expect(monitor.events.filter((e) => e.hostname === nodename && e.type === 'worker-heartbeat').length).toBeGreaterThan(count),
+      { timeout: 10_000 },
+    );
   });
 
   it('a new receiver wakes the workers: the cast heartbeat command brings a freq 5 heartbeat at once', async () => {
     const second = await startMonitor(url, `camq-test-${randomUUID()}`);
     try {
-      await vi.waitFor(() => expect(second.events.some((e) => e.hostname === nodename && e.type === 'worker-heartbeat' && (e as { freq?: number }).freq === 5)).toBe(true), { timeout: 5000 });
+      await vi.waitFor(
+        () =>
+          expect(second.events.some((e) => e.hostname === nodename && e.type === 'worker-heartbeat' && (e as { freq?: number }).freq === 5)).toBe(
+            true,
+          ),
+        { timeout: 5000 },
+      );
     } finally {
       await second.close();
     }
@@ -128,7 +142,10 @@ describeBrokers('EventReceiver with a Python Celery worker (-E)', targets, ({ ur
       expect(await inspector.closeConnectionsNamed(name, 'camq test: forced close')).toBe(1);
       await vi.waitFor(() => expect(m.receiver.status).toMatchObject({ phase: 'connected', reconnects: 1 }), { timeout: 15_000 });
       // What the live view's header shows meanwhile: why, and which attempt is next.
-      expect(statuses.find((st) => st.attempt === 1)).toMatchObject({ phase: 'reconnecting', reason: expect.stringMatching(/camq test: forced close/) });
+      expect(statuses.find((st) => st.attempt === 1)).toMatchObject({
+        phase: 'reconnecting',
+        reason: expect.stringMatching(/camq test: forced close/),
+      });
       expect(m.receiver.status).toMatchObject({ attempt: undefined, reason: undefined });
       expect(m.receiver.queue).not.toBe(before);
       const seen = m.events.length;

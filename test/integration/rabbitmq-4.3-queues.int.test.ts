@@ -79,7 +79,10 @@ describe('on a broker with RabbitMQ 4.3 queue rules', () => {
       }
       const result = await app.taskOf<[number, number], number>('tasks.add').delay(2, 2);
       expect(await result.get({ timeout: 10 })).toBe(4);
-      await vi.waitFor(() => expect(events.some((e) => e.type === 'task-succeeded' && (e as EventEnvelope & { uuid?: string }).uuid === result.id)).toBe(true), { timeout: 5000 });
+      await vi.waitFor(
+        () => expect(events.some((e) => e.type === 'task-succeeded' && (e as EventEnvelope & { uuid?: string }).uuid === result.id)).toBe(true),
+        { timeout: 5000 },
+      );
       const queues = await broker.inspector.listQueues();
       for (const q of queues) expect(q.durable || q.exclusive, `${q.name} is neither durable nor exclusive`).toBe(true);
       expect(queues.map((q) => q.name)).toContain(`${worker.nodename}.celery.pidbox`);
@@ -93,7 +96,9 @@ describe('on a broker with RabbitMQ 4.3 queue rules', () => {
   });
 
   it("camqadm says what to do when the broker refuses a user's transient queue, and the session goes on", async () => {
-    const r = await runBin('camqadm', ['--keep-going', '-b', broker.url], { input: 'queue.declare rules-mine\nqueue.declare rules-mine no yes\nqueue.delete rules-mine\n' });
+    const r = await runBin('camqadm', ['--keep-going', '-b', broker.url], {
+      input: 'queue.declare rules-mine\nqueue.declare rules-mine no yes\nqueue.delete rules-mine\n',
+    });
     expect(r.stderr).toContain(
       "Error: 541 INTERNAL_ERROR - Feature `transient_nonexcl_queues` is deprecated. This broker refuses queues that are neither durable nor exclusive (RabbitMQ 4.3's default): declare the queue durable or exclusive",
     );

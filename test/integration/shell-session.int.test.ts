@@ -32,7 +32,10 @@ describeBrokers('ShellSession', await brokerTargets(), (target) => {
     if (!outcome) throw new Error(`'${line}' ran nothing`);
     return outcome;
   };
-  const text = (outcome: ShellOutcome) => formatOutcome(outcome).map((l) => (l.label ? `${l.label} ${l.text}` : l.text)).join('\n');
+  const text = (outcome: ShellOutcome) =>
+    formatOutcome(outcome)
+      .map((l) => (l.label ? `${l.label} ${l.text}` : l.text))
+      .join('\n');
 
   beforeAll(async () => {
     probe = await BrokerProbe.open(target);

@@ -19,7 +19,10 @@ import { useWorkerSuite } from '../helpers/worker-suite.js';
 const FIXTURE = 'test/fixtures/worker/tasks.js';
 
 /** Events seen on the broker's celeryev exchange under `key` (task.multi batches flattened), for one vhost. */
-async function watchTaskEvents(brokerUrl: string, key = 'task.#'): Promise<{ events: { type: string; uuid: string; hostname: string }[]; close(): Promise<void> }> {
+async function watchTaskEvents(
+  brokerUrl: string,
+  key = 'task.#',
+): Promise<{ events: { type: string; uuid: string; hostname: string }[]; close(): Promise<void> }> {
   const u = parseBrokerUrl(brokerUrl);
   const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
   const ch = await conn.createChannel();
@@ -27,11 +30,15 @@ async function watchTaskEvents(brokerUrl: string, key = 'task.#'): Promise<{ eve
   const { queue } = await ch.assertQueue('', { exclusive: true });
   await ch.bindQueue(queue, 'celeryev', key);
   const events: { type: string; uuid: string; hostname: string }[] = [];
-  await ch.consume(queue, (m) => {
-    if (!m) return;
-    const body = JSON.parse(m.content.toString()) as unknown;
-    for (const e of Array.isArray(body) ? body : [body]) events.push(e as { type: string; uuid: string; hostname: string });
-  }, { noAck: true });
+  await ch.consume(
+    queue,
+    (m) => {
+      if (!m) return;
+      const body = JSON.parse(m.content.toString()) as unknown;
+      for (const e of Array.isArray(body) ? body : [body]) events.push(e as { type: string; uuid: string; hostname: string });
+    },
+    { noAck: true },
+  );
   return { events, close: () => conn.close() };
 }
 
@@ -43,10 +50,18 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
     const worker = await start(queue);
     const add = client().taskOf<[number, number], number>('tasks.add');
     const missing = `camq-test-missing-${randomUUID()}`;
-    const first = await add.applyAsync({ args: [1, 1], queue, link: [signature('tasks.add', [10], {}, { options: { exchange: missing, routing_key: 'x' } })] });
+    const first = await add.applyAsync({
+      args: [1, 1],
+      queue,
+      link: [signature('tasks.add', [10], {}, { options: { exchange: missing, routing_key: 'x' } })],
+    });
     expect(await first.get({ timeout: 20 })).toBe(2);
     for (let i = 0; i < 5; i++) expect(await (await add.applyAsync({ args: [i, 1], queue })).get({ timeout: 20 })).toBe(i + 1);
-    await worker.waitForLog(new RegExp(`not sending task tasks\\.add\\[[^\\]]+\\] to exchange '${missing}' with routing key 'x': exchange '${missing}' does not exist \\(404 NOT_FOUND\\)`));
+    await worker.waitForLog(
+      new RegExp(
+        `not sending task tasks\\.add\\[[^\\]]+\\] to exchange '${missing}' with routing key 'x': exchange '${missing}' does not exist \\(404 NOT_FOUND\\)`,
+      ),
+    );
     expect(worker.count(/does not exist \(404 NOT_FOUND\)/)).toBe(1);
     expect(worker.output()).not.toMatch(/retrying after reconnect|Channel closed/);
   });
@@ -64,18 +79,28 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
     expect(worker.output()).not.toMatch(/PRECONDITION_FAILED|retrying after reconnect|Channel closed/);
   });
 
-  it.skipIf(name === 'embedded')('a delivery whose header table overflows the decoder is rejected without requeue; the worker stays connected', async () => {
-    const queue = newQueue();
-    const worker = await start(queue);
-    const correlationId = randomUUID();
-    await publishDeepHeaders(url, queue, { depth: 15_000, correlationId });
-    await worker.waitForLog(new RegExp(`rejected a message of queue ${queue} \\(correlation id ${correlationId}\\) without requeue: the header table is nested too deep to decode`));
-    const add = client().taskOf<[number, number], number>('tasks.add');
-    expect(await (await add.applyAsync({ args: [2, 3], queue })).get({ timeout: 20 })).toBe(5);
-    await vi.waitFor(async () => expect(await inspector.queue(queue)).toMatchObject({ messages: 0, unacked: 0 }), { timeout: 15_000, interval: 100 });
-    expect(worker.count(/without requeue: the header table is nested too deep/)).toBe(1);
-    expect(worker.output()).not.toMatch(/Connection to broker lost/);
-  });
+  it.skipIf(name === 'embedded')(
+    'a delivery whose header table overflows the decoder is rejected without requeue; the worker stays connected',
+    async () => {
+      const queue = newQueue();
+      const worker = await start(queue);
+      const correlationId = randomUUID();
+      await publishDeepHeaders(url, queue, { depth: 15_000, correlationId });
+      await worker.waitForLog(
+        new RegExp(
+          `rejected a message of queue ${queue} \\(correlation id ${correlationId}\\) without requeue: the header table is nested too deep to decode`,
+        ),
+      );
+      const add = client().taskOf<[number, number], number>('tasks.add');
+      expect(await (await add.applyAsync({ args: [2, 3], queue })).get({ timeout: 20 })).toBe(5);
+      await vi.waitFor(async () => expect(await inspector.queue(queue)).toMatchObject({ messages: 0, unacked: 0 }), {
+        timeout: 15_000,
+        interval: 100,
+      });
+      expect(worker.count(/without requeue: the header table is nested too deep/)).toBe(1);
+      expect(worker.output()).not.toMatch(/Connection to broker lost/);
+    },
+  );
 
   it('cold shutdown (a second SIGTERM) with acks-late puts the running task back, fails nothing, exits 1; another worker runs it', async () => {
     const queue = newQueue();
@@ -84,13 +109,18 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
       const first = await start(queue, ['-E', '--acks-late']);
       const sleep = client().taskOf<[number], string>('tasks.late_sleep');
       const result = await sleep.applyAsync({ args: [2], queue });
-      await vi.waitFor(() => expect(watcher.events.some((e) => e.type === 'task-started' && e.uuid === result.id)).toBe(true), { timeout: 15_000, interval: 20 });
+      await vi.waitFor(() => expect(watcher.events.some((e) => e.type === 'task-started' && e.uuid === result.id)).toBe(true), {
+        timeout: 15_000,
+        interval: 20,
+      });
       first.process.kill('SIGTERM');
       await first.waitForLog(/Warm shutdown/);
       first.process.kill('SIGTERM');
       expect(await first.exited).toBe(1);
       expect(first.output()).toMatch(/Warm shutdown turned cold: stopping 1 running task\(s\) now/);
-      expect(first.output()).toMatch(new RegExp(`Task tasks\\.late_sleep\\[${result.id}\\] stopped by the shutdown and put back in the queue \\(acks-late\\)`));
+      expect(first.output()).toMatch(
+        new RegExp(`Task tasks\\.late_sleep\\[${result.id}\\] stopped by the shutdown and put back in the queue \\(acks-late\\)`),
+      );
       expect(first.output()).not.toMatch(/raised unexpected|worker shutting down|ERROR/);
       const second = await start(queue, ['-E']);
       // The first READY result wins: a FAILURE from the first worker would be what get() returns.
@@ -114,8 +144,20 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
     try {
       await ch.assertExchange(internal, 'direct', { durable: false, internal: true });
       const request = (method: string, exchange: string) => {
-        const body = { method, arguments: {}, destination: [worker.nodename], pattern: null, matcher: null, ticket: randomUUID(), reply_to: { exchange, routing_key: 'r' } };
-        ch.publish('celery.pidbox', '', Buffer.from(JSON.stringify(body)), { contentType: 'application/json', contentEncoding: 'utf-8', headers: { clock: 1, expires: Date.now() / 1000 + 10 } });
+        const body = {
+          method,
+          arguments: {},
+          destination: [worker.nodename],
+          pattern: null,
+          matcher: null,
+          ticket: randomUUID(),
+          reply_to: { exchange, routing_key: 'r' },
+        };
+        ch.publish('celery.pidbox', '', Buffer.from(JSON.stringify(body)), {
+          contentType: 'application/json',
+          contentEncoding: 'utf-8',
+          headers: { clock: 1, expires: Date.now() / 1000 + 10 },
+        });
       };
       request('ping', missing);
       request('report', internal);
@@ -123,7 +165,11 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
       const ping = await runBin('celeryctl', ['-b', url, 'ping', '-d', worker.nodename, '--json']);
       expect(ping.code, ping.stderr).toBe(0);
       expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
-      await worker.waitForLog(new RegExp(`not sending the ping reply to exchange '${missing}' with routing key 'r': exchange '${missing}' does not exist \\(404 NOT_FOUND\\)`));
+      await worker.waitForLog(
+        new RegExp(
+          `not sending the ping reply to exchange '${missing}' with routing key 'r': exchange '${missing}' does not exist \\(404 NOT_FOUND\\)`,
+        ),
+      );
       await worker.waitForLog(/the broker closed the channel remote-control replies go out on: .*ACCESS_REFUSED.*; reopening it for the next reply/);
       expect(worker.count(/does not exist \(404 NOT_FOUND\)|ACCESS_REFUSED/)).toBe(2);
     } finally {
@@ -145,7 +191,10 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
     await worker.waitForLog(/the broker closed the channel events go out on \(.*celeryev.*\); reopening it/, 15_000);
     const watcher = await watchTaskEvents(url, 'worker.#');
     try {
-      await vi.waitFor(() => expect(watcher.events.some((e) => e.type === 'worker-heartbeat' && e.hostname === worker.nodename)).toBe(true), { timeout: 15_000, interval: 100 });
+      await vi.waitFor(() => expect(watcher.events.some((e) => e.type === 'worker-heartbeat' && e.hostname === worker.nodename)).toBe(true), {
+        timeout: 15_000,
+        interval: 100,
+      });
     } finally {
       await watcher.close();
     }
@@ -165,7 +214,9 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
       expect(await worker.exited).toBe(0);
       expect(worker.output()).toMatch(/Warm shutdown/);
       expect(worker.output()).not.toMatch(/Error|Channel ended| ready\./);
-      await vi.waitFor(() => expect(watcher.events.some((e) => e.type === 'worker-offline' && e.hostname === worker.nodename)).toBe(true), { timeout: 10_000 });
+      await vi.waitFor(() => expect(watcher.events.some((e) => e.type === 'worker-offline' && e.hostname === worker.nodename)).toBe(true), {
+        timeout: 10_000,
+      });
     } finally {
       await watcher.close();
     }
@@ -191,23 +242,36 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
     expect(worker.count(/couldn't ack/)).toBe(1);
   }, 120_000);
 
-  it.skipIf(name === 'rabbitmq')('while the broker is down, each retry says why it failed and when the next comes, then resumes', async () => {
-    const broker = await startBrokerProcess();
-    let restarted: Awaited<ReturnType<typeof startBrokerProcess>> | undefined;
-    try {
-      const queue = `camq-test-${randomUUID()}`;
-      const worker = await start(queue, [], undefined, broker.url);
-      await broker.stop();
-      await worker.waitForLog(/consumer: Connection to broker lost: /);
-      await worker.waitForLog(/consumer: still no connection to amqp:\/\/guest:\*\*@127\.0\.0\.1:\d+\/\/ \(connection refused \(ECONNREFUSED\)\); reconnecting \(attempt 3, next in \d\.\d s\)/, 20_000);
-      restarted = await startBrokerProcess(['--port', String(broker.port)]);
-      await vi.waitFor(() => expect(worker.count(/ ready\./)).toBe(2), { timeout: 20_000, interval: 50 });
-      expect(await (await client(broker.url).taskOf<[number, number], number>('tasks.add').applyAsync({ args: [4, 4], queue })).get({ timeout: 20 })).toBe(8);
-      expect(worker.output()).not.toMatch(/Cannot connect|is the broker running|Set -b\/--broker/);
-    } finally {
-      for (const w of workers.splice(0)) await w.stop();
-      await restarted?.stop();
-      await broker.stop();
-    }
-  }, 90_000);
+  it.skipIf(name === 'rabbitmq')(
+    'while the broker is down, each retry says why it failed and when the next comes, then resumes',
+    async () => {
+      const broker = await startBrokerProcess();
+      let restarted: Awaited<ReturnType<typeof startBrokerProcess>> | undefined;
+      try {
+        const queue = `camq-test-${randomUUID()}`;
+        const worker = await start(queue, [], undefined, broker.url);
+        await broker.stop();
+        await worker.waitForLog(/consumer: Connection to broker lost: /);
+        await worker.waitForLog(
+          /consumer: still no connection to amqp:\/\/guest:\*\*@127\.0\.0\.1:\d+\/\/ \(connection refused \(ECONNREFUSED\)\); reconnecting \(attempt 3, next in \d\.\d s\)/,
+          20_000,
+        );
+        restarted = await startBrokerProcess(['--port', String(broker.port)]);
+        await vi.waitFor(() => expect(worker.count(/ ready\./)).toBe(2), { timeout: 20_000, interval: 50 });
+        expect(
+          await (
+            await client(broker.url)
+              .taskOf<[number, number], number>('tasks.add')
+              .applyAsync({ args: [4, 4], queue })
+          ).get({ timeout: 20 }),
+        ).toBe(8);
+        expect(worker.output()).not.toMatch(/Cannot connect|is the broker running|Set -b\/--broker/);
+      } finally {
+        for (const w of workers.splice(0)) await w.stop();
+        await restarted?.stop();
+        await broker.stop();
+      }
+    },
+    90_000,
+  );
 });

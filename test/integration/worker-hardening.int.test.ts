@@ -89,7 +89,10 @@ describeBrokers('worker hardening (issue 9)', targets, ({ url, inspector }) => {
         expect(await (await add.applyAsync({ args: [20, 22] })).get({ timeout: 20 })).toBe(42);
       },
       async settled() {
-        await vi.waitFor(async () => expect(await inspector.queue(queue)).toMatchObject({ messages: 0, unacked: 0, consumers: 1 }), { timeout: 15_000, interval: 200 });
+        await vi.waitFor(async () => expect(await inspector.queue(queue)).toMatchObject({ messages: 0, unacked: 0, consumers: 1 }), {
+          timeout: 15_000,
+          interval: 200,
+        });
       },
     };
   }
@@ -183,7 +186,8 @@ describeBrokers('worker hardening (issue 9)', targets, ({ url, inspector }) => {
       expect(w.ran).not.toContain(id);
       expect(warnings).not.toContain('TimeoutOverflowWarning');
       // Dates Python would refuse are refused, one line each.
-      for (const bad of ['2026-02-31T00:00:00', '2026-01-01T00:00:00+99:99', '0000-00-00T00:00:00']) w.send({ name: 'tasks.add', args: [1, 1] }, (h) => void (h['eta'] = bad));
+      for (const bad of ['2026-02-31T00:00:00', '2026-01-01T00:00:00+99:99', '0000-00-00T00:00:00'])
+        w.send({ name: 'tasks.add', args: [1, 1] }, (h) => void (h['eta'] = bad));
       // The three lines are of one kind: the first is written, the others counted (RepeatLimiter).
       await w.waitForLog(/invalid ETA value '2026-02-31T00:00:00'/);
     } finally {
@@ -200,7 +204,9 @@ describeBrokers('worker hardening (issue 9)', targets, ({ url, inspector }) => {
     const client = apps.at(-1)!;
     const add = client.taskOf<[number, number], number>('tasks.add');
     const callbackId = randomUUID();
-    await (await add.applyAsync({ args: [1, 2], link: [signature('tasks.add', [10], {}, { options: { queue: '', task_id: callbackId } })] })).get({ timeout: 20 });
+    await (
+      await add.applyAsync({ args: [1, 2], link: [signature('tasks.add', [10], {}, { options: { queue: '', task_id: callbackId } })] })
+    ).get({ timeout: 20 });
     await vi.waitFor(() => expect(w.ran).toContain(callbackId), { timeout: 15_000, interval: 20 });
     expect(w.ran).not.toContain(negative);
     expect(w.ran).not.toContain(compressed);
@@ -218,9 +224,14 @@ describeBrokers('worker hardening (issue 9)', targets, ({ url, inspector }) => {
     const command = { method: 'add_consumer', arguments: { queue: extra, exchange: extra, exchange_type: 'bogus', routing_key: extra } };
     const refused = await control.broadcast(command, { destination: [w.worker.hostname] });
     expect(refused.replies.get(w.worker.hostname)).toEqual({ error: expect.stringMatching(/exchange_type 'bogus' is not an exchange type/) });
-    const plugin = { method: 'add_consumer', arguments: { queue: extra, exchange: `${extra}-x`, exchange_type: 'x-delayed-message', routing_key: extra } };
+    const plugin = {
+      method: 'add_consumer',
+      arguments: { queue: extra, exchange: `${extra}-x`, exchange_type: 'x-delayed-message', routing_key: extra },
+    };
     expect((await control.broadcast(plugin, { destination: [w.worker.hostname] })).replies.get(w.worker.hostname)).toEqual({
-      error: expect.stringMatching(/exchange .* of type x-delayed-message does not exist, and camq declares only direct, topic, fanout, headers exchanges; declare it first/),
+      error: expect.stringMatching(
+        /exchange .* of type x-delayed-message does not exist, and camq declares only direct, topic, fanout, headers exchanges; declare it first/,
+      ),
     });
     const grown = await control.poolGrow(1000, { destination: [w.worker.hostname] });
     expect(grown.replies.get(w.worker.hostname)).toEqual({ ok: expect.stringMatching(/^pool will grow to \d+, its maximum/) });

@@ -42,7 +42,9 @@ describeBrokers('camq worker operated by Python Celery', targets, ({ url }) => {
   });
 
   it('a failing task raises the Python exception type in the caller', async () => {
-    const out = await py(`from tasks import fail\ntry:\n    fail.apply_async(('boom',), queue=Q).get(timeout=20)\nexcept RuntimeError as e:\n    print('caught', repr(e))`);
+    const out = await py(
+      `from tasks import fail\ntry:\n    fail.apply_async(('boom',), queue=Q).get(timeout=20)\nexcept RuntimeError as e:\n    print('caught', repr(e))`,
+    );
     expect(out.trim()).toBe("caught RuntimeError('boom')");
   });
 
@@ -50,13 +52,24 @@ describeBrokers('camq worker operated by Python Celery', targets, ({ url }) => {
     expect(await inspect('ping')).toEqual({ ok: 'pong' });
     expect(await inspect('registered')).toEqual(expect.arrayContaining(['tasks.add', 'tasks.limited [rate_limit=10/s]', 'tasks.noop']));
     const stats = (await inspect('stats')) as Record<string, unknown>;
-    expect(stats).toMatchObject({ pid: worker.process.pid, clock: expect.any(String), prefetch_count: 16, pool: expect.objectContaining({ 'max-concurrency': 4 }) });
+    expect(stats).toMatchObject({
+      pid: worker.process.pid,
+      clock: expect.any(String),
+      prefetch_count: 16,
+      pool: expect.objectContaining({ 'max-concurrency': 4 }),
+    });
     expect(await inspect('reserved')).toEqual([]);
     // ignore_result: nobody waits for this result, so the client declares no rpc reply queue that would outlive it.
     const id = await py(`from tasks import add\nprint(add.apply_async((1, 1), countdown=60, queue=Q, ignore_result=True).id)`).then((s) => s.trim());
     await worker.waitForLog(new RegExp(`${id}\\] received`));
     const scheduled = (await inspect('scheduled')) as { eta: string; priority: number; request: { id: string } }[];
-    expect(scheduled).toEqual([expect.objectContaining({ priority: 6, eta: expect.stringMatching(/\.\d{6}\+00:00$/), request: expect.objectContaining({ id, name: 'tasks.add', args: [1, 1] }) })]);
+    expect(scheduled).toEqual([
+      expect.objectContaining({
+        priority: 6,
+        eta: expect.stringMatching(/\.\d{6}\+00:00$/),
+        request: expect.objectContaining({ id, name: 'tasks.add', args: [1, 1] }),
+      }),
+    ]);
     // the held ETA task raised the QoS by one (PROTOCOL.md §7 trap 15)
     expect(((await inspect('stats')) as { prefetch_count: number }).prefetch_count).toBe(17);
     const revoke = await runCeleryCli(url, ['control', 'revoke', id, '-d', worker.nodename, '-j']);
@@ -167,7 +180,12 @@ describeBrokers('camq worker operated by Python Celery', targets, ({ url }) => {
 
   it('canvas: the chain step a camq worker sends runs on a Python worker (its message is what Python expects)', async () => {
     const pyQueue = `camq-test-${randomUUID()}`;
-    const pyWorker = await startPythonWorker({ brokerUrl: url, nodename: `py-${randomUUID().slice(0, 8)}@testhost`, queues: pyQueue, concurrency: 1 });
+    const pyWorker = await startPythonWorker({
+      brokerUrl: url,
+      nodename: `py-${randomUUID().slice(0, 8)}@testhost`,
+      queues: pyQueue,
+      concurrency: 1,
+    });
     try {
       const out = await py(
         [

@@ -67,29 +67,36 @@ describeBrokers('camq worker robustness', targets, ({ name, url, inspector }) =>
   it.each([
     ['acks-late', 'tasks.late_sleep'],
     ['early (coalesced) acks', 'tasks.early_sleep'],
-  ])('SIGTERM under load loses no task (%s): N published, worker 1 stopped mid-way, worker 2 finishes, N distinct successes', async (_acks, task) => {
-    const queue = newQueue();
-    const N = 200;
-    const app = client();
-    const sleep = app.taskOf<[number], string>(task);
-    const results = await Promise.all(Array.from({ length: N }, () => sleep.applyAsync({ args: [0.05], queue })));
-    const first = await start(queue, ['-c', '8']);
-    await vi.waitFor(() => expect(first.count(/succeeded in/)).toBeGreaterThanOrEqual(40), { timeout: 30_000, interval: 20 });
-    expect(await first.stop('SIGTERM')).toBe(0);
-    const doneByFirst = first.count(/succeeded in/);
-    expect(doneByFirst).toBeLessThan(N);
-    expect(first.output()).toMatch(/Restored \d+ unstarted task\(s\) to the queue/);
-    const second = await start(queue, ['-c', '8']);
-    const ids = await Promise.all(results.map((r) => r.get({ timeout: 60 })));
-    expect(new Set(ids).size).toBe(N);
-    expect(ids.sort()).toEqual(results.map((r) => r.id).sort());
-    expect(second.count(/succeeded in/)).toBeGreaterThan(0);
-    expect(first.output()).not.toMatch(/PRECONDITION_FAILED|unknown delivery tag/);
-    await second.stop();
-    // nothing left behind: no message stuck unacked or requeued after the last ack went out (RabbitMQ applies acks
-    // in the queue's own process, a moment after the connection closed)
-    await vi.waitFor(async () => expect(await inspector.queue(queue)).toMatchObject({ messages: 0, unacked: 0 }), { timeout: 15_000, interval: 100 });
-  }, 120_000);
+  ])(
+    'SIGTERM under load loses no task (%s): N published, worker 1 stopped mid-way, worker 2 finishes, N distinct successes',
+    async (_acks, task) => {
+      const queue = newQueue();
+      const N = 200;
+      const app = client();
+      const sleep = app.taskOf<[number], string>(task);
+      const results = await Promise.all(Array.from({ length: N }, () => sleep.applyAsync({ args: [0.05], queue })));
+      const first = await start(queue, ['-c', '8']);
+      await vi.waitFor(() => expect(first.count(/succeeded in/)).toBeGreaterThanOrEqual(40), { timeout: 30_000, interval: 20 });
+      expect(await first.stop('SIGTERM')).toBe(0);
+      const doneByFirst = first.count(/succeeded in/);
+      expect(doneByFirst).toBeLessThan(N);
+      expect(first.output()).toMatch(/Restored \d+ unstarted task\(s\) to the queue/);
+      const second = await start(queue, ['-c', '8']);
+      const ids = await Promise.all(results.map((r) => r.get({ timeout: 60 })));
+      expect(new Set(ids).size).toBe(N);
+      expect(ids.sort()).toEqual(results.map((r) => r.id).sort());
+      expect(second.count(/succeeded in/)).toBeGreaterThan(0);
+      expect(first.output()).not.toMatch(/PRECONDITION_FAILED|unknown delivery tag/);
+      await second.stop();
+      // nothing left behind: no message stuck unacked or requeued after the last ack went out (RabbitMQ applies acks
+      // in the queue's own process, a moment after the connection closed)
+      await vi.waitFor(async () => expect(await inspector.queue(queue)).toMatchObject({ messages: 0, unacked: 0 }), {
+        timeout: 15_000,
+        interval: 100,
+      });
+    },
+    120_000,
+  );
 
   it('reconnects after the broker closes its connection; the held ETA task comes back and runs', async () => {
     const queue = newQueue();
@@ -113,7 +120,9 @@ describeBrokers('camq worker robustness', targets, ({ name, url, inspector }) =>
     expect(await inspector.queue(mailbox)).toMatchObject({ durable: false, autoDelete: true, exclusive: true, consumers: 1 });
     const second = await runBin('camq', ['-b', url, 'worker', '-A', FIXTURE, '-n', first.nodename, '-Q', queue, '--no-banner']);
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`Error: the mailbox queue ${mailbox} belongs to another connection: a worker named ${first.nodename} is already running on this broker`);
+    expect(second.stderr).toContain(
+      `Error: the mailbox queue ${mailbox} belongs to another connection: a worker named ${first.nodename} is already running on this broker`,
+    );
     expect(second.stderr).not.toMatch(/\n\s+at /);
     const ping = await runCeleryCli(url, ['inspect', 'ping', '-d', first.nodename, '-j']);
     expect(JSON.parse(ping.stdout)).toEqual({ [first.nodename]: { ok: 'pong' } });
@@ -129,7 +138,9 @@ describeBrokers('camq worker robustness', targets, ({ name, url, inspector }) =>
     await ch.assertQueue(queue, { durable: true, arguments: { 'x-message-ttl': 600_000 } });
     await conn.close();
     const worker = await start(queue);
-    expect(worker.output()).toContain(`queue ${queue} exists with other settings than camq declares (inequivalent arg 'x-message-ttl' for queue '${queue}'`);
+    expect(worker.output()).toContain(
+      `queue ${queue} exists with other settings than camq declares (inequivalent arg 'x-message-ttl' for queue '${queue}'`,
+    );
     const add = client().taskOf<[number, number], number>('tasks.add');
     expect(await (await add.applyAsync({ args: [2, 3], queue })).get({ timeout: 20 })).toBe(5);
     expect(await inspector.queue(queue)).toMatchObject({ durable: true, arguments: { 'x-message-ttl': 600_000 } });
@@ -209,7 +220,9 @@ describeBrokers('camq worker robustness', targets, ({ name, url, inspector }) =>
       const t0 = Date.now();
       expect(await (await add.applyAsync({ args: [1, 2], queue, countdown: 1 })).get({ timeout: 20 })).toBe(3);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-      await expect((await app.taskOf('tasks.fail').applyAsync({ args: ['x'], queue })).get({ timeout: 20 })).rejects.toMatchObject({ excType: 'RuntimeError' });
+      await expect((await app.taskOf('tasks.fail').applyAsync({ args: ['x'], queue })).get({ timeout: 20 })).rejects.toMatchObject({
+        excType: 'RuntimeError',
+      });
     } finally {
       await py.stop();
     }

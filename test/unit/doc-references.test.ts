@@ -36,7 +36,6 @@ describe('documentation references in src/', () => {
     expect(outside).toEqual([]);
   });
 
-
   it('name docs files that exist, and sections of docs/protocol.md by a heading it has', () => {
     const protocolHeadings = headings('protocol.md');
     const broken: string[] = [];

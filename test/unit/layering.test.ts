@@ -21,7 +21,8 @@ const VIEWS = ['src/cli/', 'src/tui/'];
 /** The modules allowed to import amqplib: the wire layer (src/amqp), whose amqplib-internals.ts also serves the broker's codec. */
 const AMQPLIB_IMPORTERS = (file: string) => file.startsWith('src/amqp/');
 /** Protocol functions that build a frame or a Celery message: engines call them, views never do. */
-const MESSAGE_BUILDERS = /\b(buildControlRequest|buildControlReply|buildEvent|buildEventMessage|buildTaskMessage|buildRetryMessage|buildResultMessage|encodeJson)\b/;
+const MESSAGE_BUILDERS =
+  /\b(buildControlRequest|buildControlReply|buildEvent|buildEventMessage|buildTaskMessage|buildRetryMessage|buildResultMessage|encodeJson)\b/;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -97,20 +98,44 @@ describe('layering of src/', () => {
   });
 
   it('protocol imports nothing but itself (and node:crypto for ids)', () => {
-    expect(violations(graph, (f) => f.startsWith('src/protocol/'), (s) => !s.startsWith('src/protocol/') && !PROTOCOL_BUILTINS.has(s))).toEqual([]);
+    expect(
+      violations(
+        graph,
+        (f) => f.startsWith('src/protocol/'),
+        (s) => !s.startsWith('src/protocol/') && !PROTOCOL_BUILTINS.has(s),
+      ),
+    ).toEqual([]);
   });
 
   it('only the wire layer (src/amqp) imports amqplib', () => {
-    expect(violations(graph, (f) => !AMQPLIB_IMPORTERS(f), (s) => s === 'amqplib' || s.startsWith('amqplib/'))).toEqual([]);
+    expect(
+      violations(
+        graph,
+        (f) => !AMQPLIB_IMPORTERS(f),
+        (s) => s === 'amqplib' || s.startsWith('amqplib/'),
+      ),
+    ).toEqual([]);
   });
 
   it('no engine imports the CLI or the TUI', () => {
-    expect(violations(graph, (f) => ENGINES.some((dir) => f.startsWith(dir)), (s) => VIEWS.some((dir) => s.startsWith(dir)))).toEqual([]);
+    expect(
+      violations(
+        graph,
+        (f) => ENGINES.some((dir) => f.startsWith(dir)),
+        (s) => VIEWS.some((dir) => s.startsWith(dir)),
+      ),
+    ).toEqual([]);
   });
 
   it('the wire layer, protocol, errors and util import no engine and no view', () => {
     const lower = ['src/amqp/', 'src/protocol/', 'src/errors/', 'src/util/'];
-    expect(violations(graph, (f) => lower.some((dir) => f.startsWith(dir)), (s) => [...ENGINES, ...VIEWS].some((dir) => s.startsWith(dir)))).toEqual([]);
+    expect(
+      violations(
+        graph,
+        (f) => lower.some((dir) => f.startsWith(dir)),
+        (s) => [...ENGINES, ...VIEWS].some((dir) => s.startsWith(dir)),
+      ),
+    ).toEqual([]);
   });
 
   it('views build no frames and no Celery messages', () => {
@@ -132,8 +157,30 @@ describe('layering of src/', () => {
       "import './side-effect.js';",
       "const m = await import('../tui/app.js');",
     ].join('\n');
-    expect(ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName)).toEqual(['ink', 'commander', './y.js', './side-effect.js', '../tui/app.js']);
-    expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
-    expect(cycles(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+    expect(ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName)).toEqual([
+      'ink',
+      'commander',
+      './y.js',
+      './side-effect.js',
+      '../tui/app.js',
+    ]);
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 });

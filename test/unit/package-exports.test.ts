@@ -34,12 +34,26 @@ console.log(JSON.stringify(out));
 
 describe("the package root ('camq')", () => {
   it('exports the error classes, and what camq throws is an instance of them', () => {
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', SCRIPT], { cwd: ROOT, encoding: 'utf8' })) as Record<string, unknown>;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', SCRIPT], { cwd: ROOT, encoding: 'utf8' })) as Record<
+      string,
+      unknown
+    >;
     expect(out['failed']).toEqual([true, true, 'task.failed', 'KeyError']);
     expect(out['revoked']).toEqual([true, 'terminated']);
     expect(out['timedOut']).toEqual([true, true, 'task.timeout']);
     expect(out['usage']).toEqual([true, 'usage.task-definition']);
-    expect(out['camqErrors']).toEqual(['CamqError', 'UsageError', 'BrokerError', 'BrokerConnectionError', 'ConnectionClosedError', 'UnencodableError', 'MessageReturnedError', 'ShellInputError', 'TaskFailedError', 'ResultTimeoutError']);
+    expect(out['camqErrors']).toEqual([
+      'CamqError',
+      'UsageError',
+      'BrokerError',
+      'BrokerConnectionError',
+      'ConnectionClosedError',
+      'UnencodableError',
+      'MessageReturnedError',
+      'ShellInputError',
+      'TaskFailedError',
+      'ResultTimeoutError',
+    ]);
     expect(out['celeryErrors']).toHaveLength(8);
     expect(out['codes']).toEqual([true, true]);
   });

@@ -43,15 +43,31 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
     .option('--password <password>', 'the password of --user', 'guest')
     .option('--vhost <name>', "another virtual host besides '/' (repeatable)", collect, [])
     .option('-l, --loglevel <level>', 'log connections at this level: debug, info, warning, error', parseLevel, 'warning')
-    .option('--deny-transient-nonexcl-queues', 'refuse queues that are neither durable nor exclusive (541, closing the connection), as RabbitMQ 4.3 does by default')
+    .option(
+      '--deny-transient-nonexcl-queues',
+      'refuse queues that are neither durable nor exclusive (541, closing the connection), as RabbitMQ 4.3 does by default',
+    )
     .option('--max-connections <n>', 'connections allowed at once; more are refused with 530 after their login', parseCount, DEFAULT_MAX_CONNECTIONS)
-    .option('--handshake-timeout <seconds>', "drop a connection that has not finished its AMQP handshake in this time (RabbitMQ's handshake_timeout)", parseSeconds, DEFAULT_HANDSHAKE_TIMEOUT_MS / 1000)
-    .option('--memory-high-watermark <share|bytes>', "block publishers (connection.blocked) when the broker's memory (its own at start plus the messages and output it holds) reaches this: a share of the memory available, the least of the machine's, the cgroup limit and Node's heap limit (default 0.4, as RabbitMQ), or a size (512MiB, 2GB)", parseWatermarkOption)
+    .option(
+      '--handshake-timeout <seconds>',
+      "drop a connection that has not finished its AMQP handshake in this time (RabbitMQ's handshake_timeout)",
+      parseSeconds,
+      DEFAULT_HANDSHAKE_TIMEOUT_MS / 1000,
+    )
+    .option(
+      '--memory-high-watermark <share|bytes>',
+      "block publishers (connection.blocked) when the broker's memory (its own at start plus the messages and output it holds) reaches this: a share of the memory available, the least of the machine's, the cgroup limit and Node's heap limit (default 0.4, as RabbitMQ), or a size (512MiB, 2GB)",
+      parseWatermarkOption,
+    )
     .option('-j, --json', 'print the URL as JSON')
-    .option('--ipc', 'forked by a Node process: answer its inspection requests (queues, exchanges, bindings, closing connections) on the IPC channel, and stop when it goes')
+    .option(
+      '--ipc',
+      'forked by a Node process: answer its inspection requests (queues, exchanges, bindings, closing connections) on the IPC channel, and stop when it goes',
+    )
     .action(async (options: BrokerOptions) => {
-      const ipc = options.ipc ? deps.ipc ?? process : undefined;
-      if (ipc !== undefined && ipc.send === undefined) throw new UsageError("--ipc needs an IPC channel: start camq broker with Node's child_process.fork (or stdio 'ipc')");
+      const ipc = options.ipc ? (deps.ipc ?? process) : undefined;
+      if (ipc !== undefined && ipc.send === undefined)
+        throw new UsageError("--ipc needs an IPC channel: start camq broker with Node's child_process.fork (or stdio 'ipc')");
       const { BrokerServer } = await import('../../broker/server.js');
       const server = await BrokerServer.start({
         port: options.port,
@@ -104,7 +120,9 @@ function processWatermark(setting: WatermarkSetting | undefined): number {
   const own = process.memoryUsage.rss();
   if (watermark - own < 2 ** 20) {
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-    throw new UsageError(`--memory-high-watermark of ${mib(watermark)} leaves nothing for messages: camq broker itself uses ${mib(own)}; give more, e.g. ${mib(own + 256 * 2 ** 20)}`);
+    throw new UsageError(
+      `--memory-high-watermark of ${mib(watermark)} leaves nothing for messages: camq broker itself uses ${mib(own)}; give more, e.g. ${mib(own + 256 * 2 ** 20)}`,
+    );
   }
   return watermark - own;
 }
@@ -116,13 +134,15 @@ function parseCount(text: string): number {
 
 function parseSeconds(text: string): number {
   const seconds = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0 || seconds > 86_400) throw new InvalidArgumentError('expected a number of seconds above 0 (at most 86400).');
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0 || seconds > 86_400)
+    throw new InvalidArgumentError('expected a number of seconds above 0 (at most 86400).');
   return seconds;
 }
 
 function parseWatermarkOption(text: string): WatermarkSetting {
   const setting = parseWatermark(text);
-  if (setting === undefined) throw new InvalidArgumentError('expected a share of memory above 0 and at most 1 (0.4) or a size in bytes (536870912, 512MiB, 2GB).');
+  if (setting === undefined)
+    throw new InvalidArgumentError('expected a share of memory above 0 and at most 1 (0.4) or a size in bytes (536870912, 512MiB, 2GB).');
   return setting;
 }
 

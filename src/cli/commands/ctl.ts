@@ -294,7 +294,10 @@ export function parseLimit(value: string): number {
 }
 
 export function parseDestination(value: string): string[] {
-  const nodes = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const nodes = value
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
   if (nodes.length === 0) throw new InvalidArgumentError('expected node names separated by commas, e.g. w1@host,w2@host');
   return nodes;
 }

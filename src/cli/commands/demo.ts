@@ -65,7 +65,13 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
   // 2. Workers, as separate processes (what users run, each with its own heartbeat and pid), and 3. traffic, on a
   // queue of the demo's own. Both start once the view is listening, so it sees the workers come online.
   // On a broker of its own the demo's names need no id (and match the README); on the user's they get one.
-  const cluster = new DemoCluster({ url, workers: options.workers, rate: options.rate, ...(ownBroker ? { id: '' } : {}), onProgress: (line) => writeLine(io.stderr, `-> ${line}`) });
+  const cluster = new DemoCluster({
+    url,
+    workers: options.workers,
+    rate: options.rate,
+    ...(ownBroker ? { id: '' } : {}),
+    onProgress: (line) => writeLine(io.stderr, `-> ${line}`),
+  });
   const startCluster = () => cluster.start();
   // The names a second terminal needs (celeryctl -d, camqadm queue.declare … yes), and the names to look for if a
   // stop was cut short.
@@ -102,9 +108,15 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
     const report = await cluster.stop();
     await closeBroker();
     if (report.leftQueue) {
-      writeLine(io.stderr, `-> could not remove the demo queue ${report.leftQueue.name} (${report.leftQueue.reason}); delete it with: camqadm -b ${masked} queue.delete ${report.leftQueue.name}`);
+      writeLine(
+        io.stderr,
+        `-> could not remove the demo queue ${report.leftQueue.name} (${report.leftQueue.reason}); delete it with: camqadm -b ${masked} queue.delete ${report.leftQueue.name}`,
+      );
     }
-    writeLine(io.stderr, report.keptLogs ? `-> demo stopped; ${report.keptLogs.reason}: the worker logs are kept in ${report.keptLogs.dir}` : '-> demo stopped');
+    writeLine(
+      io.stderr,
+      report.keptLogs ? `-> demo stopped; ${report.keptLogs.reason}: the worker logs are kept in ${report.keptLogs.dir}` : '-> demo stopped',
+    );
     cleanUpOnClosedPipe(undefined);
     stoppedAll();
   }

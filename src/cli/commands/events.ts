@@ -20,7 +20,7 @@ export function parseMaxTasks(value: string): number {
  */
 export function createEventsCommand(io: CliIO = processIO): Command {
   return new Command('events')
-    .description('watch the cluster\'s events: the live view, or --dump/--json lines like `celery events --dump`')
+    .description("watch the cluster's events: the live view, or --dump/--json lines like `celery events --dump`")
     .option('--dump', 'print one human-readable line per event')
     .option('--json', 'print one JSON object per event (with local_received)')
     .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks)

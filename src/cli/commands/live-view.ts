@@ -58,10 +58,12 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
 
   await shareInkLineCacheAcrossFrames();
   io.stdout.write(ENTER_ALT_SCREEN);
-  const instance = render(
-    createElement(App, { store, clock: systemClock, isColor: useColor(io), ...engines }),
-    { stdout: io.stdout as NodeJS.WriteStream, stdin: io.stdin as NodeJS.ReadStream, exitOnCtrlC: true, patchConsole: true },
-  );
+  const instance = render(createElement(App, { store, clock: systemClock, isColor: useColor(io), ...engines }), {
+    stdout: io.stdout as NodeJS.WriteStream,
+    stdin: io.stdin as NodeJS.ReadStream,
+    exitOnCtrlC: true,
+    patchConsole: true,
+  });
   const onTerm = () => instance.unmount();
   process.once('SIGTERM', onTerm);
   process.once('SIGHUP', onTerm);

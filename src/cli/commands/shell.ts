@@ -36,8 +36,6 @@ export function createShellCommand(io: CliIO = processIO): Command {
 
 /** The classic `camqadm` binary: the same shell as a program of its own. */
 export function createCamqadmProgram(io: CliIO = processIO): Command {
-  const program = new Command('camqadm')
-    .version(CAMQ_VERSION, '-V, --version')
-    .option('--debug', 'print stack traces for unexpected errors');
+  const program = new Command('camqadm').version(CAMQ_VERSION, '-V, --version').option('--debug', 'print stack traces for unexpected errors');
   return configureShell(program, io);
 }

@@ -28,7 +28,8 @@ interface WorkerCliOptions {
 function positiveInt(name: string, allowZero = false) {
   return (text: string): number => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new InvalidArgumentError(`${name} must be a whole number${allowZero ? '' : ' above 0'}, got '${text}'`);
+    if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
+      throw new InvalidArgumentError(`${name} must be a whole number${allowZero ? '' : ' above 0'}, got '${text}'`);
     return n;
   };
 }
@@ -43,7 +44,10 @@ function seconds(text: string): number {
 export function createWorkerCommand(io: CliIO = processIO): Command {
   return new Command('worker')
     .description('run a Celery-compatible worker for the JS/TS task handlers of a module')
-    .requiredOption('-A, --app <module>', 'task module: a .js/.mjs/.ts file whose default export registers tasks (see examples/tasks.js, examples/tasks.ts); .ts needs the typescript package')
+    .requiredOption(
+      '-A, --app <module>',
+      'task module: a .js/.mjs/.ts file whose default export registers tasks (see examples/tasks.js, examples/tasks.ts); .ts needs the typescript package',
+    )
     .option('-n, --hostname <name>', 'node name; %h is the host name, %n its first part', 'camq@%h')
     .option('-c, --concurrency <n>', 'tasks run at once (default: number of CPUs)', positiveInt('--concurrency'))
     .option('-Q, --queues <list>', 'comma-separated queues to consume (default: celery)')
@@ -52,7 +56,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
     .option('--prefetch-multiplier <n>', 'QoS = concurrency × this; 0 = unlimited', positiveInt('--prefetch-multiplier', true), 4)
     .option('--acks-late', 'ack after the task ran instead of when it starts')
     .option('-S, --statedb <file>', 'keep revoked ids across restarts in this file')
-    .option('--without-mingle', "do not ask the other workers for their revoked ids at start-up (mingling waits 1 s for replies)")
+    .option('--without-mingle', 'do not ask the other workers for their revoked ids at start-up (mingling waits 1 s for replies)')
     .option('-l, --loglevel <level>', 'debug, info, warning, error, critical', 'warning')
     .option('--time-limit <s>', 'hard time limit for every task, in seconds', seconds)
     .option('--soft-time-limit <s>', 'soft time limit for every task, in seconds', seconds)
@@ -71,7 +75,12 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
       const app = await loadTaskModule(options.app);
       const logger = createLogger({ level, write: (line) => io.stderr.write(line + '\n') });
       const nodename = expandNodename(options.hostname, hostname());
-      const queues = options.queues ? options.queues.split(',').map((q) => q.trim()).filter(Boolean) : [app.defaultQueue];
+      const queues = options.queues
+        ? options.queues
+            .split(',')
+            .map((q) => q.trim())
+            .filter(Boolean)
+        : [app.defaultQueue];
       const worker = new Worker({
         app,
         broker: broker.url,
@@ -118,7 +127,10 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
       // Node exits (0) when nothing is left to wait for: a worker that still runs then has lost its connection and
       // every timer without stopping, a bug. Never let that pass silently.
       const onDrained = () => {
-        writeLine(io.stderr, 'worker: internal error: nothing left to wait for, but the worker never stopped (no connection, no reconnect); exiting 1');
+        writeLine(
+          io.stderr,
+          'worker: internal error: nothing left to wait for, but the worker never stopped (no connection, no reconnect); exiting 1',
+        );
         process.exitCode = ExitCode.usage;
       };
       process.on('SIGTERM', onSignal);
@@ -149,7 +161,20 @@ export function banner(info: {
   queues: readonly string[];
   tasks: readonly string[];
 }): string {
-  const art = [' -------------- ', '--- ***** ----- ', '-- ******* ---- ', '- *** --- * --- ', '- ** ---------- ', '- ** ---------- ', '- ** ---------- ', '- ** ---------- ', '- *** --- * --- ', '-- ******* ---- ', '--- ***** ----- ', ' -------------- '];
+  const art = [
+    ' -------------- ',
+    '--- ***** ----- ',
+    '-- ******* ---- ',
+    '- *** --- * --- ',
+    '- ** ---------- ',
+    '- ** ---------- ',
+    '- ** ---------- ',
+    '- ** ---------- ',
+    '- *** --- * --- ',
+    '-- ******* ---- ',
+    '--- ***** ----- ',
+    ' -------------- ',
+  ];
   const right = [
     `${info.nodename} v${CAMQ_VERSION} (camq)`,
     '',

@@ -23,7 +23,9 @@ export class HistoryFile {
   load(): string[] {
     let lines: string[];
     try {
-      lines = readFileSync(this.path, 'utf8').split('\n').filter((line) => line.trim() !== '');
+      lines = readFileSync(this.path, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '');
     } catch {
       return [];
     }

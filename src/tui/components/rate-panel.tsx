@@ -28,7 +28,8 @@ export function RatePanel({ rows, height, width, theme }: RatePanelProps) {
         <Text key={row.name} wrap="truncate-end">
           {cell(row.name, w[0]!)} <Text {...theme.accent}>{sparkline(row.series, w[1]!)}</Text>{' '}
           {[cell(formatRate(row.perSecond), w[2]!, true), cell(`✓${row.counts.succeeded}`, w[3]!, true)].join(' ')}{' '}
-          <Text {...(row.counts.failed > 0 ? theme.error : theme.dim)}>{cell(`✗${row.counts.failed}`, w[4]!, true)}</Text> {cell(formatRuntime(row.meanRuntime), w[5]!, true)}
+          <Text {...(row.counts.failed > 0 ? theme.error : theme.dim)}>{cell(`✗${row.counts.failed}`, w[4]!, true)}</Text>{' '}
+          {cell(formatRuntime(row.meanRuntime), w[5]!, true)}
         </Text>
       ))}
     </Box>

@@ -48,7 +48,13 @@ export function scrollOffset(index: number, height: number, total: number): numb
 /** The live task stream, newest first: state, name, uuid, args, worker, runtime. */
 export function TaskTable({ tasks, selected, isFocused, height, width, nowSeconds, theme }: TaskTableProps) {
   const w = fitColumns(COLUMNS, width);
-  const index = selected === undefined ? 0 : Math.max(0, tasks.findIndex((t) => t.uuid === selected));
+  const index =
+    selected === undefined
+      ? 0
+      : Math.max(
+          0,
+          tasks.findIndex((t) => t.uuid === selected),
+        );
   const offset = scrollOffset(index, height, tasks.length);
   const visible = tasks.slice(offset, offset + height);
   const header = ['', 'STATE', 'TASK', 'UUID', 'ARGS', 'WORKER', 'RUNTIME'];
@@ -68,7 +74,13 @@ export function TaskTable({ tasks, selected, isFocused, height, width, nowSecond
           return (
             <Text key={task.uuid} wrap="truncate-end" {...(isSelected ? theme.selected : {})}>
               {cell(isSelected ? '›' : ' ', w[0]!)} <Text {...theme.state(task.state)}>{cell(task.state, w[1]!)}</Text>{' '}
-              {[cell(task.name ?? '?', w[2]!), task.uuid.slice(0, w[3]).padEnd(w[3]!), cell(args, w[4]!), cell(task.worker ?? task.client ?? '', w[5]!), cell(runtime, w[6]!, true)].join(' ')}
+              {[
+                cell(task.name ?? '?', w[2]!),
+                task.uuid.slice(0, w[3]).padEnd(w[3]!),
+                cell(args, w[4]!),
+                cell(task.worker ?? task.client ?? '', w[5]!),
+                cell(runtime, w[6]!, true),
+              ].join(' ')}
             </Text>
           );
         })

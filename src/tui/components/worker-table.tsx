@@ -27,7 +27,10 @@ const COLUMNS = [
 /** Workers: online/offline by heartbeat, the age of the last one ticking, active, processed, load average. */
 export function WorkerTable({ rows, selected, isFocused, height, width, theme }: WorkerTableProps) {
   const w = fitColumns(COLUMNS, width);
-  const index = Math.max(0, rows.findIndex((r) => r.hostname === selected));
+  const index = Math.max(
+    0,
+    rows.findIndex((r) => r.hostname === selected),
+  );
   const offset = Math.max(0, Math.min(index - height + 1, rows.length - height));
   const visible = rows.slice(offset, offset + height);
   const header = ['', 'WORKER', 'STATUS', 'SEEN', 'ACTIVE', 'PROCESSED', 'LOAD', 'SOFTWARE'];
@@ -52,7 +55,8 @@ export function WorkerTable({ rows, selected, isFocused, height, width, theme }:
           ].join(' ');
           return (
             <Text key={row.hostname} wrap="truncate-end" {...(isSelected ? theme.selected : {})}>
-              {cell(isSelected ? '›' : ' ', w[0]!)} {cell(row.hostname, w[1]!)} <Text {...theme.online(row.isOnline)}>{cell(status, w[2]!)}</Text> {rest}
+              {cell(isSelected ? '›' : ' ', w[0]!)} {cell(row.hostname, w[1]!)} <Text {...theme.online(row.isOnline)}>{cell(status, w[2]!)}</Text>{' '}
+              {rest}
             </Text>
           );
         })

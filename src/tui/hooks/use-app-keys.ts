@@ -54,7 +54,15 @@ const KEY_PARTS = /[\r\n\t\b\u007f]|[^\r\n\t\b\u007f]+/g;
 
 /** One character of a multi-key read as Ink would have reported it alone (Enter, Tab and Backspace are keys). */
 function keyOfChar(ch: string, chunkKey: Key): [string, Key] {
-  const key: Key = { ...chunkKey, return: ch === '\r' || ch === '\n', tab: ch === '\t', backspace: ch === '\b', delete: ch === '\u007f', escape: false, shift: /^[A-Z]$/.test(ch) };
+  const key: Key = {
+    ...chunkKey,
+    return: ch === '\r' || ch === '\n',
+    tab: ch === '\t',
+    backspace: ch === '\b',
+    delete: ch === '\u007f',
+    escape: false,
+    shift: /^[A-Z]$/.test(ch),
+  };
   return [key.return || key.tab || key.backspace || key.delete ? '' : ch, key];
 }
 
@@ -171,8 +179,10 @@ function taskActionKey(ctx: AppKeyContext, input: string): boolean {
   }
   // Following the newest task, the highlight would move on while the prompt waits: pin it to this task.
   if (ctx.getUi().screen === 'overview') ctx.dispatch({ type: 'select-task', uuid: task.uuid });
-  if (input === 'r') ctx.dispatch({ type: 'open-prompt', prompt: { kind: 'revoke', uuid: task.uuid, name: task.name, worker: task.worker, selectionBefore } });
-  else if (task.name === undefined) ctx.dispatch({ type: 'notice', notice: { text: 'the task\'s name is not known yet (its task-received was not seen)', tone: 'error' } });
+  if (input === 'r')
+    ctx.dispatch({ type: 'open-prompt', prompt: { kind: 'revoke', uuid: task.uuid, name: task.name, worker: task.worker, selectionBefore } });
+  else if (task.name === undefined)
+    ctx.dispatch({ type: 'notice', notice: { text: "the task's name is not known yet (its task-received was not seen)", tone: 'error' } });
   else ctx.dispatch({ type: 'open-prompt', prompt: { kind: 'rate-limit', taskName: task.name, editor: lineEditor(), selectionBefore } });
   return true;
 }
@@ -184,14 +194,18 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
   if (key.tab) return dispatch({ type: 'toggle-pane' });
   if (input === '?') return dispatch({ type: 'open-screen', screen: 'help' });
   if (input === ':') return dispatch({ type: 'open-screen', screen: 'shell' });
-  if (input === '/') return dispatch({ type: 'open-prompt', prompt: { kind: 'search', editor: lineEditor(ui.filter.query ?? ''), previous: ui.filter.query } });
+  if (input === '/')
+    return dispatch({ type: 'open-prompt', prompt: { kind: 'search', editor: lineEditor(ui.filter.query ?? ''), previous: ui.filter.query } });
   if (input === 's') return dispatch({ type: 'cycle-state-filter' });
   if (input === 'c') return dispatch({ type: 'clear-filters' });
   if (input === 'p') return ctx.actions.ping();
   if (key.escape) return dispatch({ type: 'notice', notice: undefined });
   const delta = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : key.pageUp ? -ctx.pageSize : key.pageDown ? ctx.pageSize : 0;
   if (ui.pane === 'workers') {
-    const index = Math.max(0, ctx.workers.findIndex((w) => w.hostname === ui.selectedWorker));
+    const index = Math.max(
+      0,
+      ctx.workers.findIndex((w) => w.hostname === ui.selectedWorker),
+    );
     const selected = ctx.workers[index]?.hostname;
     if (delta !== 0) {
       const next = ctx.workers[Math.max(0, Math.min(ctx.workers.length - 1, index + delta))];
@@ -211,7 +225,13 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
   }
   if (delta !== 0) {
     const rows = taskRows(ctx);
-    const index = ui.selectedTask === undefined ? 0 : Math.max(0, rows.findIndex((t) => t.uuid === ui.selectedTask));
+    const index =
+      ui.selectedTask === undefined
+        ? 0
+        : Math.max(
+            0,
+            rows.findIndex((t) => t.uuid === ui.selectedTask),
+          );
     const next = Math.max(0, Math.min(rows.length - 1, index + delta));
     return dispatch({ type: 'select-task', uuid: next <= 0 ? undefined : rows[next]?.uuid });
   }

@@ -68,7 +68,8 @@ export function useViewActions(control: ControlActions | undefined, shell: Shell
       );
     };
     return {
-      revoke: (uuid, terminate, worker) => run(`${terminate ? 'terminate' : 'revoke'} ${uuid.slice(0, 8)}`, (c) => c.revoke(uuid, { terminate }), worker),
+      revoke: (uuid, terminate, worker) =>
+        run(`${terminate ? 'terminate' : 'revoke'} ${uuid.slice(0, 8)}`, (c) => c.revoke(uuid, { terminate }), worker),
       rateLimit: (taskName, rate) => run(`rate_limit ${taskName} ${rate}`, (c) => c.rateLimit(taskName, rate)),
       ping: () => run('ping', (c) => c.ping()),
       // A getter: the prompt number moves with every command the engine runs.

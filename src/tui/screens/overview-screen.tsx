@@ -24,7 +24,9 @@ export interface OverviewScreenProps {
 /** A line describing the active task filter, or '' when none. */
 export function describeFilter(ui: UiState): string {
   const f = ui.filter;
-  const parts = [f.state && `state=${f.state}`, f.name && `task=${f.name}`, f.worker && `worker=${f.worker}`, f.query && `/${f.query}`].filter(Boolean);
+  const parts = [f.state && `state=${f.state}`, f.name && `task=${f.name}`, f.worker && `worker=${f.worker}`, f.query && `/${f.query}`].filter(
+    Boolean,
+  );
   return parts.length > 0 ? `filter ${parts.join(' ')}` : '';
 }
 
@@ -36,9 +38,24 @@ export function OverviewScreen({ ui, workers, tasks, tasksKept, rates, layout, w
   return (
     <Box flexDirection="column">
       <SectionTitle title="Workers" detail={`${online} online / ${workers.length}`} isFocused={ui.pane === 'workers'} width={width} theme={theme} />
-      <WorkerTable rows={workers} selected={ui.selectedWorker} isFocused={ui.pane === 'workers'} height={layout.workerRows} width={width} theme={theme} />
+      <WorkerTable
+        rows={workers}
+        selected={ui.selectedWorker}
+        isFocused={ui.pane === 'workers'}
+        height={layout.workerRows}
+        width={width}
+        theme={theme}
+      />
       <SectionTitle title="Tasks" detail={taskDetail} isFocused={ui.pane === 'tasks'} width={width} theme={theme} />
-      <TaskTable tasks={tasks} selected={ui.selectedTask} isFocused={ui.pane === 'tasks'} height={layout.taskRows} width={width} nowSeconds={nowMs / 1000} theme={theme} />
+      <TaskTable
+        tasks={tasks}
+        selected={ui.selectedTask}
+        isFocused={ui.pane === 'tasks'}
+        height={layout.taskRows}
+        width={width}
+        nowSeconds={nowMs / 1000}
+        theme={theme}
+      />
       {layout.rateRows > 0 ? (
         <>
           <SectionTitle title="Rates" detail="finished per second, last 60 s, by task name" width={width} theme={theme} />

@@ -25,7 +25,11 @@ export function ShellScreen({ shell, prompt, isAvailable, height, width, theme }
       <Box flexDirection="column" height={body}>
         {!isAvailable ? <Text {...theme.dim}>the shell engine is not wired into this build</Text> : null}
         {visible.map((line, i) => (
-          <Text key={i} wrap="truncate-end" {...(line.tone === 'error' ? theme.error : line.tone === 'input' ? { bold: true } : line.tone === 'info' ? theme.dim : {})}>
+          <Text
+            key={i}
+            wrap="truncate-end"
+            {...(line.tone === 'error' ? theme.error : line.tone === 'input' ? { bold: true } : line.tone === 'info' ? theme.dim : {})}
+          >
             {cell(line.text, width)}
           </Text>
         ))}

@@ -32,7 +32,9 @@ export function taskDetailLines(task: TaskRecord, width: number): DetailLine[] {
   if (task.parentId) lines.push(...field('parent', task.parentId, width));
   if (task.rootId && task.rootId !== task.uuid) lines.push(...field('root', task.rootId, width));
   if (task.state === 'REVOKED') {
-    const how = [task.terminated ? `terminated (signal ${String(task.signum ?? '?')})` : '', task.expired ? 'expired' : ''].filter(Boolean).join(', ');
+    const how = [task.terminated ? `terminated (signal ${String(task.signum ?? '?')})` : '', task.expired ? 'expired' : '']
+      .filter(Boolean)
+      .join(', ');
     if (how) lines.push(...field('revoked', how, width));
   }
   if (task.requeue !== undefined) lines.push(...field('requeue', String(task.requeue), width));
@@ -45,7 +47,8 @@ export function taskDetailLines(task: TaskRecord, width: number): DetailLine[] {
     lines.push(...field(point.label, `${formatClockTime(point.at)}${offset}`, width));
   }
   if (task.runtime !== undefined) lines.push(...field('runtime', formatRuntime(task.runtime), width));
-  if (task.received !== undefined && task.started !== undefined) lines.push(...field('waited', formatRuntime(Math.max(0, task.started - task.received)), width));
+  if (task.received !== undefined && task.started !== undefined)
+    lines.push(...field('waited', formatRuntime(Math.max(0, task.started - task.received)), width));
   if (task.traceback) {
     lines.push({ text: '' });
     lines.push({ text: 'Traceback', tone: 'label' });

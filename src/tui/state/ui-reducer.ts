@@ -12,8 +12,20 @@ export type Pane = 'tasks' | 'workers';
 
 export type Prompt =
   | { readonly kind: 'search'; readonly editor: LineEditorState; readonly previous: string | undefined }
-  | { readonly kind: 'revoke'; readonly uuid: string; readonly name: string | undefined; readonly worker: string | undefined; readonly selectionBefore: string | undefined }
-  | { readonly kind: 'rate-limit'; readonly taskName: string; readonly editor: LineEditorState; readonly error?: string | undefined; readonly selectionBefore: string | undefined };
+  | {
+      readonly kind: 'revoke';
+      readonly uuid: string;
+      readonly name: string | undefined;
+      readonly worker: string | undefined;
+      readonly selectionBefore: string | undefined;
+    }
+  | {
+      readonly kind: 'rate-limit';
+      readonly taskName: string;
+      readonly editor: LineEditorState;
+      readonly error?: string | undefined;
+      readonly selectionBefore: string | undefined;
+    };
 
 export interface Notice {
   readonly text: string;
@@ -116,7 +128,12 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       const p = state.prompt;
       if (!p || p.kind === 'revoke') return state;
       if (p.kind === 'search') {
-        return { ...state, prompt: { ...p, editor: action.editor }, filter: { ...state.filter, query: action.editor.value || undefined }, selectedTask: undefined };
+        return {
+          ...state,
+          prompt: { ...p, editor: action.editor },
+          filter: { ...state.filter, query: action.editor.value || undefined },
+          selectedTask: undefined,
+        };
       }
       return { ...state, prompt: { ...p, editor: action.editor, error: undefined } };
     }
@@ -150,7 +167,10 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, shell: { ...state.shell, editor: action.editor } };
     case 'shell-submit': {
       const sh = state.shell;
-      const history = action.line.trim() === '' || sh.history[sh.history.length - 1] === action.line ? sh.history : [...sh.history, action.line].slice(-MAX_HISTORY);
+      const history =
+        action.line.trim() === '' || sh.history[sh.history.length - 1] === action.line
+          ? sh.history
+          : [...sh.history, action.line].slice(-MAX_HISTORY);
       return {
         ...state,
         shell: {
@@ -168,7 +188,16 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, shell: { ...state.shell, lines: appendLines(state.shell.lines, lines), isBusy: false } };
     }
     case 'shell-info':
-      return { ...state, shell: { ...state.shell, lines: appendLines(state.shell.lines, action.text.split('\n').map((t) => ({ text: t, tone: 'info' as const }))) } };
+      return {
+        ...state,
+        shell: {
+          ...state.shell,
+          lines: appendLines(
+            state.shell.lines,
+            action.text.split('\n').map((t) => ({ text: t, tone: 'info' as const })),
+          ),
+        },
+      };
     case 'shell-history': {
       const sh = state.shell;
       if (sh.history.length === 0) return state;

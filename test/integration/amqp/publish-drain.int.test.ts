@@ -17,7 +17,8 @@ describeBrokers('publishMessage', await brokerTargets(), ({ url }) => {
     conn.on('error', () => {});
     // Publish synchronously until the channel's write buffer (a count of frames) is full: then publish says "wait".
     let waiting: Promise<void> | void = undefined;
-    for (let i = 0; i < 100_000 && !waiting; i++) waiting = publishMessage(channel, { exchange: '', routingKey: 'camq-test-nowhere', content: Buffer.alloc(16), properties: {} });
+    for (let i = 0; i < 100_000 && !waiting; i++)
+      waiting = publishMessage(channel, { exchange: '', routingKey: 'camq-test-nowhere', content: Buffer.alloc(16), properties: {} });
     expect(waiting).toBeInstanceOf(Promise);
     // The connection is lost before a byte of it drains: amqplib closes the channel, and no drain ever comes.
     (conn as unknown as { connection: { stream: Socket } }).connection.stream.destroy(new Error('connection reset (camq test)'));

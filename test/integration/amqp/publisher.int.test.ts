@@ -20,7 +20,11 @@ describeBrokers('Publisher', await brokerTargets(), ({ url }) => {
 
   beforeAll(async () => {
     conn = await new BrokerConnection({ url }).connect();
-    publisher = new Publisher({ connection: conn, onDropped: (message, error) => dropped.push({ message, error }), onChannelError: (e) => channelErrors.push(e) });
+    publisher = new Publisher({
+      connection: conn,
+      onDropped: (message, error) => dropped.push({ message, error }),
+      onChannelError: (e) => channelErrors.push(e),
+    });
     const channel = await conn.createChannel();
     queue = (await channel.assertQueue(`camq-test-publisher-${randomUUID()}`, { autoDelete: true })).queue;
     await channel.consume(queue, (m) => m && received.push(m.content.toString()), { noAck: true });

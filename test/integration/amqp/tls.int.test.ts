@@ -109,7 +109,11 @@ describeBrokers('amqps://', await brokerTargets({ embedded: 'child-process' }), 
 
     // The same URL without the certificate does not get in (the proxy really asks for one), and the line says
     // what the broker wants, not "is the broker running?".
-    const refused = await runBin('camqadm', ['-b', amqps('localhost', `?cacertfile=${CA}`, mutualProxy), 'exchange.declare', 'amq.direct', 'direct', 'yes'], { timeoutMs: 60_000 });
+    const refused = await runBin(
+      'camqadm',
+      ['-b', amqps('localhost', `?cacertfile=${CA}`, mutualProxy), 'exchange.declare', 'amq.direct', 'direct', 'yes'],
+      { timeoutMs: 60_000 },
+    );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(
       `Error: amqps://${plain.username}:**@localhost:${mutualProxy.port}/${plain.vhost === '/' ? '/' : plain.vhost} asks for a client certificate and got none (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED); add ?certfile=/path/to/cert.pem&keyfile=/path/to/key.pem to the URL`,

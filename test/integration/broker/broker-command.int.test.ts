@@ -27,7 +27,9 @@ describe('camq broker', () => {
     let stop!: () => void;
     const stopRequested = new Promise<void>((resolve) => (stop = resolve));
     const command = createBrokerCommand({ io, waitForStop: () => stopRequested }).exitOverride();
-    const running = command.parseAsync(['--port', '0', '--json', '--user', 'ops', '--password', 's3cret', '--vhost', 'prod', '-l', 'info'], { from: 'user' });
+    const running = command.parseAsync(['--port', '0', '--json', '--user', 'ops', '--password', 's3cret', '--vhost', 'prod', '-l', 'info'], {
+      from: 'user',
+    });
     await vi.waitFor(() => expect(stdout()).toContain('\n'));
     const printed = JSON.parse(stdout()) as { url: string; host: string; port: number; vhosts: string[] };
     expect(printed).toEqual({ url: `amqp://ops:**@127.0.0.1:${printed.port}//`, host: '127.0.0.1', port: printed.port, vhosts: ['/', 'prod'] });
@@ -69,11 +71,17 @@ describe('camq broker', () => {
       await vi.waitFor(() => expect(sent.length).toBeGreaterThanOrEqual(id));
       return sent[id - 1];
     };
-    expect(await ask(1, 'listQueues', '/')).toEqual({ id: 1, result: [expect.objectContaining({ name: 'ipc-q', messages: 0, unacked: 0, consumers: 0 })] });
+    expect(await ask(1, 'listQueues', '/')).toEqual({
+      id: 1,
+      result: [expect.objectContaining({ name: 'ipc-q', messages: 0, unacked: 0, consumers: 0 })],
+    });
     expect(await ask(2, 'listBindings')).toEqual({ id: 2, result: [{ source: '', destination: 'ipc-q', routingKey: 'ipc-q', arguments: {} }] });
     expect(await ask(3, 'closeConnectionsNamed', 'camq test client', 'asked over IPC')).toEqual({ id: 3, result: 1 });
     expect((await closed)?.message).toContain('CONNECTION_FORCED - asked over IPC');
-    expect(await ask(4, 'dropEverything')).toEqual({ id: 4, error: expect.stringMatching(/^unknown inspection method 'dropEverything'; expected one of listQueues, /) });
+    expect(await ask(4, 'dropEverything')).toEqual({
+      id: 4,
+      error: expect.stringMatching(/^unknown inspection method 'dropEverything'; expected one of listQueues, /),
+    });
 
     parent.emit('disconnect');
     await running;
@@ -85,7 +93,9 @@ describe('camq broker', () => {
     const { io } = captureIO();
     const noChannel = Object.assign(new EventEmitter(), { send: undefined });
     const command = createBrokerCommand({ io, ipc: noChannel }).exitOverride();
-    await expect(command.parseAsync(['--port', '0', '--ipc'], { from: 'user' })).rejects.toThrow("--ipc needs an IPC channel: start camq broker with Node's child_process.fork");
+    await expect(command.parseAsync(['--port', '0', '--ipc'], { from: 'user' })).rejects.toThrow(
+      "--ipc needs an IPC channel: start camq broker with Node's child_process.fork",
+    );
   });
 
   it('--max-connections, --handshake-timeout and --memory-high-watermark take effect; a watermark below the process itself is refused', async () => {
@@ -93,7 +103,10 @@ describe('camq broker', () => {
     let stop!: () => void;
     const stopRequested = new Promise<void>((resolve) => (stop = resolve));
     const command = createBrokerCommand({ io, waitForStop: () => stopRequested }).exitOverride();
-    const running = command.parseAsync(['--port', '0', '--json', '--max-connections', '1', '--handshake-timeout', '0.2', '--memory-high-watermark', '0.4'], { from: 'user' });
+    const running = command.parseAsync(
+      ['--port', '0', '--json', '--max-connections', '1', '--handshake-timeout', '0.2', '--memory-high-watermark', '0.4'],
+      { from: 'user' },
+    );
     await vi.waitFor(() => expect(stdout()).toContain('\n'));
     const { port } = JSON.parse(stdout()) as { port: number };
     const first = await amqp.connect(`amqp://guest:guest@127.0.0.1:${port}/`);
@@ -111,7 +124,9 @@ describe('camq broker', () => {
       ['--max-connections', '0', 'expected a whole number of at least 1'],
       ['--handshake-timeout', '-1', 'expected a number of seconds above 0'],
     ] as const) {
-      const refused = createBrokerCommand({ io: captureIO().io, waitForStop: async () => {} }).exitOverride().configureOutput({ writeErr: () => {} });
+      const refused = createBrokerCommand({ io: captureIO().io, waitForStop: async () => {} })
+        .exitOverride()
+        .configureOutput({ writeErr: () => {} });
       await expect(refused.parseAsync(['--port', '0', flag, value], { from: 'user' })).rejects.toThrow(message);
     }
   });

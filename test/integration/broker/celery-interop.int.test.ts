@@ -36,12 +36,10 @@ describe.skipIf(!hasCelery)('Python Celery on the embedded broker', () => {
   });
 
   it("a Python client's add.delay(2, 2).get() returns 4 through the worker", async () => {
-    const output = await runPython(broker.url, [
-      'import os',
-      `os.environ['CAMQ_TEST_QUEUE'] = '${queue}'`,
-      'from tasks import add',
-      'print(add.delay(2, 2).get(timeout=30))',
-    ].join('\n'));
+    const output = await runPython(
+      broker.url,
+      ['import os', `os.environ['CAMQ_TEST_QUEUE'] = '${queue}'`, 'from tasks import add', 'print(add.delay(2, 2).get(timeout=30))'].join('\n'),
+    );
     expect(output.trim()).toBe('4');
     await worker!.waitForLog(/Task tasks\.add\[[0-9a-f-]+\] succeeded in [\d.]+s: 4/);
   });

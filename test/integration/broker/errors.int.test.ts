@@ -11,7 +11,6 @@ import { amqplibDefs as defs, drain, Session, writeRaw } from './kit.js';
 
 const targets = await brokerTargets();
 
-
 describeBrokers('errors', targets, (target) => {
   let session: Session;
 
@@ -23,7 +22,9 @@ describeBrokers('errors', targets, (target) => {
   const err = (op: (ch: Channel) => Promise<unknown>) => session.channelError(op);
   /** RabbitMQ's 405 text; long enough with our queue names to be cut at 255 bytes, where the vhost decides. */
   const LOCKED = (q: string) =>
-    session.expectedText(`RESOURCE_LOCKED - cannot obtain exclusive access to locked queue '${q}' in vhost 'V'. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`);
+    session.expectedText(
+      `RESOURCE_LOCKED - cannot obtain exclusive access to locked queue '${q}' in vhost 'V'. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
+    );
 
   it('passive declares of what does not exist are 404; of the default exchange 403', async () => {
     const q = session.queue('missing');
@@ -67,16 +68,28 @@ describeBrokers('errors', targets, (target) => {
     expect(await err((c) => c.deleteExchange(''))).toEqual(defaultExchange);
     expect(await err((c) => c.bindQueue(q, '', 'k'))).toEqual(defaultExchange);
     expect(await err((c) => c.unbindQueue(q, '', q))).toEqual(defaultExchange);
-    expect(await err((c) => c.assertExchange('amq.foo', 'direct'))).toEqual({ code: 403, text: "ACCESS_REFUSED - exchange name 'amq.foo' contains reserved prefix 'amq.*'" });
-    expect(await err((c) => c.assertQueue('amq.foo'))).toEqual({ code: 403, text: "ACCESS_REFUSED - queue name 'amq.foo' contains reserved prefix 'amq.*'" });
+    expect(await err((c) => c.assertExchange('amq.foo', 'direct'))).toEqual({
+      code: 403,
+      text: "ACCESS_REFUSED - exchange name 'amq.foo' contains reserved prefix 'amq.*'",
+    });
+    expect(await err((c) => c.assertQueue('amq.foo'))).toEqual({
+      code: 403,
+      text: "ACCESS_REFUSED - queue name 'amq.foo' contains reserved prefix 'amq.*'",
+    });
     expect(await session.channelError((c) => c.assertQueue(generated, { exclusive: true }))).toEqual({
       code: 403,
       text: `ACCESS_REFUSED - queue name '${generated}' contains reserved prefix 'amq.*'`,
     });
-    expect(await err((c) => c.deleteExchange('amq.direct'))).toEqual({ code: 403, text: "ACCESS_REFUSED - deletion of system exchange 'amq.direct' in vhost 'V' not allowed" });
+    expect(await err((c) => c.deleteExchange('amq.direct'))).toEqual({
+      code: 403,
+      text: "ACCESS_REFUSED - deletion of system exchange 'amq.direct' in vhost 'V' not allowed",
+    });
     const internal = session.exchange('internal');
     await ch.assertExchange(internal, 'direct', { durable: false, internal: true });
-    expect(await err(async (c) => c.publish(internal, 'k', Buffer.from('m')))).toEqual({ code: 403, text: `ACCESS_REFUSED - cannot publish to internal exchange '${internal}' in vhost 'V'` });
+    expect(await err(async (c) => c.publish(internal, 'k', Buffer.from('m')))).toEqual({
+      code: 403,
+      text: `ACCESS_REFUSED - cannot publish to internal exchange '${internal}' in vhost 'V'`,
+    });
   });
 
   it('405 RESOURCE_LOCKED: an exclusive queue belongs to its connection, and goes with it', async () => {
@@ -101,7 +114,10 @@ describeBrokers('errors', targets, (target) => {
     // A plain queue cannot be redeclared exclusive, not even by the connection that declared it.
     const plain = session.queue('plain');
     await ch2.assertQueue(plain, { durable: false });
-    expect(await session.channelError((c) => c.assertQueue(plain, { exclusive: true, durable: false }), owner)).toEqual({ code: 405, text: LOCKED(plain) });
+    expect(await session.channelError((c) => c.assertQueue(plain, { exclusive: true, durable: false }), owner)).toEqual({
+      code: 405,
+      text: LOCKED(plain),
+    });
     await owner.close();
     expect(await err((c) => c.checkQueue(q))).toEqual({ code: 404, text: `NOT_FOUND - no queue '${q}' in vhost 'V'` });
   });
@@ -114,11 +130,21 @@ describeBrokers('errors', targets, (target) => {
       code: 406,
       text: `PRECONDITION_FAILED - inequivalent arg '${arg}' for ${what} in vhost 'V': received ${received} but current is ${current}`,
     });
-    expect(await err((c) => c.assertExchange(x, 'direct', { durable: true }))).toEqual(inequivalent('durable', `exchange '${x}'`, "'true'", "'false'"));
-    expect(await err((c) => c.assertExchange(x, 'fanout', { durable: false }))).toEqual(inequivalent('type', `exchange '${x}'`, "'fanout'", "'direct'"));
-    expect(await err((c) => c.assertExchange(x, 'direct', { durable: false, autoDelete: true }))).toEqual(inequivalent('auto_delete', `exchange '${x}'`, "'true'", "'false'"));
-    expect(await err((c) => c.assertExchange(x, 'direct', { durable: false, internal: true }))).toEqual(inequivalent('internal', `exchange '${x}'`, "'true'", "'false'"));
-    expect(await err((c) => c.assertExchange('amq.direct', 'direct', { durable: false }))).toEqual(inequivalent('durable', "exchange 'amq.direct'", "'false'", "'true'"));
+    expect(await err((c) => c.assertExchange(x, 'direct', { durable: true }))).toEqual(
+      inequivalent('durable', `exchange '${x}'`, "'true'", "'false'"),
+    );
+    expect(await err((c) => c.assertExchange(x, 'fanout', { durable: false }))).toEqual(
+      inequivalent('type', `exchange '${x}'`, "'fanout'", "'direct'"),
+    );
+    expect(await err((c) => c.assertExchange(x, 'direct', { durable: false, autoDelete: true }))).toEqual(
+      inequivalent('auto_delete', `exchange '${x}'`, "'true'", "'false'"),
+    );
+    expect(await err((c) => c.assertExchange(x, 'direct', { durable: false, internal: true }))).toEqual(
+      inequivalent('internal', `exchange '${x}'`, "'true'", "'false'"),
+    );
+    expect(await err((c) => c.assertExchange('amq.direct', 'direct', { durable: false }))).toEqual(
+      inequivalent('durable', "exchange 'amq.direct'", "'false'", "'true'"),
+    );
 
     const q = session.queue('equiv');
     await ch.assertQueue(q, { durable: false });
@@ -126,26 +152,41 @@ describeBrokers('errors', targets, (target) => {
     expect(await err((c) => c.assertQueue(q, { durable: true }))).toEqual(inequivalent('durable', queue, "'true'", "'false'"));
     expect(await err((c) => c.assertQueue(q, { durable: false, autoDelete: true }))).toEqual(inequivalent('auto_delete', queue, "'true'", "'false'"));
     expect(await err((c) => c.assertQueue(q, { durable: false, messageTtl: 100 }))).toEqual(
-      inequivalent('x-message-ttl', queue, "the value '100' of type 'byte'", 'none'));
+      inequivalent('x-message-ttl', queue, "the value '100' of type 'byte'", 'none'),
+    );
 
     const t = session.queue('ttl');
     await ch.assertQueue(t, { durable: false, messageTtl: 100, expires: 60000 });
     const ttlQueue = `queue '${t}'`;
     await ch.assertQueue(t, { durable: false, messageTtl: 100, expires: 60000, arguments: { 'x-not-compared': 1 } });
-    expect(await err((c) => c.assertQueue(t, { durable: false, messageTtl: 200, expires: 60000 }))).toEqual(inequivalent('x-message-ttl', ttlQueue, "'200'", "'100'"));
-    expect(await err((c) => c.assertQueue(t, { durable: false, expires: 60000 }))).toEqual(inequivalent('x-message-ttl', ttlQueue, 'none', "the value '100' of type 'byte'"));
-    expect(await err((c) => c.assertQueue(t, { durable: false, messageTtl: 100 }))).toEqual(inequivalent('x-expires', ttlQueue, 'none', "the value '60000' of type 'signedint'"));
+    expect(await err((c) => c.assertQueue(t, { durable: false, messageTtl: 200, expires: 60000 }))).toEqual(
+      inequivalent('x-message-ttl', ttlQueue, "'200'", "'100'"),
+    );
+    expect(await err((c) => c.assertQueue(t, { durable: false, expires: 60000 }))).toEqual(
+      inequivalent('x-message-ttl', ttlQueue, 'none', "the value '100' of type 'byte'"),
+    );
+    expect(await err((c) => c.assertQueue(t, { durable: false, messageTtl: 100 }))).toEqual(
+      inequivalent('x-expires', ttlQueue, 'none', "the value '60000' of type 'signedint'"),
+    );
     expect(await err((c) => c.assertQueue(t, { durable: false, arguments: { 'x-message-ttl': '100', 'x-expires': 60000 } }))).toEqual(
-      inequivalent('x-message-ttl', ttlQueue, "'100'", "'100'"));
+      inequivalent('x-message-ttl', ttlQueue, "'100'", "'100'"),
+    );
   });
 
   it('406 for invalid queue arguments, expirations, x-match, and if-unused/if-empty deletes', async () => {
-    const invalid = (q: string, arg: string, why: string) => ({ code: 406, text: `PRECONDITION_FAILED - invalid arg '${arg}' for queue '${q}' in vhost 'V': ${why}` });
+    const invalid = (q: string, arg: string, why: string) => ({
+      code: 406,
+      text: `PRECONDITION_FAILED - invalid arg '${arg}' for queue '${q}' in vhost 'V': ${why}`,
+    });
     const q1 = session.queue('bad');
     expect(await err((c) => c.assertQueue(q1, { expires: 0 }))).toEqual(invalid(q1, 'x-expires', '{value_zero,0}'));
     expect(await err((c) => c.assertQueue(q1, { messageTtl: -1 }))).toEqual(invalid(q1, 'x-message-ttl', '{value_negative,-1}'));
-    expect(await err((c) => c.assertQueue(q1, { arguments: { 'x-expires': 'abc' } }))).toEqual(invalid(q1, 'x-expires', '"expected integer, got longstr"'));
-    expect(await err((c) => c.assertQueue(q1, { arguments: { 'x-message-ttl': 1.5 } }))).toEqual(invalid(q1, 'x-message-ttl', '"expected integer, got double"'));
+    expect(await err((c) => c.assertQueue(q1, { arguments: { 'x-expires': 'abc' } }))).toEqual(
+      invalid(q1, 'x-expires', '"expected integer, got longstr"'),
+    );
+    expect(await err((c) => c.assertQueue(q1, { arguments: { 'x-message-ttl': 1.5 } }))).toEqual(
+      invalid(q1, 'x-message-ttl', '"expected integer, got double"'),
+    );
     expect(await err((c) => c.assertQueue(q1, { messageTtl: 315360000001 }))).toEqual(invalid(q1, 'x-message-ttl', '{value_too_large,315360000001}'));
     expect(await err((c) => c.assertQueue(q1, { expires: 315360000001 }))).toEqual(invalid(q1, 'x-expires', '{value_too_large,315360000001}'));
 
@@ -177,15 +218,24 @@ describeBrokers('errors', targets, (target) => {
     const x = session.exchange('used');
     await ch.assertExchange(x, 'direct', { durable: false });
     await ch.bindQueue(queue, x, 'k');
-    expect(await err((c) => c.deleteExchange(x, { ifUnused: true }))).toEqual({ code: 406, text: `PRECONDITION_FAILED - exchange '${x}' in vhost 'V' in use` });
+    expect(await err((c) => c.deleteExchange(x, { ifUnused: true }))).toEqual({
+      code: 406,
+      text: `PRECONDITION_FAILED - exchange '${x}' in vhost 'V' in use`,
+    });
     const busy = session.queue('busy');
     await ch.assertQueue(busy, { durable: false });
     await ch.consume(busy, () => {});
-    expect(await err((c) => c.deleteQueue(busy, { ifUnused: true }))).toEqual({ code: 406, text: `PRECONDITION_FAILED - queue '${busy}' in vhost 'V' in use` });
+    expect(await err((c) => c.deleteQueue(busy, { ifUnused: true }))).toEqual({
+      code: 406,
+      text: `PRECONDITION_FAILED - queue '${busy}' in vhost 'V' in use`,
+    });
     const full = session.queue('full');
     await ch.assertQueue(full, { durable: false });
     ch.sendToQueue(full, Buffer.from('m'));
-    expect(await err((c) => c.deleteQueue(full, { ifEmpty: true }))).toEqual({ code: 406, text: `PRECONDITION_FAILED - queue '${full}' in vhost 'V' not empty` });
+    expect(await err((c) => c.deleteQueue(full, { ifEmpty: true }))).toEqual({
+      code: 406,
+      text: `PRECONDITION_FAILED - queue '${full}' in vhost 'V' not empty`,
+    });
   });
 
   it('403 for an exclusive consumer on a consumed queue, and for any consumer beside an exclusive one', async () => {
@@ -206,27 +256,72 @@ describeBrokers('errors', targets, (target) => {
     await (await session.channel()).assertQueue(q, { durable: false });
     const qos = (prefetchCount: number) => ({ prefetchSize: 0, prefetchCount, global: false });
     const cases: [string, (ch: Channel, conn: amqp.ChannelModel) => Promise<unknown>, number, string][] = [
-      ['unknown exchange type', (ch) => ch.assertExchange(session.exchange('t'), 'x-nonsense'), 503, "COMMAND_INVALID - unknown exchange type 'x-nonsense'"],
-      ['consumer tag reused', async (ch) => {
-        await ch.consume(q, () => {}, { consumerTag: 'tag-1' });
-        await ch.consume(q, () => {}, { consumerTag: 'tag-1' });
-      }, 530, "NOT_ALLOWED - attempt to reuse consumer tag 'tag-1'"],
-      ['prefetch_size', (ch) => rpc(ch, 'BasicQos', { prefetchSize: 10, prefetchCount: 1, global: false }, 'BasicQosOk'), 540, 'NOT_IMPLEMENTED - prefetch_size!=0 (10)'],
+      [
+        'unknown exchange type',
+        (ch) => ch.assertExchange(session.exchange('t'), 'x-nonsense'),
+        503,
+        "COMMAND_INVALID - unknown exchange type 'x-nonsense'",
+      ],
+      [
+        'consumer tag reused',
+        async (ch) => {
+          await ch.consume(q, () => {}, { consumerTag: 'tag-1' });
+          await ch.consume(q, () => {}, { consumerTag: 'tag-1' });
+        },
+        530,
+        "NOT_ALLOWED - attempt to reuse consumer tag 'tag-1'",
+      ],
+      [
+        'prefetch_size',
+        (ch) => rpc(ch, 'BasicQos', { prefetchSize: 10, prefetchCount: 1, global: false }, 'BasicQosOk'),
+        540,
+        'NOT_IMPLEMENTED - prefetch_size!=0 (10)',
+      ],
       ['channel.flow active=false', (ch) => rpc(ch, 'ChannelFlow', { active: false }, 'ChannelFlowOk'), 540, 'NOT_IMPLEMENTED - active=false'],
       ['basic.recover requeue=false', (ch) => rpc(ch, 'BasicRecover', { requeue: false }, 'BasicRecoverOk'), 540, 'NOT_IMPLEMENTED - requeue=false'],
-      ['method on an unopened channel', async (_ch, conn) => writeRaw(conn, defs.encodeMethod(defs['BasicQos'] as number, 77, qos(1))), 504, "CHANNEL_ERROR - expected 'channel.open'"],
-      ['second channel.open', async (ch, conn) => writeRaw(conn, defs.encodeMethod(defs['ChannelOpen'] as number, channelNumber(ch), { outOfBand: '' })), 504, "CHANNEL_ERROR - second 'channel.open' seen"],
-      ['channel method on channel 0', async (_ch, conn) => writeRaw(conn, defs.encodeMethod(defs['BasicQos'] as number, 0, qos(1))), 504, 'CHANNEL_ERROR - unexpected method in connection state running'],
-      ['content header without publish', async (ch, conn) => writeRaw(conn, defs.encodeProperties(60, channelNumber(ch), 0, {})), 505, 'UNEXPECTED_FRAME - expected method frame, got non method frame instead'],
-      ['method instead of a content header', async (ch, conn) => {
-        writeRaw(conn, defs.encodeMethod(defs['BasicPublish'] as number, channelNumber(ch), { exchange: '', routingKey: q }));
-        writeRaw(conn, defs.encodeMethod(defs['BasicQos'] as number, channelNumber(ch), qos(1)));
-      }, 505, 'UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead'],
-      ['method instead of a content body', async (ch, conn) => {
-        writeRaw(conn, defs.encodeMethod(defs['BasicPublish'] as number, channelNumber(ch), { exchange: '', routingKey: q }));
-        writeRaw(conn, defs.encodeProperties(60, channelNumber(ch), 5, {}));
-        writeRaw(conn, defs.encodeMethod(defs['BasicQos'] as number, channelNumber(ch), qos(1)));
-      }, 505, 'UNEXPECTED_FRAME - expected content body, got non content body frame instead'],
+      [
+        'method on an unopened channel',
+        async (_ch, conn) => writeRaw(conn, defs.encodeMethod(defs['BasicQos'] as number, 77, qos(1))),
+        504,
+        "CHANNEL_ERROR - expected 'channel.open'",
+      ],
+      [
+        'second channel.open',
+        async (ch, conn) => writeRaw(conn, defs.encodeMethod(defs['ChannelOpen'] as number, channelNumber(ch), { outOfBand: '' })),
+        504,
+        "CHANNEL_ERROR - second 'channel.open' seen",
+      ],
+      [
+        'channel method on channel 0',
+        async (_ch, conn) => writeRaw(conn, defs.encodeMethod(defs['BasicQos'] as number, 0, qos(1))),
+        504,
+        'CHANNEL_ERROR - unexpected method in connection state running',
+      ],
+      [
+        'content header without publish',
+        async (ch, conn) => writeRaw(conn, defs.encodeProperties(60, channelNumber(ch), 0, {})),
+        505,
+        'UNEXPECTED_FRAME - expected method frame, got non method frame instead',
+      ],
+      [
+        'method instead of a content header',
+        async (ch, conn) => {
+          writeRaw(conn, defs.encodeMethod(defs['BasicPublish'] as number, channelNumber(ch), { exchange: '', routingKey: q }));
+          writeRaw(conn, defs.encodeMethod(defs['BasicQos'] as number, channelNumber(ch), qos(1)));
+        },
+        505,
+        'UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead',
+      ],
+      [
+        'method instead of a content body',
+        async (ch, conn) => {
+          writeRaw(conn, defs.encodeMethod(defs['BasicPublish'] as number, channelNumber(ch), { exchange: '', routingKey: q }));
+          writeRaw(conn, defs.encodeProperties(60, channelNumber(ch), 5, {}));
+          writeRaw(conn, defs.encodeMethod(defs['BasicQos'] as number, channelNumber(ch), qos(1)));
+        },
+        505,
+        'UNEXPECTED_FRAME - expected content body, got non content body frame instead',
+      ],
     ];
     const got = [];
     for (const [label, op] of cases) got.push([label, await session.connectionError(op)]);
@@ -255,7 +350,10 @@ describeBrokers('errors', targets, (target) => {
     expect(held.content.toString()).toBe('m1');
     await expect(failing.checkQueue(session.queue('missing'))).rejects.toThrow(/404 \(NOT-FOUND\)/);
     const after = await session.channel();
-    expect((await drain(after, q)).map((m) => [m.content.toString(), m.fields.redelivered])).toEqual([['m1', true], ['m2', false]]);
+    expect((await drain(after, q)).map((m) => [m.content.toString(), m.fields.redelivered])).toEqual([
+      ['m1', true],
+      ['m2', false],
+    ]);
     await after.assertQueue(q, { durable: false });
   });
 });

@@ -30,7 +30,9 @@ async function tuneOk(target: BrokerTarget, tune: { channelMax: number; frameMax
   const openOk = await client.open(target.vhost, tune);
   await (openOk === undefined ? client.closed : Promise.resolve());
   client.destroy();
-  const names = client.methods.slice(before).map((m) => (m.id === (defs['ConnectionClose'] as number) ? `close ${String(m.fields['replyCode'])}` : String(m.id)));
+  const names = client.methods
+    .slice(before)
+    .map((m) => (m.id === (defs['ConnectionClose'] as number) ? `close ${String(m.fields['replyCode'])}` : String(m.id)));
   return { opened: openOk !== undefined, methods: names };
 }
 

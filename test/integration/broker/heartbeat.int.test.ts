@@ -28,9 +28,14 @@ async function silentClient(url: URL): Promise<{ socket: Socket; closed: Promise
   };
   socket.write('AMQP\x00\x00\x09\x01');
   await frameWithMethod(defs['ConnectionStart'] as number);
-  socket.write(defs.encodeMethod(defs['ConnectionStartOk'] as number, 0, {
-    clientProperties: {}, mechanism: 'PLAIN', response: Buffer.from(`\u0000${url.username}\u0000${url.password}`), locale: 'en_US',
-  }));
+  socket.write(
+    defs.encodeMethod(defs['ConnectionStartOk'] as number, 0, {
+      clientProperties: {},
+      mechanism: 'PLAIN',
+      response: Buffer.from(`\u0000${url.username}\u0000${url.password}`),
+      locale: 'en_US',
+    }),
+  );
   await frameWithMethod(defs['ConnectionTune'] as number);
   socket.write(defs.encodeMethod(defs['ConnectionTuneOk'] as number, 0, { channelMax: 2047, frameMax: 131072, heartbeat: 1 }));
   const vhost = decodeURIComponent(url.pathname.slice(1)) || '/';

@@ -30,11 +30,31 @@ describe('embedded broker introspection', () => {
     expect(held.content.toString()).toBe('m1');
 
     expect(broker.server.listQueues()).toEqual([
-      { name: 'work', messages: 2, unacked: 1, consumers: 0, durable: true, autoDelete: false, exclusive: false, arguments: { 'x-message-ttl': 60000 } },
+      {
+        name: 'work',
+        messages: 2,
+        unacked: 1,
+        consumers: 0,
+        durable: true,
+        autoDelete: false,
+        exclusive: false,
+        arguments: { 'x-message-ttl': 60000 },
+      },
     ]);
-    expect(broker.server.listExchanges().map((x) => `${x.name}:${x.type}:${x.autoDelete}`).sort()).toEqual([
-      ':direct:false', 'amq.direct:direct:false', 'amq.fanout:fanout:false', 'amq.headers:headers:false', 'amq.match:headers:false',
-      'amq.rabbitmq.trace:topic:false', 'amq.topic:topic:false', 'events:topic:true',
+    expect(
+      broker.server
+        .listExchanges()
+        .map((x) => `${x.name}:${x.type}:${x.autoDelete}`)
+        .sort(),
+    ).toEqual([
+      ':direct:false',
+      'amq.direct:direct:false',
+      'amq.fanout:fanout:false',
+      'amq.headers:headers:false',
+      'amq.match:headers:false',
+      'amq.rabbitmq.trace:topic:false',
+      'amq.topic:topic:false',
+      'events:topic:true',
     ]);
     expect(broker.server.listBindings()).toEqual([
       { source: '', destination: 'work', routingKey: 'work', arguments: {} },

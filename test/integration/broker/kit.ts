@@ -126,7 +126,9 @@ export class Session {
     const remove = async (op: (ch: Channel) => Promise<unknown>) => {
       const ch = await cleanup.createChannel();
       ch.on('error', () => {});
-      await op(ch).then(() => ch.close()).catch(() => {});
+      await op(ch)
+        .then(() => ch.close())
+        .catch(() => {});
     };
     for (const name of this.queues) await remove((ch) => ch.deleteQueue(name));
     for (const name of this.exchanges) await remove((ch) => ch.deleteExchange(name));
@@ -207,10 +209,12 @@ export class RawClient {
   private constructor(readonly socket: Socket) {
     socket.on('error', () => {}); // brokers reset sockets they give up on
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.closed = new Promise((resolve) => socket.once('close', () => {
-      resolve();
-      this.wake();
-    }));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        resolve();
+        this.wake();
+      }),
+    );
   }
 
   static async connect(url: string, options: { readonly localAddress?: string } = {}): Promise<RawClient> {
@@ -261,9 +265,14 @@ export class RawClient {
   async login(user: string, password: string, capabilities: Record<string, boolean> = {}): Promise<RawMethod | undefined> {
     this.send('AMQP\x00\x00\x09\x01');
     await this.waitFor(amqplibDefs['ConnectionStart'] as number);
-    this.send(this.method(0, amqplibDefs['ConnectionStartOk'] as number, {
-      clientProperties: { capabilities }, mechanism: 'PLAIN', response: Buffer.from(`\u0000${user}\u0000${password}`), locale: 'en_US',
-    }));
+    this.send(
+      this.method(0, amqplibDefs['ConnectionStartOk'] as number, {
+        clientProperties: { capabilities },
+        mechanism: 'PLAIN',
+        response: Buffer.from(`\u0000${user}\u0000${password}`),
+        locale: 'en_US',
+      }),
+    );
     return this.waitFor(amqplibDefs['ConnectionTune'] as number);
   }
 

@@ -108,7 +108,10 @@ describeBrokers('lifecycle', targets, (target) => {
   it('auto-delete exchanges go with their last binding, whether unbound or its queue deleted', async () => {
     const exists = async (exchange: string) => {
       const probe = await session.channel();
-      return probe.checkExchange(exchange).then(() => probe.close().then(() => true), () => false);
+      return probe.checkExchange(exchange).then(
+        () => probe.close().then(() => true),
+        () => false,
+      );
     };
     const x1 = session.exchange('auto1');
     const x2 = session.exchange('auto2');
@@ -154,7 +157,11 @@ describeBrokers('lifecycle', targets, (target) => {
     const testexchange = session.exchange('testexchange');
     const testqueue = session.queue('testqueue');
     await ch.assertExchange(testexchange, 'direct', { durable: false, autoDelete: false });
-    expect(await ch.assertQueue(testqueue, { durable: false, exclusive: false, autoDelete: false })).toEqual({ queue: testqueue, messageCount: 0, consumerCount: 0 });
+    expect(await ch.assertQueue(testqueue, { durable: false, exclusive: false, autoDelete: false })).toEqual({
+      queue: testqueue,
+      messageCount: 0,
+      consumerCount: 0,
+    });
     await ch.bindQueue(testqueue, testexchange, 'testkey');
     ch.publish(testexchange, 'testkey', Buffer.from('This is a message!'));
     await roundTrip(ch);

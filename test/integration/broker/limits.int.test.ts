@@ -48,7 +48,9 @@ afterEach(async () => {
 });
 
 /** A non-loopback IPv4 address of this machine, if it has one. */
-const outsideAddress = Object.values(networkInterfaces()).flat().find((a) => a?.family === 'IPv4' && !a.internal)?.address;
+const outsideAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
 
 const M = (name: string) => defs[name] as number;
 function bodyFrame(channel: number, body: Buffer): Buffer {
@@ -75,7 +77,9 @@ describe('embedded broker limits', () => {
   it('refuses a login beyond --max-connections with 530, and takes connections again when one closes', async () => {
     const { url, server } = await broker({ maxConnections: 3 });
     const open = [await connect(url), await connect(url), await connect(url)];
-    await expect(amqp.connect(url)).rejects.toThrow('Handshake terminated by server: 530 (NOT-ALLOWED) with message "NOT_ALLOWED - connection refused: node connection limit (3) is reached"');
+    await expect(amqp.connect(url)).rejects.toThrow(
+      'Handshake terminated by server: 530 (NOT-ALLOWED) with message "NOT_ALLOWED - connection refused: node connection limit (3) is reached"',
+    );
     expect(server.openConnectionCount).toBe(3);
     await open[0]!.close();
     await vi.waitFor(() => expect(server.openConnectionCount).toBe(2));
@@ -95,7 +99,18 @@ describe('embedded broker limits', () => {
       client.send(defs.encodeProperties(60, ch, 128 * 2 ** 20, {}));
     }
     // A round trip on channel 1 after them: the broker has handled every header by the time it answers.
-    client.send(client.method(1, M('ExchangeDeclare'), { exchange: 'amq.direct', type: 'direct', passive: true, durable: false, autoDelete: false, internal: false, nowait: false, arguments: {} }));
+    client.send(
+      client.method(1, M('ExchangeDeclare'), {
+        exchange: 'amq.direct',
+        type: 'direct',
+        passive: true,
+        durable: false,
+        autoDelete: false,
+        internal: false,
+        nowait: false,
+        arguments: {},
+      }),
+    );
     await client.waitFor(M('ExchangeDeclareOk'));
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
     expect(server.memory.usedBytes).toBeLessThan(2 ** 20);
@@ -108,7 +123,17 @@ describe('embedded broker limits', () => {
     for (let i = 0; i < body.length; i++) body[i] = i % 251;
     await ch.close();
     const own = await openRaw(url);
-    own.send(defs.encodeMethod(M('QueueDeclare'), 1, { queue: 'big', passive: false, durable: false, exclusive: false, autoDelete: false, nowait: false, arguments: {} }));
+    own.send(
+      defs.encodeMethod(M('QueueDeclare'), 1, {
+        queue: 'big',
+        passive: false,
+        durable: false,
+        exclusive: false,
+        autoDelete: false,
+        nowait: false,
+        arguments: {},
+      }),
+    );
     await own.waitFor(M('QueueDeclareOk'));
     own.send(defs.encodeMethod(M('BasicPublish'), 1, { exchange: '', routingKey: 'big', mandatory: false, immediate: false }));
     own.send(defs.encodeProperties(60, 1, body.length, {}));
@@ -216,18 +241,26 @@ describe('embedded broker limits', () => {
     expect((await ch.checkQueue(queue)).messageCount).toBe(0);
   });
 
-  it.skipIf(outsideAddress === undefined)('guest may log in only from loopback, as RabbitMQ\'s loopback_users; other users from anywhere', async () => {
-    const lines: string[] = [];
-    const { port, server } = await broker({
-      host: '0.0.0.0', users: { guest: 'guest', ops: 'secret' }, loginFailureDelayMs: 0, logger: createLogger({ level: 'warning', write: (l) => lines.push(l) }),
-    });
-    const outside = `amqp://guest:guest@${outsideAddress}:${port}/`;
-    await expect(amqp.connect(outside)).rejects.toThrow('ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.');
-    expect(lines.join('\n')).toContain("PLAIN login refused: user 'guest' can only connect via localhost");
-    await connect(`amqp://guest:guest@127.0.0.1:${port}/`);
-    await connect(`amqp://ops:secret@${outsideAddress}:${port}/`);
-    expect(server.openConnectionCount).toBe(2);
-  });
+  it.skipIf(outsideAddress === undefined)(
+    "guest may log in only from loopback, as RabbitMQ's loopback_users; other users from anywhere",
+    async () => {
+      const lines: string[] = [];
+      const { port, server } = await broker({
+        host: '0.0.0.0',
+        users: { guest: 'guest', ops: 'secret' },
+        loginFailureDelayMs: 0,
+        logger: createLogger({ level: 'warning', write: (l) => lines.push(l) }),
+      });
+      const outside = `amqp://guest:guest@${outsideAddress}:${port}/`;
+      await expect(amqp.connect(outside)).rejects.toThrow(
+        'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.',
+      );
+      expect(lines.join('\n')).toContain("PLAIN login refused: user 'guest' can only connect via localhost");
+      await connect(`amqp://guest:guest@127.0.0.1:${port}/`);
+      await connect(`amqp://ops:secret@${outsideAddress}:${port}/`);
+      expect(server.openConnectionCount).toBe(2);
+    },
+  );
 
   it('failed logins from an address are answered one per delay, later logins from there wait their turn, others do not', async () => {
     const clock = new ManualClock();
@@ -236,7 +269,11 @@ describe('embedded broker limits', () => {
     const outcomes: string[] = [];
     const attempt = (label: string, target: string) =>
       amqp.connect(target).then(
-        (c) => { outcomes.push(`${label} ok`); connections.push(c); c.on('error', () => {}); },
+        (c) => {
+          outcomes.push(`${label} ok`);
+          connections.push(c);
+          c.on('error', () => {});
+        },
         (e: Error) => outcomes.push(`${label} ${/403/.test(e.message) ? 'refused' : e.message}`),
       );
     await attempt('first', bad);
@@ -284,7 +321,7 @@ describe('embedded broker limits', () => {
   it('user, vhost and mechanism names are escaped in log lines, so a name cannot forge a line', async () => {
     const lines: string[] = [];
     const { port } = await broker({ logger: createLogger({ level: 'info', write: (l) => lines.push(l) }), loginFailureDelayMs: 0 });
-    const forged = 'x\n[2026-01-01 00:00:00,000: INFO/MainProcess] connection 127.0.0.1:1: user \'admin\' opened vhost \'/\'\x1b[2K';
+    const forged = "x\n[2026-01-01 00:00:00,000: INFO/MainProcess] connection 127.0.0.1:1: user 'admin' opened vhost '/'\x1b[2K";
     const client = await raw(`amqp://127.0.0.1:${port}/`);
     expect(await client.login(forged, 'wrong')).toBeUndefined();
     expect(await client.waitFor(M('ConnectionClose'))).toBeDefined();

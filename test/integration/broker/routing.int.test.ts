@@ -42,9 +42,16 @@ describeBrokers('routing', targets, (target) => {
   }
 
   it('direct: exact routing keys; a queue bound twice gets a message once', async () => {
-    const got = await route('direct', [{ key: 'a' }, { key: 'b' }, { key: 'c' }], [
-      { key: 'a', body: 'a' }, { key: 'b', body: 'b' }, { key: 'c', body: 'c' }, { key: 'd', body: 'd' },
-    ]);
+    const got = await route(
+      'direct',
+      [{ key: 'a' }, { key: 'b' }, { key: 'c' }],
+      [
+        { key: 'a', body: 'a' },
+        { key: 'b', body: 'b' },
+        { key: 'c', body: 'c' },
+        { key: 'd', body: 'd' },
+      ],
+    );
     expect(got).toEqual([['a'], ['b'], ['c']]);
 
     const exchange = session.exchange('direct2');
@@ -60,14 +67,28 @@ describeBrokers('routing', targets, (target) => {
   });
 
   it('fanout: every bound queue, whatever the key', async () => {
-    const got = await route('fanout', [{ key: '' }, { key: 'ignored' }], [{ key: 'x', body: 'm1' }, { key: '', body: 'm2' }]);
-    expect(got).toEqual([['m1', 'm2'], ['m1', 'm2']]);
+    const got = await route(
+      'fanout',
+      [{ key: '' }, { key: 'ignored' }],
+      [
+        { key: 'x', body: 'm1' },
+        { key: '', body: 'm2' },
+      ],
+    );
+    expect(got).toEqual([
+      ['m1', 'm2'],
+      ['m1', 'm2'],
+    ]);
   });
 
   it('topic: * is one word, # is zero or more, the empty key has no words', async () => {
     const patterns = ['#', '*', 'a.*', 'a.#', '#.b', '*.b.*', 'a.#.c', '', 'a', '#.#', '*.#', '#.*', 'a.*.#', '*.*'];
     const keys = ['', 'a', 'a.b', 'a.b.c', 'a..c', 'b', 'x.b.y', 'a.x.y.c', '.', 'a.'];
-    const got = await route('topic', patterns.map((key) => ({ key })), keys.map((key) => ({ key, body: `<${key}>` })));
+    const got = await route(
+      'topic',
+      patterns.map((key) => ({ key })),
+      keys.map((key) => ({ key, body: `<${key}>` })),
+    );
     const matched = Object.fromEntries(patterns.map((p, i) => [p, got[i]!.map((b) => b.slice(1, -1))]));
     expect(matched).toEqual({
       '#': keys,
@@ -107,7 +128,11 @@ describeBrokers('routing', targets, (target) => {
       { key: '', body: 'M6', headers: { a: 1, 'x-foo': 'y' } },
       { key: '', body: 'M7', headers: { a: 2, b: 'x' } },
     ];
-    const got = await route('headers', bindings.map((args) => ({ key: '', args })), messages);
+    const got = await route(
+      'headers',
+      bindings.map((args) => ({ key: '', args })),
+      messages,
+    );
     expect(got).toEqual([
       ['M1'],
       ['M1', 'M2', 'M3', 'M6', 'M7'],
@@ -130,7 +155,13 @@ describeBrokers('routing', targets, (target) => {
     expect(message?.content.toString()).toBe('hello');
     expect(message?.fields).toMatchObject({ exchange: '', routingKey: queue, redelivered: false });
 
-    for (const [name, type] of [['amq.direct', 'direct'], ['amq.fanout', 'fanout'], ['amq.topic', 'topic'], ['amq.headers', 'headers'], ['amq.match', 'headers']]) {
+    for (const [name, type] of [
+      ['amq.direct', 'direct'],
+      ['amq.fanout', 'fanout'],
+      ['amq.topic', 'topic'],
+      ['amq.headers', 'headers'],
+      ['amq.match', 'headers'],
+    ]) {
       await ch.checkExchange(name!);
       await ch.assertExchange(name!, type!, { durable: true });
     }
@@ -141,13 +172,18 @@ describeBrokers('routing', targets, (target) => {
     await ch.assertExchange(exchange, 'direct', { durable: false });
     const returned: { fields: object; body: string; type?: string }[] = [];
     ch.on('return', (m: { fields: object; content: Buffer; properties: { type?: string } }) =>
-      returned.push({ fields: m.fields, body: m.content.toString(), type: m.properties.type }));
+      returned.push({ fields: m.fields, body: m.content.toString(), type: m.properties.type }),
+    );
     ch.publish(exchange, 'nowhere', Buffer.from('bounce'), { mandatory: true, type: 'probe' });
     ch.publish(exchange, 'nowhere', Buffer.from('silent'));
     ch.publish('', 'camq-test-no-such-queue', Buffer.from('bounce2'), { mandatory: true });
     await roundTrip(ch);
     await vi.waitFor(() => expect(returned).toHaveLength(2));
-    expect(returned[0]).toEqual({ fields: { replyCode: 312, replyText: 'NO_ROUTE', exchange, routingKey: 'nowhere' }, body: 'bounce', type: 'probe' });
+    expect(returned[0]).toEqual({
+      fields: { replyCode: 312, replyText: 'NO_ROUTE', exchange, routingKey: 'nowhere' },
+      body: 'bounce',
+      type: 'probe',
+    });
     expect(returned[1]).toMatchObject({ fields: { replyCode: 312, exchange: '', routingKey: 'camq-test-no-such-queue' }, body: 'bounce2' });
   });
 
@@ -167,7 +203,8 @@ describeBrokers('routing', targets, (target) => {
         events.push('ack');
         if (err) reject(err);
         else resolve();
-      }));
+      }),
+    );
     expect(events).toEqual(['return', 'ack']);
     await confirm.waitForConfirms();
     expect((await confirm.checkQueue(queue)).messageCount).toBe(200);

@@ -79,10 +79,12 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
     /** Send five additions to a worker's queue and resolve with when each result arrived (ms). */
     const fiveAdds = async (queue: string): Promise<number[]> => {
       const results = await Promise.all([0, 1, 2, 3, 4].map((i) => send('tasks.add', { args: [i, i], queue })));
-      return Promise.all(results.map(async (r, i) => {
-        expect(await r.get({ timeout: 30 })).toBe(2 * i);
-        return Date.now();
-      }));
+      return Promise.all(
+        results.map(async (r, i) => {
+          expect(await r.get({ timeout: 30 })).toBe(2 * i);
+          return Date.now();
+        }),
+      );
     };
     const spread = (times: number[]) => Math.max(...times) - Math.min(...times);
     // Capacity 1 at 2/s: one at once, then one every 0.5 s, so the last ends about 2 s after the first.
@@ -130,13 +132,19 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
   it('revoke --terminate stops a running task; the caller gets REVOKED (terminated)', async () => {
     const result = await send('tasks.sleep', { args: [30], queue: c2.queue });
     await c2.worker.waitForLog(new RegExp(`tasks\\.sleep\\[${result.id}\\] received`));
-    await vi.waitFor(async () => {
-      const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', '-d', c2.nodename]);
-      expect(active[c2.nodename]?.map((t) => t.id)).toEqual([result.id]);
-    }, { timeout: 5000, interval: 100 });
+    await vi.waitFor(
+      async () => {
+        const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', '-d', c2.nodename]);
+        expect(active[c2.nodename]?.map((t) => t.id)).toEqual([result.id]);
+      },
+      { timeout: 5000, interval: 100 },
+    );
     const r = await celeryctl(['revoke', result.id, '--terminate', '-d', c2.nodename]);
     expect(r.stdout).toBe(`-> ${c2.nodename}: OK terminate: ${result.id}\n`);
-    const error = await result.get({ timeout: 10 }).then(() => undefined, (err: unknown) => err);
+    const error = await result.get({ timeout: 10 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(TaskRevokedError);
     expect(String(error)).toContain('terminated');
   });
@@ -154,11 +162,19 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
     );
     const human = await celeryctl(['inspect', 'reserved', '-d', c2.nodename]);
     expect(human.stdout).toContain(`-> ${c2.nodename}: OK 2 tasks`);
-    for (const id of waitingIds) expect(human.stdout).toMatch(new RegExp(`│ ${id} │ tasks.add │ \\([12], [12]\\)\\s+│ -\\s+│ 0\\s+│ ${c2.nodename} │`));
+    for (const id of waitingIds)
+      expect(human.stdout).toMatch(new RegExp(`│ ${id} │ tasks.add │ \\([12], [12]\\)\\s+│ -\\s+│ 0\\s+│ ${c2.nodename} │`));
 
     const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', '-d', c2.nodename]);
     expect(active[c2.nodename]?.map((t) => t.id)).toEqual([running.id]);
-    const query = await celeryctlJson<Record<string, Record<string, [string, TaskInfo]>>>(['inspect', 'query-task', running.id, ...waitingIds, '-d', c2.nodename]);
+    const query = await celeryctlJson<Record<string, Record<string, [string, TaskInfo]>>>([
+      'inspect',
+      'query-task',
+      running.id,
+      ...waitingIds,
+      '-d',
+      c2.nodename,
+    ]);
     expect(query[c2.nodename]?.[running.id]?.[0]).toBe('active');
     expect(query[c2.nodename]?.[waitingIds[0]!]?.[0]).toBe('reserved');
     expect(await Promise.all(waiting.map((r) => r.get({ timeout: 30 })))).toEqual([2, 4]);
@@ -192,7 +208,10 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
       // time-limit: a 30 s sleep now ends at the 1 s soft limit, and the caller gets Celery's exception.
       expect((await celeryctl(['time-limit', 'tasks.sleep', '1', '2', ...d])).stdout).toBe(`-> ${c3.nodename}: OK time limits set successfully\n`);
       const limited = await send('tasks.sleep', { args: [30], queue: c3.queue });
-      const error = await limited.get({ timeout: 15 }).then(() => undefined, (err: unknown) => err);
+      const error = await limited.get({ timeout: 15 }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(error).toBeInstanceOf(TaskFailedError);
       expect((error as TaskFailedError).excType).toBe('SoftTimeLimitExceeded');
 
@@ -200,22 +219,31 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
       // cancel-consumer: it stops again.
       // (A long reply goes on a line of its own, as Celery prints it.)
       expect((await celeryctl(['add-consumer', extra, ...d])).stdout).toMatch(new RegExp(`^-> ${c3.nodename}: OK\\s+add consumer ${extra}\\n$`));
-      const queues = async () => (await celeryctlJson<Record<string, { name: string }[]>>(['inspect', 'active-queues', ...d]))[c3.nodename]!.map((q) => q.name).sort();
+      const queues = async () =>
+        (await celeryctlJson<Record<string, { name: string }[]>>(['inspect', 'active-queues', ...d]))[c3.nodename]!.map((q) => q.name).sort();
       expect(await queues()).toEqual([c3.queue, extra].sort());
       expect(await (await send('tasks.add', { args: [20, 22], queue: extra })).get({ timeout: 15 })).toBe(42);
-      expect((await celeryctl(['cancel-consumer', extra, ...d])).stdout).toMatch(new RegExp(`^-> ${c3.nodename}: OK\\s+no longer consuming from ${extra}\\n$`));
+      expect((await celeryctl(['cancel-consumer', extra, ...d])).stdout).toMatch(
+        new RegExp(`^-> ${c3.nodename}: OK\\s+no longer consuming from ${extra}\\n$`),
+      );
       expect(await queues()).toEqual([c3.queue]);
 
       // pool-grow: with one slot, two sleeps run one after the other; grown to two, both are active at once.
-      const maxConcurrency = async () => (await celeryctlJson<Record<string, { pool: { 'max-concurrency': number } }>>(['inspect', 'stats', ...d]))[c3.nodename]!.pool['max-concurrency'];
+      const maxConcurrency = async () =>
+        (await celeryctlJson<Record<string, { pool: { 'max-concurrency': number } }>>(['inspect', 'stats', ...d]))[c3.nodename]!.pool[
+          'max-concurrency'
+        ];
       expect(await maxConcurrency()).toBe(1);
       expect((await celeryctl(['pool-grow', '1', ...d])).stdout).toBe(`-> ${c3.nodename}: OK pool will grow\n`);
       expect(await maxConcurrency()).toBe(2);
       const sleeps = await Promise.all([1, 2].map(() => send('tasks.sleep', { args: [0.8], queue: c3.queue })));
-      await vi.waitFor(async () => {
-        const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', ...d]);
-        expect(active[c3.nodename]?.map((t) => t.id).sort()).toEqual(sleeps.map((r) => r.id).sort());
-      }, { timeout: 5000, interval: 50 });
+      await vi.waitFor(
+        async () => {
+          const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', ...d]);
+          expect(active[c3.nodename]?.map((t) => t.id).sort()).toEqual(sleeps.map((r) => r.id).sort());
+        },
+        { timeout: 5000, interval: 50 },
+      );
       expect(await Promise.all(sleeps.map((r) => r.get({ timeout: 15 })))).toEqual([0.8, 0.8]);
     } finally {
       await stopNamedCamqWorkers([c3]);
@@ -271,9 +299,24 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
       const registered = await celeryctlJson<Record<string, string[]>>(['inspect', 'registered', '-d', both]);
       expect(Object.keys(registered).sort()).toEqual([py.nodename, c1.nodename].sort());
       // The same task names on both: Python's fixture app mirrors examples/tasks.js.
-      for (const node of [py.nodename, c1.nodename]) expect(registered[node]).toEqual(expect.arrayContaining(['tasks.add', 'tasks.fail', 'tasks.noop', 'tasks.sleep']));
+      for (const node of [py.nodename, c1.nodename])
+        expect(registered[node]).toEqual(expect.arrayContaining(['tasks.add', 'tasks.fail', 'tasks.noop', 'tasks.sleep']));
       // Asked for task attributes, both describe a task that sets none of them the same way.
-      const items = ['serializer', 'max_retries', 'default_retry_delay', 'acks_late', 'acks_on_failure_or_timeout', 'ignore_result', 'store_errors_even_if_ignored', 'track_started', 'send_events', 'time_limit', 'priority', 'exchange', 'routing_key'];
+      const items = [
+        'serializer',
+        'max_retries',
+        'default_retry_delay',
+        'acks_late',
+        'acks_on_failure_or_timeout',
+        'ignore_result',
+        'store_errors_even_if_ignored',
+        'track_started',
+        'send_events',
+        'time_limit',
+        'priority',
+        'exchange',
+        'routing_key',
+      ];
       const detailed = await celeryctlJson<Record<string, string[]>>(['inspect', 'registered', ...items, '-d', both]);
       const addOf = (node: string) => detailed[node]!.find((line) => line.startsWith('tasks.add '));
       expect(addOf(py.nodename)).toMatch(/^tasks\.add \[serializer=json max_retries=3 /);
@@ -283,7 +326,12 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
       expect(human.stdout).toContain(`-> ${c1.nodename}: OK`);
       expect(human.stdout).toContain('    * tasks.add');
 
-      const stats = await celeryctlJson<Record<string, { pid: number; pool: { 'max-concurrency': number; implementation?: string } }>>(['inspect', 'stats', '-d', both]);
+      const stats = await celeryctlJson<Record<string, { pid: number; pool: { 'max-concurrency': number; implementation?: string } }>>([
+        'inspect',
+        'stats',
+        '-d',
+        both,
+      ]);
       expect(stats[c1.nodename]!.pool.implementation).toBe('camq:async');
       expect(stats[py.nodename]!.pid).toBe(py.worker.process.pid);
       expect(stats[py.nodename]!.pool['max-concurrency']).toBe(1);

@@ -42,7 +42,10 @@ export function ctlFixture(brokerUrl: string): CtlFixture {
   const stop = async (workers: readonly ({ queue: string; worker: { stop(): Promise<unknown> } } | undefined)[]) => {
     const started = workers.filter((w) => w !== undefined);
     await Promise.all(started.map((w) => w.worker.stop()));
-    await deleteQueues(brokerUrl, started.map((w) => w.queue));
+    await deleteQueues(
+      brokerUrl,
+      started.map((w) => w.queue),
+    );
   };
   const celeryctl: CtlFixture['celeryctl'] = (args, options = {}) => runBin('celeryctl', [...args, '-b', options.broker ?? brokerUrl], options);
   return {
@@ -70,7 +73,10 @@ export function everyCommand(extraQueue: string): string[][] {
   return [
     ['ping'],
     ['status'],
-    ...['active', 'reserved', 'scheduled', 'revoked', 'registered', 'stats', 'active-queues', 'conf', 'report', 'clock', 'ping'].map((t) => ['inspect', t]),
+    ...['active', 'reserved', 'scheduled', 'revoked', 'registered', 'stats', 'active-queues', 'conf', 'report', 'clock', 'ping'].map((t) => [
+      'inspect',
+      t,
+    ]),
     ['inspect', 'query-task', randomUUID()],
     ['inspect', 'registered', 'rate_limit', 'serializer'],
     ['rate-limit', 'tasks.noop', '5/s'],

@@ -115,12 +115,7 @@ describeBrokers('celeryctl broker hygiene and exit codes', targets, ({ url: brok
     });
 
     it('1: bad input, refused before any connection (even to a broker that is down)', async () => {
-      for (const args of [
-        ['rate-limit', 'tasks.add', '10/x'],
-        ['revoke'],
-        ['inspect', 'nope'],
-        ['call', 'ping', '--args', 'not json'],
-      ]) {
+      for (const args of [['rate-limit', 'tasks.add', '10/x'], ['revoke'], ['inspect', 'nope'], ['call', 'ping', '--args', 'not json']]) {
         const r = await celeryctl(args, { broker: closedPort });
         expect(r.code, args.join(' ')).toBe(1);
         expect(r.stderr).not.toMatch(/cannot reach/);
@@ -131,7 +126,9 @@ describeBrokers('celeryctl broker hygiene and exit codes', targets, ({ url: brok
     it('2: unreachable broker or refused login, naming the masked URL', async () => {
       const down = await celeryctl(['ping'], { broker: closedPort });
       expect(down.code).toBe(2);
-      expect(down.stderr).toBe(`Error: cannot reach amqp://guest:**@127.0.0.1:1/${url.vhost === '/' ? '/' : url.vhost}: connection refused (ECONNREFUSED); is the broker running? Set -b/--broker or CAMQ_BROKER_URL\n`);
+      expect(down.stderr).toBe(
+        `Error: cannot reach amqp://guest:**@127.0.0.1:1/${url.vhost === '/' ? '/' : url.vhost}: connection refused (ECONNREFUSED); is the broker running? Set -b/--broker or CAMQ_BROKER_URL\n`,
+      );
       const secret = `s3cret-${randomUUID().slice(0, 6)}`;
       const refused = await celeryctl(['ping'], { broker: `amqp://guest:${secret}@${url.hostname}:${url.port}/${encodeURIComponent(url.vhost)}` });
       expect(refused.code).toBe(2);

@@ -108,19 +108,26 @@ describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
       const times = ids.map((id) => arrivedAt.get(id)!);
       return Math.max(...times) - Math.min(...times);
     };
-    expect((await celeryctl(['rate-limit', 'tasks.add', '2/s', '-d', w1.nodename])).stdout).toBe(`-> ${w1.nodename}: OK new rate limit set successfully\n`);
+    expect((await celeryctl(['rate-limit', 'tasks.add', '2/s', '-d', w1.nodename])).stdout).toBe(
+      `-> ${w1.nodename}: OK new rate limit set successfully\n`,
+    );
     // Celery's token bucket holds one: one at once, then one every 0.5 s, so the last about 2 s after the first.
     expect(await spreadOfFive()).toBeGreaterThanOrEqual(1800);
-    expect((await celeryctl(['rate-limit', 'tasks.add', '0', '-d', w1.nodename])).stdout).toBe(`-> ${w1.nodename}: OK rate limit disabled successfully\n`);
+    expect((await celeryctl(['rate-limit', 'tasks.add', '0', '-d', w1.nodename])).stdout).toBe(
+      `-> ${w1.nodename}: OK rate limit disabled successfully\n`,
+    );
     expect(await spreadOfFive()).toBeLessThan(1000);
   });
 
   it('revoke --terminate stops a task a Python worker is running; the caller gets REVOKED', async () => {
     const id = await sendTask({ name: 'tasks.sleep', args: [60], queue: w2.queue });
-    await vi.waitFor(async () => {
-      const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', '-d', w2.nodename]);
-      expect(active[w2.nodename]?.map((t) => t.id)).toEqual([id]);
-    }, { timeout: 10_000, interval: 200 });
+    await vi.waitFor(
+      async () => {
+        const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', '-d', w2.nodename]);
+        expect(active[w2.nodename]?.map((t) => t.id)).toEqual([id]);
+      },
+      { timeout: 10_000, interval: 200 },
+    );
     const r = await celeryctl(['revoke', id, '--terminate', '-d', w2.nodename]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`-> ${w2.nodename}: OK terminate: ${id}\n`);
@@ -175,7 +182,14 @@ describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
 
     const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', '-d', w2.nodename]);
     expect(active[w2.nodename]?.map((t) => t.id)).toEqual([running]);
-    const query = await celeryctlJson<Record<string, Record<string, [string, TaskInfo]>>>(['inspect', 'query-task', running, ...waiting, '-d', w2.nodename]);
+    const query = await celeryctlJson<Record<string, Record<string, [string, TaskInfo]>>>([
+      'inspect',
+      'query-task',
+      running,
+      ...waiting,
+      '-d',
+      w2.nodename,
+    ]);
     expect(query[w2.nodename]?.[running]?.[0]).toBe('active');
     expect(query[w2.nodename]?.[waiting[0]!]?.[0]).toBe('reserved');
     await vi.waitFor(() => expect(waiting.map((id) => results.get(id)?.status)).toEqual(['SUCCESS', 'SUCCESS']), { timeout: 20_000 });

@@ -17,7 +17,14 @@ export class BrokerProbe {
 
   static async open(target: BrokerTarget): Promise<BrokerProbe> {
     const u = parseBrokerUrl(target.url);
-    const model = await amqp.connect({ protocol: 'amqp', hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
+    const model = await amqp.connect({
+      protocol: 'amqp',
+      hostname: u.hostname,
+      port: u.port,
+      username: u.username,
+      password: u.password,
+      vhost: u.vhost,
+    });
     model.on('error', () => {});
     return new BrokerProbe(model, target.inspector);
   }

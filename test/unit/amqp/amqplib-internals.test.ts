@@ -20,7 +20,16 @@ const BASIC_CLASS = 60;
 describe('amqplib internals', () => {
   it('lib/defs.js encodes a method into one frame and decodes its arguments back, and names it', () => {
     const defs = amqplibDefs();
-    const fields = { ticket: 0, queue: 'q1', passive: false, durable: true, exclusive: false, autoDelete: false, nowait: true, arguments: { 'x-max-length': 5 } };
+    const fields = {
+      ticket: 0,
+      queue: 'q1',
+      passive: false,
+      durable: true,
+      exclusive: false,
+      autoDelete: false,
+      nowait: true,
+      arguments: { 'x-max-length': 5 },
+    };
     const frame = defs.encodeMethod(QUEUE_DECLARE, 3, fields);
     expect(frame[0]).toBe(1); // method frame
     expect(frame.readUInt16BE(1)).toBe(3);
@@ -41,7 +50,16 @@ describe('amqplib internals', () => {
 
   it('lib/frame.js splits frames off a buffer, waits for a whole one, decodes it, and has the heartbeat frame', () => {
     const { parseFrame, decodeFrame, HEARTBEAT_BUF } = amqplibFrame();
-    const method = amqplibDefs().encodeMethod(QUEUE_DECLARE, 2, { ticket: 0, queue: 'q', passive: false, durable: false, exclusive: false, autoDelete: false, nowait: false, arguments: {} });
+    const method = amqplibDefs().encodeMethod(QUEUE_DECLARE, 2, {
+      ticket: 0,
+      queue: 'q',
+      passive: false,
+      durable: false,
+      exclusive: false,
+      autoDelete: false,
+      nowait: false,
+      arguments: {},
+    });
     const bytes = Buffer.concat([method, HEARTBEAT_BUF]);
     expect(parseFrame(method.subarray(0, 5), 131072)).toBe(false);
     const first = parseFrame(bytes, 131072);
@@ -71,7 +89,7 @@ describe('amqplib internals', () => {
     expect(() => decodeFields(deep)).toThrow(RangeError);
   });
 
-  it("BaseChannel has the methods nowait.ts calls and encode-guard.ts wraps", () => {
+  it('BaseChannel has the methods nowait.ts calls and encode-guard.ts wraps', () => {
     const { channel } = amqplibPrototypes();
     expect(CHANNEL_INTERNALS.filter((name) => typeof (channel as Record<string, unknown>)[name] !== 'function')).toEqual([]);
     expect(hasChannelInternals(Object.create(channel))).toBe(true);

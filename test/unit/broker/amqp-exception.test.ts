@@ -3,7 +3,11 @@ import { AmqpException, notFound, preconditionFailed, resourceLocked, truncateRe
 
 describe('AmqpException', () => {
   it("prefixes the text with the reply code's name and tells channel errors from connection errors", () => {
-    expect(notFound("no queue 'q' in vhost '/'")).toMatchObject({ replyCode: 404, replyText: "NOT_FOUND - no queue 'q' in vhost '/'", isConnectionError: false });
+    expect(notFound("no queue 'q' in vhost '/'")).toMatchObject({
+      replyCode: 404,
+      replyText: "NOT_FOUND - no queue 'q' in vhost '/'",
+      isConnectionError: false,
+    });
     expect(preconditionFailed('x').isConnectionError).toBe(false);
     for (const code of [320, 501, 503, 504, 505, 530, 540, 541]) expect(new AmqpException(code, 'x').isConnectionError, String(code)).toBe(true);
   });

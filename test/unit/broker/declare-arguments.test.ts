@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assertArgumentsEquivalent,
-  QUEUE_EQUIVALENCE_KEYS,
-  queueLimits,
-  sameValue,
-  typedArguments,
-} from '../../../src/broker/declare-arguments.js';
+import { assertArgumentsEquivalent, QUEUE_EQUIVALENCE_KEYS, queueLimits, sameValue, typedArguments } from '../../../src/broker/declare-arguments.js';
 
 const R = "queue 'q' in vhost '/'";
 const typed = (args: Record<string, unknown>, types: Record<string, string>) =>
@@ -20,21 +14,28 @@ describe('queue argument equivalence', () => {
     expect(check(ttl100, typed({ 'x-message-ttl': 100, 'x-other': 1 }, { 'x-message-ttl': 'signedint' }))).not.toThrow();
   });
 
-  it("words a difference as RabbitMQ 3.10 does", () => {
+  it('words a difference as RabbitMQ 3.10 does', () => {
     expect(check(ttl100, typed({ 'x-message-ttl': 200 }, { 'x-message-ttl': 'short' }))).toThrow(
-      `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for ${R}: received '200' but current is '100'`);
+      `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for ${R}: received '200' but current is '100'`,
+    );
     expect(check(ttl100, typed({}, {}))).toThrow(
-      `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for ${R}: received none but current is the value '100' of type 'byte'`);
+      `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for ${R}: received none but current is the value '100' of type 'byte'`,
+    );
     expect(check(typed({}, {}), typed({ 'x-expires': 60000 }, { 'x-expires': 'signedint' }))).toThrow(
-      `inequivalent arg 'x-expires' for ${R}: received the value '60000' of type 'signedint' but current is none`);
+      `inequivalent arg 'x-expires' for ${R}: received the value '60000' of type 'signedint' but current is none`,
+    );
     expect(check(ttl100, typed({ 'x-message-ttl': '100' }, { 'x-message-ttl': 'longstr' }))).toThrow(
-      `inequivalent arg 'x-message-ttl' for ${R}: received '100' but current is '100'`);
+      `inequivalent arg 'x-message-ttl' for ${R}: received '100' but current is '100'`,
+    );
   });
 });
 
 describe('queueLimits', () => {
   it('reads x-message-ttl and x-expires', () => {
-    expect(queueLimits(typed({ 'x-message-ttl': 0, 'x-expires': 10 }, { 'x-message-ttl': 'byte', 'x-expires': 'byte' }), R)).toEqual({ messageTtl: 0, expires: 10 });
+    expect(queueLimits(typed({ 'x-message-ttl': 0, 'x-expires': 10 }, { 'x-message-ttl': 'byte', 'x-expires': 'byte' }), R)).toEqual({
+      messageTtl: 0,
+      expires: 10,
+    });
     expect(queueLimits(typed({}, {}), R)).toEqual({ messageTtl: undefined, expires: undefined });
   });
 

@@ -6,7 +6,7 @@ describe('Deque', () => {
     const deque = new Deque<number>();
     const model: number[] = [];
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 20000; i++) {
       const r = random();
       if (r < 0.4) {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { availableMemory, CLEAR_RATIO, MemoryMonitor, MESSAGE_OVERHEAD_BYTES, parseWatermark, watermarkBytes } from '../../../src/broker/memory-monitor.js';
+import {
+  availableMemory,
+  CLEAR_RATIO,
+  MemoryMonitor,
+  MESSAGE_OVERHEAD_BYTES,
+  parseWatermark,
+  watermarkBytes,
+} from '../../../src/broker/memory-monitor.js';
 
 describe('MemoryMonitor', () => {
   it('sets the alarm at the watermark and clears it below CLEAR_RATIO of it, telling listeners each time', () => {
@@ -32,7 +39,7 @@ describe('MemoryMonitor', () => {
 });
 
 describe('parseWatermark', () => {
-  it('reads a share of memory or a size, as RabbitMQ\'s relative and absolute watermarks', () => {
+  it("reads a share of memory or a size, as RabbitMQ's relative and absolute watermarks", () => {
     expect(parseWatermark('0.4')).toEqual({ fraction: 0.4 });
     expect(parseWatermark('.25')).toEqual({ fraction: 0.25 });
     expect(parseWatermark('1')).toEqual({ fraction: 1 });

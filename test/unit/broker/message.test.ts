@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseExpiration } from '../../../src/broker/message.js';
 
 describe('parseExpiration', () => {
-  it.each([['0', 0], ['100', 100], ['+5', 5], ['86400000', 86400000]])('%j is %d ms', (text, ms) => {
+  it.each([
+    ['0', 0],
+    ['100', 100],
+    ['+5', 5],
+    ['86400000', 86400000],
+  ])('%j is %d ms', (text, ms) => {
     expect(parseExpiration(text)).toBe(ms);
   });
 

@@ -28,9 +28,18 @@ function makeQueue(options: { messageTtl?: number; expires?: number; autoDelete?
   const clock = new ManualClock();
   const unused: Queue[] = [];
   const queue = new Queue({
-    name: 'q', resource: "queue 'q' in vhost '/'", durable: false, autoDelete: options.autoDelete ?? false, owner: null,
-    arguments: {}, typedArguments: new Map(), messageTtl: options.messageTtl, expires: options.expires, clock,
-    memory: MemoryMonitor.unlimited(), onUnused: (q) => unused.push(q),
+    name: 'q',
+    resource: "queue 'q' in vhost '/'",
+    durable: false,
+    autoDelete: options.autoDelete ?? false,
+    owner: null,
+    arguments: {},
+    typedArguments: new Map(),
+    messageTtl: options.messageTtl,
+    expires: options.expires,
+    clock,
+    memory: MemoryMonitor.unlimited(),
+    onUnused: (q) => unused.push(q),
   });
   const drain = () => {
     const out: string[] = [];

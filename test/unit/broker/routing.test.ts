@@ -14,16 +14,41 @@ describe('topic routing', () => {
   });
 
   it.each([
-    ['#', '', true], ['#', 'a.b.c', true], ['*', '', false], ['*', 'a', true], ['*', 'a.b', false],
-    ['a.*', 'a', false], ['a.*', 'a.b', true], ['a.*', 'a.', true], ['a.*', 'a.b.c', false],
-    ['a.#', 'a', true], ['a.#', 'a.b.c', true], ['a.#', 'b.a', false],
-    ['#.b', 'b', true], ['#.b', 'x.y.b', true], ['#.b', 'b.x', false],
-    ['*.b.*', 'a.b.c', true], ['*.b.*', 'b.c', false],
-    ['a.#.c', 'a.c', true], ['a.#.c', 'a..c', true], ['a.#.c', 'a.x.y.c', true], ['a.#.c', 'a.x.y', false],
-    ['a.#.c.#.e', 'a.c.c.e', true], ['a.#.c.#.e', 'a.x.c.y.z.e', true], ['a.#.c.#.e', 'a.x.e.c', false],
-    ['#.#', '', true], ['*.#', '', false], ['#.*', 'a', true], ['#.*.#', 'a.b', true],
-    ['', '', true], ['', 'a', false], ['a', 'a', true], ['a', 'a.b', false],
-    ['celery.#', 'celery', true], ['worker.#', 'worker.heartbeat', true], ['task.#', 'task.multi', true],
+    ['#', '', true],
+    ['#', 'a.b.c', true],
+    ['*', '', false],
+    ['*', 'a', true],
+    ['*', 'a.b', false],
+    ['a.*', 'a', false],
+    ['a.*', 'a.b', true],
+    ['a.*', 'a.', true],
+    ['a.*', 'a.b.c', false],
+    ['a.#', 'a', true],
+    ['a.#', 'a.b.c', true],
+    ['a.#', 'b.a', false],
+    ['#.b', 'b', true],
+    ['#.b', 'x.y.b', true],
+    ['#.b', 'b.x', false],
+    ['*.b.*', 'a.b.c', true],
+    ['*.b.*', 'b.c', false],
+    ['a.#.c', 'a.c', true],
+    ['a.#.c', 'a..c', true],
+    ['a.#.c', 'a.x.y.c', true],
+    ['a.#.c', 'a.x.y', false],
+    ['a.#.c.#.e', 'a.c.c.e', true],
+    ['a.#.c.#.e', 'a.x.c.y.z.e', true],
+    ['a.#.c.#.e', 'a.x.e.c', false],
+    ['#.#', '', true],
+    ['*.#', '', false],
+    ['#.*', 'a', true],
+    ['#.*.#', 'a.b', true],
+    ['', '', true],
+    ['', 'a', false],
+    ['a', 'a', true],
+    ['a', 'a.b', false],
+    ['celery.#', 'celery', true],
+    ['worker.#', 'worker.heartbeat', true],
+    ['task.#', 'task.multi', true],
   ])('%j matches %j: %s', (pattern, key, expected) => {
     expect(matches(pattern, key)).toBe(expected);
   });
@@ -32,7 +57,10 @@ describe('topic routing', () => {
     for (const pattern of ['#', 'a.b', 'a.*', 'a.#.c', '']) {
       const matcher = compileTopic(pattern);
       for (const key of ['', 'a', 'a.b', 'a.b.c', 'a.x.c']) {
-        expect(matcher(key, () => topicWords(key)), `${pattern} ~ ${key}`).toBe(matches(pattern, key));
+        expect(
+          matcher(key, () => topicWords(key)),
+          `${pattern} ~ ${key}`,
+        ).toBe(matches(pattern, key));
       }
     }
   });

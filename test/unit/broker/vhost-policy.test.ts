@@ -3,7 +3,10 @@ import { AmqpException } from '../../../src/broker/amqp-exception.js';
 import { VirtualHost, type QueueDeclaration } from '../../../src/broker/vhost.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
 
-const declaration = (name: string, flags: Partial<Pick<QueueDeclaration, 'passive' | 'durable' | 'exclusive' | 'autoDelete'>> = {}): QueueDeclaration => ({
+const declaration = (
+  name: string,
+  flags: Partial<Pick<QueueDeclaration, 'passive' | 'durable' | 'exclusive' | 'autoDelete'>> = {},
+): QueueDeclaration => ({
   name,
   passive: false,
   durable: false,

@@ -69,7 +69,10 @@ function packageClosure(names: Iterable<string>): Set<string> {
     seen.add(name);
     const dir = [join(from, 'node_modules', name), join(ROOT, 'node_modules', name)].find((d) => existsSync(join(d, 'package.json')));
     if (!dir) continue; // a builtin written without node:
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<'dependencies' | 'optionalDependencies', Record<string, string> | undefined>;
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<
+      'dependencies' | 'optionalDependencies',
+      Record<string, string> | undefined
+    >;
     const deps = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies });
     queue.push(...deps.map((dep) => ({ name: dep, from: dir })));
   }
@@ -77,7 +80,10 @@ function packageClosure(names: Iterable<string>): Set<string> {
 }
 
 describe('celeryctl import graph', () => {
-  for (const [label, withDynamic] of [['static imports', false], ['static and lazy imports', true]] as const) {
+  for (const [label, withDynamic] of [
+    ['static imports', false],
+    ['static and lazy imports', true],
+  ] as const) {
     it(`${label} stay clear of Ink, React, the worker and the TUI`, () => {
       const graph = walk(ENTRY, withDynamic);
       const sources = [...graph.files].map((f) => relative(ROOT, f));
@@ -99,7 +105,15 @@ describe('celeryctl import graph', () => {
 
   it('bundles the same graph: no Ink, React, worker or TUI code in dist/bundle/celeryctl.cjs', async () => {
     // The options that decide what goes in: the entry, and bundling for Node as scripts/bundle.mjs does.
-    const result = await build({ entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'cjs', write: false, metafile: true, logLevel: 'silent' });
+    const result = await build({
+      entryPoints: [ENTRY],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs).toContain('src/control/control-client.ts');
     expect(inputs.filter((f) => FORBIDDEN_SOURCES.some((dir) => f.startsWith(dir)))).toEqual([]);
@@ -109,7 +123,15 @@ describe('celeryctl import graph', () => {
   });
 
   it('bundles camqadm (dist/bundle/camqadm.cjs) without Ink, React, the worker, the events engine or the TUI', async () => {
-    const result = await build({ entryPoints: [join(ROOT, 'src/cli/entry/camqadm.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, metafile: true, logLevel: 'silent' });
+    const result = await build({
+      entryPoints: [join(ROOT, 'src/cli/entry/camqadm.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs).toContain('src/shell/shell-session.ts');
     expect(inputs.filter((f) => ['src/tui/', 'src/worker/', 'src/events/'].some((dir) => f.startsWith(dir)))).toEqual([]);

@@ -41,7 +41,10 @@ describe('celeryctl: bad input is refused before connecting', () => {
     [['autoscale', '2', '5'], /larger than max/],
     [['pool-grow', '-1'], /invalid pool-grow n/],
     [['add-consumer', 'q', '--exchange-type', 'bogus'], /Allowed choices are direct, topic, fanout, headers/],
-    [['add-consumer', 'é'.repeat(128)], /the queue name is 256 bytes in UTF-8 \(128 characters\); AMQP allows at most 255 bytes there, so nothing was sent/],
+    [
+      ['add-consumer', 'é'.repeat(128)],
+      /the queue name is 256 bytes in UTF-8 \(128 characters\); AMQP allows at most 255 bytes there, so nothing was sent/,
+    ],
     [['add-consumer', 'q', '--exchange', 'x'.repeat(256)], /the exchange name is 256 bytes; AMQP allows at most 255/],
     [['add-consumer', 'q', '--routing-key', '字'.repeat(86)], /the routing key is 258 bytes in UTF-8 \(86 characters\)/],
     [['cancel-consumer', 'é'.repeat(128)], /the queue name is 256 bytes/],
@@ -70,7 +73,10 @@ describe('celeryctl: what goes on the wire', () => {
   });
 
   it.each([
-    [['revoke', 'a', 'b', '--terminate', '--signal', 'KILL'], { method: 'revoke', arguments: { task_id: ['a', 'b'], terminate: true, signal: 'SIGKILL' } }],
+    [
+      ['revoke', 'a', 'b', '--terminate', '--signal', 'KILL'],
+      { method: 'revoke', arguments: { task_id: ['a', 'b'], terminate: true, signal: 'SIGKILL' } },
+    ],
     [['terminate', 'TERM', 'a'], { method: 'terminate', arguments: { signal: 'SIGTERM', task_id: ['a'] } }],
     [['time-limit', 'tasks.sleep', '5', '10'], { method: 'time_limit', arguments: { task_name: 'tasks.sleep', soft: 5, hard: 10 } }],
     [['enable-events'], { method: 'enable_events', arguments: {} }],
@@ -114,21 +120,36 @@ describe('celeryctl: output', () => {
   });
 
   it('--json prints each reply as it came, keyed by node', async () => {
-    const r = await celeryctl(['inspect', 'reserved', '--json'], [['w1@vm', [TASK]], ['w2@vm', []]]);
+    const r = await celeryctl(
+      ['inspect', 'reserved', '--json'],
+      [
+        ['w1@vm', [TASK]],
+        ['w2@vm', []],
+      ],
+    );
     expect(JSON.parse(r.out)).toEqual({ 'w1@vm': [TASK], 'w2@vm': [] });
   });
 
   it('control commands print their status line and no count; errors show as ERROR for that worker', async () => {
-    const r = await celeryctl(['rate-limit', 'tasks.nope', '1/s'], [
-      ['w1@vm', { error: 'unknown task' }],
-      ['w2@vm', { ok: 'new rate limit set successfully' }],
-    ]);
+    const r = await celeryctl(
+      ['rate-limit', 'tasks.nope', '1/s'],
+      [
+        ['w1@vm', { error: 'unknown task' }],
+        ['w2@vm', { ok: 'new rate limit set successfully' }],
+      ],
+    );
     expect(r.code).toBe(0);
     expect(r.out).toBe('-> w1@vm: ERROR unknown task\n-> w2@vm: OK new rate limit set successfully\n');
   });
 
   it('reserved tasks become table rows with the worker', async () => {
-    const r = await celeryctl(['inspect', 'reserved'], [['w1@vm', [TASK]], ['w2@vm', []]]);
+    const r = await celeryctl(
+      ['inspect', 'reserved'],
+      [
+        ['w1@vm', [TASK]],
+        ['w2@vm', []],
+      ],
+    );
     const lines = r.out.split('\n');
     expect(lines[0]).toBe('-> w1@vm: OK 1 task');
     expect(lines[1]).toBe('-> w2@vm: OK - empty -');
@@ -154,7 +175,10 @@ describe('celeryctl: output', () => {
 });
 
 describe('celeryctl progress while waiting for replies', () => {
-  const two: FakeReplies = [['w1@vm', { ok: 'pong' }], ['w2@vm', { ok: 'pong' }]];
+  const two: FakeReplies = [
+    ['w1@vm', { ok: 'pong' }],
+    ['w2@vm', { ok: 'pong' }],
+  ];
   const ERASE = '\r\u001b[2K';
 
   it('on a terminal, stderr shows a spinner counting replies, erased before each reply and at the end', async () => {
@@ -179,7 +203,13 @@ describe('celeryctl progress while waiting for replies', () => {
 
 describe('celeryctl shutdown', () => {
   it('with --yes: pings, then casts shutdown to exactly the workers that answered', async () => {
-    const r = await celeryctl(['shutdown', '--yes', '-d', 'w2@vm,w3@vm'], [['w1@vm', { ok: 'pong' }], ['w2@vm', { ok: 'pong' }]]);
+    const r = await celeryctl(
+      ['shutdown', '--yes', '-d', 'w2@vm,w3@vm'],
+      [
+        ['w1@vm', { ok: 'pong' }],
+        ['w2@vm', { ok: 'pong' }],
+      ],
+    );
     expect(r.code).toBe(0);
     expect(r.client.broadcasts[0]!.command.method).toBe('ping');
     expect(r.client.casts).toEqual([{ command: { method: 'shutdown', arguments: {} }, options: { destination: ['w2@vm'] } }]);

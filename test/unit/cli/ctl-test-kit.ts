@@ -27,7 +27,10 @@ export function captureIO(options: { stdinIsTTY?: boolean; stderrIsTTY?: boolean
   return {
     io: {
       stdout: sink((t) => (out += t)),
-      stderr: Object.assign(sink((t) => (err += t)), { isTTY: options.stderrIsTTY ?? false }),
+      stderr: Object.assign(
+        sink((t) => (err += t)),
+        { isTTY: options.stderrIsTTY ?? false },
+      ),
       stdin,
       env: { NO_COLOR: '1', ...options.env },
     },

@@ -12,7 +12,8 @@ import { captureIO } from './ctl-test-kit.js';
 
 const PROGRAMS = {
   camq: (io: ReturnType<typeof captureIO>['io']) => createCamqProgram(io),
-  celeryctl: (io: ReturnType<typeof captureIO>['io']) => createCeleryctlProgram({ io, connect: () => Promise.reject(new Error('no broker in this test')) }),
+  celeryctl: (io: ReturnType<typeof captureIO>['io']) =>
+    createCeleryctlProgram({ io, connect: () => Promise.reject(new Error('no broker in this test')) }),
   camqadm: (io: ReturnType<typeof captureIO>['io']) => createCamqadmProgram(io),
 };
 
@@ -29,7 +30,12 @@ describe('usage errors: one line in camq style, with the hint of the command tha
     ['celeryctl', ['frobnicate'], "unknown command 'frobnicate'", 'celeryctl'],
     ['celeryctl', ['rate-limit', 'tasks.add'], "missing required argument 'rate'", 'celeryctl rate-limit'],
     ['celeryctl', ['rate-limit', 'a', '1/s', 'extra'], "too many arguments for 'rate-limit': expected 2 arguments but got 3", 'celeryctl rate-limit'],
-    ['celeryctl', ['ping', '--timeout', 'abc'], "option '-t, --timeout <seconds>' argument 'abc' is invalid: expected seconds as a number > 0", 'celeryctl ping'],
+    [
+      'celeryctl',
+      ['ping', '--timeout', 'abc'],
+      "option '-t, --timeout <seconds>' argument 'abc' is invalid: expected seconds as a number > 0",
+      'celeryctl ping',
+    ],
     ['celeryctl', ['ping', '-t'], "option '-t, --timeout <seconds>' argument missing", 'celeryctl ping'],
     ['celeryctl', ['ping', '--limit', '0'], "option '--limit <n>' argument '0' is invalid", 'celeryctl ping'],
     ['celeryctl', ['inspect', 'bogus'], "unknown inspect target 'bogus'", 'celeryctl inspect'],

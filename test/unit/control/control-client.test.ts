@@ -41,7 +41,10 @@ class FakeChannel extends EventEmitter {
   publish(exchange: string, routingKey: string, content: Buffer, properties: { headers: Record<string, unknown>; deliveryMode?: number }) {
     // publishMessage tags header integers for py-amqp ({'!': 'int', value}); read them back as plain values.
     const headers = Object.fromEntries(
-      Object.entries(properties.headers).map(([k, v]) => [k, typeof v === 'object' && v !== null && '!' in v ? (v as unknown as { value: unknown }).value : v]),
+      Object.entries(properties.headers).map(([k, v]) => [
+        k,
+        typeof v === 'object' && v !== null && '!' in v ? (v as unknown as { value: unknown }).value : v,
+      ]),
     );
     this.published.push({ exchange, routingKey, body: JSON.parse(content.toString()), headers, deliveryMode: properties.deliveryMode });
     return true;
@@ -74,8 +77,14 @@ describe('ControlClient', () => {
     expect(client.replyQueue).toBe('oid-1.reply.celery.pidbox');
     const nowait = { ticket: 0, nowait: true, arguments: {} };
     expect(channel.calls).toEqual([
-      ['exchange.declare', { ...nowait, exchange: 'celery.pidbox', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false }],
-      ['exchange.declare', { ...nowait, exchange: 'reply.celery.pidbox', type: 'direct', passive: false, durable: false, autoDelete: false, internal: false }],
+      [
+        'exchange.declare',
+        { ...nowait, exchange: 'celery.pidbox', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false },
+      ],
+      [
+        'exchange.declare',
+        { ...nowait, exchange: 'reply.celery.pidbox', type: 'direct', passive: false, durable: false, autoDelete: false, internal: false },
+      ],
       [
         'queue.declare',
         {
@@ -89,10 +98,7 @@ describe('ControlClient', () => {
         },
       ],
       ['queue.bind', { ...nowait, queue: 'oid-1.reply.celery.pidbox', exchange: 'reply.celery.pidbox', routingKey: 'oid-1' }],
-      [
-        'basic.consume',
-        { ...nowait, queue: 'oid-1.reply.celery.pidbox', consumerTag: 'camq-oid-1', noLocal: false, noAck: true, exclusive: false },
-      ],
+      ['basic.consume', { ...nowait, queue: 'oid-1.reply.celery.pidbox', consumerTag: 'camq-oid-1', noLocal: false, noAck: true, exclusive: false }],
     ]);
   });
 
@@ -102,7 +108,12 @@ describe('ControlClient', () => {
     await published(channel);
     const req = channel.published[0]!;
     expect(req).toMatchObject({ exchange: 'celery.pidbox', routingKey: '', deliveryMode: 2 });
-    expect(req.body).toMatchObject({ method: 'ping', arguments: {}, destination: null, reply_to: { exchange: 'reply.celery.pidbox', routing_key: 'oid-1' } });
+    expect(req.body).toMatchObject({
+      method: 'ping',
+      arguments: {},
+      destination: null,
+      reply_to: { exchange: 'reply.celery.pidbox', routing_key: 'oid-1' },
+    });
     expect(req.headers['clock']).toBe(1);
     channel.reply('w1@h', { ok: 'pong' });
     clock.advance(499);
@@ -178,7 +189,10 @@ describe('ControlClient', () => {
     const { channel, client } = setup();
     const call = client.ping();
     await published(channel);
-    channel.emit('error', Object.assign(new Error('Channel closed by server: 404 (NOT-FOUND) with message "NOT_FOUND - no exchange"'), { code: 404 }));
+    channel.emit(
+      'error',
+      Object.assign(new Error('Channel closed by server: 404 (NOT-FOUND) with message "NOT_FOUND - no exchange"'), { code: 404 }),
+    );
     channel.emit('close');
     await expect(call).rejects.toThrow(/404/);
     const again = client.ping({ limit: 1 });
@@ -204,7 +218,13 @@ describe('ControlClient', () => {
       const channel = new FakeChannel();
       channel.on('close', () => log.push('channel closed'));
       const url = parseBrokerUrl('amqp://guest:guest@fake:5672//');
-      const connection = { isOpen: true, url, masked: url.masked, createChannel: async () => channel, close: async () => void log.push('connection closed') };
+      const connection = {
+        isOpen: true,
+        url,
+        masked: url.masked,
+        createChannel: async () => channel,
+        close: async () => void log.push('connection closed'),
+      };
       const client = new ControlClient({ connection: connection as unknown as BrokerConnection, clock: new ManualClock(), ownsConnection: true });
       await work(client, channel);
       await client.close();

@@ -34,7 +34,11 @@ describe('command builders use the wire names of PROTOCOL.md §3.6', () => {
 
   it('revoke sends one id as a string and several as a list, with terminate and signal', () => {
     expect(revokeCommand('abc')).toEqual({ method: 'revoke', arguments: { task_id: 'abc', terminate: false, signal: 'SIGTERM' } });
-    expect(revokeCommand(['a', 'b'], { terminate: true, signal: 'kill' }).arguments).toEqual({ task_id: ['a', 'b'], terminate: true, signal: 'SIGKILL' });
+    expect(revokeCommand(['a', 'b'], { terminate: true, signal: 'kill' }).arguments).toEqual({
+      task_id: ['a', 'b'],
+      terminate: true,
+      signal: 'SIGKILL',
+    });
   });
 
   it('revoke and terminate need at least one task id', () => {

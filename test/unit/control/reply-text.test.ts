@@ -75,7 +75,14 @@ describe('formatReply', () => {
 describe('treeLines', () => {
   it('renders stats-like replies as indented key: value lines', () => {
     expect(
-      treeLines({ total: { 'tasks.add': 2 }, pid: 7804, clock: '97', pool: { 'max-concurrency': 2, processes: [7817, 8457], writes: {} }, alt: [], x: null }),
+      treeLines({
+        total: { 'tasks.add': 2 },
+        pid: 7804,
+        clock: '97',
+        pool: { 'max-concurrency': 2, processes: [7817, 8457], writes: {} },
+        alt: [],
+        x: null,
+      }),
     ).toEqual([
       'total:',
       '    tasks.add: 2',
@@ -97,7 +104,13 @@ describe('treeLines', () => {
 
 describe('listingTable', () => {
   it('reserved/active: id, name, args, eta, priority (the message priority), worker', () => {
-    const t = listingTable(result('reserved', [['w1@vm', [info('a')]], ['w2@vm', [info('b', { args: [1], kwargs: { z: 'q' } })]]]), 'tasks');
+    const t = listingTable(
+      result('reserved', [
+        ['w1@vm', [info('a')]],
+        ['w2@vm', [info('b', { args: [1], kwargs: { z: 'q' } })]],
+      ]),
+      'tasks',
+    );
     expect(t).toEqual({
       head: ['id', 'name', 'args', 'eta', 'priority', 'worker'],
       rows: [
@@ -108,7 +121,10 @@ describe('listingTable', () => {
   });
 
   it('scheduled: the eta to the second', () => {
-    const t = listingTable(result('scheduled', [['w1@vm', [{ eta: '2026-11-21T19:05:39.970070+00:00', priority: 6, request: info('a') }]]]), 'scheduled');
+    const t = listingTable(
+      result('scheduled', [['w1@vm', [{ eta: '2026-11-21T19:05:39.970070+00:00', priority: 6, request: info('a') }]]]),
+      'scheduled',
+    );
     expect(t?.rows).toEqual([['a', 'tasks.add', '(2, 2)', '2026-11-21T19:05:39+00:00', '3', 'w1@vm']]);
   });
 
@@ -127,7 +143,15 @@ describe('listingTable', () => {
   });
 
   it('skips error replies and malformed entries; empty listings have no table', () => {
-    expect(listingTable(result('reserved', [['w1@vm', { error: 'x' }], ['w2@vm', [42, null]]]), 'tasks')).toBeUndefined();
+    expect(
+      listingTable(
+        result('reserved', [
+          ['w1@vm', { error: 'x' }],
+          ['w2@vm', [42, null]],
+        ]),
+        'tasks',
+      ),
+    ).toBeUndefined();
     expect(listingTable(result('ping', [['w1@vm', { ok: 'pong' }]]), 'generic')).toBeUndefined();
   });
 
@@ -149,13 +173,30 @@ describe('argsText', () => {
 describe('summary and JSON', () => {
   it('counts nodes for read-only commands and status only', () => {
     expect(formatNodeCount(result('stats', [['w1@vm', {}]]), viewFor('stats'))).toEqual(['', '1 node online.']);
-    expect(formatNodeCount(result('dump_reserved', [['a', []], ['b', []]]), viewFor('dump_reserved'))).toEqual(['', '2 nodes online.']);
+    expect(
+      formatNodeCount(
+        result('dump_reserved', [
+          ['a', []],
+          ['b', []],
+        ]),
+        viewFor('dump_reserved'),
+      ),
+    ).toEqual(['', '2 nodes online.']);
     expect(formatNodeCount(result('rate_limit', [['w1@vm', { ok: 'x' }]]), 'generic')).toEqual([]);
     expect(formatNodeCount(result('ping', [['w1@vm', { ok: 'pong' }]]), 'status')).toEqual(['', '1 node online.']);
   });
 
   it('prints replies keyed by node as one JSON object', () => {
-    expect(JSON.parse(formatJson(result('ping', [['w1@vm', { ok: 'pong' }], ['w2@vm', null]])))).toEqual({ 'w1@vm': { ok: 'pong' }, 'w2@vm': null });
+    expect(
+      JSON.parse(
+        formatJson(
+          result('ping', [
+            ['w1@vm', { ok: 'pong' }],
+            ['w2@vm', null],
+          ]),
+        ),
+      ),
+    ).toEqual({ 'w1@vm': { ok: 'pong' }, 'w2@vm': null });
   });
 
   it('warns about duplicates and silent destinations', () => {

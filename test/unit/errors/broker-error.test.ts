@@ -21,7 +21,11 @@ describe('BrokerError', () => {
   });
 
   it('says why a quorum queue refuses the worker: it does not support the global prefetch camq worker uses', () => {
-    const error = new BrokerError({ replyCode: 540, replyText: "NOT_IMPLEMENTED - queue 'q' in vhost '/' does not support global qos", isChannelError: false });
+    const error = new BrokerError({
+      replyCode: 540,
+      replyText: "NOT_IMPLEMENTED - queue 'q' in vhost '/' does not support global qos",
+      isChannelError: false,
+    });
     expect(error.message).toBe(
       "540 NOT_IMPLEMENTED - queue 'q' in vhost '/' does not support global qos. camq worker shares one prefetch window across its task queues (basic.qos global, as Celery does on RabbitMQ), which quorum queues refuse: consume classic queues",
     );

@@ -22,7 +22,9 @@ function sources(dir: string): string[] {
 /** commander's error codes, as its own source names them. */
 function commanderCodes(): string[] {
   const lib = join(ROOT, 'node_modules/commander/lib');
-  const text = readdirSync(lib).map((f) => readFileSync(join(lib, f), 'utf8')).join('\n');
+  const text = readdirSync(lib)
+    .map((f) => readFileSync(join(lib, f), 'utf8'))
+    .join('\n');
   return [...new Set([...text.matchAll(/'(commander\.[a-zA-Z]+)'/g)].map((m) => m[1]!))];
 }
 
@@ -44,20 +46,27 @@ describe('error codes', () => {
     expect(new BrokerError({ replyCode: 999, replyText: 'X', isChannelError: true }).code).toBe('broker.error');
   });
 
-  it("every commander error a command can raise becomes a listed usage code of its own", () => {
+  it('every commander error a command can raise becomes a listed usage code of its own', () => {
     const codes = commanderCodes();
     expect(codes).toContain('commander.unknownOption');
     const command = new Command('x');
     const mapped = codes.filter((c) => !PRINTED.includes(c)).map((c) => commanderUsageError(new CommanderError(1, c, 'error: bad'), command).code);
     expect(mapped.filter((code) => code === 'usage.bad-argument')).toEqual([]);
-    expect(commanderUsageError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'"), command).code).toBe('usage.unknown-option');
+    expect(commanderUsageError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'"), command).code).toBe(
+      'usage.unknown-option',
+    );
   });
 
   it('every listed code is produced somewhere: written in src/, or made from a reply code or a commander code', () => {
-    const text = sources('src').filter((f) => !f.endsWith('error-codes.ts')).map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
+    const text = sources('src')
+      .filter((f) => !f.endsWith('error-codes.ts'))
+      .map((f) => readFileSync(join(ROOT, f), 'utf8'))
+      .join('\n');
     const made = new Set([
       ...Object.values(ReplyCode).map((replyCode) => new BrokerError({ replyCode, replyText: 'X', isChannelError: true }).code),
-      ...commanderCodes().filter((c) => !PRINTED.includes(c)).map((c) => commanderUsageError(new CommanderError(1, c, 'error: bad'), new Command('x')).code),
+      ...commanderCodes()
+        .filter((c) => !PRINTED.includes(c))
+        .map((c) => commanderUsageError(new CommanderError(1, c, 'error: bad'), new Command('x')).code),
     ]);
     expect(ERROR_CODES.filter((code) => !made.has(code) && !text.includes(`'${code}'`))).toEqual([]);
   });

@@ -128,7 +128,15 @@ describe('ClusterState: workers and liveness', () => {
   it('worker-online creates the worker with its fields', () => {
     const state = new ClusterState();
     state.apply(workerEvent('online', W, T0, { active: 1, processed: 7 }), T0);
-    expect(state.workers.get(W)).toMatchObject({ freq: 2, active: 1, processed: 7, loadavg: [0.17, 0.36, 0.19], swIdent: 'py-celery', swVer: '5.2.6', swSys: 'Linux' });
+    expect(state.workers.get(W)).toMatchObject({
+      freq: 2,
+      active: 1,
+      processed: 7,
+      loadavg: [0.17, 0.36, 0.19],
+      swIdent: 'py-celery',
+      swVer: '5.2.6',
+      swSys: 'Linux',
+    });
   });
 
   it('is alive while now < last local receipt + freq × 2, and offline after', () => {

@@ -23,7 +23,11 @@ describe('decodeDelivery (the receiver decode path)', () => {
     ] as unknown as EventEnvelope[];
     const msg = buildEventMessage(events);
     expect(msg.routingKey).toBe('task.multi');
-    const out = decodeDelivery({ ...msg, fields: { exchange: 'celeryev', routingKey: msg.routingKey, redelivered: false, deliveryTag: 1 } }, 1795287760.5, new LamportClock());
+    const out = decodeDelivery(
+      { ...msg, fields: { exchange: 'celeryev', routingKey: msg.routingKey, redelivered: false, deliveryTag: 1 } },
+      1795287760.5,
+      new LamportClock(),
+    );
     expect(out.ok).toBe(true);
     if (!out.ok) return;
     expect(out.events.map((e) => e.type)).toEqual(['task-received', 'task-started', 'task-succeeded']);

@@ -43,11 +43,24 @@ describe('pidbox requests (PROTOCOL.md §3.2, §3.7)', () => {
   });
 
   it('round-trips a targeted request through the worker-side decoder', () => {
-    const msg = buildControlRequest({ method: 'rate_limit', arguments: { task_name: 'tasks.add', rate_limit: '10/m' }, destination: ['w1@vm'], replyRoutingKey: 'oid', clock: 7 });
+    const msg = buildControlRequest({
+      method: 'rate_limit',
+      arguments: { task_name: 'tasks.add', rate_limit: '10/m' },
+      destination: ['w1@vm'],
+      replyRoutingKey: 'oid',
+      clock: 7,
+    });
     const decoded = decodeControlRequest(asIncoming(msg));
     expect(decoded.ok).toBe(true);
     if (decoded.ok) {
-      expect(decoded.request).toMatchObject({ method: 'rate_limit', arguments: { task_name: 'tasks.add', rate_limit: '10/m' }, destination: ['w1@vm'], clock: 7, ticket: msg.ticket, reply_to: { exchange: 'reply.celery.pidbox', routing_key: 'oid' } });
+      expect(decoded.request).toMatchObject({
+        method: 'rate_limit',
+        arguments: { task_name: 'tasks.add', rate_limit: '10/m' },
+        destination: ['w1@vm'],
+        clock: 7,
+        ticket: msg.ticket,
+        reply_to: { exchange: 'reply.celery.pidbox', routing_key: 'oid' },
+      });
     }
   });
 
@@ -90,7 +103,13 @@ describe('matchesDestination (PROTOCOL.md §3.3)', () => {
 
 describe('pidbox replies (PROTOCOL.md §3.4)', () => {
   it('builds and reads a reply', () => {
-    const msg = buildControlReply({ nodename: 'w1@vm', value: { ok: 'pong' }, replyTo: { exchange: 'reply.celery.pidbox', routing_key: 'oid' }, ticket: 't1', clock: 3 });
+    const msg = buildControlReply({
+      nodename: 'w1@vm',
+      value: { ok: 'pong' },
+      replyTo: { exchange: 'reply.celery.pidbox', routing_key: 'oid' },
+      ticket: 't1',
+      clock: 3,
+    });
     expect([msg.exchange, msg.routingKey]).toEqual(['reply.celery.pidbox', 'oid']);
     expect(msg.properties).toMatchObject({ deliveryMode: 1, headers: { ticket: 't1', clock: 3 } });
     expect(decodeControlReply(asIncoming(msg))).toEqual({ nodename: 'w1@vm', value: { ok: 'pong' }, ticket: 't1', clock: 3 });

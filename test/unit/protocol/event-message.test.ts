@@ -18,11 +18,25 @@ const source = { hostname: 'w1@vm', pid: 7804, clock: () => 15, now: () => 17952
 describe('events (PROTOCOL.md §4)', () => {
   it('stamps the envelope fields as the dispatcher does', () => {
     const event = buildEvent<TaskSucceededEvent>('task-succeeded', { uuid: 'u1', result: '4', runtime: 0.0003 }, source);
-    expect(event).toEqual({ hostname: 'w1@vm', utcoffset: 0, pid: 7804, clock: 15, uuid: 'u1', result: '4', runtime: 0.0003, timestamp: 1795287759.0123632, type: 'task-succeeded' });
+    expect(event).toEqual({
+      hostname: 'w1@vm',
+      utcoffset: 0,
+      pid: 7804,
+      clock: 15,
+      uuid: 'u1',
+      result: '4',
+      runtime: 0.0003,
+      timestamp: 1795287759.0123632,
+      type: 'task-succeeded',
+    });
   });
 
   it('sends worker events singly with the type as routing key', () => {
-    const event = buildEvent<WorkerHeartbeatEvent>('worker-heartbeat', { freq: 2, active: 0, processed: 0, loadavg: [0.17, 0.36, 0.19], sw_ident: 'camq', sw_ver: '0.1.0', sw_sys: 'Linux' }, source);
+    const event = buildEvent<WorkerHeartbeatEvent>(
+      'worker-heartbeat',
+      { freq: 2, active: 0, processed: 0, loadavg: [0.17, 0.36, 0.19], sw_ident: 'camq', sw_ver: '0.1.0', sw_sys: 'Linux' },
+      source,
+    );
     const msg = buildEventMessage(event);
     expect([msg.exchange, msg.routingKey]).toEqual(['celeryev', 'worker.heartbeat']);
     expect(msg.properties).toMatchObject({ deliveryMode: 1, headers: { hostname: 'w1@vm' }, contentType: 'application/json' });

@@ -17,7 +17,7 @@ describe('ISO dates (PROTOCOL.md §1.5)', () => {
     expect(parseIsoDate('2026-11-21T19:02:20+01:00')! / 1000).toBe(1795284140);
   });
 
-  it('reads Z, ±HHMM and naive values (naive is UTC, Celery\'s default timezone)', () => {
+  it("reads Z, ±HHMM and naive values (naive is UTC, Celery's default timezone)", () => {
     const base = Date.UTC(2020, 0, 1, 0, 0, 0);
     expect(parseIsoDate('2020-01-01T00:00:00Z')).toBe(base);
     expect(parseIsoDate('2020-01-01T00:00:00')).toBe(base);

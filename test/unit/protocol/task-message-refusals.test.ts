@@ -50,11 +50,23 @@ describe('task message refusals', () => {
     ['chain: [null]', { chain: [null] }, /chain step 0 is null, not a signature dict/],
     ['errbacks: "x"', { errbacks: 'x' }, /embed errbacks is "x", not a list of signatures/],
     ['a callback without a task', { callbacks: [{ args: [] }] }, /callback 0 has no task name/],
-    ['a callback eta that is not a date', { callbacks: [signature('t', [], {}, { options: { eta: 'garbage' } })] }, /callback 0 \(t\) option eta 'garbage' is not a valid ISO 8601 date/],
+    [
+      'a callback eta that is not a date',
+      { callbacks: [signature('t', [], {}, { options: { eta: 'garbage' } })] },
+      /callback 0 \(t\) option eta 'garbage' is not a valid ISO 8601 date/,
+    ],
     ['a callback countdown of 1e308', { callbacks: [signature('t', [], {}, { options: { countdown: 1e308 } })] }, /option countdown is 1e\+308/],
     ['a callback expires of 1e308', { callbacks: [signature('t', [], {}, { options: { expires: 1e308 } })] }, /option expires is 1e\+308/],
-    ['a link inside a callback with args not a list', { callbacks: [signature('t', [], {}, { options: { link: { task: 'u', args: 5 } } })] }, /option link 0 \(u\) has args that are not a list/],
-    ['a group step that is null', { chain: [{ ...signature('celery.group'), subtask_type: 'group', kwargs: { tasks: [null] } }] }, /group step 0 is null/],
+    [
+      'a link inside a callback with args not a list',
+      { callbacks: [signature('t', [], {}, { options: { link: { task: 'u', args: 5 } } })] },
+      /option link 0 \(u\) has args that are not a list/,
+    ],
+    [
+      'a group step that is null',
+      { chain: [{ ...signature('celery.group'), subtask_type: 'group', kwargs: { tasks: [null] } }] },
+      /group step 0 is null/,
+    ],
   ])('refuses %s (reject, no requeue)', (_name, embed, line) => {
     const { action, message } = refusal(received(embedWith(embed)));
     expect(action).toBe('reject');
@@ -88,9 +100,14 @@ describe('task message refusals', () => {
     expect(big.ok && big.task.timeLimit.hard).toBe(1e10);
   });
 
-  it.each(['2026-02-31T00:00:00', '2026-01-01T00:00:00+99:99', '0000-00-00T00:00:00', '2026-01-01T00:00:60', '0001-00-01T00:00:00'])('refuses the ETA %s', (eta) => {
-    expect(refusal(received((h) => void (h['eta'] = eta))).message).toBe(`Received invalid task message: invalid ETA value '${eta}': unable to parse date string '${eta}'`);
-  });
+  it.each(['2026-02-31T00:00:00', '2026-01-01T00:00:00+99:99', '0000-00-00T00:00:00', '2026-01-01T00:00:60', '0001-00-01T00:00:00'])(
+    'refuses the ETA %s',
+    (eta) => {
+      expect(refusal(received((h) => void (h['eta'] = eta))).message).toBe(
+        `Received invalid task message: invalid ETA value '${eta}': unable to parse date string '${eta}'`,
+      );
+    },
+  );
 
   it('refuses a numeric ETA outside the years 1–9999 instead of scheduling an unprintable date', () => {
     expect(refusal(received((h) => void (h['eta'] = 1e300))).message).toMatch(/invalid ETA value 1e\+300/);
@@ -99,7 +116,9 @@ describe('task message refusals', () => {
   it('refuses a compressed body instead of parsing it', () => {
     const { action, message } = refusal(received((h) => void (h['compression'] = 'application/x-gzip')));
     expect(action).toBe('reject');
-    expect(message).toBe('Received invalid task message: the body is compressed (compression: "application/x-gzip"), which camq does not support yet; send it uncompressed');
+    expect(message).toBe(
+      'Received invalid task message: the body is compressed (compression: "application/x-gzip"), which camq does not support yet; send it uncompressed',
+    );
   });
 });
 
@@ -111,10 +130,14 @@ describe('parseIsoDate is as strict as Python datetime', () => {
     expect(parseIsoDate('2026-01-01T00:00:00+23:59')).toBe(Date.UTC(2026, 0, 1) - (23 * 60 + 59) * 60_000);
   });
 
-  it.each(['2026-02-29T00:00:00', '2026-04-31T00:00:00', '2026-00-10T00:00:00', '2026-01-00T00:00:00', '2026-01-01T00:00:00+24:00', '2026-01-01T00:00:00-05:60'])(
-    'refuses %s',
-    (text) => expect(parseIsoDate(text)).toBeUndefined(),
-  );
+  it.each([
+    '2026-02-29T00:00:00',
+    '2026-04-31T00:00:00',
+    '2026-00-10T00:00:00',
+    '2026-01-00T00:00:00',
+    '2026-01-01T00:00:00+24:00',
+    '2026-01-01T00:00:00-05:60',
+  ])('refuses %s', (text) => expect(parseIsoDate(text)).toBeUndefined());
 });
 
 describe('pyRepr nests at most 100 levels, as reprlib marks deeper levels', () => {

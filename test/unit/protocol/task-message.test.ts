@@ -84,7 +84,13 @@ describe('decodeTaskMessage: protocol v2', () => {
   });
 
   it('refuses pickle without deserializing it (reject)', () => {
-    const result = decodeTaskMessage(incoming(Buffer.from([0x80, 0x04]), { ...jsonProps(capturedHeaders), contentType: 'application/x-python-serialize', contentEncoding: 'binary' }));
+    const result = decodeTaskMessage(
+      incoming(Buffer.from([0x80, 0x04]), {
+        ...jsonProps(capturedHeaders),
+        contentType: 'application/x-python-serialize',
+        contentEncoding: 'binary',
+      }),
+    );
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.error).toMatchObject({ kind: 'content-disallowed', action: 'reject', id: capturedHeaders.id, name: 'tasks.add' });
@@ -107,14 +113,12 @@ describe('decodeTaskMessage: protocol v2', () => {
     if (!noContentType.ok) expect(noContentType.error).toMatchObject({ kind: 'invalid', action: 'reject' });
   });
 
-  it('rejects a bad eta with Celery\'s words', () => {
+  it("rejects a bad eta with Celery's words", () => {
     const result = decodeTaskMessage(incoming(capturedBody, jsonProps({ ...capturedHeaders, eta: 'not-a-date' })));
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.error.action).toBe('reject');
-      expect(result.error.message).toBe(
-        "Received invalid task message: invalid ETA value 'not-a-date': unable to parse date string 'not-a-date'",
-      );
+      expect(result.error.message).toBe("Received invalid task message: invalid ETA value 'not-a-date': unable to parse date string 'not-a-date'");
     }
   });
 
@@ -127,7 +131,17 @@ describe('decodeTaskMessage: protocol v2', () => {
 
 describe('decodeTaskMessage: protocol v1 and unknown messages', () => {
   it('runs a v1 body with no headers', () => {
-    const body = JSON.stringify({ task: 'tasks.add', id: 'v1-id', args: [3, 4], kwargs: {}, retries: 0, eta: null, expires: null, utc: true, timelimit: [null, 5] });
+    const body = JSON.stringify({
+      task: 'tasks.add',
+      id: 'v1-id',
+      args: [3, 4],
+      kwargs: {},
+      retries: 0,
+      eta: null,
+      expires: null,
+      utc: true,
+      timelimit: [null, 5],
+    });
     const task = decodeOk(incoming(body, jsonProps(undefined)));
     expect(task).toMatchObject({ protocol: 1, id: 'v1-id', name: 'tasks.add', args: [3, 4], argsrepr: null, timeLimit: { hard: null, soft: 5 } });
   });
@@ -146,7 +160,16 @@ describe('buildTaskMessage (apply_async)', () => {
   const now = Date.UTC(2026, 10, 21, 19, 2, 17, 166) + 0.293;
 
   it('builds what Python publishes: default exchange, queue as routing key, full header set', () => {
-    const msg = buildTaskMessage({ name: 'tasks.add', args: [2, 2], id: 'ccd79205-c846-4006-b399-7875357424b4', countdown: 3, expires: 60, now, origin: 'gen7744@vm', replyTo: 'd5990f45-c806-3d9b-8898-f761b35c044c' });
+    const msg = buildTaskMessage({
+      name: 'tasks.add',
+      args: [2, 2],
+      id: 'ccd79205-c846-4006-b399-7875357424b4',
+      countdown: 3,
+      expires: 60,
+      now,
+      origin: 'gen7744@vm',
+      replyTo: 'd5990f45-c806-3d9b-8898-f761b35c044c',
+    });
     expect(msg.exchange).toBe('');
     expect(msg.routingKey).toBe('celery');
     expect(JSON.parse(msg.content.toString())).toEqual(JSON.parse(capturedBody));
@@ -163,9 +186,28 @@ describe('buildTaskMessage (apply_async)', () => {
   });
 
   it('round-trips through decode', () => {
-    const msg = buildTaskMessage({ name: 'tasks.sleep', args: [1.5], kwargs: { x: 'é' }, timeLimit: 30, softTimeLimit: 20, priority: 5, shadow: 'nap', now });
+    const msg = buildTaskMessage({
+      name: 'tasks.sleep',
+      args: [1.5],
+      kwargs: { x: 'é' },
+      timeLimit: 30,
+      softTimeLimit: 20,
+      priority: 5,
+      shadow: 'nap',
+      now,
+    });
     const task = decodeOk(incoming(msg.content, msg.properties, { routingKey: msg.routingKey }));
-    expect(task).toMatchObject({ name: 'tasks.sleep', args: [1.5], kwargs: { x: 'é' }, timeLimit: { hard: 30, soft: 20 }, priority: 5, shadow: 'nap', rootId: msg.id, argsrepr: '(1.5,)', kwargsrepr: "{'x': 'é'}" });
+    expect(task).toMatchObject({
+      name: 'tasks.sleep',
+      args: [1.5],
+      kwargs: { x: 'é' },
+      timeLimit: { hard: 30, soft: 20 },
+      priority: 5,
+      shadow: 'nap',
+      rootId: msg.id,
+      argsrepr: '(1.5,)',
+      kwargsrepr: "{'x': 'é'}",
+    });
   });
 
   it('routes to a named exchange when asked', () => {
@@ -180,7 +222,14 @@ describe('buildRetryMessage (PROTOCOL.md §1.10)', () => {
     const etaMs = Date.UTC(2026, 10, 21, 19, 5, 11, 3);
     const msg = buildRetryMessage(task, { etaMs, origin: 'gen9335@vm', now: etaMs - 20_000 });
     const headers = msg.properties.headers as Record<string, unknown>;
-    expect(headers).toMatchObject({ id: task.id, retries: 1, parent_id: task.id, root_id: task.id, eta: '2026-11-21T19:05:11.003000+00:00', origin: 'gen9335@vm' });
+    expect(headers).toMatchObject({
+      id: task.id,
+      retries: 1,
+      parent_id: task.id,
+      root_id: task.id,
+      eta: '2026-11-21T19:05:11.003000+00:00',
+      origin: 'gen9335@vm',
+    });
     expect(msg.properties.correlationId).toBe(task.correlationId);
     expect(msg.properties.replyTo).toBe(task.replyTo);
     expect([msg.exchange, msg.routingKey]).toEqual(['', 'celery']);

@@ -6,9 +6,21 @@ describe('the command table', () => {
   it("has Celery's commands plus unbind, reject, nack, recover, help and exit", () => {
     expect([...COMMAND_NAMES].sort()).toEqual(
       [
-        'basic.ack', 'basic.get', 'basic.nack', 'basic.publish', 'basic.recover', 'basic.reject',
-        'exchange.declare', 'exchange.delete', 'exit', 'help',
-        'queue.bind', 'queue.declare', 'queue.delete', 'queue.purge', 'queue.unbind',
+        'basic.ack',
+        'basic.get',
+        'basic.nack',
+        'basic.publish',
+        'basic.recover',
+        'basic.reject',
+        'exchange.declare',
+        'exchange.delete',
+        'exit',
+        'help',
+        'queue.bind',
+        'queue.declare',
+        'queue.delete',
+        'queue.purge',
+        'queue.unbind',
       ].sort(),
     );
   });
@@ -88,10 +100,26 @@ describe('parseCommand', () => {
   describe('basic.publish properties', () => {
     it('takes name=value words anywhere after the message', () => {
       const parsed = parseCommand([
-        'basic.publish', '{"id": 1}', 'content_type=application/json', '', 'celery', 'priority=5', 'yes',
-        'delivery_mode=persistent', 'header.x-retry=3', 'header.origin=cli', 'headers={"a": [1, null]}',
-        'correlation_id=abc', 'reply_to=replies', 'expiration=60000', 'message_id=m1', 'timestamp=1700000000',
-        'type=t', 'app_id=camq', 'user_id=guest', 'content_encoding=utf-8',
+        'basic.publish',
+        '{"id": 1}',
+        'content_type=application/json',
+        '',
+        'celery',
+        'priority=5',
+        'yes',
+        'delivery_mode=persistent',
+        'header.x-retry=3',
+        'header.origin=cli',
+        'headers={"a": [1, null]}',
+        'correlation_id=abc',
+        'reply_to=replies',
+        'expiration=60000',
+        'message_id=m1',
+        'timestamp=1700000000',
+        'type=t',
+        'app_id=camq',
+        'user_id=guest',
+        'content_encoding=utf-8',
       ]);
       expect(parsed.args.values).toEqual({ msg: '{"id": 1}', exchange: '', routing_key: 'celery', mandatory: true, immediate: false });
       expect(parsed.properties).toEqual({

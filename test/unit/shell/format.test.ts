@@ -113,7 +113,12 @@ describe('text results, as in the docs', () => {
     const o = outcome(['basic.ack', '9'], {
       ok: false,
       error: new BrokerError({ replyCode: 406, replyText: 'PRECONDITION_FAILED - unknown delivery tag 9', isChannelError: true }),
-      channelReopened: { requeued: [{ delivery_tag: 1, queue: 'a' }, { delivery_tag: 2, queue: 'b' }] },
+      channelReopened: {
+        requeued: [
+          { delivery_tag: 1, queue: 'a' },
+          { delivery_tag: 2, queue: 'b' },
+        ],
+      },
     });
     expect(text(o)[1]).toBe('-> channel reopened; 2 unacked messages (delivery tags 1, 2) went back to their queues (new delivery tags start at 1).');
   });
@@ -171,7 +176,10 @@ describe('help', () => {
 describe('JSON results', () => {
   it('has the command, its coerced arguments and the result', () => {
     const json = outcomeToJson(
-      outcome(['queue.declare', 'testqueue'], { number: 2, result: { kind: 'queue-declared', queue: 'testqueue', message_count: 0, consumer_count: 0 } }),
+      outcome(['queue.declare', 'testqueue'], {
+        number: 2,
+        result: { kind: 'queue-declared', queue: 'testqueue', message_count: 0, consumer_count: 0 },
+      }),
     );
     expect(json).toEqual({
       n: 2,
@@ -217,7 +225,14 @@ describe('JSON results', () => {
     const json = outcomeToJson(outcome(['help', 'queue.purge'], { result: { kind: 'help', command: 'queue.purge' } }));
     expect(json['result']).toEqual({
       kind: 'help',
-      commands: [{ name: 'queue.purge', usage: 'queue.purge queue', summary: 'remove every ready message from a queue', args: [{ name: 'queue', type: 'string', help: 'the queue' }] }],
+      commands: [
+        {
+          name: 'queue.purge',
+          usage: 'queue.purge queue',
+          summary: 'remove every ready message from a queue',
+          args: [{ name: 'queue', type: 'string', help: 'the queue' }],
+        },
+      ],
     });
   });
 });

@@ -13,7 +13,7 @@ const SHLEX_CASES: [string, string[]][] = [
   ['queue.bind q ex #', ['queue.bind', 'q', 'ex', '#']],
   ['  lead   trail  ', ['lead', 'trail']],
   ['"it\'s"', ["it's"]],
-  ["'{\"id\": 1}'", ['{"id": 1}']],
+  ['\'{"id": 1}\'', ['{"id": 1}']],
   ['a\\\\b', ['a\\b']],
   ['tab\there', ['tab', 'here']],
 ];

@@ -28,7 +28,10 @@ function setup(options: { control?: ControlActions; shell?: ShellEngineLike; isC
   const store = new ClusterStore({ clock, broker: BROKER });
   store.setConnection({ phase: 'connected', broker: BROKER, reconnects: 0 });
   clock.advance(0);
-  view = renderTui(<App store={store} clock={clock} isColor={options.isColor ?? false} control={options.control} shell={options.shell} />, options.size);
+  view = renderTui(
+    <App store={store} clock={clock} isColor={options.isColor ?? false} control={options.control} shell={options.shell} />,
+    options.size,
+  );
   const screen = () => stripAnsi(view!.lastFrame());
   /** Deliver events as the receiver would, then let the store publish. */
   const deliver = (...events: ReturnType<typeof workerEvent>[]) => {
@@ -44,7 +47,10 @@ function fakeControl(replies: readonly NodeReply[] = [{ node: 'w1@vm', ok: true,
   const control: ControlActions = {
     ping: async () => (calls.push('ping'), [{ node: 'w1@vm', ok: true, text: 'pong' }]),
     revoke: async (id, { terminate }) => (calls.push(`revoke ${id} terminate=${terminate}`), replies),
-    rateLimit: async (task, rate) => (calls.push(`rate_limit ${task} ${rate}`), [{ node: 'w1@vm', ok: true, text: 'new rate limit set successfully' }]),
+    rateLimit: async (task, rate) => (
+      calls.push(`rate_limit ${task} ${rate}`),
+      [{ node: 'w1@vm', ok: true, text: 'new rate limit set successfully' }]
+    ),
   };
   return { control, calls };
 }
@@ -206,7 +212,10 @@ describe('App: keys', () => {
     const shell: ShellEngineLike = {
       prompt: () => '1> ',
       complete: (line) => ['exchange.declare', 'exchange.delete'].filter((c) => c.startsWith(line)),
-      execute: async (line) => (ran.push(line), line.startsWith('bad') ? { text: 'unknown command', isError: true } : { text: 'ok.', isError: false }),
+      execute: async (line) => (
+        ran.push(line),
+        line.startsWith('bad') ? { text: 'unknown command', isError: true } : { text: 'ok.', isError: false }
+      ),
     };
     const { view, screen } = setup({ shell });
     view.press(':');
@@ -254,10 +263,14 @@ describe('App: focus', () => {
     await vi.waitFor(() => expect(pane(screen(), 'Workers')).toMatch(/› w2@vm/));
   });
 
-  it('highlights the focused pane\'s title and dims the other, in colour and without', async () => {
+  it("highlights the focused pane's title and dims the other, in colour and without", async () => {
     const titleSgr = (frame: string, title: string) => frame.split('\n').find((l) => stripAnsi(l).startsWith(` ${title} `)) ?? '';
-     
-    const sgrCodes = (line: string) => [...line.matchAll(/\u001b\[([0-9;]*)m/g)].map((m) => m[1]).join(';').split(';');
+
+    const sgrCodes = (line: string) =>
+      [...line.matchAll(/\u001b\[([0-9;]*)m/g)]
+        .map((m) => m[1])
+        .join(';')
+        .split(';');
     for (const isColor of [true, false]) {
       const { view } = setup({ isColor });
       await vi.waitFor(() => expect(stripAnsi(view.lastFrame())).toContain(' Tasks '));
@@ -291,8 +304,14 @@ describe('App: keys as terminals send them', () => {
     const { clock, view, screen, deliver } = setup();
     seedTasks(deliver, clock);
     await vi.waitFor(() => expect(screen()).toMatch(/› FAILURE\s+tasks\.fail/));
-    const selected = () => screen().split('\n').find((l) => l.startsWith('›')) ?? '';
-    for (const [down, up] of [['\u001b[B', '\u001b[A'], ['\u001bOB', '\u001bOA']]) {
+    const selected = () =>
+      screen()
+        .split('\n')
+        .find((l) => l.startsWith('›')) ?? '';
+    for (const [down, up] of [
+      ['\u001b[B', '\u001b[A'],
+      ['\u001bOB', '\u001bOA'],
+    ]) {
       view.press(down!);
       await vi.waitFor(() => expect(selected()).toMatch(/SUCCESS\s+tasks\.add/));
       view.press(up!);
@@ -410,7 +429,10 @@ describe('App: what it shows', () => {
   it('a countdown task waiting on its worker shows the time left to its ETA', async () => {
     const { clock, screen, deliver } = setup();
     const eta = new Date(clock.now() + 30_000).toISOString();
-    deliver(workerEvent('online', 'w1@vm', clock.now()), taskEvent('received', ADD_ID, 'w1@vm', clock.now(), { name: 'tasks.add', args: '(2, 2)', kwargs: '{}', eta }));
+    deliver(
+      workerEvent('online', 'w1@vm', clock.now()),
+      taskEvent('received', ADD_ID, 'w1@vm', clock.now(), { name: 'tasks.add', args: '(2, 2)', kwargs: '{}', eta }),
+    );
     await vi.waitFor(() => expect(screen()).toMatch(/RECEIVED\s+tasks\.add\s+a11add00.*w1@vm\s+in 30s/));
     clock.advance(10_000);
     await vi.waitFor(() => expect(screen()).toMatch(/RECEIVED\s+tasks\.add.*in 20s/));
@@ -455,7 +477,13 @@ describe('App: terminal', () => {
     seedTasks(deliver, clock);
     await vi.waitFor(() => expect(screen()).toContain(FAIL_ID)); // the full uuid fits at 120 columns
     view.stdout.resize(60, 16);
-    await vi.waitFor(() => expect(screen().split('\n').every((l) => l.length <= 60)).toBe(true));
+    await vi.waitFor(() =>
+      expect(
+        screen()
+          .split('\n')
+          .every((l) => l.length <= 60),
+      ).toBe(true),
+    );
     expect(screen().split('\n').length).toBeLessThanOrEqual(15);
     expect(screen()).toContain('f00dfail');
   });
@@ -464,7 +492,7 @@ describe('App: terminal', () => {
     const plain = setup({ isColor: false });
     seedTasks(plain.deliver, plain.clock);
     await vi.waitFor(() => expect(plain.screen()).toContain('tasks.fail'));
-     
+
     const colourSgr = /\u001b\[(3[0-7]|9[0-7]|4[0-7]|38;|48;)/;
     expect(colourSgr.test(plain.view.lastFrame())).toBe(false);
     plain.view.unmount();

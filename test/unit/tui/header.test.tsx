@@ -11,12 +11,21 @@ const header = (connection: ConnectionStatus) =>
 
 describe('the live view header', () => {
   it('says why it is reconnecting and which attempt is next', () => {
-    const line = header({ phase: 'reconnecting', broker: BROKER, reconnects: 1, reason: 'connection refused (ECONNREFUSED)', attempt: 3, retryInMs: 800 });
+    const line = header({
+      phase: 'reconnecting',
+      broker: BROKER,
+      reconnects: 1,
+      reason: 'connection refused (ECONNREFUSED)',
+      attempt: 3,
+      retryInMs: 800,
+    });
     expect(line).toContain('● reconnecting (attempt 3, connection refused (ECONNREFUSED)) ↻1');
   });
 
   it('says why the connection failed for good, and nothing more when connected', () => {
-    expect(header({ phase: 'failed', broker: BROKER, reconnects: 0, reason: 'the broker closed the socket' })).toContain('● disconnected (the broker closed the socket)');
+    expect(header({ phase: 'failed', broker: BROKER, reconnects: 0, reason: 'the broker closed the socket' })).toContain(
+      '● disconnected (the broker closed the socket)',
+    );
     expect(header({ phase: 'connected', broker: BROKER, reconnects: 2 })).toContain('● connected ↻2');
   });
 });

@@ -11,7 +11,11 @@ describe('shareInkLineCacheAcrossFrames', () => {
 
   it("Ink's Output objects still carry the per-frame cache it shares, and frames after the first reuse it", async () => {
     await shareInkLineCacheAcrossFrames();
-    type Output = { caches: { styledChars: unknown }; write(x: number, y: number, text: string, options: { transformers: [] }): void; get(): unknown };
+    type Output = {
+      caches: { styledChars: unknown };
+      write(x: number, y: number, text: string, options: { transformers: [] }): void;
+      get(): unknown;
+    };
     const OutputClass = (await inkOutputClass()) as unknown as new (options: { width: number; height: number }) => Output;
     const first = new OutputClass({ width: 10, height: 1 });
     expect(first.caches.styledChars).toBeInstanceOf(Map);

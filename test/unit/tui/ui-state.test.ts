@@ -7,9 +7,26 @@ import { summarizeReplies } from '../../../src/tui/hooks/use-view-actions.js';
 import { cell, fitColumns, formatAge, formatRuntime, sparkline, truncateMiddle, wrapLines, wrapWords } from '../../../src/tui/format.js';
 
 const noKey: Key = {
-  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
-  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
-  super: false, hyper: false, capsLock: false, numLock: false,
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
 };
 const reduce = (actions: UiAction[], from: UiState = initialUiState) => actions.reduce(uiReducer, from);
 
@@ -50,14 +67,30 @@ describe('uiReducer', () => {
     ]);
     expect(s.shell.history).toEqual(['a', 'b']);
     expect(s.shell.lines.map((l) => l.text)).toEqual(['1> a', 'ok.', '1> a', '1> ', '1> b']);
-    s = reduce([{ type: 'shell-history', delta: -1 }, { type: 'shell-history', delta: -1 }, { type: 'shell-history', delta: -1 }], s);
+    s = reduce(
+      [
+        { type: 'shell-history', delta: -1 },
+        { type: 'shell-history', delta: -1 },
+        { type: 'shell-history', delta: -1 },
+      ],
+      s,
+    );
     expect(s.shell.editor.value).toBe('a');
-    s = reduce([{ type: 'shell-history', delta: 1 }, { type: 'shell-history', delta: 1 }], s);
+    s = reduce(
+      [
+        { type: 'shell-history', delta: 1 },
+        { type: 'shell-history', delta: 1 },
+      ],
+      s,
+    );
     expect(s.shell.editor.value).toBe('');
   });
 
   it('details scroll stays within bounds', () => {
-    const s = reduce([{ type: 'open-screen', screen: 'details', uuid: 'u' }, { type: 'scroll-details', delta: 50, max: 7 }]);
+    const s = reduce([
+      { type: 'open-screen', screen: 'details', uuid: 'u' },
+      { type: 'scroll-details', delta: 50, max: 7 },
+    ]);
     expect(s.detailsScroll).toBe(7);
     expect(uiReducer(s, { type: 'scroll-details', delta: -50, max: 7 }).detailsScroll).toBe(0);
   });
@@ -89,7 +122,15 @@ describe('layout and formatting', () => {
 
   it('fits columns to the width, shrinking the last ones when even the minimums do not fit', () => {
     expect(fitColumns([{ min: 2 }, { min: 4, weight: 1 }, { min: 3 }], 20)).toEqual([2, 13, 3]);
-    expect(fitColumns([{ min: 5, max: 6, weight: 1 }, { min: 5, weight: 1 }], 20)).toEqual([6, 13]);
+    expect(
+      fitColumns(
+        [
+          { min: 5, max: 6, weight: 1 },
+          { min: 5, weight: 1 },
+        ],
+        20,
+      ),
+    ).toEqual([6, 13]);
     expect(fitColumns([{ min: 5 }, { min: 5 }], 8)).toEqual([5, 2]);
   });
 
@@ -118,9 +159,17 @@ describe('summarizeReplies', () => {
     expect(summarizeReplies([])).toEqual({ text: 'no worker replied', isOk: false });
   });
 
-  it('puts the task\'s own worker first, then errors, then the rest as they came', () => {
-    const replies = [reply('a@vm', 'terminate: tasks unknown'), reply('b@vm', 'unknown task', false), reply('c@vm', 'terminate: 42'), reply('d@vm', 'terminate: tasks unknown')];
-    expect(summarizeReplies(replies, 'c@vm')).toEqual({ text: 'c@vm: terminate: 42; b@vm: unknown task; a@vm, d@vm: terminate: tasks unknown', isOk: false });
+  it("puts the task's own worker first, then errors, then the rest as they came", () => {
+    const replies = [
+      reply('a@vm', 'terminate: tasks unknown'),
+      reply('b@vm', 'unknown task', false),
+      reply('c@vm', 'terminate: 42'),
+      reply('d@vm', 'terminate: tasks unknown'),
+    ];
+    expect(summarizeReplies(replies, 'c@vm')).toEqual({
+      text: 'c@vm: terminate: 42; b@vm: unknown task; a@vm, d@vm: terminate: tasks unknown',
+      isOk: false,
+    });
     expect(summarizeReplies(replies).text).toBe('b@vm: unknown task; a@vm, d@vm: terminate: tasks unknown; c@vm: terminate: 42');
     expect(summarizeReplies([reply('a@vm', 'pong'), reply('b@vm', 'pong')], 'b@vm').text).toBe('b@vm, a@vm: pong');
   });

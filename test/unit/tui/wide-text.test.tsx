@@ -76,7 +76,12 @@ describe('the live view with wide task names and args', () => {
       ['00000004-0000-4000-8000-000000000004', 'tasks.長い名前の処理を実行するタスク', "('" + '字'.repeat(40) + "',)"],
     ];
     store.dispatch([workerEvent('online', 'w1@vm', now, { active: 0, processed: 0 })]);
-    store.dispatch(rows.flatMap(([id, name, args]) => [taskReceived(id, 'w1@vm', now, name, args), taskEvent('succeeded', id, 'w1@vm', now, { runtime: 0.25, result: '1' })]));
+    store.dispatch(
+      rows.flatMap(([id, name, args]) => [
+        taskReceived(id, 'w1@vm', now, name, args),
+        taskEvent('succeeded', id, 'w1@vm', now, { runtime: 0.25, result: '1' }),
+      ]),
+    );
     clock.advance(100);
     await vi.waitFor(() => expect(stripAnsi(view!.lastFrame())).toContain('00000004'));
     const lines = stripAnsi(view.lastFrame()).split('\n');

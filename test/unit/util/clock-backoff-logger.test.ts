@@ -51,7 +51,7 @@ describe('backoffDelay', () => {
 });
 
 describe('logger', () => {
-  it('writes Celery\'s line format at or above the level', () => {
+  it("writes Celery's line format at or above the level", () => {
     const lines: string[] = [];
     const at = new Date(2026, 10, 21, 19, 2, 20, 166).getTime();
     const log = createLogger({ level: 'info', write: (l) => lines.push(l), now: () => at });
@@ -65,7 +65,7 @@ describe('logger', () => {
     expect(formatLogTime(at)).toBe('2026-11-21 19:02:20,166');
   });
 
-  it('parses level names like Celery\'s -l', () => {
+  it("parses level names like Celery's -l", () => {
     expect(parseLogLevel('INFO')).toBe('info');
     expect(parseLogLevel('warn')).toBe('warning');
     expect(parseLogLevel('fatal')).toBe('critical');

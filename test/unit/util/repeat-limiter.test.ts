@@ -34,6 +34,8 @@ describe('RepeatLimiter', () => {
   });
 
   it('blanks ids, numbers and quoted values', () => {
-    expect(repeatKey("task tasks.add[0d6d2c0e-7bd4-4f55-9e0b-1c5e8f0f9a11] has 'x' and 42")).toBe(repeatKey("task tasks.add[9d6d2c0e-7bd4-4f55-9e0b-1c5e8f0f9a12] has 'y' and 7"));
+    expect(repeatKey("task tasks.add[0d6d2c0e-7bd4-4f55-9e0b-1c5e8f0f9a11] has 'x' and 42")).toBe(
+      repeatKey("task tasks.add[9d6d2c0e-7bd4-4f55-9e0b-1c5e8f0f9a12] has 'y' and 7"),
+    );
   });
 });

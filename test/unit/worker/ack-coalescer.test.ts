@@ -204,7 +204,10 @@ describe('AckCoalescer', () => {
 
   it('finds tags across gaps and after compaction', () => {
     const sent: { tag: number; multiple: boolean }[] = [];
-    const acks = new AckCoalescer({ ack: (m, multiple) => sent.push({ tag: m.fields.deliveryTag, multiple }), reject: () => {} }, { schedule: () => {} });
+    const acks = new AckCoalescer(
+      { ack: (m, multiple) => sent.push({ tag: m.fields.deliveryTag, multiple }), reject: () => {} },
+      { schedule: () => {} },
+    );
     const msg = (tag: number) => ({ fields: { deliveryTag: tag } }) as ConsumeMessage;
     const all = [1, 2, 5, 6, 9, ...Array.from({ length: 3000 }, (_, i) => 10 + i)].map(msg);
     for (const m of all) acks.track(m);

@@ -21,7 +21,14 @@ it('writes the first refusal of a kind, counts the next ones, and sums them up a
   const conn = new FakeConnection();
   const clock = new ManualClock();
   const lines: string[] = [];
-  worker = new Worker({ app, broker: conn, hostname: 'w1@test', queues: ['q'], clock, logger: createLogger({ level: 'warning', write: (l) => lines.push(l), now: () => clock.now() }) });
+  worker = new Worker({
+    app,
+    broker: conn,
+    hostname: 'w1@test',
+    queues: ['q'],
+    clock,
+    logger: createLogger({ level: 'warning', write: (l) => lines.push(l), now: () => clock.now() }),
+  });
   await worker.start();
   const tasks = conn.consumerOf('q');
   for (let i = 0; i < 200; i++) {
@@ -36,7 +43,9 @@ it('writes the first refusal of a kind, counts the next ones, and sums them up a
   ]);
   clock.advance(10_000);
   expect(lines.slice(2).map((l) => l.replace(/^\[[^\]]*\] /, ''))).toEqual([
-    expect.stringMatching(/^Received invalid task message: retries -1 is not a whole number ≥ 0 \(tasks\.add\[[0-9a-f-]{36}\]\) \(and 199 more like it in the last 10 s\)$/),
+    expect.stringMatching(
+      /^Received invalid task message: retries -1 is not a whole number ≥ 0 \(tasks\.add\[[0-9a-f-]{36}\]\) \(and 199 more like it in the last 10 s\)$/,
+    ),
     "Received unregistered task of type 'tasks.nope0'. (and 199 more like it in the last 10 s)",
   ]);
   // Every one of the 400 was rejected (no requeue), none left unacked.

@@ -3,14 +3,25 @@
  * chain and group signatures, and what is refused (chords). Inputs are decoded from messages built like Python's.
  */
 import { describe, expect, it } from 'vitest';
-import { buildTaskMessage, decodeTaskMessage, signature, type Signature, type TaskMessage, type TaskSendOptions } from '../../../src/protocol/index.js';
+import {
+  buildTaskMessage,
+  decodeTaskMessage,
+  signature,
+  type Signature,
+  type TaskMessage,
+  type TaskSendOptions,
+} from '../../../src/protocol/index.js';
 import { failurePlan, hasCanvas, successPlan, type CanvasPlan } from '../../../src/worker/canvas.js';
 
 const OPTIONS = { origin: 'w1@test', defaultQueue: 'celery', now: Date.parse('2026-11-21T19:00:00Z') };
 
 function received(options: Omit<TaskSendOptions, 'name'> & { name?: string }): TaskMessage {
   const built = buildTaskMessage({ name: 'tasks.add', replyTo: 'client-oid', queue: 'q1', ...options });
-  const decoded = decodeTaskMessage({ content: built.content, properties: built.properties, fields: { exchange: '', routingKey: 'q1', redelivered: false, deliveryTag: 1 } });
+  const decoded = decodeTaskMessage({
+    content: built.content,
+    properties: built.properties,
+    fields: { exchange: '', routingKey: 'q1', redelivered: false, deliveryTag: 1 },
+  });
   if (!decoded.ok) throw new Error(decoded.error.message);
   return decoded.task;
 }
@@ -20,11 +31,23 @@ function sent(plan: CanvasPlan) {
   return plan.sends.map(({ message, queue }) => {
     const headers = message.properties.headers as Record<string, unknown>;
     const [args, kwargs, embed] = JSON.parse(message.content.toString('utf8')) as [unknown[], Record<string, unknown>, Record<string, unknown>];
-    return { queue, exchange: message.exchange, routingKey: message.routingKey, id: headers['id'], task: headers['task'], args, kwargs, embed, headers, properties: message.properties };
+    return {
+      queue,
+      exchange: message.exchange,
+      routingKey: message.routingKey,
+      id: headers['id'],
+      task: headers['task'],
+      args,
+      kwargs,
+      embed,
+      headers,
+      properties: message.properties,
+    };
   });
 }
 
-const sig = (task: string, args: unknown[], options: Record<string, unknown> = {}, immutable = false): Signature => signature(task, args, {}, { immutable, options });
+const sig = (task: string, args: unknown[], options: Record<string, unknown> = {}, immutable = false): Signature =>
+  signature(task, args, {}, { immutable, options });
 
 describe('canvas', () => {
   it('chain: sends the last chain element with (retval,) prepended, the rest as its chain, parent/root ids, priority and reply_to kept', () => {
@@ -52,14 +75,24 @@ describe('canvas', () => {
     // the next step, once it ran, sends the last one with the same root
     const next = received({ id: 'id-10', args: [2, 10], chain: [last], rootId: 'id-head', parentId: 'id-head' });
     expect(sent(successPlan(next, 12, OPTIONS))).toEqual([
-      expect.objectContaining({ id: 'id-100', args: [12, 100], embed: expect.objectContaining({ chain: null }), headers: expect.objectContaining({ parent_id: 'id-10', root_id: 'id-head' }) }),
+      expect.objectContaining({
+        id: 'id-100',
+        args: [12, 100],
+        embed: expect.objectContaining({ chain: null }),
+        headers: expect.objectContaining({ parent_id: 'id-10', root_id: 'id-head' }),
+      }),
     ]);
   });
 
   it('one callback gets the return value first; an immutable one keeps its own args; reply_to falls back to the sender', () => {
     const task = received({ id: 'p', args: [2, 2], link: [sig('tasks.add', [10])], priority: 5 });
     const [cb] = sent(successPlan(task, 4, OPTIONS));
-    expect(cb).toMatchObject({ args: [4, 10], queue: 'celery', headers: { parent_id: 'p', root_id: 'p', group: null }, properties: { replyTo: 'client-oid', priority: 5 } });
+    expect(cb).toMatchObject({
+      args: [4, 10],
+      queue: 'celery',
+      headers: { parent_id: 'p', root_id: 'p', group: null },
+      properties: { replyTo: 'client-oid', priority: 5 },
+    });
     expect(typeof cb!.id).toBe('string');
     const immutable = received({ id: 'p2', link: [sig('tasks.noop', [], {}, true)] });
     expect(sent(successPlan(immutable, 'ignored', OPTIONS))[0]).toMatchObject({ task: 'tasks.noop', args: [] });
@@ -74,11 +107,25 @@ describe('canvas', () => {
     const group = a!.headers['group'];
     expect(typeof group).toBe('string');
     expect(b!.headers['group']).toBe(group);
-    expect(plan.children).toEqual([[[group, null], [[[a!.id, null], null], [[b!.id, null], null]]]]);
+    expect(plan.children).toEqual([
+      [
+        [group, null],
+        [
+          [[a!.id, null], null],
+          [[b!.id, null], null],
+        ],
+      ],
+    ]);
   });
 
   it('callbacks and the chain both go on success; errbacks only on failure, with the failed id first', () => {
-    const task = received({ id: 'p', rootId: 'root', link: [sig('tasks.cb', [])], linkError: [sig('tasks.eb', ['x']), sig('tasks.eb2', [], {}, true)], chain: [sig('tasks.next', [])] });
+    const task = received({
+      id: 'p',
+      rootId: 'root',
+      link: [sig('tasks.cb', [])],
+      linkError: [sig('tasks.eb', ['x']), sig('tasks.eb2', [], {}, true)],
+      chain: [sig('tasks.next', [])],
+    });
     expect(sent(successPlan(task, 7, OPTIONS)).map((s) => [s.task, s.args])).toEqual([
       ['tasks.cb', [7]],
       ['tasks.next', [7]],
@@ -114,7 +161,13 @@ describe('canvas', () => {
     expect(y).toMatchObject({
       queue: 'video',
       args: [0, 1],
-      headers: { eta: '2026-11-21T19:00:30.000000+00:00', expires: '2026-11-21T19:01:00.000000+00:00', timelimit: [10, 5], shadow: 'nice-name', 'x-trace': 'abc' },
+      headers: {
+        eta: '2026-11-21T19:00:30.000000+00:00',
+        expires: '2026-11-21T19:01:00.000000+00:00',
+        timelimit: [10, 5],
+        shadow: 'nice-name',
+        'x-trace': 'abc',
+      },
       embed: { callbacks: [expect.objectContaining({ task: 'tasks.after' })], errbacks: [expect.objectContaining({ task: 'tasks.oops' })] },
       properties: { priority: 0 }, // callbacks take the finished task's priority
     });
@@ -132,11 +185,17 @@ describe('canvas', () => {
   });
 
   it('expands chain and group signatures used as callbacks', () => {
-    const chainSig: Signature = { ...signature('celery.chain', [], { tasks: [sig('tasks.a', [1]), sig('tasks.b', [2]), sig('tasks.c', [3])] }), subtask_type: 'chain' };
+    const chainSig: Signature = {
+      ...signature('celery.chain', [], { tasks: [sig('tasks.a', [1]), sig('tasks.b', [2]), sig('tasks.c', [3])] }),
+      subtask_type: 'chain',
+    };
     const [first] = sent(successPlan(received({ id: 'p', link: [chainSig] }), 'r', OPTIONS));
     expect(first).toMatchObject({ task: 'tasks.a', args: ['r', 1] });
     expect((first!.embed['chain'] as Signature[]).map((s) => s.task)).toEqual(['tasks.c', 'tasks.b']);
-    const groupSig: Signature = { ...signature('celery.group', [], { tasks: [sig('tasks.a', []), sig('tasks.b', [])] }, { options: { task_id: 'gid' } }), subtask_type: 'group' };
+    const groupSig: Signature = {
+      ...signature('celery.group', [], { tasks: [sig('tasks.a', []), sig('tasks.b', [])] }, { options: { task_id: 'gid' } }),
+      subtask_type: 'group',
+    };
     const plan = successPlan(received({ id: 'p', link: [groupSig] }), 'r', OPTIONS);
     expect(sent(plan).map((s) => [s.task, s.args, s.headers['group'], s.headers['group_index']])).toEqual([
       ['tasks.a', ['r'], 'gid', 0],

@@ -23,16 +23,25 @@ async function setup(options: { taskEvents?: boolean } = {}) {
   worker = new Worker({ app, broker: conn, hostname: 'w1@test', concurrency: 1, queues: ['q'], clock, taskEvents: options.taskEvents ?? false });
   await worker.start();
   const w = worker;
-  const call = async (method: string, args: Record<string, unknown> = {}, extra: { destination?: string[]; pattern?: string; matcher?: 'glob' | 'pcre' } = {}) => {
+  const call = async (
+    method: string,
+    args: Record<string, unknown> = {},
+    extra: { destination?: string[]; pattern?: string; matcher?: 'glob' | 'pcre' } = {},
+  ) => {
     const msg = buildControlRequest({ method, arguments: args, replyRoutingKey: 'oid-1', ticket: 't-1', ...extra });
-    const decoded = decodeControlRequest({ content: msg.content, properties: msg.properties, fields: { exchange: '', routingKey: '', redelivered: false, deliveryTag: 1 } });
+    const decoded = decodeControlRequest({
+      content: msg.content,
+      properties: msg.properties,
+      fields: { exchange: '', routingKey: '', redelivered: false, deliveryTag: 1 },
+    });
     if (!decoded.ok) throw new Error(decoded.error);
     const reply = await w.panel.handle(decoded.request);
     if (!reply) return undefined;
     const body = JSON.parse(reply.content.toString()) as Record<string, unknown>;
     return { value: body['w1@test'], headers: reply.properties.headers, reply };
   };
-  const deliver = (opts: Parameters<typeof buildTaskMessage>[0]) => conn.consumerOf('q').deliver('q', buildTaskMessage({ queue: 'q', now: clock.now(), ...opts }));
+  const deliver = (opts: Parameters<typeof buildTaskMessage>[0]) =>
+    conn.consumerOf('q').deliver('q', buildTaskMessage({ queue: 'q', now: clock.now(), ...opts }));
   return { worker: w, conn, clock, call, deliver };
 }
 
@@ -50,7 +59,9 @@ describe('control panel', () => {
   it('declares its mailbox like kombu and consumes it without acks', async () => {
     const { conn } = await setup();
     const channel = conn.consumerOf('w1@test.celery.pidbox');
-    expect(channel.declared).toEqual(expect.arrayContaining(['exchange:celery.pidbox', 'queue:w1@test.celery.pidbox', 'bind:celery.pidbox->w1@test.celery.pidbox:']));
+    expect(channel.declared).toEqual(
+      expect.arrayContaining(['exchange:celery.pidbox', 'queue:w1@test.celery.pidbox', 'bind:celery.pidbox->w1@test.celery.pidbox:']),
+    );
     expect([...channel.consumers.values()][0]!.noAck).toBe(true);
   });
 
@@ -65,8 +76,12 @@ describe('control panel', () => {
   it('replies Python reprs for unknown methods and bad arguments', async () => {
     const { call } = await setup();
     expect((await call('no_such_cmd'))!.value).toEqual({ error: "KeyError('no_such_cmd')" });
-    expect((await call('enable_events', { foo: 1 }))!.value).toEqual({ error: `TypeError("enable_events() got an unexpected keyword argument 'foo'")` });
-    expect((await call('rate_limit'))!.value).toEqual({ error: `TypeError("rate_limit() missing 2 required positional arguments: 'task_name' and 'rate_limit'")` });
+    expect((await call('enable_events', { foo: 1 }))!.value).toEqual({
+      error: `TypeError("enable_events() got an unexpected keyword argument 'foo'")`,
+    });
+    expect((await call('rate_limit'))!.value).toEqual({
+      error: `TypeError("rate_limit() missing 2 required positional arguments: 'task_name' and 'rate_limit'")`,
+    });
   });
 
   it('rate_limit: set, disable, unknown task, bad number, unknown unit', async () => {
@@ -123,10 +138,28 @@ describe('control panel', () => {
   it('registered lists sorted names with non-null attributes; stats has Celery shape with clock as a string', async () => {
     const { call } = await setup();
     expect((await call('registered'))!.value).toEqual(['tasks.add [rate_limit=10/s]', 'tasks.wait']);
-    expect((await call('registered', { taskinfoitems: ['max_retries'] }))!.value).toEqual(['tasks.add [max_retries=3]', 'tasks.wait [max_retries=3]']);
-    expect((await call('registered', { taskinfoitems: ['serializer'] }))!.value).toEqual(['tasks.add [serializer=json]', 'tasks.wait [serializer=json]']);
+    expect((await call('registered', { taskinfoitems: ['max_retries'] }))!.value).toEqual([
+      'tasks.add [max_retries=3]',
+      'tasks.wait [max_retries=3]',
+    ]);
+    expect((await call('registered', { taskinfoitems: ['serializer'] }))!.value).toEqual([
+      'tasks.add [serializer=json]',
+      'tasks.wait [serializer=json]',
+    ]);
     // What a Python worker answers for a task that sets none of these (None ones are left out, as Celery does).
-    const items = ['acks_late', 'ignore_result', 'track_started', 'send_events', 'default_retry_delay', 'time_limit', 'priority', 'exchange', 'routing_key', 'queue', 'expires'];
+    const items = [
+      'acks_late',
+      'ignore_result',
+      'track_started',
+      'send_events',
+      'default_retry_delay',
+      'time_limit',
+      'priority',
+      'exchange',
+      'routing_key',
+      'queue',
+      'expires',
+    ];
     expect((await call('registered', { taskinfoitems: items }))!.value).toEqual([
       'tasks.add [acks_late=False ignore_result=False track_started=False send_events=True default_retry_delay=180]',
       'tasks.wait [acks_late=False ignore_result=False track_started=False send_events=True default_retry_delay=180]',
@@ -174,9 +207,14 @@ describe('control panel', () => {
     const max = Math.max(1, 4 * availableParallelism());
     expect((await call('pool_grow', { n: 1000 }))!.value).toEqual({ ok: `pool will grow to ${max}, its maximum (${MAX_POOL_RULE})` });
     expect(worker.stats().pool['max-concurrency']).toBe(max);
-    expect((await call('pool_grow', { n: 1 }))!.value).toEqual({ error: `the pool is at its maximum of ${max} (${MAX_POOL_RULE}); start the worker with a higher --concurrency for more` });
+    expect((await call('pool_grow', { n: 1 }))!.value).toEqual({
+      error: `the pool is at its maximum of ${max} (${MAX_POOL_RULE}); start the worker with a higher --concurrency for more`,
+    });
     expect(worker.stats().pool['max-concurrency']).toBe(max);
-    for (const n of [1_000_000, -3, 'abc', 1.5]) expect((await call('pool_grow', { n }))!.value).toEqual({ error: expect.stringMatching(/^ValueError\("n must be a whole number from 1 to 1000/) });
+    for (const n of [1_000_000, -3, 'abc', 1.5])
+      expect((await call('pool_grow', { n }))!.value).toEqual({
+        error: expect.stringMatching(/^ValueError\("n must be a whole number from 1 to 1000/),
+      });
     expect((await call('pool_shrink', { n: 1e9 }))!.value).toEqual({ error: expect.stringMatching(/^ValueError/) });
   });
 
@@ -202,13 +240,18 @@ describe('control panel', () => {
     const request = buildControlRequest({ method: 'bigint', arguments: {}, replyRoutingKey: 'oid-2', ticket: 't-2' });
     conn.consumerOf('w1@test.celery.pidbox').deliver('w1@test.celery.pidbox', request);
     await new Promise((r) => setTimeout(r, 10));
-    expect(conn.published.filter((p) => p.routingKey === 'oid-2').map((p) => p.body)).toEqual([{ 'w1@test': { error: expect.stringMatching(/^EncodeError/) } }]);
+    expect(conn.published.filter((p) => p.routingKey === 'oid-2').map((p) => p.body)).toEqual([
+      { 'w1@test': { error: expect.stringMatching(/^EncodeError/) } },
+    ]);
   });
 
   it('hello answers with revoked times that are JSON floats, and null to itself', async () => {
     const { call, worker } = await setup();
     worker.revoked.add('r-1'); // the ManualClock reads a whole number of seconds
-    const value = (await call('hello', { from_node: 'py@host', revoked: { 'py-1': [12.5, 'py-1'] } }))!.value as { revoked: Record<string, [number, string]>; clock: number };
+    const value = (await call('hello', { from_node: 'py@host', revoked: { 'py-1': [12.5, 'py-1'] } }))!.value as {
+      revoked: Record<string, [number, string]>;
+      clock: number;
+    };
     expect(Object.keys(value.revoked).sort()).toEqual(['py-1', 'r-1']);
     expect(Number.isInteger(value.revoked['r-1']![0])).toBe(false);
     expect((await call('hello', { from_node: 'w1@test' }))!.value).toBeNull();

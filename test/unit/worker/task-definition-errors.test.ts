@@ -29,13 +29,28 @@ function printed(err: unknown): { lines: string[]; exit: number } {
 describe('task definition errors', () => {
   const cases: [string, () => unknown, string, string][] = [
     ['no name', () => new CamqApp().task('', () => 1), 'usage.task-definition', 'a task needs a non-empty name'],
-    ['a handler that is not a function', () => new CamqApp().task('t', 42 as never), 'usage.task-definition', 'task t: the handler must be a function'],
-    ['a name registered twice', () => {
-      const app = new CamqApp();
-      app.task('t', () => 1);
-      app.task('t', () => 2);
-    }, 'usage.task-definition', 'task t is registered twice'],
-    ['a rate limit that does not parse', () => new RateLimiter({ clock: new ManualClock(), release: () => {} }).setRate('t', 'fast'), 'usage.bad-rate', "invalid rate 'fast'"],
+    [
+      'a handler that is not a function',
+      () => new CamqApp().task('t', 42 as never),
+      'usage.task-definition',
+      'task t: the handler must be a function',
+    ],
+    [
+      'a name registered twice',
+      () => {
+        const app = new CamqApp();
+        app.task('t', () => 1);
+        app.task('t', () => 2);
+      },
+      'usage.task-definition',
+      'task t is registered twice',
+    ],
+    [
+      'a rate limit that does not parse',
+      () => new RateLimiter({ clock: new ManualClock(), release: () => {} }).setRate('t', 'fast'),
+      'usage.bad-rate',
+      "invalid rate 'fast'",
+    ],
   ];
   for (const [what, fn, code, message] of cases) {
     it(`${what}: a UsageError (${code}), printed as one line, exit 1`, () => {

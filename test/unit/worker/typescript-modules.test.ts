@@ -33,7 +33,10 @@ function project(files: Record<string, string>): string {
 
 async function load(module: string, extra: string[] = []) {
   const r = await runBin('camq', ['-b', NOBODY, 'worker', '-A', module, '-n', 'ts@test', ...extra], { timeoutMs: 30_000 });
-  const tasks = r.stdout.split('\n').filter((l) => l.startsWith('  . ')).map((l) => l.slice(4));
+  const tasks = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('  . '))
+    .map((l) => l.slice(4));
   return { ...r, tasks };
 }
 
@@ -99,7 +102,9 @@ describe('TypeScript task modules through the real bin', () => {
     const dir = project({ 'bad.ts': `export default (app: any) => {\n  app.task('tasks.x', () => 1 +);\n};\n` });
     const r = await load(join(dir, 'bad.ts'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^Error: cannot load the task module .*bad\\.ts: .*bad\\.ts\\(2,\\d+\\): error TS1109: Expression expected\\.`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(`^Error: cannot load the task module .*bad\\.ts: .*bad\\.ts\\(2,\\d+\\): error TS1109: Expression expected\\.`, 'm'),
+    );
   });
 
   it('a missing .ts module is reported as missing, not as a TypeScript problem', async () => {
@@ -110,7 +115,7 @@ describe('TypeScript task modules through the real bin', () => {
 });
 
 describe('typescript-loader', () => {
-  it('finds typescript in the module folder first, else in camq\'s own install', () => {
+  it("finds typescript in the module folder first, else in camq's own install", () => {
     const dir = project({
       'node_modules/typescript/package.json': JSON.stringify({ name: 'typescript', main: 'lib/typescript.js' }),
       'node_modules/typescript/lib/typescript.js': 'module.exports = {};',

@@ -86,10 +86,21 @@ describe('worker request lifecycle', () => {
     const batches = s.conn.published.filter((p) => p.routingKey === 'task.multi');
     expect(batches.length).toBeGreaterThan(0);
     expect(batches.every((b) => Array.isArray(b.body))).toBe(true);
-    const types = s.events().filter((e) => e['uuid'] === id).map((e) => e['type']);
+    const types = s
+      .events()
+      .filter((e) => e['uuid'] === id)
+      .map((e) => e['type']);
     expect(types).toEqual(['task-received', 'task-started', 'task-succeeded']);
     const received = s.events().find((e) => e['type'] === 'task-received')!;
-    expect(received).toMatchObject({ name: 'tasks.add', args: '(2, 2)', kwargs: '{}', retries: 0, eta: null, hostname: 'w1@test', clock: expect.any(Number) });
+    expect(received).toMatchObject({
+      name: 'tasks.add',
+      args: '(2, 2)',
+      kwargs: '{}',
+      retries: 0,
+      eta: null,
+      hostname: 'w1@test',
+      clock: expect.any(Number),
+    });
     expect(s.events().find((e) => e['type'] === 'task-succeeded')).toMatchObject({ result: '4', runtime: expect.any(Number) });
   });
 
@@ -130,7 +141,11 @@ describe('worker request lifecycle', () => {
     await tick();
     expect(s.tasks.prefetches.at(-1)).toEqual({ count: 9, global: true });
     expect(s.worker.scheduled()).toEqual([
-      expect.objectContaining({ priority: 6, eta: expect.stringMatching(/\.\d{6}\+00:00$/), request: expect.objectContaining({ id, acknowledged: false }) }),
+      expect.objectContaining({
+        priority: 6,
+        eta: expect.stringMatching(/\.\d{6}\+00:00$/),
+        request: expect.objectContaining({ id, acknowledged: false }),
+      }),
     ]);
     expect(s.worker.reserved()).toEqual([]);
     s.clock.advance(1999);
@@ -155,7 +170,10 @@ describe('worker request lifecycle', () => {
     expect(ran).toBe(false);
     await tick();
     expect(s.tasks.acked).toEqual([tag]);
-    expect(s.results(id)[0]).toMatchObject({ status: 'REVOKED', result: { exc_type: 'TaskRevokedError', exc_message: ['revoked'], exc_module: 'celery.exceptions' } });
+    expect(s.results(id)[0]).toMatchObject({
+      status: 'REVOKED',
+      result: { exc_type: 'TaskRevokedError', exc_message: ['revoked'], exc_module: 'celery.exceptions' },
+    });
     await tick();
     expect(s.events().find((e) => e['type'] === 'task-revoked')).toMatchObject({ uuid: id, terminated: false, signum: null, expired: false });
   });
@@ -178,7 +196,10 @@ describe('worker request lifecycle', () => {
       }),
     );
     const { id } = s.send({ name: 'tasks.fail' });
-    expect(s.results(id)[0]).toMatchObject({ status: 'FAILURE', result: { exc_type: 'RuntimeError', exc_message: ['kaboom'], exc_module: 'builtins' } });
+    expect(s.results(id)[0]).toMatchObject({
+      status: 'FAILURE',
+      result: { exc_type: 'RuntimeError', exc_message: ['kaboom'], exc_module: 'builtins' },
+    });
     await tick();
     const failed = s.events().find((e) => e['type'] === 'task-failed');
     expect(failed).toMatchObject({ exception: "RuntimeError('kaboom')", traceback: expect.stringContaining('RuntimeError: kaboom') });
@@ -189,9 +210,13 @@ describe('worker request lifecycle', () => {
 
   it('retries: republishes the same id with retries+1, an ETA, parent_id = itself, to the default exchange; stops at maxRetries', async () => {
     const s = await setup((app) =>
-      app.task('tasks.retry_me', function (this: TaskContext) {
-        this.retry({ countdown: 20, exc: Object.assign(new Error(`boom ${this.retries}`), { name: 'ValueError' }) });
-      }, { maxRetries: 1 }),
+      app.task(
+        'tasks.retry_me',
+        function (this: TaskContext) {
+          this.retry({ countdown: 20, exc: Object.assign(new Error(`boom ${this.retries}`), { name: 'ValueError' }) });
+        },
+        { maxRetries: 1 },
+      ),
     );
     const { id } = s.send({ name: 'tasks.retry_me' });
     const retry = s.conn.published.find((p) => p.routingKey === Q)!;
@@ -258,9 +283,14 @@ describe('worker request lifecycle', () => {
     const s = await setup(() => {});
     const { id, tag } = s.send({ name: 'tasks.nope', args: [1] });
     expect(s.tasks.rejected).toEqual([{ tag, requeue: false }]);
-    expect(s.results(id)[0]).toMatchObject({ status: 'FAILURE', result: { exc_type: 'NotRegistered', exc_message: ['tasks.nope'], exc_module: 'celery.exceptions' } });
+    expect(s.results(id)[0]).toMatchObject({
+      status: 'FAILURE',
+      result: { exc_type: 'NotRegistered', exc_message: ['tasks.nope'], exc_module: 'celery.exceptions' },
+    });
     await tick();
-    expect(s.events().find((e) => e['type'] === 'task-failed')).toEqual(expect.objectContaining({ uuid: id, exception: "NotRegistered('tasks.nope')" }));
+    expect(s.events().find((e) => e['type'] === 'task-failed')).toEqual(
+      expect.objectContaining({ uuid: id, exception: "NotRegistered('tasks.nope')" }),
+    );
   });
 
   it('never runs bad input and keeps serving: invalid JSON is acked, pickle and missing id are rejected', async () => {
@@ -268,7 +298,10 @@ describe('worker request lifecycle', () => {
     const s = await setup((app) => app.task('tasks.add', () => ++runs));
     const good = buildTaskMessage({ name: 'tasks.add', queue: Q });
     const badJson = s.tasks.deliver(Q, { content: Buffer.from('{not json'), properties: good.properties });
-    const pickle = s.tasks.deliver(Q, { content: Buffer.from([0x80, 0x04]), properties: { ...good.properties, contentType: PICKLE_CONTENT_TYPE, contentEncoding: 'binary' } });
+    const pickle = s.tasks.deliver(Q, {
+      content: Buffer.from([0x80, 0x04]),
+      properties: { ...good.properties, contentType: PICKLE_CONTENT_TYPE, contentEncoding: 'binary' },
+    });
     const headers = { ...(good.properties.headers as Record<string, unknown>) };
     delete headers['id'];
     const noId = s.tasks.deliver(Q, { content: good.content, properties: { ...good.properties, headers } as never });
@@ -282,7 +315,12 @@ describe('worker request lifecycle', () => {
     s.send({ name: 'tasks.add' });
     expect(runs).toBe(1);
     await tick();
-    expect(s.events().filter((e) => e['type'] === 'task-rejected').map((e) => e['uuid'])).toContain(good.id);
+    expect(
+      s
+        .events()
+        .filter((e) => e['type'] === 'task-rejected')
+        .map((e) => e['uuid']),
+    ).toContain(good.id);
   });
 
   it('accepts a protocol v1 body', async () => {
@@ -330,7 +368,12 @@ describe('worker request lifecycle', () => {
     const eta = s.send({ name: 'tasks.wait', countdown: 60 });
     const stopping = s.worker.stop('warm');
     await tick();
-    expect(s.tasks.rejected).toEqual(expect.arrayContaining([{ tag: reserved.tag, requeue: true }, { tag: eta.tag, requeue: true }]));
+    expect(s.tasks.rejected).toEqual(
+      expect.arrayContaining([
+        { tag: reserved.tag, requeue: true },
+        { tag: eta.tag, requeue: true },
+      ]),
+    );
     expect(s.tasks.consumers.size).toBe(0);
     expect(s.events().some((e) => e['type'] === 'worker-offline')).toBe(false);
     releases[0]!();
@@ -351,7 +394,12 @@ describe('worker request lifecycle', () => {
     expect(s.tasks.rejected).toEqual([{ tag: running.tag, requeue: true }]);
     expect(s.tasks.acked).toEqual([]);
     expect(s.results(running.id)).toEqual([]);
-    expect(s.events().filter((e) => e['uuid'] === running.id).map((e) => e['type'])).toEqual(['task-received', 'task-started']);
+    expect(
+      s
+        .events()
+        .filter((e) => e['uuid'] === running.id)
+        .map((e) => e['type']),
+    ).toEqual(['task-received', 'task-started']);
     expect(await s.worker.done).toEqual({ mode: 'cold' });
   });
 
@@ -405,10 +453,13 @@ describe('worker acks on the wire (coalesced per event-loop turn)', () => {
   });
 
   it('keeps a rate-limited waiter open; the multiple ack stops before it', async () => {
-    const s = await setup((app) => {
-      app.task('tasks.limited', () => 1, { rateLimit: '1/s' });
-      app.task('tasks.noop', () => null);
-    }, { concurrency: 4 });
+    const s = await setup(
+      (app) => {
+        app.task('tasks.limited', () => 1, { rateLimit: '1/s' });
+        app.task('tasks.noop', () => null);
+      },
+      { concurrency: 4 },
+    );
     const a = s.send({ name: 'tasks.limited' }).tag;
     const b = s.send({ name: 'tasks.noop' }).tag;
     const waiting = s.send({ name: 'tasks.limited' }).tag;
@@ -426,10 +477,13 @@ describe('worker acks on the wire (coalesced per event-loop turn)', () => {
 
   it('never lets an early ack cover a running acks-late task', async () => {
     let release!: () => void;
-    const s = await setup((app) => {
-      app.task('tasks.late', () => new Promise<void>((r) => (release = r)), { acksLate: true });
-      app.task('tasks.noop', () => null);
-    }, { concurrency: 4 });
+    const s = await setup(
+      (app) => {
+        app.task('tasks.late', () => new Promise<void>((r) => (release = r)), { acksLate: true });
+        app.task('tasks.noop', () => null);
+      },
+      { concurrency: 4 },
+    );
     const late = s.send({ name: 'tasks.late' }).tag;
     const early = [1, 2].map(() => s.send({ name: 'tasks.noop' }).tag);
     await tick();
@@ -465,7 +519,14 @@ describe('worker acks on the wire (coalesced per event-loop turn)', () => {
 
 describe('worker canvas (callbacks, errbacks, chains)', () => {
   const lines: string[] = [];
-  const logger = { level: 'debug' as const, debug: () => {}, info: () => {}, warning: (m: string) => lines.push(`W ${m}`), error: (m: string) => lines.push(`E ${m}`), critical: () => {} };
+  const logger = {
+    level: 'debug' as const,
+    debug: () => {},
+    info: () => {},
+    warning: (m: string) => lines.push(`W ${m}`),
+    error: (m: string) => lines.push(`E ${m}`),
+    critical: () => {},
+  };
 
   it('on success sends the callback and the next chain step (declaring their queue first), and lists them as children', async () => {
     const s = await setup((app) => app.task('tasks.add', (x: number, y: number) => x + y));
@@ -480,7 +541,10 @@ describe('worker canvas (callbacks, errbacks, chains)', () => {
     expect(s.conn.channels.some((c) => c.declared.includes('queue:celery') && c.closed)).toBe(true);
     const [result] = s.results(id);
     expect(result).toMatchObject({ status: 'SUCCESS', result: 2 });
-    expect((result as unknown as { children: unknown[] }).children).toEqual([[[expect.any(String), null], null], [['next-id', null], null]]);
+    expect((result as unknown as { children: unknown[] }).children).toEqual([
+      [[expect.any(String), null], null],
+      [['next-id', null], null],
+    ]);
   });
 
   it('on failure sends the errbacks with the failed task id, and no callbacks', async () => {
@@ -492,7 +556,9 @@ describe('worker canvas (callbacks, errbacks, chains)', () => {
     const { id } = s.send({ name: 'tasks.fail', link: [signature('tasks.cb', [])], linkError: [signature('tasks.on_error', [])] });
     await tick();
     const sentOn = s.conn.published.filter((p) => p.routingKey === 'celery');
-    expect(sentOn.map((p) => [(p.properties.headers as Record<string, unknown>)['task'], (p.body as unknown[])[0]])).toEqual([['tasks.on_error', [id]]]);
+    expect(sentOn.map((p) => [(p.properties.headers as Record<string, unknown>)['task'], (p.body as unknown[])[0]])).toEqual([
+      ['tasks.on_error', [id]],
+    ]);
     expect(s.results(id)[0]).toMatchObject({ status: 'FAILURE' });
   });
 
