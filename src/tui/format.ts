@@ -3,7 +3,7 @@
  * Text nodes per line (cheap to lay out) and never wraps. Widths are terminal cells (text-width.ts): a CJK character
  * or an emoji counts two, and no cut falls inside a character.
  */
-import { headToWidth, padToWidth, tailToWidth, textWidth } from './text-width.js';
+import { headToWidth, isPrintableAscii, padToWidth, tailToWidth, textWidth } from './text-width.js';
 
 /** Control characters and newlines become visible single-width marks, so a cell is always one line. */
 export function oneLine(text: string): string {
@@ -27,7 +27,13 @@ export function truncateMiddle(text: string, width: number): string {
 
 /** Exactly `width` cells: cut or padded (right-aligned when `alignRight`). */
 export function cell(text: string, width: number, alignRight = false): string {
-  const t = truncate(oneLine(text), width);
+  const line = oneLine(text);
+  if (isPrintableAscii(line)) {
+    // Most cells (task names, uuids, numbers): one cell a character, measured once.
+    const t = line.length <= width ? line : width <= 0 ? '' : width === 1 ? '…' : line.slice(0, width - 1) + '…';
+    return alignRight ? t.padStart(width) : t.padEnd(width);
+  }
+  const t = truncate(line, width);
   // A two-cell character that would straddle the edge is left out, so the cut can be one cell short: pad it.
   return padToWidth(t, width, alignRight);
 }
