@@ -1,4 +1,4 @@
-import { availableParallelism, constants as osConstants, hostname as osHostname, release as osRelease, type as osType } from 'node:os';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import { BrokerConnection, connectionReason, Publisher, translateAmqpError, type ConsumeMessage, type ReconnectingInfo } from '../amqp/index.js';
 import { ControlClient } from '../control/control-client.js';
 import { BrokerError, UsageError, type CamqError } from '../errors/index.js';
@@ -40,6 +40,7 @@ import { toPythonError, type PythonError } from './error-info.js';
 import { EtaScheduler, ETA_TIMER_PRIORITY } from './eta-scheduler.js';
 import { EventDispatcher } from './event-dispatcher.js';
 import { Heart, softwareInfo } from './heartbeat.js';
+import { confReply, reportText, statsReply, type WorkerSnapshot } from './inspect-replies.js';
 import { mingle } from './mingle.js';
 import type { Pool } from './pool.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -753,57 +754,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   stats(): StatsReply {
-    const usage = process.resourceUsage();
-    const url = this.connection.url;
-    return {
-      total: { ...this.totals },
-      pid: process.pid,
-      clock: String(this.appClock.value),
-      uptime: Math.round((this.clock.monotonic() - this.startedAt) / 1000),
-      pool: {
-        'max-concurrency': this.concurrency,
-        processes: this.pool.processes(),
-        'max-tasks-per-child': 'N/A',
-        'put-guarded-by-semaphore': false,
-        timeouts: [this.options.softTimeLimit ?? 0, this.options.timeLimit ?? 0],
-        implementation: `camq:${this.pool.kind}`,
-      },
-      broker: {
-        hostname: url.hostname,
-        userid: url.username,
-        virtual_host: url.vhost,
-        port: url.port,
-        insist: false,
-        ssl: url.protocol === 'amqps',
-        transport: 'amqp',
-        connect_timeout: 4,
-        transport_options: {},
-        login_method: 'PLAIN',
-        uri_prefix: null,
-        heartbeat: 60,
-        failover_strategy: 'round-robin',
-        alternates: [],
-      },
-      prefetch_count: this.consumer.prefetchCount,
-      rusage: {
-        utime: usage.userCPUTime / 1e6,
-        stime: usage.systemCPUTime / 1e6,
-        maxrss: usage.maxRSS,
-        ixrss: usage.sharedMemorySize,
-        idrss: usage.unsharedDataSize,
-        isrss: usage.unsharedStackSize,
-        minflt: usage.minorPageFault,
-        majflt: usage.majorPageFault,
-        nswap: usage.swappedOut,
-        inblock: usage.fsRead,
-        oublock: usage.fsWrite,
-        msgsnd: usage.ipcSent,
-        msgrcv: usage.ipcReceived,
-        nsignals: usage.signalsCount,
-        nvcsw: usage.voluntaryContextSwitches,
-        nivcsw: usage.involuntaryContextSwitches,
-      },
-    };
+    return statsReply(this.snapshot());
   }
 
   scheduled(): ScheduledEntry[] {
@@ -882,42 +833,33 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   }
 
   report(): string {
-    return [
-      `software -> camq:${this.options.softwareVersion ?? '0.0.0'} node:${process.versions.node} amqplib`,
-      `platform -> system:${osType()} release:${osRelease()} arch:${process.arch}`,
-      `            loader:camq pool:${this.pool.kind} concurrency:${this.concurrency}`,
-      `settings -> transport:amqp results:rpc://`,
-      '',
-      `broker_url: ${JSON.stringify(this.connection.masked)}`,
-      `result_backend: 'rpc://'`,
-      `host: ${JSON.stringify(osHostname())}`,
-    ].join('\n');
+    return reportText(this.snapshot());
   }
 
   conf(withDefaults: boolean): Record<string, unknown> {
-    const conf: Record<string, unknown> = {
-      broker_url: this.connection.masked.replace(/:\*\*@/, ':********@'),
-      result_backend: 'rpc://',
-      task_default_queue: this.app.defaultQueue,
-      task_acks_late: this.options.acksLate ?? false,
-      task_time_limit: this.options.timeLimit ?? null,
-      task_soft_time_limit: this.options.softTimeLimit ?? null,
-      worker_concurrency: this.concurrency,
-      worker_pool: this.pool.kind,
-      worker_prefetch_multiplier: this.multiplier,
-      worker_send_task_events: this.events.taskEventsEnabled,
-      worker_state_db: this.options.statedb ?? null,
-      include: this.options.modulePath ? [this.options.modulePath] : [],
+    return confReply(this.snapshot(), withDefaults);
+  }
+
+  /** What the inspect replies read (inspect-replies.ts). */
+  private snapshot(): WorkerSnapshot {
+    return {
+      connection: this.connection,
+      totals: this.totals,
+      clock: this.appClock.value,
+      uptimeSeconds: Math.round((this.clock.monotonic() - this.startedAt) / 1000),
+      concurrency: this.concurrency,
+      multiplier: this.multiplier,
+      prefetchCount: this.consumer.prefetchCount,
+      pool: { kind: this.pool.kind, processes: this.pool.processes() },
+      softTimeLimit: this.options.softTimeLimit,
+      timeLimit: this.options.timeLimit,
+      acksLate: this.options.acksLate ?? false,
+      taskEvents: this.events.taskEventsEnabled,
+      defaultQueue: this.app.defaultQueue,
+      softwareVersion: this.options.softwareVersion,
+      statedb: this.options.statedb,
+      modulePath: this.options.modulePath,
     };
-    if (withDefaults)
-      Object.assign(conf, {
-        accept_content: ['json'],
-        task_serializer: 'json',
-        result_serializer: 'json',
-        event_exchange: 'celeryev',
-        control_exchange: 'celery',
-      });
-    return conf;
   }
 
   // ---- shutdown (docs/protocol.md, The worker's semantics) ----------------------------------------------------------
