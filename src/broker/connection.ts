@@ -39,7 +39,7 @@ import {
 } from './amqp-exception.js';
 import { Channel, type ChannelHost } from './channel.js';
 import type { LoginThrottle } from './login-throttle.js';
-import { logText } from './log-text.js';
+import { logText } from '../util/one-line.js';
 import { isLoopbackAddress } from './loopback-address.js';
 import type { MemoryMonitor } from './memory-monitor.js';
 import type { VirtualHost } from './vhost.js';

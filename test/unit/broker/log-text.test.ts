@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logText } from '../../../src/broker/log-text.js';
+import { logText } from '../../../src/util/one-line.js';
 import { isLoopbackAddress } from '../../../src/broker/loopback-address.js';
 
 describe('logText', () => {
