@@ -1,5 +1,5 @@
 import { constants as osConstants } from 'node:os';
-import { translateAmqpError, type Channel, type ConsumeMessage } from '../amqp/index.js';
+import { SHORTSTR_MAX_BYTES, translateAmqpError, type Channel, type ConsumeMessage } from '../amqp/index.js';
 import { BrokerError, CamqError, ReplyCode } from '../errors/index.js';
 import {
   buildControlReply,
@@ -164,7 +164,8 @@ function consumerArgs(a: Record<string, unknown>): [queue: string, exchange: str
     const v = a[key];
     if (v === null || v === undefined) return fallback;
     if (typeof v !== 'string') throw new PanelError('TypeError', `${key} must be a string, not ${pyStrRepr(plainText(v))}`);
-    if (Buffer.byteLength(v) > 255) throw new PanelError('ValueError', `${key} is longer than 255 bytes (AMQP's limit for names)`);
+    if (Buffer.byteLength(v) > SHORTSTR_MAX_BYTES)
+      throw new PanelError('ValueError', `${key} is longer than ${SHORTSTR_MAX_BYTES} bytes (AMQP's limit for names)`);
     return v;
   };
   const queue = text('queue', '');
