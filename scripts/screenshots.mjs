@@ -283,6 +283,9 @@ function startTraffic(app) {
 
 const session = `camq-shots-${randomUUID().slice(0, 6)}`;
 const tmux = (...args) => execFileSync('tmux', args).toString();
+/** A tmux session of COLS × ROWS running `command` in a colour terminal, as a person would see it. */
+const openTerminal = (command) =>
+  tmux('new-session', '-d', '-s', session, '-x', String(COLS), '-y', String(ROWS), `env -u CI -u NO_COLOR TERM=xterm-256color ${command}`);
 const capture = () => tmux('capture-pane', '-p', '-e', '-t', session);
 const plain = () => tmux('capture-pane', '-p', '-t', session);
 const keys = async (...list) => {
@@ -322,17 +325,7 @@ async function waitFor(pattern, timeoutMs = 30_000) {
 
 /** `npm start` as a newcomer sees it: `camq demo` (its own embedded broker, workers and traffic), on a free port. */
 async function demoScreenshot() {
-  tmux(
-    'new-session',
-    '-d',
-    '-s',
-    session,
-    '-x',
-    String(COLS),
-    '-y',
-    String(ROWS),
-    `env -u CI -u NO_COLOR TERM=xterm-256color node ${ROOT}bin/camq demo --port 0`,
-  );
+  openTerminal(`node ${ROOT}bin/camq demo --port 0`);
   try {
     await waitFor(/demo1@\S+\s+online/);
     await sleep(15_000);
@@ -357,7 +350,6 @@ mkdirSync(OUT, { recursive: true });
 await demoScreenshot();
 
 console.log(`screenshots: broker ${maskBrokerUrl(BROKER)}, queue ${queue}`);
-mkdirSync(OUT, { recursive: true });
 const app = new CamqApp({ broker: BROKER });
 let stopTraffic = () => {};
 camqWorker('payments@prod-1', '-c', '4');
@@ -366,17 +358,7 @@ const mailer = pythonWorker('mailer@prod-3');
 try {
   await sleep(4000);
   stopTraffic = startTraffic(app);
-  tmux(
-    'new-session',
-    '-d',
-    '-s',
-    session,
-    '-x',
-    String(COLS),
-    '-y',
-    String(ROWS),
-    `env -u CI -u NO_COLOR TERM=xterm-256color node ${ROOT}bin/camq -b '${BROKER}'`,
-  );
+  openTerminal(`node ${ROOT}bin/camq -b '${BROKER}'`);
   await waitFor(/mailer@prod-3\s+online/);
   await sleep(12_000);
   // A worker that stops is shown offline at once (worker-offline).

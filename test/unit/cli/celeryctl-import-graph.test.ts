@@ -60,6 +60,20 @@ function walk(entry: string, withDynamic: boolean): Graph {
 }
 
 /** A package and everything it depends on, optionally too, by the package.json files under node_modules (nested ones first). */
+/** The source files esbuild puts in a bundle of `entry`, with the options that decide it (as scripts/bundle.mjs). */
+async function bundledInputs(entry: string): Promise<string[]> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return Object.keys(result.metafile.inputs);
+}
+
 function packageClosure(names: Iterable<string>): Set<string> {
   const seen = new Set<string>();
   const queue = [...names].map((name) => ({ name, from: ROOT }));
@@ -104,17 +118,7 @@ describe('celeryctl import graph', () => {
   });
 
   it('bundles the same graph: no Ink, React, worker or TUI code in dist/bundle/celeryctl.cjs', async () => {
-    // The options that decide what goes in: the entry, and bundling for Node as scripts/bundle.mjs does.
-    const result = await build({
-      entryPoints: [ENTRY],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(result.metafile.inputs);
+    const inputs = await bundledInputs(ENTRY);
     expect(inputs).toContain('src/control/control-client.ts');
     expect(inputs.filter((f) => FORBIDDEN_SOURCES.some((dir) => f.startsWith(dir)))).toEqual([]);
     const bundled = new Set(inputs.filter((f) => f.includes('node_modules/')).map((f) => packageName(f.slice(f.lastIndexOf('node_modules/') + 13))));
@@ -123,16 +127,7 @@ describe('celeryctl import graph', () => {
   });
 
   it('bundles camqadm (dist/bundle/camqadm.cjs) without Ink, React, the worker, the events engine or the TUI', async () => {
-    const result = await build({
-      entryPoints: [join(ROOT, 'src/cli/entry/camqadm.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(result.metafile.inputs);
+    const inputs = await bundledInputs(join(ROOT, 'src/cli/entry/camqadm.ts'));
     expect(inputs).toContain('src/shell/shell-session.ts');
     expect(inputs.filter((f) => ['src/tui/', 'src/worker/', 'src/events/'].some((dir) => f.startsWith(dir)))).toEqual([]);
     const bundled = new Set(inputs.filter((f) => f.includes('node_modules/')).map((f) => packageName(f.slice(f.lastIndexOf('node_modules/') + 13))));
