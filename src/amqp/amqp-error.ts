@@ -1,5 +1,5 @@
 import { BrokerConnectionError, BrokerError, CamqError } from '../errors/index.js';
-import type { BrokerUrl } from './broker-url.js';
+import type { BrokerUrl } from '../transport/broker-url.js';
 
 /**
  * Translate whatever amqplib or the socket threw into a CamqError a user can act on. This is the one place that
@@ -93,11 +93,6 @@ export function translateAmqpError(err: unknown, url?: BrokerUrl): CamqError {
     return new BrokerConnectionError('broker.lost', `lost the connection to ${masked}: ${message}`, masked, { cause: err, reason: message });
   }
   return new CamqError('broker.error', message, { cause: err });
-}
-
-/** Why a connection failed or was lost, in a few words and without advice (see BrokerConnectionError.reason). */
-export function connectionReason(error: CamqError): string {
-  return error instanceof BrokerConnectionError ? error.reason : error.message;
 }
 
 /** Node's codes for a broker certificate that does not verify, and what each means. */

@@ -2,14 +2,21 @@ import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { BrokerConnectionError, CamqError, ConnectionClosedError } from '../errors/index.js';
+import { BrokerConnectionError, CamqError, ConnectionClosedError, connectionReason } from '../errors/index.js';
 import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
-import { connectionReason, translateAmqpError } from './amqp-error.js';
+import { parseBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
+import type { ConnectedInfo, ReconnectingInfo, Transport, TransportEvents } from '../transport/transport.js';
+import type { TransportChannel } from '../transport/transport-channel.js';
+import { AmqpChannel } from './amqp-channel.js';
+import { translateAmqpError } from './amqp-error.js';
 import { guardEncoding } from './encode-guard.js';
 import { guardFrameDecoding } from './frame-guard.js';
-import { parseBrokerUrl, type BrokerUrl } from './broker-url.js';
+
+export type { ConnectedInfo, ReconnectingInfo };
+/** The events of a BrokerConnection: those of every Transport. */
+export type BrokerConnectionEvents = TransportEvents;
 
 export interface BrokerConnectionOptions {
   /** A broker URL (kombu syntax) or an already parsed one. */
@@ -28,38 +35,6 @@ export interface BrokerConnectionOptions {
   /** Shown as `connection_name` by `rabbitmqctl list_connections`. */
   readonly connectionName?: string;
   readonly clock?: Clock;
-}
-
-export interface ConnectedInfo {
-  /** 1 for the first successful attempt of this connect or reconnect round. */
-  readonly attempt: number;
-  /** True when this connection replaces one that was lost. */
-  readonly isReconnect: boolean;
-}
-
-export interface ReconnectingInfo {
-  /** 1-based: the attempt about to be made. */
-  readonly attempt: number;
-  readonly delayMs: number;
-  /** The loss (attempt 1) or why the previous attempt failed. */
-  readonly error: CamqError;
-  /** `error` in a few words, without advice (`connection refused (ECONNREFUSED)`). */
-  readonly reason: string;
-  /** True after an established connection was lost; false while the first connection is still being tried. */
-  readonly wasConnected: boolean;
-}
-
-export interface BrokerConnectionEvents {
-  /** A connection is open and every setup hook ran. */
-  connected: [ConnectedInfo];
-  /** The open connection went away (not emitted for our own `close()`). */
-  disconnected: [CamqError];
-  /** A retry is scheduled after `delayMs`. */
-  reconnecting: [ReconnectingInfo];
-  /** Reconnecting was given up; the connection is closed for good. */
-  failed: [CamqError];
-  blocked: [string];
-  unblocked: [];
 }
 
 /** Runs after every successful (re)connect, before `connected` is emitted. */
@@ -82,7 +57,7 @@ export type SetupHook = (connection: BrokerConnection) => Promise<void> | void;
  * (`connection refused (ECONNREFUSED)`, the TLS advice). Moving to it is possible once (1) and (2) have answers; the
  * loop here is short.
  */
-export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
+export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implements Transport {
   readonly url: BrokerUrl;
   private readonly options: BrokerConnectionOptions;
   private readonly clock: Clock;
@@ -164,6 +139,12 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> {
     } catch (err) {
       throw translateAmqpError(err, this.url);
     }
+  }
+
+  /** A transport channel (the seam engines use, src/transport) on the current connection; see createChannel. */
+  async openChannel(options: { readonly confirm?: boolean } = {}): Promise<TransportChannel> {
+    const raw = options.confirm ? await this.createConfirmChannel() : await this.createChannel();
+    return new AmqpChannel(raw, { confirm: options.confirm ?? false, url: this.url });
   }
 
   async createConfirmChannel(): Promise<ConfirmChannel> {

@@ -6,8 +6,9 @@ export {
   type ReconnectingInfo,
   type SetupHook,
 } from './broker-connection.js';
-export { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from './broker-url.js';
-export { connectionReason, translateAmqpError } from './amqp-error.js';
+export { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
+export { translateAmqpError } from './amqp-error.js';
+export { connectionReason } from '../errors/index.js';
 export { guardFrameDecoding, UNDECODABLE_HEADERS } from './frame-guard.js';
 export {
   bindQueueNowait,

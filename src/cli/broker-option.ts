@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { isEmbeddedBrokerUrl, parseBrokerUrl, resolveBrokerUrl } from '../amqp/broker-url.js';
+import { isEmbeddedBrokerUrl, parseBrokerUrl, resolveBrokerUrl } from '../transport/broker-url.js';
 import type { CliIO } from './cli-io.js';
 
 /** `-b/--broker URL`, shared by every command that talks to a broker. */

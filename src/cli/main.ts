@@ -1,6 +1,6 @@
 import { CommanderError, type Command } from 'commander';
 import { CamqError, ExitCode, ExitRequest } from '../errors/index.js';
-import { maskBrokerUrl } from '../amqp/broker-url.js';
+import { maskBrokerUrl } from '../transport/broker-url.js';
 import { oneLine } from '../util/one-line.js';
 import { processIO, writeLine, type CliIO } from './cli-io.js';
 import { routeCommanderErrors, withUsageHint } from './usage-hint.js';

@@ -30,3 +30,8 @@ export class ConnectionClosedError extends CamqError {
     super('broker.closed', message, { exitCode: ExitCode.broker });
   }
 }
+
+/** Why a connection failed or was lost, in a few words and without advice (see BrokerConnectionError.reason). */
+export function connectionReason(error: CamqError): string {
+  return error instanceof BrokerConnectionError ? error.reason : error.message;
+}

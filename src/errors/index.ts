@@ -2,5 +2,5 @@ export { CamqError, ExitCode, type CamqErrorOptions } from './camq-error.js';
 export { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes.js';
 export { UsageError } from './usage-error.js';
 export { BrokerError, ReplyCode } from './broker-error.js';
-export { BrokerConnectionError, ConnectionClosedError } from './connection-error.js';
+export { BrokerConnectionError, ConnectionClosedError, connectionReason } from './connection-error.js';
 export { ExitRequest } from './exit-request.js';

@@ -12,7 +12,7 @@
  */
 import amqp from 'amqplib';
 import { afterAll, describe } from 'vitest';
-import { parseBrokerUrl } from '../../src/amqp/broker-url.js';
+import { parseBrokerUrl } from '../../src/transport/broker-url.js';
 import { startEmbeddedBroker } from '../../src/broker/embedded.js';
 import { EmbeddedInspector, type BrokerInspector } from './broker-inspector.js';
 import { startBrokerProcess } from './broker-process.js';

@@ -4,7 +4,7 @@
  * a channel amqplib opened (nothing else writes on that connection meanwhile).
  */
 import amqp from 'amqplib';
-import { parseBrokerUrl } from '../../src/amqp/broker-url.js';
+import { parseBrokerUrl } from '../../src/transport/broker-url.js';
 
 const FRAME_END = 0xce;
 

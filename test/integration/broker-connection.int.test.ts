@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConnection } from '../../src/amqp/broker-connection.js';
-import { parseBrokerUrl } from '../../src/amqp/broker-url.js';
+import { parseBrokerUrl } from '../../src/transport/broker-url.js';
 import { BrokerConnectionError, BrokerError } from '../../src/errors/index.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { publishDeepHeaders } from '../helpers/deep-headers.js';

@@ -8,7 +8,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseBrokerUrl } from '../../src/amqp/broker-url.js';
+import { parseBrokerUrl } from '../../src/transport/broker-url.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
 import { BrokerProbe } from './shell/broker-probe.js';

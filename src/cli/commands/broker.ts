@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { parseBrokerUrl } from '../../amqp/broker-url.js';
+import { parseBrokerUrl } from '../../transport/broker-url.js';
 import { createLogger, parseLogLevel, type LogLevel } from '../../util/logger.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import type { IpcPort } from '../../broker/inspection-ipc.js';

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { isEmbeddedBrokerUrl, parseBrokerUrl } from '../../amqp/broker-url.js';
+import { isEmbeddedBrokerUrl, parseBrokerUrl } from '../../transport/broker-url.js';
 import { cleanUpOnClosedPipe, processIO, writeLine, type CliIO } from '../cli-io.js';
 
 export interface DemoOptions {

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import amqp from 'amqplib';
 import { expect, it } from 'vitest';
-import { parseBrokerUrl } from '../../../src/amqp/broker-url.js';
+import { parseBrokerUrl } from '../../../src/transport/broker-url.js';
 import { publishMessage } from '../../../src/amqp/publish.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
 

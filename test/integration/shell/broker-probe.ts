@@ -4,7 +4,7 @@
  * (bindings, unacked counts, closing a connection). Tests that use it inspect raw broker state on purpose.
  */
 import amqp, { type ChannelModel, type GetMessage } from 'amqplib';
-import { parseBrokerUrl } from '../../../src/amqp/broker-url.js';
+import { parseBrokerUrl } from '../../../src/transport/broker-url.js';
 import type { BrokerInspector } from '../../helpers/broker-inspector.js';
 import type { BrokerTarget } from '../../helpers/brokers.js';
 

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl } from '../../../src/amqp/broker-url.js';
+import { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl } from '../../../src/transport/broker-url.js';
 import { UsageError } from '../../../src/errors/index.js';
 
 describe('parseBrokerUrl', () => {

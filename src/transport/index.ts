@@ -1,0 +1,14 @@
+export type { ConnectedInfo, ReconnectingInfo, SetupHook, Transport, TransportEvents } from './transport.js';
+export type {
+  ConsumeOptions,
+  Delivery,
+  DeliveryHandler,
+  ExchangeOptions,
+  QueueOptions,
+  QueueStatus,
+  TransportChannel,
+  TransportChannelEvents,
+} from './transport-channel.js';
+export { publishMessage } from './publish-message.js';
+export { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from './broker-url.js';
+export { createTransport, type TransportOptions } from './create-transport.js';

@@ -1,0 +1,31 @@
+import { CamqError } from '../errors/index.js';
+import type { OutgoingMessage } from '../protocol/amqp-message.js';
+import type { TransportChannel } from './transport-channel.js';
+
+/**
+ * Publish a protocol-layer message on a channel. Resolves at once when the channel's write buffer has room, and
+ * after `drain` when `publish` returned false, so a fast producer never grows memory without bound. Throws when the
+ * channel is closed; the wait rejects when the channel closes before the buffer drained (no drain ever comes then,
+ * and the message may be lost).
+ */
+export function publishMessage(channel: TransportChannel, message: OutgoingMessage): Promise<void> | void {
+  const ok = channel.publish(message.exchange, message.routingKey, message.content, message.properties);
+  if (ok) return;
+  return new Promise<void>((resolve, reject) => {
+    const onDrain = () => {
+      channel.off('close', onClose);
+      resolve();
+    };
+    const onClose = () => {
+      channel.off('drain', onDrain);
+      reject(
+        new CamqError(
+          'publish.channel-closed',
+          'the channel closed while the message waited for room in its write buffer; it may not have reached the broker',
+        ),
+      );
+    };
+    channel.once('drain', onDrain);
+    channel.once('close', onClose);
+  });
+}
