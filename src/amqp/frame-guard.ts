@@ -1,11 +1,5 @@
 import { amqplibFrame, type AmqplibConnectionInternals, type AmqplibFrame, type AmqplibRawFrame } from './amqplib-internals.js';
-
-/**
- * The header a delivery carries instead of its own header table when that table could not be decoded (nested so
- * deep that amqplib's recursive field-table decoder overflows the stack). Its value says why. Consumers that see it
- * reject the delivery without requeue: redelivering it would fail the same way forever.
- */
-export const UNDECODABLE_HEADERS = 'x-camq-undecodable-headers';
+import { UNDECODABLE_HEADERS } from '../transport/transport-channel.js';
 
 type AmqplibConnection = AmqplibConnectionInternals;
 type RawFrame = AmqplibRawFrame;

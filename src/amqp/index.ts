@@ -9,7 +9,8 @@ export {
 export { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
 export { translateAmqpError } from './amqp-error.js';
 export { connectionReason } from '../errors/index.js';
-export { guardFrameDecoding, UNDECODABLE_HEADERS } from './frame-guard.js';
+export { guardFrameDecoding } from './frame-guard.js';
+export { UNDECODABLE_HEADERS } from '../transport/transport-channel.js';
 export {
   bindQueueNowait,
   consumeNowait,
@@ -22,4 +23,4 @@ export { publishMessage, pythonSafeHeaders, toWireProperties } from './publish.j
 export { Publisher, type PublisherConnection, type PublisherOptions } from './publisher.js';
 export type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message, Options, Replies } from 'amqplib';
 export { guardEncoding, UnencodableError } from './encode-guard.js';
-export { SHORTSTR_MAX_BYTES, shortstrProblem } from './shortstr.js';
+export { SHORTSTR_MAX_BYTES, shortstrProblem } from '../protocol/shortstr.js';

@@ -1,7 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import { EXCHANGE_TYPES, type ControlMethod, type ControlReplies } from '../protocol/control-catalog.js';
 import type { ErrorReply } from '../protocol/control-replies.js';
-import { shortstrProblem } from '../amqp/shortstr.js';
+import { shortstrProblem } from '../protocol/shortstr.js';
 import { parseRate } from '../protocol/rate.js';
 import { UsageError } from '../errors/index.js';
 

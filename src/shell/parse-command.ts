@@ -1,4 +1,4 @@
-import { shortstrProblem } from '../amqp/shortstr.js';
+import { shortstrProblem } from '../protocol/shortstr.js';
 import { BOOLEAN_WORDS, coerceBoolean, coerceInteger } from './coerce.js';
 import { findCommand, requiredCount, usageLine, type ArgSpec, type ArgValue, type CommandSpec } from './command-table.js';
 import type { PropertiesView } from './message-properties.js';

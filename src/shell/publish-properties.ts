@@ -1,4 +1,4 @@
-import { shortstrProblem } from '../amqp/shortstr.js';
+import { shortstrProblem } from '../protocol/shortstr.js';
 import { coerceInteger } from './coerce.js';
 import type { PropertiesView } from './message-properties.js';
 import { ShellInputError } from './shell-input-error.js';

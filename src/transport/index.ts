@@ -9,6 +9,7 @@ export type {
   TransportChannel,
   TransportChannelEvents,
 } from './transport-channel.js';
+export { UNDECODABLE_HEADERS } from './transport-channel.js';
 export { publishMessage } from './publish-message.js';
 export { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from './broker-url.js';
 export { createTransport, type TransportOptions } from './create-transport.js';

@@ -112,3 +112,10 @@ export interface ConsumeOptions {
   readonly priority?: number;
   readonly arguments?: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * The header a delivery carries instead of its own header table when that table could not be decoded (nested so
+ * deep that a wire library's recursive field-table decoder overflows the stack). Its value says why. Consumers that see it
+ * reject the delivery without requeue: redelivering it would fail the same way forever.
+ */
+export const UNDECODABLE_HEADERS = 'x-camq-undecodable-headers';

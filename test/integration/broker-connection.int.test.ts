@@ -11,7 +11,7 @@ import { parseBrokerUrl } from '../../src/transport/broker-url.js';
 import { BrokerConnectionError, BrokerError } from '../../src/errors/index.js';
 import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { publishDeepHeaders } from '../helpers/deep-headers.js';
-import { UNDECODABLE_HEADERS } from '../../src/amqp/frame-guard.js';
+import { UNDECODABLE_HEADERS } from '../../src/transport/transport-channel.js';
 import { ManualClock } from '../../src/util/manual-clock.js';
 import type { ConsumeMessage } from 'amqplib';
 
