@@ -150,6 +150,19 @@ function optionalString(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** The optional fields protocol 2 carries in its headers and protocol 1 in its body, under the same names. */
+function namedFields(source: Readonly<Record<string, unknown>>) {
+  return {
+    shadow: optionalString(source['shadow']),
+    rootId: optionalString(source['root_id']),
+    parentId: optionalString(source['parent_id']),
+    origin: optionalString(source['origin']),
+    argsrepr: optionalString(source['argsrepr']),
+    kwargsrepr: optionalString(source['kwargsrepr']),
+    ignoreResult: source['ignore_result'] === true,
+  };
+}
+
 function optionalNumber(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
@@ -175,11 +188,13 @@ function readRetries(value: unknown): { ok: true; retries: number } | { ok: fals
 function readCommon(source: { retries: unknown; timelimit: unknown; eta: unknown; expires: unknown; embed: unknown }):
   | {
       ok: true;
-      retries: number;
-      timeLimit: { hard: number | null; soft: number | null };
-      eta: number | null;
-      expires: number | null;
-      embed: TaskEmbed;
+      fields: {
+        retries: number;
+        timeLimit: { hard: number | null; soft: number | null };
+        eta: number | null;
+        expires: number | null;
+        embed: TaskEmbed;
+      };
     }
   | { ok: false; message: string } {
   const retries = readRetries(source.retries);
@@ -194,11 +209,13 @@ function readCommon(source: { retries: unknown; timelimit: unknown; eta: unknown
   if (!embed.ok) return { ok: false, message: `Received invalid task message: ${embed.problem}` };
   return {
     ok: true,
-    retries: retries.retries,
-    timeLimit: { hard: timeLimit.hard, soft: timeLimit.soft },
-    eta: eta.ms,
-    expires: expires.ms,
-    embed: embed.embed,
+    fields: {
+      retries: retries.retries,
+      timeLimit: { hard: timeLimit.hard, soft: timeLimit.soft },
+      eta: eta.ms,
+      expires: expires.ms,
+      embed: embed.embed,
+    },
   };
 }
 
@@ -323,22 +340,12 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
         protocol: 2,
         id,
         name: taskName,
-        shadow: optionalString(headers['shadow']),
         args,
         kwargs,
-        embed: common.embed,
-        eta: common.eta,
-        expires: common.expires,
-        retries: common.retries,
-        timeLimit: common.timeLimit,
-        rootId: optionalString(headers['root_id']),
-        parentId: optionalString(headers['parent_id']),
+        ...common.fields,
+        ...namedFields(headers),
         group: optionalString(headers['group']),
         groupIndex: optionalNumber(headers['group_index']),
-        origin: optionalString(headers['origin']),
-        argsrepr: optionalString(headers['argsrepr']),
-        kwargsrepr: optionalString(headers['kwargsrepr']),
-        ignoreResult: headers['ignore_result'] === true,
         correlationId: correlation ?? id,
         replyTo,
         priority,
@@ -382,22 +389,12 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
         protocol,
         id,
         name: v1.task,
-        shadow: optionalString(record['shadow']),
         args,
         kwargs,
-        embed: common.embed,
-        eta: common.eta,
-        expires: common.expires,
-        retries: common.retries,
-        timeLimit: common.timeLimit,
-        rootId: optionalString(record['root_id']),
-        parentId: optionalString(record['parent_id']),
+        ...common.fields,
+        ...namedFields(record),
         group: optionalString(v1.group ?? v1.taskset ?? null),
         groupIndex: optionalNumber(v1.group_index),
-        origin: optionalString(record['origin']),
-        argsrepr: optionalString(record['argsrepr']),
-        kwargsrepr: optionalString(record['kwargsrepr']),
-        ignoreResult: record['ignore_result'] === true,
         correlationId: correlation ?? id,
         replyTo,
         priority,
