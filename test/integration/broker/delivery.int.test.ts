@@ -5,9 +5,9 @@
  * consumers, and the broker cancelling a consumer whose queue is deleted.
  */
 import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
-import { drain, Session } from './kit.js';
+import { drain, eachSession, Session } from './kit.js';
 
 const targets = await brokerTargets();
 
@@ -20,12 +20,7 @@ const view = (m: GetMessage | ConsumeMessage) => `${m.content.toString()}${m.fie
 describeBrokers('delivery', targets, (target) => {
   let session: Session;
   let ch: Channel;
-
-  beforeEach(async () => {
-    session = await Session.open(target);
-    ch = await session.channel();
-  });
-  afterEach(() => session.close());
+  eachSession(target, (opened) => ({ session, ch } = opened));
 
   /** A fresh durable=false queue holding `count` messages m1..mN, enqueued for sure (publisher confirms). */
   async function queueWith(count: number, label = 'q'): Promise<string> {

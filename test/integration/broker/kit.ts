@@ -7,8 +7,22 @@ import { randomUUID } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import type { BrokerTarget } from '../../helpers/brokers.js';
+
+/**
+ * A session and a channel opened before each test of the enclosing describe block and closed after it; `use` gets
+ * each test's pair (assign them to the block's variables).
+ */
+export function eachSession(target: BrokerTarget, use: (opened: { session: Session; ch: Channel }) => void): void {
+  let session: Session | undefined;
+  beforeEach(async () => {
+    session = await Session.open(target);
+    use({ session, ch: await session.channel() });
+  });
+  afterEach(() => session?.close());
+}
 
 export interface BrokerReply {
   readonly code: number | undefined;

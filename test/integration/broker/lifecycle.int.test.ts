@@ -5,9 +5,9 @@
  * Celery's camqadm documentation done with amqplib.
  */
 import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
-import { bodies, drain, roundTrip, Session } from './kit.js';
+import { bodies, drain, roundTrip, eachSession, Session } from './kit.js';
 
 const targets = await brokerTargets();
 
@@ -17,12 +17,7 @@ const WAIT = { timeout: 5000, interval: 50 };
 describeBrokers('lifecycle', targets, (target) => {
   let session: Session;
   let ch: Channel;
-
-  beforeEach(async () => {
-    session = await Session.open(target);
-    ch = await session.channel();
-  });
-  afterEach(() => session.close());
+  eachSession(target, (opened) => ({ session, ch } = opened));
 
   async function exists(queue: string): Promise<boolean> {
     const probe = await session.channel();

@@ -4,21 +4,16 @@
  * exchanges, and mandatory returns (with publisher confirms).
  */
 import type { Channel } from 'amqplib';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
-import { bodies, drain, roundTrip, Session } from './kit.js';
+import { bodies, drain, roundTrip, eachSession, Session } from './kit.js';
 
 const targets = await brokerTargets();
 
 describeBrokers('routing', targets, (target) => {
   let session: Session;
   let ch: Channel;
-
-  beforeEach(async () => {
-    session = await Session.open(target);
-    ch = await session.channel();
-  });
-  afterEach(() => session.close());
+  eachSession(target, (opened) => ({ session, ch } = opened));
 
   /** Declare an exchange, one exclusive queue per binding, publish, and read back what each queue got. */
   async function route(
