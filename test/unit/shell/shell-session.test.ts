@@ -5,10 +5,10 @@
  * broker in test/integration/shell-session.int.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../../src/errors/index.js';
+import { BrokerConnectionError, BrokerError, ConnectionClosedError } from '../../../src/errors/index.js';
 import { ShellSession, type ShellNotice, type ShellOutcome } from '../../../src/shell/index.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
-import { FakeTransport } from '../../fakes/fake-transport.js';
+import { FakeTransport, type FakeChannel } from '../../fakes/fake-transport.js';
 
 async function opened() {
   const transport = new FakeTransport();
@@ -22,6 +22,16 @@ async function opened() {
     return outcome;
   };
   return { transport, session, notices, run };
+}
+
+/** The connection goes while `channel` runs purgeQueue: `disconnected` with `loss`, the channel closes, the call fails. */
+function loseConnectionDuringPurge(transport: FakeTransport, channel: FakeChannel, loss: BrokerConnectionError): void {
+  channel.purgeQueue = async () => {
+    transport.isOpen = false;
+    transport.emit('disconnected', loss);
+    await channel.close();
+    throw new ConnectionClosedError('Channel closed');
+  };
 }
 
 const message = (body: string) => ({ content: Buffer.from(body), properties: { contentType: 'text/plain' } });
@@ -109,6 +119,27 @@ describe('ShellSession', () => {
     expect(transport.channels).toHaveLength(2);
     expect(transport.channels[1]!.confirm).toBe(true);
     expect(transport.channels[1]!.declared).toEqual(['queue:q2']);
+  });
+
+  it('a connection lost during a command: says it may or may not have taken effect, whatever error the call failed with', async () => {
+    const { transport, run } = await opened();
+    const loss = new BrokerConnectionError('broker.lost', 'lost the connection: the broker closed the socket', transport.masked, {
+      reason: 'the broker closed the socket',
+    });
+    loseConnectionDuringPurge(transport, transport.channels[0]!, loss);
+    const outcome = await run('queue.purge q1');
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error).toBeInstanceOf(BrokerConnectionError);
+    expect(outcome.error!.message).toMatch(/during queue\.purge: .*the broker closed the socket.*; it may or may not have taken effect/);
+  });
+
+  it("a connection the broker closed because of the command's own method: that refusal is the error", async () => {
+    const { transport, run } = await opened();
+    const refusal = new BrokerError({ replyCode: 503, replyText: 'COMMAND_INVALID - unknown exchange type', isChannelError: false });
+    const loss = new BrokerConnectionError('broker.lost', 'lost the connection', transport.masked, { cause: refusal });
+    loseConnectionDuringPurge(transport, transport.channels[0]!, loss);
+    const outcome = await run('queue.purge q1');
+    expect(outcome.error).toBe(refusal);
   });
 
   it('close() closes its channel and leaves the connection open; a later command is refused', async () => {
