@@ -1,7 +1,10 @@
 /**
  * camq as a library: the engines behind the binaries, usable from your own Node code.
  *
- *   import { CamqApp, ControlClient, EventReceiver, ClusterStore, ShellSession, BrokerConnection } from 'camq';
+ *   import { CamqApp, ControlClient, EventReceiver, ClusterStore, ShellSession, createTransport } from 'camq';
+ *
+ * The engines take a Transport (one broker connection: channels, connection events, setup hooks); createTransport
+ * makes one for a broker URL (BrokerConnection, on amqplib, for amqp:// and amqps://).
  *
  * Views (the CLI text and the Ink TUI) are not part of this surface.
  */
@@ -33,6 +36,8 @@ export {
   type BrokerConnectionOptions,
   type BrokerUrl,
 } from './amqp/index.js';
+
+export { createTransport, type Transport, type TransportChannel, type TransportEvents, type TransportOptions } from './transport/index.js';
 
 export * as protocol from './protocol/index.js';
 

@@ -1,4 +1,5 @@
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { CamqError } from '../errors/index.js';
 import type { MessageProperties } from '../protocol/amqp-message.js';
 import type { BrokerUrl } from '../transport/broker-url.js';
 import type {
@@ -6,6 +7,7 @@ import type {
   Delivery,
   DeliveryHandler,
   ExchangeOptions,
+  PublishOptions,
   QueueOptions,
   QueueStatus,
   TransportChannel,
@@ -14,6 +16,8 @@ import type {
 import { translateAmqpError } from './amqp-error.js';
 import { bindQueueNowait, consumeNowait, declareExchangeNowait, declareQueueNowait } from './nowait.js';
 import { toWireProperties } from './publish.js';
+
+type Listener = (...args: unknown[]) => void;
 
 /**
  * The transport channel on amqplib: each method forwards to amqplib's channel, with its errors turned into
@@ -26,6 +30,7 @@ export class AmqpChannel implements TransportChannel {
   readonly raw: Channel;
   private readonly confirm: ConfirmChannel | undefined;
   private readonly url: BrokerUrl | undefined;
+  private readonly errorListeners = new WeakMap<Listener, Listener>();
 
   constructor(raw: Channel | ConfirmChannel, options: { readonly confirm?: boolean; readonly url?: BrokerUrl } = {}) {
     this.raw = raw;
@@ -70,7 +75,7 @@ export class AmqpChannel implements TransportChannel {
   }
 
   declareExchangeNowait(exchange: string, type: string, options: { readonly durable: boolean; readonly autoDelete: boolean }): void {
-    declareExchangeNowait(this.raw, exchange, type, options);
+    this.sync(() => declareExchangeNowait(this.raw, exchange, type, options));
   }
 
   declareQueueNowait(
@@ -82,15 +87,15 @@ export class AmqpChannel implements TransportChannel {
       readonly arguments?: Readonly<Record<string, unknown>>;
     },
   ): void {
-    declareQueueNowait(this.raw, queue, options);
+    this.sync(() => declareQueueNowait(this.raw, queue, options));
   }
 
   bindQueueNowait(queue: string, exchange: string, routingKey: string): void {
-    bindQueueNowait(this.raw, queue, exchange, routingKey);
+    this.sync(() => bindQueueNowait(this.raw, queue, exchange, routingKey));
   }
 
   consumeNowait(queue: string, consumerTag: string, onMessage: DeliveryHandler, options: { readonly noAck: boolean }): void {
-    consumeNowait(this.raw, queue, consumerTag, onMessage, options);
+    this.sync(() => consumeNowait(this.raw, queue, consumerTag, onMessage, options));
   }
 
   consume(queue: string, onMessage: DeliveryHandler, options?: ConsumeOptions): Promise<{ readonly consumerTag: string }> {
@@ -133,14 +138,14 @@ export class AmqpChannel implements TransportChannel {
     exchange: string,
     routingKey: string,
     content: Buffer,
-    properties: MessageProperties = {},
-    onConfirm?: (err: Error | null) => void,
+    properties: MessageProperties & PublishOptions = {},
+    onConfirm?: (err: CamqError | null) => void,
   ): boolean {
     try {
       if (this.confirm && onConfirm) {
         const url = this.url;
         return this.confirm.publish(exchange, routingKey, content, toWireProperties(properties), (err: unknown) =>
-          onConfirm(err ? translateAmqpError(err, url) : null),
+          onConfirm(err ? confirmError(err, url) : null),
         );
       }
       return this.raw.publish(exchange, routingKey, content, toWireProperties(properties));
@@ -159,18 +164,29 @@ export class AmqpChannel implements TransportChannel {
   }
 
   on<E extends keyof TransportChannelEvents>(event: E, listener: (...args: TransportChannelEvents[E]) => void): this {
-    this.raw.on(event, listener as (...args: unknown[]) => void);
+    this.raw.on(event, this.adapt(event, listener as Listener));
     return this;
   }
 
   once<E extends keyof TransportChannelEvents>(event: E, listener: (...args: TransportChannelEvents[E]) => void): this {
-    this.raw.once(event, listener as (...args: unknown[]) => void);
+    this.raw.once(event, this.adapt(event, listener as Listener));
     return this;
   }
 
   off<E extends keyof TransportChannelEvents>(event: E, listener: (...args: TransportChannelEvents[E]) => void): this {
-    this.raw.off(event, listener as (...args: unknown[]) => void);
+    this.raw.off(event, this.errorListeners.get(listener as Listener) ?? (listener as Listener));
     return this;
+  }
+
+  /** An `error` listener gets amqplib's error translated (one wrapper per listener, so `off` finds it). */
+  private adapt(event: keyof TransportChannelEvents, listener: Listener): Listener {
+    if (event !== 'error') return listener;
+    let wrapped = this.errorListeners.get(listener);
+    if (!wrapped) {
+      wrapped = (err: unknown) => listener(translateAmqpError(err, this.url));
+      this.errorListeners.set(listener, wrapped);
+    }
+    return wrapped;
   }
 
   private async call<T>(run: () => Promise<T>): Promise<T> {
@@ -188,4 +204,12 @@ export class AmqpChannel implements TransportChannel {
       throw translateAmqpError(err, this.url);
     }
   }
+}
+
+/** Why a confirm failed: amqplib reports a basic.nack as `message nacked` (lib/channel.js), a closed channel otherwise. */
+function confirmError(err: unknown, url: BrokerUrl | undefined): CamqError {
+  if (err instanceof Error && err.message === 'message nacked') {
+    return new CamqError('broker.nacked', 'the broker refused the message (basic.nack); see its log for why');
+  }
+  return translateAmqpError(err, url);
 }

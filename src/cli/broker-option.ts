@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { isEmbeddedBrokerUrl, parseBrokerUrl, resolveBrokerUrl } from '../transport/broker-url.js';
+import { isEmbeddedBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
 import type { CliIO } from './cli-io.js';
 
 /** `-b/--broker URL`, shared by every command that talks to a broker. */
@@ -7,26 +7,37 @@ export function brokerOption(): Option {
   return new Option('-b, --broker <url>', 'broker URL (default: $CAMQ_BROKER_URL, $CELERY_BROKER_URL, amqp://guest:guest@localhost:5672//)');
 }
 
-/** A broker URL ready to connect to, and how to let go of it (stops an in-process embedded broker). */
+/** A broker URL ready to connect to, parsed once, and how to let go of it (stops an in-process embedded broker). */
 export interface ResolvedBroker {
+  /** What engines connect with (createTransport); nothing parses the URL again. */
+  readonly parsed: BrokerUrl;
+  /** The URL as text, password included: for a child process's `-b` and the worker command. */
   readonly url: string;
+  /** What messages print: the masked URL, `embedded (…)` for the in-process broker. */
   readonly masked: string;
   readonly isEmbedded: boolean;
   release(): Promise<void>;
 }
 
 /**
- * Resolve the broker for a command: the flag, then the environment, then the default. `embedded` (or `memory://`)
+ * Resolve the broker for a command: the flag, then the environment, then the default (or a broker the caller
+ * resolved already, such as the demo's, as it is). `embedded` (or `memory://`)
  * starts camq's own broker inside this process on a free port and returns its amqp:// URL.
  */
-export async function resolveBroker(flag: string | undefined, io: CliIO): Promise<ResolvedBroker> {
+export async function resolveBroker(flag: string | ResolvedBroker | undefined, io: CliIO): Promise<ResolvedBroker> {
+  if (typeof flag === 'object') return flag;
   const text = resolveBrokerUrl(flag, io.env);
   if (isEmbeddedBrokerUrl(text)) {
     const { startEmbeddedBroker } = await import('../broker/embedded.js');
     const broker = await startEmbeddedBroker({ port: 0 });
     const parsed = parseBrokerUrl(broker.url);
-    return { url: broker.url, masked: `embedded (${parsed.masked})`, isEmbedded: true, release: () => broker.close() };
+    return { parsed, url: broker.url, masked: `embedded (${parsed.masked})`, isEmbedded: true, release: () => broker.close() };
   }
+  return knownBroker(text);
+}
+
+/** A broker someone else started or chose (the demo's): parsed once here, and nothing to release. */
+export function knownBroker(text: string): ResolvedBroker {
   const parsed = parseBrokerUrl(text);
-  return { url: text, masked: parsed.masked, isEmbedded: false, release: async () => {} };
+  return { parsed, url: text, masked: parsed.masked, isEmbedded: false, release: async () => {} };
 }

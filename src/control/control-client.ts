@@ -1,20 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BrokerConnection,
-  bindQueueNowait,
-  consumeNowait,
-  declareExchangeNowait,
-  declareQueueNowait,
-  publishMessage,
-  translateAmqpError,
-  type BrokerUrl,
-  type Channel,
-  type ConsumeMessage,
-} from '../amqp/index.js';
 import { CamqError, ConnectionClosedError, UsageError } from '../errors/index.js';
 import { buildControlRequest, decodeControlReply, type ControlReply, type Matcher } from '../protocol/control-message.js';
 import { LamportClock } from '../protocol/lamport-clock.js';
 import { PIDBOX_EXCHANGE, PIDBOX_QUEUE_ARGUMENTS, REPLY_EXCHANGE, replyQueueName, type ExchangeSpec } from '../protocol/topology.js';
+import type { OutgoingMessage } from '../protocol/amqp-message.js';
+import { createTransport, publishMessage, type BrokerUrl, type Delivery, type Transport, type TransportChannel } from '../transport/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import {
   addConsumerCommand,
@@ -40,8 +30,8 @@ import { ReplyCollector, type ControlResult, type NodeReply, type StopReason } f
 export const DEFAULT_CONTROL_TIMEOUT = 1.0;
 
 export interface ControlClientOptions {
-  /** An open connection; the client opens its own channel on it (again after losing it, once the connection is back). */
-  readonly connection: BrokerConnection;
+  /** An open transport; the client opens its own channel on it (again after losing it, once the connection is back). */
+  readonly connection: Transport;
   /** The reply routing key; the reply queue is `<oid>.reply.celery.pidbox`. @defaultValue a random UUID */
   readonly oid?: string;
   /** Seconds, for calls that give none. @defaultValue 1.0 */
@@ -91,15 +81,15 @@ interface PendingCall {
 export class ControlClient {
   readonly oid: string;
   readonly replyQueue: string;
-  private readonly connection: BrokerConnection;
+  private readonly connection: Transport;
   private readonly clock: Clock;
   private readonly defaultTimeout: number;
   private readonly ownsConnection: boolean;
   /** The mailbox's Lamport clock: forwarded for each request, adjusted from reply headers (as kombu's Mailbox). */
   private readonly mailboxClock = new LamportClock();
   private readonly pending = new Map<string, PendingCall>();
-  private channel: Channel | undefined;
-  private settingUp: Promise<Channel> | undefined;
+  private channel: TransportChannel | undefined;
+  private settingUp: Promise<TransportChannel> | undefined;
   private isClosed = false;
   /** A cast went out on the channel: close() must then see the channel's CloseOk before closing the connection. */
   private hasCast = false;
@@ -118,8 +108,7 @@ export class ControlClient {
     url: string | BrokerUrl,
     options: { timeout?: number; connectionName?: string; connectTimeoutMs?: number } = {},
   ): Promise<ControlClient> {
-    const connection = new BrokerConnection({
-      url,
+    const connection = createTransport(url, {
       connectionName: options.connectionName ?? 'camq control',
       ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
     });
@@ -281,26 +270,23 @@ export class ControlClient {
     const channel = this.channel;
     this.channel = undefined;
     // Closing the connection closes the channel and deletes the exclusive reply queue with it, one round trip
-    // fewer. But after a cast, close the channel first and wait for the broker's CloseOk: amqplib multiplexes
-    // channels, so a Connection.Close can overtake a publish still queued on this channel, and the cast would be
+    // fewer. But after a cast, close the channel first and wait for the broker's CloseOk: a transport may
+    // multiplex channels (amqplib does), so a Connection.Close can overtake a publish still queued on this channel, and the cast would be
     // lost. A broadcast's request needs no such care: its call has ended, so nobody waits for its replies any more.
     if (!this.ownsConnection || this.hasCast) await channel?.close().catch(() => {});
     if (this.ownsConnection) await this.connection.close();
   }
 
-  private async setup(): Promise<Channel> {
+  private async setup(): Promise<TransportChannel> {
     const connection = this.connection;
     if (!connection.isOpen) throw new ConnectionClosedError(`not connected to ${connection.masked}`);
-    const channel = await connection.createChannel();
-    let lastError: unknown;
-    channel.on('error', (err: unknown) => (lastError = err));
+    const channel = await connection.openChannel();
+    let lastError: CamqError | undefined;
+    channel.on('error', (err) => (lastError = err));
     channel.on('close', () => {
       if (this.channel !== channel) return;
       this.channel = undefined;
-      const error =
-        lastError === undefined
-          ? new ConnectionClosedError(`the control channel to ${connection.masked} was closed`)
-          : translateAmqpError(lastError, connection.url);
+      const error = lastError === undefined ? new ConnectionClosedError(`the control channel to ${connection.masked} was closed`) : lastError;
       this.failPending(error);
     });
     try {
@@ -308,12 +294,12 @@ export class ControlClient {
       // channel and the 'close' handler above fails the calls waiting on it with the broker's reason.
       declareExchange(channel, PIDBOX_EXCHANGE);
       declareExchange(channel, REPLY_EXCHANGE);
-      declareQueueNowait(channel, this.replyQueue, { durable: false, exclusive: true, autoDelete: true, arguments: PIDBOX_QUEUE_ARGUMENTS });
-      bindQueueNowait(channel, this.replyQueue, REPLY_EXCHANGE.name, this.oid);
-      consumeNowait(channel, this.replyQueue, `camq-${this.oid}`, (msg) => this.onMessage(channel, msg), { noAck: true });
+      channel.declareQueueNowait(this.replyQueue, { durable: false, exclusive: true, autoDelete: true, arguments: PIDBOX_QUEUE_ARGUMENTS });
+      channel.bindQueueNowait(this.replyQueue, REPLY_EXCHANGE.name, this.oid);
+      channel.consumeNowait(this.replyQueue, `camq-${this.oid}`, (msg) => this.onMessage(channel, msg), { noAck: true });
     } catch (err) {
       await channel.close().catch(() => {});
-      throw translateAmqpError(err, connection.url);
+      throw err;
     }
     if (this.isClosed) {
       // close() ran while we were setting up: do not leave the channel (and its queue) behind.
@@ -324,7 +310,7 @@ export class ControlClient {
     return channel;
   }
 
-  private onMessage(channel: Channel, msg: ConsumeMessage | null): void {
+  private onMessage(channel: TransportChannel, msg: Delivery | null): void {
     if (msg === null) {
       // The broker cancelled our consumer (the queue was deleted): the next call starts over on a fresh channel.
       void channel.close().catch(() => {});
@@ -341,19 +327,15 @@ export class ControlClient {
   }
 
   /** The channel with the reply consumer, set up on first use and again after it was lost. */
-  private async requireChannel(): Promise<Channel> {
+  private async requireChannel(): Promise<TransportChannel> {
     if (this.isClosed) throw new ConnectionClosedError('the control client is closed');
     if (this.channel) return this.channel;
     this.settingUp ??= this.setup().finally(() => (this.settingUp = undefined));
     return this.settingUp;
   }
 
-  private async publish(channel: Channel, message: Parameters<typeof publishMessage>[1]): Promise<void> {
-    try {
-      await publishMessage(channel, message);
-    } catch (err) {
-      throw translateAmqpError(err, this.connection.url);
-    }
+  private async publish(channel: TransportChannel, message: OutgoingMessage): Promise<void> {
+    await publishMessage(channel, message);
   }
 
   private failPending(error: CamqError): void {
@@ -364,8 +346,8 @@ export class ControlClient {
 /**
  * Declare an exchange exactly as Celery does (docs/protocol.md, Topology), or RabbitMQ answers 406 PRECONDITION_FAILED.
  */
-function declareExchange(channel: Channel, spec: ExchangeSpec): void {
-  declareExchangeNowait(channel, spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
+function declareExchange(channel: TransportChannel, spec: ExchangeSpec): void {
+  channel.declareExchangeNowait(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
 }
 
 function targetFields(options: TargetOptions) {

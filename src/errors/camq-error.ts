@@ -30,6 +30,15 @@ export class CamqError extends Error {
   }
 }
 
+/**
+ * `err` itself when it is a CamqError (what every transport rejects with), else a CamqError with `code` carrying the
+ * other error's message, so nothing but a CamqError reaches a user's screen.
+ */
+export function asCamqError(err: unknown, code: ErrorCode = 'broker.error'): CamqError {
+  if (err instanceof CamqError) return err;
+  return new CamqError(code, err instanceof Error ? err.message : String(err), { cause: err });
+}
+
 /** Exit codes shared by every binary (README.md, "Exit codes"). */
 export const ExitCode = {
   ok: 0,

@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { connectionReason, publishMessage, type BrokerConnection, type Channel, type ConsumeMessage, type ReconnectingInfo } from '../amqp/index.js';
-import type { CamqError } from '../errors/index.js';
+import { connectionReason, type CamqError } from '../errors/index.js';
 import { buildControlRequest } from '../protocol/control-message.js';
 import type { EventEnvelope } from '../protocol/event-message.js';
 import { LamportClock } from '../protocol/lamport-clock.js';
 import { EVENT_EXCHANGE, EVENT_QUEUE_ARGUMENTS, PIDBOX_EXCHANGE } from '../protocol/topology.js';
+import { publishMessage, type Delivery, type ReconnectingInfo, type Transport, type TransportChannel } from '../transport/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
 import { decodeDelivery } from './decode-delivery.js';
 import { initialConnectionStatus, type ConnectionStatus } from './connection-status.js';
 
 export interface EventReceiverOptions {
-  /** Created with `reconnect: true` for a monitor that survives broker restarts. */
-  readonly connection: BrokerConnection;
+  /** The broker connection; created with `reconnect: true` (createTransport) for a monitor that survives broker restarts. */
+  readonly connection: Transport;
   readonly clock?: Clock;
   /** Binding key on `celeryev`. @defaultValue '#' */
   readonly routingKey?: string;
@@ -43,16 +43,16 @@ export interface EventReceiverEvents {
  * judged by. On every (re)connect it declares a fresh queue and asks the workers for a heartbeat.
  */
 export class EventReceiver extends SafeEmitter<EventReceiverEvents> {
-  private readonly connection: BrokerConnection;
+  private readonly connection: Transport;
   private readonly clock: Clock;
   private readonly options: EventReceiverOptions;
   private readonly lamport = new LamportClock();
-  private channel: Channel | undefined;
+  private channel: TransportChannel | undefined;
   private queueName: string | undefined;
   private current: ConnectionStatus;
   private isStarted = false;
   private isStopped = false;
-  private readonly setup = (connection: BrokerConnection) => this.declareAndConsume(connection);
+  private readonly setup = (connection: Transport) => this.declareAndConsume(connection);
 
   constructor(options: EventReceiverOptions) {
     super();
@@ -109,8 +109,8 @@ export class EventReceiver extends SafeEmitter<EventReceiverEvents> {
     this.update({ phase: 'closed' });
   }
 
-  private async declareAndConsume(connection: BrokerConnection): Promise<void> {
-    const channel = await connection.createChannel();
+  private async declareAndConsume(connection: Transport): Promise<void> {
+    const channel = await connection.openChannel();
     const queue = `${this.options.queuePrefix ?? 'celeryev'}.${randomUUID()}`;
     await channel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, {
       durable: EVENT_EXCHANGE.durable,
@@ -137,8 +137,8 @@ export class EventReceiver extends SafeEmitter<EventReceiverEvents> {
    * Celery's `wakeup_workers`: a cast `heartbeat` broadcast (no reply_to), so every worker sends a heartbeat now
    * instead of within its next interval. On a channel of its own, so a publish failure cannot stop the consumer.
    */
-  private async wakeupWorkers(connection: BrokerConnection): Promise<void> {
-    const channel = await connection.createChannel();
+  private async wakeupWorkers(connection: Transport): Promise<void> {
+    const channel = await connection.openChannel();
     try {
       await channel.assertExchange(PIDBOX_EXCHANGE.name, PIDBOX_EXCHANGE.type, {
         durable: PIDBOX_EXCHANGE.durable,
@@ -151,7 +151,7 @@ export class EventReceiver extends SafeEmitter<EventReceiverEvents> {
     }
   }
 
-  private onMessage(msg: ConsumeMessage | null): void {
+  private onMessage(msg: Delivery | null): void {
     if (msg === null) {
       // The broker cancelled the consumer (the queue was deleted under us): declare a new one.
       if (!this.isStopped && this.connection.isOpen) {

@@ -1,4 +1,4 @@
-import type { GetMessage } from '../amqp/index.js';
+import type { Delivery } from '../transport/index.js';
 import type { AmqpCommandName } from './command-table.js';
 import { fromWireProperties, toWireProperties } from './message-properties.js';
 import { MessageReturnedError } from './message-returned-error.js';
@@ -129,14 +129,14 @@ export const COMMAND_HANDLERS: Readonly<Record<AmqpCommandName, CommandHandler>>
   },
 };
 
-/** The client's ack/nack/reject read only the delivery tag of the message they are given. */
-function byTag(deliveryTag: number): GetMessage {
-  return { fields: { deliveryTag } } as unknown as GetMessage;
+/** A channel's ack/nack/reject read only the delivery tag of the message they are given. */
+function byTag(deliveryTag: number): Delivery {
+  return { fields: { deliveryTag } } as unknown as Delivery;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-function toFetchedMessage(message: GetMessage): FetchedMessage {
+function toFetchedMessage(message: Delivery): FetchedMessage {
   let body: string;
   let encoding: FetchedMessage['body_encoding'] = 'utf-8';
   try {
@@ -153,9 +153,9 @@ function toFetchedMessage(message: GetMessage): FetchedMessage {
       exchange: message.fields.exchange,
       routing_key: message.fields.routingKey,
       redelivered: message.fields.redelivered,
-      message_count: message.fields.messageCount,
+      message_count: message.fields.messageCount ?? 0,
     },
-    properties: fromWireProperties(message.properties as unknown as Record<string, unknown>),
+    properties: fromWireProperties(message.properties),
   };
 }
 

@@ -1,7 +1,6 @@
-import { toWireProperties, translateAmqpError, type BrokerConnection, type ConfirmChannel, type ConsumeMessage } from '../amqp/index.js';
-import { CamqError } from '../errors/index.js';
+import type { CamqError } from '../errors/index.js';
 import type { MessageProperties } from '../protocol/amqp-message.js';
-import { plainText } from '../protocol/plain-text.js';
+import type { Transport, TransportChannel } from '../transport/index.js';
 import type { ReturnedMessage, UnackedDelivery } from './shell-result.js';
 
 export interface SessionChannelHooks {
@@ -25,18 +24,17 @@ export class SessionChannel {
   private returns: ReturnedMessage[] | undefined;
 
   private constructor(
-    readonly channel: ConfirmChannel,
+    readonly channel: TransportChannel,
     hooks: SessionChannelHooks,
   ) {
-    channel.on('error', (err: unknown) => {
-      this.closeError = translateAmqpError(err);
+    channel.on('error', (err) => {
+      this.closeError = err;
     });
     channel.on('close', () => {
       this.isClosed = true;
       hooks.onClose(this);
     });
-    channel.on('return', (message: ConsumeMessage) => {
-      const fields = message.fields as unknown as { replyCode: number; replyText: string; exchange: string; routingKey: string };
+    channel.on('return', ({ fields }) => {
       const returned: ReturnedMessage = {
         reply_code: fields.replyCode,
         reply_text: fields.replyText,
@@ -48,8 +46,8 @@ export class SessionChannel {
     });
   }
 
-  static async open(connection: BrokerConnection, hooks: SessionChannelHooks): Promise<SessionChannel> {
-    return new SessionChannel(await connection.createConfirmChannel(), hooks);
+  static async open(connection: Transport, hooks: SessionChannelHooks): Promise<SessionChannel> {
+    return new SessionChannel(await connection.openChannel({ confirm: true }), hooks);
   }
 
   /** Publish and wait for the broker's confirm; resolves with the basic.return if the broker handed it back. */
@@ -64,14 +62,9 @@ export class SessionChannel {
     this.returns = returns;
     try {
       await new Promise<void>((resolve, reject) => {
-        this.channel.publish(exchange, routingKey, content, { ...toWireProperties(properties), mandatory }, (err: unknown) => {
-          if (!err) resolve();
-          // The client fails unconfirmed publishes with 'channel closed' when the channel goes (the session then
-          // reports the broker's close reason), and with 'message nacked' on a basic.nack.
-          else if ((err as Error).message === 'message nacked')
-            reject(new CamqError('broker.nacked', 'the broker refused the message (basic.nack); see its log for why'));
-          else reject(err instanceof Error ? err : new Error(plainText(err)));
-        });
+        // A basic.nack fails with broker.nacked; a channel that goes first fails the publish, and the session then
+        // reports the broker's close reason.
+        this.channel.publish(exchange, routingKey, content, { ...properties, mandatory }, (err) => (err ? reject(err) : resolve()));
       });
     } finally {
       this.returns = undefined;

@@ -1,5 +1,5 @@
-import { translateAmqpError, type BrokerConnection, type SetupHook } from '../amqp/index.js';
-import { BrokerConnectionError, BrokerError, CamqError, ReplyCode } from '../errors/index.js';
+import { asCamqError, BrokerConnectionError, BrokerError, CamqError, ReplyCode } from '../errors/index.js';
+import type { SetupHook, Transport } from '../transport/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
 import { COMMAND_HANDLERS } from './command-handlers.js';
@@ -13,7 +13,7 @@ import { isCommentOrBlank, splitLine } from './tokenize.js';
 
 export interface ShellSessionOptions {
   /** The broker connection; the session adds a setup hook to it, so create it with `reconnect: true`. */
-  readonly connection: BrokerConnection;
+  readonly connection: Transport;
   /** How long a command waits for a lost connection to come back before failing unsent. @defaultValue 30_000 */
   readonly connectionWaitMs?: number;
   readonly clock?: Clock;
@@ -36,11 +36,11 @@ export interface ExecuteOptions {
  *
  * Failures never end the session. A channel error (404 on a passive declare, 406 on a redeclare with other flags
  * or an unknown delivery tag) is reported with the command, and the channel is reopened at once; the outcome says
- * which unacked deliveries went back to their queues. A lost connection is reconnected by BrokerConnection with
+ * which unacked deliveries went back to their queues. A lost connection is reconnected by the transport with
  * backoff, and the session reports it through `notice` events and opens a new channel on the new connection.
  */
 export class ShellSession extends SafeEmitter<ShellSessionEvents> {
-  private readonly connection: BrokerConnection;
+  private readonly connection: Transport;
   private readonly connectionWaitMs: number;
   private readonly clock: Clock;
   private current: SessionChannel | undefined;
@@ -167,7 +167,7 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
       try {
         channel = await this.ensureChannel(options.signal);
       } catch (err) {
-        return failure(number, words, parsed, translateAmqpError(err, this.connection.url), elapsed());
+        return failure(number, words, parsed, asCamqError(err), elapsed());
       }
       try {
         const result = await COMMAND_HANDLERS[name](channel, parsed);
@@ -185,7 +185,8 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
 
   /** The error to report: the broker's close reason when the command cost us the channel or the connection. */
   private explain(err: unknown, channel: SessionChannel, name: AmqpCommandName): CamqError {
-    if (err instanceof CamqError) return err;
+    // The channel's fate first: a call the close cut short fails with the transport's own words for it ('channel
+    // closed'), and the broker's close reason or the connection's loss is what the user needs.
     if (channel.closeError) return channel.closeError;
     if (channel.isClosed) {
       const refusal = methodRefusal(this.lostError);
@@ -198,7 +199,7 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
         { cause: err },
       );
     }
-    return translateAmqpError(err, this.connection.url);
+    return asCamqError(err);
   }
 
   /** After a channel error: open a new channel now, so the next command needs no reconnect. */
@@ -246,7 +247,7 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
       signal?.addEventListener('abort', onAbort);
       this.connection.whenOpen().then(
         () => done(),
-        (err: unknown) => done(translateAmqpError(err, this.connection.url)),
+        (err: unknown) => done(asCamqError(err)),
       );
     });
   }

@@ -35,8 +35,11 @@ export const DEFAULT_BROKER_URL = 'amqp://guest:guest@localhost:5672//';
 
 const DEFAULT_PORTS = { amqp: 5672, amqps: 5671 } as const;
 
-/** The URL to use: the `-b/--broker` flag, else `CAMQ_BROKER_URL`, else `CELERY_BROKER_URL`, else the default. */
-export function resolveBrokerUrl(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * The URL to use: the `-b/--broker` flag, else `CAMQ_BROKER_URL`, else `CELERY_BROKER_URL`, else the default. The
+ * caller hands in the environment (the CLI's, or CamqApp's documented fallback); engines read none themselves.
+ */
+export function resolveBrokerUrl(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
   for (const candidate of [flag, env['CAMQ_BROKER_URL'], env['CELERY_BROKER_URL']]) {
     if (candidate !== undefined && candidate.trim() !== '') return candidate.trim();
   }

@@ -3,9 +3,11 @@ export type {
   ConsumeOptions,
   Delivery,
   DeliveryHandler,
+  PublishOptions,
   ExchangeOptions,
   QueueOptions,
   QueueStatus,
+  ReturnedDelivery,
   TransportChannel,
   TransportChannelEvents,
 } from './transport-channel.js';

@@ -1,3 +1,4 @@
+import type { CamqError } from '../errors/index.js';
 import type { IncomingMessage, MessageProperties } from '../protocol/amqp-message.js';
 
 /**
@@ -54,11 +55,18 @@ export interface TransportChannel {
   // Publishing
   /**
    * Queue a message for sending. False when the channel's write buffer is full: wait for `drain` before the next
-   * (publishMessage does). Properties are protocol-layer ones; the transport encodes them for its peers. On a
-   * confirm channel, `onConfirm` is called once with null (the broker has it) or an error (nacked, or the channel
-   * closed first).
+   * (publishMessage does). Properties are protocol-layer ones; the transport encodes them for its peers. `mandatory`
+   * asks the broker to hand an unroutable message back (event `return`). On a confirm channel, `onConfirm` is called
+   * once with null (the broker has it) or a CamqError: `broker.nacked` when the broker refused it, another when the
+   * channel closed first.
    */
-  publish(exchange: string, routingKey: string, content: Buffer, properties?: MessageProperties, onConfirm?: (err: Error | null) => void): boolean;
+  publish(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    properties?: MessageProperties & PublishOptions,
+    onConfirm?: (err: CamqError | null) => void,
+  ): boolean;
   /** On a confirm channel: resolves when every message published so far is confirmed, rejects when one was nacked. */
   waitForConfirms(): Promise<void>;
 
@@ -73,11 +81,23 @@ export interface TransportChannelEvents {
   /** The channel closed (by us, by the broker, or with its connection). */
   close: [];
   /** The broker closed the channel; the argument says why. Emitted before `close`. */
-  error: [unknown];
+  error: [CamqError];
   /** The write buffer has room again after `publish` returned false. */
   drain: [];
   /** A mandatory message came back unroutable. */
-  return: [Delivery];
+  return: [ReturnedDelivery];
+}
+
+export interface PublishOptions {
+  /** Return the message (event `return`) when no queue takes it, instead of dropping it. */
+  readonly mandatory?: boolean;
+}
+
+/** A mandatory message the broker handed back (basic.return): why, and where it had been sent. */
+export interface ReturnedDelivery {
+  readonly content: Buffer;
+  readonly properties: Delivery['properties'];
+  readonly fields: { readonly replyCode: number; readonly replyText: string; readonly exchange: string; readonly routingKey: string };
 }
 
 /** A delivered message: body, properties as the protocol layer reads them, and delivery fields. */

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import { BrokerConnection, publishMessage, resolveBrokerUrl, translateAmqpError, type Channel } from '../amqp/index.js';
+import { BrokerConnection, publishMessage, translateAmqpError, type Channel } from '../amqp/index.js';
 import type { WorkerConnection } from './worker-connection.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
+import { resolveBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
 import { AsyncResult } from './async-result.js';
 import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
 import { ResultConsumer } from './result-consumer.js';
@@ -11,10 +12,10 @@ import { TaskDefinition, TaskRegistry, type TaskContext, type TaskOptions } from
 
 export interface AppOptions {
   /**
-   * Broker URL for sending tasks from Node.
+   * Broker URL for sending tasks from Node, as text or parsed (parseBrokerUrl).
    * @defaultValue $CAMQ_BROKER_URL, else $CELERY_BROKER_URL, else DEFAULT_BROKER_URL (amqp://guest:guest@localhost:5672//)
    */
-  readonly broker?: string;
+  readonly broker?: string | BrokerUrl;
   /** @defaultValue 'celery' */
   readonly defaultQueue?: string;
 }
@@ -44,7 +45,7 @@ export class CamqApp implements TaskSender {
   readonly registry = new TaskRegistry();
   readonly commands: CustomCommand[] = [];
   readonly defaultQueue: string;
-  private readonly brokerUrl: string | undefined;
+  private readonly brokerUrl: string | BrokerUrl | undefined;
   private connection: WorkerConnection | undefined;
   private ownsConnection = false;
   private channel: Channel | undefined;
@@ -119,7 +120,8 @@ export class CamqApp implements TaskSender {
     this.ready ??= (async () => {
       if (!this.connection) {
         const connection = new BrokerConnection({
-          url: resolveBrokerUrl(this.brokerUrl, process.env),
+          // Like Celery's app, the environment is the fallback when no URL was given.
+          url: typeof this.brokerUrl === 'object' ? this.brokerUrl : resolveBrokerUrl(this.brokerUrl, process.env),
           reconnect: true,
           connectionName: `camq client ${this.origin}`,
         });

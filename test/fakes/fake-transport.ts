@@ -16,7 +16,7 @@
  * A queue counts as existing once declared (or enqueued to); `checkQueue` of another rejects with a 404 as RabbitMQ does.
  */
 import { EventEmitter } from 'node:events';
-import { BrokerError, ConnectionClosedError, ReplyCode } from '../../src/errors/index.js';
+import { BrokerError, ConnectionClosedError, ReplyCode, type CamqError } from '../../src/errors/index.js';
 import type { MessageProperties, OutgoingMessage } from '../../src/protocol/index.js';
 import { parseBrokerUrl, type BrokerUrl } from '../../src/transport/broker-url.js';
 import type {
@@ -24,6 +24,7 @@ import type {
   Delivery,
   DeliveryHandler,
   ExchangeOptions,
+  PublishOptions,
   QueueOptions,
   QueueStatus,
   SetupHook,
@@ -67,12 +68,17 @@ export class FakeChannel implements TransportChannel {
   readonly declared: string[] = [];
   /** Set-up sent without waiting, as the wire would carry it. */
   readonly calls: NowaitCall[] = [];
+  /** Opened with publisher confirms (`openChannel({ confirm: true })`). */
+  readonly confirm: boolean;
   closed = false;
   private readonly emitter = new EventEmitter();
   private readonly transport: FakeTransport;
 
-  constructor(transport: FakeTransport) {
+  constructor(transport: FakeTransport, options: { readonly confirm?: boolean } = {}) {
     this.transport = transport;
+    this.confirm = options.confirm ?? false;
+    // The Transport contract: an `error` nobody listens to must not crash the process.
+    this.emitter.on('error', () => {});
   }
 
   async assertExchange(exchange: string, type: string, _options?: ExchangeOptions): Promise<void> {
@@ -90,9 +96,10 @@ export class FakeChannel implements TransportChannel {
     this.declared.push(`delete-exchange:${exchange}`);
     this.transport.exchanges.delete(exchange);
   }
-  async assertQueue(queue: string, _options?: QueueOptions): Promise<QueueStatus> {
+  async assertQueue(queue: string, options: QueueOptions = {}): Promise<QueueStatus> {
     this.live();
     this.declared.push(`queue:${queue}`);
+    this.transport.queueOptions.set(queue, options);
     return this.transport.queueStatus(queue, true);
   }
   async checkQueue(queue: string): Promise<QueueStatus> {
@@ -187,9 +194,10 @@ export class FakeChannel implements TransportChannel {
   }
   async get(queue: string, options: { readonly noAck?: boolean } = {}): Promise<Delivery | false> {
     this.live();
-    const message = this.transport.queues.get(queue)?.shift();
+    const held = this.transport.queues.get(queue);
+    const message = held?.shift();
     if (!message) return false;
-    const delivery = this.delivery(queue, message, this.transport.nextTag++);
+    const delivery = this.delivery(queue, message, this.transport.nextTag++, held!.length);
     if (!options.noAck) this.unacked.add(delivery.fields.deliveryTag);
     return delivery;
   }
@@ -224,8 +232,8 @@ export class FakeChannel implements TransportChannel {
     exchange: string,
     routingKey: string,
     content: Buffer,
-    properties: MessageProperties = {},
-    onConfirm?: (err: Error | null) => void,
+    properties: MessageProperties & PublishOptions = {},
+    onConfirm?: (err: CamqError | null) => void,
   ): boolean {
     if (this.closed) throw new ConnectionClosedError();
     let body: unknown;
@@ -311,6 +319,7 @@ export class FakeChannel implements TransportChannel {
     queue: string,
     message: Pick<OutgoingMessage, 'content' | 'properties'> & { exchange?: string; routingKey?: string; redelivered?: boolean },
     deliveryTag: number,
+    messageCount?: number,
   ): Delivery {
     return {
       content: message.content,
@@ -321,6 +330,7 @@ export class FakeChannel implements TransportChannel {
         redelivered: message.redelivered ?? false,
         deliveryTag,
         consumerTag: 'x',
+        ...(messageCount === undefined ? {} : { messageCount }),
       },
     };
   }
@@ -351,6 +361,8 @@ export class FakeTransport extends SafeEmitter<TransportEvents> implements Trans
   /** Queues and the messages `get` takes from them (see `enqueue`). */
   readonly queues = new Map<string, Pick<OutgoingMessage, 'content' | 'properties'>[]>();
   readonly exchanges = new Map<string, string>();
+  /** The options of each queue's latest `assertQueue` (durable, exclusive, arguments, …). */
+  readonly queueOptions = new Map<string, QueueOptions>();
   /** Exchanges whose passive declare fails with 404. */
   readonly missingExchanges = new Set<string>();
   serverProperties: Record<string, unknown> = { product: 'FakeTransport' };
@@ -359,6 +371,8 @@ export class FakeTransport extends SafeEmitter<TransportEvents> implements Trans
   /** Delivery tags, unique across the transport's channels. */
   nextTag = 1;
   isOpen = false;
+  /** Called with each channel as it is opened, before the engine gets it (to watch a channel from its start). */
+  onOpenChannel: ((channel: FakeChannel) => void) | undefined;
   private readonly hooks: SetupHook[] = [];
 
   constructor(url = 'amqp://guest:guest@fake:5672//') {
@@ -383,10 +397,11 @@ export class FakeTransport extends SafeEmitter<TransportEvents> implements Trans
     this.isOpen = false;
     for (const channel of this.channels) await channel.close();
   }
-  async openChannel(): Promise<FakeChannel> {
+  async openChannel(options: { readonly confirm?: boolean } = {}): Promise<FakeChannel> {
     if (!this.isOpen) throw new ConnectionClosedError();
-    const channel = new FakeChannel(this);
+    const channel = new FakeChannel(this, options);
     this.channels.push(channel);
+    this.onOpenChannel?.(channel);
     return channel;
   }
   async addSetup(hook: SetupHook): Promise<void> {

@@ -1,6 +1,6 @@
 /**
- * The layers go one way: wire (src/amqp, amqplib) → protocol (pure functions) → engines (shell, control, events,
- * worker, broker, demo) → views (src/cli, src/tui). This reads every import of every file under src/ — static,
+ * The layers go one way: wire (src/amqp, amqplib) → transport seam (src/transport) → protocol (pure functions) →
+ * engines (shell, control, events, worker, broker, demo) → views (src/cli, src/tui). This reads every import of every file under src/ — static,
  * type-only, re-exports and lazy `import()`s, as TypeScript's own pre-processor sees them — and fails on an import
  * that goes the wrong way or closes a cycle. A type-only cycle counts too: it is a pair of files that cannot be
  * understood, moved or tested one without the other. (celeryctl-import-graph.test.ts keeps celeryctl's startup
@@ -20,6 +20,26 @@ const ENGINES = ['src/shell/', 'src/control/', 'src/events/', 'src/worker/', 'sr
 const VIEWS = ['src/cli/', 'src/tui/'];
 /** The modules allowed to import amqplib: the wire layer (src/amqp), whose amqplib-internals.ts also serves the broker's codec. */
 const AMQPLIB_IMPORTERS = (file: string) => file.startsWith('src/amqp/');
+/** The engines that reach a broker: through the transport seam (src/transport), never the wire layer (src/amqp). */
+const BROKER_USERS = ['src/shell/', 'src/control/', 'src/events/', 'src/worker/', 'src/demo/'];
+/**
+ * Engine files still on the wire layer. Moved by the worker branch: src/worker/* onto Transport/TransportChannel.
+ * app.ts and demo-cluster.ts move with them: they hand channels to task-queue.ts and result-consumer.ts and share
+ * the worker's WorkerConnection, which take amqplib's Channel until then. Delete this list at the merge.
+ */
+const STILL_ON_THE_WIRE = new Set([
+  'src/worker/ack-coalescer.ts',
+  'src/worker/consumer.ts',
+  'src/worker/control-panel.ts',
+  'src/worker/event-dispatcher.ts',
+  'src/worker/request.ts',
+  'src/worker/result-consumer.ts',
+  'src/worker/task-queue.ts',
+  'src/worker/worker-connection.ts',
+  'src/worker/worker.ts',
+  'src/worker/app.ts',
+  'src/demo/demo-cluster.ts',
+]);
 /** Protocol functions that build a frame or a Celery message: engines call them, views never do. */
 const MESSAGE_BUILDERS =
   /\b(buildControlRequest|buildControlReply|buildEvent|buildEventMessage|buildTaskMessage|buildRetryMessage|buildResultMessage|encodeJson)\b/;
@@ -115,6 +135,21 @@ describe('layering of src/', () => {
         (s) => s === 'amqplib' || s.startsWith('amqplib/'),
       ),
     ).toEqual([]);
+  });
+
+  it('engines reach a broker through src/transport, never src/amqp (the embedded broker, src/broker, is the wire itself)', () => {
+    expect(
+      violations(
+        graph,
+        (f) => BROKER_USERS.some((dir) => f.startsWith(dir)) && !STILL_ON_THE_WIRE.has(f),
+        (s) => s.startsWith('src/amqp/'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('the files waiting for the worker branch still import src/amqp (so the list above shrinks as they move)', () => {
+    const waiting = [...STILL_ON_THE_WIRE].filter((f) => !(graph.get(f) ?? []).some((s) => s.startsWith('src/amqp/')));
+    expect(waiting).toEqual([]);
   });
 
   it('no engine imports the CLI or the TUI', () => {

@@ -5,6 +5,7 @@ import { INSPECT_TARGETS, inspectCommand } from '../../control/inspect-target.js
 import type { ReplyView } from '../../control/reply-text.js';
 import { CamqError, ExitCode, UsageError } from '../../errors/index.js';
 import { CONTROL_COMMANDS, cliName, type CliSpec, type ControlCommandSpec, type ControlMethod } from '../../protocol/control-catalog.js';
+import type { BrokerUrl } from '../../transport/broker-url.js';
 import { brokerOption, resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { Progress } from '../output/progress.js';
@@ -22,7 +23,7 @@ export type ControlClientLike = Pick<ControlClient, 'broadcast' | 'cast' | 'clos
 
 export interface CtlDeps {
   readonly io?: CliIO;
-  /** Connect a control client to a broker URL. @defaultValue ControlClient.connect, loaded on first use */
+  /** Connect a control client to the broker URL as text (a unit test records it). @defaultValue ControlClient.connect on the URL parsed once, loaded on first use */
   readonly connect?: (url: string) => Promise<ControlClientLike>;
   /** Ask a yes/no question on the terminal. @defaultValue a readline prompt on stdin/stderr */
   readonly confirm?: (question: string) => Promise<boolean>;
@@ -192,8 +193,7 @@ async function runShutdown(deps: CtlDeps, io: CliIO, opts: CommonOptions & { yes
 
 async function withClient<T>(deps: CtlDeps, broker: ResolvedBroker, fn: (client: ControlClientLike) => Promise<T>): Promise<T> {
   try {
-    const connect = deps.connect ?? connectControlClient;
-    const client = await connect(broker.url);
+    const client = deps.connect ? await deps.connect(broker.url) : await connectControlClient(broker.parsed);
     try {
       return await fn(client);
     } finally {
@@ -204,7 +204,7 @@ async function withClient<T>(deps: CtlDeps, broker: ResolvedBroker, fn: (client:
   }
 }
 
-async function connectControlClient(url: string): Promise<ControlClientLike> {
+async function connectControlClient(url: BrokerUrl): Promise<ControlClientLike> {
   const { ControlClient } = await import('../../control/control-client.js');
   return ControlClient.connect(url, { connectionName: 'celeryctl' });
 }

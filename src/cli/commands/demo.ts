@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { isEmbeddedBrokerUrl, parseBrokerUrl } from '../../transport/broker-url.js';
+import { isEmbeddedBrokerUrl } from '../../transport/broker-url.js';
+import { knownBroker } from '../broker-option.js';
 import { cleanUpOnClosedPipe, processIO, writeLine, type CliIO } from '../cli-io.js';
 
 export interface DemoOptions {
@@ -60,7 +61,8 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
       await broker.close();
     };
   }
-  const masked = parseBrokerUrl(url).masked;
+  const broker = knownBroker(url);
+  const masked = broker.masked;
 
   // 2. Workers, as separate processes (what users run, each with its own heartbeat and pid), and 3. traffic, on a
   // queue of the demo's own. Both start once the view is listening, so it sees the workers come online.
@@ -97,10 +99,10 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
     const { loadLiveView, dumpEvents } = await import('./events.js');
     if (io.stdin.isTTY && io.stdout.isTTY) {
       const runLiveView = await loadLiveView();
-      await runLiveView({ broker: url, until: viewStop.signal, onReady: startCluster }, io);
+      await runLiveView({ broker, until: viewStop.signal, onReady: startCluster }, io);
     } else {
       writeLine(io.stderr, `-> camq demo on ${masked}: no terminal for the live view, printing events instead (Ctrl-C stops)`);
-      await dumpEvents({ broker: url, json: false, until: viewStop.signal, onReady: startCluster }, io);
+      await dumpEvents({ broker, json: false, until: viewStop.signal, onReady: startCluster }, io);
     }
   } finally {
     if (timer) clearTimeout(timer);

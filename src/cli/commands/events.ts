@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import type { ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 
 export interface EventsCommandOptions {
@@ -61,16 +62,16 @@ const CI_VARIABLES = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
  * one JSON object with `json`.
  */
 export async function dumpEvents(
-  options: { broker: string | undefined; json: boolean; until?: AbortSignal; onReady?: () => void },
+  options: { broker: string | ResolvedBroker | undefined; json: boolean; until?: AbortSignal; onReady?: () => void },
   io: CliIO,
 ): Promise<void> {
-  const [{ BrokerConnection }, { EventReceiver, EventDumper }, { resolveBroker }] = await Promise.all([
-    import('../../amqp/index.js'),
+  const [{ createTransport }, { EventReceiver, EventDumper }, { resolveBroker }] = await Promise.all([
+    import('../../transport/index.js'),
     import('../../events/index.js'),
     import('../broker-option.js'),
   ]);
   const broker = await resolveBroker(options.broker, io);
-  const connection = new BrokerConnection({ url: broker.url, reconnect: true, connectionName: 'camq events --dump' });
+  const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq events --dump' });
   const receiver = new EventReceiver({ connection });
   const dumper = new EventDumper();
   let stopping: (() => void) | undefined;

@@ -1,19 +1,20 @@
 import { render } from 'ink';
 import { createElement } from 'react';
-import { BrokerConnection } from '../../amqp/index.js';
 import { UsageError } from '../../errors/index.js';
 import { ControlClient } from '../../control/index.js';
 import { ClusterStore, EventReceiver } from '../../events/index.js';
 import { ShellSession } from '../../shell/shell-session.js';
+import { createTransport } from '../../transport/index.js';
 import { App, type AppProps } from '../../tui/app.js';
 import { shareInkLineCacheAcrossFrames } from '../../tui/ink-line-cache.js';
 import { systemClock } from '../../util/clock.js';
-import { resolveBroker } from '../broker-option.js';
+import { resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { useColor, writeLine, type CliIO } from '../cli-io.js';
 import { controlActionsFor, shellEngineFor } from './live-view-engines.js';
 
 export interface LiveViewOptions {
-  readonly broker?: string | undefined;
+  /** The -b flag, or a broker resolved already (the demo's). */
+  readonly broker?: string | ResolvedBroker | undefined;
   readonly maxTasks?: number | undefined;
   /** Close the view when this aborts (the demo's --duration), as if `q` was pressed. */
   readonly until?: AbortSignal | undefined;
@@ -36,7 +37,7 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   const broker = await resolveBroker(options.broker, io);
   // Until the view mounts, this line is all the terminal shows: a broker that does not answer is not a blank screen.
   writeLine(io.stderr, `-> connecting to ${broker.masked}.`);
-  const connection = new BrokerConnection({ url: broker.url, reconnect: true, connectionName: 'camq live view' });
+  const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq live view' });
   const store = new ClusterStore({ clock: systemClock, broker: broker.masked, maxTasks: options.maxTasks });
   const receiver = new EventReceiver({ connection });
   receiver.on('events', (events) => store.dispatch(events));

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
-import { BrokerConnection } from '../../amqp/index.js';
 import { ExitCode, ExitRequest } from '../../errors/index.js';
 import { formatNotice, parseCommand, ShellSession, type ShellOutcome } from '../../shell/index.js';
+import { createTransport } from '../../transport/index.js';
 import { resolveBroker } from '../broker-option.js';
 import type { CliIO } from '../cli-io.js';
 import type { ShellCommandOptions } from './shell-options.js';
@@ -17,7 +17,7 @@ import { LinePrinter } from './line-printer.js';
 export async function runShell(words: readonly string[], options: ShellCommandOptions, io: CliIO): Promise<void> {
   const printer = new LinePrinter(io, options.json === true);
   const broker = await resolveBroker(options.broker, io);
-  const connection = new BrokerConnection({ url: broker.url, reconnect: true, connectionName: 'camqadm' });
+  const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camqadm' });
   let session: ShellSession | undefined;
   let exitCode: number = ExitCode.ok;
   try {

@@ -1,74 +1,57 @@
 /**
- * ControlClient against an in-memory channel: the request it publishes, how replies are matched and when a call
+ * ControlClient on the shared in-memory transport (test/fakes/fake-transport.ts): the request it publishes, how replies are matched and when a call
  * stops, driven by a ManualClock (no sleeping). The same paths run against RabbitMQ and Python Celery in
  * test/integration/control/.
  */
-import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { parseBrokerUrl, type BrokerConnection } from '../../../src/amqp/index.js';
 import { ControlClient } from '../../../src/control/control-client.js';
 import { ConnectionClosedError, UsageError } from '../../../src/errors/index.js';
 import { buildControlReply, type ControlRequestBody } from '../../../src/protocol/control-message.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
+import { FakeTransport, type FakeChannel, type Published } from '../../fakes/fake-transport.js';
 
-interface Published {
-  exchange: string;
-  routingKey: string;
-  body: ControlRequestBody;
-  headers: Record<string, unknown>;
-  deliveryMode: number | undefined;
+interface Request extends Published {
+  readonly body: ControlRequestBody;
 }
 
-const METHODS: Record<number, string> = {
-  [(40 << 16) | 10]: 'exchange.declare',
-  [(50 << 16) | 10]: 'queue.declare',
-  [(50 << 16) | 20]: 'queue.bind',
-  [(60 << 16) | 20]: 'basic.consume',
-};
-
-class FakeChannel extends EventEmitter {
-  readonly calls: unknown[][] = [];
-  readonly published: Published[] = [];
-  private consumer: ((msg: unknown) => void) | undefined;
-
-  // The amqplib channel internals that the nowait helpers (src/amqp/nowait.ts) send the set-up through.
-  sendImmediately(method: number, fields: Record<string, unknown>) {
-    this.calls.push([METHODS[method] ?? method, fields]);
+/**
+ * The client's channels on the shared fake transport, seen as one: what it sent without waiting and published on
+ * any of them, replies delivered to the reply consumer, and the broker's close of the current one.
+ */
+class ControlWire {
+  constructor(readonly transport: FakeTransport) {}
+  get calls() {
+    return this.transport.channels.flatMap((c) => c.calls);
   }
-  registerConsumer(_tag: string, fn: (msg: unknown) => void) {
-    this.consumer = fn;
+  get published(): Request[] {
+    return this.transport.published as Request[];
   }
-  publish(exchange: string, routingKey: string, content: Buffer, properties: { headers: Record<string, unknown>; deliveryMode?: number }) {
-    // publishMessage tags header integers for py-amqp ({'!': 'int', value}); read them back as plain values.
-    const headers = Object.fromEntries(
-      Object.entries(properties.headers).map(([k, v]) => [
-        k,
-        typeof v === 'object' && v !== null && '!' in v ? (v as unknown as { value: unknown }).value : v,
-      ]),
-    );
-    this.published.push({ exchange, routingKey, body: JSON.parse(content.toString()), headers, deliveryMode: properties.deliveryMode });
-    return true;
-  }
-  async close() {
-    this.emit('close');
+  get current(): FakeChannel {
+    return this.transport.channels.at(-1)!;
   }
   /** A worker answers the latest request (or `request`). */
   reply(nodename: string, value: unknown, request = this.published.at(-1)!, ticket: string | undefined = request.body.ticket) {
     const msg = buildControlReply({ nodename, value, replyTo: request.body.reply_to!, ticket, clock: 7 });
-    this.consumer!({ content: msg.content, properties: msg.properties, fields: { exchange: msg.exchange, routingKey: msg.routingKey } });
+    const queue = `${request.body.reply_to!.routing_key}.reply.celery.pidbox`;
+    this.transport.consumerOf(queue).deliver(queue, msg);
   }
 }
 
-function setup(options: { timeout?: number } = {}) {
-  const channel = new FakeChannel();
-  const clock = new ManualClock();
-  const url = parseBrokerUrl('amqp://guest:guest@fake:5672//');
-  const connection = { isOpen: true, url, masked: url.masked, createChannel: async () => channel } as unknown as BrokerConnection;
-  const client = new ControlClient({ connection, clock, oid: 'oid-1', ...options });
-  return { channel, clock, client };
+function connectedTransport(): FakeTransport {
+  const transport = new FakeTransport();
+  transport.isOpen = true;
+  return transport;
 }
 
-const published = (channel: FakeChannel, n = 1) => vi.waitFor(() => expect(channel.published).toHaveLength(n));
+function setup(options: { timeout?: number } = {}) {
+  const transport = connectedTransport();
+  const channel = new ControlWire(transport);
+  const clock = new ManualClock();
+  const client = new ControlClient({ connection: transport, clock, oid: 'oid-1', ...options });
+  return { channel, clock, client, transport };
+}
+
+const published = (channel: ControlWire, n = 1) => vi.waitFor(() => expect(channel.published).toHaveLength(n));
 
 describe('ControlClient', () => {
   it('declares the pidbox exchanges as Celery does and an exclusive auto-delete reply queue bound by oid', async () => {
@@ -189,11 +172,7 @@ describe('ControlClient', () => {
     const { channel, client } = setup();
     const call = client.ping();
     await published(channel);
-    channel.emit(
-      'error',
-      Object.assign(new Error('Channel closed by server: 404 (NOT-FOUND) with message "NOT_FOUND - no exchange"'), { code: 404 }),
-    );
-    channel.emit('close');
+    channel.current.brokerClose(404, 'NOT_FOUND - no exchange');
     await expect(call).rejects.toThrow(/404/);
     const again = client.ping({ limit: 1 });
     await published(channel, 2);
@@ -203,9 +182,9 @@ describe('ControlClient', () => {
   });
 
   it('closing while the channel is being set up leaves no channel behind', async () => {
-    const { channel, client } = setup();
+    const { transport, client } = setup();
     const closed = vi.fn();
-    channel.on('close', closed);
+    transport.onOpenChannel = (channel) => channel.on('close', closed);
     const opening = client.open();
     await client.close();
     await expect(opening).rejects.toThrow(ConnectionClosedError);
@@ -213,24 +192,22 @@ describe('ControlClient', () => {
   });
 
   it('closing its own connection: the channel first (CloseOk awaited) only after a cast', async () => {
-    const run = async (work: (client: ControlClient, channel: FakeChannel) => Promise<unknown>) => {
+    const run = async (work: (client: ControlClient, channel: ControlWire) => Promise<unknown>) => {
       const log: string[] = [];
-      const channel = new FakeChannel();
-      channel.on('close', () => log.push('channel closed'));
-      const url = parseBrokerUrl('amqp://guest:guest@fake:5672//');
-      const connection = {
-        isOpen: true,
-        url,
-        masked: url.masked,
-        createChannel: async () => channel,
-        close: async () => void log.push('connection closed'),
+      const transport = connectedTransport();
+      // A channel the client closes itself; the connection's Close takes the others with it (not logged).
+      transport.onOpenChannel = (channel) => channel.on('close', () => transport.isOpen && log.push('channel closed'));
+      const closeConnection = transport.close.bind(transport);
+      transport.close = async () => {
+        log.push('connection closed');
+        await closeConnection();
       };
-      const client = new ControlClient({ connection: connection as unknown as BrokerConnection, clock: new ManualClock(), ownsConnection: true });
-      await work(client, channel);
+      const client = new ControlClient({ connection: transport, clock: new ManualClock(), ownsConnection: true });
+      await work(client, new ControlWire(transport));
       await client.close();
       return log;
     };
-    const pinged = async (client: ControlClient, channel: FakeChannel) => {
+    const pinged = async (client: ControlClient, channel: ControlWire) => {
       const call = client.ping({ destination: ['w1@h'] });
       await published(channel);
       channel.reply('w1@h', { ok: 'pong' });
@@ -243,8 +220,7 @@ describe('ControlClient', () => {
   });
 
   it('rejects when the connection is not open', async () => {
-    const url = parseBrokerUrl('amqp://guest:guest@fake:5672//');
-    const connection = { isOpen: false, url, masked: url.masked } as unknown as BrokerConnection;
+    const connection = new FakeTransport();
     await expect(new ControlClient({ connection }).ping()).rejects.toThrow(ConnectionClosedError);
   });
 });
