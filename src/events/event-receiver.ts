@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connectionReason, type CamqError } from '../errors/index.js';
+import { BrokerError, connectionReason, type CamqError } from '../errors/index.js';
 import { buildControlRequest } from '../protocol/control-message.js';
 import type { EventEnvelope } from '../protocol/event-message.js';
 import { LamportClock } from '../protocol/lamport-clock.js';
@@ -127,6 +127,13 @@ export class EventReceiver extends SafeEmitter<EventReceiverEvents> {
     });
     await channel.bindQueue(queue, EVENT_EXCHANGE.name, this.options.routingKey ?? '#');
     await channel.consume(queue, (msg) => this.onMessage(msg), { noAck: true });
+    if (this.isStopped) {
+      // stop() ran while this (re-)declare was under way: leave nothing behind.
+      await channel.deleteQueue(queue).catch(() => {});
+      await channel.close().catch(() => {});
+      return;
+    }
+    this.watchForChannelClose(channel);
     this.channel = channel;
     this.queueName = queue;
     this.update({ queue });
@@ -151,14 +158,35 @@ export class EventReceiver extends SafeEmitter<EventReceiverEvents> {
     }
   }
 
+  /**
+   * The broker closed the consumer's channel while the connection stays up (a channel error: a policy, an operator,
+   * a resource limit): nothing would ever arrive on it again, so declare and consume anew. A connection loss closes
+   * the channel too, but then the reconnect's setup declares a fresh queue; only a channel error (which comes as
+   * `error` before `close`) is acted on here.
+   */
+  private watchForChannelClose(channel: TransportChannel): void {
+    let channelError = false;
+    channel.on('error', (err) => {
+      channelError = err instanceof BrokerError && err.isChannelError;
+    });
+    channel.on('close', () => {
+      if (!channelError || this.channel !== channel) return;
+      this.channel = undefined;
+      this.redeclare();
+    });
+  }
+
+  private redeclare(): void {
+    if (this.isStopped || !this.connection.isOpen) return;
+    this.declareAndConsume(this.connection).catch((err: unknown) =>
+      this.safeEmit('decode-error', `could not re-declare the event queue: ${String(err)}`),
+    );
+  }
+
   private onMessage(msg: Delivery | null): void {
     if (msg === null) {
       // The broker cancelled the consumer (the queue was deleted under us): declare a new one.
-      if (!this.isStopped && this.connection.isOpen) {
-        this.declareAndConsume(this.connection).catch((err: unknown) =>
-          this.safeEmit('decode-error', `could not re-declare the event queue: ${String(err)}`),
-        );
-      }
+      this.redeclare();
       return;
     }
     const decoded = decodeDelivery(msg, this.clock.now() / 1000, this.lamport);

@@ -110,6 +110,24 @@ describe('EventReceiver', () => {
     expect(receiver.status.phase).toBe('closed');
   });
 
+  it('declares and consumes anew when the broker closes its channel while the connection stays up', async () => {
+    const { transport, receiver, events } = await started({ wakeupWorkers: false });
+    const first = receiver.queue!;
+    transport.consumerOf(first).brokerClose(406, 'PRECONDITION_FAILED - something');
+    await vi.waitFor(() => expect(receiver.queue).not.toBe(first));
+    const second = receiver.queue!;
+    transport.consumerOf(second).deliver(second, heartbeat());
+    expect(events).toHaveLength(1);
+  });
+
+  it('a connection loss closes its channel without a second declare: the reconnect declares one queue', async () => {
+    const { transport, receiver } = await started({ wakeupWorkers: false });
+    await transport.bounce();
+    const consuming = transport.channels.filter((c) => !c.closed && c.consumers.size > 0);
+    expect(consuming).toHaveLength(1);
+    expect(receiver.queue).toBe([...consuming[0]!.consumers.values()][0]!.queue);
+  });
+
   it('stop() deletes its queue, closes its channel, and leaves the transport alone; a later reconnect declares nothing', async () => {
     const { transport, receiver } = await started({ wakeupWorkers: false });
     const queue = receiver.queue!;
