@@ -24,9 +24,8 @@ class MemoryChannel {
   }
   reject() {}
   async prefetch() {}
-  async assertExchange(name) {
-    return { exchange: name };
-  }
+  async assertExchange() {}
+  async checkExchange() {}
   async assertQueue(queue) {
     return { queue, messageCount: 0, consumerCount: 0 };
   }
@@ -36,28 +35,49 @@ class MemoryChannel {
     return { consumerTag: `ctag-${queue}` };
   }
   async cancel() {}
+  async close() {}
   on() {
+    return this;
+  }
+  once() {
+    return this;
+  }
+  off() {
     return this;
   }
 }
 
 async function measure(taskEvents) {
   const channels = [];
+  // The parts of a Transport (src/transport/transport.ts) the worker uses.
   const connection = {
+    url: { protocol: 'amqp', hostname: 'memory', port: 5672, username: 'guest', vhost: '/', query: {}, masked: 'amqp://guest:**@memory:5672//' },
     masked: 'amqp://guest:**@memory:5672//',
-    url: { hostname: 'memory', port: 5672, username: 'guest', vhost: '/', protocol: 'amqp' },
-    async connect() {},
-    async addSetup(hook) {
-      await hook();
+    isOpen: true,
+    serverProperties: {},
+    async connect() {
+      return this;
     },
-    async createChannel() {
+    async addSetup(hook) {
+      await hook(this);
+    },
+    removeSetup() {},
+    async openChannel() {
       const channel = new MemoryChannel();
       channels.push(channel);
       return channel;
     },
     async whenOpen() {},
     async close() {},
-    on() {},
+    on() {
+      return this;
+    },
+    once() {
+      return this;
+    },
+    off() {
+      return this;
+    },
   };
   const app = new CamqApp();
   app.task('tasks.noop', () => null);

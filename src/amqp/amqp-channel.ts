@@ -16,8 +16,8 @@ import { bindQueueNowait, consumeNowait, declareExchangeNowait, declareQueueNowa
 import { toWireProperties } from './publish.js';
 
 /**
- * The transport channel on amqplib: each method forwards to amqplib's channel, with its errors turned into
- * CamqErrors (translateAmqpError) and protocol-layer properties encoded for Python peers (toWireProperties). Deliveries
+ * The transport channel on amqplib: each method forwards to amqplib's channel, with its errors (rejections, throws
+ * and the `error` event's argument) turned into CamqErrors (translateAmqpError) and protocol-layer properties encoded for Python peers (toWireProperties). Deliveries
  * pass through untouched (amqplib's messages have the protocol layer's IncomingMessage shape), so the hot paths
  * (consume, ack, publish) cost one extra call each. BrokerConnection.openChannel makes these.
  */
@@ -26,6 +26,8 @@ export class AmqpChannel implements TransportChannel {
   readonly raw: Channel;
   private readonly confirm: ConfirmChannel | undefined;
   private readonly url: BrokerUrl | undefined;
+  /** The translating wrapper of each `error` listener, so `off` finds it. */
+  private readonly errorListeners = new WeakMap<(...args: unknown[]) => void, (...args: unknown[]) => void>();
 
   constructor(raw: Channel | ConfirmChannel, options: { readonly confirm?: boolean; readonly url?: BrokerUrl } = {}) {
     this.raw = raw;
@@ -159,18 +161,31 @@ export class AmqpChannel implements TransportChannel {
   }
 
   on<E extends keyof TransportChannelEvents>(event: E, listener: (...args: TransportChannelEvents[E]) => void): this {
-    this.raw.on(event, listener as (...args: unknown[]) => void);
+    this.raw.on(event, this.wrap(event, listener as (...args: unknown[]) => void));
     return this;
   }
 
   once<E extends keyof TransportChannelEvents>(event: E, listener: (...args: TransportChannelEvents[E]) => void): this {
-    this.raw.once(event, listener as (...args: unknown[]) => void);
+    this.raw.once(event, this.wrap(event, listener as (...args: unknown[]) => void));
     return this;
   }
 
   off<E extends keyof TransportChannelEvents>(event: E, listener: (...args: TransportChannelEvents[E]) => void): this {
-    this.raw.off(event, listener as (...args: unknown[]) => void);
+    const plain = listener as (...args: unknown[]) => void;
+    this.raw.off(event, (event === 'error' && this.errorListeners.get(plain)) || plain);
     return this;
+  }
+
+  /** `error` listeners get a CamqError, like every rejection of this channel; other events pass through. */
+  private wrap(event: keyof TransportChannelEvents, listener: (...args: unknown[]) => void): (...args: unknown[]) => void {
+    if (event !== 'error') return listener;
+    let wrapped = this.errorListeners.get(listener);
+    if (!wrapped) {
+      const url = this.url;
+      wrapped = (err: unknown) => listener(translateAmqpError(err, url));
+      this.errorListeners.set(listener, wrapped);
+    }
+    return wrapped;
   }
 
   private async call<T>(run: () => Promise<T>): Promise<T> {

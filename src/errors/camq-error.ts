@@ -39,3 +39,13 @@ export const ExitCode = {
   /** The reader of stdout went away (`camqadm --help | head`): 128 + SIGPIPE, as coreutils end there. */
   closedPipe: 141,
 } as const;
+
+/**
+ * `err` as a CamqError: itself when it is one (a transport's errors always are), else wrapped with `code` and its
+ * message, so a caller that reports one line per failure never prints a bare library error.
+ */
+export function asCamqError(err: unknown, code: ErrorCode = 'broker.error'): CamqError {
+  if (err instanceof CamqError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new CamqError(code, message, { cause: err });
+}

@@ -1,4 +1,4 @@
-export { CamqError, ExitCode, type CamqErrorOptions } from './camq-error.js';
+export { asCamqError, CamqError, ExitCode, type CamqErrorOptions } from './camq-error.js';
 export { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes.js';
 export { UsageError } from './usage-error.js';
 export { BrokerError, ReplyCode } from './broker-error.js';

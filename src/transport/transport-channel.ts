@@ -72,7 +72,7 @@ export interface TransportChannel {
 export interface TransportChannelEvents {
   /** The channel closed (by us, by the broker, or with its connection). */
   close: [];
-  /** The broker closed the channel; the argument says why. Emitted before `close`. */
+  /** The broker closed the channel; the argument says why (a CamqError: a BrokerError with the reply code). Emitted before `close`. */
   error: [unknown];
   /** The write buffer has room again after `publish` returned false. */
   drain: [];

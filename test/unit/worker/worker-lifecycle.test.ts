@@ -1,12 +1,12 @@
 /**
- * The request lifecycle of the worker engine against an in-memory broker (test/fakes/fake-broker.ts) and a
+ * The request lifecycle of the worker engine against an in-memory transport (test/fakes/fake-transport.ts) and a
  * ManualClock: what it acks, rejects, publishes (results, retries, events) and when.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildTaskMessage, jsonProperties, PICKLE_CONTENT_TYPE, signature, type TaskSendOptions } from '../../../src/protocol/index.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
 import { CamqApp, Worker, type TaskContext } from '../../../src/worker/index.js';
-import { FakeConnection, type FakeChannel } from '../../fakes/fake-broker.js';
+import { FakeTransport, type FakeChannel } from '../../fakes/fake-transport.js';
 
 const Q = 'q1';
 const REPLY = 'reply-oid';
@@ -14,7 +14,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 interface Setup {
   worker: Worker;
-  conn: FakeConnection;
+  conn: FakeTransport;
   clock: ManualClock;
   tasks: FakeChannel;
   send(options: Omit<TaskSendOptions, 'queue'>): { id: string; tag: number };
@@ -23,7 +23,7 @@ interface Setup {
 }
 
 let running: Worker[] = [];
-const connections: FakeConnection[] = [];
+const connections: FakeTransport[] = [];
 afterEach(async () => {
   for (const w of running) await w.stop('cold');
   running = [];
@@ -34,7 +34,7 @@ afterEach(async () => {
 async function setup(register: (app: CamqApp) => void, options: Partial<ConstructorParameters<typeof Worker>[0]> = {}): Promise<Setup> {
   const app = new CamqApp();
   register(app);
-  const conn = new FakeConnection();
+  const conn = new FakeTransport();
   connections.push(conn);
   const clock = new ManualClock();
   const worker = new Worker({ app, broker: conn, hostname: 'w1@test', concurrency: 2, queues: [Q], clock, taskEvents: true, ...options });
