@@ -136,7 +136,7 @@ export class DemoCluster {
     });
     try {
       await connection.connect();
-      await removeTaskQueue(() => connection.createChannel(), this.queue);
+      await removeTaskQueue(() => connection.openChannel(), this.queue);
       return undefined;
     } catch (err) {
       return { name: this.queue.name, reason: err instanceof Error ? err.message : String(err) };

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { BrokerConnection, publishMessage, resolveBrokerUrl, translateAmqpError, type Channel } from '../amqp/index.js';
-import type { WorkerConnection } from './worker-connection.js';
+import { BrokerConnection, resolveBrokerUrl, translateAmqpError } from '../amqp/index.js';
+import { publishMessage, type Transport, type TransportChannel } from '../transport/index.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
 import { AsyncResult } from './async-result.js';
 import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
@@ -45,9 +45,9 @@ export class CamqApp implements TaskSender {
   readonly commands: CustomCommand[] = [];
   readonly defaultQueue: string;
   private readonly brokerUrl: string | undefined;
-  private connection: WorkerConnection | undefined;
+  private connection: Transport | undefined;
   private ownsConnection = false;
-  private channel: Channel | undefined;
+  private channel: TransportChannel | undefined;
   private ready: Promise<void> | undefined;
   private readonly declared = new Set<string>();
   private results: ResultConsumer | undefined;
@@ -85,7 +85,7 @@ export class CamqApp implements TaskSender {
   }
 
   /** Send with an existing connection (a worker shares its own) instead of opening one. */
-  useConnection(connection: WorkerConnection): void {
+  useConnection(connection: Transport): void {
     this.connection = connection;
     this.ownsConnection = false;
   }
@@ -100,7 +100,7 @@ export class CamqApp implements TaskSender {
       // on a channel of its own, so a queue that exists with other arguments is used as it is.
       const connection = this.connection!;
       await connection.whenOpen();
-      await prepareTaskQueue(() => connection.createChannel(), taskQueue(queue));
+      await prepareTaskQueue(() => connection.openChannel(), taskQueue(queue));
       this.declared.add(queue);
     }
     const channel = await this.publishChannel();
@@ -130,7 +130,7 @@ export class CamqApp implements TaskSender {
       const connection = this.connection;
       this.results = new ResultConsumer();
       const setup = async () => {
-        this.channel = await connection.createChannel();
+        this.channel = await connection.openChannel();
         this.declared.clear();
         await this.results!.attach(this.channel);
       };
@@ -146,7 +146,7 @@ export class CamqApp implements TaskSender {
     return this.ready;
   }
 
-  private async publishChannel(): Promise<Channel> {
+  private async publishChannel(): Promise<TransportChannel> {
     if (this.channel) return this.channel;
     await this.connection!.whenOpen();
     return this.channel!;
