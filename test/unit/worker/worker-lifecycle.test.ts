@@ -419,6 +419,26 @@ describe('worker request lifecycle', () => {
   });
 });
 
+describe('results and backpressure', () => {
+  it('starts no new task while a result waits for room in the write buffer, and goes on when it drained', async () => {
+    const s = await setup((app) => app.task('tasks.add', (x: number, y: number) => x + y), { concurrency: 1 });
+    s.conn.writeBufferFull = true;
+    const first = s.send({ name: 'tasks.add', args: [1, 1] });
+    await tick();
+    expect(s.results(first.id)).toHaveLength(1);
+    const second = s.send({ name: 'tasks.add', args: [2, 2] });
+    await tick();
+    expect(s.worker.reserved().map((r) => r.id)).toEqual([second.id]);
+    expect(s.results(second.id)).toEqual([]);
+    s.conn.writeBufferFull = false;
+    const resultChannel = s.conn.channels.find((c) => c.published.some((p) => p.routingKey === REPLY))!;
+    resultChannel.emit('drain');
+    await tick();
+    expect(s.worker.reserved()).toEqual([]);
+    expect(s.results(second.id)).toMatchObject([{ status: 'SUCCESS', result: 4 }]);
+  });
+});
+
 describe('task events under load', () => {
   it('go out in full task.multi batches of 24, as Python flushes them, plus one partial batch per turn', async () => {
     const s = await setup((app) => app.task('tasks.noop', () => null), { concurrency: 64 });
