@@ -69,6 +69,15 @@ export class RequestLifecycle {
   /** Set when the worker stops: a request released from its bucket then goes back to the queue. */
   stopping = false;
   private readonly o: RequestLifecycleOptions;
+  private readonly consumer: TaskConsumer;
+  private readonly events: EventDispatcher;
+  private readonly registry: TaskRegistry;
+  private readonly revoked: RevokedSet;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly results: ResultSender;
+  private readonly pool: Pool;
+  private readonly canvas: CanvasSender;
   private readonly infoEnabled: boolean;
   private readonly eta: EtaScheduler<Request>;
   private readonly limiter: RateLimiter<Request>;
@@ -78,6 +87,15 @@ export class RequestLifecycle {
 
   constructor(options: RequestLifecycleOptions) {
     this.o = options;
+    this.consumer = options.consumer;
+    this.events = options.events;
+    this.registry = options.registry;
+    this.revoked = options.revoked;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.results = options.results;
+    this.pool = options.pool;
+    this.canvas = options.canvas;
     this.concurrency = options.concurrency;
     this.infoEnabled = LogLevels.indexOf(options.logger.level) <= LogLevels.indexOf('info');
     this.eta = new EtaScheduler({ clock: options.clock, fire: (req) => this.onEtaDue(req) });
@@ -91,7 +109,7 @@ export class RequestLifecycle {
 
   /** Rebuild the bucket of a task type after its rate limit changed. */
   resetRateLimit(taskName: string): void {
-    const task = this.o.registry.get(taskName);
+    const task = this.registry.get(taskName);
     this.limiter.setRate(taskName, task?.rateLimit ?? null);
   }
 
@@ -115,7 +133,7 @@ export class RequestLifecycle {
       const req = active ?? this.reservedQueue.find((r) => r.id === id);
       if (!req) continue;
       found.push(id);
-      this.o.logger.info(`Terminating ${id} (${String(signal)})`);
+      this.logger.info(`Terminating ${id} (${String(signal)})`);
       req.terminateOnAccept = { signal };
       if (active) active.run?.kill('terminated', new TaskRevokedError('terminated'), signal);
     }
@@ -138,7 +156,7 @@ export class RequestLifecycle {
   dropUnstarted(what: 'connection' | 'channel'): void {
     const dropped = this.eta.drain().length + this.limiter.drain().length + this.reservedQueue.splice(0).length;
     if (dropped === 0) return;
-    this.o.logger.warning(
+    this.logger.warning(
       what === 'channel'
         ? `dropped ${dropped} unstarted task(s) of the closed channel: they were never acked, so the broker requeues them`
         : `dropped ${dropped} unstarted task(s) of the lost connection: they were never acked, so the broker requeues them ` +
@@ -159,17 +177,17 @@ export class RequestLifecycle {
   // ---- the message pipeline ----------------------------------------------------------------------------------------
 
   onTaskMessage(msg: Delivery): void {
-    const consumer = this.o.consumer;
+    const consumer = this.consumer;
     const generation = consumer.generation;
     const decoded = decodeTaskMessage(msg);
     if (!decoded.ok) return this.onBadMessage(msg, generation, decoded.error);
     const message = decoded.task;
-    const task = this.o.registry.get(message.name);
+    const task = this.registry.get(message.name);
     if (!task) return this.onUnknownTask(msg, generation, message);
     const req = new Request({ message, task, delivery: msg, generation, hostname: this.o.hostname });
-    if (this.infoEnabled) this.o.logger.info(`Task ${req.name}[${req.id}] received`);
-    if (this.o.revoked.has(req.id) || req.isExpired(this.o.clock.now())) return this.discardRevoked(req);
-    const events = this.o.events;
+    if (this.infoEnabled) this.logger.info(`Task ${req.name}[${req.id}] received`);
+    if (this.revoked.has(req.id) || req.isExpired(this.clock.now())) return this.discardRevoked(req);
+    const events = this.events;
     if (events.taskEventsEnabled && task.options.sendEvents !== false) {
       events.sendTask('task-received', req.id, {
         name: req.name,
@@ -182,7 +200,7 @@ export class RequestLifecycle {
         expires: message.expires === null ? null : formatIsoDate(message.expires),
       });
     }
-    if (message.eta !== null && message.eta > this.o.clock.now()) {
+    if (message.eta !== null && message.eta > this.clock.now()) {
       req.state = 'scheduled';
       consumer.holdEta(1);
       this.eta.schedule(message.eta, req);
@@ -192,7 +210,7 @@ export class RequestLifecycle {
   }
 
   private onEtaDue(req: Request): void {
-    this.o.consumer.holdEta(-1);
+    this.consumer.holdEta(-1);
     this.toBucket(req);
   }
 
@@ -213,7 +231,7 @@ export class RequestLifecycle {
    * while they wait for room in the write buffer would only add to them (ResultSender calls this when they went).
    */
   pump(): void {
-    const results = this.o.results;
+    const results = this.results;
     while (this.activeRequests.size < this.concurrency && this.reservedQueue.length > 0 && !results.backedUp) {
       this.startRequest(this.reservedQueue.shift()!);
     }
@@ -221,17 +239,17 @@ export class RequestLifecycle {
   }
 
   private startRequest(req: Request): void {
-    if (req.generation !== this.o.consumer.generation) return; // its delivery died with a lost channel
-    if (this.o.revoked.has(req.id) || req.isExpired(this.o.clock.now())) return this.discardRevoked(req);
+    if (req.generation !== this.consumer.generation) return; // its delivery died with a lost channel
+    if (this.revoked.has(req.id) || req.isExpired(this.clock.now())) return this.discardRevoked(req);
     req.state = 'active';
-    req.timeStart = this.o.clock.now() / 1000;
-    req.startedAt = this.o.clock.monotonic();
+    req.timeStart = this.clock.now() / 1000;
+    req.startedAt = this.clock.monotonic();
     this.activeRequests.set(req.id, req);
     this.processed++;
     this.totals[req.task.name] = (this.totals[req.task.name] ?? 0) + 1;
     if (!this.acksLate(req)) this.ack(req);
-    if (this.o.events.taskEventsEnabled && req.task.options.sendEvents !== false) this.o.events.sendTask('task-started', req.id);
-    const run = this.o.pool.execute(req.job(), req.task, (outcome) => this.finishSafely(req, outcome));
+    if (this.events.taskEventsEnabled && req.task.options.sendEvents !== false) this.events.sendTask('task-started', req.id);
+    const run = this.pool.execute(req.job(), req.task, (outcome) => this.finishSafely(req, outcome));
     if (req.state !== 'active') return; // finished synchronously
     req.run = run;
     req.workerPid = run.pid;
@@ -244,16 +262,16 @@ export class RequestLifecycle {
     const hard = req.hardLimit;
     if (soft) {
       req.timers.push(
-        this.o.clock.setTimeout(() => {
-          this.o.logger.warning(`Soft time limit (${formatSeconds(soft)}s) exceeded for ${req.name}[${req.id}]`);
+        this.clock.setTimeout(() => {
+          this.logger.warning(`Soft time limit (${formatSeconds(soft)}s) exceeded for ${req.name}[${req.id}]`);
           req.run?.abort(new SoftTimeLimitExceeded());
         }, soft * 1000),
       );
     }
     if (hard) {
       req.timers.push(
-        this.o.clock.setTimeout(() => {
-          this.o.logger.error(`Hard time limit (${formatSeconds(hard)}s) exceeded for ${req.name}[${req.id}]`);
+        this.clock.setTimeout(() => {
+          this.logger.error(`Hard time limit (${formatSeconds(hard)}s) exceeded for ${req.name}[${req.id}]`);
           req.run?.kill('time-limit', new TimeLimitExceeded(hard), 'SIGKILL');
         }, hard * 1000),
       );
@@ -268,7 +286,7 @@ export class RequestLifecycle {
     try {
       this.finish(req, outcome);
     } catch (err) {
-      this.o.logger.error(`internal error after ${req.name}[${req.id}] ran (${outcome.kind}): ${(err as Error)?.message ?? String(err)}`);
+      this.logger.error(`internal error after ${req.name}[${req.id}] ran (${outcome.kind}): ${(err as Error)?.message ?? String(err)}`);
       req.state = 'done';
       this.activeRequests.delete(req.id);
       this.ack(req);
@@ -281,14 +299,14 @@ export class RequestLifecycle {
     req.state = 'done';
     for (const t of req.timers) t.cancel();
     this.activeRequests.delete(req.id);
-    const runtime = (this.o.clock.monotonic() - req.startedAt) / 1000;
-    const events = this.o.events.taskEventsEnabled && req.task.options.sendEvents !== false;
+    const runtime = (this.clock.monotonic() - req.startedAt) / 1000;
+    const events = this.events.taskEventsEnabled && req.task.options.sendEvents !== false;
     switch (outcome.kind) {
       case 'success': {
         // Like Celery: callbacks and the chain's next step go out before the result, which lists them as children.
         let children: unknown[] | undefined;
         try {
-          children = hasCanvas(req.message) ? this.o.canvas.send(req, successPlan(req.message, outcome.value, this.canvasOptions())) : undefined;
+          children = hasCanvas(req.message) ? this.canvas.send(req, successPlan(req.message, outcome.value, this.canvasOptions())) : undefined;
         } catch (err) {
           // As Celery's trace does on an EncodeError while applying callbacks: the task fails (nothing was sent).
           this.fail(
@@ -301,15 +319,15 @@ export class RequestLifecycle {
           );
           break;
         }
-        const encodeError = this.o.results.store(req, 'SUCCESS', outcome.value, null, children);
+        const encodeError = this.results.store(req, 'SUCCESS', outcome.value, null, children);
         if (encodeError) {
           this.fail(req, encodeError, events, `raised unexpected: ${encodeError.repr}`, false);
           break;
         }
         if (events || this.infoEnabled) {
           const repr = truncateRepr(pyRepr(outcome.value));
-          if (events) this.o.events.sendTask('task-succeeded', req.id, { result: repr, runtime });
-          if (this.infoEnabled) this.o.logger.info(`Task ${req.name}[${req.id}] succeeded in ${runtime}s: ${repr}`);
+          if (events) this.events.sendTask('task-succeeded', req.id, { result: repr, runtime });
+          if (this.infoEnabled) this.logger.info(`Task ${req.name}[${req.id}] succeeded in ${runtime}s: ${repr}`);
         }
         break;
       }
@@ -321,11 +339,11 @@ export class RequestLifecycle {
         break;
       case 'reject':
         if (!req.acknowledged) {
-          this.o.consumer.reject(req.delivery, req.generation, outcome.requeue);
+          this.consumer.reject(req.delivery, req.generation, outcome.requeue);
           req.acknowledged = true;
-          if (events) this.o.events.sendTask('task-rejected', req.id, { requeue: outcome.requeue });
+          if (events) this.events.sendTask('task-rejected', req.id, { requeue: outcome.requeue });
         }
-        this.o.logger.info(`Task ${req.name}[${req.id}] rejected: ${outcome.error.message}`);
+        this.logger.info(`Task ${req.name}[${req.id}] rejected: ${outcome.error.message}`);
         break;
       case 'ignore':
         break;
@@ -334,9 +352,9 @@ export class RequestLifecycle {
           this.fail(req, outcome.error, events, `raised unexpected: ${outcome.error.repr}`);
         } else {
           const signum = req.terminateOnAccept?.signal ?? null;
-          this.o.results.store(req, 'REVOKED', revokedExceptionInfo('terminated'), null);
-          if (events) this.o.events.sendTask('task-revoked', req.id, { terminated: true, signum: signalNumber(signum), expired: false });
-          this.o.logger.info(`Task ${req.name}[${req.id}] terminated`);
+          this.results.store(req, 'REVOKED', revokedExceptionInfo('terminated'), null);
+          if (events) this.events.sendTask('task-revoked', req.id, { terminated: true, signum: signalNumber(signum), expired: false });
+          this.logger.info(`Task ${req.name}[${req.id}] terminated`);
         }
         break;
     }
@@ -346,44 +364,44 @@ export class RequestLifecycle {
   }
 
   private canvasOptions(): { origin: string; defaultQueue: string; now: number } {
-    return { origin: this.o.hostname, defaultQueue: this.o.defaultQueue, now: this.o.clock.now() };
+    return { origin: this.o.hostname, defaultQueue: this.o.defaultQueue, now: this.clock.now() };
   }
 
   /** FAILURE: the result (unless `store` is false: already stored), the errbacks, task-failed, one error line. */
   private fail(req: Request, error: PythonError, events: boolean, text: string, store = true): void {
-    if (store) this.o.results.store(req, 'FAILURE', error.info, error.traceback);
+    if (store) this.results.store(req, 'FAILURE', error.info, error.traceback);
     if (hasCanvas(req.message)) {
       try {
-        this.o.canvas.send(req, failurePlan(req.message, this.canvasOptions()));
+        this.canvas.send(req, failurePlan(req.message, this.canvasOptions()));
       } catch (err) {
-        this.o.logger.error(`Task ${req.name}[${req.id}]: cannot send its errbacks: ${(err as Error).message}`);
+        this.logger.error(`Task ${req.name}[${req.id}]: cannot send its errbacks: ${(err as Error).message}`);
       }
     }
-    if (events) this.o.events.sendTask('task-failed', req.id, { exception: error.repr, traceback: error.traceback });
-    this.o.logger.error(`Task ${req.name}[${req.id}] ${text}\n${error.traceback.trimEnd()}`);
+    if (events) this.events.sendTask('task-failed', req.id, { exception: error.repr, traceback: error.traceback });
+    this.logger.error(`Task ${req.name}[${req.id}] ${text}\n${error.traceback.trimEnd()}`);
   }
 
   private retry(req: Request, outcome: Extract<Outcome, { kind: 'retry' }>, events: boolean): void {
-    const message = buildRetryMessage(req.message, { etaMs: outcome.etaMs, origin: this.o.hostname, now: this.o.clock.now() });
-    void this.o.results.send(message);
-    this.o.results.store(req, 'RETRY', outcome.error.info, outcome.error.traceback);
-    if (events) this.o.events.sendTask('task-retried', req.id, { exception: outcome.error.repr, traceback: outcome.error.traceback });
-    this.o.logger.info(`Task ${req.name}[${req.id}] retry: ${outcome.message}`);
+    const message = buildRetryMessage(req.message, { etaMs: outcome.etaMs, origin: this.o.hostname, now: this.clock.now() });
+    void this.results.send(message);
+    this.results.store(req, 'RETRY', outcome.error.info, outcome.error.traceback);
+    if (events) this.events.sendTask('task-retried', req.id, { exception: outcome.error.repr, traceback: outcome.error.traceback });
+    this.logger.info(`Task ${req.name}[${req.id}] retry: ${outcome.message}`);
   }
 
   /** Revoked or expired before it ran: ack, task-revoked, REVOKED result (docs/protocol.md, The worker's semantics). */
   private discardRevoked(req: Request): void {
-    const expired = !this.o.revoked.has(req.id);
+    const expired = !this.revoked.has(req.id);
     if (expired) {
-      this.o.revoked.add(req.id);
+      this.revoked.add(req.id);
       this.o.revokedChanged();
     }
     req.state = 'done';
-    this.o.logger.info(`Discarding revoked task: ${req.name}[${req.id}]`);
-    if (this.o.events.taskEventsEnabled && req.task.options.sendEvents !== false) {
-      this.o.events.sendTask('task-revoked', req.id, { terminated: false, signum: null, expired });
+    this.logger.info(`Discarding revoked task: ${req.name}[${req.id}]`);
+    if (this.events.taskEventsEnabled && req.task.options.sendEvents !== false) {
+      this.events.sendTask('task-revoked', req.id, { terminated: false, signum: null, expired });
     }
-    this.o.results.store(req, 'REVOKED', revokedExceptionInfo(expired ? 'expired' : 'revoked'), null);
+    this.results.store(req, 'REVOKED', revokedExceptionInfo(expired ? 'expired' : 'revoked'), null);
     this.ack(req);
   }
 
@@ -394,12 +412,12 @@ export class RequestLifecycle {
         `Did you remember to register it in the task module (-A)?\n\nThe full contents of the message body was:\n` +
         `${truncateRepr(msg.content.toString('utf8'))}\nheaders: ${JSON.stringify(msg.properties.headers ?? {})}\n` +
         `delivery_info: ${JSON.stringify(message.deliveryInfo)}`,
-      (text) => this.o.logger.error(text),
+      (text) => this.logger.error(text),
     );
-    this.o.consumer.reject(msg, generation, false);
+    this.consumer.reject(msg, generation, false);
     const info = exceptionInfo('NotRegistered', message.name, 'celery.exceptions');
     if (message.replyTo && !message.ignoreResult) {
-      void this.o.results.send(
+      void this.results.send(
         buildResultMessage({
           taskId: message.id,
           correlationId: message.correlationId,
@@ -410,7 +428,7 @@ export class RequestLifecycle {
         }),
       );
     }
-    this.o.events.sendTask('task-failed', message.id, { exception: toPythonError(new NotRegistered(message.name)).repr });
+    this.events.sendTask('task-failed', message.id, { exception: toPythonError(new NotRegistered(message.name)).repr });
   }
 
   private onBadMessage(
@@ -421,12 +439,12 @@ export class RequestLifecycle {
     const level = error.kind === 'decode-error' ? 'critical' : error.kind === 'unknown-message' ? 'warning' : 'error';
     // Name the message where the refusal does not, so an operator can find it (and its caller) by id.
     const which = error.id !== undefined && !error.message.includes(error.id) ? ` (${error.name ?? 'task'}[${error.id}])` : '';
-    this.o.badLines.log(error.message + which, (line) => this.o.logger[level](line));
-    if (error.action === 'ack') this.o.consumer.ack(msg, generation);
-    else this.o.consumer.reject(msg, generation, false);
+    this.o.badLines.log(error.message + which, (line) => this.logger[level](line));
+    if (error.action === 'ack') this.consumer.ack(msg, generation);
+    else this.consumer.reject(msg, generation, false);
     if (error.id !== undefined) {
-      if (error.action === 'reject') this.o.events.sendTask('task-rejected', error.id, { requeue: false });
-      else this.o.events.sendTask('task-failed', error.id, { exception: `DecodeError(${JSON.stringify(error.message)})` });
+      if (error.action === 'reject') this.events.sendTask('task-rejected', error.id, { requeue: false });
+      else this.events.sendTask('task-failed', error.id, { exception: `DecodeError(${JSON.stringify(error.message)})` });
     }
   }
 
@@ -439,7 +457,7 @@ export class RequestLifecycle {
   private ack(req: Request): void {
     if (req.acknowledged) return;
     req.acknowledged = true;
-    this.o.consumer.ack(req.delivery, req.generation);
+    this.consumer.ack(req.delivery, req.generation);
   }
 
   /**
@@ -457,8 +475,8 @@ export class RequestLifecycle {
     req.state = 'done';
     for (const t of req.timers) t.cancel();
     this.activeRequests.delete(req.id);
-    const requeued = this.o.consumer.reject(req.delivery, req.generation, true);
-    this.o.logger.warning(
+    const requeued = this.consumer.reject(req.delivery, req.generation, true);
+    this.logger.warning(
       requeued
         ? `Task ${req.name}[${req.id}] stopped by the shutdown and put back in the queue (acks-late): another worker runs it`
         : `Task ${req.name}[${req.id}] stopped by the shutdown; its connection is gone, so the broker requeues it`,
@@ -472,9 +490,9 @@ export class RequestLifecycle {
     for (const req of requests) {
       if (req.acknowledged) continue;
       req.acknowledged = true;
-      if (this.o.consumer.reject(req.delivery, req.generation, true)) n++;
+      if (this.consumer.reject(req.delivery, req.generation, true)) n++;
     }
-    if (n > 0) this.o.logger.info(`Restored ${n} unstarted task(s) to the queue`);
+    if (n > 0) this.logger.info(`Restored ${n} unstarted task(s) to the queue`);
   }
 }
 
