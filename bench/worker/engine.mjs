@@ -11,6 +11,10 @@ import { CamqApp, Worker } from '../../dist/worker/index.js';
 const N = Number(process.env.BENCH_N ?? 200_000);
 const PER_TURN = 128;
 
+function returnThis() {
+  return this;
+}
+
 class MemoryChannel {
   consumers = [];
   published = 0;
@@ -24,46 +28,54 @@ class MemoryChannel {
   }
   reject() {}
   async prefetch() {}
-  async assertExchange(name) {
-    return { exchange: name };
-  }
+  async assertExchange() {}
+  async checkExchange() {}
   async assertQueue(queue) {
     return { queue, messageCount: 0, consumerCount: 0 };
   }
   async bindQueue() {}
   async consume(queue, onMessage) {
-    this.consumers.push(onMessage);
+    this.consumers.push({ queue, onMessage });
     return { consumerTag: `ctag-${queue}` };
   }
   async cancel() {}
-  on() {
-    return this;
-  }
+  async close() {}
 }
+// Events are subscribed to and never emitted here.
+MemoryChannel.prototype.on = MemoryChannel.prototype.once = MemoryChannel.prototype.off = returnThis;
 
 async function measure(taskEvents) {
   const channels = [];
+  // The parts of a Transport (src/transport/transport.ts) the worker uses.
   const connection = {
+    url: { protocol: 'amqp', hostname: 'memory', port: 5672, username: 'guest', vhost: '/', query: {}, masked: 'amqp://guest:**@memory:5672//' },
     masked: 'amqp://guest:**@memory:5672//',
-    url: { hostname: 'memory', port: 5672, username: 'guest', vhost: '/', protocol: 'amqp' },
-    async connect() {},
-    async addSetup(hook) {
-      await hook();
+    isOpen: true,
+    serverProperties: {},
+    async connect() {
+      return this;
     },
-    async createChannel() {
+    async addSetup(hook) {
+      await hook(this);
+    },
+    removeSetup() {},
+    async openChannel() {
       const channel = new MemoryChannel();
       channels.push(channel);
       return channel;
     },
     async whenOpen() {},
     async close() {},
-    on() {},
+    on: returnThis,
+    once: returnThis,
+    off: returnThis,
   };
   const app = new CamqApp();
   app.task('tasks.noop', () => null);
   const worker = new Worker({ app, broker: connection, hostname: 'bench@memory', concurrency: 64, queues: ['bench'], taskEvents });
   await worker.start();
-  const deliver = channels.find((c) => c.consumers.length > 0).consumers[0];
+  // The task queue's consumer (the mailbox is consumed too, and first: see the worker's bootsteps).
+  const deliver = channels.flatMap((c) => c.consumers).find((c) => c.queue === 'bench').onMessage;
   const templates = Array.from({ length: 4096 }, () =>
     buildTaskMessage({ name: 'tasks.noop', queue: 'bench', ignoreResult: true, replyTo: 'bench-no-results' }),
   );

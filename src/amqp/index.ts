@@ -20,7 +20,6 @@ export {
   type QueueNowaitOptions,
 } from './nowait.js';
 export { publishMessage, pythonSafeHeaders, toWireProperties } from './publish.js';
-export { Publisher, type PublisherConnection, type PublisherOptions } from './publisher.js';
 export type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message, Options, Replies } from 'amqplib';
 export { guardEncoding, UnencodableError } from './encode-guard.js';
 export { SHORTSTR_MAX_BYTES, shortstrProblem } from '../protocol/shortstr.js';

@@ -4,7 +4,7 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrokerConnection } from '../amqp/index.js';
+import { createTransport } from '../transport/index.js';
 import { CamqApp } from '../worker/app.js';
 import { removeTaskQueue, taskQueue, type TaskQueue } from '../worker/task-queue.js';
 import { TrafficGenerator } from './traffic-generator.js';
@@ -128,15 +128,14 @@ export class DemoCluster {
 
   private async removeQueue(): Promise<DemoStopReport['leftQueue']> {
     this.progress(`removing the demo queue ${this.queue.name}…`);
-    const connection = new BrokerConnection({
-      url: this.options.url,
+    const connection = createTransport(this.options.url, {
       reconnect: false,
       connectRetries: 0,
       connectionName: `camq demo cleanup ${this.queue.name}`,
     });
     try {
       await connection.connect();
-      await removeTaskQueue(() => connection.createChannel(), this.queue);
+      await removeTaskQueue(() => connection.openChannel(), this.queue);
       return undefined;
     } catch (err) {
       return { name: this.queue.name, reason: err instanceof Error ? err.message : String(err) };

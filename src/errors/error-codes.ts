@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   'publish.bad-expiration',
   'publish.no-exchange',
   'publish.channel-closed',
+  'publish.backlog-full',
   // The user typed something camq cannot act on (UsageError; exit 1).
   'usage.bad-argument',
   'usage.bad-broker-url',

@@ -12,6 +12,7 @@ export type {
   TransportChannelEvents,
 } from './transport-channel.js';
 export { UNDECODABLE_HEADERS } from './transport-channel.js';
-export { publishMessage } from './publish-message.js';
+export { publishMessage, type PublishTarget } from './publish-message.js';
 export { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from './broker-url.js';
 export { createTransport, type TransportOptions } from './create-transport.js';
+export { Publisher, type PublisherConnection, type PublisherOptions } from './publisher.js';

@@ -16,9 +16,14 @@ export interface Clock {
   monotonic(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   setInterval(fn: () => void, ms: number): TimerHandle;
+  /**
+   * Run `fn` at the end of this turn of the event loop (Node's setImmediate): to coalesce work asked for during one
+   * turn (acks, event batches, QoS changes). A turn is not time: a manual clock runs it on the real next turn too.
+   */
+  setImmediate(fn: () => void): TimerHandle;
 }
 
-function wrap(timer: NodeJS.Timeout, clear: (t: NodeJS.Timeout) => void): TimerHandle {
+function wrap<T extends { unref(): unknown }>(timer: T, clear: (t: T) => void): TimerHandle {
   const handle: TimerHandle = {
     cancel: () => clear(timer),
     unref: () => {
@@ -63,4 +68,10 @@ export const systemClock: Clock = {
   monotonic: () => performance.now(),
   setTimeout: longTimeout,
   setInterval: (fn, ms) => wrap(setInterval(fn, Math.min(MAX_TIMER_MS, Math.max(1, ms))), clearInterval),
+  setImmediate: immediate,
 };
+
+/** Node's setImmediate as a TimerHandle: the one implementation, for every Clock. */
+export function immediate(fn: () => void): TimerHandle {
+  return wrap(setImmediate(fn), clearImmediate);
+}

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from './clock.js';
+import { immediate, type Clock, type TimerHandle } from './clock.js';
 
 interface PendingTimer {
   id: number;
@@ -34,6 +34,11 @@ export class ManualClock implements Clock {
 
   setInterval(fn: () => void, ms: number): TimerHandle {
     return this.add(fn, ms, Math.max(1, ms));
+  }
+
+  /** The real next turn of the event loop: a turn is not time (see Clock.setImmediate). */
+  setImmediate(fn: () => void): TimerHandle {
+    return immediate(fn);
   }
 
   /** Move time forward by `ms`, firing every timer that falls due on the way, in order. */

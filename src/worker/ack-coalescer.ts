@@ -1,9 +1,10 @@
-import type { ConsumeMessage } from '../amqp/index.js';
+import type { Delivery } from '../transport/index.js';
+import { immediate } from '../util/clock.js';
 
-/** Where settled deliveries go: the consumer channel (amqplib's `ack(msg, allUpTo)` and `reject(msg, requeue)`). */
+/** Where settled deliveries go: the consumer channel (its `ack(msg, allUpTo)` and `reject(msg, requeue)`). */
 export interface AckSink {
-  ack(msg: ConsumeMessage, multiple: boolean): void;
-  reject(msg: ConsumeMessage, requeue: boolean): void;
+  ack(msg: Delivery, multiple: boolean): void;
+  reject(msg: Delivery, requeue: boolean): void;
 }
 
 const OPEN = 0;
@@ -11,14 +12,14 @@ const REQUESTED = 1;
 const SETTLED = 2;
 
 interface Entry {
-  readonly msg: ConsumeMessage;
+  readonly msg: Delivery;
   state: typeof OPEN | typeof REQUESTED | typeof SETTLED;
 }
 
 /**
  * Coalesces the acks of one consumer channel. With one `basic.ack` per message, RabbitMQ's per-ack work is what
  * limits a fast worker, so acks asked for during one turn of the event loop are sent together when it ends
- * (`schedule`, setImmediate by default):
+ * (`schedule`: the worker passes its Clock's setImmediate; Node's by default):
  *
  * - the longest prefix of the channel's outstanding deliveries (in delivery-tag order) that are all acked goes as
  *   ONE `basic.ack(tag = last of them, multiple = true)`;
@@ -55,16 +56,16 @@ export class AckCoalescer {
 
   constructor(sink: AckSink, options: { schedule?: (flush: () => void) => void } = {}) {
     this.sink = sink;
-    this.schedule = options.schedule ?? setImmediate;
+    this.schedule = options.schedule ?? immediate;
   }
 
   /** A delivery arrived on the channel: it is open until acked or rejected. Call in delivery order. */
-  track(msg: ConsumeMessage): void {
+  track(msg: Delivery): void {
     this.entries.push({ msg, state: OPEN });
   }
 
   /** Ask to ack an open delivery; it goes out with the next flush. False when the tag is unknown or settled. */
-  ack(msg: ConsumeMessage): boolean {
+  ack(msg: Delivery): boolean {
     const entry = this.find(msg.fields.deliveryTag);
     if (!entry || entry.state !== OPEN) return false;
     entry.state = REQUESTED;
@@ -77,7 +78,7 @@ export class AckCoalescer {
   }
 
   /** Reject an open delivery now. False when the tag is unknown or settled (or its ack is already on the way). */
-  reject(msg: ConsumeMessage, requeue: boolean): boolean {
+  reject(msg: Delivery, requeue: boolean): boolean {
     const entry = this.find(msg.fields.deliveryTag);
     if (!entry || entry.state !== OPEN) return false;
     entry.state = SETTLED;

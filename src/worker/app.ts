@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
-import { BrokerConnection, publishMessage, translateAmqpError, type Channel } from '../amqp/index.js';
-import type { WorkerConnection } from './worker-connection.js';
+import { asCamqError } from '../errors/index.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
-import { resolveBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
+import { createTransport, publishMessage, resolveBrokerUrl, type BrokerUrl, type Transport, type TransportChannel } from '../transport/index.js';
 import { AsyncResult } from './async-result.js';
 import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
 import { ResultConsumer } from './result-consumer.js';
@@ -46,9 +45,9 @@ export class CamqApp implements TaskSender {
   readonly commands: CustomCommand[] = [];
   readonly defaultQueue: string;
   private readonly brokerUrl: string | BrokerUrl | undefined;
-  private connection: WorkerConnection | undefined;
+  private connection: Transport | undefined;
   private ownsConnection = false;
-  private channel: Channel | undefined;
+  private channel: TransportChannel | undefined;
   private ready: Promise<void> | undefined;
   private readonly declared = new Set<string>();
   private results: ResultConsumer | undefined;
@@ -86,7 +85,7 @@ export class CamqApp implements TaskSender {
   }
 
   /** Send with an existing connection (a worker shares its own) instead of opening one. */
-  useConnection(connection: WorkerConnection): void {
+  useConnection(connection: Transport): void {
     this.connection = connection;
     this.ownsConnection = false;
   }
@@ -101,7 +100,7 @@ export class CamqApp implements TaskSender {
       // on a channel of its own, so a queue that exists with other arguments is used as it is.
       const connection = this.connection!;
       await connection.whenOpen();
-      await prepareTaskQueue(() => connection.createChannel(), taskQueue(queue));
+      await prepareTaskQueue(() => connection.openChannel(), taskQueue(queue));
       this.declared.add(queue);
     }
     const channel = await this.publishChannel();
@@ -111,7 +110,12 @@ export class CamqApp implements TaskSender {
 
   /** Close the connection this app opened (a shared one stays open). */
   async close(): Promise<void> {
-    if (this.ownsConnection) await this.connection?.close();
+    if (this.ownsConnection) {
+      // The publish channel first: its close follows the messages sent on it, so the broker has them all before the
+      // connection's close (which would otherwise overtake publishes still in the client's buffer).
+      await this.channel?.close().catch(() => {});
+      await this.connection?.close();
+    }
     this.channel = undefined;
     this.ready = undefined;
   }
@@ -119,12 +123,9 @@ export class CamqApp implements TaskSender {
   private open(): Promise<void> {
     this.ready ??= (async () => {
       if (!this.connection) {
-        const connection = new BrokerConnection({
-          // Like Celery's app, the environment is the fallback when no URL was given.
-          url: typeof this.brokerUrl === 'object' ? this.brokerUrl : resolveBrokerUrl(this.brokerUrl, process.env),
-          reconnect: true,
-          connectionName: `camq client ${this.origin}`,
-        });
+        // Like Celery's app, the environment is the fallback when no URL was given.
+        const url = typeof this.brokerUrl === 'object' ? this.brokerUrl : resolveBrokerUrl(this.brokerUrl, process.env);
+        const connection = createTransport(url, { reconnect: true, connectionName: `camq client ${this.origin}` });
         this.connection = connection;
         this.ownsConnection = true;
         await connection.connect();
@@ -132,7 +133,7 @@ export class CamqApp implements TaskSender {
       const connection = this.connection;
       this.results = new ResultConsumer();
       const setup = async () => {
-        this.channel = await connection.createChannel();
+        this.channel = await connection.openChannel();
         this.declared.clear();
         await this.results!.attach(this.channel);
       };
@@ -142,13 +143,13 @@ export class CamqApp implements TaskSender {
         // A refused declare: say what the broker said, and let the next call try again.
         connection.removeSetup(setup);
         this.ready = undefined;
-        throw translateAmqpError(err);
+        throw asCamqError(err);
       }
     })();
     return this.ready;
   }
 
-  private async publishChannel(): Promise<Channel> {
+  private async publishChannel(): Promise<TransportChannel> {
     if (this.channel) return this.channel;
     await this.connection!.whenOpen();
     return this.channel!;

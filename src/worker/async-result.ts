@@ -1,5 +1,6 @@
 import { CamqError } from '../errors/index.js';
 import type { ExceptionInfo, ResultBody } from '../protocol/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { TaskRevokedError } from './task-errors.js';
 import type { ResultConsumer } from './result-consumer.js';
 
@@ -42,10 +43,12 @@ function asExceptionInfo(value: unknown): ExceptionInfo {
 export class AsyncResult<R = unknown> {
   readonly id: string;
   private readonly results: ResultConsumer;
+  private readonly clock: Clock;
 
-  constructor(id: string, results: ResultConsumer) {
+  constructor(id: string, results: ResultConsumer, clock: Clock = systemClock) {
     this.id = id;
     this.results = results;
+    this.clock = clock;
   }
 
   /**
@@ -55,7 +58,7 @@ export class AsyncResult<R = unknown> {
    */
   async get(options: { timeout?: number } = {}): Promise<R> {
     const wait = this.results.wait(this.id, (body) => READY.has(body.status));
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     const timeout = options.timeout;
     try {
       const body = await (timeout === undefined
@@ -63,12 +66,12 @@ export class AsyncResult<R = unknown> {
         : Promise.race([
             wait.promise,
             new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new ResultTimeoutError(this.id, timeout)), timeout * 1000);
+              timer = this.clock.setTimeout(() => reject(new ResultTimeoutError(this.id, timeout)), timeout * 1000);
             }),
           ]));
       return AsyncResult.unwrap<R>(body);
     } finally {
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       wait.cancel();
     }
   }

@@ -1,5 +1,7 @@
-import { UNDECODABLE_HEADERS, type Channel, type ConsumeMessage } from '../amqp/index.js';
+import { asCamqError } from '../errors/index.js';
 import type { ActiveQueueInfo } from '../protocol/index.js';
+import { UNDECODABLE_HEADERS, type Delivery, type TransportChannel } from '../transport/index.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { AckCoalescer } from './ack-coalescer.js';
 import type { TaskQueue } from './task-queue.js';
@@ -18,13 +20,14 @@ const QOS_MAX = 65_535;
  * deliveries; rejects leave at once.
  */
 export class TaskConsumer {
-  private channel: Channel | undefined;
+  private channel: TransportChannel | undefined;
   private acks: AckCoalescer | undefined;
   private readonly queues: TaskQueue[];
   private readonly consumerTags = new Map<string, string>();
-  private readonly onMessage: (msg: ConsumeMessage) => void;
+  private readonly onMessage: (msg: Delivery) => void;
   private readonly onChannelClosed: (reason: string) => void;
   private readonly logger: Logger;
+  private readonly clock: Clock;
   /** Bumped on every attach; a delivery is acked only on the generation it arrived on. */
   generation = 0;
   private base: number;
@@ -35,17 +38,21 @@ export class TaskConsumer {
   private unsent = 0;
   private reportScheduled = false;
 
+  private readonly scheduleFlush = (flush: () => void): void => void this.clock.setImmediate(flush);
+
   /** Declares a queue, its exchange and binding before it is consumed (on a channel of its own: see prepareTaskQueue). */
   private readonly prepare: (queue: TaskQueue) => Promise<void>;
 
   constructor(options: {
     queues: readonly TaskQueue[];
     prefetch: number;
-    onMessage: (msg: ConsumeMessage) => void;
+    onMessage: (msg: Delivery) => void;
     prepare: (queue: TaskQueue) => Promise<void>;
     /** The channel closed while attached, the connection still up (the broker closed it): re-attach or stop. */
     onChannelClosed?: (reason: string) => void;
     logger: Logger;
+    /** Coalesced work (acks, QoS, the unsent-acks line) runs at the end of the turn, on this clock. */
+    clock: Clock;
   }) {
     this.queues = [...options.queues];
     this.onChannelClosed = options.onChannelClosed ?? (() => {});
@@ -53,6 +60,7 @@ export class TaskConsumer {
     this.base = options.prefetch;
     this.onMessage = options.onMessage;
     this.logger = options.logger;
+    this.clock = options.clock;
   }
 
   /** The prefetch count in force: base + held ETA tasks, 0 (unlimited) when the base is 0 or above 65535. */
@@ -67,16 +75,19 @@ export class TaskConsumer {
   }
 
   /** Set up on a new channel: QoS, queues, consumers. */
-  async attach(channel: Channel): Promise<void> {
+  async attach(channel: TransportChannel): Promise<void> {
     this.reportUnsent();
     this.generation++;
     this.channel = channel;
     this.watch(channel);
     this.acks?.reset();
-    this.acks = new AckCoalescer({
-      ack: (msg, multiple) => this.settle(() => channel.ack(msg, multiple)),
-      reject: (msg, requeue) => this.settle(() => channel.reject(msg, requeue)),
-    });
+    this.acks = new AckCoalescer(
+      {
+        ack: (msg, multiple) => this.settle(() => channel.ack(msg, multiple)),
+        reject: (msg, requeue) => this.settle(() => channel.reject(msg, requeue)),
+      },
+      { schedule: this.scheduleFlush },
+    );
     this.held = 0;
     this.sent = this.prefetchCount;
     await channel.prefetch(this.sent, true);
@@ -108,13 +119,13 @@ export class TaskConsumer {
   }
 
   /** Ack at the end of this event-loop turn (coalesced). False when the delivery's channel is gone or it was settled. */
-  ack(msg: ConsumeMessage, generation: number): boolean {
+  ack(msg: Delivery, generation: number): boolean {
     if (generation !== this.generation || !this.acks) return this.cannotSettle();
     return this.acks.ack(msg);
   }
 
   /** Reject now. False when the delivery's channel is gone or it was settled. */
-  reject(msg: ConsumeMessage, generation: number, requeue: boolean): boolean {
+  reject(msg: Delivery, generation: number, requeue: boolean): boolean {
     if (generation !== this.generation || !this.acks) return this.cannotSettle();
     return this.acks.reject(msg, requeue);
   }
@@ -135,7 +146,7 @@ export class TaskConsumer {
   private scheduleReport(): void {
     if (this.reportScheduled) return;
     this.reportScheduled = true;
-    setImmediate(() => {
+    this.clock.setImmediate(() => {
       this.reportScheduled = false;
       this.reportUnsent();
     });
@@ -219,12 +230,12 @@ export class TaskConsumer {
    * consumer while it still answers ping: say so and let the worker re-attach. A connection loss closes the channel
    * too, and is told apart by waiting a turn: the worker's disconnect handling detaches first.
    */
-  private watch(channel: Channel): void {
+  private watch(channel: TransportChannel): void {
     let reason = 'closed by the broker';
-    channel.on('error', (err: Error) => (reason = err.message));
+    channel.on('error', (err: unknown) => (reason = asCamqError(err).message));
     channel.on('close', () => {
       if (this.channel !== channel) return;
-      setImmediate(() => {
+      this.clock.setImmediate(() => {
         if (this.channel !== channel) return;
         this.detach();
         this.onChannelClosed(reason);
@@ -233,11 +244,11 @@ export class TaskConsumer {
   }
 
   /**
-   * Hand one delivery to the worker. Nothing it throws may reach amqplib, which would close the channel (541) and
+   * Hand one delivery to the worker. Nothing it throws may reach the transport (amqplib), which would close the channel (541) and
    * stop consuming: the delivery is rejected without requeue (it would throw again on every redelivery) and the
    * error is one line.
    */
-  private deliver(msg: ConsumeMessage, generation: number): void {
+  private deliver(msg: Delivery, generation: number): void {
     try {
       this.onMessage(msg);
     } catch (err) {
@@ -259,7 +270,7 @@ export class TaskConsumer {
           const undecodable = msg.properties.headers?.[UNDECODABLE_HEADERS] as string | undefined;
           if (undecodable === undefined) return this.deliver(msg, generation);
           // Its headers are lost (see guardFrameDecoding), and a requeue would fail the same way forever.
-          const id = (msg.properties.correlationId ?? msg.properties.messageId) as string | undefined;
+          const id = msg.properties.correlationId ?? msg.properties.messageId;
           this.logger.error(`rejected a message of queue ${queue.name}${id ? ` (correlation id ${id})` : ''} without requeue: ${undecodable}`);
           acks.reject(msg, false);
         } else this.logger.warning(`the broker cancelled the consumer of queue ${queue.name} (was it deleted?)`);
@@ -284,7 +295,7 @@ export class TaskConsumer {
   private scheduleQos(): void {
     if (this.qosScheduled) return;
     this.qosScheduled = true;
-    setImmediate(() => {
+    this.clock.setImmediate(() => {
       this.qosScheduled = false;
       const value = this.prefetchCount;
       if (value === this.sent || !this.channel) return;

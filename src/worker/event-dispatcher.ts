@@ -1,4 +1,3 @@
-import { publishMessage, type Channel } from '../amqp/index.js';
 import {
   buildEvent,
   buildEventMessage,
@@ -8,6 +7,7 @@ import {
   type LamportClock,
   type OutgoingMessage,
 } from '../protocol/index.js';
+import { publishMessage, type PublishTarget } from '../transport/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
@@ -41,13 +41,14 @@ export interface EventDispatcherOptions {
 
 export class EventDispatcher {
   readonly groups: Set<string>;
-  private channel: Channel | undefined;
+  private channel: PublishTarget | undefined;
   private buffer: EventEnvelope[] = [];
   private flushScheduled = false;
   private readonly options: EventDispatcherOptions;
   private readonly batchSize: number;
   private readonly pid: number;
   private readonly source;
+  private readonly flushBound = () => this.flush();
   /** Events published (messages, not events), for stats and tests. */
   published = 0;
   /** A publish waits for room in the channel's write buffer: events are dropped until it has some. */
@@ -71,7 +72,7 @@ export class EventDispatcher {
   }
 
   /** Attach the channel events go out on (after every connect); undefined detaches it. */
-  attach(channel: Channel | undefined): void {
+  attach(channel: PublishTarget | undefined): void {
     this.channel = channel;
     this.full = false;
     this.droppedWhileFull = 0;
@@ -118,7 +119,7 @@ export class EventDispatcher {
     if (this.buffer.length >= this.batchSize) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      this.options.clock.setImmediate(this.flushBound);
     }
   }
 

@@ -20,4 +20,4 @@ export {
   TimeLimitExceeded,
 } from './task-errors.js';
 export { Worker, type WorkerEvents } from './worker.js';
-export { type WorkerConnection, type WorkerOptions } from './worker-options.js';
+export { type WorkerOptions } from './worker-options.js';

@@ -1,6 +1,6 @@
 import { hostname as osHostname, release as osRelease, type as osType } from 'node:os';
 import type { StatsReply } from '../protocol/index.js';
-import type { WorkerConnection } from './worker-connection.js';
+import type { Transport } from '../transport/index.js';
 
 /**
  * What `inspect stats`, `inspect report` and `inspect conf` say about a worker, in the shapes Python workers send
@@ -8,7 +8,7 @@ import type { WorkerConnection } from './worker-connection.js';
  * replies keep their wire shapes.
  */
 export interface WorkerSnapshot {
-  readonly connection: Pick<WorkerConnection, 'url' | 'masked'>;
+  readonly connection: Pick<Transport, 'url' | 'masked'>;
   /** Tasks run, by name. */
   readonly totals: Readonly<Record<string, number>>;
   readonly clock: number;

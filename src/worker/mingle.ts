@@ -1,4 +1,3 @@
-import type { ControlClient } from '../control/control-client.js';
 import type { LamportClock } from '../protocol/index.js';
 import type { Logger } from '../util/logger.js';
 import type { RevokedSet } from './revoked-set.js';
@@ -16,6 +15,16 @@ export interface MingleTarget {
   revokedChanged(): void;
 }
 
+/**
+ * Broadcast the `hello` control command and collect the replies by node name within `options.timeout` seconds: the
+ * shape of ControlClient.call, which the CLI wires in (the worker engine does not import the control client).
+ */
+export type HelloCall = (
+  method: 'hello',
+  args: Record<string, unknown>,
+  options: { readonly timeout: number },
+) => Promise<{ readonly replies: ReadonlyMap<string, unknown> }>;
+
 /** A revoked set in mingle's wire format, `{id: [float time, id]}`; see revokedMapFrom. */
 export type RevokedMap = Record<string, [number, string]>;
 
@@ -25,13 +34,9 @@ export type RevokedMap = Record<string, [number, string]>;
  * a task revoked while this worker was away is not run here. Their revoke times are their own monotonic clocks,
  * meaningless here, so their ids count as revoked from now. Resolves with the number of workers that answered.
  */
-export async function mingle(target: MingleTarget, client: ControlClient, timeoutSeconds = MINGLE_TIMEOUT): Promise<number> {
+export async function mingle(target: MingleTarget, hello: HelloCall, timeoutSeconds = MINGLE_TIMEOUT): Promise<number> {
   target.logger.info('mingle: searching for neighbors');
-  const { replies } = await client.call(
-    'hello',
-    { from_node: target.hostname, revoked: revokedMapFrom(target.revoked) },
-    { timeout: timeoutSeconds },
-  );
+  const { replies } = await hello('hello', { from_node: target.hostname, revoked: revokedMapFrom(target.revoked) }, { timeout: timeoutSeconds });
   let nodes = 0;
   let added = 0;
   for (const [node, reply] of replies) {

@@ -1,5 +1,5 @@
-import type { ConsumeMessage } from '../amqp/index.js';
 import { pyRepr, pyTupleRepr, truncateRepr, type TaskInfo, type TaskMessage } from '../protocol/index.js';
+import type { Delivery } from '../transport/index.js';
 import type { PoolRun } from './pool.js';
 import type { TaskDefinition } from './task-registry.js';
 import type { JobSpec } from './task-runner.js';
@@ -14,7 +14,7 @@ export type RequestState = 'received' | 'scheduled' | 'waiting' | 'reserved' | '
 export class Request {
   readonly message: TaskMessage;
   readonly task: TaskDefinition;
-  readonly delivery: ConsumeMessage;
+  readonly delivery: Delivery;
   /** The consumer channel generation the delivery tag belongs to; a tag from a dead channel is never acked. */
   readonly generation: number;
   readonly hostname: string;
@@ -31,7 +31,7 @@ export class Request {
   /** Timers of its time limits. */
   timers: { cancel(): void }[] = [];
 
-  constructor(init: { message: TaskMessage; task: TaskDefinition; delivery: ConsumeMessage; generation: number; hostname: string }) {
+  constructor(init: { message: TaskMessage; task: TaskDefinition; delivery: Delivery; generation: number; hostname: string }) {
     this.message = init.message;
     this.task = init.task;
     this.delivery = init.delivery;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Channel, ConsumeMessage } from '../amqp/index.js';
 import { decodeResultMessage, RESULT_QUEUE_ARGUMENTS, type ResultBody } from '../protocol/index.js';
+import type { Delivery, TransportChannel } from '../transport/index.js';
 
 /**
  * The client side of the rpc:// result backend (docs/protocol.md, Results over rpc://): one reply queue per app (its
@@ -22,7 +22,7 @@ export class ResultConsumer {
    * 5.6's rpc backend declares it, since RabbitMQ 4.3 refuses transient queues that are not; auto-delete already
    * dropped it with its consumer, so a result sent while disconnected was lost before too.
    */
-  async attach(channel: Channel): Promise<void> {
+  async attach(channel: TransportChannel): Promise<void> {
     await channel.assertQueue(this.oid, { durable: false, exclusive: true, autoDelete: true, arguments: { ...RESULT_QUEUE_ARGUMENTS } });
     await channel.consume(this.oid, (msg) => msg && this.onMessage(msg), { noAck: true });
   }
@@ -59,7 +59,7 @@ export class ResultConsumer {
     if (set && set.size === 0) this.waiters.delete(taskId);
   }
 
-  private onMessage(msg: ConsumeMessage): void {
+  private onMessage(msg: Delivery): void {
     const body = decodeResultMessage(msg);
     if (!body) return;
     const id = body.correlationId || body.task_id;

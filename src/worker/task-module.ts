@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors/index.js';
+import { systemClock } from '../util/clock.js';
 import { CamqApp, type TaskModule } from './app.js';
 import { taskModuleError } from './task-module-error.js';
 import { enableTypeScript, isTypeScriptModule } from './typescript-loader.js';
@@ -46,5 +47,5 @@ function absorbEcho(err: unknown): void {
     if (process.listenerCount('unhandledRejection') === 1) throw reason;
   };
   process.on('unhandledRejection', listener);
-  setImmediate(() => process.off('unhandledRejection', listener)).unref();
+  systemClock.setImmediate(() => process.off('unhandledRejection', listener)).unref();
 }

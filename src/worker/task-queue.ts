@@ -1,5 +1,5 @@
-import { translateAmqpError, type Channel } from '../amqp/index.js';
-import { BrokerError, ReplyCode } from '../errors/index.js';
+import { asCamqError, BrokerError, ReplyCode } from '../errors/index.js';
+import type { TransportChannel } from '../transport/index.js';
 
 /** A task queue with its direct exchange and binding, as Celery's `task_create_missing_queues` makes them. */
 export interface TaskQueue {
@@ -14,7 +14,7 @@ export function taskQueue(name: string, exchange = name, exchangeType = 'direct'
 }
 
 /** Declare the queue (durable), its exchange and the binding, like kombu before it publishes or consumes. */
-export async function declareTaskQueue(channel: Channel, queue: TaskQueue): Promise<void> {
+export async function declareTaskQueue(channel: TransportChannel, queue: TaskQueue): Promise<void> {
   if (queue.exchange !== '') await channel.assertExchange(queue.exchange, queue.exchangeType, { durable: true, autoDelete: false });
   await channel.assertQueue(queue.name, { durable: true, autoDelete: false });
   if (queue.exchange !== '') await channel.bindQueue(queue.name, queue.exchange, queue.routingKey);
@@ -26,7 +26,7 @@ export async function declareTaskQueue(channel: Channel, queue: TaskQueue): Prom
  * declared), use it as it is, with a warning: a consumer needs only its name, and Celery would refuse to start.
  */
 export async function prepareTaskQueue(
-  openChannel: () => Promise<Channel>,
+  openChannel: () => Promise<TransportChannel>,
   queue: TaskQueue,
   onAdopt: (warning: string) => void = () => {},
 ): Promise<void> {
@@ -36,7 +36,7 @@ export async function prepareTaskQueue(
     await channel.close();
     return;
   } catch (err) {
-    const error = translateAmqpError(err);
+    const error = asCamqError(err);
     const isQueueMismatch =
       error instanceof BrokerError && error.replyCode === ReplyCode.PRECONDITION_FAILED && error.replyText.includes(`for queue '${queue.name}'`);
     if (!isQueueMismatch) {
@@ -58,7 +58,7 @@ export async function prepareTaskQueue(
  * Delete a task queue with whatever it still holds, and its exchange: what `prepareTaskQueue` made, taken back by
  * whoever owns the queue (the demo, when it stops). A queue or exchange that is gone already is not an error.
  */
-export async function removeTaskQueue(openChannel: () => Promise<Channel>, queue: TaskQueue): Promise<void> {
+export async function removeTaskQueue(openChannel: () => Promise<TransportChannel>, queue: TaskQueue): Promise<void> {
   const channel = await openChannel();
   try {
     await channel.deleteQueue(queue.name);
@@ -66,6 +66,6 @@ export async function removeTaskQueue(openChannel: () => Promise<Channel>, queue
     await channel.close();
   } catch (err) {
     await channel.close().catch(() => {});
-    throw translateAmqpError(err);
+    throw asCamqError(err);
   }
 }

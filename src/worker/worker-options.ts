@@ -1,17 +1,19 @@
 import { availableParallelism, hostname as osHostname } from 'node:os';
+import type { BrokerUrl, Transport } from '../transport/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { CamqApp } from './app.js';
+import type { HelloCall } from './mingle.js';
 import type { Pool, PoolKind } from './pool.js';
-import type { WorkerConnection } from './worker-connection.js';
-
-export type { WorkerConnection } from './worker-connection.js';
 
 export interface WorkerOptions {
   /** The tasks to run (a task module registered them). */
   readonly app: CamqApp;
-  /** A broker URL (kombu syntax), or a connection (tests pass a fake). */
-  readonly broker: string | WorkerConnection;
+  /**
+   * Where to connect: a broker URL (kombu syntax; the CLI passes it parsed), from which the worker makes its own
+   * transport (createTransport, reconnecting), or a transport (tests pass test/fakes' FakeTransport).
+   */
+  readonly broker: BrokerUrl | string | Transport;
   /** The node name. @defaultValue `camq@<hostname>` */
   readonly hostname?: string;
   /** Tasks run at once (`-c`). @defaultValue the number of CPUs, like Celery */
@@ -30,10 +32,11 @@ export interface WorkerOptions {
   readonly acksLate?: boolean;
   /**
    * Mingle before taking tasks, at start-up and after every reconnect: ask the other workers for their revoked ids
-   * and clocks (Celery's default; `camq worker --without-mingle` turns it off). It waits a second for replies, and
-   * needs a broker URL, not a connection object. @defaultValue false
+   * and clocks (Celery's default; `camq worker --without-mingle` turns it off). It waits a second for replies. The
+   * function broadcasts `hello` on the worker's transport (the CLI passes one made with the control client, which
+   * the engine does not import). @defaultValue no mingling
    */
-  readonly mingle?: boolean;
+  readonly mingle?: (transport: Transport) => HelloCall;
   /** Keep revoked ids (and the clock) in this file across restarts. */
   readonly statedb?: string;
   /** Default hard / soft time limits in seconds. @defaultValue none */

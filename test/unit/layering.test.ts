@@ -22,24 +22,6 @@ const VIEWS = ['src/cli/', 'src/tui/'];
 const AMQPLIB_IMPORTERS = (file: string) => file.startsWith('src/amqp/');
 /** The engines that reach a broker: through the transport seam (src/transport), never the wire layer (src/amqp). */
 const BROKER_USERS = ['src/shell/', 'src/control/', 'src/events/', 'src/worker/', 'src/demo/'];
-/**
- * Engine files still on the wire layer. Moved by the worker branch: src/worker/* onto Transport/TransportChannel.
- * app.ts and demo-cluster.ts move with them: they hand channels to task-queue.ts and result-consumer.ts and share
- * the worker's WorkerConnection, which take amqplib's Channel until then. Delete this list at the merge.
- */
-const STILL_ON_THE_WIRE = new Set([
-  'src/worker/ack-coalescer.ts',
-  'src/worker/consumer.ts',
-  'src/worker/control-panel.ts',
-  'src/worker/event-dispatcher.ts',
-  'src/worker/request.ts',
-  'src/worker/result-consumer.ts',
-  'src/worker/task-queue.ts',
-  'src/worker/worker-connection.ts',
-  'src/worker/worker.ts',
-  'src/worker/app.ts',
-  'src/demo/demo-cluster.ts',
-]);
 /** Protocol functions that build a frame or a Celery message: engines call them, views never do. */
 const MESSAGE_BUILDERS =
   /\b(buildControlRequest|buildControlReply|buildEvent|buildEventMessage|buildTaskMessage|buildRetryMessage|buildResultMessage|encodeJson)\b/;
@@ -141,15 +123,10 @@ describe('layering of src/', () => {
     expect(
       violations(
         graph,
-        (f) => BROKER_USERS.some((dir) => f.startsWith(dir)) && !STILL_ON_THE_WIRE.has(f),
+        (f) => BROKER_USERS.some((dir) => f.startsWith(dir)),
         (s) => s.startsWith('src/amqp/'),
       ),
     ).toEqual([]);
-  });
-
-  it('the files waiting for the worker branch still import src/amqp (so the list above shrinks as they move)', () => {
-    const waiting = [...STILL_ON_THE_WIRE].filter((f) => !(graph.get(f) ?? []).some((s) => s.startsWith('src/amqp/')));
-    expect(waiting).toEqual([]);
   });
 
   it('no engine imports the CLI or the TUI', () => {

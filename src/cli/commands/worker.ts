@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { hostname } from 'node:os';
 import { ExitCode, ExitRequest, UsageError } from '../../errors/index.js';
 import { parseLogLevel } from '../../util/logger.js';
+import type { Transport } from '../../transport/index.js';
+import type { HelloCall } from '../../worker/mingle.js';
 import { POOL_KINDS, type PoolKind } from '../../worker/pool.js';
 import { resolveBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
@@ -66,10 +68,11 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
       const level = parseLogLevel(options.loglevel);
       if (!level) throw new UsageError(`unknown log level '${options.loglevel}'; use debug, info, warning, error or critical`);
       const globals = command.optsWithGlobals<{ broker?: string }>();
-      const [{ Worker, loadTaskModule }, { expandNodename }, { createLogger }] = await Promise.all([
+      const [{ Worker, loadTaskModule }, { expandNodename }, { createLogger }, { ControlClient }] = await Promise.all([
         import('../../worker/index.js'),
         import('../../protocol/topology.js'),
         import('../../util/logger.js'),
+        import('../../control/control-client.js'),
       ]);
       const broker = await resolveBroker(globals.broker, io);
       const app = await loadTaskModule(options.app);
@@ -83,7 +86,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         : [app.defaultQueue];
       const worker = new Worker({
         app,
-        broker: broker.url,
+        broker: broker.parsed,
         hostname: nodename,
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),
         queues,
@@ -93,7 +96,21 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         prefetchMultiplier: options.prefetchMultiplier,
         acksLate: options.acksLate ?? false,
         ...(options.statedb ? { statedb: options.statedb } : {}),
-        mingle: !options.withoutMingle,
+        // Mingle's `hello` goes out with a control client on the worker's own connection, one client per mingle.
+        ...(options.withoutMingle
+          ? {}
+          : {
+              mingle:
+                (transport: Transport): HelloCall =>
+                async (method, args, callOptions) => {
+                  const client = new ControlClient({ connection: transport });
+                  try {
+                    return await client.call(method, args, callOptions);
+                  } finally {
+                    await client.close();
+                  }
+                },
+            }),
         timeLimit: options.timeLimit ?? null,
         softTimeLimit: options.softTimeLimit ?? null,
         shutdownTimeout: options.shutdownTimeout,

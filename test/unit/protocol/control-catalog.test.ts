@@ -5,7 +5,7 @@ import { INSPECT_TARGETS } from '../../../src/control/inspect-target.js';
 import { showsNodeCount, viewFor } from '../../../src/control/reply-text.js';
 import { CONTROL_COMMANDS, cliName, findControlCommand } from '../../../src/protocol/control-catalog.js';
 import { CamqApp, Worker } from '../../../src/worker/index.js';
-import { FakeConnection } from '../../fakes/fake-broker.js';
+import { FakeTransport } from '../../fakes/fake-transport.js';
 
 let worker: Worker | undefined;
 afterEach(async () => {
@@ -33,7 +33,7 @@ describe('control catalog', () => {
   });
 
   it('the worker answers every command and alias of the catalog, with its declared arguments', async () => {
-    worker = new Worker({ app: new CamqApp(), broker: new FakeConnection(), hostname: 'w1@test', concurrency: 1, queues: ['q'] });
+    worker = new Worker({ app: new CamqApp(), broker: new FakeTransport(), hostname: 'w1@test', concurrency: 1, queues: ['q'] });
     for (const c of CONTROL_COMMANDS) {
       for (const name of [c.method, ...c.aliases]) expect(worker.panel.has(name), name).toBe(true);
     }

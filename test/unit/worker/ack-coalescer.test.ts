@@ -4,13 +4,13 @@
  * recorded 406 channel error. Flushes run when the test says (a manual schedule), like turns of the event loop.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConsumeMessage } from '../../../src/amqp/index.js';
 import { jsonProperties } from '../../../src/protocol/index.js';
+import type { Delivery } from '../../../src/transport/index.js';
 import { AckCoalescer } from '../../../src/worker/ack-coalescer.js';
-import { FakeChannel } from '../../fakes/fake-broker.js';
+import { FakeChannel, FakeTransport } from '../../fakes/fake-transport.js';
 
 function setup() {
-  const channel = new FakeChannel();
+  const channel = new FakeChannel(new FakeTransport());
   let pending: (() => void) | undefined;
   let schedules = 0;
   const acks = new AckCoalescer(channel, {
@@ -19,7 +19,7 @@ function setup() {
       pending = flush;
     },
   });
-  const msgs: ConsumeMessage[] = [];
+  const msgs: Delivery[] = [];
   void channel.consume('q', (msg) => {
     if (!msg) return;
     acks.track(msg);
@@ -29,8 +29,8 @@ function setup() {
     channel,
     acks,
     /** Deliver n messages; returns them (tags are consecutive from 1). */
-    deliver(n: number): ConsumeMessage[] {
-      const out: ConsumeMessage[] = [];
+    deliver(n: number): Delivery[] {
+      const out: Delivery[] = [];
       for (let i = 0; i < n; i++) {
         channel.deliver('q', { content: Buffer.from('[]'), properties: jsonProperties() });
         out.push(msgs.at(-1)!);
@@ -163,7 +163,7 @@ describe('AckCoalescer', () => {
   it('ignores tags it never saw', () => {
     const s = setup();
     s.deliver(2);
-    const stranger = { fields: { deliveryTag: 99 } } as ConsumeMessage;
+    const stranger = { fields: { deliveryTag: 99 } } as Delivery;
     expect(s.acks.ack(stranger)).toBe(false);
     expect(s.acks.reject(stranger, false)).toBe(false);
     s.endTurn();
@@ -208,7 +208,7 @@ describe('AckCoalescer', () => {
       { ack: (m, multiple) => sent.push({ tag: m.fields.deliveryTag, multiple }), reject: () => {} },
       { schedule: () => {} },
     );
-    const msg = (tag: number) => ({ fields: { deliveryTag: tag } }) as ConsumeMessage;
+    const msg = (tag: number) => ({ fields: { deliveryTag: tag } }) as Delivery;
     const all = [1, 2, 5, 6, 9, ...Array.from({ length: 3000 }, (_, i) => 10 + i)].map(msg);
     for (const m of all) acks.track(m);
     expect(acks.ack(msg(5))).toBe(true);
@@ -228,7 +228,7 @@ describe('AckCoalescer', () => {
   it('a delivery held open for long (an ETA a month away) does not keep the settled ones behind it in memory', () => {
     const t = setup();
     const [held] = t.deliver(1);
-    let middle: ConsumeMessage | undefined;
+    let middle: Delivery | undefined;
     for (let turn = 0; turn < 500; turn++) {
       const batch = t.deliver(20);
       if (turn === 250) middle = batch[7]; // a second one held open, in the middle of the compacted entries
@@ -261,7 +261,7 @@ describe('AckCoalescer', () => {
       const s = setup();
       const asked = new Set<number>();
       const rejected = new Set<number>();
-      const open: ConsumeMessage[] = [];
+      const open: Delivery[] = [];
       let checked = 0;
       let ops = 0;
       while (ops++ < 300) {
@@ -278,7 +278,7 @@ describe('AckCoalescer', () => {
         } else if (r < 0.86 && asked.size > 0) {
           // a second ack or a reject of a settled tag must be refused, not sent
           const tag = [...asked][Math.floor(random() * asked.size)]!;
-          const m = { fields: { deliveryTag: tag } } as ConsumeMessage;
+          const m = { fields: { deliveryTag: tag } } as Delivery;
           expect(random() < 0.5 ? s.acks.ack(m) : s.acks.reject(m, false)).toBe(false);
         } else s.endTurn();
         // the broker never settled by ack a tag the worker did not ack (an open ETA tag, a rejected one)

@@ -8,7 +8,7 @@ import { buildTaskMessage } from '../../../src/protocol/index.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
 import { CamqApp, Worker } from '../../../src/worker/index.js';
-import { FakeConnection } from '../../fakes/fake-broker.js';
+import { FakeTransport } from '../../fakes/fake-transport.js';
 
 let worker: Worker | undefined;
 afterEach(async () => {
@@ -18,7 +18,7 @@ afterEach(async () => {
 it('writes the first refusal of a kind, counts the next ones, and sums them up after 10 s; each message is settled', async () => {
   const app = new CamqApp();
   app.task('tasks.add', (x: number, y: number) => x + y);
-  const conn = new FakeConnection();
+  const conn = new FakeTransport();
   const clock = new ManualClock();
   const lines: string[] = [];
   worker = new Worker({

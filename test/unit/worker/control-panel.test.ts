@@ -3,9 +3,9 @@ import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildControlRequest, buildTaskMessage, decodeControlRequest } from '../../../src/protocol/index.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
-import { MAX_POOL_RULE } from '../../../src/worker/control-panel.js';
+import { MAX_POOL_RULE } from '../../../src/worker/builtin-commands.js';
 import { CamqApp, Worker } from '../../../src/worker/index.js';
-import { FakeConnection } from '../../fakes/fake-broker.js';
+import { FakeTransport } from '../../fakes/fake-transport.js';
 
 let worker: Worker | undefined;
 afterEach(async () => {
@@ -18,7 +18,7 @@ async function setup(options: { taskEvents?: boolean } = {}) {
   app.task('tasks.add', (x: number, y: number) => x + y, { rateLimit: '10/s' });
   app.task('tasks.wait', () => new Promise(() => {}));
   app.controlCommand('custom_echo', (_t, args) => ({ ok: `echo ${String(args['text'])}` }), { args: [{ name: 'text' }] });
-  const conn = new FakeConnection();
+  const conn = new FakeTransport();
   const clock = new ManualClock();
   worker = new Worker({ app, broker: conn, hostname: 'w1@test', concurrency: 1, queues: ['q'], clock, taskEvents: options.taskEvents ?? false });
   await worker.start();

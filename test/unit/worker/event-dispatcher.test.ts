@@ -6,7 +6,6 @@
  * dispatcher's handling, not the wire (publish-drain.int.test.ts checks that contract on the real brokers).
  */
 import { EventEmitter } from 'node:events';
-import type { Channel } from 'amqplib';
 import { expect, it } from 'vitest';
 import { LamportClock } from '../../../src/protocol/index.js';
 import { createLogger } from '../../../src/util/logger.js';
@@ -39,7 +38,7 @@ function dispatcher() {
     taskEvents: false,
   });
   const channel = new StandInChannel();
-  events.attach(channel as unknown as Channel);
+  events.attach(channel);
   return { events, channel, lines };
 }
 

@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { ControlClient } from '../../../src/control/control-client.js';
 import { LamportClock } from '../../../src/protocol/index.js';
 import { createLogger } from '../../../src/util/logger.js';
-import { mingle, revokedMapFrom } from '../../../src/worker/mingle.js';
+import { mingle, revokedMapFrom, type HelloCall } from '../../../src/worker/mingle.js';
 import { RevokedSet } from '../../../src/worker/revoked-set.js';
 
-/** A control client that answers `hello` with these replies and records what was asked. */
+/** A `hello` broadcast that gets these replies and records what was asked. */
 function clientAnswering(replies: [string, unknown][]) {
   const calls: { method: string; args: Record<string, unknown>; timeout: number | undefined }[] = [];
-  const client = {
-    call: async (method: string, args: Record<string, unknown>, options?: { timeout?: number }) => {
-      calls.push({ method, args, timeout: options?.timeout });
-      return { replies: new Map(replies) };
-    },
-  } as unknown as ControlClient;
+  const client: HelloCall = async (method, args, options) => {
+    calls.push({ method, args, timeout: options.timeout });
+    return { replies: new Map(replies) };
+  };
   return { client, calls };
 }
 

@@ -1,12 +1,12 @@
 /**
- * The request lifecycle of the worker engine against an in-memory broker (test/fakes/fake-broker.ts) and a
+ * The request lifecycle of the worker engine against an in-memory transport (test/fakes/fake-transport.ts) and a
  * ManualClock: what it acks, rejects, publishes (results, retries, events) and when.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildTaskMessage, jsonProperties, PICKLE_CONTENT_TYPE, signature, type TaskSendOptions } from '../../../src/protocol/index.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
 import { CamqApp, Worker, type TaskContext } from '../../../src/worker/index.js';
-import { FakeConnection, type FakeChannel } from '../../fakes/fake-broker.js';
+import { FakeTransport, type FakeChannel } from '../../fakes/fake-transport.js';
 
 const Q = 'q1';
 const REPLY = 'reply-oid';
@@ -14,7 +14,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 interface Setup {
   worker: Worker;
-  conn: FakeConnection;
+  conn: FakeTransport;
   clock: ManualClock;
   tasks: FakeChannel;
   send(options: Omit<TaskSendOptions, 'queue'>): { id: string; tag: number };
@@ -23,7 +23,7 @@ interface Setup {
 }
 
 let running: Worker[] = [];
-const connections: FakeConnection[] = [];
+const connections: FakeTransport[] = [];
 afterEach(async () => {
   for (const w of running) await w.stop('cold');
   running = [];
@@ -34,7 +34,7 @@ afterEach(async () => {
 async function setup(register: (app: CamqApp) => void, options: Partial<ConstructorParameters<typeof Worker>[0]> = {}): Promise<Setup> {
   const app = new CamqApp();
   register(app);
-  const conn = new FakeConnection();
+  const conn = new FakeTransport();
   connections.push(conn);
   const clock = new ManualClock();
   const worker = new Worker({ app, broker: conn, hostname: 'w1@test', concurrency: 2, queues: [Q], clock, taskEvents: true, ...options });
@@ -416,6 +416,26 @@ describe('worker request lifecycle', () => {
     s.send({ name: 'tasks.add' });
     await tick();
     expect(s.conn.published.some((p) => p.routingKey === 'task.multi')).toBe(false);
+  });
+});
+
+describe('results and backpressure', () => {
+  it('starts no new task while a result waits for room in the write buffer, and goes on when it drained', async () => {
+    const s = await setup((app) => app.task('tasks.add', (x: number, y: number) => x + y), { concurrency: 1 });
+    s.conn.writeBufferFull = true;
+    const first = s.send({ name: 'tasks.add', args: [1, 1] });
+    await tick();
+    expect(s.results(first.id)).toHaveLength(1);
+    const second = s.send({ name: 'tasks.add', args: [2, 2] });
+    await tick();
+    expect(s.worker.reserved().map((r) => r.id)).toEqual([second.id]);
+    expect(s.results(second.id)).toEqual([]);
+    s.conn.writeBufferFull = false;
+    const resultChannel = s.conn.channels.find((c) => c.published.some((p) => p.routingKey === REPLY))!;
+    resultChannel.emit('drain');
+    await tick();
+    expect(s.worker.reserved()).toEqual([]);
+    expect(s.results(second.id)).toMatchObject([{ status: 'SUCCESS', result: 4 }]);
   });
 });
 

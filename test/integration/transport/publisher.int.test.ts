@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { BrokerConnection } from '../../../src/amqp/broker-connection.js';
-import { Publisher } from '../../../src/amqp/publisher.js';
+import { Publisher } from '../../../src/transport/publisher.js';
 import type { CamqError } from '../../../src/errors/index.js';
 import type { OutgoingMessage } from '../../../src/protocol/index.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
