@@ -20,6 +20,8 @@ interface PeekedCommon {
   readonly priority: number | null;
   /** A quorum queue's count of earlier deliveries (`x-delivery-count`), when present. */
   readonly deliveryCount: number | null;
+  /** The body's bytes, base64 (for --json and for comparing). */
+  readonly body: string;
 }
 
 export interface PeekedTask extends PeekedCommon {
@@ -78,6 +80,7 @@ export function describeMessage(delivery: Delivery, position: number, now: numbe
     ageMs: at === null ? null : Math.max(0, now - at),
     priority: delivery.properties.priority ?? null,
     deliveryCount: typeof count === 'number' ? count : null,
+    body: delivery.content.toString('base64'),
   };
   const decoded = decodeTaskMessage(delivery);
   if (decoded.ok) {
