@@ -25,7 +25,7 @@ export interface MoveOptions {
   readonly selector?: MessageSelector;
   readonly limit?: number | undefined;
   readonly declare?: boolean | undefined;
-  /** Outstanding messages at most. @defaultValue 2000 */
+  /** Outstanding messages at most. @defaultValue 5000 */
   readonly window?: number | undefined;
   readonly clock?: Clock;
   /** Called as messages are acked on the source, with the total so far. */
@@ -43,7 +43,7 @@ export interface MoveResult {
   readonly declared: boolean;
 }
 
-export const DEFAULT_MOVE_WINDOW = 2000;
+export const DEFAULT_MOVE_WINDOW = 5000;
 /** How long the consumer may see nothing before the source is checked for being empty (someone else took messages). */
 const IDLE_CHECK_MS = 1000;
 
