@@ -92,6 +92,9 @@ export class FakeChannel implements TransportChannel {
   }
   async assertQueue(queue: string, _options?: QueueOptions): Promise<QueueStatus> {
     this.live();
+    if (this.transport.refusedQueues.has(queue)) {
+      throw this.fail(ReplyCode.ACCESS_REFUSED, `ACCESS_REFUSED - access to queue '${queue}' in vhost '/' refused for user 'guest'`);
+    }
     this.declared.push(`queue:${queue}`);
     return this.transport.queueStatus(queue, true);
   }
@@ -353,6 +356,8 @@ export class FakeTransport extends SafeEmitter<TransportEvents> implements Trans
   readonly exchanges = new Map<string, string>();
   /** Exchanges whose passive declare fails with 404. */
   readonly missingExchanges = new Set<string>();
+  /** Queues whose (non-passive) declare fails with 403 ACCESS_REFUSED: no configure permission. */
+  readonly refusedQueues = new Set<string>();
   serverProperties: Record<string, unknown> = { product: 'FakeTransport' };
   /** While true, every publish returns false (a full write buffer); emit `drain` on the channel to continue. */
   writeBufferFull = false;

@@ -144,6 +144,12 @@ async function runPeek(io: CliIO, queue: string, opts: PeekOptions): Promise<voi
     for (const message of result.messages) for (const line of formatPeeked(message, style)) writeLine(io.stdout, line);
   }
   writeLine(io.stderr, `note: ${PEEK_EFFECTS}`);
+  if (result.kind.type === 'unknown') {
+    writeLine(
+      io.stderr,
+      `note: camq could not tell the type of '${queue}' (its redeclare was refused: no configure permission?); on a quorum queue with a delivery-limit a peek can dead-letter messages`,
+    );
+  }
 }
 
 async function runPurge(io: CliIO, deps: QueueOperationsDeps, queue: string, opts: PurgeOptions): Promise<void> {

@@ -46,6 +46,15 @@ describe('peekQueue', () => {
     expect(quorumRefusal('dlq', { type: 'quorum', deliveryLimit: 'unknown' })).toContain('--force');
   });
 
+  it('peeks when the type cannot be probed (no configure permission), calling the type unknown', async () => {
+    const transport = await connected();
+    transport.enqueue('q', task('tasks.add', [1], { id: 'a' }));
+    transport.refusedQueues.add('q');
+    const result = await peekQueue(transport, 'q', { count: 5 });
+    expect(result.kind).toEqual({ type: 'unknown', deliveryLimit: 'unknown' });
+    expect(result.messages).toHaveLength(1);
+  });
+
   it('rejects an unknown queue with the broker’s 404', async () => {
     const transport = await connected();
     await expect(peekQueue(transport, 'nope', { count: 1 })).rejects.toMatchObject({ code: 'broker.not-found' });
