@@ -13,9 +13,9 @@
  * Figures: docs/benchmarks.md, Queue move.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../free-port.mjs';
 import amqp from 'amqplib';
 
 const args = process.argv.slice(2);
@@ -32,16 +32,6 @@ const RABBITMQ =
 const TARGET = 10_000;
 
 const { buildTaskMessage } = await import(resolve(ROOT, 'dist/protocol/task-message.js'));
-
-function freePort() {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 async function startEmbedded() {
   const port = await freePort();

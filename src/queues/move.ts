@@ -57,10 +57,8 @@ export async function moveMessages(transport: Transport, from: string, to: strin
     const total = Math.min(messageCount, options.limit ?? Number.POSITIVE_INFINITY);
     if (total === 0) return { from, to, moved: 0, kept: 0, declared };
     const window = Math.max(1, options.window ?? DEFAULT_MOVE_WINDOW);
-    const counts =
-      options.selector && isSelective(options.selector)
-        ? await moveSelected(channel, from, to, total, messageCount, window, options)
-        : await movePipelined(channel, from, to, total, window, options);
+    const plan: MovePlan = { channel, from, to, total, present: messageCount, window, options };
+    const counts = options.selector && isSelective(options.selector) ? await moveSelected(plan) : await movePipelined(plan);
     return { from, to, ...counts, declared };
   } finally {
     await channel.close().catch(() => {});
@@ -99,14 +97,20 @@ interface Outstanding {
   confirmed: boolean;
 }
 
-async function movePipelined(
-  channel: TransportChannel,
-  from: string,
-  to: string,
-  total: number,
-  window: number,
-  options: MoveOptions,
-): Promise<{ moved: number; kept: number }> {
+/** What both ways of moving work from: the confirm channel, the queues, how many to move and the window. */
+interface MovePlan {
+  readonly channel: TransportChannel;
+  readonly from: string;
+  readonly to: string;
+  /** How many to move: the ready count at the start, or the limit. */
+  readonly total: number;
+  /** The ready count at the start. */
+  readonly present: number;
+  readonly window: number;
+  readonly options: MoveOptions;
+}
+
+async function movePipelined({ channel, from, to, total, window, options }: MovePlan): Promise<{ moved: number; kept: number }> {
   const clock = options.clock ?? systemClock;
   const ackBatch = Math.max(1, Math.floor(window / 4));
   await channel.prefetch(Math.min(window, total));
@@ -207,15 +211,7 @@ async function movePipelined(
   });
 }
 
-async function moveSelected(
-  channel: TransportChannel,
-  from: string,
-  to: string,
-  total: number,
-  present: number,
-  window: number,
-  options: MoveOptions,
-): Promise<{ moved: number; kept: number }> {
+async function moveSelected({ channel, from, to, total, present, window, options }: MovePlan): Promise<{ moved: number; kept: number }> {
   const clock = options.clock ?? systemClock;
   const held: Delivery[] = [];
   const inFlight = new Set<Promise<void>>();
