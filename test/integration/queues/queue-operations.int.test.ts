@@ -239,7 +239,7 @@ describeBrokers('camq queues peek, purge and move', targets, ({ name, url }) => 
     }
   }, 120_000);
 
-  it('refuses a missing target before taking anything, and a missing source with the broker’s 404', async () => {
+  it('refuses a missing target before taking anything; a missing source is the broker’s 404, a reserved name its 403; a non-task shows raw', async () => {
     const from = `camq-test-move-src-${randomUUID()}`;
     try {
       await withTransport(url, async (transport) => {
@@ -252,7 +252,29 @@ describeBrokers('camq queues peek, purge and move', targets, ({ name, url }) => 
         await expect(moveMessages(transport, `camq-test-absent-${randomUUID()}`, from)).rejects.toMatchObject({ code: 'broker.not-found' });
         const peeked = await peekQueue(transport, from, { count: 5 });
         expect(peeked.messages).toEqual([expect.objectContaining({ kind: 'raw', contentType: 'text/plain', position: 1 })]);
-        expect(await readyCount(transport, from)).toBe(1);
+      });
+      const missing = `camq-test-absent-${randomUUID()}`;
+      const [peekMissing, moveMissing, peekRaw, refused] = await Promise.all([
+        runBin('camq', ['queues', 'peek', missing, '-b', url]),
+        runBin('camq', ['queues', 'move', from, missing, '-b', url]),
+        runBin('camq', ['queues', 'peek', from, '-b', url]),
+        // amq.* names are reserved: declaring one is a real 403 ACCESS_REFUSED on both brokers.
+        runBin('camq', ['queues', 'move', from, 'amq.camq-test-reserved', '--declare', '-b', url]),
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^Error: 403 ACCESS_REFUSED - queue name 'amq.camq-test-reserved' contains reserved prefix 'amq\.\*'/),
+      ]);
+      expect(peekMissing).toMatchObject({ code: 1, stderr: expect.stringContaining(`404 NOT_FOUND - no queue '${missing}'`) });
+      expect(moveMissing.code).toBe(1);
+      expect(moveMissing.stderr).toContain(`target queue '${missing}' does not exist`);
+      expect(moveMissing.stderr).toContain('nothing was taken');
+      expect(peekRaw.code, peekRaw.stderr).toBe(0);
+      expect(peekRaw.stdout).toContain('#1 raw text/plain');
+      expect(peekRaw.stdout).toContain('body "not a task"');
+      expect(peekRaw.stderr).toContain('note: a peek takes the messages unacked');
+      await withTransport(url, async (transport) => {
+        await until('the message back', async () => (await readyCount(transport, from)) === 1, 5000);
       });
     } finally {
       await deleteQueues(url, [from]);
