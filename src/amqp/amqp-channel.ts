@@ -6,6 +6,7 @@ import type {
   Delivery,
   DeliveryHandler,
   ExchangeOptions,
+  PublishOptions,
   QueueOptions,
   QueueStatus,
   TransportChannel,
@@ -135,15 +136,15 @@ export class AmqpChannel implements TransportChannel {
     content: Buffer,
     properties: MessageProperties = {},
     onConfirm?: (err: Error | null) => void,
+    options?: PublishOptions,
   ): boolean {
     try {
+      const wire = options?.mandatory ? { ...toWireProperties(properties), mandatory: true } : toWireProperties(properties);
       if (this.confirm && onConfirm) {
         const url = this.url;
-        return this.confirm.publish(exchange, routingKey, content, toWireProperties(properties), (err: unknown) =>
-          onConfirm(err ? translateAmqpError(err, url) : null),
-        );
+        return this.confirm.publish(exchange, routingKey, content, wire, (err: unknown) => onConfirm(err ? translateAmqpError(err, url) : null));
       }
-      return this.raw.publish(exchange, routingKey, content, toWireProperties(properties));
+      return this.raw.publish(exchange, routingKey, content, wire);
     } catch (err) {
       throw translateAmqpError(err, this.url);
     }

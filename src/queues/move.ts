@@ -9,7 +9,9 @@ import { isSelective, selectMessage, type MessageSelector } from './message-sele
  * (default exchange, routing key `to`, body and properties as they were) on a confirm channel, and acked on `from`
  * only after the broker confirmed the copy. So a kill -9 at any instant loses nothing: an unacked source message
  * goes back to `from` when the connection drops, and one whose copy was confirmed but whose ack was not sent yet
- * exists twice (once in each queue). Never zero times. docs/queues-operations.md, Move.
+ * exists twice (once in each queue). Never zero times. Copies are published `mandatory`: a copy no queue took (the
+ * target was deleted) comes back before its confirm, and the move stops without acking it. docs/queues-operations.md,
+ * Move.
  *
  * Pipeline (all messages): one consumer on `from` with a prefetch of `window`, so at most `window` messages are
  * outstanding (unconfirmed, or confirmed and not yet acked); confirms settle in order and the source is acked in
@@ -129,6 +131,15 @@ async function movePipelined({ channel, from, to, total, window, options }: Move
       finished = true;
       idle.cancel();
       channel.off('close', onClose);
+      channel.off('return', onReturn);
+      // Copies confirmed before a failure are in the target: ack them, so a second run does not copy them again.
+      if (err !== undefined) {
+        try {
+          ackSettled();
+        } catch {
+          // The channel is gone: they come back to the source, and the next run copies them again.
+        }
+      }
       const settle = async () => {
         if (consumerTag !== undefined) await channel.cancel(consumerTag).catch(() => {});
         for (const message of extras) channel.nack(message, false, true);
@@ -170,6 +181,9 @@ async function movePipelined({ channel, from, to, total, window, options }: Move
     const onClose = () =>
       finish(new CamqError('queues.move-failed', `the channel closed during the move after ${moved} messages; the rest are still in '${from}'`));
     channel.on('close', onClose);
+    // The broker returns a copy no queue took (the target was deleted) before its confirm: stop before acking it.
+    const onReturn = () => finish(targetGone(to, from, moved));
+    channel.on('return', onReturn);
 
     const onMessage = (message: Delivery | null) => {
       if (finished) return;
@@ -182,21 +196,15 @@ async function movePipelined({ channel, from, to, total, window, options }: Move
       delivered++;
       const entry: Outstanding = { message, confirmed: false };
       outstanding.push(entry);
+      const onConfirm = (err: Error | null) => {
+        if (finished) return;
+        if (err) return finish(refusedCopy(to, from, moved, err));
+        entry.confirmed = true;
+        lastActivity = clock.monotonic();
+        advance();
+      };
       try {
-        channel.publish('', to, message.content, forwarded(message), (err) => {
-          if (finished) return;
-          if (err) {
-            return finish(
-              new CamqError(
-                'queues.move-failed',
-                `the broker refused a copy in '${to}' (${err.message}); ${moved} moved, the rest are still in '${from}'`,
-              ),
-            );
-          }
-          entry.confirmed = true;
-          lastActivity = clock.monotonic();
-          advance();
-        });
+        channel.publish('', to, message.content, forwarded(message), onConfirm, { mandatory: true });
       } catch (err) {
         finish(err as Error);
       }
@@ -217,6 +225,9 @@ async function moveSelected({ channel, from, to, total, present, window, options
   const inFlight = new Set<Promise<void>>();
   let moved = 0;
   let failure: Error | undefined;
+  let returned = false;
+  const onReturn = () => (returned = true);
+  channel.on('return', onReturn);
   let selected = 0;
   for (let scanned = 0; scanned < present && selected < total && failure === undefined; scanned++) {
     const message = await channel.get(from, { noAck: false });
@@ -227,15 +238,17 @@ async function moveSelected({ channel, from, to, total, present, window, options
     }
     selected++;
     const confirmed = new Promise<void>((resolve) => {
-      channel.publish('', to, message.content, forwarded(message), (err) => {
-        if (err) failure ??= err;
+      const onConfirm = (err: Error | null) => {
+        // After a return (no queue took a copy), nothing more is acked: a copy may be missing.
+        if (err || returned) failure ??= err ?? targetGone(to, from, moved);
         else {
           channel.ack(message);
           moved++;
           options.onProgress?.(moved);
         }
         resolve();
-      });
+      };
+      channel.publish('', to, message.content, forwarded(message), onConfirm, { mandatory: true });
     });
     inFlight.add(confirmed);
     void confirmed.then(() => inFlight.delete(confirmed));
@@ -250,6 +263,20 @@ async function moveSelected({ channel, from, to, total, present, window, options
     );
   }
   return { moved, kept: held.length };
+}
+
+function refusedCopy(to: string, from: string, moved: number, err: Error): CamqError {
+  return new CamqError(
+    'queues.move-failed',
+    `the broker refused a copy in '${to}' (${err.message}); ${moved} moved, the rest are still in '${from}'`,
+  );
+}
+
+function targetGone(to: string, from: string, moved: number): CamqError {
+  return new CamqError(
+    'queues.move-failed',
+    `the broker returned a copy: no queue '${to}' took it (deleted during the move?); ${moved} moved, the rest are still in '${from}'`,
+  );
 }
 
 /** A delivery's properties, published again as they came (header values are what the wire decoded, so they encode back). */

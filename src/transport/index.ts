@@ -4,6 +4,7 @@ export type {
   Delivery,
   DeliveryHandler,
   ExchangeOptions,
+  PublishOptions,
   QueueOptions,
   QueueStatus,
   TransportChannel,

@@ -56,9 +56,17 @@ export interface TransportChannel {
    * Queue a message for sending. False when the channel's write buffer is full: wait for `drain` before the next
    * (publishMessage does). Properties are protocol-layer ones; the transport encodes them for its peers. On a
    * confirm channel, `onConfirm` is called once with null (the broker has it) or an error (nacked, or the channel
-   * closed first).
+   * closed first). With `mandatory`, a message no queue takes comes back as a `return` event, which the broker sends
+   * before that message's confirm (a confirm alone does not say a queue took it).
    */
-  publish(exchange: string, routingKey: string, content: Buffer, properties?: MessageProperties, onConfirm?: (err: Error | null) => void): boolean;
+  publish(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    properties?: MessageProperties,
+    onConfirm?: (err: Error | null) => void,
+    options?: PublishOptions,
+  ): boolean;
   /** On a confirm channel: resolves when every message published so far is confirmed, rejects when one was nacked. */
   waitForConfirms(): Promise<void>;
 
@@ -97,6 +105,11 @@ export interface QueueOptions {
   readonly autoDelete?: boolean;
   /** `x-message-ttl`, `x-expires`, `x-queue-type`, `x-max-priority`, … as the broker reads them. */
   readonly arguments?: Readonly<Record<string, unknown>>;
+}
+
+export interface PublishOptions {
+  /** Have the broker return the message (`return` event) when no queue takes it, instead of dropping it. */
+  readonly mandatory?: boolean;
 }
 
 export interface QueueStatus {

@@ -90,6 +90,22 @@ async function withTransport<T>(url: string, fn: (t: Transport) => Promise<T>): 
   }
 }
 
+/** `from` and `to` declared, and `count` persistent messages `{"n": i}` in `from`. */
+async function fillQueue(url: string, from: string, to: string, count: number): Promise<void> {
+  await withTransport(url, async (transport) => {
+    const channel = await transport.openChannel({ confirm: true });
+    await channel.assertQueue(from, { durable: true });
+    await channel.assertQueue(to, { durable: true });
+    for (let n = 0; n < count; n++) {
+      if (!channel.publish('', from, Buffer.from(JSON.stringify({ n })), { contentType: 'application/json', deliveryMode: 2 })) {
+        await new Promise<void>((r) => channel.once('drain', () => r()));
+      }
+    }
+    await channel.waitForConfirms();
+    await channel.close();
+  });
+}
+
 async function readyCount(transport: Transport, queue: string): Promise<number> {
   const channel = await transport.openChannel();
   try {
@@ -186,18 +202,7 @@ describeBrokers('camq queues peek, purge and move', targets, ({ name, url }) => 
     const to = `camq-test-move-to-${randomUUID()}`;
     const total = 5000;
     try {
-      await withTransport(url, async (transport) => {
-        const channel = await transport.openChannel({ confirm: true });
-        await channel.assertQueue(from, { durable: true });
-        await channel.assertQueue(to, { durable: true });
-        for (let n = 0; n < total; n++) {
-          if (!channel.publish('', from, Buffer.from(JSON.stringify({ n })), { contentType: 'application/json', deliveryMode: 2 })) {
-            await new Promise<void>((r) => channel.once('drain', () => r()));
-          }
-        }
-        await channel.waitForConfirms();
-        await channel.close();
-      });
+      await fillQueue(url, from, to, total);
       // The first run, killed as soon as the target holds some messages.
       const child = spawn(process.execPath, [`${ROOT}bin/camq`, 'queues', 'move', from, to, '-b', url, '--window', '100'], {
         stdio: 'ignore',
@@ -238,6 +243,33 @@ describeBrokers('camq queues peek, purge and move', targets, ({ name, url }) => 
       await deleteQueues(url, [from, to]);
     }
   }, 120_000);
+
+  it('a move whose target is deleted mid-way stops at the first copy the broker returns', async () => {
+    const from = `camq-test-move-gone-${randomUUID()}`;
+    const to = `camq-test-move-gone-to-${randomUUID()}`;
+    const total = 10_000;
+    try {
+      await fillQueue(url, from, to, total);
+      const child = spawn(process.execPath, [`${ROOT}bin/camq`, 'queues', 'move', from, to, '-b', url, '--window', '20'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<number | null>((r) => child.once('exit', r));
+      await withTransport(url, async (transport) => {
+        await until('the move to start', async () => (await readyCount(transport, to)) >= 200, 30_000);
+        const channel = await transport.openChannel();
+        await channel.deleteQueue(to);
+        await channel.close();
+      });
+      expect(await exited).toBe(1);
+      expect(stderr).toMatch(new RegExp(`the broker returned a copy: no queue '${to}' took it .*the rest are still in '${from}'`));
+      const left = await withTransport(url, (transport) => readyCount(transport, from));
+      expect(left).toBeGreaterThan(0);
+    } finally {
+      await deleteQueues(url, [from, to]);
+    }
+  }, 60_000);
 
   it('refuses a missing target before taking anything; a missing source is the broker’s 404, a reserved name its 403; a non-task shows raw', async () => {
     const from = `camq-test-move-src-${randomUUID()}`;

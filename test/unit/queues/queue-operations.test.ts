@@ -155,6 +155,25 @@ describe('moveMessages', () => {
     expect(channel.acked).toEqual([1, 2, 3]);
   });
 
+  it('stops without acking when the broker returns a copy (no queue took it), before its confirm', async () => {
+    const transport = await connected();
+    for (let i = 0; i < 2; i++) transport.enqueue('dlq', task('tasks.add', [i]));
+    transport.enqueue('work', task('tasks.noop'));
+    const moving = moveMessages(transport, 'dlq', 'work', { window: 10 });
+    await new Promise((r) => setTimeout(r, 10));
+    const channel = transport.consumerOf('dlq');
+    const [first] = transport.queues.get('dlq')!.splice(0, 1);
+    channel.deliver('dlq', first!);
+    // RabbitMQ sends basic.return before the confirm of the same message.
+    channel.emit('return', {
+      content: first!.content,
+      properties: first!.properties,
+      fields: { exchange: '', routingKey: 'work', redelivered: false, deliveryTag: 0 },
+    });
+    await expect(moving).rejects.toMatchObject({ code: 'queues.move-failed', message: expect.stringContaining("no queue 'work' took it") });
+    expect(channel.acked).toEqual([]);
+  });
+
   it('moves only the named tasks and returns the others', async () => {
     const transport = await connected();
     transport.enqueue('dlq', task('tasks.add', [1]));
