@@ -134,7 +134,17 @@ describeBrokers('camq queues peek, purge and move', targets, ({ name, url }) => 
         first.messages.forEach((m, i) => {
           expect(m.kind).toBe('task');
           const task = m as PeekedTask;
-          expect(task).toMatchObject({ name: 'tasks.add', id: sent[i]!.id, args: [i], kwargs: { y: i % 7 }, priority: i % 10, retries: 0 });
+          expect(task).toMatchObject({
+            name: 'tasks.add',
+            id: sent[i]!.id,
+            args: [i],
+            kwargs: { y: i % 7 },
+            priority: i % 10,
+            retries: 0,
+            rootId: sent[i]!.id,
+            parentId: null,
+            redelivered: false,
+          });
           if (i % 2) expect(Math.abs(Date.parse(task.eta!) - pythonMs(sent[i]!.eta!))).toBeLessThanOrEqual(1);
           else expect(task.eta).toBeNull();
           expect(Math.abs(Date.parse(task.expires!) - pythonMs(sent[i]!.expires!))).toBeLessThanOrEqual(1);
