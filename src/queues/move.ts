@@ -3,6 +3,7 @@ import type { MessageProperties } from '../protocol/amqp-message.js';
 import type { Delivery, Transport, TransportChannel } from '../transport/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { isSelective, selectMessage, type MessageSelector } from './message-selector.js';
+import { probeQueueKind } from './queue-kind.js';
 
 /**
  * `camq queues move <from> <to>`: re-drive a dead-letter or parking queue. Every message is published to `to`
@@ -48,6 +49,11 @@ export interface MoveResult {
 export const DEFAULT_MOVE_WINDOW = 5000;
 /** How long the consumer may see nothing before the source is checked for being empty (someone else took messages). */
 const IDLE_CHECK_MS = 1000;
+/**
+ * How long the consumer may get nothing while the source still has ready messages before the move gives up: the
+ * broker is delivering them to someone else (a single-active-consumer queue whose active consumer is another).
+ */
+const STALL_MS = 10_000;
 
 export async function moveMessages(transport: Transport, from: string, to: string, options: MoveOptions = {}): Promise<MoveResult> {
   if (from === to) throw new CamqError('queues.same-queue', `cannot move '${from}' to itself; name another target queue`);
@@ -55,6 +61,12 @@ export async function moveMessages(transport: Transport, from: string, to: strin
   channel.on('error', () => {});
   try {
     const { messageCount } = await channel.checkQueue(from);
+    if ((await probeQueueKind(transport, from)).type === 'stream') {
+      throw new CamqError(
+        'queues.unsupported-type',
+        `'${from}' is a stream: a stream keeps its messages (nothing is removed by acks), so camq does not move from one`,
+      );
+    }
     const declared = await ensureTarget(transport, to, options.declare === true);
     const total = Math.min(messageCount, options.limit ?? Number.POSITIVE_INFINITY);
     if (total === 0) return { from, to, moved: 0, kept: 0, declared };
@@ -174,6 +186,15 @@ async function movePipelined({ channel, from, to, total, window, options }: Move
         (status) => {
           checking = false;
           if (status.messageCount === 0) finish();
+          else if (clock.monotonic() - lastActivity >= STALL_MS) {
+            finish(
+              new CamqError(
+                'queues.move-failed',
+                `the broker delivered nothing from '${from}' for ${STALL_MS / 1000} s although ${status.messageCount} messages are ready ` +
+                  `(a single-active-consumer queue whose active consumer is another?); ${moved} moved, the rest are still in '${from}'`,
+              ),
+            );
+          }
         },
         (err: unknown) => finish(err as Error),
       );

@@ -9,6 +9,7 @@ import { purgeSelected } from '../../../src/queues/purge.js';
 import { parseSavedLine, readSavedMessages, savedLine, SavedMessageWriter, isBadLine } from '../../../src/queues/saved-messages.js';
 import { selectMessage } from '../../../src/queues/message-selector.js';
 import { parseDuration } from '../../../src/queues/duration.js';
+import { ManualClock } from '../../../src/util/manual-clock.js';
 import { FakeTransport } from '../../fakes/fake-transport.js';
 
 function task(name: string, args: unknown[] = [], extra: { id?: string } = {}) {
@@ -172,6 +173,23 @@ describe('moveMessages', () => {
     });
     await expect(moving).rejects.toMatchObject({ code: 'queues.move-failed', message: expect.stringContaining("no queue 'work' took it") });
     expect(channel.acked).toEqual([]);
+  });
+
+  it('gives up, saying why, when the broker delivers nothing while messages are ready (another active consumer)', async () => {
+    const transport = await connected();
+    for (let i = 0; i < 3; i++) transport.enqueue('dlq', task('tasks.add', [i]));
+    transport.enqueue('work', task('tasks.noop'));
+    const clock = new ManualClock();
+    const outcome = moveMessages(transport, 'dlq', 'work', { clock }).catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 10));
+    for (let s = 0; s < 11; s++) {
+      clock.advance(1000);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(await outcome).toMatchObject({
+      code: 'queues.move-failed',
+      message: expect.stringContaining("the broker delivered nothing from 'dlq' for 10 s although 3 messages are ready"),
+    });
   });
 
   it('moves only the named tasks and returns the others', async () => {
