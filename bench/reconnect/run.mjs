@@ -16,9 +16,9 @@
  * case; longer outages show it (up to 10 s idle with the broker back). The new bound is 2.5 s at any length.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../free-port.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -29,16 +29,6 @@ const ROOT = resolve(opt('root', resolve(dirname(fileURLToPath(import.meta.url))
 const OUTAGE_S = Number(opt('outage', '10'));
 const RUNS = Number(opt('runs', '5'));
 const CAMQ = resolve(ROOT, 'bin/camq');
-
-function freePort() {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 function startBroker(port) {
   const child = spawn(process.execPath, [CAMQ, 'broker', '--port', String(port), '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -34,6 +34,18 @@ export const QUEUE_EQUIVALENCE_KEYS = [
   'x-queue-leader-locator',
 ] as const;
 
+/**
+ * What RabbitMQ 3.10 compares when a quorum queue is redeclared: the classic list and `x-delivery-limit` (a
+ * redeclare without it on a queue that has one is refused, checked on 3.10).
+ */
+export const QUORUM_EQUIVALENCE_KEYS = [...QUEUE_EQUIVALENCE_KEYS, 'x-delivery-limit'] as const;
+
+/** The keys compared on a redeclare of a queue with these arguments. */
+export function equivalenceKeys(current: TypedArguments): readonly string[] {
+  const type = current.get('x-queue-type');
+  return type !== undefined && formatValue(type.value) === 'quorum' ? QUORUM_EQUIVALENCE_KEYS : QUEUE_EQUIVALENCE_KEYS;
+}
+
 /** The one argument RabbitMQ compares when an exchange is redeclared. */
 export const EXCHANGE_EQUIVALENCE_KEYS = ['alternate-exchange'] as const;
 
@@ -54,6 +66,9 @@ export function assertArgumentsEquivalent(current: TypedArguments, requested: Ty
     const was = current.get(key);
     const now = requested.get(key);
     if (was === undefined && now === undefined) continue;
+    // A queue declared without a type is classic: RabbitMQ 3.10 takes `x-queue-type: classic` on its redeclare, and
+    // a redeclare without the argument on a queue declared classic (checked on 3.10).
+    if (key === 'x-queue-type' && isClassicType(was) && isClassicType(now)) continue;
     if (was !== undefined && now !== undefined) {
       if (typeClass(was.type) === typeClass(now.type) && sameValue(was.value, now.value)) continue;
       throw inequivalentArg(key, resource, `'${formatValue(now.value)}'`, `'${formatValue(was.value)}'`);
@@ -85,6 +100,10 @@ function checkInteger(key: string, arg: TypedValue, resource: string, positive: 
   if (positive && arg.value === 0) throw invalid('{value_zero,0}');
   // RabbitMQ checks both TTLs against the per-message maximum (rabbit_misc:check_expiry; checked on 3.10).
   if (arg.value > MAX_EXPIRATION_MS) throw invalid(`{value_too_large,${arg.value}}`);
+}
+
+function isClassicType(arg: TypedValue | undefined): boolean {
+  return arg === undefined || formatValue(arg.value) === 'classic';
 }
 
 function describeTyped(arg: TypedValue | undefined): string {

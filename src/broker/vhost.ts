@@ -18,7 +18,8 @@ import {
 import {
   assertArgumentsEquivalent,
   EXCHANGE_EQUIVALENCE_KEYS,
-  QUEUE_EQUIVALENCE_KEYS,
+  QUORUM_EQUIVALENCE_KEYS,
+  equivalenceKeys,
   queueLimits,
   typedArguments,
   type TypedArguments,
@@ -160,13 +161,13 @@ export class VirtualHost {
     if (name === '') name = `amq.gen-${randomBytes(16).toString('base64url')}`;
     else if (name.startsWith('amq.')) throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
     const resource = this.resource('queue', name);
-    const typed = typedArguments(d.arguments, d.argumentTypes, QUEUE_EQUIVALENCE_KEYS);
+    const typed = typedArguments(d.arguments, d.argumentTypes, QUORUM_EQUIVALENCE_KEYS);
     const existing = this.queues.get(name);
     if (existing !== undefined) {
       if (existing.owner !== exclusiveOwner) throw resourceLocked('queue', name, this.name);
       if (existing.durable !== durable) throw inequivalentArg('durable', resource, `'${durable}'`, `'${existing.durable}'`);
       if (existing.autoDelete !== d.autoDelete) throw inequivalentArg('auto_delete', resource, `'${d.autoDelete}'`, `'${existing.autoDelete}'`);
-      assertArgumentsEquivalent(existing.typedArguments, typed, QUEUE_EQUIVALENCE_KEYS, resource);
+      assertArgumentsEquivalent(existing.typedArguments, typed, equivalenceKeys(existing.typedArguments), resource);
       existing.touch();
       return existing;
     }

@@ -7,6 +7,7 @@ import { processIO, type CliIO } from './cli-io.js';
 import { createEventsCommand, loadLiveView, parseMaxTasks } from './commands/events.js';
 import { createShellCommand } from './commands/shell.js';
 import { createWorkerCommand } from './commands/worker.js';
+import { addQueueOperations } from './commands/queue-operations.js';
 import { UsageError } from '../errors/index.js';
 import { closestName } from '../util/edit-distance.js';
 import { CAMQ_VERSION } from './version.js';
@@ -38,6 +39,8 @@ export function createCamqProgram(io: CliIO = processIO): Command {
   program.addCommand(createWorkerCommand(io));
   program.addCommand(createBrokerCommand({ io }));
   program.addCommand(createDemoCommand(io));
+  // A minimal `queues` for the queue operations alone; the lead merges them into the listing's `queues` command.
+  program.addCommand(addQueueOperations(new Command('queues').description('see and operate on the queues on the broker'), { io }));
   return program;
 }
 

@@ -87,6 +87,14 @@ export const ERROR_CODES = [
   'task.timeout',
   'worker.duplicate-nodename',
   'worker.statedb',
+  // Queue operations (camq queues peek|purge|publish|move).
+  'queues.peek-refused',
+  'queues.unsupported-type',
+  'queues.target-missing',
+  'queues.same-queue',
+  'queues.saved-file',
+  'queues.bad-saved-lines',
+  'queues.move-failed',
   // A command asked the CLI to exit with a status (ExitRequest), not a failure.
   'cli.exit',
 ] as const;

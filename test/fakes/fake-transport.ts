@@ -98,6 +98,9 @@ export class FakeChannel implements TransportChannel {
   }
   async assertQueue(queue: string, options: QueueOptions = {}): Promise<QueueStatus> {
     this.live();
+    if (this.transport.refusedQueues.has(queue)) {
+      throw this.fail(ReplyCode.ACCESS_REFUSED, `ACCESS_REFUSED - access to queue '${queue}' in vhost '/' refused for user 'guest'`);
+    }
     this.declared.push(`queue:${queue}`);
     this.transport.queueOptions.set(queue, options);
     return this.transport.queueStatus(queue, true);
@@ -365,6 +368,8 @@ export class FakeTransport extends SafeEmitter<TransportEvents> implements Trans
   readonly queueOptions = new Map<string, QueueOptions>();
   /** Exchanges whose passive declare fails with 404. */
   readonly missingExchanges = new Set<string>();
+  /** Queues whose (non-passive) declare fails with 403 ACCESS_REFUSED: no configure permission. */
+  readonly refusedQueues = new Set<string>();
   serverProperties: Record<string, unknown> = { product: 'FakeTransport' };
   /** While true, every publish returns false (a full write buffer); emit `drain` on the channel to continue. */
   writeBufferFull = false;

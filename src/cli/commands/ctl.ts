@@ -8,6 +8,7 @@ import { CONTROL_COMMANDS, cliName, type CliSpec, type ControlCommandSpec, type 
 import type { BrokerUrl } from '../../transport/broker-url.js';
 import { brokerOption, resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
+import { confirmOnTerminal } from '../confirm-on-terminal.js';
 import { Progress } from '../output/progress.js';
 import { styleFor } from '../output/style.js';
 import { CAMQ_VERSION } from '../version.js';
@@ -214,18 +215,6 @@ function waitingText(opts: CommonOptions, count: number): string {
   const expected = opts.limit ?? opts.destination?.length;
   const replies = expected === undefined ? `${count} so far` : `${count} of ${expected}`;
   return `waiting up to ${opts.timeout} s for replies: ${replies}`;
-}
-
-function confirmOnTerminal(io: CliIO): (question: string) => Promise<boolean> {
-  return async (question) => {
-    const { createInterface } = await import('node:readline/promises');
-    const rl = createInterface({ input: io.stdin, output: io.stderr });
-    try {
-      return /^\s*y(es)?\s*$/i.test(await rl.question(question));
-    } finally {
-      rl.close();
-    }
-  };
 }
 
 function noReplyError(): CamqError {

@@ -30,6 +30,20 @@ describe('queue argument equivalence', () => {
   });
 });
 
+describe('queue type equivalence', () => {
+  const classic = typed({ 'x-queue-type': Buffer.from('classic') }, { 'x-queue-type': 'longstr' });
+  const quorum = typed({ 'x-queue-type': Buffer.from('quorum') }, { 'x-queue-type': 'longstr' });
+
+  it('takes a queue declared without a type as classic, both ways, as RabbitMQ 3.10 does', () => {
+    expect(check(typed({}, {}), classic)).not.toThrow();
+    expect(check(classic, typed({}, {}))).not.toThrow();
+    expect(check(typed({}, {}), quorum)).toThrow(
+      `inequivalent arg 'x-queue-type' for ${R}: received the value 'quorum' of type 'longstr' but current is none`,
+    );
+    expect(check(quorum, classic)).toThrow(`inequivalent arg 'x-queue-type' for ${R}: received 'classic' but current is 'quorum'`);
+  });
+});
+
 describe('queueLimits', () => {
   it('reads x-message-ttl and x-expires', () => {
     expect(queueLimits(typed({ 'x-message-ttl': 0, 'x-expires': 10 }, { 'x-message-ttl': 'byte', 'x-expires': 'byte' }), R)).toEqual({
