@@ -25,19 +25,21 @@ export {
 export { UnencodableError } from './amqp/index.js';
 export { MessageReturnedError, ShellInputError } from './shell/index.js';
 
+export { BrokerConnection, type BrokerConnectionEvents, type BrokerConnectionOptions } from './amqp/index.js';
+
 export {
-  BrokerConnection,
+  createTransport,
   DEFAULT_BROKER_URL,
   maskBrokerUrl,
   parseBrokerUrl,
   publishMessage,
   resolveBrokerUrl,
-  type BrokerConnectionEvents,
-  type BrokerConnectionOptions,
   type BrokerUrl,
-} from './amqp/index.js';
-
-export { createTransport, type Transport, type TransportChannel, type TransportEvents, type TransportOptions } from './transport/index.js';
+  type Transport,
+  type TransportChannel,
+  type TransportEvents,
+  type TransportOptions,
+} from './transport/index.js';
 
 export * as protocol from './protocol/index.js';
 

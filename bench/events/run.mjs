@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { BrokerConnection, publishMessage } from '../../dist/amqp/index.js';
+import { createTransport, publishMessage } from '../../dist/transport/index.js';
 import { EVENT_EXCHANGE } from '../../dist/protocol/topology.js';
 import { buildStream, idleHeartbeats, stopMessage } from './event-stream.mjs';
 
@@ -67,7 +67,7 @@ async function round(n, stream, connection) {
     startConsumer('celery', '/usr/bin/python3', [`${here}celery_state.py`, url, String(stream.events)]),
   ];
   await Promise.all(consumers.map((c) => c.phase('ready', 60_000)));
-  const channel = await connection.createChannel();
+  const channel = await connection.openChannel();
   await channel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, { durable: EVENT_EXCHANGE.durable, autoDelete: false });
   process.stderr.write(`round ${n}: publishing ${stream.messages.length} messages (${stream.events} events)...\n`);
   await publishAll(channel, stream.messages);
@@ -95,7 +95,7 @@ const median = (values) => {
 };
 
 const stream = buildStream({ workers, tasks });
-const connection = await new BrokerConnection({ url, connectionName: 'camq bench publisher' }).connect();
+const connection = await createTransport(url, { connectionName: 'camq bench publisher' }).connect();
 const all = [];
 for (let i = 1; i <= rounds; i++) all.push(await round(i, stream, connection));
 await connection.close();

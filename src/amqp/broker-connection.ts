@@ -125,32 +125,30 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implem
     if (i >= 0) this.setupHooks.splice(i, 1);
   }
 
-  /**
-   * A new channel on the current connection. A channel the broker closes emits `error` and `close`; a no-op error
-   * listener is attached so an unobserved channel error never crashes the process (the failing call rejects). A
-   * value the client cannot encode rejects its call and leaves the channel usable (encode-guard.ts).
-   */
-  async createChannel(): Promise<Channel> {
-    const model = this.requireModel();
-    try {
-      const channel = guardEncoding(await model.createChannel());
-      channel.on('error', () => {});
-      return channel;
-    } catch (err) {
-      throw translateAmqpError(err, this.url);
-    }
-  }
-
   /** A transport channel (the seam engines use, src/transport) on the current connection; see createChannel. */
   async openChannel(options: { readonly confirm?: boolean } = {}): Promise<TransportChannel> {
     const raw = options.confirm ? await this.createConfirmChannel() : await this.createChannel();
     return new AmqpChannel(raw, { confirm: options.confirm ?? false, url: this.url });
   }
 
-  async createConfirmChannel(): Promise<ConfirmChannel> {
+  /**
+   * A new amqplib channel on the current connection, for the wire layer and its tests (engines use openChannel). A
+   * channel the broker closes emits `error` and `close`; a no-op error listener is attached so an unobserved channel
+   * error never crashes the process (the failing call rejects). A value the client cannot encode rejects its call and
+   * leaves the channel usable (encode-guard.ts).
+   */
+  createChannel(): Promise<Channel> {
+    return this.newChannel((model) => model.createChannel());
+  }
+
+  createConfirmChannel(): Promise<ConfirmChannel> {
+    return this.newChannel((model) => model.createConfirmChannel());
+  }
+
+  private async newChannel<T extends Channel>(create: (model: ChannelModel) => Promise<T>): Promise<T> {
     const model = this.requireModel();
     try {
-      const channel = guardEncoding(await model.createConfirmChannel());
+      const channel = guardEncoding(await create(model));
       channel.on('error', () => {});
       return channel;
     } catch (err) {

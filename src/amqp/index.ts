@@ -19,7 +19,7 @@ export {
   type ExchangeNowaitOptions,
   type QueueNowaitOptions,
 } from './nowait.js';
-export { publishMessage, pythonSafeHeaders, toWireProperties } from './publish.js';
+export { pythonSafeHeaders, toWireProperties } from './publish.js';
 export type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message, Options, Replies } from 'amqplib';
 export { guardEncoding, UnencodableError } from './encode-guard.js';
 export { SHORTSTR_MAX_BYTES, shortstrProblem } from '../protocol/shortstr.js';

@@ -42,8 +42,12 @@ export interface QueueNowaitOptions {
   readonly arguments?: Readonly<Record<string, unknown>>;
 }
 
-export function declareExchangeNowait(channel: Channel, exchange: string, type: string, options: ExchangeNowaitOptions): void {
-  internals(channel).sendImmediately(EXCHANGE_DECLARE, {
+/**
+ * The fields of each method as sent here, by AMQP method name: pure, so the in-memory fake transport records the same
+ * frames a test can hold to Celery's set-up.
+ */
+export const nowaitFields = {
+  'exchange.declare': (exchange: string, type: string, options: ExchangeNowaitOptions) => ({
     ticket: 0,
     exchange,
     type,
@@ -53,11 +57,8 @@ export function declareExchangeNowait(channel: Channel, exchange: string, type: 
     internal: false,
     nowait: true,
     arguments: {},
-  });
-}
-
-export function declareQueueNowait(channel: Channel, queue: string, options: QueueNowaitOptions): void {
-  internals(channel).sendImmediately(QUEUE_DECLARE, {
+  }),
+  'queue.declare': (queue: string, options: QueueNowaitOptions) => ({
     ticket: 0,
     queue,
     passive: false,
@@ -66,11 +67,30 @@ export function declareQueueNowait(channel: Channel, queue: string, options: Que
     autoDelete: options.autoDelete,
     nowait: true,
     arguments: { ...options.arguments },
-  });
+  }),
+  'queue.bind': (queue: string, exchange: string, routingKey: string) => ({ ticket: 0, queue, exchange, routingKey, nowait: true, arguments: {} }),
+  'basic.consume': (queue: string, consumerTag: string, options: { readonly noAck: boolean }) => ({
+    ticket: 0,
+    queue,
+    consumerTag,
+    noLocal: false,
+    noAck: options.noAck,
+    exclusive: false,
+    nowait: true,
+    arguments: {},
+  }),
+};
+
+export function declareExchangeNowait(channel: Channel, exchange: string, type: string, options: ExchangeNowaitOptions): void {
+  internals(channel).sendImmediately(EXCHANGE_DECLARE, nowaitFields['exchange.declare'](exchange, type, options));
+}
+
+export function declareQueueNowait(channel: Channel, queue: string, options: QueueNowaitOptions): void {
+  internals(channel).sendImmediately(QUEUE_DECLARE, nowaitFields['queue.declare'](queue, options));
 }
 
 export function bindQueueNowait(channel: Channel, queue: string, exchange: string, routingKey: string): void {
-  internals(channel).sendImmediately(QUEUE_BIND, { ticket: 0, queue, exchange, routingKey, nowait: true, arguments: {} });
+  internals(channel).sendImmediately(QUEUE_BIND, nowaitFields['queue.bind'](queue, exchange, routingKey));
 }
 
 /**
@@ -85,18 +105,8 @@ export function consumeNowait(
   options: { readonly noAck: boolean },
 ): void {
   const channelInternals = internals(channel);
-  // Registered before the frame goes out, so no delivery can arrive for an unknown consumer.
   channelInternals.registerConsumer(consumerTag, onMessage);
-  channelInternals.sendImmediately(BASIC_CONSUME, {
-    ticket: 0,
-    queue,
-    consumerTag,
-    noLocal: false,
-    noAck: options.noAck,
-    exclusive: false,
-    nowait: true,
-    arguments: {},
-  });
+  channelInternals.sendImmediately(BASIC_CONSUME, nowaitFields['basic.consume'](queue, consumerTag, options));
 }
 
 function internals(channel: Channel): ChannelInternals {

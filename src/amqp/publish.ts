@@ -1,38 +1,9 @@
-import type { Channel, Options } from 'amqplib';
-import { CamqError } from '../errors/index.js';
-import type { HeaderTable, MessageProperties, OutgoingMessage } from '../protocol/amqp-message.js';
-
-/**
- * Publish a protocol-layer message on a channel. Resolves at once when the channel's write buffer has room, and
- * after `drain` when `publish` returned false, so a fast producer never grows memory without bound. Header
- * integers are tagged so Python can read them (see `pythonSafeHeaders`). Throws when the channel is closed; the wait
- * rejects when the channel closes before the buffer drained (no drain ever comes then, and the message may be lost).
- */
-export function publishMessage(channel: Channel, message: OutgoingMessage): Promise<void> | void {
-  const ok = channel.publish(message.exchange, message.routingKey, message.content, toWireProperties(message.properties));
-  if (ok) return;
-  return new Promise<void>((resolve, reject) => {
-    const onDrain = () => {
-      channel.off('close', onClose);
-      resolve();
-    };
-    const onClose = () => {
-      channel.off('drain', onDrain);
-      reject(
-        new CamqError(
-          'publish.channel-closed',
-          'the channel closed while the message waited for room in its write buffer; it may not have reached the broker',
-        ),
-      );
-    };
-    channel.once('drain', onDrain);
-    channel.once('close', onClose);
-  });
-}
+import type { Options } from 'amqplib';
+import type { HeaderTable, MessageProperties } from '../protocol/amqp-message.js';
 
 /**
  * Message properties as amqplib should encode them for Python peers: header integers tagged (see
- * `pythonSafeHeaders`). Every publish in camq goes through this, directly or through `publishMessage`.
+ * `pythonSafeHeaders`). Every publish in camq goes through this (AmqpChannel.publish).
  * Returns the same object when there is nothing to tag, so the hot paths (results, events) allocate nothing.
  */
 export function toWireProperties(properties: MessageProperties): Options.Publish {

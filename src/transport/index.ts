@@ -1,16 +1,6 @@
 export type { ConnectedInfo, ReconnectingInfo, SetupHook, Transport, TransportEvents } from './transport.js';
-export type {
-  ConsumeOptions,
-  Delivery,
-  DeliveryHandler,
-  ExchangeOptions,
-  PublishOptions,
-  QueueOptions,
-  QueueStatus,
-  ReturnedDelivery,
-  TransportChannel,
-  TransportChannelEvents,
-} from './transport-channel.js';
+// The channel's types: TransportChannel, its events, Delivery, ReturnedDelivery and the option and reply shapes.
+export type * from './transport-channel.js';
 export { UNDECODABLE_HEADERS } from './transport-channel.js';
 export { publishMessage, type PublishTarget } from './publish-message.js';
 export { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from './broker-url.js';

@@ -16,6 +16,7 @@
  * A queue counts as existing once declared (or enqueued to); `checkQueue` of another rejects with a 404 as RabbitMQ does.
  */
 import { EventEmitter } from 'node:events';
+import { nowaitFields, type ExchangeNowaitOptions, type QueueNowaitOptions } from '../../src/amqp/nowait.js';
 import { BrokerError, ConnectionClosedError, ReplyCode, type CamqError } from '../../src/errors/index.js';
 import type { MessageProperties, OutgoingMessage } from '../../src/protocol/index.js';
 import { parseBrokerUrl, type BrokerUrl } from '../../src/transport/broker-url.js';
@@ -133,56 +134,20 @@ export class FakeChannel implements TransportChannel {
     this.declared.push(`unbind:${exchange}->${queue}:${routingKey}`);
   }
 
-  declareExchangeNowait(exchange: string, type: string, options: { readonly durable: boolean; readonly autoDelete: boolean }): void {
+  declareExchangeNowait(exchange: string, type: string, options: ExchangeNowaitOptions): void {
     this.transport.exchanges.set(exchange, type);
-    this.calls.push([
-      'exchange.declare',
-      {
-        ticket: 0,
-        exchange,
-        type,
-        passive: false,
-        durable: options.durable,
-        autoDelete: options.autoDelete,
-        internal: false,
-        nowait: true,
-        arguments: {},
-      },
-    ]);
+    this.calls.push(['exchange.declare', nowaitFields['exchange.declare'](exchange, type, options)]);
   }
-  declareQueueNowait(
-    queue: string,
-    options: {
-      readonly durable: boolean;
-      readonly exclusive: boolean;
-      readonly autoDelete: boolean;
-      readonly arguments?: Readonly<Record<string, unknown>>;
-    },
-  ): void {
+  declareQueueNowait(queue: string, options: QueueNowaitOptions): void {
     this.transport.queueStatus(queue, true);
-    this.calls.push([
-      'queue.declare',
-      {
-        ticket: 0,
-        queue,
-        passive: false,
-        durable: options.durable,
-        exclusive: options.exclusive,
-        autoDelete: options.autoDelete,
-        nowait: true,
-        arguments: { ...options.arguments },
-      },
-    ]);
+    this.calls.push(['queue.declare', nowaitFields['queue.declare'](queue, options)]);
   }
   bindQueueNowait(queue: string, exchange: string, routingKey: string): void {
-    this.calls.push(['queue.bind', { ticket: 0, queue, exchange, routingKey, nowait: true, arguments: {} }]);
+    this.calls.push(['queue.bind', nowaitFields['queue.bind'](queue, exchange, routingKey)]);
   }
   consumeNowait(queue: string, consumerTag: string, onMessage: DeliveryHandler, options: { readonly noAck: boolean }): void {
     this.consumers.set(consumerTag, { queue, onMessage, noAck: options.noAck });
-    this.calls.push([
-      'basic.consume',
-      { ticket: 0, queue, consumerTag, noLocal: false, noAck: options.noAck, exclusive: false, nowait: true, arguments: {} },
-    ]);
+    this.calls.push(['basic.consume', nowaitFields['basic.consume'](queue, consumerTag, options)]);
   }
 
   async consume(queue: string, onMessage: DeliveryHandler, options: ConsumeOptions = {}): Promise<{ consumerTag: string }> {

@@ -1,19 +1,20 @@
 /**
- * publishMessage's wait for room in the write buffer, on each broker: when the channel closes before the buffer drains
+ * publishMessage's wait for room (on the AMQP transport channel) in the write buffer, on each broker: when the channel closes before the buffer drains
  * (the connection lost under a full buffer), the wait ends with an error instead of never settling.
  */
 import type { Socket } from 'node:net';
 import amqp from 'amqplib';
 import { expect, it } from 'vitest';
 import { parseBrokerUrl } from '../../../src/transport/broker-url.js';
-import { publishMessage } from '../../../src/amqp/publish.js';
+import { AmqpChannel } from '../../../src/amqp/amqp-channel.js';
+import { publishMessage } from '../../../src/transport/publish-message.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
 
 describeBrokers('publishMessage', await brokerTargets(), ({ url }) => {
   it('rejects (does not wait forever) when the channel closes while it waits for drain', async () => {
     const u = parseBrokerUrl(url);
     const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
-    const channel = await conn.createChannel();
+    const channel = new AmqpChannel(await conn.createChannel());
     conn.on('error', () => {});
     // Publish synchronously until the channel's write buffer (a count of frames) is full: then publish says "wait".
     let waiting: Promise<void> | void = undefined;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { BrokerConnection, publishMessage, type Channel } from '../../../src/amqp/index.js';
+import { createTransport, publishMessage, type Transport, type TransportChannel } from '../../../src/transport/index.js';
 import { ControlClient } from '../../../src/control/control-client.js';
 import type { ScheduledEntry, TaskInfo } from '../../../src/protocol/control-replies.js';
 import { decodeResultMessage, type ResultBody } from '../../../src/protocol/result-message.js';
@@ -22,8 +22,8 @@ describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
   const { celeryctl, celeryctlJson, startNamedWorker, stopNamedWorkers } = ctlFixture(url);
   let w1: NamedWorker;
   let w2: NamedWorker;
-  let connection: BrokerConnection;
-  let channel: Channel;
+  let connection: Transport;
+  let channel: TransportChannel;
   let resultQueue: string;
   const results = new Map<string, ResultBody>();
   /** When each result reached this test (ms), for the spacing a rate limit puts between them. */
@@ -32,8 +32,8 @@ describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
 
   beforeAll(async () => {
     [w1, w2] = await Promise.all([startNamedWorker('w1'), startNamedWorker('w2')]);
-    connection = await new BrokerConnection({ url: url }).connect();
-    channel = await connection.createChannel();
+    connection = await createTransport(url).connect();
+    channel = await connection.openChannel();
     resultQueue = (await channel.assertQueue(`camq-test-results-${randomUUID()}`, { exclusive: true, autoDelete: true })).queue;
     await channel.consume(
       resultQueue,

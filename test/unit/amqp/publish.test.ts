@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { publishMessage, pythonSafeHeaders } from '../../../src/amqp/publish.js';
+import { AmqpChannel } from '../../../src/amqp/amqp-channel.js';
+import { pythonSafeHeaders } from '../../../src/amqp/publish.js';
 import type { Channel } from '../../../src/amqp/index.js';
+import { publishMessage } from '../../../src/transport/publish-message.js';
 
 // amqplib's table encoder, loaded by path (its exports map hides lib/), to see the type tags on the wire.
 const amqplibDir = dirname(createRequire(import.meta.url).resolve('amqplib'));
@@ -46,11 +48,11 @@ describe('pythonSafeHeaders', () => {
     expect(codec.decodeFields(encode(safe))).toEqual(headers);
   });
 
-  it('is applied by publishMessage without touching the caller’s message', () => {
+  it('is applied by publishMessage (through the AMQP channel) without touching the caller’s message', () => {
     const sent: { headers: Record<string, unknown> }[] = [];
     const channel = { publish: (_e: string, _r: string, _c: Buffer, props: { headers: Record<string, unknown> }) => (sent.push(props), true) };
     const message = { exchange: 'x', routingKey: '', content: Buffer.from('{}'), properties: { headers: { clock: 300 } } };
-    void publishMessage(channel as unknown as Channel, message);
+    void publishMessage(new AmqpChannel(channel as unknown as Channel), message);
     expect(sent[0]!.headers).toEqual({ clock: { '!': 'int', value: 300 } });
     expect(message.properties.headers).toEqual({ clock: 300 });
   });
