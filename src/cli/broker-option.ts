@@ -12,20 +12,23 @@ export interface ResolvedBroker {
   readonly url: string;
   readonly masked: string;
   readonly isEmbedded: boolean;
+  /** The embedded broker's management API, when it was asked for (`management`). */
+  readonly apiUrl?: string | undefined;
   release(): Promise<void>;
 }
 
 /**
  * Resolve the broker for a command: the flag, then the environment, then the default. `embedded` (or `memory://`)
- * starts camq's own broker inside this process on a free port and returns its amqp:// URL.
+ * starts camq's own broker inside this process on a free port and returns its amqp:// URL (and, with `management`,
+ * its management API on another free port).
  */
-export async function resolveBroker(flag: string | undefined, io: CliIO): Promise<ResolvedBroker> {
+export async function resolveBroker(flag: string | undefined, io: CliIO, options: { readonly management?: boolean } = {}): Promise<ResolvedBroker> {
   const text = resolveBrokerUrl(flag, io.env);
   if (isEmbeddedBrokerUrl(text)) {
     const { startEmbeddedBroker } = await import('../broker/embedded.js');
-    const broker = await startEmbeddedBroker({ port: 0 });
+    const broker = await startEmbeddedBroker({ port: 0, ...(options.management === true ? { managementPort: 0 } : {}) });
     const parsed = parseBrokerUrl(broker.url);
-    return { url: broker.url, masked: `embedded (${parsed.masked})`, isEmbedded: true, release: () => broker.close() };
+    return { url: broker.url, masked: `embedded (${parsed.masked})`, isEmbedded: true, apiUrl: broker.apiUrl, release: () => broker.close() };
   }
   const parsed = parseBrokerUrl(text);
   return { url: text, masked: parsed.masked, isEmbedded: false, release: async () => {} };

@@ -5,6 +5,7 @@ import { createCtlCommand } from './commands/ctl.js';
 import { createDemoCommand } from './commands/demo.js';
 import { processIO, type CliIO } from './cli-io.js';
 import { createEventsCommand, loadLiveView, parseMaxTasks } from './commands/events.js';
+import { createQueuesCommand } from './commands/queues.js';
 import { createShellCommand } from './commands/shell.js';
 import { createWorkerCommand } from './commands/worker.js';
 import { UsageError } from '../errors/index.js';
@@ -34,6 +35,7 @@ export function createCamqProgram(io: CliIO = processIO): Command {
     });
   program.addCommand(createShellCommand(io));
   program.addCommand(createCtlCommand({ io }));
+  program.addCommand(createQueuesCommand({ io }));
   program.addCommand(createEventsCommand(io));
   program.addCommand(createWorkerCommand(io));
   program.addCommand(createBrokerCommand({ io }));

@@ -62,6 +62,11 @@ export interface BrokerTarget {
   readonly vhost: string;
   /** What AMQP cannot tell about this broker: queue counts, bindings, closing a connection (broker-inspector.ts). */
   readonly inspector: BrokerInspector;
+  /**
+   * The management API to read, when camq would not find it from the URL: the embedded broker's (started with
+   * `management`, on a free port). Undefined for RabbitMQ, whose API camq finds on port 15672.
+   */
+  readonly apiUrl?: string | undefined;
 }
 
 export interface BrokerTargetOptions {
@@ -72,6 +77,8 @@ export interface BrokerTargetOptions {
    * @defaultValue 'in-process'
    */
   readonly embedded?: 'in-process' | 'child-process';
+  /** Start the in-process embedded broker with its management API (on a free port). @defaultValue false */
+  readonly management?: boolean;
 }
 
 /** RabbitMQ at RABBITMQ_URL as a target (whether it answers is the caller's question: see useRabbitmq). */
@@ -81,15 +88,15 @@ export function rabbitmqTarget(): BrokerTarget {
 }
 
 /** camq's embedded broker on a free port, stopped after the current test file (call at a file's top level). */
-export async function embeddedTarget(where: BrokerTargetOptions['embedded'] = 'in-process'): Promise<BrokerTarget> {
+export async function embeddedTarget(where: BrokerTargetOptions['embedded'] = 'in-process', management = false): Promise<BrokerTarget> {
   if (where === 'child-process') {
     const broker = await startBrokerProcess();
     afterAll(() => broker.stop());
     return { name: 'embedded', url: broker.url, vhost: '/', inspector: broker.inspector };
   }
-  const embedded = await startEmbeddedBroker({ port: 0 });
+  const embedded = await startEmbeddedBroker({ port: 0, ...(management ? { managementPort: 0 } : {}) });
   afterAll(() => embedded.close());
-  return { name: 'embedded', url: embedded.url, vhost: '/', inspector: new EmbeddedInspector(embedded.server) };
+  return { name: 'embedded', url: embedded.url, vhost: '/', inspector: new EmbeddedInspector(embedded.server), apiUrl: embedded.apiUrl };
 }
 
 /**
@@ -100,7 +107,7 @@ export async function embeddedTarget(where: BrokerTargetOptions['embedded'] = 'i
 export async function brokerTargets(options: BrokerTargetOptions = {}): Promise<BrokerTarget[]> {
   const targets: BrokerTarget[] = [];
   if (await useRabbitmq('running against the embedded broker alone')) targets.push(rabbitmqTarget());
-  targets.push(await embeddedTarget(options.embedded));
+  targets.push(await embeddedTarget(options.embedded, options.management));
   return targets;
 }
 
