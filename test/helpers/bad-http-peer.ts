@@ -64,3 +64,15 @@ function text(res: ServerResponse, status: number, type: string, body: string): 
   res.writeHead(status, { 'content-type': type });
   res.end(body);
 }
+
+/**
+ * `http://127.0.0.1:<port>` where nothing listens (a port the system just gave out and took back): what a broker
+ * with the management plugin off looks like from camq. Not a well-known port: fetch refuses some (9, 25…) itself.
+ */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+}

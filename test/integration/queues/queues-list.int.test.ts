@@ -7,15 +7,20 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { QueueLister, queueMarkers, type QueueFigures, type QueueListing } from '../../../src/queues/index.js';
+import { spawn } from 'node:child_process';
+import { ControlClient } from '../../../src/control/control-client.js';
+import { QueueGrowth, QueueLister, queueMarkers, workerQueueNames, type QueueFigures, type QueueListing } from '../../../src/queues/index.js';
 import { createTransport, parseBrokerUrl, type Transport } from '../../../src/transport/index.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
-import { runBin } from '../../helpers/run-bin.js';
+import { closedPortUrl, startBadApi } from '../../helpers/bad-http-peer.js';
+import { startCamqWorker } from '../../helpers/camq-worker.js';
+import { whenExited } from '../../helpers/child-exit.js';
+import { ROOT, runBin } from '../../helpers/run-bin.js';
 
 const targets = await brokerTargets({ management: true });
 
 /** A port where nothing listens: what a broker with the management plugin off looks like from camq. */
-const NOTHING_LISTENS = 'http://127.0.0.1:9';
+const NOTHING_LISTENS = await closedPortUrl();
 
 describeBrokers('camq queues', targets, ({ name, url, apiUrl }) => {
   const id = randomUUID().slice(0, 8);
@@ -127,8 +132,10 @@ describeBrokers('camq queues', targets, ({ name, url, apiUrl }) => {
     try {
       const listing = await lister.list();
       expect(listing.source).toBe('amqp');
-      expect(listing.missing).toMatch(
-        /^no management API \(cannot reach the management API at http:\/\/127\.0\.0\.1:9 .*rabbitmq-plugins enable rabbitmq_management/,
+      expect(listing.missing).toBe(
+        `no management API (cannot reach the management API at ${NOTHING_LISTENS} (ECONNREFUSED: connect ECONNREFUSED ${NOTHING_LISTENS.slice(7)}); ` +
+          `is the rabbitmq_management plugin enabled?): showing ready and consumer counts of the queues camq can name only; ` +
+          `enable it with 'rabbitmq-plugins enable rabbitmq_management' (camq broker: --management) or point --api at it`,
       );
       const q = byName(ours(listing));
       expect(Object.keys(q).sort()).toEqual([consumed, waiting]);
@@ -151,8 +158,78 @@ describeBrokers('camq queues', targets, ({ name, url, apiUrl }) => {
     }
   });
 
+  it(`marks a queue that keeps growing, allowing for the API's 5 s sampling (${name})`, async () => {
+    const growing = `camq-test-${id}-growing`;
+    await ch.assertQueue(growing, { durable: false });
+    const feed = setInterval(() => ch.sendToQueue(growing, Buffer.from('g')), 100);
+    try {
+      const lister = new QueueLister({ broker: parseBrokerUrl(url), apiUrl });
+      const growth = new QueueGrowth();
+      await vi.waitFor(
+        async () => {
+          const listing = await lister.list();
+          growth.observe(listing);
+          const q = listing.queues.find((x) => x.name === growing);
+          expect(q && queueMarkers(q, growth)).toEqual(['no-consumer', 'growing']);
+        },
+        { timeout: 25_000, interval: 1000 },
+      );
+    } finally {
+      clearInterval(feed);
+      await ch.deleteQueue(growing);
+    }
+  });
+
+  it(`--watch lists again until interrupted, one JSON document per listing (${name})`, async () => {
+    const child = spawn(process.execPath, [`${ROOT}bin/camq`, 'queues', '-b', url, ...apiArgs, '--json', '--watch', '0.5', `*${id}*`], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = whenExited(child);
+    await vi.waitFor(() => expect(out.split('\n').filter((l) => l !== '').length).toBeGreaterThanOrEqual(3), { timeout: 15_000 });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const docs = out
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { takenAt: string; queues: { name: string }[] });
+    expect(new Set(docs.map((d) => d.takenAt)).size).toBe(docs.length);
+    for (const doc of docs) expect(doc.queues.map((q) => q.name)).toEqual([consumed, waiting]);
+  });
+
+  it(`without the API, also declares the queues workers report in active_queues (${name})`, async () => {
+    const workerQueue = `camq-test-${id}-worker`;
+    const worker = await startCamqWorker({ brokerUrl: url, queues: workerQueue });
+    let transport: Transport | undefined;
+    try {
+      const lister = new QueueLister({
+        broker: parseBrokerUrl(url),
+        apiCandidates: [NOTHING_LISTENS],
+        transport: async () => (transport = await createTransport(url).connect()),
+        workerQueueNames: async () => {
+          const client = await ControlClient.connect(url);
+          try {
+            return await workerQueueNames(client);
+          } finally {
+            await client.close();
+          }
+        },
+      });
+      const listing = await lister.list();
+      expect(listing.source).toBe('amqp');
+      expect(listing.queues.find((q) => q.name === workerQueue)).toMatchObject({ ready: 0, consumers: 1 });
+    } finally {
+      await transport?.close();
+      await worker.stop();
+      // The worker declared the queue and, as kombu does, a direct exchange of the same name.
+      await ch.deleteQueue(workerQueue);
+      await ch.deleteExchange(workerQueue);
+    }
+  });
+
   it(`an --api that answers HTML, hangs or refuses the login is one line and exit 2 (${name})`, async () => {
-    const { startBadApi } = await import('../../helpers/bad-http-peer.js');
     const peer = await startBadApi();
     try {
       for (const [path, pattern] of [
