@@ -6,8 +6,7 @@ import { parseBrokerUrl } from '../../transport/broker-url.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { brokerOption, resolveBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
-import { renderTable } from '../output/control-table.js';
-import { listingJson, queueTable } from '../output/queue-rows.js';
+import { listingJson, queueTable, renderQueueTable } from '../output/queue-rows.js';
 import { styleFor } from '../output/style.js';
 import { reportError } from '../main.js';
 import { parseSeconds } from '../seconds-option.js';
@@ -121,9 +120,9 @@ async function runQueues(options: QueuesOptions, pattern: string | undefined, io
     const now = listing.takenAt;
     const lines: string[] = [];
     if (selection.queues.length === 0) lines.push(pattern === undefined ? 'no queues' : `no queues match '${pattern}'`);
-    else lines.push(renderTable(queueTable(selection.queues, now, style, growth), style));
+    else lines.push(renderQueueTable(queueTable(selection.queues, now, growth), style));
     if (options.all === true && selection.housekeeping.length > 0) {
-      lines.push('', style.dim('housekeeping queues:'), renderTable(queueTable(selection.housekeeping, now, style, growth), style));
+      lines.push('', style.dim('housekeeping queues:'), renderQueueTable(queueTable(selection.housekeeping, now, growth), style));
     } else if (selection.housekeeping.length > 0) {
       lines.push(
         style.dim(`(${selection.housekeeping.length} housekeeping queue${selection.housekeeping.length === 1 ? '' : 's'} hidden; --all shows them)`),

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ListingTable } from '../../control/reply-text.js';
+import { renderAlignedTable } from './aligned-table.js';
 import { queueMarkers, type QueueFigures, type QueueGrowth, type QueueListing, type QueueMarker, type QueueSelection } from '../../queues/index.js';
 
 /** The table's columns, in order (docs/queues.md says what each means). */
@@ -22,8 +23,11 @@ const MARKER_TEXT: Readonly<Record<QueueMarker, string>> = {
   housekeeping: 'housekeeping',
 };
 
-/** Rows of `camq queues`' table; figures a source cannot give show as `-`. */
-export function queueTable(queues: readonly QueueFigures[], now: number, style: ChalkInstance, growth?: QueueGrowth): ListingTable {
+/** The columns holding numbers, right-aligned. */
+export const QUEUE_NUMBER_COLUMNS: ReadonlySet<number> = new Set([3, 4, 5, 6, 7]);
+
+/** Rows of `camq queues`' table (plain text); figures a source cannot give show as `-`. */
+export function queueTable(queues: readonly QueueFigures[], now: number, growth?: QueueGrowth): ListingTable {
   return {
     head: [...QUEUE_TABLE_HEAD],
     rows: queues.map((q) => [
@@ -36,10 +40,10 @@ export function queueTable(queues: readonly QueueFigures[], now: number, style: 
       formatRate(q.publishRate),
       formatRate(q.deliverRate),
       q.idleSince === null ? '-' : formatAge(now - q.idleSince),
-      formatMarkers(
-        queueMarkers(q, growth).filter((m) => m !== 'housekeeping'),
-        style,
-      ),
+      queueMarkers(q, growth)
+        .filter((m) => m !== 'housekeeping')
+        .map((m) => MARKER_TEXT[m])
+        .join(', '),
     ]),
   };
 }
@@ -60,8 +64,19 @@ export function formatAge(ms: number): string {
   return `${Math.floor(s / 86_400)}d ago`;
 }
 
-function formatMarkers(markers: readonly QueueMarker[], style: ChalkInstance): string {
-  return markers.map((m) => (m === 'no-consumer' ? style.red(MARKER_TEXT[m]) : style.yellow(MARKER_TEXT[m]))).join(', ');
+/** `camq queues`' table as text: aligned columns, numbers to the right, markers in colour on a terminal. */
+export function renderQueueTable(table: ListingTable, style: ChalkInstance): string {
+  const markerColumn = QUEUE_TABLE_HEAD.length - 1;
+  return renderAlignedTable(table, style, {
+    rightAligned: QUEUE_NUMBER_COLUMNS,
+    styleCell: (column, text) =>
+      column !== markerColumn || text === ''
+        ? text
+        : text
+            .split(', ')
+            .map((m) => (m === MARKER_TEXT['no-consumer'] ? style.red(m) : style.yellow(m)))
+            .join(', '),
+  });
 }
 
 /** One queue as `--json` prints it: the figures, `idleSince` as an ISO date, and the markers. */

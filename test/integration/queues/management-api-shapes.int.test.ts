@@ -9,10 +9,10 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBrokerHandle } from '../../../src/broker/embedded.js';
 import { parseBrokerUrl } from '../../../src/transport/index.js';
-import { RABBITMQ_URL, useRabbitmq } from '../../helpers/brokers.js';
+import { RABBITMQ_URL, useRabbitmq, useRabbitmqManagementApi } from '../../helpers/brokers.js';
 import { shapeDifferences, shapeOf } from '../../helpers/json-shape.js';
 
-const hasRabbitmq = await useRabbitmq();
+const hasRabbitmq = (await useRabbitmq()) && (await useRabbitmqManagementApi());
 
 describe.skipIf(!hasRabbitmq)('management API shapes: embedded broker against RabbitMQ 3.10', () => {
   const queue = `camq-test-${randomUUID().slice(0, 8)}`;
