@@ -41,7 +41,8 @@ $CAMQ_API_URL names another. Without it, AMQP passive declares give the ready an
 can name (celery, -Q, the queues workers report), with one line saying what is missing. See docs/queues.md.
 
 Markers: "no consumer" (messages wait, nobody consumes), "growing" (more ready than one sampling interval ago).
-Housekeeping queues (celeryev.*, *.pidbox, amq.gen-*) are hidden; --all lists them apart.
+Housekeeping queues (celeryev.*, *.pidbox, amq.gen-*, rpc:// reply queues named by a UUID) are hidden; --all
+lists them apart.
 
 Exit codes: 0 listed, 1 bad arguments, 2 broker or management API unreachable, refusing the login, or answering
 something that is not the API.`;
@@ -60,7 +61,7 @@ export function createQueuesCommand(deps: QueuesCommandDeps = {}): Command {
     .option('--no-api', 'do not read the management API: list the queues camq can name with AMQP passive declares')
     .option('--api-timeout <seconds>', 'seconds to wait for each answer of the management API', parseSeconds, 5)
     .option('-Q, --queue <names>', 'without the API: declare these queues passively too (comma-separated, repeatable)', collectNames, [])
-    .option('--all', 'list housekeeping queues too (celeryev.*, *.pidbox, amq.gen-*), apart')
+    .option('--all', 'list housekeeping queues too (celeryev.*, *.pidbox, amq.gen-*, UUID-named reply queues), apart')
     .option('-j, --json', 'print the listing as JSON (one document per listing with --watch)')
     .addOption(
       new Option('-w, --watch [seconds]', `list again every N seconds (default ${DEFAULT_WATCH_SECONDS}) until Ctrl-C`).argParser(parseSeconds),

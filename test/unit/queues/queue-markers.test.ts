@@ -70,7 +70,7 @@ describe('QueueGrowth', () => {
 });
 
 describe('isHousekeepingQueue', () => {
-  it("knows event receivers', mailboxes', reply queues' and server-named queues' names, and nothing else", () => {
+  it("knows event receivers', mailboxes', reply queues' (pidbox, rpc:// results) and server-named queues' names, and nothing else", () => {
     for (const name of ['celeryev.8d1f', 'w1@host.celery.pidbox', 'b3a9.reply.celery.pidbox', 'amq.gen-Jzv2R5y6'])
       expect(isHousekeepingQueue(name)).toBe(true);
     for (const name of ['celery', 'celeryev', 'tasks.pidbox-like', 'emails', 'dead-letter']) expect(isHousekeepingQueue(name)).toBe(false);
