@@ -1,23 +1,12 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_TABLE_HEAD, formatAge, formatRate, listingJson, queueTable, renderQueueTable } from '../../../src/cli/output/queue-rows.js';
-import { selectQueues, type QueueFigures, type QueueListing } from '../../../src/queues/index.js';
+import { selectQueues, type QueueListing } from '../../../src/queues/index.js';
+import { queueFigures } from '../../fakes/queue-figures.js';
 
 const plain = new Chalk({ level: 0 });
 const now = Date.UTC(2026, 11, 6, 8, 0, 0);
-const q = (name: string, fields: Partial<QueueFigures> = {}): QueueFigures => ({
-  vhost: '/',
-  name,
-  type: 'classic',
-  ready: 0,
-  unacked: 0,
-  consumers: 0,
-  publishRate: 0,
-  deliverRate: 0,
-  readyRate: 0,
-  idleSince: null,
-  ...fields,
-});
+const q = queueFigures;
 
 describe('queueTable', () => {
   it('shows each column, the markers in words, and - for what the source cannot tell', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_COLUMNS, parseIdleSince, parseQueueList, queueListPath } from '../../../src/queues/index.js';
+import { queueFigures } from '../../fakes/queue-figures.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/management-api/${name}`, import.meta.url), 'utf8'));
 
@@ -42,20 +43,7 @@ describe('parseQueueList', () => {
   });
 
   it('takes a queue RabbitMQ has not sampled yet (only its name) as empty, and skips what is not a queue', () => {
-    expect(parseQueueList([{ name: 'fresh' }, 42, null, { vhost: 'x' }, [], { name: 7 }], '/')).toEqual([
-      {
-        vhost: '/',
-        name: 'fresh',
-        type: 'classic',
-        ready: 0,
-        unacked: 0,
-        consumers: 0,
-        publishRate: 0,
-        deliverRate: 0,
-        readyRate: 0,
-        idleSince: null,
-      },
-    ]);
+    expect(parseQueueList([{ name: 'fresh' }, 42, null, { vhost: 'x' }, [], { name: 7 }], '/')).toEqual([queueFigures('fresh')]);
   });
 
   it('reads rates, and ignores counts that are not counts', () => {

@@ -7,20 +7,9 @@ import {
   type QueueFigures,
   type QueueListing,
 } from '../../../src/queues/index.js';
+import { queueFigures } from '../../fakes/queue-figures.js';
 
-const queue = (name: string, fields: Partial<QueueFigures> = {}): QueueFigures => ({
-  vhost: '/',
-  name,
-  type: 'classic',
-  ready: 0,
-  unacked: 0,
-  consumers: 0,
-  publishRate: 0,
-  deliverRate: 0,
-  readyRate: 0,
-  idleSince: null,
-  ...fields,
-});
+const queue = queueFigures;
 
 const listing = (takenAt: number, queues: QueueFigures[]): QueueListing => ({
   source: 'api',

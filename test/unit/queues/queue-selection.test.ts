@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { nameMatcher, parseSortKey, selectQueues, type QueueFigures } from '../../../src/queues/index.js';
+import { nameMatcher, parseSortKey, selectQueues } from '../../../src/queues/index.js';
+import { queueFigures } from '../../fakes/queue-figures.js';
 
-const q = (name: string, fields: Partial<QueueFigures> = {}): QueueFigures => ({
-  vhost: '/',
-  name,
-  type: 'classic',
-  ready: 0,
-  unacked: 0,
-  consumers: 0,
-  publishRate: 0,
-  deliverRate: 0,
-  readyRate: 0,
-  idleSince: null,
-  ...fields,
-});
+const q = queueFigures;
 
 describe('nameMatcher', () => {
   it("globs with '*' and '?' over the whole name; plain text matches a part", () => {
