@@ -1,7 +1,7 @@
 /**
  * camq as a library: the engines behind the binaries, usable from your own Node code.
  *
- *   import { CamqApp, ControlClient, EventReceiver, ClusterStore, ShellSession, BrokerConnection } from 'camq';
+ *   import { CamqApp, ControlClient, EventReceiver, ClusterStore, ShellSession, BrokerConnection, QueueLister } from 'camq';
  *
  * Views (the CLI text and the Ink TUI) are not part of this surface.
  */
@@ -17,6 +17,7 @@ export {
   ReplyCode,
   BrokerConnectionError,
   ConnectionClosedError,
+  ManagementApiError,
   type ErrorCode,
 } from './errors/index.js';
 export { UnencodableError } from './amqp/index.js';
@@ -41,6 +42,21 @@ export { ShellSession, type ShellSessionOptions, type ShellOutcome, type Command
 export { ControlClient, type CallOptions, type ControlClientOptions, type ControlResult, type TargetOptions } from './control/index.js';
 
 export { ClusterState, ClusterStore, EventReceiver } from './events/index.js';
+
+// Queue figures (docs/queues.md): the management API where it answers for the broker, AMQP passive declares without.
+export {
+  ManagementApi,
+  QueueGrowth,
+  QueueLister,
+  discoverManagementApi,
+  queueMarkers,
+  selectQueues,
+  workerQueueNames,
+  type QueueFigures,
+  type QueueListerOptions,
+  type QueueListing,
+  type QueueMarker,
+} from './queues/index.js';
 
 export {
   AsyncResult,

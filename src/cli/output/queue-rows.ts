@@ -1,7 +1,11 @@
 import type { ChalkInstance } from 'chalk';
 import type { ListingTable } from '../../control/reply-text.js';
 import { renderAlignedTable } from './aligned-table.js';
-import { queueMarkers, type QueueFigures, type QueueGrowth, type QueueListing, type QueueMarker, type QueueSelection } from '../../queues/index.js';
+// The modules themselves, not the barrel: `camq` loads this file at start-up for every command.
+import type { QueueFigures, QueueListing } from '../../queues/queue-figures.js';
+import type { QueueGrowth } from '../../queues/queue-growth.js';
+import { queueMarkers, type QueueMarker } from '../../queues/queue-markers.js';
+import type { QueueSelection } from '../../queues/queue-selection.js';
 
 /** The table's columns, in order (docs/queues.md says what each means). */
 export const QUEUE_TABLE_HEAD = [
