@@ -89,6 +89,7 @@ export const ERROR_CODES = [
   'worker.statedb',
   // RabbitMQ's management HTTP API (src/queues): unreachable, slow, refusing, or not answering JSON (exit 2).
   'api.unreachable',
+  'api.tls-untrusted',
   'api.timeout',
   'api.unauthorized',
   'api.forbidden',

@@ -1,7 +1,8 @@
 import { CamqError, ExitCode } from './camq-error.js';
+import type { ErrorCode } from './error-codes.js';
 
-export type ManagementApiErrorCode =
-  'api.unreachable' | 'api.timeout' | 'api.unauthorized' | 'api.forbidden' | 'api.not-found' | 'api.not-json' | 'api.http-error' | 'api.other-broker';
+/** The codes of the `api` area (error-codes.ts). */
+export type ManagementApiErrorCode = Extract<ErrorCode, `api.${string}`>;
 
 /**
  * RabbitMQ's management HTTP API (or the embedded broker's copy of it) did not give camq what it asked for: it did

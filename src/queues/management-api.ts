@@ -74,9 +74,17 @@ export class ManagementApi {
           { cause: err },
         );
       }
+      const reason = networkReason(err);
+      if (TLS_TRUST_ERROR.test(reason)) {
+        throw new ManagementApiError(
+          'api.tls-untrusted',
+          `the management API at ${this.origin} presented a certificate this machine does not trust (${reason}); trust its CA with NODE_EXTRA_CA_CERTS=/path/ca.pem, or give --api`,
+          { cause: err },
+        );
+      }
       throw new ManagementApiError(
         'api.unreachable',
-        `cannot reach the management API at ${this.origin} (${networkReason(err)}); is the rabbitmq_management plugin enabled?`,
+        `cannot reach the management API at ${this.origin} (${reason}); is the rabbitmq_management plugin enabled?`,
         {
           cause: err,
         },
@@ -118,6 +126,9 @@ export class ManagementApi {
     }
   }
 }
+
+/** Node's codes for a certificate it cannot verify (self-signed, unknown CA, wrong host name, expired). */
+const TLS_TRUST_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME_INVALID/;
 
 function formatSeconds(ms: number): string {
   return `${+(ms / 1000).toFixed(1)} s`;
