@@ -19,3 +19,4 @@ export { SORT_KEYS, nameMatcher, parseSortKey, selectQueues, type QueueSelection
 export { passiveDeclareFigures, type PassiveDeclareResult } from './passive-declare-figures.js';
 export { workerQueueNames } from './worker-queue-names.js';
 export { ENABLE_API_HINT, QueueLister, type QueueListerOptions } from './queue-lister.js';
+export { QueueWatcher, type QueueWatchSnapshot, type QueueWatcherOptions } from './queue-watcher.js';

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { QueueLister, QueueListing, SortKey } from '../../queues/index.js';
+import type { QueueGrowth, QueueLister, QueueListing, SortKey } from '../../queues/index.js';
 import { parseSortKey } from '../../queues/queue-selection.js';
 import type { Transport } from '../../transport/index.js';
 import { parseBrokerUrl } from '../../transport/broker-url.js';
@@ -75,7 +75,7 @@ export function createQueuesCommand(deps: QueuesCommandDeps = {}): Command {
 }
 
 async function runQueues(options: QueuesOptions, pattern: string | undefined, io: CliIO, deps: QueuesCommandDeps): Promise<void> {
-  const [{ QueueLister, QueueGrowth, selectQueues, workerQueueNames }, { createTransport }, { ControlClient }] = await Promise.all([
+  const [{ QueueLister, QueueGrowth, QueueWatcher, selectQueues, workerQueueNames }, { createTransport }, { ControlClient }] = await Promise.all([
     import('../../queues/index.js'),
     import('../../transport/create-transport.js'),
     import('../../control/control-client.js'),
@@ -105,12 +105,10 @@ async function runQueues(options: QueuesOptions, pattern: string | undefined, io
       }
     },
   });
-  const growth = new QueueGrowth();
   const style = styleFor(io);
   const warn = styleFor(io, 'stderr');
   let lastMissing: string | null = null;
-  const show = (listing: QueueListing) => {
-    growth.observe(listing);
+  const show = (listing: QueueListing, growth: QueueGrowth) => {
     const selection = selectQueues(listing.queues, { pattern, sort: options.sort });
     if (listing.missing !== null && listing.missing !== lastMissing) writeLine(io.stderr, `${warn.yellow('note:')} ${listing.missing}`);
     lastMissing = listing.missing;
@@ -134,44 +132,30 @@ async function runQueues(options: QueuesOptions, pattern: string | undefined, io
 
   try {
     if (options.watch === undefined) {
-      show(await lister.list());
+      const listing = await lister.list();
+      const growth = new QueueGrowth();
+      growth.observe(listing);
+      show(listing, growth);
       return;
     }
-    await watch(options.watch === true ? DEFAULT_WATCH_SECONDS : options.watch, lister, show, io, deps, clock, options.json === true);
+    // --watch: the engine's watcher lists one at a time; a failed listing prints its one line and the next goes ahead.
+    const seconds = options.watch === true ? DEFAULT_WATCH_SECONDS : options.watch;
+    const watcher = new QueueWatcher(lister, { intervalMs: seconds * 1000, clock });
+    const redraw = io.stdout.isTTY === true && options.json !== true;
+    watcher.subscribe(() => {
+      const { listing, error } = watcher.getSnapshot();
+      if (error !== null) return void reportError(error, io);
+      if (listing === null) return;
+      if (redraw) io.stdout.write('\u001b[H\u001b[2J');
+      else if (options.json !== true) writeLine(io.stdout, `-- ${new Date(listing.takenAt).toISOString()}`);
+      show(listing, watcher.growth);
+    });
+    watcher.start();
+    await (deps.waitForStop ?? nextStopSignal)();
+    watcher.stop();
   } finally {
     await (await transport?.catch(() => undefined))?.close().catch(() => {});
     await broker.release();
-  }
-}
-
-/** List every `seconds` until stopped; a failed listing prints its one line and the next one tries again. */
-async function watch(
-  seconds: number,
-  lister: QueueLister,
-  show: (listing: QueueListing) => void,
-  io: CliIO,
-  deps: QueuesCommandDeps,
-  clock: Clock,
-  isJson: boolean,
-): Promise<void> {
-  let stopped = false;
-  const stop = (deps.waitForStop ?? nextStopSignal)().then(() => {
-    stopped = true;
-  });
-  const redraw = io.stdout.isTTY === true && !isJson;
-  while (!stopped) {
-    try {
-      const listing = await lister.list();
-      if (stopped) break;
-      if (redraw) io.stdout.write('\u001b[H\u001b[2J');
-      else if (!isJson) writeLine(io.stdout, `-- ${new Date(listing.takenAt).toISOString()}`);
-      show(listing);
-    } catch (err) {
-      reportError(err, io);
-    }
-    let timer: { cancel(): void } | undefined;
-    await Promise.race([stop, new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, seconds * 1000)))]);
-    timer?.cancel();
   }
 }
 
