@@ -1,7 +1,7 @@
 /**
  * camq as a library: the engines behind the binaries, usable from your own Node code.
  *
- *   import { CamqApp, ControlClient, EventReceiver, ClusterStore, ShellSession, createTransport } from 'camq';
+ *   import { CamqApp, ControlClient, EventReceiver, ClusterStore, ShellSession, createTransport, QueueLister } from 'camq';
  *
  * The engines take a Transport (one broker connection: channels, connection events, setup hooks); createTransport
  * makes one for a broker URL (BrokerConnection, on amqplib, for amqp:// and amqps://).
@@ -20,6 +20,7 @@ export {
   ReplyCode,
   BrokerConnectionError,
   ConnectionClosedError,
+  ManagementApiError,
   type ErrorCode,
 } from './errors/index.js';
 export { UnencodableError } from './amqp/index.js';
@@ -48,6 +49,21 @@ export { ShellSession, type ShellSessionOptions, type ShellOutcome, type Command
 export { ControlClient, type CallOptions, type ControlClientOptions, type ControlResult, type TargetOptions } from './control/index.js';
 
 export { ClusterState, ClusterStore, EventReceiver } from './events/index.js';
+
+// Queue figures (docs/queues.md): the management API where it answers for the broker, AMQP passive declares without.
+export {
+  ManagementApi,
+  QueueGrowth,
+  QueueLister,
+  discoverManagementApi,
+  queueMarkers,
+  selectQueues,
+  workerQueueNames,
+  type QueueFigures,
+  type QueueListerOptions,
+  type QueueListing,
+  type QueueMarker,
+} from './queues/index.js';
 
 export {
   AsyncResult,

@@ -4,6 +4,8 @@ import { BrokerServer, type BrokerServerOptions } from './server.js';
 export interface EmbeddedBrokerHandle {
   readonly url: string;
   readonly port: number;
+  /** The management API's `http://host:port`, when started with `managementPort`. */
+  readonly apiUrl: string | undefined;
   /** The server, for what rabbitmqctl would tell about RabbitMQ (listQueues, listBindings, closeAllConnections). */
   readonly server: BrokerServer;
   close(): Promise<void>;
@@ -15,5 +17,5 @@ export interface EmbeddedBrokerHandle {
  */
 export async function startEmbeddedBroker(options: BrokerServerOptions = {}): Promise<EmbeddedBrokerHandle> {
   const server = await BrokerServer.start(options);
-  return { url: server.url, port: server.port, server, close: () => server.close() };
+  return { url: server.url, port: server.port, apiUrl: server.managementUrl, server, close: () => server.close() };
 }

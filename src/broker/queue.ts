@@ -50,6 +50,12 @@ export class Queue implements ConsumerQueue, RouteTarget {
   /** Messages delivered from this queue and not yet settled (channels keep the count). */
   unacked = 0;
   deleted = false;
+  /** Messages routed into this queue since it was declared (the management API's `message_stats.publish`). */
+  publishCount = 0;
+  /** Messages delivered to consumers or taken by basic.get (`message_stats.deliver_get`). */
+  deliverCount = 0;
+  /** When a message last came in or went out (ms since the epoch): what `idle_since` reports once it is quiet. */
+  lastActiveAt: number;
 
   private readonly ready = new Deque<QueuedMessage>();
   private nextSeq = 1;
@@ -62,6 +68,7 @@ export class Queue implements ConsumerQueue, RouteTarget {
 
   constructor(init: QueueInit) {
     Object.assign(this, init);
+    this.lastActiveAt = init.clock.now();
     this.touch();
   }
 
@@ -84,10 +91,15 @@ export class Queue implements ConsumerQueue, RouteTarget {
     const limit = this.messageTtl === undefined ? ttl : ttl === undefined ? this.messageTtl : Math.min(ttl, this.messageTtl);
     const entry = new QueuedMessage(message, this, this.nextSeq++, limit === undefined ? 0 : this.clock.now() + limit);
     this.memory.hold(message);
+    this.publishCount++;
+    this.lastActiveAt = this.clock.now();
     if (this.ready.length === 0 && this.consumers.length > 0) {
       // Nothing ahead of it: straight to a consumer that has room. (A TTL of 0 means exactly this or never.)
       const consumer = this.nextReadyConsumer();
-      if (consumer !== undefined) return consumer.channel.deliver(consumer, entry);
+      if (consumer !== undefined) {
+        this.deliverCount++;
+        return consumer.channel.deliver(consumer, entry);
+      }
     }
     this.ready.push(entry);
     if (this.consumers.length > 0) this.dispatch();
@@ -97,7 +109,9 @@ export class Queue implements ConsumerQueue, RouteTarget {
   /** basic.get: the next live message, or undefined. */
   get(): QueuedMessage | undefined {
     this.touch();
-    return this.takeHead();
+    const entry = this.takeHead();
+    if (entry !== undefined) this.countDelivery();
+    return entry;
   }
 
   /** Put messages that were delivered back in their places, marked redelivered. `entries` ascend by seq. */
@@ -170,6 +184,7 @@ export class Queue implements ConsumerQueue, RouteTarget {
         if (consumer === undefined) break;
         const entry = this.takeHead();
         if (entry === undefined) break;
+        this.countDelivery();
         consumer.channel.deliver(consumer, entry);
       }
     } finally {
@@ -198,6 +213,11 @@ export class Queue implements ConsumerQueue, RouteTarget {
       this.expiresTimer = undefined;
       if (this.consumers.length === 0 && !this.deleted) this.onUnused(this);
     });
+  }
+
+  private countDelivery(): void {
+    this.deliverCount++;
+    this.lastActiveAt = this.clock.now();
   }
 
   private nextReadyConsumer(): Consumer | undefined {

@@ -7,6 +7,7 @@ import type { FieldTable } from './amqp-codec.js';
 import { Connection, type ConnectionSettings } from './connection.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_OUTPUT_BOUND } from './broker-defaults.js';
 import { LoginThrottle } from './login-throttle.js';
+import { ManagementServer } from './management-server.js';
 import { MemoryMonitor, watermarkBytes, type WatermarkSetting } from './memory-monitor.js';
 import { VirtualHost, type VhostPolicy } from './vhost.js';
 import { CamqError } from '../errors/index.js';
@@ -63,6 +64,16 @@ export interface BrokerServerOptions {
   readonly loopbackUsers?: readonly string[];
   /** The wait after a failed login before the next login from that address is checked. @defaultValue 1000 ms */
   readonly loginFailureDelayMs?: number;
+  /**
+   * Serve the management HTTP API camq reads (management-server.ts) on this port of `host`; 0 picks a free one.
+   * Camq looks for it on the AMQP port + 10,000 (15673 for 5673; see managementPortFor). @defaultValue off
+   */
+  readonly managementPort?: number;
+}
+
+/** Where camq looks for the embedded broker's management API: its AMQP port + 10,000 (src/queues/api-discovery.ts). */
+export function managementPortFor(amqpPort: number): number {
+  return amqpPort + 10_000;
 }
 
 /**
@@ -110,6 +121,7 @@ export class BrokerServer {
   readonly memory: MemoryMonitor;
   private readonly loginThrottle: LoginThrottle;
   private actualPort = 0;
+  private managementServer: ManagementServer | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -172,6 +184,23 @@ export class BrokerServer {
     });
     const address = server.address();
     broker.actualPort = typeof address === 'object' && address !== null ? address.port : port;
+    if (options.managementPort !== undefined) {
+      try {
+        broker.managementServer = await ManagementServer.start({
+          host: broker.host,
+          port: options.managementPort,
+          amqpPort: () => broker.actualPort,
+          users: broker.settings.users,
+          vhosts: broker.vhosts,
+          connectionCount: () => broker.openConnectionCount,
+          version: options.version ?? 'embedded',
+          clock: options.clock ?? systemClock,
+        });
+      } catch (err) {
+        await broker.close();
+        throw err;
+      }
+    }
     return broker;
   }
 
@@ -183,6 +212,11 @@ export class BrokerServer {
   get url(): string {
     const [user, password] = this.user;
     return `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${this.host}:${this.actualPort}//`;
+  }
+
+  /** The management API's `http://host:port`, when it was asked for (managementPort). */
+  get managementUrl(): string | undefined {
+    return this.managementServer?.url;
   }
 
   get connectionCount(): number {
@@ -260,6 +294,7 @@ export class BrokerServer {
   /** Stop accepting, close every connection (320 CONNECTION_FORCED), drop all messages. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      const management = this.managementServer?.close();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       for (const connection of this.connections) connection.forceClose("broker forced connection closure with reason 'shutdown'");
       // Clients get a moment to answer close-ok; sockets still open after it are cut.
@@ -267,6 +302,7 @@ export class BrokerServer {
         for (const socket of this.sockets) socket.destroy();
       }, 500);
       await closed;
+      await management;
       clearTimeout(cut);
       for (const vhost of this.vhosts.values()) vhost.clear();
     })();

@@ -16,22 +16,28 @@ export interface ResolvedBroker {
   /** What messages print: the masked URL, `embedded (…)` for the in-process broker. */
   readonly masked: string;
   readonly isEmbedded: boolean;
+  /** The embedded broker's management API, when it was asked for (`management`). */
+  readonly apiUrl?: string | undefined;
   release(): Promise<void>;
 }
 
 /**
  * Resolve the broker for a command: the flag, then the environment, then the default (or a broker the caller
- * resolved already, such as the demo's, as it is). `embedded` (or `memory://`)
- * starts camq's own broker inside this process on a free port and returns its amqp:// URL.
+ * resolved already, such as the demo's, as it is). `embedded` (or `memory://`) starts camq's own broker inside this
+ * process on a free port and returns its amqp:// URL (and, with `management`, its management API on another free port).
  */
-export async function resolveBroker(flag: string | ResolvedBroker | undefined, io: CliIO): Promise<ResolvedBroker> {
+export async function resolveBroker(
+  flag: string | ResolvedBroker | undefined,
+  io: CliIO,
+  options: { readonly management?: boolean } = {},
+): Promise<ResolvedBroker> {
   if (typeof flag === 'object') return flag;
   const text = resolveBrokerUrl(flag, io.env);
   if (isEmbeddedBrokerUrl(text)) {
     const { startEmbeddedBroker } = await import('../broker/embedded.js');
-    const broker = await startEmbeddedBroker({ port: 0 });
+    const broker = await startEmbeddedBroker({ port: 0, ...(options.management === true ? { managementPort: 0 } : {}) });
     const parsed = parseBrokerUrl(broker.url);
-    return { parsed, url: broker.url, masked: `embedded (${parsed.masked})`, isEmbedded: true, release: () => broker.close() };
+    return { parsed, url: broker.url, masked: `embedded (${parsed.masked})`, isEmbedded: true, apiUrl: broker.apiUrl, release: () => broker.close() };
   }
   return knownBroker(text);
 }

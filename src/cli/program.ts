@@ -5,6 +5,7 @@ import { createCtlCommand } from './commands/ctl.js';
 import { createDemoCommand } from './commands/demo.js';
 import { processIO, type CliIO } from './cli-io.js';
 import { createEventsCommand, loadLiveView, parseMaxTasks } from './commands/events.js';
+import { createQueuesCommand } from './commands/queues.js';
 import { createShellCommand } from './commands/shell.js';
 import { createWorkerCommand } from './commands/worker.js';
 import { addQueueOperations } from './commands/queue-operations.js';
@@ -35,12 +36,11 @@ export function createCamqProgram(io: CliIO = processIO): Command {
     });
   program.addCommand(createShellCommand(io));
   program.addCommand(createCtlCommand({ io }));
+  program.addCommand(addQueueOperations(createQueuesCommand({ io }), { io }));
   program.addCommand(createEventsCommand(io));
   program.addCommand(createWorkerCommand(io));
   program.addCommand(createBrokerCommand({ io }));
   program.addCommand(createDemoCommand(io));
-  // A minimal `queues` for the queue operations alone; the lead merges them into the listing's `queues` command.
-  program.addCommand(addQueueOperations(new Command('queues').description('see and operate on the queues on the broker'), { io }));
   return program;
 }
 

@@ -47,6 +47,7 @@ export const ERROR_CODES = [
   // The user typed something camq cannot act on (UsageError; exit 1).
   'usage.bad-argument',
   'usage.bad-broker-url',
+  'usage.bad-api-url',
   'usage.bad-rate',
   'usage.bad-signal',
   'usage.cancelled',
@@ -95,6 +96,18 @@ export const ERROR_CODES = [
   'queues.saved-file',
   'queues.bad-saved-lines',
   'queues.move-failed',
+  // RabbitMQ's management HTTP API (src/queues): unreachable, slow, refusing, or not answering JSON (exit 2).
+  'api.unreachable',
+  'api.tls-untrusted',
+  'api.timeout',
+  'api.unauthorized',
+  'api.forbidden',
+  'api.not-found',
+  'api.not-json',
+  'api.http-error',
+  'api.other-broker',
+  // Queue figures (src/queues).
+  'queues.no-figures',
   // A command asked the CLI to exit with a status (ExitRequest), not a failure.
   'cli.exit',
 ] as const;

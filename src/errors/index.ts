@@ -4,3 +4,4 @@ export { UsageError } from './usage-error.js';
 export { BrokerError, ReplyCode } from './broker-error.js';
 export { BrokerConnectionError, ConnectionClosedError, connectionReason } from './connection-error.js';
 export { ExitRequest } from './exit-request.js';
+export { ManagementApiError, type ManagementApiErrorCode } from './management-api-error.js';

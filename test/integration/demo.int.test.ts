@@ -48,6 +48,40 @@ describe('camq demo (no terminal)', () => {
   });
 });
 
+describe('camq demo and camq queues', () => {
+  it("serves the embedded broker's management API on the AMQP port + 10000, where camq queues finds it", async () => {
+    const dir = freshTmp();
+    // A port whose + 10000 is likely free too; if either is taken the demo moves to free ports and says so.
+    const port = 21_000 + Math.floor(Math.random() * 4000);
+    const demo = spawn(process.execPath, [`${ROOT}bin/camq`, 'demo', '--port', String(port), '--duration', '12', '--rate', '5'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', TMPDIR: dir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    demo.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', resolve));
+    await vi.waitFor(() => expect(stderr).toMatch(/camq demo on amqp:/), { timeout: 30_000 });
+    const actual = /camq demo on amqp:\/\/guest:\*\*@127\.0\.0\.1:(\d+)\/\//.exec(stderr)![1]!;
+    const api = /-> management API on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)![1]!;
+    if (actual === String(port)) expect(api).toBe(`http://127.0.0.1:${port + 10_000}`);
+    const url = `amqp://guest:guest@127.0.0.1:${actual}//`;
+    const listed = await vi.waitFor(
+      async () => {
+        // Found from the URL alone when the demo got its ports; named with --api when it had to move.
+        const res = await runBin('camq', ['queues', '-b', url, '--json', ...(actual === String(port) ? [] : ['--api', api])]);
+        expect(res.code, res.stderr).toBe(0);
+        const doc = JSON.parse(res.stdout) as { source: string; api: string; queues: { name: string; consumers: number }[] };
+        expect(doc.queues.find((q) => q.name === 'camq-demo')?.consumers).toBe(2);
+        return doc;
+      },
+      { timeout: 20_000, interval: 500 },
+    );
+    expect(listed).toMatchObject({ source: 'api', api });
+    expect(await exited).toBe(0);
+  });
+});
+
 const rabbit = await useRabbitmq('the demo on RabbitMQ is not checked');
 
 describe.skipIf(!rabbit)('camq demo -b <RabbitMQ>', () => {

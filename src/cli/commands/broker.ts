@@ -7,6 +7,8 @@ import { parseWatermark, watermarkBytes, type WatermarkSetting } from '../../bro
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../../broker/broker-defaults.js';
 import { UsageError } from '../../errors/index.js';
 import { CAMQ_VERSION } from '../version.js';
+import { parseSeconds } from '../seconds-option.js';
+import { nextStopSignal } from '../stop-signal.js';
 
 /**
  * `camq broker`: camq's embedded AMQP 0-9-1 broker as a server on 127.0.0.1, in memory. Prints its URL (password
@@ -32,6 +34,8 @@ interface BrokerOptions {
   readonly maxConnections: number;
   readonly handshakeTimeout: number;
   readonly memoryHighWatermark?: WatermarkSetting;
+  /** true: the AMQP port + 10,000 (where camq looks); a number: that port. */
+  readonly management?: boolean | number;
 }
 
 export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
@@ -59,6 +63,11 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
       "block publishers (connection.blocked) when the broker's memory (its own at start plus the messages and output it holds) reaches this: a share of the memory available, the least of the machine's, the cgroup limit and Node's heap limit (default 0.4, as RabbitMQ), or a size (512MiB, 2GB)",
       parseWatermarkOption,
     )
+    .option(
+      '--management [port]',
+      'serve the management HTTP API camq reads (camq queues) on this port; without one, on the AMQP port + 10000 (15673 for 5673), where camq looks for it',
+      parsePort,
+    )
     .option('-j, --json', 'print the URL as JSON')
     .option(
       '--ipc',
@@ -68,7 +77,7 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
       const ipc = options.ipc ? (deps.ipc ?? process) : undefined;
       if (ipc !== undefined && ipc.send === undefined)
         throw new UsageError("--ipc needs an IPC channel: start camq broker with Node's child_process.fork (or stdio 'ipc')");
-      const { BrokerServer } = await import('../../broker/server.js');
+      const { BrokerServer, managementPortFor } = await import('../../broker/server.js');
       const server = await BrokerServer.start({
         port: options.port,
         users: { [options.user]: options.password },
@@ -79,12 +88,15 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
         maxConnections: options.maxConnections,
         handshakeTimeoutMs: options.handshakeTimeout * 1000,
         memoryHighWatermark: { bytes: processWatermark(options.memoryHighWatermark) },
+        ...managementOption(options, managementPortFor),
       });
       const masked = parseBrokerUrl(server.url).masked;
       if (options.json) {
-        writeLine(io.stdout, JSON.stringify({ url: masked, host: server.host, port: server.port, vhosts: ['/', ...options.vhost] }));
+        const api = server.managementUrl === undefined ? {} : { api: server.managementUrl };
+        writeLine(io.stdout, JSON.stringify({ url: masked, host: server.host, port: server.port, vhosts: ['/', ...options.vhost], ...api }));
       } else {
         writeLine(io.stdout, `camq broker listening on ${masked} (in memory; Ctrl-C to stop)`);
+        if (server.managementUrl !== undefined) writeLine(io.stdout, `management API on ${server.managementUrl}`);
       }
       const inspection = ipc === undefined ? undefined : (await import('../../broker/inspection-ipc.js')).serveInspection(server, ipc);
       await Promise.race([(deps.waitForStop ?? nextStopSignal)(), ...(inspection ? [inspection.disconnected] : [])]);
@@ -94,16 +106,11 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
     });
 }
 
-function nextStopSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+/** `--management [port]` as BrokerServerOptions: off, the given port, or the AMQP port + 10000 (0 with `--port 0`). */
+function managementOption(options: BrokerOptions, portFor: (amqpPort: number) => number): { managementPort?: number } {
+  if (options.management === undefined || options.management === false) return {};
+  if (options.management === true) return { managementPort: options.port === 0 ? 0 : portFor(options.port) };
+  return { managementPort: options.management };
 }
 
 function parsePort(text: string): number {
@@ -130,13 +137,6 @@ function processWatermark(setting: WatermarkSetting | undefined): number {
 function parseCount(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
   return Number(text);
-}
-
-function parseSeconds(text: string): number {
-  const seconds = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0 || seconds > 86_400)
-    throw new InvalidArgumentError('expected a number of seconds above 0 (at most 86400).');
-  return seconds;
 }
 
 function parseWatermarkOption(text: string): WatermarkSetting {

@@ -41,7 +41,11 @@ export function createDemoCommand(io: CliIO = processIO): Command {
 }
 
 export async function runDemo(options: DemoOptions, brokerFlag: string | undefined, io: CliIO): Promise<void> {
-  const [{ startEmbeddedBroker }, { DemoCluster }] = await Promise.all([import('../../broker/embedded.js'), import('../../demo/demo-cluster.js')]);
+  const [{ startEmbeddedBroker }, { managementPortFor }, { DemoCluster }] = await Promise.all([
+    import('../../broker/embedded.js'),
+    import('../../broker/server.js'),
+    import('../../demo/demo-cluster.js'),
+  ]);
 
   // 1. The broker: the embedded one unless -b names another.
   let url: string;
@@ -50,12 +54,15 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
   if (!ownBroker) {
     url = brokerFlag;
   } else {
-    const broker = await startEmbeddedBroker({ port: options.port }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EADDRINUSE') throw err;
-      writeLine(io.stderr, `-> port ${options.port} is taken; the embedded broker takes a free port instead`);
-      return startEmbeddedBroker({ port: 0 });
+    // With its management API where camq looks for it (the AMQP port + 10000), so `camq queues` shows its queues.
+    const managementPort = options.port === 0 ? 0 : managementPortFor(options.port);
+    const broker = await startEmbeddedBroker({ port: options.port, managementPort }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE' && err.code !== 'broker.port-in-use') throw err;
+      writeLine(io.stderr, `-> port ${options.port} or ${managementPort} is taken; the embedded broker takes free ports instead`);
+      return startEmbeddedBroker({ port: 0, managementPort: 0 });
     });
     url = broker.url;
+    if (broker.apiUrl !== undefined) writeLine(io.stderr, `-> management API on ${broker.apiUrl}`);
     closeBroker = async () => {
       writeLine(io.stderr, '-> stopping the embedded broker…');
       await broker.close();

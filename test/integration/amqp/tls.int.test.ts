@@ -7,40 +7,16 @@
  * same way) and accepts only that one: `?certfile=&keyfile=` present it.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
-import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseBrokerUrl } from '../../../src/amqp/index.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
 import { deleteQueues, startCamqWorker } from '../../helpers/camq-worker.js';
-import { ROOT, runBin } from '../../helpers/run-bin.js';
+import { runBin } from '../../helpers/run-bin.js';
+import { CA, TLS_DIR, startTlsProxy, type TlsProxy } from '../../helpers/tls-proxy.js';
 
-const TLS_DIR = join(ROOT, 'test/fixtures/tls');
-const CA = join(TLS_DIR, 'cert.pem');
 const CLIENT_CERT = join(TLS_DIR, 'client-cert.pem');
 const CLIENT_KEY = join(TLS_DIR, 'client-key.pem');
-
-type TlsProxy = Server & { port: number; clientNames: string[] };
-
-/**
- * A TLS server on a free port that forwards each connection's plain bytes to `host:port`. With `clientCa`, it
- * requires a client certificate signed by it (others fail the handshake) and records each client's CN.
- */
-async function startTlsProxy(host: string, port: number, clientCa?: string): Promise<TlsProxy> {
-  const clientNames: string[] = [];
-  const mutual = clientCa === undefined ? {} : { requestCert: true, rejectUnauthorized: true, ca: [readFileSync(clientCa)] };
-  const server = createServer({ key: readFileSync(join(TLS_DIR, 'key.pem')), cert: readFileSync(CA), ...mutual }, (client: TLSSocket) => {
-    if (clientCa !== undefined) clientNames.push(String(client.getPeerCertificate().subject?.CN));
-    const upstream = netConnect(port, host);
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(server, { port: (server.address() as { port: number }).port, clientNames });
-}
 
 /** camqadm declares `queue` over `url`, a camq worker consumes it over `url`, and celeryctl pings it over `url`. */
 async function declareRunAndPing(url: string, queue: string) {

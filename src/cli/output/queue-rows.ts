@@ -1,0 +1,115 @@
+import type { ChalkInstance } from 'chalk';
+import type { ListingTable } from '../../control/reply-text.js';
+import { renderAlignedTable } from './aligned-table.js';
+// The modules themselves, not the barrel: `camq` loads this file at start-up for every command.
+import type { QueueFigures, QueueListing } from '../../queues/queue-figures.js';
+import type { QueueGrowth } from '../../queues/queue-growth.js';
+import { queueMarkers, type QueueMarker } from '../../queues/queue-markers.js';
+import type { QueueSelection } from '../../queues/queue-selection.js';
+
+/** The table's columns, in order (docs/queues.md says what each means). */
+export const QUEUE_TABLE_HEAD = [
+  'vhost',
+  'name',
+  'type',
+  'ready',
+  'unacked',
+  'consumers',
+  'publish/s',
+  'deliver/s',
+  'idle since',
+  'markers',
+] as const;
+
+const MARKER_TEXT: Readonly<Record<QueueMarker, string>> = {
+  'no-consumer': 'no consumer',
+  growing: 'growing',
+  housekeeping: 'housekeeping',
+};
+
+/** The columns holding numbers, right-aligned. */
+export const QUEUE_NUMBER_COLUMNS: ReadonlySet<number> = new Set([3, 4, 5, 6, 7]);
+
+/** Rows of `camq queues`' table (plain text); figures a source cannot give show as `-`. */
+export function queueTable(queues: readonly QueueFigures[], now: number, growth?: QueueGrowth): ListingTable {
+  return {
+    head: [...QUEUE_TABLE_HEAD],
+    rows: queues.map((q) => [
+      q.vhost,
+      q.name,
+      q.type ?? '-',
+      String(q.ready),
+      q.unacked === null ? '-' : String(q.unacked),
+      String(q.consumers),
+      formatRate(q.publishRate),
+      formatRate(q.deliverRate),
+      q.idleSince === null ? '-' : formatAge(now - q.idleSince),
+      queueMarkers(q, growth)
+        .filter((m) => m !== 'housekeeping')
+        .map((m) => MARKER_TEXT[m])
+        .join(', '),
+    ]),
+  };
+}
+
+/** A rate per second: `-` when unknown, one decimal below 10, whole numbers above. */
+export function formatRate(rate: number | null): string {
+  if (rate === null) return '-';
+  if (rate === 0) return '0';
+  return Math.abs(rate) < 10 ? rate.toFixed(1) : String(Math.round(rate));
+}
+
+/** How long ago, in the largest unit that fits: `12s ago`, `4m ago`, `3h ago`, `2d ago`. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86_400)}d ago`;
+}
+
+/** `camq queues`' table as text: aligned columns, numbers to the right, markers in colour on a terminal. */
+export function renderQueueTable(table: ListingTable, style: ChalkInstance): string {
+  const markerColumn = QUEUE_TABLE_HEAD.length - 1;
+  return renderAlignedTable(table, style, {
+    rightAligned: QUEUE_NUMBER_COLUMNS,
+    styleCell: (column, text) =>
+      column !== markerColumn || text === ''
+        ? text
+        : text
+            .split(', ')
+            .map((m) => (m === MARKER_TEXT['no-consumer'] ? style.red(m) : style.yellow(m)))
+            .join(', '),
+  });
+}
+
+/** One queue as `--json` prints it: the figures, `idleSince` as an ISO date, and the markers. */
+export function queueJson(q: QueueFigures, growth?: QueueGrowth): Record<string, unknown> {
+  return {
+    vhost: q.vhost,
+    name: q.name,
+    type: q.type,
+    ready: q.ready,
+    unacked: q.unacked,
+    consumers: q.consumers,
+    publishRate: q.publishRate,
+    deliverRate: q.deliverRate,
+    idleSince: q.idleSince === null ? null : new Date(q.idleSince).toISOString(),
+    markers: queueMarkers(q, growth),
+  };
+}
+
+/**
+ * A listing as `--json` prints it: where the figures came from, what is missing, the queues (housekeeping ones
+ * apart, with `--all`; otherwise only counted).
+ */
+export function listingJson(listing: QueueListing, selection: QueueSelection, showAll: boolean, growth?: QueueGrowth): Record<string, unknown> {
+  return {
+    source: listing.source,
+    api: listing.api,
+    takenAt: new Date(listing.takenAt).toISOString(),
+    missing: listing.missing,
+    queues: selection.queues.map((q) => queueJson(q, growth)),
+    ...(showAll ? { housekeeping: selection.housekeeping.map((q) => queueJson(q, growth)) } : { hiddenHousekeeping: selection.housekeeping.length }),
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * One queue's figures, whichever way camq got them. Figures a source cannot give are null: AMQP's passive declare
+ * tells only the ready count and the consumer count, so `unacked`, the rates, the type and `idleSince` are null
+ * there (docs/queues.md, "Where the figures come from").
+ */
+export interface QueueFigures {
+  readonly vhost: string;
+  readonly name: string;
+  /** `classic`, `quorum` or `stream` (whatever the broker says); null when unknown. */
+  readonly type: string | null;
+  /** Messages waiting to be delivered. */
+  readonly ready: number;
+  /** Messages delivered and not yet acknowledged. */
+  readonly unacked: number | null;
+  readonly consumers: number;
+  /** Messages published into the queue per second, over the broker's last sampling interval. */
+  readonly publishRate: number | null;
+  /** Messages delivered (to consumers and basic.get) per second, over the broker's last sampling interval. */
+  readonly deliverRate: number | null;
+  /** How fast `ready` changes per second, as the broker sampled it (positive: growing). */
+  readonly readyRate: number | null;
+  /** When the queue went idle (ms since the epoch); null while it is in use or when unknown. */
+  readonly idleSince: number | null;
+}
+
+/** Where a listing's figures came from. */
+export type FiguresSource = 'api' | 'amqp';
+
+/** Queue figures taken at one instant, and where they came from. */
+export interface QueueListing {
+  readonly source: FiguresSource;
+  /** The management API's address (no credentials), when it was the source. */
+  readonly api: string | null;
+  readonly queues: readonly QueueFigures[];
+  /** ms since the epoch, when the listing was taken. */
+  readonly takenAt: number;
+  /** How long the broker took to answer (the API request, or all the passive declares), in ms. */
+  readonly brokerMs: number;
+  /** With the AMQP fallback: one line saying what is missing and how to enable the API. Null otherwise. */
+  readonly missing: string | null;
+}
