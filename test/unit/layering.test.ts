@@ -99,55 +99,28 @@ describe('layering of src/', () => {
     expect(graph.get('src/cli/commands/shell.ts')).toContain('commander');
   });
 
-  it('protocol imports nothing but itself (and node:crypto for ids)', () => {
-    expect(
-      violations(
-        graph,
-        (f) => f.startsWith('src/protocol/'),
-        (s) => !s.startsWith('src/protocol/') && !PROTOCOL_BUILTINS.has(s),
-      ),
-    ).toEqual([]);
-  });
-
-  it('only the wire layer (src/amqp) imports amqplib', () => {
-    expect(
-      violations(
-        graph,
-        (f) => !AMQPLIB_IMPORTERS(f),
-        (s) => s === 'amqplib' || s.startsWith('amqplib/'),
-      ),
-    ).toEqual([]);
-  });
-
-  it('engines reach a broker through src/transport, never src/amqp (the embedded broker, src/broker, is the wire itself)', () => {
-    expect(
-      violations(
-        graph,
-        (f) => BROKER_USERS.some((dir) => f.startsWith(dir)),
-        (s) => s.startsWith('src/amqp/'),
-      ),
-    ).toEqual([]);
-  });
-
-  it('no engine imports the CLI or the TUI', () => {
-    expect(
-      violations(
-        graph,
-        (f) => ENGINES.some((dir) => f.startsWith(dir)),
-        (s) => VIEWS.some((dir) => s.startsWith(dir)),
-      ),
-    ).toEqual([]);
-  });
-
-  it('the wire layer, protocol, errors and util import no engine and no view', () => {
-    const lower = ['src/amqp/', 'src/transport/', 'src/protocol/', 'src/errors/', 'src/util/'];
-    expect(
-      violations(
-        graph,
-        (f) => lower.some((dir) => f.startsWith(dir)),
-        (s) => [...ENGINES, ...VIEWS].some((dir) => s.startsWith(dir)),
-      ),
-    ).toEqual([]);
+  const LOWER = ['src/amqp/', 'src/transport/', 'src/protocol/', 'src/errors/', 'src/util/'];
+  /** Each rule: which files it applies to, and which of their imports break it. */
+  it.each<[string, (file: string) => boolean, (spec: string) => boolean]>([
+    [
+      'protocol imports nothing but itself (and node:crypto for ids)',
+      (f) => f.startsWith('src/protocol/'),
+      (s) => !s.startsWith('src/protocol/') && !PROTOCOL_BUILTINS.has(s),
+    ],
+    ['only the wire layer (src/amqp) imports amqplib', (f) => !AMQPLIB_IMPORTERS(f), (s) => s === 'amqplib' || s.startsWith('amqplib/')],
+    [
+      'engines reach a broker through src/transport, never src/amqp (the embedded broker, src/broker, is the wire itself)',
+      (f) => BROKER_USERS.some((dir) => f.startsWith(dir)),
+      (s) => s.startsWith('src/amqp/'),
+    ],
+    ['no engine imports the CLI or the TUI', (f) => ENGINES.some((dir) => f.startsWith(dir)), (s) => VIEWS.some((dir) => s.startsWith(dir))],
+    [
+      'the wire layer, protocol, errors and util import no engine and no view',
+      (f) => LOWER.some((dir) => f.startsWith(dir)),
+      (s) => [...ENGINES, ...VIEWS].some((dir) => s.startsWith(dir)),
+    ],
+  ])('%s', (_rule, from, bad) => {
+    expect(violations(graph, from, bad)).toEqual([]);
   });
 
   it('views build no frames and no Celery messages', () => {
