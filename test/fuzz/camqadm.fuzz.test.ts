@@ -21,7 +21,7 @@ import { runCli } from '../../src/cli/main.js';
 import { BrokerConnectionError, CamqError } from '../../src/errors/index.js';
 import { COMMAND_NAMES, COMMANDS, formatOutcome, isCommentOrBlank, ShellSession, type ShellOutcome } from '../../src/shell/index.js';
 import { requiredCount, type ArgSpec } from '../../src/shell/command-table.js';
-import { captureIO } from '../unit/cli/ctl-test-kit.js';
+import { captureIO } from '../helpers/capture-io.js';
 import { runBin } from '../helpers/run-bin.js';
 import { fuzzParams } from './fuzz-seed.js';
 

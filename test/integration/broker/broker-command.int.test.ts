@@ -4,26 +4,15 @@
  */
 import { EventEmitter } from 'node:events';
 import { connect as connectTcp, createServer } from 'node:net';
-import { PassThrough } from 'node:stream';
 import amqp from 'amqplib';
 import { describe, expect, it, vi } from 'vitest';
-import type { CliIO } from '../../../src/cli/cli-io.js';
 import { resolveBroker } from '../../../src/cli/broker-option.js';
 import { createBrokerCommand } from '../../../src/cli/commands/broker.js';
-
-function captureIO(): { io: CliIO; stdout: () => string; stderr: () => string } {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => (stdout += c.toString()));
-  err.on('data', (c: Buffer) => (stderr += c.toString()));
-  return { io: { stdout: out, stderr: err, stdin: new PassThrough(), env: {} }, stdout: () => stdout, stderr: () => stderr };
-}
+import { captureIO } from '../../helpers/capture-io.js';
 
 describe('camq broker', () => {
   it('serves the given user and vhosts, prints the masked URL, and stops when told', async () => {
-    const { io, stdout, stderr } = captureIO();
+    const { io, out: stdout, err: stderr } = captureIO();
     let stop!: () => void;
     const stopRequested = new Promise<void>((resolve) => (stop = resolve));
     const command = createBrokerCommand({ io, waitForStop: () => stopRequested }).exitOverride();
@@ -50,7 +39,7 @@ describe('camq broker', () => {
   });
 
   it('--ipc answers the inspection requests of the Node process that forked it, and stops when that process goes', async () => {
-    const { io, stdout } = captureIO();
+    const { io, out: stdout } = captureIO();
     const sent: unknown[] = [];
     let disconnected = false;
     const parent = Object.assign(new EventEmitter(), {
@@ -99,7 +88,7 @@ describe('camq broker', () => {
   });
 
   it('--max-connections, --handshake-timeout and --memory-high-watermark take effect; a watermark below the process itself is refused', async () => {
-    const { io, stdout } = captureIO();
+    const { io, out: stdout } = captureIO();
     let stop!: () => void;
     const stopRequested = new Promise<void>((resolve) => (stop = resolve));
     const command = createBrokerCommand({ io, waitForStop: () => stopRequested }).exitOverride();

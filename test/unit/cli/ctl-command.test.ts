@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { createCeleryctlProgram, createCtlCommand, type CtlDeps } from '../../../src/cli/commands/ctl.js';
 import { runCli } from '../../../src/cli/main.js';
-import { captureIO, fakeClient, recordingConnect, type FakeReplies } from './ctl-test-kit.js';
+import { captureIO } from '../../helpers/capture-io.js';
+import { fakeClient, recordingConnect, type FakeReplies } from './ctl-test-kit.js';
 
 const TASK = {
   id: '130d0ac8-0cf1-46fb-b30d-2f202b41d772',

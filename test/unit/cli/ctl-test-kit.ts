@@ -1,43 +1,9 @@
-/** A recording control client and captured streams for driving `celeryctl` without a broker. */
-import { PassThrough, Writable } from 'node:stream';
+/** A recording control client for driving `celeryctl` without a broker (captured streams: test/helpers/capture-io.ts). */
 import { vi } from 'vitest';
 import type { ControlClientLike } from '../../../src/cli/commands/ctl.js';
-import type { CliIO } from '../../../src/cli/cli-io.js';
 import type { CallOptions, TargetOptions } from '../../../src/control/control-client.js';
 import type { ControlCommand } from '../../../src/control/control-command.js';
 import { ReplyCollector } from '../../../src/control/reply-collector.js';
-
-export interface CapturedIO {
-  readonly io: CliIO;
-  out(): string;
-  err(): string;
-}
-
-export function captureIO(options: { stdinIsTTY?: boolean; stderrIsTTY?: boolean; env?: Record<string, string> } = {}): CapturedIO {
-  let out = '';
-  let err = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const stdin = Object.assign(new PassThrough(), { isTTY: options.stdinIsTTY ?? false });
-  return {
-    io: {
-      stdout: sink((t) => (out += t)),
-      stderr: Object.assign(
-        sink((t) => (err += t)),
-        { isTTY: options.stderrIsTTY ?? false },
-      ),
-      stdin,
-      env: { NO_COLOR: '1', ...options.env },
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 /** Replies a fake worker set sends: [nodename, value] in arrival order (a name may repeat). */
 export type FakeReplies = readonly (readonly [string, unknown])[];

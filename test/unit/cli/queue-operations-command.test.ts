@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { addQueueOperations, type QueueOperationsDeps } from '../../../src/cli/commands/queue-operations.js';
 import { runCli } from '../../../src/cli/main.js';
-import { captureIO } from './ctl-test-kit.js';
+import { captureIO } from '../../helpers/capture-io.js';
 
 /** `camq queues …` with captured streams; every case here ends before connecting (the broker URL leads nowhere). */
 async function queues(args: string[], deps: Partial<QueueOperationsDeps> & { stdinIsTTY?: boolean } = {}) {

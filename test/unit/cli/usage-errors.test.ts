@@ -8,7 +8,7 @@ import { createCeleryctlProgram } from '../../../src/cli/commands/ctl.js';
 import { createCamqadmProgram } from '../../../src/cli/commands/shell.js';
 import { runCli } from '../../../src/cli/main.js';
 import { createCamqProgram } from '../../../src/cli/program.js';
-import { captureIO } from './ctl-test-kit.js';
+import { captureIO } from '../../helpers/capture-io.js';
 
 const PROGRAMS = {
   camq: (io: ReturnType<typeof captureIO>['io']) => createCamqProgram(io),
