@@ -35,15 +35,16 @@ function incoming(
   };
 }
 
-const jsonProps = (headers: Record<string, unknown> | undefined) => ({
+/** The properties of the captured message, but for its headers. */
+const capturedProps = {
   contentType: 'application/json',
   contentEncoding: 'utf-8',
   deliveryMode: 2,
   priority: 0,
   correlationId: 'ccd79205-c846-4006-b399-7875357424b4',
   replyTo: 'd5990f45-c806-3d9b-8898-f761b35c044c',
-  headers,
-});
+};
+const jsonProps = (headers: Record<string, unknown> | undefined) => ({ ...capturedProps, headers });
 
 function decodeOk(msg: IncomingMessage): TaskMessage {
   const result = decodeTaskMessage(msg);
@@ -173,15 +174,7 @@ describe('buildTaskMessage (apply_async)', () => {
     expect(msg.exchange).toBe('');
     expect(msg.routingKey).toBe('celery');
     expect(JSON.parse(msg.content.toString())).toEqual(JSON.parse(capturedBody));
-    expect(msg.properties).toMatchObject({
-      contentType: 'application/json',
-      contentEncoding: 'utf-8',
-      deliveryMode: 2,
-      priority: 0,
-      correlationId: 'ccd79205-c846-4006-b399-7875357424b4',
-      replyTo: 'd5990f45-c806-3d9b-8898-f761b35c044c',
-      expiration: '60000',
-    });
+    expect(msg.properties).toMatchObject({ ...capturedProps, expiration: '60000' });
     expect(msg.properties.headers).toEqual({ ...capturedHeaders, expires: '2026-11-21T19:03:17.166293+00:00' });
   });
 
