@@ -8,30 +8,8 @@ const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../.
 describe('parseQueueList', () => {
   it("reads RabbitMQ 3.10's answer to camq's columns (captured), quorum queues without idle_since included", () => {
     expect(parseQueueList(fixture('rabbitmq-3.10-queues-columns.json'), 'h3')).toEqual([
-      {
-        vhost: 'h3',
-        name: 'cap-q',
-        type: 'classic',
-        ready: 47,
-        unacked: 3,
-        consumers: 1,
-        publishRate: 0,
-        deliverRate: 0,
-        readyRate: 0,
-        idleSince: Date.UTC(2026, 11, 6, 7, 23, 5, 33),
-      },
-      {
-        vhost: 'h3',
-        name: 'cap-quorum',
-        type: 'quorum',
-        ready: 5,
-        unacked: 0,
-        consumers: 0,
-        publishRate: 0,
-        deliverRate: 0,
-        readyRate: 0,
-        idleSince: null,
-      },
+      queueFigures('cap-q', { vhost: 'h3', ready: 47, unacked: 3, consumers: 1, idleSince: Date.UTC(2026, 11, 6, 7, 23, 5, 33) }),
+      queueFigures('cap-quorum', { vhost: 'h3', type: 'quorum', ready: 5 }),
     ]);
   });
 
