@@ -64,6 +64,18 @@ async function setup(register: (app: CamqApp) => void, options: Partial<Construc
   };
 }
 
+/** A worker with `tasks.hang`, a task that never ends; `signal()` is the AbortSignal its last run was given. */
+async function setupHang(): Promise<Setup & { signal(): AbortSignal }> {
+  let signal: AbortSignal | undefined;
+  const s = await setup((app) =>
+    app.task('tasks.hang', function (this: TaskContext) {
+      signal = this.signal;
+      return new Promise(() => {});
+    }),
+  );
+  return { ...s, signal: () => signal! };
+}
+
 describe('worker request lifecycle', () => {
   it('sets QoS to concurrency × multiplier with global=true and consumes with acks', async () => {
     const { tasks } = await setup(() => {}, { concurrency: 3, prefetchMultiplier: 4 });
@@ -233,20 +245,14 @@ describe('worker request lifecycle', () => {
   });
 
   it('fires the AbortSignal at the soft time limit and kills the slot at the hard one', async () => {
-    let signal!: AbortSignal;
-    const s = await setup((app) =>
-      app.task('tasks.hang', function (this: TaskContext) {
-        signal = this.signal;
-        return new Promise(() => {});
-      }),
-    );
+    const s = await setupHang();
     // timelimit header is [hard, soft] (§7 trap 2)
     const { id, tag } = s.send({ name: 'tasks.hang', timeLimit: 3, softTimeLimit: 1 });
     expect(s.worker.active()[0]!.hardLimit).toBe(3);
     expect(s.worker.active()[0]!.softLimit).toBe(1);
     s.clock.advance(1000);
-    expect(signal.aborted).toBe(true);
-    expect((signal.reason as Error).name).toBe('SoftTimeLimitExceeded');
+    expect(s.signal().aborted).toBe(true);
+    expect((s.signal().reason as Error).name).toBe('SoftTimeLimitExceeded');
     expect(s.worker.active()).toHaveLength(1);
     s.clock.advance(2000);
     expect(s.worker.active()).toHaveLength(0);
@@ -256,7 +262,7 @@ describe('worker request lifecycle', () => {
   });
 
   it('time_limit changes the task limits live', async () => {
-    const s = await setup((app) => app.task('tasks.hang', () => new Promise(() => {})));
+    const s = await setupHang();
     s.worker.registry.get('tasks.hang')!.timeLimit = 2;
     const { id } = s.send({ name: 'tasks.hang' });
     s.clock.advance(2000);
@@ -264,16 +270,10 @@ describe('worker request lifecycle', () => {
   });
 
   it('terminate stops a running task: REVOKED terminated and task-revoked with the signal number', async () => {
-    let signal!: AbortSignal;
-    const s = await setup((app) =>
-      app.task('tasks.hang', function (this: TaskContext) {
-        signal = this.signal;
-        return new Promise(() => {});
-      }),
-    );
+    const s = await setupHang();
     const { id } = s.send({ name: 'tasks.hang' });
     expect(s.worker.terminate([id, 'nope'], 'SIGKILL')).toEqual([id]);
-    expect(signal.aborted).toBe(true);
+    expect(s.signal().aborted).toBe(true);
     expect(s.results(id)[0]).toMatchObject({ status: 'REVOKED', result: { exc_message: ['terminated'] } });
     await tick();
     expect(s.events().find((e) => e['type'] === 'task-revoked')).toMatchObject({ terminated: true, signum: 9 });
