@@ -21,6 +21,14 @@ async function connected(): Promise<FakeTransport> {
   return new FakeTransport().connect();
 }
 
+/** A transport with `count` tasks.add waiting on 'dlq', and 'work' (holding one tasks.noop) to move them to. */
+async function dlqAndWork(count: number): Promise<FakeTransport> {
+  const transport = await connected();
+  for (let i = 0; i < count; i++) transport.enqueue('dlq', task('tasks.add', [i]));
+  transport.enqueue('work', task('tasks.noop'));
+  return transport;
+}
+
 const tmp = () => mkdtempSync(join(tmpdir(), 'camq-queues-'));
 
 describe('peekQueue', () => {
@@ -142,9 +150,7 @@ describe('moveMessages', () => {
   });
 
   it('publishes each message to the target and acks the source after its confirm, with multiple=true', async () => {
-    const transport = await connected();
-    for (let i = 0; i < 3; i++) transport.enqueue('dlq', task('tasks.add', [i]));
-    transport.enqueue('work', task('tasks.noop'));
+    const transport = await dlqAndWork(3);
     const moving = moveMessages(transport, 'dlq', 'work', { window: 10 });
     await new Promise((r) => setTimeout(r, 10));
     const channel = transport.consumerOf('dlq');
@@ -157,9 +163,7 @@ describe('moveMessages', () => {
   });
 
   it('stops without acking when the broker returns a copy (no queue took it), before its confirm', async () => {
-    const transport = await connected();
-    for (let i = 0; i < 2; i++) transport.enqueue('dlq', task('tasks.add', [i]));
-    transport.enqueue('work', task('tasks.noop'));
+    const transport = await dlqAndWork(2);
     const moving = moveMessages(transport, 'dlq', 'work', { window: 10 });
     await new Promise((r) => setTimeout(r, 10));
     const channel = transport.consumerOf('dlq');
@@ -176,9 +180,7 @@ describe('moveMessages', () => {
   });
 
   it('gives up, saying why, when the broker delivers nothing while messages are ready (another active consumer)', async () => {
-    const transport = await connected();
-    for (let i = 0; i < 3; i++) transport.enqueue('dlq', task('tasks.add', [i]));
-    transport.enqueue('work', task('tasks.noop'));
+    const transport = await dlqAndWork(3);
     const clock = new ManualClock();
     const outcome = moveMessages(transport, 'dlq', 'work', { clock }).catch((err: unknown) => err);
     await new Promise((r) => setTimeout(r, 10));
