@@ -15,6 +15,13 @@ const targets = await brokerTargets();
 const SETTLE_MS = 250;
 const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
+/** `got` reaches `count` messages and, after a settle, holds no more: the broker stopped delivering there. */
+async function expectStopsAt(got: readonly unknown[], count: number): Promise<void> {
+  await vi.waitFor(() => expect(got).toHaveLength(count));
+  await settle();
+  expect(got).toHaveLength(count);
+}
+
 const view = (m: GetMessage | ConsumeMessage) => `${m.content.toString()}${m.fields.redelivered ? '*' : ''}`;
 
 describeBrokers('delivery', targets, (target) => {
@@ -102,12 +109,9 @@ describeBrokers('delivery', targets, (target) => {
     await ch.prefetch(2);
     const got: ConsumeMessage[] = [];
     await ch.consume(queue, (m) => m && got.push(m));
-    await vi.waitFor(() => expect(got).toHaveLength(2));
-    await settle();
-    expect(got).toHaveLength(2);
+    await expectStopsAt(got, 2);
     ch.ack(got[0]!);
-    await vi.waitFor(() => expect(got).toHaveLength(3));
-    await settle();
+    await expectStopsAt(got, 3);
     expect(got.map(view)).toEqual(['m1', 'm2', 'm3']);
   });
 
@@ -118,9 +122,7 @@ describeBrokers('delivery', targets, (target) => {
     const got: ConsumeMessage[] = [];
     await ch.consume(q1, (m) => m && got.push(m));
     await ch.consume(q2, (m) => m && got.push(m));
-    await vi.waitFor(() => expect(got).toHaveLength(3));
-    await settle();
-    expect(got).toHaveLength(3);
+    await expectStopsAt(got, 3);
     ch.ack(got[2]!);
     await vi.waitFor(() => expect(got).toHaveLength(4));
   });
