@@ -47,3 +47,24 @@ export function knownBroker(text: string): ResolvedBroker {
   const parsed = parseBrokerUrl(text);
   return { parsed, url: text, masked: parsed.masked, isEmbedded: false, release: async () => {} };
 }
+
+/**
+ * Open a connection on `broker` (a control client, a transport), run `fn` with it, then close it (a close that fails
+ * changes nothing now) and release the broker, whatever happened; a failed open only releases the broker.
+ */
+export async function withConnection<C extends { close(): Promise<void> }, T>(
+  broker: ResolvedBroker,
+  open: () => Promise<C>,
+  fn: (connection: C) => Promise<T>,
+): Promise<T> {
+  try {
+    const connection = await open();
+    try {
+      return await fn(connection);
+    } finally {
+      await connection.close().catch(() => {});
+    }
+  } finally {
+    await broker.release();
+  }
+}

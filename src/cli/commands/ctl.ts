@@ -6,7 +6,7 @@ import type { ReplyView } from '../../control/reply-text.js';
 import { CamqError, ExitCode, UsageError } from '../../errors/index.js';
 import { CONTROL_COMMANDS, cliName, type CliSpec, type ControlCommandSpec, type ControlMethod } from '../../protocol/control-catalog.js';
 import type { BrokerUrl } from '../../transport/broker-url.js';
-import { brokerOption, resolveBroker, type ResolvedBroker } from '../broker-option.js';
+import { brokerOption, resolveBroker, withConnection, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { confirmOnTerminal } from '../confirm-on-terminal.js';
 import { Progress } from '../output/progress.js';
@@ -192,17 +192,8 @@ async function runShutdown(deps: CtlDeps, io: CliIO, opts: CommonOptions & { yes
   else for (const [node, ack] of Object.entries(acks)) writeLines(io.stdout, output.formatReply(node, ack, 'generic', style));
 }
 
-async function withClient<T>(deps: CtlDeps, broker: ResolvedBroker, fn: (client: ControlClientLike) => Promise<T>): Promise<T> {
-  try {
-    const client = deps.connect ? await deps.connect(broker.url) : await connectControlClient(broker.parsed);
-    try {
-      return await fn(client);
-    } finally {
-      await client.close().catch(() => {});
-    }
-  } finally {
-    await broker.release();
-  }
+function withClient<T>(deps: CtlDeps, broker: ResolvedBroker, fn: (client: ControlClientLike) => Promise<T>): Promise<T> {
+  return withConnection(broker, () => (deps.connect ? deps.connect(broker.url) : connectControlClient(broker.parsed)), fn);
 }
 
 async function connectControlClient(url: BrokerUrl): Promise<ControlClientLike> {

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CamqError, UsageError } from '../../errors/index.js';
 import type { Transport } from '../../transport/index.js';
 import { parseDuration } from '../../queues/duration.js';
-import { brokerOption, resolveBroker } from '../broker-option.js';
+import { brokerOption, resolveBroker, withConnection } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { confirmOnTerminal } from '../confirm-on-terminal.js';
 import { styleFor } from '../output/style.js';
@@ -113,18 +113,14 @@ export function addQueueOperations(queues: Command, deps: QueueOperationsDeps = 
 /** Connect to the resolved broker, run `fn`, close. */
 async function withTransport<T>(io: CliIO, opts: BrokerOptions, fn: (transport: Transport) => Promise<T>): Promise<T> {
   const broker = await resolveBroker(opts.broker, io);
-  try {
-    const { createTransport } = await import('../../transport/create-transport.js');
-    const transport = createTransport(broker.url, { connectionName: 'camq queues', reconnect: false });
-    await transport.connect();
-    try {
-      return await fn(transport);
-    } finally {
-      await transport.close().catch(() => {});
-    }
-  } finally {
-    await broker.release();
-  }
+  return withConnection(
+    broker,
+    async () => {
+      const { createTransport } = await import('../../transport/create-transport.js');
+      return createTransport(broker.url, { connectionName: 'camq queues', reconnect: false }).connect();
+    },
+    fn,
+  );
 }
 
 async function runPeek(io: CliIO, queue: string, opts: PeekOptions): Promise<void> {
