@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { amqplibDefs as defs, RawClient } from '../integration/broker/kit.js';
+import { queueDeclareFields } from '../helpers/queue-declare-fields.js';
 import { fuzzParams } from './fuzz-seed.js';
 
 const WATERMARK_MIB = 64;
@@ -58,15 +59,14 @@ function deepTable(depth: number): Buffer {
 
 /** Valid frames a client sends, for mutation. */
 function validFrames(): Buffer[] {
-  const queueDeclare = defs.encodeMethod(M('QueueDeclare'), 1, {
-    queue: 'fuzz-q',
-    passive: false,
-    durable: false,
-    exclusive: true,
-    autoDelete: false,
-    nowait: false,
-    arguments: { 'x-message-ttl': 1000, 'x-max-length': 10, nested: { list: [1, 'two', { three: true }] } },
-  });
+  const queueDeclare = defs.encodeMethod(
+    M('QueueDeclare'),
+    1,
+    queueDeclareFields('fuzz-q', {
+      exclusive: true,
+      arguments: { 'x-message-ttl': 1000, 'x-max-length': 10, nested: { list: [1, 'two', { three: true }] } },
+    }),
+  );
   const exchangeDeclare = defs.encodeMethod(M('ExchangeDeclare'), 1, {
     exchange: 'fuzz-x',
     type: 'headers',
@@ -234,15 +234,7 @@ describe('embedded broker under fuzzed input', () => {
     const client = await handshake(broker.url);
     client!.socket.pause();
     const body = Buffer.alloc(100_000, 9);
-    const declare = defs.encodeMethod(M('QueueDeclare'), 1, {
-      queue: '',
-      passive: false,
-      durable: false,
-      exclusive: true,
-      autoDelete: false,
-      nowait: false,
-      arguments: {},
-    });
+    const declare = defs.encodeMethod(M('QueueDeclare'), 1, queueDeclareFields('', { exclusive: true }));
     const consume = defs.encodeMethod(M('BasicConsume'), 1, {
       queue: '',
       consumerTag: 'c',

@@ -16,6 +16,7 @@ import { startEmbeddedBroker, type EmbeddedBrokerHandle } from '../../../src/bro
 import type { BrokerServerOptions } from '../../../src/broker/server.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
 import { createLogger } from '../../../src/util/logger.js';
+import { queueDeclareFields } from '../../helpers/queue-declare-fields.js';
 import { amqplibDefs as defs, RawClient } from './kit.js';
 
 const brokers: EmbeddedBrokerHandle[] = [];
@@ -123,17 +124,7 @@ describe('embedded broker limits', () => {
     for (let i = 0; i < body.length; i++) body[i] = i % 251;
     await ch.close();
     const own = await openRaw(url);
-    own.send(
-      defs.encodeMethod(M('QueueDeclare'), 1, {
-        queue: 'big',
-        passive: false,
-        durable: false,
-        exclusive: false,
-        autoDelete: false,
-        nowait: false,
-        arguments: {},
-      }),
-    );
+    own.send(defs.encodeMethod(M('QueueDeclare'), 1, queueDeclareFields('big')));
     await own.waitFor(M('QueueDeclareOk'));
     own.send(defs.encodeMethod(M('BasicPublish'), 1, { exchange: '', routingKey: 'big', mandatory: false, immediate: false }));
     own.send(defs.encodeProperties(60, 1, body.length, {}));

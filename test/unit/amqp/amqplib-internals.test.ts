@@ -13,6 +13,7 @@ import {
   CHANNEL_INTERNALS,
   hasChannelInternals,
 } from '../../../src/amqp/amqplib-internals.js';
+import { queueDeclareFields } from '../../helpers/queue-declare-fields.js';
 
 const QUEUE_DECLARE = (50 << 16) | 10;
 const BASIC_CLASS = 60;
@@ -50,16 +51,7 @@ describe('amqplib internals', () => {
 
   it('lib/frame.js splits frames off a buffer, waits for a whole one, decodes it, and has the heartbeat frame', () => {
     const { parseFrame, decodeFrame, HEARTBEAT_BUF } = amqplibFrame();
-    const method = amqplibDefs().encodeMethod(QUEUE_DECLARE, 2, {
-      ticket: 0,
-      queue: 'q',
-      passive: false,
-      durable: false,
-      exclusive: false,
-      autoDelete: false,
-      nowait: false,
-      arguments: {},
-    });
+    const method = amqplibDefs().encodeMethod(QUEUE_DECLARE, 2, queueDeclareFields('q'));
     const bytes = Buffer.concat([method, HEARTBEAT_BUF]);
     expect(parseFrame(method.subarray(0, 5), 131072)).toBe(false);
     const first = parseFrame(bytes, 131072);
