@@ -3,6 +3,7 @@ import { isErrorReply, isOkReply } from '../protocol/control-replies.js';
 import { pyRepr, pyTupleRepr } from '../protocol/python-repr.js';
 import type { ControlResult } from './reply-collector.js';
 import { plainText } from '../protocol/plain-text.js';
+import { isObject } from '../protocol/is-object.js';
 
 /**
  * Replies as text, the way `celery inspect|control` prints them (docs/protocol.md, Remote control): one `-> node: OK ...` block per
@@ -212,10 +213,6 @@ function inlineList(items: readonly unknown[]): string | undefined {
 
 function isScalar(value: unknown): value is string | number | boolean | null | undefined {
   return value === null || value === undefined || typeof value !== 'object';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function scalarText(value: unknown): string {

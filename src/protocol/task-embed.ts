@@ -1,5 +1,6 @@
 import { MAX_DATE_MS, MIN_DATE_MS, parseIsoDate } from './iso-date.js';
 import { plainText } from './plain-text.js';
+import { isObject } from './is-object.js';
 
 /**
  * Validation of the `embed` of a task message (callbacks, errbacks, chain, chord: docs/protocol.md, Task messages)
@@ -30,10 +31,6 @@ export interface TaskEmbed {
 export type EmbedCheck = { readonly ok: true; readonly embed: TaskEmbed } | { readonly ok: false; readonly problem: string };
 
 const EMPTY_EMBED: TaskEmbed = { callbacks: null, errbacks: null, chain: null, chord: null };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const absent = (value: unknown) => value === undefined || value === null;
 

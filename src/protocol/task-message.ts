@@ -14,6 +14,7 @@ import { MAX_MESSAGE_DEPTH, nestsDeeperThan } from './nesting-depth.js';
 import { pyRepr, pyTupleRepr, truncateRepr } from './python-repr.js';
 import { checkEmbed, describeValue, type Signature, type TaskEmbed } from './task-embed.js';
 import { DEFAULT_QUEUE } from './topology.js';
+import { isObject } from './is-object.js';
 
 /**
  * Celery task messages, protocol v2 (default since Celery 4) and v1 (docs/protocol.md, Task messages). Pure: build the
@@ -140,10 +141,6 @@ function fail(kind: TaskDecodeError['kind'], message: string, extra: { id?: unkn
       ...(typeof extra.name === 'string' ? { name: extra.name } : {}),
     },
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function optionalString(value: unknown): string | null {

@@ -1,4 +1,5 @@
 import type { QueueFigures } from './queue-figures.js';
+import { isObject } from '../protocol/is-object.js';
 
 /**
  * The fields camq asks RabbitMQ's management API for (`columns=`): measured against RabbitMQ 3.10 with 10,000
@@ -69,8 +70,4 @@ function count(value: unknown): number {
 function rate(details: unknown): number {
   const value = isObject(details) ? details['rate'] : undefined;
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

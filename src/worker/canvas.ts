@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { buildTaskMessage, type OutgoingMessage, type Signature, type TaskMessage, type TaskSendOptions } from '../protocol/index.js';
+import { isObject } from '../protocol/is-object.js';
 
 /**
  * What a finished task sends on for its canvas (docs/protocol.md, Task messages and The worker's semantics), as
@@ -107,10 +108,6 @@ function baseCall(task: TaskMessage, options: CanvasOptions, args: unknown[], pr
     defaultQueue: options.defaultQueue,
     now: options.now,
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isSignature(value: unknown): value is Signature {
