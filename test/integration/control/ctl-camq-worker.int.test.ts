@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ControlClient } from '../../../src/control/control-client.js';
-import type { ScheduledEntry, TaskInfo } from '../../../src/protocol/control-replies.js';
+import type { TaskInfo } from '../../../src/protocol/control-replies.js';
 import { CamqApp } from '../../../src/worker/app.js';
 import { TaskFailedError, type AsyncResult } from '../../../src/worker/async-result.js';
 import type { ApplyOptions } from '../../../src/worker/task.js';
@@ -16,12 +16,13 @@ import { TaskRevokedError } from '../../../src/worker/task-errors.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
 import { usePythonCelery, runCeleryCli } from '../../helpers/python-celery.js';
-import { ctlFixture, everyCommand, type NamedCamqWorker, type NamedWorker } from './ctl-fixture.js';
+import { ctlFixture, type NamedCamqWorker, type NamedWorker } from './ctl-fixture.js';
 
 const hasPython = await usePythonCelery('the tests with Python Celery workers are skipped');
 
 describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: 'child-process' }), ({ url }) => {
-  const { celeryctl, celeryctlJson, startNamedCamqWorker, startNamedWorker, stopNamedCamqWorkers, stopNamedWorkers } = ctlFixture(url);
+  const fixture = ctlFixture(url);
+  const { celeryctl, celeryctlJson, startNamedCamqWorker, startNamedWorker, stopNamedCamqWorkers, stopNamedWorkers } = fixture;
   let c1: NamedCamqWorker;
   let c2: NamedCamqWorker;
   let caller: CamqApp;
@@ -43,23 +44,7 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
   const send = (name: string, options: ApplyOptions): Promise<AsyncResult> => caller.taskOf(name).applyAsync(options);
 
   it('ping: both workers answer a broadcast; -d addresses one of two and returns once it answered', async () => {
-    const client = await ControlClient.connect(url);
-    try {
-      const all = await client.ping({ timeout: 1 });
-      expect(all.replies.get(c1.nodename)).toEqual({ ok: 'pong' });
-      expect(all.replies.get(c2.nodename)).toEqual({ ok: 'pong' });
-      expect(all.stoppedBy).toBe('timeout');
-      const one = await client.ping({ destination: [c2.nodename], timeout: 5 });
-      expect([...one.replies.keys()]).toEqual([c2.nodename]);
-      expect(one.stoppedBy).toBe('limit');
-    } finally {
-      await client.close();
-    }
-
-    const human = await celeryctl(['ping', '-d', c1.nodename]);
-    expect(human.code).toBe(0);
-    expect(human.stdout).toBe(`-> ${c1.nodename}: OK pong\n\n1 node online.\n`);
-    expect(await celeryctlJson(['ping', '-d', c2.nodename])).toEqual({ [c2.nodename]: { ok: 'pong' } });
+    await fixture.expectPing(c1, c2);
     const status = await celeryctl(['status', '-d', `${c1.nodename},${c2.nodename}`]);
     expect(status.stdout).toContain(`-> ${c1.nodename}: OK`);
     expect(status.stdout).toContain(`-> ${c2.nodename}: OK`);
@@ -69,12 +54,7 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
   });
 
   it('rate-limit takes effect on the addressed worker: registered shows it and its tasks are throttled; 0 removes it', async () => {
-    const set = await celeryctl(['rate-limit', 'tasks.add', '2/s', '-d', c1.nodename]);
-    expect(set.stdout).toBe(`-> ${c1.nodename}: OK new rate limit set successfully\n`);
-    const registered = await celeryctlJson<Record<string, string[]>>(['inspect', 'registered', '-d', `${c1.nodename},${c2.nodename}`]);
-    expect(registered[c1.nodename]).toContain('tasks.add [rate_limit=2/s]');
-    expect(registered[c2.nodename]).toContain('tasks.add');
-    expect(registered[c2.nodename]!.join()).not.toContain('rate_limit');
+    await fixture.expectRateLimitSet(c1, c2, '2/s');
 
     /** Send five additions to a worker's queue and resolve with when each result arrived (ms). */
     const fiveAdds = async (queue: string): Promise<number[]> => {
@@ -107,16 +87,7 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
     // The countdown leaves room for a slow machine to inspect and revoke before the task comes due.
     const result = await send('tasks.add', { args: [2, 3], countdown: 8, queue: c1.queue });
     const id = result.id;
-    await vi.waitFor(
-      async () => {
-        const scheduled = await celeryctlJson<Record<string, ScheduledEntry[]>>(['inspect', 'scheduled', '-d', c1.nodename]);
-        expect(scheduled[c1.nodename]?.map((e) => e.request.id)).toContain(id);
-      },
-      { timeout: 5000, interval: 100 },
-    );
-    const table = await celeryctl(['inspect', 'dump-schedule', '-d', c1.nodename]);
-    expect(table.stdout).toContain(`-> ${c1.nodename}: OK 1 task`);
-    expect(table.stdout).toMatch(new RegExp(`│ ${id} │ tasks.add │ \\(2, 3\\)\\s+│ \\d{4}-\\d\\d-\\d\\dT[\\d:]+\\+00:00 │ 0\\s+│ ${c1.nodename} │`));
+    await fixture.expectScheduled(c1, id);
 
     const revoke = await celeryctl(['revoke', id, '-d', c1.nodename]);
     expect(revoke.stdout).toBe(`-> ${c1.nodename}: OK tasks ${id} flagged as revoked\n`);
@@ -153,17 +124,7 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
     const running = await send('tasks.sleep', { args: [4], queue: c2.queue });
     const waiting = [await send('tasks.add', { args: [1, 1], queue: c2.queue }), await send('tasks.add', { args: [2, 2], queue: c2.queue })];
     const waitingIds = waiting.map((r) => r.id);
-    await vi.waitFor(
-      async () => {
-        const reserved = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'reserved', '-d', c2.nodename]);
-        expect(reserved[c2.nodename]?.map((t) => t.id).sort()).toEqual([...waitingIds].sort());
-      },
-      { timeout: 5000, interval: 100 },
-    );
-    const human = await celeryctl(['inspect', 'reserved', '-d', c2.nodename]);
-    expect(human.stdout).toContain(`-> ${c2.nodename}: OK 2 tasks`);
-    for (const id of waitingIds)
-      expect(human.stdout).toMatch(new RegExp(`│ ${id} │ tasks.add │ \\([12], [12]\\)\\s+│ -\\s+│ 0\\s+│ ${c2.nodename} │`));
+    await fixture.expectReserved(c2, waitingIds);
 
     const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', '-d', c2.nodename]);
     expect(active[c2.nodename]?.map((t) => t.id)).toEqual([running.id]);
@@ -184,11 +145,8 @@ describeBrokers('celeryctl with camq workers', await brokerTargets({ embedded: '
   it('every --json output parses, for every command and inspect target', async () => {
     const extra = `camq-test-consumer-${randomUUID()}`;
     extraQueues.push(extra);
+    await fixture.expectEveryCommandParses(c1, extra);
     const d = ['-d', c1.nodename];
-    for (const args of everyCommand(extra)) {
-      const reply = await celeryctlJson([...args, ...d]);
-      expect(Object.keys(reply), args.join(' ')).toEqual([c1.nodename]);
-    }
     const stats = await celeryctlJson<Record<string, { pid: number; pool: { 'max-concurrency': number } }>>(['inspect', 'stats', ...d]);
     expect(stats[c1.nodename]!.pool['max-concurrency']).toBe(1);
     expect(stats[c1.nodename]!.pid).toBe(c1.worker.process.pid);

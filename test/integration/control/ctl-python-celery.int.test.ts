@@ -6,20 +6,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createTransport, publishMessage, type Transport, type TransportChannel } from '../../../src/transport/index.js';
-import { ControlClient } from '../../../src/control/control-client.js';
-import type { ScheduledEntry, TaskInfo } from '../../../src/protocol/control-replies.js';
+import type { TaskInfo } from '../../../src/protocol/control-replies.js';
 import { decodeResultMessage, type ResultBody } from '../../../src/protocol/result-message.js';
 import { buildTaskMessage, type TaskSendOptions } from '../../../src/protocol/task-message.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
 import { usePythonCelery } from '../../helpers/python-celery.js';
-import { ctlFixture, everyCommand, type NamedWorker } from './ctl-fixture.js';
+import { ctlFixture, type NamedWorker } from './ctl-fixture.js';
 
 const hasPython = await usePythonCelery('celeryctl with Python workers is skipped');
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 
 describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
-  const { celeryctl, celeryctlJson, startNamedWorker, stopNamedWorkers } = ctlFixture(url);
+  const fixture = ctlFixture(url);
+  const { celeryctl, celeryctlJson, startNamedWorker, stopNamedWorkers } = fixture;
   let w1: NamedWorker;
   let w2: NamedWorker;
   let connection: Transport;
@@ -62,34 +62,13 @@ describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
   }
 
   it('ping: every worker answers a broadcast; -d addresses one of two and returns once it answered', async () => {
-    const client = await ControlClient.connect(url);
-    try {
-      const all = await client.ping({ timeout: 1 });
-      expect(all.replies.get(w1.nodename)).toEqual({ ok: 'pong' });
-      expect(all.replies.get(w2.nodename)).toEqual({ ok: 'pong' });
-      expect(all.stoppedBy).toBe('timeout');
-      const one = await client.ping({ destination: [w2.nodename], timeout: 5 });
-      expect([...one.replies.keys()]).toEqual([w2.nodename]);
-      expect(one.stoppedBy).toBe('limit');
-    } finally {
-      await client.close();
-    }
-
-    const human = await celeryctl(['ping', '-d', w1.nodename]);
-    expect(human.code).toBe(0);
-    expect(human.stdout).toBe(`-> ${w1.nodename}: OK pong\n\n1 node online.\n`);
-    expect(await celeryctlJson(['ping', '-d', w2.nodename])).toEqual({ [w2.nodename]: { ok: 'pong' } });
+    await fixture.expectPing(w1, w2);
     const both = await celeryctlJson(['status', '-d', `${w1.nodename},${w2.nodename}`]);
     expect(Object.keys(both).sort()).toEqual([w1.nodename, w2.nodename].sort());
   });
 
   it('rate-limit takes effect on the addressed worker only, and 0 removes it', async () => {
-    const set = await celeryctl(['rate-limit', 'tasks.add', '10/m', '-d', w1.nodename]);
-    expect(set.stdout).toBe(`-> ${w1.nodename}: OK new rate limit set successfully\n`);
-    const registered = await celeryctlJson<Record<string, string[]>>(['inspect', 'registered', '-d', `${w1.nodename},${w2.nodename}`]);
-    expect(registered[w1.nodename]).toContain('tasks.add [rate_limit=10/m]');
-    expect(registered[w2.nodename]).toContain('tasks.add');
-    expect(registered[w2.nodename]!.join()).not.toContain('rate_limit');
+    await fixture.expectRateLimitSet(w1, w2, '10/m');
 
     const off = await celeryctl(['rate-limit', 'tasks.add', '0', '-d', w1.nodename]);
     expect(off.stdout).toBe(`-> ${w1.nodename}: OK rate limit disabled successfully\n`);
@@ -141,16 +120,7 @@ describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
   it('inspect scheduled lists a countdown task; revoke stops it from ever running', async () => {
     // The countdown leaves room for a slow machine to inspect and revoke before the task comes due.
     const id = await sendTask({ name: 'tasks.add', args: [2, 3], countdown: 8, queue: w1.queue });
-    await vi.waitFor(
-      async () => {
-        const scheduled = await celeryctlJson<Record<string, ScheduledEntry[]>>(['inspect', 'scheduled', '-d', w1.nodename]);
-        expect(scheduled[w1.nodename]?.map((e) => e.request.id)).toContain(id);
-      },
-      { timeout: 5000, interval: 100 },
-    );
-    const table = await celeryctl(['inspect', 'dump-schedule', '-d', w1.nodename]);
-    expect(table.stdout).toContain(`-> ${w1.nodename}: OK 1 task`);
-    expect(table.stdout).toMatch(new RegExp(`│ ${id} │ tasks.add │ \\(2, 3\\)\\s+│ \\d{4}-\\d\\d-\\d\\dT[\\d:]+\\+00:00 │ 0\\s+│ ${w1.nodename} │`));
+    await fixture.expectScheduled(w1, id);
 
     const revoke = await celeryctl(['revoke', id, '-d', w1.nodename]);
     expect(revoke.stdout).toBe(`-> ${w1.nodename}: OK tasks ${id} flagged as revoked\n`);
@@ -169,16 +139,7 @@ describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
       await sendTask({ name: 'tasks.add', args: [1, 1], queue: w2.queue }),
       await sendTask({ name: 'tasks.add', args: [2, 2], queue: w2.queue, kwargs: {} }),
     ];
-    await vi.waitFor(
-      async () => {
-        const reserved = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'reserved', '-d', w2.nodename]);
-        expect(reserved[w2.nodename]?.map((t) => t.id).sort()).toEqual([...waiting].sort());
-      },
-      { timeout: 5000, interval: 100 },
-    );
-    const human = await celeryctl(['inspect', 'reserved', '-d', w2.nodename]);
-    expect(human.stdout).toContain(`-> ${w2.nodename}: OK 2 tasks`);
-    for (const id of waiting) expect(human.stdout).toMatch(new RegExp(`│ ${id} │ tasks.add │ \\([12], [12]\\)\\s+│ -\\s+│ 0\\s+│ ${w2.nodename} │`));
+    await fixture.expectReserved(w2, waiting);
 
     const active = await celeryctlJson<Record<string, TaskInfo[]>>(['inspect', 'active', '-d', w2.nodename]);
     expect(active[w2.nodename]?.map((t) => t.id)).toEqual([running]);
@@ -198,11 +159,8 @@ describeBrokers('celeryctl with Python Celery workers', targets, ({ url }) => {
   it('every --json output parses, for every command and inspect target', async () => {
     const extra = `camq-test-consumer-${randomUUID()}`;
     extraQueues.push(extra);
+    await fixture.expectEveryCommandParses(w1, extra);
     const d = ['-d', w1.nodename];
-    for (const args of everyCommand(extra)) {
-      const reply = await celeryctlJson([...args, ...d]);
-      expect(Object.keys(reply), args.join(' ')).toEqual([w1.nodename]);
-    }
     const stats = await celeryctlJson<Record<string, { pool: { 'max-concurrency': number } }>>(['inspect', 'stats', ...d]);
     expect(stats[w1.nodename]!.pool['max-concurrency']).toBe(1);
     const autoscale = await celeryctlJson(['autoscale', '2', '1', ...d]);
