@@ -63,6 +63,7 @@ export {
   QueueGrowth,
   QueueLister,
   discoverManagementApi,
+  liveMailboxes,
   queueMarkers,
   selectQueues,
   workerQueueNames,
