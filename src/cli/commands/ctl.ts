@@ -175,7 +175,9 @@ async function runBroadcast(deps: CtlDeps, io: CliIO, command: ControlCommand, o
   const expand = opts.expand === true && opts.json !== true;
   let count = 0;
   let liveCount: number | undefined;
-  const waiting = () => progress?.update(waitingText(opts, count, liveCount));
+  let done = false;
+  // The live count may come after the call ended (a slow API): the spinner must not come back then.
+  const waiting = () => (done ? undefined : progress?.update(waitingText(opts, count, liveCount)));
   const expected = expectLiveWorkers(deps, io, broker, opts, (n) => {
     liveCount = n;
     waiting();
@@ -194,7 +196,10 @@ async function runBroadcast(deps: CtlDeps, io: CliIO, command: ControlCommand, o
         waiting();
       },
     });
-  }).finally(() => progress?.stop());
+  }).finally(() => {
+    done = true;
+    progress?.stop();
+  });
   if (result.replies.size === 0) {
     writeLines(io.stderr, waitedNote(result, opts, expected));
     throw noReplyError();
@@ -253,7 +258,7 @@ export async function findLiveWorkers(broker: ResolvedBroker, options: LiveWorke
 }
 
 /** The one line saying why a broadcast waited its whole timeout although it meant to stop once everyone answered. */
-function waitedNote(result: ControlResult, opts: CommonOptions, expected: unknown): string[] {
+function waitedNote(result: ControlResult, opts: CommonOptions, expected: ReturnType<typeof expectLiveWorkers>): string[] {
   if (expected === undefined || result.expectedError === null) return [];
   return [
     `note: waited the whole ${opts.timeout} s, not knowing which workers are live: ${result.expectedError.message} (--api URL names the management API; --wait-all silences this)`,

@@ -270,6 +270,28 @@ describe('celeryctl progress while waiting for replies', () => {
     expect(r.err).toContain('waiting up to 1 s for replies: 1 of 2');
   });
 
+  it('a live count that comes after the call ended does not bring the spinner back', async () => {
+    let answer: (v: { nodes: string[] }) => void = () => {};
+    const late = new Promise<{ nodes: string[] }>((resolve) => (answer = resolve));
+    const cap = captureIO({ stderrIsTTY: true });
+    const client = fakeClient(two);
+    // This client does not wait for the list, as the real one does not past its deadline.
+    const broadcast = client.broadcast;
+    client.broadcast = ((command: never, options: Record<string, unknown> = {}) =>
+      broadcast(command, { ...options, expected: undefined }));
+    const code = await runCli(
+      createCeleryctlProgram({ io: cap.io, connect: recordingConnect(client), liveWorkers: () => late }),
+      ['node', 'celeryctl', 'ping'],
+      cap.io,
+    );
+    expect(code).toBe(0);
+    const before = cap.err();
+    answer({ nodes: ['w1@vm', 'w2@vm', 'w3@vm'] });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(cap.err()).toBe(before);
+    expect(before.endsWith(ERASE)).toBe(true);
+  });
+
   it('piped stderr gets no spinner at all', async () => {
     const r = await celeryctl(['ping'], two);
     expect(r.err).toBe('');
