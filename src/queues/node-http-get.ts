@@ -9,8 +9,22 @@ import { request as httpsRequest } from 'node:https';
  * HTTPS trusts what Node trusts (NODE_EXTRA_CA_CERTS included). Redirects are not followed (ManagementApi asks
  * fetch for `redirect: 'error'`; here a 3xx comes back as its status).
  */
-export const nodeHttpGet = ((input: string | URL, init: { headers?: Record<string, string>; signal?: AbortSignal | null } = {}) =>
-  new Promise((resolve, reject) => {
+export const nodeHttpGet = httpGet(false);
+
+/**
+ * nodeHttpGet whose requests do not keep the process alive (their sockets are unref'd): for a look-up that may be
+ * abandoned, such as celeryctl's live workers. A broadcast that ended at its deadline then exits at once instead
+ * of waiting for a management API that does not answer (a firewall that drops packets) to time out.
+ */
+export const backgroundHttpGet = httpGet(true);
+
+function httpGet(unref: boolean): typeof fetch {
+  return ((input: string | URL, init: { headers?: Record<string, string>; signal?: AbortSignal | null } = {}) =>
+    get(input, init, unref)) as unknown as typeof fetch;
+}
+
+function get(input: string | URL, init: { headers?: Record<string, string>; signal?: AbortSignal | null }, unref: boolean) {
+  return new Promise((resolve, reject) => {
     const url = new URL(String(input));
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, { method: 'GET', headers: init.headers }, (res: IncomingMessage) => {
@@ -32,8 +46,10 @@ export const nodeHttpGet = ((input: string | URL, init: { headers?: Record<strin
     signal?.addEventListener('abort', abort, { once: true });
     req.on('error', (err) => reject(err.name === 'AbortError' ? err : new TypeError('fetch failed', { cause: err })));
     req.on('close', () => signal?.removeEventListener('abort', abort));
+    if (unref) req.on('socket', (socket) => socket.unref());
     req.end();
-  })) as unknown as typeof fetch;
+  });
+}
 
 function headerText(value: string | string[] | undefined): string | null {
   if (value === undefined) return null;

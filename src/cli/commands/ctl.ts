@@ -243,13 +243,15 @@ function expectLiveWorkers(
 /** The live mailboxes from the management API (found as `camq queues` finds it), or why not. */
 export async function findLiveWorkers(broker: ResolvedBroker, options: LiveWorkersOptions): Promise<LiveWorkers> {
   try {
-    const [{ discoverManagementApi }, { liveMailboxes }, { nodeHttpGet }] = await Promise.all([
+    const [{ discoverManagementApi }, { liveMailboxes }, { backgroundHttpGet }] = await Promise.all([
       import('../../queues/api-discovery.js'),
       import('../../queues/live-mailboxes.js'),
       import('../../queues/node-http-get.js'),
     ]);
-    // node:http, not fetch: undici's first load would cost a broadcast about 30 ms of CPU.
-    const found = await discoverManagementApi({ broker: broker.parsed, apiUrl: options.apiUrl, timeoutMs: options.timeoutMs, fetch: nodeHttpGet });
+    // node:http, not fetch: undici's first load would cost a broadcast about 30 ms of CPU. Unref'd: once the
+    // broadcast is over nobody needs the answer, so an API that never answers must not keep celeryctl running.
+    const fetch = backgroundHttpGet;
+    const found = await discoverManagementApi({ broker: broker.parsed, apiUrl: options.apiUrl, timeoutMs: options.timeoutMs, fetch });
     if (found.api === null) return { reason: found.reason };
     return { nodes: await liveMailboxes(found.api, broker.parsed.vhost) };
   } catch (err) {
