@@ -277,8 +277,7 @@ describe('celeryctl progress while waiting for replies', () => {
     const client = fakeClient(two);
     // This client does not wait for the list, as the real one does not past its deadline.
     const broadcast = client.broadcast;
-    client.broadcast = ((command: never, options: Record<string, unknown> = {}) =>
-      broadcast(command, { ...options, expected: undefined }));
+    client.broadcast = (command: never, options: Record<string, unknown> = {}) => broadcast(command, { ...options, expected: undefined });
     const code = await runCli(
       createCeleryctlProgram({ io: cap.io, connect: recordingConnect(client), liveWorkers: () => late }),
       ['node', 'celeryctl', 'ping'],
