@@ -46,7 +46,14 @@ export * as protocol from './protocol/index.js';
 
 export { ShellSession, type ShellSessionOptions, type ShellOutcome, type CommandResult } from './shell/index.js';
 
-export { ControlClient, type CallOptions, type ControlClientOptions, type ControlResult, type TargetOptions } from './control/index.js';
+export {
+  ControlClient,
+  type CallOptions,
+  type ControlClientOptions,
+  type ControlResult,
+  type ExpectedNodes,
+  type TargetOptions,
+} from './control/index.js';
 
 export { ClusterState, ClusterStore, EventReceiver } from './events/index.js';
 
@@ -56,6 +63,7 @@ export {
   QueueGrowth,
   QueueLister,
   discoverManagementApi,
+  liveMailboxes,
   queueMarkers,
   selectQueues,
   workerQueueNames,

@@ -46,6 +46,40 @@ export function queueJson(queue: Queue, vhost: string, node: string, stats: Queu
   return json;
 }
 
+/**
+ * One binding as `GET /api/exchanges/{vhost}/{name}/bindings/source` lists it. `properties_key` is RabbitMQ's
+ * name for the binding in URLs: the routing key (percent-encoded), `~` when it is empty; a binding with arguments
+ * gets `~` and a hash of them after the key (RabbitMQ's hash differs: treat it as opaque, as clients must).
+ */
+export function bindingJson(binding: {
+  readonly source: string;
+  readonly vhost: string;
+  readonly destination: string;
+  readonly routingKey: string;
+  readonly arguments: Readonly<Record<string, unknown>>;
+}): Record<string, unknown> {
+  const args = plainArguments(binding.arguments);
+  const key = binding.routingKey === '' ? '' : encodeURIComponent(binding.routingKey);
+  const hasArgs = Object.keys(args).length > 0;
+  const propertiesKey = hasArgs ? `${key}~${argumentsHash(args)}` : key === '' ? '~' : key;
+  return {
+    source: binding.source,
+    vhost: binding.vhost,
+    destination: binding.destination,
+    destination_type: 'queue',
+    routing_key: binding.routingKey,
+    arguments: args,
+    properties_key: propertiesKey,
+  };
+}
+
+/** A short stable text for a binding's arguments (FNV-1a of their JSON, base 36). */
+function argumentsHash(args: Readonly<Record<string, unknown>>): string {
+  let hash = 0x811c9dc5;
+  for (const ch of JSON.stringify(args)) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return hash.toString(36);
+}
+
 /** `GET /api/overview`: who answers, and the listeners that tell a client which broker this API describes. */
 export function overviewJson(fields: {
   readonly node: string;

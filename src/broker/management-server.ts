@@ -1,14 +1,14 @@
 /**
  * The embedded broker's management HTTP API: the subset of RabbitMQ's that camq reads (`GET /api/overview`,
  * `GET /api/queues`, `/api/queues/{vhost}`, `/api/queues/{vhost}/{name}`, with `columns=`, `page`/`page_size` and
- * `disable_stats`), in RabbitMQ 3.10's JSON shapes, with basic auth against the broker's users. Off unless asked
+ * `disable_stats`; `GET /api/exchanges/{vhost}/{name}/bindings/source`, for the live pidbox mailboxes), in RabbitMQ 3.10's JSON shapes, with basic auth against the broker's users. Off unless asked
  * (`camq broker --management`, BrokerServerOptions.managementPort); the demo turns it on.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { CamqError } from '../errors/index.js';
 import type { Clock } from '../util/clock.js';
-import { MAX_PAGE_SIZE, overviewJson, pageOf, pickColumns, queueJson, withoutStats, type ListenerJson } from './management-json.js';
+import { MAX_PAGE_SIZE, bindingJson, overviewJson, pageOf, pickColumns, queueJson, withoutStats, type ListenerJson } from './management-json.js';
 import { QueueStatsSampler } from './queue-stats.js';
 import type { VirtualHost } from './vhost.js';
 
@@ -97,6 +97,9 @@ export class ManagementServer {
       if (parts[0] !== 'api') return send(res, 404, NOT_FOUND);
       if (parts.length === 2 && parts[1] === 'overview') return send(res, 200, this.overview());
       if (parts[1] === 'queues' && parts.length <= 4) return this.queues(res, parts[2], parts[3], url.searchParams);
+      if (parts[1] === 'exchanges' && parts.length === 6 && parts[4] === 'bindings' && parts[5] === 'source') {
+        return this.bindingsFrom(res, parts[2]!, parts[3]!);
+      }
       return send(res, 404, NOT_FOUND);
     } catch (err) {
       send(res, 500, { error: 'internal_error', reason: err instanceof Error ? err.message : String(err) });
@@ -143,6 +146,18 @@ export class ManagementServer {
       totals: { queues, consumers, exchanges, connections: this.options.connectionCount() },
       messages: { ready, unacked },
     });
+  }
+
+  /**
+   * An exchange's bindings to queues, in RabbitMQ's order (by destination, then routing key). Like RabbitMQ 3.10,
+   * an unknown vhost or exchange answers an empty list, not 404.
+   */
+  private bindingsFrom(res: ServerResponse, vhostName: string, exchangeName: string): void {
+    const exchange = this.options.vhosts.get(vhostName)?.exchanges.get(exchangeName);
+    const items = [...(exchange?.bindings.values() ?? [])]
+      .map((b) => bindingJson({ source: exchangeName, vhost: vhostName, destination: b.queue.name, routingKey: b.routingKey, arguments: b.args }))
+      .sort((a, b) => compare(a['destination'], b['destination']) || compare(a['routing_key'], b['routing_key']));
+    send(res, 200, items);
   }
 
   private queues(res: ServerResponse, vhostName: string | undefined, queueName: string | undefined, query: URLSearchParams): void {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { CamqError, ConnectionClosedError, UsageError } from '../errors/index.js';
-import { buildControlRequest, decodeControlReply, type ControlReply, type Matcher } from '../protocol/control-message.js';
+import { buildControlRequest, decodeControlReply, matchesDestination, type ControlReply, type Matcher } from '../protocol/control-message.js';
 import { LamportClock } from '../protocol/lamport-clock.js';
 import { PIDBOX_EXCHANGE, PIDBOX_QUEUE_ARGUMENTS, REPLY_EXCHANGE, replyQueueName, type ExchangeSpec } from '../protocol/topology.js';
 import type { OutgoingMessage } from '../protocol/amqp-message.js';
 import { createTransport, publishMessage, type BrokerUrl, type Delivery, type Transport, type TransportChannel } from '../transport/index.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import {
   addConsumerCommand,
   autoscaleCommand,
@@ -28,6 +28,18 @@ import { ReplyCollector, type ControlResult, type NodeReply, type StopReason } f
 
 /** Seconds: Celery's default for `broadcast`, `inspect` and the `celery inspect|control -t` option. */
 export const DEFAULT_CONTROL_TIMEOUT = 1.0;
+
+/**
+ * Milliseconds a broadcast keeps listening after every expected worker answered: room for a worker that is starting
+ * (its mailbox bound, its consumer not there yet when the list was taken), whose copy of the request waits in it.
+ */
+export const DEFAULT_EXPECTED_GRACE_MS = 100;
+
+/**
+ * The workers a broadcast should hear from: a list, or a function the call runs while the request goes out (so an
+ * HTTP look-up, such as src/queues/live-mailboxes.ts, costs no time of its own).
+ */
+export type ExpectedNodes = readonly string[] | (() => Promise<readonly string[]>);
 
 export interface ControlClientOptions {
   /** An open transport; the client opens its own channel on it (again after losing it, once the connection is back). */
@@ -60,6 +72,17 @@ export interface CallOptions<T = unknown> extends TargetOptions {
   readonly timeout?: number | undefined;
   /** Stop after this many replies. @defaultValue the number of destinations when `destination` is given, else none */
   readonly limit?: number | undefined;
+  /**
+   * The workers that should answer a broadcast (the live mailboxes). Once each of them answered, the call listens
+   * `graceMs` more and returns (stoppedBy `expected`) instead of waiting out the timeout; whoever of them did not
+   * answer in time is in the result's `missing`. With `pattern`, only the names it matches are waited for. Ignored
+   * with `destination` (the call already stops once those answered). When the function rejects, or has not answered
+   * by the deadline, the call waits the whole timeout and the result's `expectedError` says why.
+   * @defaultValue none: wait the whole timeout
+   */
+  readonly expected?: ExpectedNodes | undefined;
+  /** @defaultValue DEFAULT_EXPECTED_GRACE_MS (100) */
+  readonly graceMs?: number | undefined;
   /** Called for each reply as it arrives (for streaming output); an exception it throws fails the call. */
   readonly onReply?: ((reply: NodeReply<T>) => void) | undefined;
 }
@@ -143,20 +166,39 @@ export class ControlClient {
     });
     const ticket = message.ticket!;
     const collector = new ReplyCollector<ReplyOf<M>>({ method: command.method, ticket, limit: options.limit, destination: target.destination });
+    const graceMs = options.graceMs ?? DEFAULT_EXPECTED_GRACE_MS;
+    const wantsExpected = options.expected !== undefined && target.destination === null;
     const started = this.clock.monotonic();
 
     return new Promise<ControlResult<ReplyOf<M>>>((resolve, reject) => {
-      const finish = (stoppedBy: StopReason) => {
+      let done = false;
+      let grace: TimerHandle | undefined;
+      const stop = () => {
+        done = true;
         timer.cancel();
+        grace?.cancel();
         this.pending.delete(ticket);
+      };
+      const finish = (stoppedBy: StopReason) => {
+        if (done) return;
+        stop();
         resolve(collector.result(stoppedBy, this.clock.monotonic() - started));
       };
       const fail = (error: CamqError) => {
-        timer.cancel();
-        this.pending.delete(ticket);
+        if (done) return;
+        stop();
         reject(error);
       };
-      const timer = this.clock.setTimeout(() => finish('timeout'), timeout * 1000);
+      /** Every expected worker answered: a short grace for one that is starting, then return. */
+      const checkExpected = () => {
+        if (!done && grace === undefined && collector.hasAllExpected) grace = this.clock.setTimeout(() => finish('expected'), graceMs);
+      };
+      const timer = this.clock.setTimeout(() => {
+        if (wantsExpected) {
+          collector.expectFailed(new CamqError('control.expected-late', 'the list of live workers did not come before the timeout'));
+        }
+        finish(collector.hasAllExpected ? 'expected' : 'timeout');
+      }, timeout * 1000);
       this.pending.set(ticket, {
         offer: (reply) => {
           const accepted = collector.offer(reply, this.clock.monotonic() - started);
@@ -168,10 +210,27 @@ export class ControlClient {
             return;
           }
           if (collector.isComplete) finish('limit');
+          else checkExpected();
         },
         fail,
       });
       this.publish(channel, message).catch(fail);
+      const given = options.expected;
+      if (given !== undefined && wantsExpected) {
+        (typeof given === 'function' ? Promise.resolve().then(given) : Promise.resolve(given)).then(
+          (nodes) => {
+            if (done) return;
+            collector.expect(nodes.filter((node) => matchesDestination(target, node)));
+            checkExpected();
+          },
+          (err: unknown) => {
+            if (done) return;
+            collector.expectFailed(
+              err instanceof CamqError ? err : new CamqError('control.expected-failed', String((err as Error)?.message ?? err), { cause: err }),
+            );
+          },
+        );
+      }
     });
   }
 

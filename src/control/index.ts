@@ -1,4 +1,12 @@
-export { ControlClient, DEFAULT_CONTROL_TIMEOUT, type CallOptions, type ControlClientOptions, type TargetOptions } from './control-client.js';
+export {
+  ControlClient,
+  DEFAULT_CONTROL_TIMEOUT,
+  DEFAULT_EXPECTED_GRACE_MS,
+  type CallOptions,
+  type ControlClientOptions,
+  type ExpectedNodes,
+  type TargetOptions,
+} from './control-client.js';
 export * from './control-command.js';
 export { INSPECT_TARGETS, findInspectTarget, inspectCommand, type InspectTarget } from './inspect-target.js';
 export {

@@ -1,3 +1,4 @@
+import type { CamqError } from '../errors/index.js';
 import type { ControlReply } from '../protocol/control-message.js';
 
 /** One worker's answer to a request, in the order replies arrived. */
@@ -8,8 +9,11 @@ export interface NodeReply<T = unknown> {
   readonly afterMs: number;
 }
 
-/** What ended a collection: enough replies came (`limit`), or the time was up (`timeout`). */
-export type StopReason = 'limit' | 'timeout';
+/**
+ * What ended a collection: enough replies came (`limit`), every expected worker answered and the grace passed
+ * (`expected`), or the time was up (`timeout`).
+ */
+export type StopReason = 'limit' | 'expected' | 'timeout';
 
 /** The outcome of one broadcast with replies. */
 export interface ControlResult<T = unknown> {
@@ -23,8 +27,20 @@ export interface ControlResult<T = unknown> {
   readonly order: readonly NodeReply<T>[];
   /** Node names that answered more than once (two workers started with the same `-n`). */
   readonly duplicates: readonly string[];
-  /** Destinations (when the request named some) that did not answer. */
+  /**
+   * Who did not answer: the destinations, when the request named some; else the expected workers (the live
+   * mailboxes), when the call was told them; else nobody (camq could not know who should have answered).
+   */
   readonly missing: readonly string[];
+  /** The destinations the request named, or null for a broadcast to every worker (or to a pattern). */
+  readonly destination: readonly string[] | null;
+  /**
+   * The workers a broadcast waited for (CallOptions.expected), or null when it did not know them: no list was given,
+   * the request named destinations, or finding the list failed (`expectedError` says why).
+   */
+  readonly expected: readonly string[] | null;
+  /** Why the expected workers were not known although the call asked for them; null otherwise. */
+  readonly expectedError: CamqError | null;
   readonly stoppedBy: StopReason;
   readonly elapsedMs: number;
 }
@@ -59,6 +75,8 @@ export class ReplyCollector<T = unknown> {
   private readonly order: NodeReply<T>[] = [];
   private readonly replies = new Map<string, T>();
   private readonly duplicates = new Set<string>();
+  private expectedNodes: readonly string[] | null = null;
+  private expectedFailure: CamqError | null = null;
 
   constructor(options: ReplyCollectorOptions) {
     this.method = options.method;
@@ -78,6 +96,29 @@ export class ReplyCollector<T = unknown> {
     return accepted;
   }
 
+  /**
+   * The workers that should answer (ignored when the request named destinations: those are the ones waited for).
+   * Replies that came before the list count.
+   */
+  expect(nodes: readonly string[]): void {
+    if (this.destination.length > 0) return;
+    this.expectedNodes = [...new Set(nodes)];
+  }
+
+  get expected(): readonly string[] | null {
+    return this.expectedNodes;
+  }
+
+  /** Finding the expected workers failed: the call waits its whole timeout, and the result says why. */
+  expectFailed(error: CamqError): void {
+    if (this.destination.length === 0 && this.expectedNodes === null) this.expectedFailure ??= error;
+  }
+
+  /** True once every expected worker answered (false while the list is unknown). */
+  get hasAllExpected(): boolean {
+    return this.expectedNodes !== null && this.expectedNodes.every((node) => this.replies.has(node));
+  }
+
   /** True once `limit` replies were accepted. */
   get isComplete(): boolean {
     return this.limit !== undefined && this.order.length >= this.limit;
@@ -93,7 +134,10 @@ export class ReplyCollector<T = unknown> {
       replies: new Map(this.replies),
       order: [...this.order],
       duplicates: [...this.duplicates],
-      missing: this.destination.filter((node) => !this.replies.has(node)),
+      missing: (this.destination.length > 0 ? this.destination : (this.expectedNodes ?? [])).filter((node) => !this.replies.has(node)),
+      destination: this.destination.length > 0 ? [...this.destination] : null,
+      expected: this.expectedNodes === null ? null : [...this.expectedNodes],
+      expectedError: this.expectedFailure,
       stoppedBy,
       elapsedMs,
     };

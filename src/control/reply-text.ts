@@ -44,18 +44,66 @@ const ARGS_MAX = 40;
 
 /** The block for one reply: `-> w1@host: OK pong`, `-> w1@host: ERROR unknown task`, or `OK` and indented lines. */
 export function formatReply(nodename: string, value: unknown, view: ReplyView, style: ReplyStyle): string[] {
-  const head = `${style.bold('->')} ${style.cyan.bold(`${nodename}:`)} `;
+  return withHead(`${style.bold('->')} ${style.cyan.bold(`${nodename}:`)} `, replyLines(value, view, style));
+}
+
+/** A reply without its head: `OK pong`, `ERROR unknown task`, or `OK` and indented lines. */
+function replyLines(value: unknown, view: ReplyView, style: ReplyStyle): string[] {
   const ok = style.green.bold('OK');
   if (isErrorReply(value)) {
     const [first = '', ...rest] = value.error.split('\n');
-    return [`${head}${style.red.bold('ERROR')} ${first}`, ...rest.map((l) => INDENT + l)];
+    return [`${style.red.bold('ERROR')} ${first}`, ...rest.map((l) => INDENT + l)];
   }
-  if (view === 'status') return [`${head}${ok}`];
-  if (view === 'generic' && isBulletList(value)) return [`${head}${ok}`, ...value.map((item) => `${INDENT}* ${scalarText(item)}`)];
+  if (view === 'status') return [ok];
+  if (view === 'generic' && isBulletList(value)) return [ok, ...value.map((item) => `${INDENT}* ${scalarText(item)}`)];
   const body = view === 'generic' ? genericBody(value) : listingBody(value, view);
-  if (body.length === 0) return [`${head}${ok}`];
-  if (body.length === 1 && body[0]!.length <= INLINE_MAX) return [`${head}${ok} ${body[0]}`];
-  return [`${head}${ok}`, ...body.map((l) => INDENT + l)];
+  if (body.length === 0) return [ok];
+  if (body.length === 1 && body[0]!.length <= INLINE_MAX) return [`${ok} ${body[0]}`];
+  return [ok, ...body.map((l) => INDENT + l)];
+}
+
+function withHead(head: string, lines: readonly string[]): string[] {
+  return [head + lines[0], ...lines.slice(1)];
+}
+
+/** Identical replies from this many workers or more print as one `N workers: OK pong` block (unless `--expand`). */
+export const GROUP_MIN = 5;
+
+/**
+ * The replies grouped, for a large cluster: each set of at least `minGroup` workers whose replies print the same
+ * becomes one `198 workers: OK pong` block, largest first; every other reply follows as its own `-> node:` block,
+ * in arrival order. Replies that differ in what they hold but print the same (two `OK 1 task`) group too: the
+ * listing table after them shows the difference.
+ */
+export function formatGrouped(result: ControlResult, view: ReplyView, style: ReplyStyle, minGroup = GROUP_MIN): string[] {
+  const groups = new Map<string, { lines: string[]; nodes: string[] }>();
+  for (const [node, value] of result.replies) {
+    const lines = replyLines(value, view, style);
+    const key = lines.join('\n');
+    const group = groups.get(key);
+    if (group) group.nodes.push(node);
+    else groups.set(key, { lines, nodes: [node] });
+  }
+  const big = [...groups.values()].filter((g) => g.nodes.length >= minGroup).sort((a, b) => b.nodes.length - a.nodes.length);
+  const grouped = new Set(big.flatMap((g) => g.nodes));
+  const out = big.flatMap((g) => withHead(`${style.bold(`${g.nodes.length} workers:`)} `, g.lines));
+  for (const [node, value] of result.replies) if (!grouped.has(node)) out.push(...formatReply(node, value, view, style));
+  return out;
+}
+
+/** At most this many names in the `did not answer` line; `--json` lists them all. */
+const SILENT_NAMES_MAX = 20;
+
+/**
+ * `2 of 200 workers did not answer within 1 s: w17@h, w90@h`: the live workers (the expected ones) that stayed
+ * silent; nothing when everyone answered or camq did not know who should have (then the call waited its timeout).
+ */
+export function formatSilent(result: ControlResult, timeoutSeconds: number): string[] {
+  if (result.expected === null || result.missing.length === 0) return [];
+  const total = new Set([...result.expected, ...result.replies.keys()]).size;
+  const shown = result.missing.slice(0, SILENT_NAMES_MAX).join(', ');
+  const more = result.missing.length > SILENT_NAMES_MAX ? ` and ${result.missing.length - SILENT_NAMES_MAX} more (--json lists them all)` : '';
+  return [`${result.missing.length} of ${total} ${total === 1 ? 'worker' : 'workers'} did not answer within ${timeoutSeconds} s: ${shown}${more}`];
 }
 
 /** Lists of names or ids (`registered`, `revoked`) get one `* item` line each, as `celery inspect` prints them. */
@@ -86,9 +134,14 @@ export function formatNodeCount(result: ControlResult, view: ReplyView): string[
   return ['', `${n} ${n === 1 ? 'node' : 'nodes'} online.`];
 }
 
-/** `--json`: `{"<nodename>": <reply>, ...}` with each reply exactly as it came (Celery's `-j` output). */
+/**
+ * `--json`: `{"replies": {"<nodename>": <reply>, ...}, "did_not_answer": [...]}`. `replies` is Celery's `-j`
+ * output, each reply exactly as it came; `did_not_answer` names the workers that should have answered and did not
+ * (the named destinations, else the live mailboxes), `[]` when all did, `null` when camq could not know who should.
+ */
 export function formatJson(result: ControlResult): string {
-  return JSON.stringify(Object.fromEntries(result.replies));
+  const known = result.expected !== null || result.destination !== null;
+  return JSON.stringify({ replies: Object.fromEntries(result.replies), did_not_answer: known ? result.missing : null });
 }
 
 /** Warnings for stderr: node names that answered twice, and named destinations that did not answer. */

@@ -83,6 +83,8 @@ export const ERROR_CODES = [
   // Remote control.
   'control.callback-failed',
   'control.no-reply',
+  'control.expected-failed',
+  'control.expected-late',
   // Tasks sent from Node (AsyncResult) and the worker.
   'task.failed',
   'task.timeout',

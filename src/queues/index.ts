@@ -20,3 +20,4 @@ export { passiveDeclareFigures, type PassiveDeclareResult } from './passive-decl
 export { workerQueueNames } from './worker-queue-names.js';
 export { ENABLE_API_HINT, QueueLister, type QueueListerOptions } from './queue-lister.js';
 export { QueueWatcher, type QueueWatchSnapshot, type QueueWatcherOptions } from './queue-watcher.js';
+export { liveMailboxes, liveNodenames, pidboxBindingsPath, queueConsumersPath } from './live-mailboxes.js';

@@ -40,7 +40,9 @@ describe.each(targets)('celeryctl in a terminal ($name)', (target) => {
   });
 
   it('shows a spinner with the reply count while a broadcast waits, and leaves nothing of it behind', async () => {
-    const s = open('ping -t 3');
+    // --wait-all --expand: the whole 3 s, each reply printed as it comes (without them the broadcast returns once the
+    // live worker answered, too soon to see the spinner, and prints the replies together at the end).
+    const s = open('ping -t 3 --wait-all --expand');
     const during = await s.waitFor(/waiting up to 3 s for replies: [1-9]\d* so far/);
     expect(during).toContain(`-> ${w.nodename}: OK pong`);
     const after = await s.waitFor('[exited 0]');

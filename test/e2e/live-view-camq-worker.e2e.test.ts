@@ -20,11 +20,11 @@ const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\@]/g, '\\$&');
 /** The live view as a user starts it. */
 const camqCommand = (prefix = '') => `${prefix}node ${shellQuote(`${ROOT}bin/camq`)} -b ${shellQuote(BROKER_URL)}`;
 
-/** `celeryctl ... --json` against the test broker, parsed. */
+/** `celeryctl ... --json` against the test broker: its `replies` (Celery's `{"<nodename>": <reply>}`), parsed. */
 async function celeryctlJson<T>(args: readonly string[]): Promise<T> {
   const r = await runBin('celeryctl', [...args, '--json', '-b', BROKER_URL]);
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
+  return (JSON.parse(r.stdout) as { replies: T }).replies;
 }
 
 describe(`camq live view with camq workers (${brokerName})`, () => {

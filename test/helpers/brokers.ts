@@ -112,7 +112,7 @@ export interface BrokerTargetOptions {
    */
   readonly embedded?: 'in-process' | 'child-process';
   /**
-   * Start the in-process embedded broker with its management API (on a free port), and require RabbitMQ's
+   * Start the embedded broker with its management API (on a free port), and require RabbitMQ's
    * (useRabbitmqManagementApi). @defaultValue false
    */
   readonly management?: boolean;
@@ -127,9 +127,9 @@ export function rabbitmqTarget(): BrokerTarget {
 /** camq's embedded broker on a free port, stopped after the current test file (call at a file's top level). */
 export async function embeddedTarget(where: BrokerTargetOptions['embedded'] = 'in-process', management = false): Promise<BrokerTarget> {
   if (where === 'child-process') {
-    const broker = await startBrokerProcess();
+    const broker = await startBrokerProcess(management ? ['--management'] : []);
     afterAll(() => broker.stop());
-    return { name: 'embedded', url: broker.url, vhost: '/', inspector: broker.inspector };
+    return { name: 'embedded', url: broker.url, vhost: '/', inspector: broker.inspector, apiUrl: broker.apiUrl };
   }
   const embedded = await startEmbeddedBroker({ port: 0, ...(management ? { managementPort: 0 } : {}) });
   afterAll(() => embedded.close());

@@ -91,7 +91,7 @@ describe('on a broker with RabbitMQ 4.3 queue rules', () => {
     it('celeryctl works on it', async () => {
       const r = await runBin('celeryctl', ['-b', broker.url, 'inspect', 'active-queues', '-d', worker.nodename, '--json']);
       expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout)[worker.nodename][0]).toMatchObject({ name: 'celery' });
+      expect(JSON.parse(r.stdout).replies[worker.nodename][0]).toMatchObject({ name: 'celery' });
     });
   });
 

@@ -164,7 +164,7 @@ describeBrokers('camq worker and its connection', await brokerTargets({ embedded
       // Once either closed the mailbox channel: no answer, and nothing said.
       const ping = await runBin('celeryctl', ['-b', url, 'ping', '-d', worker.nodename, '--json']);
       expect(ping.code, ping.stderr).toBe(0);
-      expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
+      expect(JSON.parse(ping.stdout).replies).toEqual({ [worker.nodename]: { ok: 'pong' } });
       await worker.waitForLog(
         new RegExp(
           `not sending the ping reply to exchange '${missing}' with routing key 'r': exchange '${missing}' does not exist \\(404 NOT_FOUND\\)`,

@@ -3,6 +3,7 @@ import type { ControlClient } from '../../control/control-client.js';
 import { COMMAND_BUILDERS, customCommand, plainCommand, type ControlCommand } from '../../control/control-command.js';
 import { INSPECT_TARGETS, inspectCommand } from '../../control/inspect-target.js';
 import type { ReplyView } from '../../control/reply-text.js';
+import type { ControlResult } from '../../control/reply-collector.js';
 import { CamqError, ExitCode, UsageError } from '../../errors/index.js';
 import { CONTROL_COMMANDS, cliName, type CliSpec, type ControlCommandSpec, type ControlMethod } from '../../protocol/control-catalog.js';
 import type { BrokerUrl } from '../../transport/broker-url.js';
@@ -12,6 +13,10 @@ import { confirmOnTerminal } from '../confirm-on-terminal.js';
 import { Progress } from '../output/progress.js';
 import { styleFor } from '../output/style.js';
 import { CAMQ_VERSION } from '../version.js';
+
+/** Kept here, not imported, so `--help` loads no engine: equal to DEFAULT_EXPECTED_GRACE_MS and GROUP_MIN (a unit test checks). */
+export const DEFAULT_GRACE_MS = 100;
+export const GROUP_MIN_TEXT = 'five';
 
 /**
  * `celeryctl` / `camq ctl`: broadcast remote control of Celery workers (kebab-case commands on the command line,
@@ -28,7 +33,21 @@ export interface CtlDeps {
   readonly connect?: (url: string) => Promise<ControlClientLike>;
   /** Ask a yes/no question on the terminal. @defaultValue a readline prompt on stdin/stderr */
   readonly confirm?: (question: string) => Promise<boolean>;
+  /**
+   * The live workers (mailboxes with a consumer), or why camq cannot know them. It must not reject.
+   * @defaultValue the management API's view (findLiveWorkers)
+   */
+  readonly liveWorkers?: (broker: ResolvedBroker, options: LiveWorkersOptions) => Promise<LiveWorkers>;
 }
+
+export interface LiveWorkersOptions {
+  /** `--api`, else $CAMQ_API_URL: the management API to ask; undefined to find it from the broker URL. */
+  readonly apiUrl: string | undefined;
+  readonly timeoutMs: number;
+}
+
+/** The node names of the live mailboxes, or why there are none to wait for (no management API, a refusal ...). */
+export type LiveWorkers = { readonly nodes: readonly string[] } | { readonly reason: string };
 
 interface CommonOptions {
   readonly destination?: string[];
@@ -36,17 +55,28 @@ interface CommonOptions {
   readonly limit?: number;
   readonly json?: boolean;
   readonly broker?: string;
+  readonly waitAll?: boolean;
+  readonly expand?: boolean;
+  readonly api?: string;
 }
 
 export const TIMEOUT_HELP =
-  'seconds to wait for replies, counted from sending the request; with -d the command returns as soon as every named worker answered';
+  'seconds to wait for replies, counted from sending the request; the command returns sooner once every live worker (or each one named with -d) answered';
 
 const DETAILS = `
-Options on every command: -d/--destination, -t/--timeout (default 1.0), --limit, -j/--json, -b/--broker.
+Options on every command: -d/--destination, -t/--timeout (default 1.0), --limit, -j/--json, -b/--broker,
+--wait-all, --expand, --api.
 
 --timeout is an overall deadline: camq stops listening that many seconds after it sent the request (Celery's
-timeout instead restarts after every reply). A broadcast waits the whole timeout, since any worker may still
-answer; with -d it stops as soon as each named worker answered; --limit N stops after N replies.
+timeout instead restarts after every reply). A broadcast asks the management API which workers are live (the
+mailboxes bound to celery.pidbox with a consumer) and returns once each of them answered, plus ${DEFAULT_GRACE_MS} ms for one
+that is starting; it names the live ones that did not answer. Without the API it waits the whole timeout and
+says why; --wait-all always does. With -d it stops as soon as each named worker answered; --limit N stops after
+N replies.
+
+Identical replies from ${GROUP_MIN_TEXT} or more workers print as one line (198 workers: OK pong); --expand prints one line per
+worker as replies arrive. Scripts should read --json: {"replies": {<nodename>: <reply>}, "did_not_answer": [...]},
+where replies is Celery's -j output and did_not_answer is null when camq could not know who should answer.
 
 Exit codes: 0 at least one worker replied, 1 bad arguments (nothing was sent), 2 broker unreachable or login
 refused, 3 no worker replied.`;
@@ -124,7 +154,10 @@ function addCommonOptions(cmd: Command): void {
     .option('-d, --destination <nodes>', 'comma-separated node names (w1@host,w2@host); only these workers act', parseDestination)
     .addOption(new Option('-t, --timeout <seconds>', TIMEOUT_HELP).argParser(parseTimeout).default(1.0, '1.0'))
     .option('--limit <n>', 'stop after n replies', parseLimit)
-    .option('-j, --json', 'print {"<nodename>": <reply>, ...} as JSON, each reply as it came')
+    .option('-j, --json', 'print {"replies": {"<nodename>": <reply>, ...}, "did_not_answer": [...]} as JSON, each reply as it came')
+    .option('--wait-all', 'wait the whole timeout, even after every live worker answered')
+    .option('--expand', 'one line per worker, printed as replies arrive (no grouping of identical replies)')
+    .option('--api <url>', 'the management API that tells which workers are live (default: $CAMQ_API_URL, else found from the broker URL)')
     .addOption(brokerOption())
     .addOption(new Option('--debug').hideHelp());
 }
@@ -139,31 +172,99 @@ async function runBroadcast(deps: CtlDeps, io: CliIO, command: ControlCommand, o
   const { broker, output, style } = await prepare(io, opts);
   const shown = view ?? output.viewFor(command.method);
   const progress = Progress.on(io.stderr);
+  const expand = opts.expand === true && opts.json !== true;
   let count = 0;
-  const waiting = () => progress?.update(waitingText(opts, count));
+  let liveCount: number | undefined;
+  let done = false;
+  // The live count may come after the call ended (a slow API): the spinner must not come back then.
+  const waiting = () => (done ? undefined : progress?.update(waitingText(opts, count, liveCount)));
+  const expected = expectLiveWorkers(deps, io, broker, opts, (n) => {
+    liveCount = n;
+    waiting();
+  });
   const result = await withClient(deps, broker, (client) => {
     waiting();
     return client.broadcast(command, {
       destination: opts.destination,
       timeout: opts.timeout,
       limit: opts.limit,
+      expected,
       onReply: (r) => {
         count++;
         progress?.clear();
-        if (!opts.json) writeLines(io.stdout, output.formatReply(r.nodename, r.value, shown, style));
+        if (expand) writeLines(io.stdout, output.formatReply(r.nodename, r.value, shown, style));
         waiting();
       },
     });
-  }).finally(() => progress?.stop());
-  if (result.replies.size === 0) throw noReplyError();
+  }).finally(() => {
+    done = true;
+    progress?.stop();
+  });
+  if (result.replies.size === 0) {
+    writeLines(io.stderr, waitedNote(result, opts, expected));
+    throw noReplyError();
+  }
   if (opts.json) {
     writeLine(io.stdout, output.formatJson(result));
   } else {
+    if (!expand) writeLines(io.stdout, output.formatGrouped(result, shown, style));
     const table = output.listingTable(result, shown);
     if (table) writeLine(io.stdout, (await import('../output/control-table.js')).renderTable(table, style));
+    writeLines(io.stdout, output.formatSilent(result, opts.timeout));
     writeLines(io.stdout, output.formatNodeCount(result, shown));
   }
-  writeLines(io.stderr, output.formatWarnings(result, opts.timeout));
+  writeLines(io.stderr, [...output.formatWarnings(result, opts.timeout), ...waitedNote(result, opts, expected)]);
+}
+
+/**
+ * For a broadcast: start finding the live workers now (beside connecting, so it costs no time of its own) and return
+ * what the client waits for; `onCount` hears how many there are. Undefined with -d (the client stops once those
+ * answered) and with --wait-all.
+ */
+function expectLiveWorkers(
+  deps: CtlDeps,
+  io: CliIO,
+  broker: ResolvedBroker,
+  opts: CommonOptions,
+  onCount: (n: number) => void,
+): (() => Promise<readonly string[]>) | undefined {
+  if (opts.waitAll === true || (opts.destination?.length ?? 0) > 0) return undefined;
+  const fromEnv = io.env['CAMQ_API_URL']?.trim();
+  const apiUrl = opts.api ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv) ?? broker.apiUrl;
+  const live = (deps.liveWorkers ?? findLiveWorkers)(broker, { apiUrl, timeoutMs: opts.timeout * 1000 });
+  void live.then((r) => 'nodes' in r && onCount(r.nodes.length));
+  return async () => {
+    const r = await live;
+    if ('reason' in r) throw new CamqError('control.expected-failed', r.reason);
+    return r.nodes;
+  };
+}
+
+/** The live mailboxes from the management API (found as `camq queues` finds it), or why not. */
+export async function findLiveWorkers(broker: ResolvedBroker, options: LiveWorkersOptions): Promise<LiveWorkers> {
+  try {
+    const [{ discoverManagementApi }, { liveMailboxes }, { backgroundHttpGet }] = await Promise.all([
+      import('../../queues/api-discovery.js'),
+      import('../../queues/live-mailboxes.js'),
+      import('../../queues/node-http-get.js'),
+    ]);
+    // node:http, not fetch: undici's first load would cost a broadcast about 30 ms of CPU. Unref'd: once the
+    // broadcast is over nobody needs the answer, so an API that never answers must not keep celeryctl running.
+    const fetch = backgroundHttpGet;
+    const found = await discoverManagementApi({ broker: broker.parsed, apiUrl: options.apiUrl, timeoutMs: options.timeoutMs, fetch });
+    if (found.api === null) return { reason: found.reason };
+    return { nodes: await liveMailboxes(found.api, broker.parsed.vhost) };
+  } catch (err) {
+    return { reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** The one line saying why a broadcast waited its whole timeout although it meant to stop once everyone answered. */
+function waitedNote(result: ControlResult, opts: CommonOptions, expected: ReturnType<typeof expectLiveWorkers>): string[] {
+  if (expected === undefined || result.expectedError === null) return [];
+  return [
+    `note: waited the whole ${opts.timeout} s, not knowing which workers are live: ${result.expectedError.message} (--api URL names the management API; --wait-all silences this)`,
+  ];
 }
 
 /**
@@ -176,8 +277,14 @@ async function runShutdown(deps: CtlDeps, io: CliIO, opts: CommonOptions & { yes
     throw new UsageError('shutdown stops workers: add --yes to confirm when stdin is not a terminal');
   }
   const { broker, output, style } = await prepare(io, opts);
+  const expected = expectLiveWorkers(deps, io, broker, opts, () => {});
   const nodes = await withClient(deps, broker, async (client) => {
-    const pinged = await client.broadcast(plainCommand('ping'), { destination: opts.destination, timeout: opts.timeout, limit: opts.limit });
+    const pinged = await client.broadcast(plainCommand('ping'), {
+      destination: opts.destination,
+      timeout: opts.timeout,
+      limit: opts.limit,
+      expected,
+    });
     const found = [...pinged.replies.keys()];
     if (found.length === 0) throw noReplyError();
     const question = `Shut down ${found.length} ${found.length === 1 ? 'worker' : 'workers'} (${found.join(', ')})? [y/N] `;
@@ -202,8 +309,8 @@ async function connectControlClient(url: BrokerUrl): Promise<ControlClientLike> 
 }
 
 /** The spinner's text while replies come in: how many so far, of how many when the destinations are named. */
-function waitingText(opts: CommonOptions, count: number): string {
-  const expected = opts.limit ?? opts.destination?.length;
+function waitingText(opts: CommonOptions, count: number, live?: number): string {
+  const expected = opts.limit ?? (opts.destination?.length || live);
   const replies = expected === undefined ? `${count} so far` : `${count} of ${expected}`;
   return `waiting up to ${opts.timeout} s for replies: ${replies}`;
 }

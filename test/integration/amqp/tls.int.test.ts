@@ -26,7 +26,7 @@ async function declareRunAndPing(url: string, queue: string) {
   try {
     const ping = await runBin('celeryctl', ['-b', url, 'ping', '-d', worker.nodename, '--json']);
     expect(ping.code, ping.stderr).toBe(0);
-    expect(JSON.parse(ping.stdout)).toEqual({ [worker.nodename]: { ok: 'pong' } });
+    expect(JSON.parse(ping.stdout).replies).toEqual({ [worker.nodename]: { ok: 'pong' } });
   } finally {
     await worker.stop();
   }

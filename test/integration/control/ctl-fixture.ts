@@ -37,7 +37,10 @@ export interface CtlFixture {
   stopNamedCamqWorkers(workers: readonly (NamedCamqWorker | undefined)[]): Promise<void>;
   /** Run the built `celeryctl` against the fixture's broker (or `broker`). */
   celeryctl(args: readonly string[], options?: { broker?: string; timeoutMs?: number }): Promise<BinResult>;
-  /** Run `celeryctl ... --json` and parse what it printed; fails the test on a non-zero exit. */
+  /**
+   * Run `celeryctl ... --json` and return its `replies` (Celery's `{"<nodename>": <reply>}`), checking the
+   * envelope's keys; fails the test on a non-zero exit.
+   */
   celeryctlJson<T = Record<string, unknown>>(args: readonly string[]): Promise<T>;
 
   // The checks both celeryctl suites make, whichever kind of worker answers.
@@ -70,7 +73,9 @@ export function ctlFixture(brokerUrl: string): CtlFixture {
   const celeryctlJson = async <T = Record<string, unknown>>(args: readonly string[]): Promise<T> => {
     const r = await celeryctl([...args, '--json']);
     expect(r.code, `celeryctl ${args.join(' ')}\n${r.stderr}`).toBe(0);
-    return JSON.parse(r.stdout) as T;
+    const parsed = JSON.parse(r.stdout) as { replies: T; did_not_answer: unknown };
+    expect(Object.keys(parsed).sort()).toEqual(['did_not_answer', 'replies']);
+    return parsed.replies;
   };
   return {
     startNamedWorker: async (label, options = {}) => {

@@ -92,4 +92,27 @@ describe.skipIf(!hasRabbitmq)('management API shapes: embedded broker against Ra
       expect(e).toEqual(r);
     }
   });
+
+  it("answers an exchange's bindings (what celeryctl reads for the live mailboxes) exactly as RabbitMQ does", async () => {
+    const exchange = `camq-test-fanout-${randomUUID().slice(0, 8)}`;
+    const bindings = async (url: string, base: string, vhost: string) => {
+      const conn = await amqp.connect(url);
+      const ch = await conn.createChannel();
+      try {
+        await ch.assertExchange(exchange, 'fanout', { durable: false });
+        await ch.bindQueue(queue, exchange, '');
+        await ch.bindQueue(queue, exchange, 'a/b');
+        const answer = await get(base, `exchanges/${encodeURIComponent(vhost)}/${exchange}/bindings/source`);
+        const unknown = await get(base, `exchanges/${encodeURIComponent(vhost)}/camq-test-absent/bindings/source`);
+        return { answer: { ...answer, body: (answer.body as { vhost: string }[]).map((b) => ({ ...b, vhost: 'v' })) }, unknown };
+      } finally {
+        await ch.deleteExchange(exchange);
+        await conn.close();
+      }
+    };
+    const theirs = await bindings(RABBITMQ_URL, rabbitApi, rabbit.vhost);
+    const ours = await bindings(embedded.url, embedded.apiUrl!, '/');
+    expect(theirs.answer.body).toHaveLength(2);
+    expect(ours).toEqual(theirs);
+  });
 });

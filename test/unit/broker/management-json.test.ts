@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isoWithOffset, overviewJson, pageOf, pickColumns, queueJson, withoutStats } from '../../../src/broker/management-json.js';
+import { bindingJson, isoWithOffset, overviewJson, pageOf, pickColumns, queueJson, withoutStats } from '../../../src/broker/management-json.js';
 import type { QueueStats } from '../../../src/broker/queue-stats.js';
 import type { Queue } from '../../../src/broker/queue.js';
 import { QUEUE_COLUMNS, parseQueueList } from '../../../src/queues/index.js';
@@ -30,6 +30,20 @@ const busy: QueueStats = {
 };
 
 describe('the embedded broker management JSON', () => {
+  it('answers a pidbox binding exactly as RabbitMQ 3.10 does (GET /api/exchanges/h6/celery.pidbox/bindings/source)', () => {
+    const theirs = fixture('rabbitmq-3.10-pidbox-bindings.json') as unknown[];
+    expect([bindingJson({ source: 'celery.pidbox', vhost: 'h6', destination: 'probe1@h.celery.pidbox', routingKey: '', arguments: {} })]).toEqual(
+      theirs,
+    );
+  });
+
+  it('names a binding with a routing key by the key, and one with arguments by the key and a hash', () => {
+    expect(bindingJson({ source: 'x', vhost: '/', destination: 'q', routingKey: 'a/b', arguments: {} })['properties_key']).toBe('a%2Fb');
+    expect(bindingJson({ source: 'x', vhost: '/', destination: 'q', routingKey: 'k', arguments: { 'x-match': 'all' } })['properties_key']).toMatch(
+      /^k~[0-9a-z]+$/,
+    );
+  });
+
   it("has RabbitMQ 3.10's field names and types for a queue", () => {
     const [theirs] = fixture('rabbitmq-3.10-queues.json') as unknown[];
     // RabbitMQ's `0.0` reads back as the integer 0 in JSON; both are numbers.

@@ -18,11 +18,15 @@ const TASK = {
   worker_pid: null,
 };
 
+/** The live workers the fake management API reports: by default exactly those that reply. */
+const liveAre = (nodes: readonly string[]) => vi.fn(async () => ({ nodes }));
+
 async function celeryctl(args: string[], replies: FakeReplies = [], deps: Partial<CtlDeps> & { stdinIsTTY?: boolean; stderrIsTTY?: boolean } = {}) {
   const cap = captureIO({ stdinIsTTY: deps.stdinIsTTY ?? false, stderrIsTTY: deps.stderrIsTTY ?? false });
   const client = fakeClient(replies);
   const connect = recordingConnect(client);
-  const code = await runCli(createCeleryctlProgram({ io: cap.io, connect, ...deps }), ['node', 'celeryctl', ...args], cap.io);
+  const liveWorkers = deps.liveWorkers ?? liveAre([...new Set(replies.map(([node]) => node))]);
+  const code = await runCli(createCeleryctlProgram({ io: cap.io, connect, ...deps, liveWorkers }), ['node', 'celeryctl', ...args], cap.io);
   return { code, out: cap.out(), err: cap.err(), client, connect };
 }
 
@@ -128,7 +132,7 @@ describe('celeryctl: output', () => {
         ['w2@vm', []],
       ],
     );
-    expect(JSON.parse(r.out)).toEqual({ 'w1@vm': [TASK], 'w2@vm': [] });
+    expect(JSON.parse(r.out).replies).toEqual({ 'w1@vm': [TASK], 'w2@vm': [] });
   });
 
   it('control commands print their status line and no count; errors show as ERROR for that worker', async () => {
@@ -175,6 +179,72 @@ describe('celeryctl: output', () => {
   });
 });
 
+describe('celeryctl on a large cluster: live workers, grouping, the silent ones', () => {
+  const pongs = (n: number): FakeReplies => Array.from({ length: n }, (_, i) => [`w${i + 1}@h`, { ok: 'pong' }] as const);
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `w${i + 1}@h`);
+
+  it('groups identical replies and names the live workers that did not answer', async () => {
+    const r = await celeryctl(['ping'], [...pongs(198), ['odd@h', { error: 'busy' }]], { liveWorkers: liveAre([...names(200), 'odd@h']) });
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      '198 workers: OK pong\n-> odd@h: ERROR busy\n2 of 201 workers did not answer within 1 s: w199@h, w200@h\n\n199 nodes online.\n',
+    );
+    expect(r.client.broadcasts[0]!.options.expected).toBeTypeOf('function');
+  });
+
+  it('--expand prints one line per worker, as replies arrive', async () => {
+    const r = await celeryctl(['ping', '--expand'], pongs(6), { liveWorkers: liveAre(names(7)) });
+    expect(r.out).toBe(
+      `${names(6)
+        .map((n) => `-> ${n}: OK pong\n`)
+        .join('')}1 of 7 workers did not answer within 1 s: w7@h\n\n6 nodes online.\n`,
+    );
+  });
+
+  it('--json: Celery’s object under replies, the silent ones under did_not_answer', async () => {
+    const r = await celeryctl(['ping', '--json'], pongs(2), { liveWorkers: liveAre(names(3)) });
+    expect(JSON.parse(r.out)).toEqual({ replies: { 'w1@h': { ok: 'pong' }, 'w2@h': { ok: 'pong' } }, did_not_answer: ['w3@h'] });
+  });
+
+  it('without the management API: the whole timeout, one line saying why, and did_not_answer null', async () => {
+    const liveWorkers = vi.fn(async () => ({ reason: 'cannot reach the management API at http://h:15672 (ECONNREFUSED)' }));
+    const r = await celeryctl(['ping', '--json'], pongs(2), { liveWorkers });
+    expect(JSON.parse(r.out).did_not_answer).toBeNull();
+    expect(r.err).toBe(
+      'note: waited the whole 1 s, not knowing which workers are live: cannot reach the management API at http://h:15672 (ECONNREFUSED) (--api URL names the management API; --wait-all silences this)\n',
+    );
+  });
+
+  it('--wait-all and -d do not ask for the live workers, and print no note', async () => {
+    const liveWorkers = vi.fn(async () => ({ reason: 'never asked' }));
+    const all = await celeryctl(['ping', '--wait-all'], pongs(2), { liveWorkers });
+    const named = await celeryctl(['ping', '-d', 'w1@h'], pongs(2), { liveWorkers });
+    expect(liveWorkers).not.toHaveBeenCalled();
+    expect(all.client.broadcasts[0]!.options.expected).toBeUndefined();
+    expect(all.err + named.err).toBe('');
+  });
+
+  it('--api and $CAMQ_API_URL choose the management API to ask', async () => {
+    const liveWorkers = vi.fn(async (_broker: unknown, _options: unknown) => ({ nodes: ['w1@h'] }));
+    await celeryctl(['ping', '--api', 'http://mq:15672'], pongs(1), { liveWorkers });
+    expect(liveWorkers.mock.calls[0]![1]).toEqual({ apiUrl: 'http://mq:15672', timeoutMs: 1000 });
+  });
+
+  it('nobody answered and no API: the note and exit 3', async () => {
+    const r = await celeryctl(['ping'], [], { liveWorkers: vi.fn(async () => ({ reason: 'no API' })) });
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/^note: waited the whole 1 s, not knowing which workers are live: no API .*\nError: No nodes replied/);
+  });
+
+  it('the help text’s grace and group size are the engine’s', async () => {
+    const { DEFAULT_EXPECTED_GRACE_MS } = await import('../../../src/control/control-client.js');
+    const { GROUP_MIN } = await import('../../../src/control/reply-text.js');
+    const { DEFAULT_GRACE_MS, GROUP_MIN_TEXT } = await import('../../../src/cli/commands/ctl.js');
+    expect(DEFAULT_GRACE_MS).toBe(DEFAULT_EXPECTED_GRACE_MS);
+    expect(['one', 'two', 'three', 'four', 'five', 'six'].indexOf(GROUP_MIN_TEXT) + 1).toBe(GROUP_MIN);
+  });
+});
+
 describe('celeryctl progress while waiting for replies', () => {
   const two: FakeReplies = [
     ['w1@vm', { ok: 'pong' }],
@@ -183,17 +253,43 @@ describe('celeryctl progress while waiting for replies', () => {
   const ERASE = '\r\u001b[2K';
 
   it('on a terminal, stderr shows a spinner counting replies, erased before each reply and at the end', async () => {
-    const r = await celeryctl(['ping'], two, { stderrIsTTY: true });
+    const r = await celeryctl(['ping', '--wait-all'], two, { stderrIsTTY: true });
     expect(r.out).toBe('-> w1@vm: OK pong\n-> w2@vm: OK pong\n\n2 nodes online.\n');
     expect(r.err).toContain('waiting up to 1 s for replies: 0 so far');
     expect(r.err).toContain('waiting up to 1 s for replies: 2 so far');
     expect(r.err.endsWith(ERASE)).toBe(true);
   });
 
+  it('counts against the live workers the management API names', async () => {
+    const r = await celeryctl(['ping'], two, { stderrIsTTY: true, liveWorkers: liveAre(['w1@vm', 'w2@vm', 'w3@vm']) });
+    expect(r.err).toContain('waiting up to 1 s for replies: 2 of 3');
+  });
+
   it('counts against the named destinations with -d, also with --json', async () => {
     const r = await celeryctl(['ping', '-d', 'w1@vm,w3@vm', '--json'], two, { stderrIsTTY: true });
-    expect(JSON.parse(r.out)).toEqual({ 'w1@vm': { ok: 'pong' } });
+    expect(JSON.parse(r.out).replies).toEqual({ 'w1@vm': { ok: 'pong' } });
     expect(r.err).toContain('waiting up to 1 s for replies: 1 of 2');
+  });
+
+  it('a live count that comes after the call ended does not bring the spinner back', async () => {
+    let answer: (v: { nodes: string[] }) => void = () => {};
+    const late = new Promise<{ nodes: string[] }>((resolve) => (answer = resolve));
+    const cap = captureIO({ stderrIsTTY: true });
+    const client = fakeClient(two);
+    // This client does not wait for the list, as the real one does not past its deadline.
+    const broadcast = client.broadcast;
+    client.broadcast = (command: never, options: Record<string, unknown> = {}) => broadcast(command, { ...options, expected: undefined });
+    const code = await runCli(
+      createCeleryctlProgram({ io: cap.io, connect: recordingConnect(client), liveWorkers: () => late }),
+      ['node', 'celeryctl', 'ping'],
+      cap.io,
+    );
+    expect(code).toBe(0);
+    const before = cap.err();
+    answer({ nodes: ['w1@vm', 'w2@vm', 'w3@vm'] });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(cap.err()).toBe(before);
+    expect(before.endsWith(ERASE)).toBe(true);
   });
 
   it('piped stderr gets no spinner at all', async () => {

@@ -120,6 +120,96 @@ describe('ControlClient', () => {
     expect(result.order.map((r) => r.nodename)).toEqual(['w2@h', 'w1@h']);
   });
 
+  describe('expected workers (the live mailboxes)', () => {
+    it('returns once every expected worker answered and the grace passed, not at the deadline', async () => {
+      const { channel, clock, client } = setup();
+      const call = client.ping({ timeout: 1, expected: ['w1@h', 'w2@h'], graceMs: 100 });
+      await published(channel);
+      channel.reply('w1@h', { ok: 'pong' });
+      clock.advance(30);
+      channel.reply('w2@h', { ok: 'pong' });
+      clock.advance(50);
+      channel.reply('starting@h', { ok: 'pong' });
+      clock.advance(50);
+      const result = await call;
+      expect(result.stoppedBy).toBe('expected');
+      expect(result.elapsedMs).toBe(130);
+      expect([...result.replies.keys()]).toEqual(['w1@h', 'w2@h', 'starting@h']);
+      expect(result.expected).toEqual(['w1@h', 'w2@h']);
+      expect(result.missing).toEqual([]);
+    });
+
+    it('names the expected workers that stayed silent, at the deadline', async () => {
+      const { channel, clock, client } = setup();
+      const call = client.ping({ timeout: 0.5, expected: ['w1@h', 'hung@h'] });
+      await published(channel);
+      channel.reply('w1@h', { ok: 'pong' });
+      clock.advance(500);
+      const result = await call;
+      expect(result.stoppedBy).toBe('timeout');
+      expect(result.missing).toEqual(['hung@h']);
+      expect(result.expectedError).toBeNull();
+    });
+
+    it('takes a provider that answers after the replies came, and then stops after the grace', async () => {
+      const { channel, clock, client } = setup();
+      let answer: (nodes: string[]) => void = () => {};
+      const provider = vi.fn(() => new Promise<string[]>((resolve) => (answer = resolve)));
+      const call = client.ping({ timeout: 1, expected: provider, graceMs: 10 });
+      await published(channel);
+      expect(provider).toHaveBeenCalledTimes(1);
+      channel.reply('w1@h', { ok: 'pong' });
+      clock.advance(200);
+      answer(['w1@h']);
+      await vi.waitFor(() => expect(clock.pending).toBeGreaterThan(1));
+      clock.advance(10);
+      const result = await call;
+      expect(result.stoppedBy).toBe('expected');
+      expect(result.elapsedMs).toBe(210);
+    });
+
+    it('a provider that fails: the whole timeout, and the result says why', async () => {
+      const { channel, clock, client } = setup();
+      const call = client.ping({ timeout: 0.5, expected: async () => Promise.reject(new Error('no API here')) });
+      await published(channel);
+      channel.reply('w1@h', { ok: 'pong' });
+      clock.advance(499);
+      expect(await Promise.race([call.then(() => 'done'), new Promise((r) => setTimeout(() => r('waiting'), 20))])).toBe('waiting');
+      clock.advance(1);
+      const result = await call;
+      expect(result.stoppedBy).toBe('timeout');
+      expect(result.expected).toBeNull();
+      expect(result.expectedError?.code).toBe('control.expected-failed');
+      expect(result.expectedError?.message).toBe('no API here');
+    });
+
+    it('a provider still pending at the deadline is reported late', async () => {
+      const { channel, clock, client } = setup();
+      const call = client.ping({ timeout: 0.2, expected: () => new Promise<string[]>(() => {}) });
+      await published(channel);
+      clock.advance(200);
+      expect((await call).expectedError?.code).toBe('control.expected-late');
+    });
+
+    it('with a pattern only the matching names are waited for; with destinations the list is ignored', async () => {
+      const { channel, clock, client } = setup();
+      const call = client.ping({ timeout: 1, pattern: 'pay*', expected: ['pay1@h', 'mail@h'], graceMs: 0 });
+      await published(channel);
+      channel.reply('pay1@h', { ok: 'pong' });
+      clock.advance(0);
+      const result = await call;
+      expect(result.stoppedBy).toBe('expected');
+      expect(result.expected).toEqual(['pay1@h']);
+      const named = client.ping({ timeout: 1, destination: ['w1@h'], expected: ['w1@h', 'w2@h'] });
+      await published(channel, 2);
+      channel.reply('w1@h', { ok: 'pong' });
+      const limited = await named;
+      expect(limited.stoppedBy).toBe('limit');
+      expect(limited.expected).toBeNull();
+      expect(limited.missing).toEqual([]);
+    });
+  });
+
   it('keeps concurrent calls apart by ticket, and ignores late replies to finished calls', async () => {
     const { channel, clock, client } = setup();
     const first = client.ping({ timeout: 1, limit: 1 });

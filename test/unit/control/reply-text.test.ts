@@ -4,8 +4,11 @@ import {
   argsText,
   formatJson,
   formatNodeCount,
+  formatGrouped,
   formatReply,
+  formatSilent,
   formatWarnings,
+  GROUP_MIN,
   listingTable,
   treeLines,
   viewFor,
@@ -195,8 +198,23 @@ describe('summary and JSON', () => {
             ['w2@vm', null],
           ]),
         ),
-      ),
+      ).replies,
     ).toEqual({ 'w1@vm': { ok: 'pong' }, 'w2@vm': null });
+  });
+
+  it("--json: Celery's object under `replies`, and who did not answer beside it (null when nobody could know)", () => {
+    const unknown = result('ping', [['w1@vm', { ok: 'pong' }]]);
+    expect(JSON.parse(formatJson(unknown))).toEqual({ replies: { 'w1@vm': { ok: 'pong' } }, did_not_answer: null });
+    const live = new ReplyCollector({ method: 'ping', ticket: 't' });
+    live.expect(['w1@vm', 'w2@vm', 'w3@vm']);
+    live.offer({ nodename: 'w2@vm', value: { ok: 'pong' }, ticket: 't', clock: 1 }, 1);
+    expect(JSON.parse(formatJson(live.result('timeout', 1000)))).toEqual({
+      replies: { 'w2@vm': { ok: 'pong' } },
+      did_not_answer: ['w1@vm', 'w3@vm'],
+    });
+    const named = new ReplyCollector({ method: 'ping', ticket: 't', destination: ['w1@vm'] });
+    named.offer({ nodename: 'w1@vm', value: { ok: 'pong' }, ticket: 't', clock: 1 }, 1);
+    expect(JSON.parse(formatJson(named.result('limit', 10)))).toEqual({ replies: { 'w1@vm': { ok: 'pong' } }, did_not_answer: [] });
   });
 
   it('warns about duplicates and silent destinations', () => {
@@ -207,5 +225,58 @@ describe('summary and JSON', () => {
       'warning: 2 replies came from node name w1@vm: several workers share it; start each with a unique -n',
       'warning: no reply within 0.5 s from w2@vm, w3@vm',
     ]);
+  });
+});
+
+describe('large clusters: grouped replies and the silent ones', () => {
+  const pongs = (n: number, from = 1) => Array.from({ length: n }, (_, i) => [`w${from + i}@h`, { ok: 'pong' }] as [string, unknown]);
+
+  it('identical replies from GROUP_MIN or more workers print as one line, the differing ones after it in arrival order', () => {
+    const r = result('ping', [['w0@h', { error: 'busy' }], ...pongs(198), ['w999@h', { ok: 'pong', extra: 1 }]]);
+    expect(formatGrouped(r, 'generic', plain)).toEqual([
+      '198 workers: OK pong',
+      '-> w0@h: ERROR busy',
+      '-> w999@h: OK',
+      '    ok: pong',
+      '    extra: 1',
+    ]);
+  });
+
+  it('below GROUP_MIN every worker keeps its own line, as Celery prints them', () => {
+    expect(GROUP_MIN).toBe(5);
+    expect(formatGrouped(result('ping', pongs(4)), 'generic', plain)).toEqual(pongs(4).map(([n]) => `-> ${n}: OK pong`));
+    expect(formatGrouped(result('ping', pongs(5)), 'status', plain)).toEqual(['5 workers: OK']);
+  });
+
+  it('groups by what is printed: listings that print the same count group, the table shows their rows', () => {
+    const r = result('reserved', [...Array.from({ length: 6 }, (_, i) => [`w${i}@h`, [info(`id${i}`)]] as [string, unknown]), ['x@h', []]]);
+    expect(formatGrouped(r, 'tasks', plain)).toEqual(['6 workers: OK 1 task', '-> x@h: OK - empty -']);
+    expect(listingTable(r, 'tasks')!.rows).toHaveLength(6);
+  });
+
+  it('several large groups: the largest first; multi-line replies keep their indented lines', () => {
+    const r = result('ping', [...pongs(5), ...Array.from({ length: 7 }, (_, i) => [`s${i}@h`, { ok: 'a\nb' }] as [string, unknown])]);
+    expect(formatGrouped(r, 'generic', plain)).toEqual(['7 workers: OK', '    a', '    b', '5 workers: OK pong']);
+  });
+
+  it('names the live workers that did not answer; nothing when all did or when nobody knew who should', () => {
+    const c = new ReplyCollector({ method: 'ping', ticket: 't' });
+    c.expect(Array.from({ length: 200 }, (_, i) => `w${i + 1}@h`));
+    for (const [nodename, value] of pongs(200))
+      if (nodename !== 'w17@h' && nodename !== 'w90@h') c.offer({ nodename, value, ticket: 't', clock: 1 }, 1);
+    expect(formatSilent(c.result('timeout', 1000), 1)).toEqual(['2 of 200 workers did not answer within 1 s: w17@h, w90@h']);
+    expect(formatSilent(result('ping', pongs(3)), 1)).toEqual([]);
+    const all = new ReplyCollector({ method: 'ping', ticket: 't' });
+    all.expect(['w1@h']);
+    all.offer({ nodename: 'w1@h', value: { ok: 'pong' }, ticket: 't', clock: 1 }, 1);
+    expect(formatSilent(all.result('expected', 10), 1)).toEqual([]);
+  });
+
+  it('a long silent list is cut at 20 names, pointing at --json; a worker that answered unexpectedly counts in the total', () => {
+    const c = new ReplyCollector({ method: 'ping', ticket: 't' });
+    c.expect(Array.from({ length: 30 }, (_, i) => `w${i}@h`));
+    c.offer({ nodename: 'late@h', value: { ok: 'pong' }, ticket: 't', clock: 1 }, 1);
+    const [line] = formatSilent(c.result('timeout', 1000), 2);
+    expect(line).toMatch(/^30 of 31 workers did not answer within 2 s: w0@h, w1@h, .*, w19@h and 10 more \(--json lists them all\)$/);
   });
 });

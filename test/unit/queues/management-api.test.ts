@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBrokerHandle } from '../../../src/broker/embedded.js';
 import { ManagementApiError } from '../../../src/errors/index.js';
 import { ManagementApi, discoverManagementApi } from '../../../src/queues/index.js';
+import { nodeHttpGet } from '../../../src/queues/node-http-get.js';
 import { parseBrokerUrl } from '../../../src/transport/index.js';
 import { closedPortUrl, startBadApi, type BadApiPeer } from '../../helpers/bad-http-peer.js';
 
@@ -23,7 +24,8 @@ afterAll(async () => {
   await broker.close();
 });
 
-const api = (how: string, timeoutMs = 300) => new ManagementApi({ baseUrl: `${peer.url}/${how}`, username: 'guest', password: 'secret', timeoutMs });
+const api = (how: string, timeoutMs = 300, fetch?: typeof globalThis.fetch) =>
+  new ManagementApi({ baseUrl: `${peer.url}/${how}`, username: 'guest', password: 'secret', timeoutMs, ...(fetch ? { fetch } : {}) });
 
 async function failure(promise: Promise<unknown>): Promise<ManagementApiError> {
   const err = await promise.then(
@@ -34,7 +36,11 @@ async function failure(promise: Promise<unknown>): Promise<ManagementApiError> {
   return err as ManagementApiError;
 }
 
-describe('ManagementApi', () => {
+// Node's fetch, and the node:http GET celeryctl uses to stay clear of undici's start-up cost: the same errors.
+describe.each([
+  ['fetch', undefined],
+  ['nodeHttpGet', nodeHttpGet],
+])('ManagementApi over %s', (_name, fetch) => {
   it.each([
     ['html', 'api.not-json', /answered GET \/api\/overview with an HTML page, not JSON; is that address RabbitMQ's management API/],
     ['text', 'api.not-json', /answered GET \/api\/overview with 'text\/plain', not JSON/],
@@ -45,7 +51,7 @@ describe('ManagementApi', () => {
     ['hang', 'api.timeout', /did not answer GET \/api\/overview within 0\.3 s; check the address or give another with --api$/],
     ['slowbody', 'api.timeout', /did not answer GET \/api\/overview within 0\.3 s/],
   ])('%s: %s, one line naming the address and the request', async (how, code, message) => {
-    const err = await failure(api(how).get('overview'));
+    const err = await failure(api(how, 300, fetch).get('overview'));
     expect(err.code).toBe(code);
     expect(err.exitCode).toBe(2);
     expect(err.message).toMatch(message);
@@ -55,11 +61,17 @@ describe('ManagementApi', () => {
   });
 
   it('says so when nothing listens', async () => {
-    const err = await failure(new ManagementApi({ baseUrl: nothing, username: 'u', password: 'p' }).get('overview'));
+    const err = await failure(new ManagementApi({ baseUrl: nothing, username: 'u', password: 'p', ...(fetch ? { fetch } : {}) }).get('overview'));
     expect(err.code).toBe('api.unreachable');
     expect(err.message).toBe(
       `cannot reach the management API at ${nothing} (ECONNREFUSED: connect ECONNREFUSED ${nothing.slice(7)}); is the rabbitmq_management plugin enabled?`,
     );
+  });
+
+  it("reads the embedded broker's API", async () => {
+    const client = new ManagementApi({ baseUrl: broker.apiUrl!, username: 'guest', password: 'guest', ...(fetch ? { fetch } : {}) });
+    expect(await client.get('overview')).toMatchObject({ product_name: 'camq embedded broker' });
+    expect(await client.get(`exchanges/%2F/celery.pidbox/bindings/source`)).toEqual([]);
   });
 
   it('never shows the password: not in its origin, not when inspected', async () => {
