@@ -20,3 +20,5 @@ export { passiveDeclareFigures, type PassiveDeclareResult } from './passive-decl
 export { workerQueueNames } from './worker-queue-names.js';
 export { ENABLE_API_HINT, QueueLister, type QueueListerOptions } from './queue-lister.js';
 export { QueueWatcher, type QueueWatchSnapshot, type QueueWatcherOptions } from './queue-watcher.js';
+export { DEPTH_HISTORY_LENGTH, QueueDepthHistory } from './queue-depth-history.js';
+export { EMPTY_QUEUE_PANE, queuePaneView, type QueuePaneRow, type QueuePaneView } from './queue-pane-rows.js';
