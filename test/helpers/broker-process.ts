@@ -12,6 +12,8 @@ import { ROOT } from './run-bin.js';
 export interface BrokerProcess {
   readonly url: string;
   readonly port: number;
+  /** Its management API, when started with `--management`. */
+  readonly apiUrl: string | undefined;
   readonly process: ChildProcess;
   readonly inspector: EmbeddedInspector;
   /** What it logged to stderr so far. */
@@ -30,12 +32,12 @@ export async function startBrokerProcess(args: readonly string[] = []): Promise<
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, api } = await new Promise<{ port: number; api?: string }>((resolve, reject) => {
     let stdout = '';
     child.stdout!.on('data', (c: Buffer) => {
       stdout += c.toString();
       const line = stdout.split('\n')[0];
-      if (stdout.includes('\n')) resolve((JSON.parse(line!) as { port: number }).port);
+      if (stdout.includes('\n')) resolve(JSON.parse(line!) as { port: number; api?: string });
     });
     void exited.then((code) => reject(new Error(`camq broker exited (${code}) before printing its URL:\n${stderr}`)));
   });
@@ -69,6 +71,7 @@ export async function startBrokerProcess(args: readonly string[] = []): Promise<
   return {
     url: `amqp://guest:guest@127.0.0.1:${port}//`,
     port,
+    apiUrl: api,
     process: child,
     inspector: new EmbeddedInspector(views),
     stderr: () => stderr,
