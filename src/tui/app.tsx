@@ -80,6 +80,11 @@ const SCREEN_HINTS: Readonly<Record<Exclude<Screen, 'overview'>, string>> = {
   help: 'any key comes back',
 };
 
+/** A pane's key bar with Tab (`⇥`) naming the pane it goes to next. */
+function withTabTarget(keys: readonly (readonly [string, string])[], next: Pane): readonly (readonly [string, string])[] {
+  return keys.map(([key, label]) => (key === '⇥' ? [key, next] : [key, label]));
+}
+
 /**
  * The live view: a header (broker, connection, rates), the overview (workers and the task stream together, rates
  * when there is room), task details, the shell and the key help on demand, a status line and the key bar. It reads
@@ -107,6 +112,7 @@ export function App({ store, clock, isColor = true, control, shell, queues }: Ap
   const workers = selectWorkerRows(state, nowMs);
   const summary = selectSummary(state, nowMs);
   const rates = ui.screen === 'overview' ? selectRateRows(state, nowMs, 60) : [];
+  const panes: readonly Pane[] = queues === undefined ? PANES.filter((p) => p !== 'queues') : PANES;
   // The queues pane takes its rows off the bottom of the overview; workers, tasks and rates share the rest.
   const queueRows = queues === undefined ? 0 : queuePaneRows(bodyHeight, queueView);
   const queueLines = queueRows === 0 ? 0 : queueRows + QUEUE_PANE_FIXED_LINES;
@@ -126,7 +132,7 @@ export function App({ store, clock, isColor = true, control, shell, queues }: Ap
     detailsMaxScroll: Math.max(0, detailLines.length - (bodyHeight - 1)),
     actions,
     exit,
-    panes: queues === undefined ? PANES.filter((p) => p !== 'queues') : PANES,
+    panes,
     queues: {
       rows: queueView.rows,
       actions: queueActions,
@@ -140,7 +146,9 @@ export function App({ store, clock, isColor = true, control, shell, queues }: Ap
       ? PROMPT_KEYS
       : peek
         ? DETAILS_KEYS.slice(0, 2).concat(HELP_KEYS.slice(1))
-        : SCREEN_KEYS[ui.screen === 'overview' ? ui.pane : ui.screen];
+        : ui.screen === 'overview'
+          ? withTabTarget(SCREEN_KEYS[ui.pane], panes[(panes.indexOf(ui.pane) + 1) % panes.length]!)
+          : SCREEN_KEYS[ui.screen];
   const hint = ui.screen === 'overview' ? describeFilter(ui) || 'press ? for all keys' : SCREEN_HINTS[ui.screen];
   return (
     <Box flexDirection="column" width={width} height={height}>

@@ -118,9 +118,12 @@ describe('App: the queues pane', () => {
     queues.publish(paneView([row('celery', { ready: 2 }), row('dead', { ready: 1 })]));
     const { screen, press } = setup(queues);
     await vi.waitFor(() => expect(screen()).toContain('celery'));
+    // The key bar names where Tab goes: from the tasks to the queues, from the queues to the workers.
+    expect(screen()).toContain('⇥ queues');
     press(KEYS.tab);
     await vi.waitFor(() => expect(screen()).toMatch(/› celery/));
     expect(screen()).toContain('⏎ peek');
+    expect(screen()).toContain('⇥ workers');
 
     press(KEYS.enter);
     await vi.waitFor(() => expect(screen()).toContain('#1 tasks.add[abc]'));
