@@ -197,7 +197,7 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
   const { dispatch } = ctx;
   const ui = ctx.getUi();
   if (input === 'q') return ctx.exit();
-  if (key.tab) return dispatch({ type: 'toggle-pane', panes: ctx.panes });
+  if (key.tab) return dispatch({ type: 'toggle-pane', panes: ctx.panes, reverse: key.shift });
   if (input === '?') return dispatch({ type: 'open-screen', screen: 'help' });
   if (input === ':') return dispatch({ type: 'open-screen', screen: 'shell' });
   if (input === '/')

@@ -51,7 +51,7 @@ export const QUEUE_PANE_KEYS: readonly (readonly [string, string])[] = [
 
 const HELP: readonly (readonly [string, string])[] = [
   ['q, Ctrl-C', 'quit (the terminal is restored)'],
-  ['Tab', 'cycle panes: workers → tasks → queues (the highlighted has the keys)'],
+  ['Tab', 'cycle panes: workers → tasks → queues (Shift-Tab goes back)'],
   ['↑ ↓ / k j', 'move; PgUp PgDn by a page; Home/g follows the newest task again'],
   ['Enter', "tasks: details · workers: only that worker's tasks (again to undo)"],
   ['⏎, P, m', 'queues: Enter peeks · P purges (asks first) · m moves (asks where)'],

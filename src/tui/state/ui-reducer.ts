@@ -85,8 +85,8 @@ export const initialUiState: UiState = {
 };
 
 export type UiAction =
-  /** Focus the next of `panes` (default: workers and tasks). */
-  | { readonly type: 'toggle-pane'; readonly panes?: readonly Pane[] | undefined }
+  /** Focus the next of `panes` (default: workers and tasks), or the previous one with `reverse` (Shift-Tab). */
+  | { readonly type: 'toggle-pane'; readonly panes?: readonly Pane[] | undefined; readonly reverse?: boolean | undefined }
   | { readonly type: 'queue-pane'; readonly action: QueuePaneAction }
   | { readonly type: 'select-task'; readonly uuid: string | undefined }
   | { readonly type: 'select-worker'; readonly hostname: string | undefined }
@@ -111,7 +111,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
     case 'toggle-pane': {
       const panes = action.panes ?? ['workers', 'tasks'];
-      return { ...state, pane: panes[(panes.indexOf(state.pane) + 1) % panes.length] ?? 'tasks' };
+      const step = action.reverse === true ? panes.length - 1 : 1;
+      return { ...state, pane: panes[(panes.indexOf(state.pane) + step) % panes.length] ?? 'tasks' };
     }
     case 'queue-pane':
       return { ...state, queues: queuePaneReducer(state.queues, action.action) };

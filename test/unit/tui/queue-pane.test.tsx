@@ -69,6 +69,8 @@ describe('queues pane state', () => {
     }
     expect(seen).toEqual(['queues', 'workers', 'tasks']);
     expect(uiReducer(uiReducer(initialUiState, { type: 'toggle-pane' }), { type: 'toggle-pane' }).pane).toBe('tasks');
+    expect(uiReducer(initialUiState, { type: 'toggle-pane', panes, reverse: true }).pane).toBe('workers');
+    expect(uiReducer({ ...initialUiState, pane: 'workers' }, { type: 'toggle-pane', panes, reverse: true }).pane).toBe('queues');
   });
 
   it('a peek answered after its view was closed stays closed', () => {
@@ -152,6 +154,9 @@ describe('App: the queues pane', () => {
 
     press(KEYS.tab);
     await vi.waitFor(() => expect(screen()).toContain('⏎ their tasks'));
+    // Shift-Tab (ESC [ Z) goes back: from the workers to the queues.
+    press('\u001b[Z');
+    await vi.waitFor(() => expect(screen()).toContain('⏎ peek'));
   });
 
   it('without the queues engine the pane is not there and Tab goes between workers and tasks', async () => {
