@@ -203,6 +203,9 @@ const run = randomUUID().slice(0, 8);
 const queue = `camq-shots-${run}`;
 const demoQueue = `shots.demo.${run}`;
 const demoExchange = `shots.${run}`;
+// For the queues pane: a queue nobody consumes that traffic keeps filling, and a parking queue of failed payments.
+const backlogQueue = `reports.${run}`;
+const parkedQueue = `payments.parked.${run}`;
 const env = { ...process.env, CAMQ_TEST_BROKER_URL: BROKER, C_FORCE_ROOT: '1', PYTHONUNBUFFERED: '1', NO_COLOR: '1' };
 const children = [];
 
@@ -275,6 +278,7 @@ function startTraffic(app) {
     if (random() < 0.2) send('tasks.retry_me', { args: [int(1, 9)] });
     if (random() < 0.3) send('tasks.sleep', { args: [Math.round((2 + random() * 7) * 10) / 10] });
     if (random() < 0.15) send('tasks.add', { args: [int(1, 9), int(1, 9)], countdown: int(30, 90) });
+    if (random() < 0.5) send('tasks.sleep', { args: [int(1, 5)], queue: backlogQueue });
     timer = setTimeout(tick, 200 + random() * 600);
   };
   tick();
@@ -357,6 +361,11 @@ camqWorker('images@prod-2', '-c', '2', '-P', 'threads');
 const mailer = pythonWorker('mailer@prod-3');
 try {
   await sleep(4000);
+  for (let i = 0; i < 37; i++) {
+    await app
+      .taskOf('tasks.fail')
+      .applyAsync({ queue: parkedQueue, ignoreResult: true, args: [`card declined for order ${4100 + i}`], kwargs: { attempt: 3 } });
+  }
   stopTraffic = startTraffic(app);
   openTerminal(`node ${ROOT}bin/camq -b '${BROKER}'`);
   await waitFor(/mailer@prod-3\s+online/);
@@ -368,10 +377,21 @@ try {
   savePng('overview', capture(), 'camq — a mixed cluster (camq and Python Celery workers) and the live task stream');
 
   // The workers pane has the keys (highlighted title, › mark); p pings through the real control client.
-  await keys('Tab', 'Down', 'p');
+  // Tab cycles workers → tasks → queues, starting from the tasks.
+  await keys('Tab', 'Tab', 'Down', 'p');
   await waitFor(/^ping: .*pong/m);
   savePng('workers', capture(), 'camq — workers pane: heartbeat ages, load, software; p pings them');
-  await keys('Tab');
+
+  // The queues pane (from the management API): depth sparklines, rates, a queue nobody consumes growing; Enter
+  // peeks into the parking queue.
+  await keys('Tab', 'Tab');
+  await waitFor(new RegExp(`${backlogQueue.replace(/\./g, '\\.')}.*no consumer, growing`), 30_000);
+  savePng('queues', capture(), 'camq — queues pane: depth over time, rates, consumers; a backlog nobody consumes is flagged');
+  for (let i = 0; i < 10 && !new RegExp(`› ${parkedQueue.replace(/\./g, '\\.')}`).test(plain()); i++) await keys('Down');
+  await keys('Enter');
+  await waitFor(/#1 tasks\.fail\[/);
+  savePng('queue-peek', capture(), 'camq — Enter peeks a queue: its first messages decoded as Celery tasks, left in place');
+  await keys('Escape', 'Tab', 'Tab');
 
   // A countdown task waits on its worker ("in 42s"); revoke it from the screen: asks first, then the replies.
   await keys('s');
@@ -429,7 +449,7 @@ try {
   // queue and exchange (deleted above unless the run stopped early). Leave nothing behind.
   const connection = await new BrokerConnection({ url: BROKER }).connect();
   const channel = await connection.createChannel();
-  for (const name of [queue, demoQueue]) await channel.deleteQueue(name);
-  for (const name of [queue, demoExchange]) await channel.deleteExchange(name);
+  for (const name of [queue, demoQueue, backlogQueue, parkedQueue]) await channel.deleteQueue(name);
+  for (const name of [queue, demoExchange, backlogQueue, parkedQueue]) await channel.deleteExchange(name);
   await connection.close();
 }

@@ -21,3 +21,6 @@ export { workerQueueNames } from './worker-queue-names.js';
 export { ENABLE_API_HINT, QueueLister, type QueueListerOptions } from './queue-lister.js';
 export { QueueWatcher, type QueueWatchSnapshot, type QueueWatcherOptions } from './queue-watcher.js';
 export { liveMailboxes, liveNodenames, pidboxBindingsPath, queueConsumersPath } from './live-mailboxes.js';
+export { DEPTH_HISTORY_LENGTH, QueueDepthHistory } from './queue-depth-history.js';
+export { EMPTY_QUEUE_PANE, queuePaneView, type QueuePaneRow, type QueuePaneView } from './queue-pane-rows.js';
+export { DEPTH_TIMEOUT_MS, queueDepths, type QueueDepth, type QueueDepthOptions } from './queue-depths.js';

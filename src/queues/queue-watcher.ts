@@ -1,6 +1,7 @@
 import { CamqError } from '../errors/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import type { QueueListing } from './queue-figures.js';
+import { QueueDepthHistory } from './queue-depth-history.js';
 import { QueueGrowth, STATS_INTERVAL_MS } from './queue-growth.js';
 import type { QueueLister } from './queue-lister.js';
 
@@ -22,17 +23,20 @@ export interface QueueWatcherOptions {
 /**
  * Lists queues again and again (`camq queues --watch`, the live view's queues pane): one listing at a time, the next
  * `intervalMs` after the previous one ended, so a slow API is never asked twice at once. Listings feed `growth`, so
- * markers see whether queues grow. A failed listing is kept as `error` next to the last good listing, and the
+ * markers see whether queues grow, and `history`, so the live view draws each queue's depth. A failed listing is kept as `error` next to the last good listing, and the
  * next try goes ahead. `subscribe`/`getSnapshot` are the pair React's useSyncExternalStore takes.
  */
 export class QueueWatcher {
   readonly growth = new QueueGrowth();
+  /** Each queue's depth over the last listings (the live view's sparklines). */
+  readonly history = new QueueDepthHistory();
   private readonly intervalMs: number;
   private readonly clock: Clock;
   private readonly listeners = new Set<() => void>();
   private snapshot: QueueWatchSnapshot = { listing: null, error: null, polls: 0 };
   private timer: TimerHandle | undefined;
   private isRunning = false;
+  private isPolling = false;
 
   constructor(
     private readonly lister: Pick<QueueLister, 'list'>,
@@ -55,6 +59,14 @@ export class QueueWatcher {
     this.timer = undefined;
   }
 
+  /** List again now instead of at the next interval (after a purge or a move); a listing under way is not doubled. */
+  refresh(): void {
+    if (!this.isRunning || this.isPolling) return;
+    this.timer?.cancel();
+    this.timer = undefined;
+    void this.poll();
+  }
+
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -65,12 +77,15 @@ export class QueueWatcher {
   private async poll(): Promise<void> {
     let listing = this.snapshot.listing;
     let error: CamqError | null = null;
+    this.isPolling = true;
     try {
       listing = await this.lister.list();
       this.growth.observe(listing);
+      this.history.observe(listing);
     } catch (err) {
       error = err instanceof CamqError ? err : new CamqError('queues.no-figures', err instanceof Error ? err.message : String(err), { cause: err });
     }
+    this.isPolling = false;
     if (!this.isRunning) return;
     this.snapshot = { listing, error, polls: this.snapshot.polls + 1 };
     for (const listener of this.listeners) listener();

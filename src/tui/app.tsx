@@ -4,22 +4,28 @@ import { selectRateRows, selectSummary, selectTasks, selectWorkerRows } from '..
 import type { Clock } from '../util/clock.js';
 import { Header } from './components/header.js';
 import { HelpBar } from './components/help-bar.js';
+import { QueuePromptLine } from './components/queue-prompt-line.js';
+import { QueueTable, QUEUE_PANE_FIXED_LINES, queuePaneRows } from './components/queue-table.js';
 import { StatusLine } from './components/status-line.js';
 import type { ControlActions } from './control-actions.js';
 import { useAppKeys } from './hooks/use-app-keys.js';
 import { useClusterSnapshot, type ClusterStoreLike } from './hooks/use-cluster-snapshot.js';
 import { useNow } from './hooks/use-now.js';
+import { useQueueView } from './hooks/use-queue-view.js';
+import { useQueueViewActions } from './hooks/use-queue-view-actions.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useUiState } from './hooks/use-ui-state.js';
 import { useViewActions } from './hooks/use-view-actions.js';
 import { overviewLayout } from './layout.js';
-import { HelpScreen, OVERVIEW_KEYS, WORKER_PANE_KEYS } from './screens/help-screen.js';
+import { HelpScreen, OVERVIEW_KEYS, QUEUE_PANE_KEYS, WORKER_PANE_KEYS } from './screens/help-screen.js';
+import { peekLines, PeekScreen } from './screens/peek-screen.js';
 import { describeFilter, OverviewScreen } from './screens/overview-screen.js';
 import { ShellScreen } from './screens/shell-screen.js';
 import { taskDetailLines } from './screens/task-details-lines.js';
 import { TaskDetailsScreen } from './screens/task-details-screen.js';
+import type { QueueActions } from './queue-actions.js';
 import type { ShellEngineLike } from './shell-engine-like.js';
-import type { Pane, Screen } from './state/ui-reducer.js';
+import { PANES, type Pane, type Screen } from './state/ui-reducer.js';
 import { createTheme } from './theme.js';
 
 export interface AppProps {
@@ -33,6 +39,8 @@ export interface AppProps {
   readonly control?: ControlActions | undefined;
   /** The camqadm engine for the shell screen. */
   readonly shell?: ShellEngineLike | undefined;
+  /** The queues engine for the queues pane; without it the pane is not shown and Tab skips it. */
+  readonly queues?: QueueActions | undefined;
 }
 
 const DETAILS_KEYS: readonly (readonly [string, string])[] = [
@@ -60,6 +68,7 @@ const HELP_KEYS: readonly (readonly [string, string])[] = [
 const SCREEN_KEYS: Readonly<Record<Exclude<Screen, 'overview'> | Pane, readonly (readonly [string, string])[]>> = {
   tasks: OVERVIEW_KEYS,
   workers: WORKER_PANE_KEYS,
+  queues: QUEUE_PANE_KEYS,
   details: DETAILS_KEYS,
   shell: SHELL_KEYS,
   help: HELP_KEYS,
@@ -71,13 +80,18 @@ const SCREEN_HINTS: Readonly<Record<Exclude<Screen, 'overview'>, string>> = {
   help: 'any key comes back',
 };
 
+/** A pane's key bar with Tab (`⇥`) naming the pane it goes to next. */
+function withTabTarget(keys: readonly (readonly [string, string])[], next: Pane): readonly (readonly [string, string])[] {
+  return keys.map(([key, label]) => (key === '⇥' ? [key, next] : [key, label]));
+}
+
 /**
  * The live view: a header (broker, connection, rates), the overview (workers and the task stream together, rates
  * when there is room), task details, the shell and the key help on demand, a status line and the key bar. It reads
  * the cluster through the store and the clock it is given, and acts through `control` and `shell`; it never touches
  * the broker, timers or the process itself.
  */
-export function App({ store, clock, isColor = true, control, shell }: AppProps) {
+export function App({ store, clock, isColor = true, control, shell, queues }: AppProps) {
   const snapshot = useClusterSnapshot(store);
   const nowMs = useNow(clock);
   const { columns, rows } = useTerminalSize();
@@ -85,6 +99,8 @@ export function App({ store, clock, isColor = true, control, shell }: AppProps) 
   const [ui, dispatch, getUi] = useUiState();
   const theme = useMemo(() => createTheme(isColor), [isColor]);
   const actions = useViewActions(control, shell, dispatch);
+  const queueView = useQueueView(queues);
+  const queueActions = useQueueViewActions(queues, dispatch);
 
   const state = snapshot.state;
   const width = Math.max(20, columns);
@@ -96,7 +112,12 @@ export function App({ store, clock, isColor = true, control, shell }: AppProps) 
   const workers = selectWorkerRows(state, nowMs);
   const summary = selectSummary(state, nowMs);
   const rates = ui.screen === 'overview' ? selectRateRows(state, nowMs, 60) : [];
-  const layout = overviewLayout(bodyHeight + 3, workers.length, rates.length);
+  const panes: readonly Pane[] = queues === undefined ? PANES.filter((p) => p !== 'queues') : PANES;
+  // The queues pane takes its rows off the bottom of the overview; workers, tasks and rates share the rest.
+  const queueRows = queues === undefined ? 0 : queuePaneRows(bodyHeight, queueView);
+  const queueLines = queueRows === 0 ? 0 : queueRows + QUEUE_PANE_FIXED_LINES;
+  const layout = overviewLayout(bodyHeight + 3 - queueLines, workers.length, rates.length);
+  const peek = ui.screen === 'overview' ? ui.queues.peek : undefined;
 
   const detailsTask = ui.detailsUuid === undefined ? undefined : state.tasks.get(ui.detailsUuid);
   const detailLines = ui.screen === 'details' && detailsTask ? taskDetailLines(detailsTask, width) : [];
@@ -111,26 +132,60 @@ export function App({ store, clock, isColor = true, control, shell }: AppProps) 
     detailsMaxScroll: Math.max(0, detailLines.length - (bodyHeight - 1)),
     actions,
     exit,
+    panes,
+    queues: {
+      rows: queueView.rows,
+      actions: queueActions,
+      peekMaxScroll: peek ? Math.max(0, peekLines(peek).length - (bodyHeight - 1)) : 0,
+    },
   });
 
-  const keys = ui.prompt && ui.prompt.kind !== 'revoke' ? PROMPT_KEYS : SCREEN_KEYS[ui.screen === 'overview' ? ui.pane : ui.screen];
+  const queuePrompt = ui.screen === 'overview' ? ui.queues.prompt : undefined;
+  const keys =
+    (ui.prompt && ui.prompt.kind !== 'revoke') || queuePrompt?.kind === 'move'
+      ? PROMPT_KEYS
+      : peek
+        ? DETAILS_KEYS.slice(0, 2).concat(HELP_KEYS.slice(1))
+        : ui.screen === 'overview'
+          ? withTabTarget(SCREEN_KEYS[ui.pane], panes[(panes.indexOf(ui.pane) + 1) % panes.length]!)
+          : SCREEN_KEYS[ui.screen];
   const hint = ui.screen === 'overview' ? describeFilter(ui) || 'press ? for all keys' : SCREEN_HINTS[ui.screen];
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Header connection={snapshot.connection} summary={summary} width={width} theme={theme} />
+      <Header
+        connection={snapshot.connection}
+        summary={summary}
+        backlog={queues === undefined || queueView.source === null ? undefined : queueView.backlog}
+        width={width}
+        theme={theme}
+      />
       <Box flexDirection="column" height={bodyHeight}>
-        {ui.screen === 'overview' ? (
-          <OverviewScreen
-            ui={ui}
-            workers={workers}
-            tasks={tasks}
-            tasksKept={state.tasks.size}
-            rates={rates}
-            layout={layout}
-            width={width}
-            nowMs={nowMs}
-            theme={theme}
-          />
+        {peek ? (
+          <PeekScreen peek={peek} height={bodyHeight} width={width} theme={theme} />
+        ) : ui.screen === 'overview' ? (
+          <>
+            <OverviewScreen
+              ui={ui}
+              workers={workers}
+              tasks={tasks}
+              tasksKept={state.tasks.size}
+              rates={rates}
+              layout={layout}
+              width={width}
+              nowMs={nowMs}
+              theme={theme}
+            />
+            {queueRows > 0 ? (
+              <QueueTable
+                view={queueView}
+                selected={ui.queues.selected}
+                isFocused={ui.pane === 'queues'}
+                height={queueRows}
+                width={width}
+                theme={theme}
+              />
+            ) : null}
+          </>
         ) : ui.screen === 'details' ? (
           <TaskDetailsScreen
             task={detailsTask}
@@ -154,7 +209,11 @@ export function App({ store, clock, isColor = true, control, shell }: AppProps) 
           <HelpScreen height={bodyHeight} width={width} theme={theme} />
         )}
       </Box>
-      <StatusLine prompt={ui.prompt} notice={ui.notice} hint={hint} width={width} theme={theme} />
+      {queuePrompt ? (
+        <QueuePromptLine prompt={queuePrompt} width={width} theme={theme} />
+      ) : (
+        <StatusLine prompt={ui.prompt} notice={ui.notice} hint={hint} width={width} theme={theme} />
+      )}
       <HelpBar keys={keys} width={width} theme={theme} />
     </Box>
   );

@@ -94,7 +94,8 @@ describe(`camq live view with camq workers (${brokerName})`, () => {
     const screen = tmux.capture();
     expect(screen).toMatch(new RegExp(`› SUCCESS\\s+tasks\\.sleep\\s+${sleep.id}`));
     expect(screen).not.toMatch(/› e2e-/);
-    expect(screen.split('\n').find((l) => l.startsWith('q quit'))).toContain('⇥ workers');
+    // Tab goes from the tasks to the queues pane (workers → tasks → queues).
+    expect(screen.split('\n').find((l) => l.startsWith('q quit'))).toContain('⇥ queues');
 
     // Details of the failure: the exception and the worker's traceback.
     await focusTask(fail.id);
@@ -244,7 +245,7 @@ describe(`camq live view with camq workers (${brokerName})`, () => {
       // 80×24: workers, tasks and the key bar with the task actions all fit.
       const lines = small.capture().trimEnd().split('\n');
       expect(lines.length).toBeLessThanOrEqual(24);
-      expect(lines.at(-1)).toMatch(/^q quit\s+⏎ details\s+↑↓ move\s+⇥ workers\s+r revoke\s+l rate\s+p ping/);
+      expect(lines.at(-1)).toMatch(/^q quit\s+⏎ details\s+↑↓ move\s+⇥ queues\s+r revoke\s+l rate\s+p ping/);
       small.send('q');
       await small.waitFor('[exited 0]');
     }
@@ -252,7 +253,8 @@ describe(`camq live view with camq workers (${brokerName})`, () => {
 
   it('a worker that stops turns offline: at once on SIGTERM (worker-offline), within the expiry window on SIGKILL', async () => {
     await resetView();
-    tmux.send('Tab');
+    // Shift-Tab: from the tasks back to the workers.
+    tmux.send('BTab');
     await tmux.waitFor(/› e2e-/);
     expect(await threadWorker.stop('SIGTERM')).toBe(0);
     await tmux.waitFor(new RegExp(`${escapeRe(threadWorker.nodename)}\\s+offline`), 5000);

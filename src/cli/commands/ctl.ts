@@ -6,6 +6,7 @@ import type { ReplyView } from '../../control/reply-text.js';
 import type { ControlResult } from '../../control/reply-collector.js';
 import { CamqError, ExitCode, UsageError } from '../../errors/index.js';
 import { CONTROL_COMMANDS, cliName, type CliSpec, type ControlCommandSpec, type ControlMethod } from '../../protocol/control-catalog.js';
+import type { QueueDepth } from '../../queues/queue-depths.js';
 import type { BrokerUrl } from '../../transport/broker-url.js';
 import { brokerOption, resolveBroker, withConnection, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
@@ -38,6 +39,8 @@ export interface CtlDeps {
    * @defaultValue the management API's view (findLiveWorkers)
    */
   readonly liveWorkers?: (broker: ResolvedBroker, options: LiveWorkersOptions) => Promise<LiveWorkers>;
+  /** The queues' depths for `inspect active_queues`. @defaultValue the management API's (queueDepths), loaded on first use */
+  readonly queueDepths?: (broker: BrokerUrl) => Promise<ReadonlyMap<string, QueueDepth> | null>;
 }
 
 export interface LiveWorkersOptions {
@@ -171,6 +174,10 @@ async function prepare(io: CliIO, opts: CommonOptions) {
 async function runBroadcast(deps: CtlDeps, io: CliIO, command: ControlCommand, opts: CommonOptions, view?: ReplyView): Promise<void> {
   const { broker, output, style } = await prepare(io, opts);
   const shown = view ?? output.viewFor(command.method);
+  // active_queues: the queues' depths from the management API, asked while the workers answer (so the API's answer
+  // overlaps the reply window) and left out, silently, when no API answers in time. Human output only: --json keeps
+  // Celery's `{"<node>": <reply>}`.
+  const depths = command.method === 'active_queues' && !opts.json ? lookUpDepths(deps, broker.parsed, apiUrlFor(opts, io, broker)) : undefined;
   const progress = Progress.on(io.stderr);
   const expand = opts.expand === true && opts.json !== true;
   let count = 0;
@@ -208,7 +215,9 @@ async function runBroadcast(deps: CtlDeps, io: CliIO, command: ControlCommand, o
     writeLine(io.stdout, output.formatJson(result));
   } else {
     if (!expand) writeLines(io.stdout, output.formatGrouped(result, shown, style));
-    const table = output.listingTable(result, shown);
+    const listed = output.listingTable(result, shown);
+    const found = listed && depths ? await depths : null;
+    const table = listed && found ? (await import('../output/queue-depth-columns.js')).withQueueDepths(listed, found) : listed;
     if (table) writeLine(io.stdout, (await import('../output/control-table.js')).renderTable(table, style));
     writeLines(io.stdout, output.formatSilent(result, opts.timeout));
     writeLines(io.stdout, output.formatNodeCount(result, shown));
@@ -229,8 +238,7 @@ function expectLiveWorkers(
   onCount: (n: number) => void,
 ): (() => Promise<readonly string[]>) | undefined {
   if (opts.waitAll === true || (opts.destination?.length ?? 0) > 0) return undefined;
-  const fromEnv = io.env['CAMQ_API_URL']?.trim();
-  const apiUrl = opts.api ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv) ?? broker.apiUrl;
+  const apiUrl = apiUrlFor(opts, io, broker);
   const live = (deps.liveWorkers ?? findLiveWorkers)(broker, { apiUrl, timeoutMs: opts.timeout * 1000 });
   void live.then((r) => 'nodes' in r && onCount(r.nodes.length));
   return async () => {
@@ -297,6 +305,18 @@ async function runShutdown(deps: CtlDeps, io: CliIO, opts: CommonOptions & { yes
   const acks = Object.fromEntries(nodes.map((node) => [node, { ok: 'shutdown requested' }]));
   if (opts.json) writeLine(io.stdout, JSON.stringify(acks));
   else for (const [node, ack] of Object.entries(acks)) writeLines(io.stdout, output.formatReply(node, ack, 'generic', style));
+}
+
+/** The management API's queue depths (src/queues/queue-depths.ts, loaded only for active_queues), or null. */
+function lookUpDepths(deps: CtlDeps, broker: BrokerUrl, apiUrl: string | undefined): Promise<ReadonlyMap<string, QueueDepth> | null> {
+  if (deps.queueDepths) return deps.queueDepths(broker);
+  return import('../../queues/queue-depths.js').then(({ queueDepths }) => queueDepths({ broker, apiUrl })).catch(() => null);
+}
+
+/** The management API to ask: `--api`, else $CAMQ_API_URL, else the embedded broker's; undefined to find it from the URL. */
+function apiUrlFor(opts: CommonOptions, io: CliIO, broker: ResolvedBroker): string | undefined {
+  const fromEnv = io.env['CAMQ_API_URL']?.trim();
+  return opts.api ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv) ?? broker.apiUrl;
 }
 
 function withClient<T>(deps: CtlDeps, broker: ResolvedBroker, fn: (client: ControlClientLike) => Promise<T>): Promise<T> {

@@ -49,6 +49,8 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
 
   // 1. The broker: the embedded one unless -b names another.
   let url: string;
+  /** The embedded broker's management API (on a free port with --port 0, where camq would not look for it). */
+  let apiUrl: string | undefined;
   let closeBroker = async () => {};
   const ownBroker = brokerFlag === undefined || isEmbeddedBrokerUrl(brokerFlag);
   if (!ownBroker) {
@@ -62,13 +64,15 @@ export async function runDemo(options: DemoOptions, brokerFlag: string | undefin
       return startEmbeddedBroker({ port: 0, managementPort: 0 });
     });
     url = broker.url;
+    apiUrl = broker.apiUrl;
     if (broker.apiUrl !== undefined) writeLine(io.stderr, `-> management API on ${broker.apiUrl}`);
     closeBroker = async () => {
       writeLine(io.stderr, '-> stopping the embedded broker…');
       await broker.close();
     };
   }
-  const broker = knownBroker(url);
+  // The live view's queues pane reads the embedded broker's API.
+  const broker = { ...knownBroker(url), apiUrl };
   const masked = broker.masked;
 
   // 2. Workers, as separate processes (what users run, each with its own heartbeat and pid), and 3. traffic, on a

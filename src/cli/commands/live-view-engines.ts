@@ -1,9 +1,18 @@
+import { Chalk } from 'chalk';
 import type { ControlClient } from '../../control/index.js';
+import { moveMessages } from '../../queues/move.js';
+import { PEEK_EFFECTS, peekQueue } from '../../queues/peek.js';
+import { purgeAll } from '../../queues/purge.js';
+import { queuePaneView, type QueuePaneView } from '../../queues/queue-pane-rows.js';
+import type { QueueWatcher, QueueWatchSnapshot } from '../../queues/queue-watcher.js';
+import type { Transport } from '../../transport/index.js';
 import { isErrorReply, isOkReply } from '../../protocol/control-replies.js';
 import { formatNotice, formatOutcome, type TextLine } from '../../shell/format-text.js';
 import type { ShellSession } from '../../shell/shell-session.js';
 import type { ShellNotice } from '../../shell/shell-result.js';
 import type { ControlActions, NodeReply } from '../../tui/control-actions.js';
+import type { QueueActions } from '../../tui/queue-actions.js';
+import { formatPeeked, peekTitle } from '../output/peeked-text.js';
 import type { ShellEngineLike } from '../../tui/shell-engine-like.js';
 
 /**
@@ -52,5 +61,39 @@ export function shellEngineFor(session: ShellSession): ShellEngineLike {
       return candidates.map((candidate) => line.slice(0, from) + candidate);
     },
     prompt: () => `${session.nextNumber}> `,
+  };
+}
+
+/** How many messages Enter in the queues pane peeks (`camq queues peek`'s default). */
+export const PANE_PEEK_COUNT = 20;
+
+/**
+ * The queues engine as the queues pane wants it: the watcher's listings made into rows once per listing (never per
+ * frame), and peek, purge and move on the view's connection, each followed by a fresh listing.
+ */
+export function queueActionsFor(watcher: QueueWatcher, transport: Transport): QueueActions {
+  let last: { snapshot: QueueWatchSnapshot; view: QueuePaneView } | undefined;
+  const plain = new Chalk({ level: 0 });
+  return {
+    subscribe: (listener) => watcher.subscribe(listener),
+    getSnapshot: () => {
+      const snapshot = watcher.getSnapshot();
+      if (last?.snapshot !== snapshot) last = { snapshot, view: queuePaneView(snapshot, watcher.growth, watcher.history) };
+      return last.view;
+    },
+    async peek(queue) {
+      const result = await peekQueue(transport, queue, { count: PANE_PEEK_COUNT });
+      return { title: peekTitle(result), lines: result.messages.flatMap((m) => formatPeeked(m, plain)), note: PEEK_EFFECTS };
+    },
+    async purge(queue) {
+      const { messageCount } = await purgeAll(transport, queue);
+      watcher.refresh();
+      return messageCount;
+    },
+    async move(from, to) {
+      const { moved } = await moveMessages(transport, from, to);
+      watcher.refresh();
+      return moved;
+    },
   };
 }

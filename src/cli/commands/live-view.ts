@@ -3,6 +3,9 @@ import { createElement } from 'react';
 import { UsageError } from '../../errors/index.js';
 import { ControlClient } from '../../control/index.js';
 import { ClusterStore, EventReceiver } from '../../events/index.js';
+import { QueueLister } from '../../queues/queue-lister.js';
+import { QueueWatcher } from '../../queues/queue-watcher.js';
+import { workerQueueNames } from '../../queues/worker-queue-names.js';
 import { ShellSession } from '../../shell/shell-session.js';
 import { createTransport } from '../../transport/index.js';
 import { App, type AppProps } from '../../tui/app.js';
@@ -10,7 +13,7 @@ import { shareInkLineCacheAcrossFrames } from '../../tui/ink-line-cache.js';
 import { systemClock } from '../../util/clock.js';
 import { resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { useColor, writeLine, type CliIO } from '../cli-io.js';
-import { controlActionsFor, shellEngineFor } from './live-view-engines.js';
+import { controlActionsFor, queueActionsFor, shellEngineFor } from './live-view-engines.js';
 
 export interface LiveViewOptions {
   /** The -b flag, or a broker resolved already (the demo's). */
@@ -34,7 +37,7 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   if (!io.stdin.isTTY || !io.stdout.isTTY) {
     throw new UsageError('the live view needs a terminal; to print events instead, run `camq events --dump` (or --json)');
   }
-  const broker = await resolveBroker(options.broker, io);
+  const broker = await resolveBroker(options.broker, io, { management: true });
   // Until the view mounts, this line is all the terminal shows: a broker that does not answer is not a blank screen.
   writeLine(io.stderr, `-> connecting to ${broker.masked}.`);
   const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq live view' });
@@ -54,7 +57,22 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
     await broker.release();
     throw err;
   }
-  const engines: Pick<AppProps, 'control' | 'shell'> = { control: controlActionsFor(control), shell: shellEngineFor(session) };
+  // The queues pane: the queues engine's watcher lists on the brokers' sampling interval, through the management API
+  // when it answers for this broker (found as `camq queues` finds it), else AMQP passive declares on this connection.
+  const apiFromEnv = io.env['CAMQ_API_URL']?.trim();
+  const lister = new QueueLister({
+    broker: broker.parsed,
+    apiUrl: apiFromEnv !== undefined && apiFromEnv !== '' ? apiFromEnv : broker.apiUrl,
+    transport: () => Promise.resolve(connection),
+    workerQueueNames: () => workerQueueNames(control),
+  });
+  const watcher = new QueueWatcher(lister, { clock: systemClock });
+  watcher.start();
+  const engines: Pick<AppProps, 'control' | 'shell' | 'queues'> = {
+    control: controlActionsFor(control),
+    shell: shellEngineFor(session),
+    queues: queueActionsFor(watcher, connection),
+  };
   options.onReady?.();
 
   await shareInkLineCacheAcrossFrames();
@@ -75,6 +93,7 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
     process.off('SIGTERM', onTerm);
     process.off('SIGHUP', onTerm);
     io.stdout.write(LEAVE_ALT_SCREEN);
+    watcher.stop();
     store.close();
     await session.close();
     await control.close();

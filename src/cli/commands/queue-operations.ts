@@ -129,14 +129,9 @@ async function runPeek(io: CliIO, queue: string, opts: PeekOptions): Promise<voi
   if (opts.json) {
     for (const message of result.messages) writeLine(io.stdout, JSON.stringify(message));
   } else {
-    const { formatPeeked } = await import('../output/peeked-text.js');
+    const { formatPeeked, peekTitle } = await import('../output/peeked-text.js');
     const style = styleFor(io);
-    const { status, kind } = result;
-    writeLine(
-      io.stdout,
-      `queue '${queue}' (${kind.type}): ${status.messageCount} ready, ${status.consumerCount} consumers; ` +
-        `showing ${result.messages.length === status.messageCount ? 'all' : `the first ${result.messages.length}`}`,
-    );
+    writeLine(io.stdout, peekTitle(result));
     for (const message of result.messages) for (const line of formatPeeked(message, style)) writeLine(io.stdout, line);
   }
   writeLine(io.stderr, `note: ${PEEK_EFFECTS}`);

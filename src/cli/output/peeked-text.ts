@@ -1,4 +1,5 @@
 import type { PeekedMessage } from '../../queues/peeked-message.js';
+import type { PeekResult } from '../../queues/peek.js';
 import type { ChalkInstance } from 'chalk';
 
 /**
@@ -28,6 +29,15 @@ export function formatPeeked(message: PeekedMessage, style: ChalkInstance): stri
     ...(Object.keys(message.headers).length > 0 ? [`    headers ${json(message.headers)}`] : []),
     `    ${meta}`,
   ];
+}
+
+/** The line above a peek's messages: `queue 'celery' (classic): 120 ready, 0 consumers; showing the first 20`. */
+export function peekTitle(result: PeekResult): string {
+  const { queue, status, kind, messages } = result;
+  return (
+    `queue '${queue}' (${kind.type}): ${status.messageCount} ready, ${status.consumerCount} consumers; ` +
+    `showing ${messages.length === status.messageCount ? 'all' : `the first ${messages.length}`}`
+  );
 }
 
 function json(value: unknown): string {

@@ -8,6 +8,8 @@ import type { Theme } from '../theme.js';
 export interface HeaderProps {
   readonly connection: ConnectionStatus;
   readonly summary: ClusterSummary;
+  /** Ready messages over the listed queues, when the queues pane has figures. */
+  readonly backlog?: number | undefined;
   readonly width: number;
   readonly theme: Theme;
 }
@@ -21,11 +23,12 @@ const PHASE_LABEL: Readonly<Record<ConnectionStatus['phase'], string>> = {
 };
 
 /** One line: the masked broker URL, the connection state with reconnects, and the event and task rates. */
-export function Header({ connection, summary, width, theme }: HeaderProps) {
+export function Header({ connection, summary, backlog, width, theme }: HeaderProps) {
   const phase = connection.phase;
   const phaseProps = phase === 'connected' ? theme.success : phase === 'failed' || phase === 'closed' ? theme.error : theme.pending;
   const reconnects = connection.reconnects > 0 ? ` ↻${connection.reconnects}` : '';
-  const right = `  ${formatRate(summary.eventsPerSecond)} ev  ${formatRate(summary.tasksPerSecond)} done  ${summary.workersOnline}/${summary.workersTotal} workers up`;
+  const queued = backlog === undefined ? '' : `  ${backlog} queued`;
+  const right = `  ${formatRate(summary.eventsPerSecond)} ev  ${formatRate(summary.tasksPerSecond)} done  ${summary.workersOnline}/${summary.workersTotal} workers up${queued}`;
   const status = `● ${describeConnectionPhase(connection, PHASE_LABEL[phase])}${reconnects}`;
   const fixed = 'camq    '.length + textWidth(status) + textWidth(right);
   const broker = truncateMiddle(connection.broker, Math.max(8, width - fixed));

@@ -4,7 +4,8 @@ import type { TaskRecord } from '../../events/cluster-state.js';
 import type { TaskFilter, WorkerRow } from '../../events/selectors.js';
 import { parseRate } from '../../protocol/rate.js';
 import { editLine, lineEditor } from '../state/line-editor.js';
-import type { UiAction, UiState } from '../state/ui-reducer.js';
+import type { Pane, UiAction, UiState } from '../state/ui-reducer.js';
+import { handleQueueOverlayKey, handleQueuePaneKey, isEditingQueuePrompt, type QueueKeyContext } from './queue-pane-keys.js';
 import type { ViewActions } from './use-view-actions.js';
 
 export interface AppKeyContext {
@@ -23,6 +24,10 @@ export interface AppKeyContext {
   readonly detailsMaxScroll: number;
   readonly actions: ViewActions;
   readonly exit: () => void;
+  /** The panes Tab cycles through, in order. @defaultValue workers and tasks */
+  readonly panes?: readonly Pane[] | undefined;
+  /** The queues pane's rows and actions, when the view has the queues engine. */
+  readonly queues?: QueueKeyContext | undefined;
 }
 
 /** All keyboard handling of the app, by screen and prompt; only dispatches UI actions and calls `actions`. */
@@ -45,7 +50,7 @@ function currentTask(ctx: AppKeyContext, ui: UiState): TaskRecord | undefined {
 
 /** Whether typed text goes into a line editor (the shell, the search or rate prompt) rather than being keys. */
 function isEditing(ui: UiState): boolean {
-  return ui.screen === 'shell' || ui.prompt?.kind === 'search' || ui.prompt?.kind === 'rate-limit';
+  return ui.screen === 'shell' || ui.prompt?.kind === 'search' || ui.prompt?.kind === 'rate-limit' || isEditingQueuePrompt(ui);
 }
 
 const CONTROL_CHAR = /[\r\n\t\b\u007f]/;
@@ -81,6 +86,7 @@ export function handleKey(ctx: AppKeyContext, input: string, key: Key): void {
     return;
   }
   if (ui.prompt) return handlePromptKey(ctx, input, key);
+  if (ui.screen === 'overview' && handleQueueOverlayKey(ctx, input, key)) return;
   switch (ui.screen) {
     case 'shell':
       return handleShellKey(ctx, input, key);
@@ -191,7 +197,7 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
   const { dispatch } = ctx;
   const ui = ctx.getUi();
   if (input === 'q') return ctx.exit();
-  if (key.tab) return dispatch({ type: 'toggle-pane' });
+  if (key.tab) return dispatch({ type: 'toggle-pane', panes: ctx.panes, reverse: key.shift });
   if (input === '?') return dispatch({ type: 'open-screen', screen: 'help' });
   if (input === ':') return dispatch({ type: 'open-screen', screen: 'shell' });
   if (input === '/')
@@ -201,6 +207,7 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
   if (input === 'p') return ctx.actions.ping();
   if (key.escape) return dispatch({ type: 'notice', notice: undefined });
   const delta = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : key.pageUp ? -ctx.pageSize : key.pageDown ? ctx.pageSize : 0;
+  if (ui.pane === 'queues') return handleQueuePaneKey(ctx, input, key, delta);
   if (ui.pane === 'workers') {
     const index = Math.max(
       0,
@@ -215,7 +222,7 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
       const isOn = ui.filter.worker !== selected;
       dispatch({ type: 'toggle-filter', field: 'worker', value: selected });
       // Drilling into a worker's tasks: the keys follow to its task list.
-      if (isOn) dispatch({ type: 'toggle-pane' });
+      if (isOn) dispatch({ type: 'toggle-pane', panes: ctx.panes });
       return;
     }
     if (input === 'r' || input === 'l' || input === 'n') {

@@ -36,11 +36,25 @@ export const WORKER_PANE_KEYS: readonly (readonly [string, string])[] = [
   ['?', 'help'],
 ];
 
+/** The key bar with the queues pane focused. */
+export const QUEUE_PANE_KEYS: readonly (readonly [string, string])[] = [
+  ['q', 'quit'],
+  ['⏎', 'peek'],
+  ['↑↓', 'move'],
+  ['⇥', 'workers'],
+  ['P', 'purge'],
+  ['m', 'move to'],
+  ['p', 'ping'],
+  [':', 'shell'],
+  ['?', 'help'],
+];
+
 const HELP: readonly (readonly [string, string])[] = [
   ['q, Ctrl-C', 'quit (the terminal is restored)'],
-  ['Tab', 'switch panes: tasks ⇄ workers (the highlighted one has the keys)'],
+  ['Tab', 'cycle panes: workers → tasks → queues (Shift-Tab goes back)'],
   ['↑ ↓ / k j', 'move; PgUp PgDn by a page; Home/g follows the newest task again'],
   ['Enter', "tasks: details · workers: only that worker's tasks (again to undo)"],
+  ['⏎, P, m', 'queues: Enter peeks · P purges (asks first) · m moves (asks where)'],
   ['/', 'search tasks by name, uuid, worker, args, kwargs, result or exception (Enter holds the first match, Esc cancels)'],
   ['s', 'cycle the state filter: RECEIVED STARTED SUCCESS FAILURE RETRY REVOKED REJECTED PENDING'],
   ['n / w', "only tasks with the selected task's name / worker (again to undo)"],

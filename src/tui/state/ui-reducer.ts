@@ -1,5 +1,6 @@
 import type { TaskFilter } from '../../events/selectors.js';
 import { lineEditor, type LineEditorState } from './line-editor.js';
+import { initialQueuePaneState, queuePaneReducer, type QueuePaneAction, type QueuePaneState } from './queue-pane.js';
 
 /**
  * The live view's own state, separate from the cluster state: which screen and pane, the selection, the filter,
@@ -8,7 +9,9 @@ import { lineEditor, type LineEditorState } from './line-editor.js';
  */
 
 export type Screen = 'overview' | 'details' | 'shell' | 'help';
-export type Pane = 'tasks' | 'workers';
+/** The overview's panes in Tab's order; a view without the queues engine leaves `queues` out of the cycle. */
+export const PANES = ['workers', 'tasks', 'queues'] as const;
+export type Pane = (typeof PANES)[number];
 
 export type Prompt =
   | { readonly kind: 'search'; readonly editor: LineEditorState; readonly previous: string | undefined }
@@ -59,6 +62,8 @@ export interface UiState {
   readonly detailsUuid: string | undefined;
   readonly detailsScroll: number;
   readonly shell: ShellPaneState;
+  /** The queues pane (state/queue-pane.ts). */
+  readonly queues: QueuePaneState;
 }
 
 export const STATE_FILTER_CYCLE = [undefined, 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED', 'PENDING'] as const;
@@ -76,10 +81,13 @@ export const initialUiState: UiState = {
   detailsUuid: undefined,
   detailsScroll: 0,
   shell: { lines: [], editor: lineEditor(), history: [], historyIndex: undefined, isBusy: false },
+  queues: initialQueuePaneState,
 };
 
 export type UiAction =
-  | { readonly type: 'toggle-pane' }
+  /** Focus the next of `panes` (default: workers and tasks), or the previous one with `reverse` (Shift-Tab). */
+  | { readonly type: 'toggle-pane'; readonly panes?: readonly Pane[] | undefined; readonly reverse?: boolean | undefined }
+  | { readonly type: 'queue-pane'; readonly action: QueuePaneAction }
   | { readonly type: 'select-task'; readonly uuid: string | undefined }
   | { readonly type: 'select-worker'; readonly hostname: string | undefined }
   | { readonly type: 'cycle-state-filter' }
@@ -101,8 +109,13 @@ export type UiAction =
 
 export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
-    case 'toggle-pane':
-      return { ...state, pane: state.pane === 'tasks' ? 'workers' : 'tasks' };
+    case 'toggle-pane': {
+      const panes = action.panes ?? ['workers', 'tasks'];
+      const step = action.reverse === true ? panes.length - 1 : 1;
+      return { ...state, pane: panes[(panes.indexOf(state.pane) + step) % panes.length] ?? 'tasks' };
+    }
+    case 'queue-pane':
+      return { ...state, queues: queuePaneReducer(state.queues, action.action) };
     case 'select-task':
       return { ...state, selectedTask: action.uuid };
     case 'select-worker':

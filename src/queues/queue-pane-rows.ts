@@ -1,0 +1,73 @@
+import type { QueueDepthHistory } from './queue-depth-history.js';
+import type { FiguresSource } from './queue-figures.js';
+import type { QueueGrowth } from './queue-growth.js';
+import { queueMarkers, type QueueMarker } from './queue-markers.js';
+import { selectQueues } from './queue-selection.js';
+import type { QueueWatchSnapshot } from './queue-watcher.js';
+
+/** One row of the live view's queues pane: the figures it shows, the markers, and the depth over the last listings. */
+export interface QueuePaneRow {
+  readonly name: string;
+  readonly ready: number;
+  readonly unacked: number | null;
+  readonly consumers: number;
+  readonly publishRate: number | null;
+  readonly deliverRate: number | null;
+  /** `no-consumer` and `growing` (housekeeping queues are not rows). */
+  readonly markers: readonly QueueMarker[];
+  /** Depth (ready + unacked) per listing, oldest first. */
+  readonly depths: readonly number[];
+}
+
+/** What the queues pane draws, made once per listing. */
+export interface QueuePaneView {
+  /** Null until the first listing answered. */
+  readonly source: FiguresSource | null;
+  /** The queues, the deepest first (then by name); housekeeping queues left out. */
+  readonly rows: readonly QueuePaneRow[];
+  /** Ready messages over the listed queues: the header's backlog. */
+  readonly backlog: number;
+  readonly hiddenHousekeeping: number;
+  /** With the AMQP fallback: what is missing and how to enable the API. */
+  readonly missing: string | null;
+  /** Why the last listing failed (the rows are then the last good listing's). */
+  readonly error: string | null;
+  /** When the listing was taken (ms since the epoch), or null. */
+  readonly takenAt: number | null;
+}
+
+export const EMPTY_QUEUE_PANE: QueuePaneView = {
+  source: null,
+  rows: [],
+  backlog: 0,
+  hiddenHousekeeping: 0,
+  missing: null,
+  error: null,
+  takenAt: null,
+};
+
+/** The queues pane's rows from a watcher's snapshot, growth and depth history (pure: tested without a broker). */
+export function queuePaneView(snapshot: QueueWatchSnapshot, growth: QueueGrowth, history: QueueDepthHistory): QueuePaneView {
+  const { listing, error } = snapshot;
+  if (listing === null) return { ...EMPTY_QUEUE_PANE, error: error?.message ?? null };
+  const { queues, housekeeping } = selectQueues(listing.queues, { sort: 'ready' });
+  const rows = queues.map((q): QueuePaneRow => ({
+    name: q.name,
+    ready: q.ready,
+    unacked: q.unacked,
+    consumers: q.consumers,
+    publishRate: q.publishRate,
+    deliverRate: q.deliverRate,
+    markers: queueMarkers(q, growth).filter((m) => m !== 'housekeeping'),
+    depths: history.of(q.vhost, q.name),
+  }));
+  return {
+    source: listing.source,
+    rows,
+    backlog: queues.reduce((sum, q) => sum + q.ready, 0),
+    hiddenHousekeeping: housekeeping.length,
+    missing: listing.missing,
+    error: error?.message ?? null,
+    takenAt: listing.takenAt,
+  };
+}
