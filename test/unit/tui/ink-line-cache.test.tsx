@@ -1,7 +1,13 @@
 import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { inkOutputClass, shareInkLineCacheAcrossFrames } from '../../../src/tui/ink-line-cache.js';
+import {
+  inkOutputClass,
+  shareInkLineCacheAcrossFrames,
+  sharedInkCaches,
+  STYLED_LINES_BUDGET_BYTES,
+  WIDTHS_BUDGET_BYTES,
+} from '../../../src/tui/ink-line-cache.js';
 
 describe('shareInkLineCacheAcrossFrames', () => {
   it("finds Ink's output stage in the shape it expects (a new Ink version must be checked before it is taken)", async () => {
@@ -12,7 +18,7 @@ describe('shareInkLineCacheAcrossFrames', () => {
   it("Ink's Output objects still carry the per-frame cache it shares, and frames after the first reuse it", async () => {
     await shareInkLineCacheAcrossFrames();
     type Output = {
-      caches: { styledChars: unknown };
+      caches: { styledChars: unknown; widths: unknown; blockWidths: unknown };
       write(x: number, y: number, text: string, options: { transformers: [] }): void;
       get(): unknown;
     };
@@ -23,7 +29,22 @@ describe('shareInkLineCacheAcrossFrames', () => {
     first.get();
     const second = new OutputClass({ width: 10, height: 1 });
     second.get();
-    expect(second.caches).toBe(first.caches);
+    expect(second.caches.styledChars).toBe(first.caches.styledChars);
+    expect(second.caches.widths).toBe(first.caches.widths);
+    expect(second.caches.blockWidths).toBe(first.caches.blockWidths);
+    expect(second.caches.styledChars).toBe(sharedInkCaches().styledChars);
+  });
+
+  it('holds styled lines by bytes, not by count: a stream of one-off lines never takes it past its budget', async () => {
+    await shareInkLineCacheAcrossFrames();
+    const caches = sharedInkCaches();
+    const view = render(<Text color="green">{'x'.repeat(80)}</Text>);
+    for (let i = 0; i < 3000; i++) view.rerender(<Text color="green">{`${i} ${'y'.repeat(80)}`}</Text>);
+    expect(view.lastFrame()).toBe(`2999 ${'y'.repeat(80)}`);
+    expect(caches.styledChars.bytes).toBeLessThanOrEqual(STYLED_LINES_BUDGET_BYTES);
+    expect(caches.styledChars.size).toBeLessThan(3000);
+    expect(caches.widths.bytes).toBeLessThanOrEqual(WIDTHS_BUDGET_BYTES / 2);
+    view.unmount();
   });
 
   it('frames stay exact when lines change, come back, and hold wide characters', async () => {
