@@ -1,6 +1,6 @@
 import { Box, useApp } from 'ink';
 import { useMemo } from 'react';
-import { selectRateRows, selectSummary, selectTasks, selectWorkerRows } from '../events/selectors.js';
+import { selectRateRows, selectSummary, selectTasks, selectWorkerPaneRows, selectWorkerRows, summarizeWorkers } from '../events/selectors.js';
 import type { Clock } from '../util/clock.js';
 import { Header } from './components/header.js';
 import { HelpBar } from './components/help-bar.js';
@@ -93,10 +93,13 @@ export function App({ store, clock, isColor = true, control, shell }: AppProps) 
   const bodyHeight = height - 3;
   // Sorting and filtering up to --max-tasks tasks happens once per published snapshot, not per keypress or tick.
   const tasks = useMemo(() => selectTasks(state, ui.filter), [state, snapshot.version, ui.filter]);
-  const workers = selectWorkerRows(state, nowMs);
+  const allWorkers = selectWorkerRows(state, nowMs);
+  const workerSummary = summarizeWorkers(allWorkers);
+  const { sort, grouping, filter: workerFilter, expanded } = ui.workersPane;
+  const workers = selectWorkerPaneRows(allWorkers, { sort, grouping, filter: workerFilter, expanded });
   const summary = selectSummary(state, nowMs);
   const rates = ui.screen === 'overview' ? selectRateRows(state, nowMs, 60) : [];
-  const layout = overviewLayout(bodyHeight + 3, workers.length, rates.length);
+  const layout = overviewLayout(bodyHeight + 3, workers.length, rates.length, tasks.length);
 
   const detailsTask = ui.detailsUuid === undefined ? undefined : state.tasks.get(ui.detailsUuid);
   const detailLines = ui.screen === 'details' && detailsTask ? taskDetailLines(detailsTask, width) : [];
@@ -107,7 +110,9 @@ export function App({ store, clock, isColor = true, control, shell }: AppProps) 
     tasksFor: (filter) => (filter === ui.filter ? tasks : selectTasks(state, filter)),
     workers,
     taskById: (uuid) => state.tasks.get(uuid),
-    pageSize: Math.max(1, ui.screen === 'details' ? bodyHeight - 1 : layout.taskRows),
+    pageSize: Math.max(1, ui.screen === 'details' ? bodyHeight - 1 : ui.pane === 'workers' ? layout.workerRows : layout.taskRows),
+    workerPageSize: layout.workerRows,
+    knownWorkers: () => allWorkers.filter((w) => w.isOnline).map((w) => w.hostname),
     detailsMaxScroll: Math.max(0, detailLines.length - (bodyHeight - 1)),
     actions,
     exit,
@@ -123,6 +128,7 @@ export function App({ store, clock, isColor = true, control, shell }: AppProps) 
           <OverviewScreen
             ui={ui}
             workers={workers}
+            workerSummary={workerSummary}
             tasks={tasks}
             tasksKept={state.tasks.size}
             rates={rates}

@@ -3,7 +3,6 @@ import { SectionTitle } from '../components/section-title.js';
 import { wrapWords } from '../format.js';
 import type { Theme } from '../theme.js';
 
-/** The key bar with the task stream focused; Tab's label names the pane it goes to. */
 /** The key bar with the task stream focused, most used first (a narrow terminal cuts the tail); Tab names where it goes. */
 export const OVERVIEW_KEYS: readonly (readonly [string, string])[] = [
   ['q', 'quit'],
@@ -28,26 +27,30 @@ export const WORKER_PANE_KEYS: readonly (readonly [string, string])[] = [
   ['⏎', 'their tasks'],
   ['↑↓', 'move'],
   ['⇥', 'tasks'],
+  ['o', 'sort'],
+  ['b', 'group'],
+  ['/', 'filter'],
+  ['g G', 'top end'],
   ['p', 'ping'],
-  ['/', 'search'],
   [':', 'shell'],
-  ['s', 'state'],
   ['c', 'clear'],
   ['?', 'help'],
 ];
 
 const HELP: readonly (readonly [string, string])[] = [
   ['q, Ctrl-C', 'quit (the terminal is restored)'],
-  ['Tab', 'switch panes: tasks ⇄ workers (the highlighted one has the keys)'],
-  ['↑ ↓ / k j', 'move; PgUp PgDn by a page; Home/g follows the newest task again'],
-  ['Enter', "tasks: details · workers: only that worker's tasks (again to undo)"],
+  ['Tab', 'next pane: workers → tasks (the highlighted one has the keys)'],
+  ['↑ ↓ / k j', "move; PgUp PgDn by the pane's page; g G (Home End): first, last"],
+  ['Enter', "tasks: details · workers: that worker's tasks; a group: open it"],
   ['/', 'search tasks by name, uuid, worker, args, kwargs, result or exception (Enter holds the first match, Esc cancels)'],
+  ['/ (workers)', 'only the workers whose name matches: payments-*, or any text'],
+  ['o / b', 'workers: sort by name, state (offline first), last seen, active, load / group by host or by name prefix'],
   ['s', 'cycle the state filter: RECEIVED STARTED SUCCESS FAILURE RETRY REVOKED REJECTED PENDING'],
   ['n / w', "only tasks with the selected task's name / worker (again to undo)"],
   ['c', 'clear every filter'],
   ['r', 'revoke the selected task (asks first; t terminates it where it runs)'],
   ['l', "set a rate limit for the selected task's name (asks for the rate: 10/s, 5/m, 0 = none)"],
-  ['p', 'ping every worker; the replies show on the status line'],
+  ['p', 'ping every worker; names the online ones that did not answer'],
   [':', 'the camqadm shell (Esc comes back)'],
   ['Esc, ←', 'back to the overview from details, shell or help'],
 ];
