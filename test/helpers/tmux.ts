@@ -68,13 +68,15 @@ export class TmuxSession {
     execFileSync('tmux', ['resize-window', '-t', this.name, '-x', String(width), '-y', String(height)]);
   }
 
-  /** Poll the screen until `expected` appears (string or pattern); throws with the last screen on timeout. */
-  async waitFor(expected: string | RegExp, timeoutMs = 15_000): Promise<string> {
+  /** Poll the screen until `expected` appears (string, pattern, or a test of the screen); throws with the last screen on timeout. */
+  async waitFor(expected: string | RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let screen = '';
     while (Date.now() < deadline) {
       screen = this.capture();
-      if (typeof expected === 'string' ? screen.includes(expected) : expected.test(screen)) return screen;
+      const found =
+        typeof expected === 'string' ? screen.includes(expected) : typeof expected === 'function' ? expected(screen) : expected.test(screen);
+      if (found) return screen;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`timed out waiting for ${String(expected)}; screen was:\n${screen}`);
