@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { BrokerConnection, publishMessage } from '../../dist/amqp/index.js';
 import { EVENT_EXCHANGE } from '../../dist/protocol/topology.js';
 import { buildStream, idleHeartbeats, stopMessage } from './event-stream.mjs';
-import { runSustained, sustainedRow } from './sustained.mjs';
+import { runSustained, sustainedOptionsFromEnv, sustainedRow } from './sustained.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const url = process.env.CAMQ_BENCH_BROKER_URL ?? process.env.CAMQ_TEST_BROKER_URL ?? 'amqp://guest:guest@127.0.0.1:5672//';
@@ -141,13 +141,7 @@ console.log(`camq / Celery events per CPU-second: ${fmt(camqRate / celeryRate, 2
 if (only !== 'compare') await sustained();
 
 async function sustained() {
-  const r = await runSustained({
-    url,
-    workers: Number(process.env.BENCH_SIM_WORKERS ?? 200),
-    rate: Number(process.env.BENCH_SIM_RATE ?? 10_000),
-    seconds: Number(process.env.BENCH_SUSTAINED_SECONDS ?? 30),
-    idleSeconds: Number(process.env.BENCH_IDLE_SECONDS ?? 20),
-    nodeOptions: process.env.BENCH_NODE_OPTIONS ?? '',
-  });
+  const r = await runSustained(sustainedOptionsFromEnv(url));
+  if (process.env.BENCH_VERBOSE) console.error(JSON.stringify(r, null, 2));
   console.log(`\nbench/events, sustained (the camq binary in tmux, simulated workers):\n${sustainedRow(r)}`);
 }

@@ -6,6 +6,7 @@
 //   node bench/events/sustained.mjs            (or as part of npm run bench:events)
 //   BENCH_SUSTAINED_SECONDS=300 BENCH_SIM_WORKERS=200 BENCH_SIM_RATE=10000 node bench/events/sustained.mjs
 //   BENCH_NODE_OPTIONS=--max-old-space-size=256 node bench/events/sustained.mjs
+//   BENCH_CAMQ_BIN=/path/to/other/checkout/bin/camq node bench/events/sustained.mjs   (before/after figures)
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -67,7 +68,7 @@ export async function runSustained(options) {
     String(columns),
     '-y',
     String(rows),
-    `sh -c 'echo $$ > ${pidFile}; ${env}exec ${process.execPath} ${join(ROOT, 'bin/camq')} -b ${url}'; echo "[exited $?]"; sleep 600`,
+    `sh -c 'echo $$ > ${pidFile}; ${env}exec ${process.execPath} ${process.env.BENCH_CAMQ_BIN ?? join(ROOT, 'bin/camq')} -b ${url}'; echo "[exited $?]"; sleep 600`,
   );
   let sim;
   try {
@@ -141,16 +142,21 @@ export function sustainedRow(r) {
   ].join(' · ');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const url = process.env.CAMQ_BENCH_BROKER_URL ?? process.env.CAMQ_TEST_BROKER_URL ?? 'amqp://guest:guest@127.0.0.1:5672//';
-  const r = await runSustained({
+/** The sustained case as the environment asks for it (see the top of this file). */
+export function sustainedOptionsFromEnv(url) {
+  return {
     url,
     workers: Number(process.env.BENCH_SIM_WORKERS ?? 200),
     rate: Number(process.env.BENCH_SIM_RATE ?? 10_000),
     seconds: Number(process.env.BENCH_SUSTAINED_SECONDS ?? 30),
     idleSeconds: Number(process.env.BENCH_IDLE_SECONDS ?? 20),
     nodeOptions: process.env.BENCH_NODE_OPTIONS ?? '',
-  });
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const url = process.env.CAMQ_BENCH_BROKER_URL ?? process.env.CAMQ_TEST_BROKER_URL ?? 'amqp://guest:guest@127.0.0.1:5672//';
+  const r = await runSustained(sustainedOptionsFromEnv(url));
   if (process.env.BENCH_VERBOSE) console.error(JSON.stringify(r, null, 2));
   console.log(sustainedRow(r));
   console.log(r.header);
