@@ -32,9 +32,30 @@ interface InkOutputCaches {
   blockWidths: Map<string, unknown>;
 }
 
-interface InkOutputPrototype {
-  get(this: { caches: InkOutputCaches }): unknown;
+type InkTransformer = (line: string, index: number) => string;
+type InkOperation =
+  | { readonly type: 'write'; readonly x: number; readonly y: number; readonly text: string; readonly transformers: readonly InkTransformer[] }
+  | { readonly type: 'clip' | 'unclip' };
+
+/** The parts of an Ink Output object this file reads. */
+interface InkOutput {
+  caches: InkOutputCaches;
+  readonly width: number;
+  readonly height: number;
+  readonly operations: InkOperation[];
 }
+
+interface InkFrame {
+  readonly output: string;
+  readonly height: number;
+}
+
+interface InkOutputPrototype {
+  get(this: InkOutput): InkFrame;
+}
+
+/** Rows of the screen as strings, by the writes that made them, in estimated bytes: a few hundred screens' worth. */
+export const ROWS_BUDGET_BYTES = 8 * 1024 * 1024;
 
 let installed: Promise<boolean> | undefined;
 
@@ -68,9 +89,20 @@ const styledLineCost = (key: string, value: unknown) =>
 const widthCost = (key: string) => ENTRY_BYTES + key.length * 2;
 const shared = {
   styledChars: new BoundedCache<unknown>(STYLED_LINES_BUDGET_BYTES, styledLineCost),
-  widths: new BoundedCache<unknown>(WIDTHS_BUDGET_BYTES / 2, widthCost),
-  blockWidths: new BoundedCache<unknown>(WIDTHS_BUDGET_BYTES / 2, widthCost),
+  // Read once per character of every frame: by insertion order, a read must cost one Map lookup.
+  widths: new BoundedCache<unknown>(WIDTHS_BUDGET_BYTES / 2, widthCost, { refreshOnRead: false }),
+  blockWidths: new BoundedCache<unknown>(WIDTHS_BUDGET_BYTES / 2, widthCost, { refreshOnRead: false }),
 };
+
+const rowCost = (key: string, value: string) => ENTRY_BYTES + (key.length + value.length) * 2;
+const rows = new BoundedCache<string>(ROWS_BUDGET_BYTES, rowCost);
+/** Ink's own get(), kept for the rows not in the cache and for tests. */
+let inkGet: InkOutputPrototype['get'] | undefined;
+
+/** Ink's Output.get as it was before this file wrapped it (undefined before install). */
+export function unwrappedInkGet(): InkOutputPrototype['get'] | undefined {
+  return inkGet;
+}
 
 function hasInkCaches(caches: unknown): caches is InkOutputCaches {
   const c = caches as Partial<InkOutputCaches> | undefined;
@@ -83,13 +115,60 @@ async function install(): Promise<boolean> {
   // Called with .call(this) below; the method is taken to be wrapped.
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const frameOutput = proto.get;
-  proto.get = function (this: { caches: InkOutputCaches }) {
+  inkGet = frameOutput;
+  proto.get = function (this: InkOutput) {
     if (!hasInkCaches(this.caches)) return frameOutput.call(this);
-    // Ink's OutputCaches methods read these three maps; the object keeps its methods, only its maps are shared.
-    this.caches.styledChars = shared.styledChars;
-    this.caches.widths = shared.widths;
-    this.caches.blockWidths = shared.blockWidths;
-    return frameOutput.call(this);
+    shareCaches(this);
+    if (!Array.isArray(this.operations) || this.operations.some((op) => op.type !== 'write')) return frameOutput.call(this);
+    return frameByRows(this, frameOutput);
   };
   return true;
+}
+
+/** Ink's OutputCaches methods read these three maps; the object keeps its methods, only its maps are shared. */
+function shareCaches(output: InkOutput): void {
+  output.caches.styledChars = shared.styledChars;
+  output.caches.widths = shared.widths;
+  output.caches.blockWidths = shared.blockWidths;
+}
+
+/**
+ * The frame Ink's get() would make, row by row: a row's string depends only on the writes that reach that row (their
+ * column and transformed text, in order), so a row whose writes are the same as in an earlier frame comes from the
+ * cache, and only the rows that changed are built, each by Ink's own get() on a one-row Output. Ink builds the whole
+ * grid of styled characters and its string every frame, which was most of an idle frame's cost. Frames with clip
+ * operations (none in camq's views) are left to Ink.
+ */
+function frameByRows(output: InkOutput, frameOutput: InkOutputPrototype['get']): InkFrame {
+  const { width, height } = output;
+  const parts: string[][] = Array.from({ length: height }, () => []);
+  for (const op of output.operations) {
+    if (op.type !== 'write') continue;
+    // As Ink places them: line i on row y + i; a row outside the frame skips the line (so with a negative y, all).
+    if (op.y < 0) continue;
+    const lines = op.text.split('\n');
+    for (let i = 0; i < lines.length && op.y + i < height; i++) {
+      let line = lines[i]!;
+      for (const transform of op.transformers) line = transform(line, i);
+      parts[op.y + i]!.push(`${op.x}\u0000${line}`);
+    }
+  }
+  const Output = (output as unknown as { constructor: new (options: { width: number; height: number }) => InkOutput }).constructor;
+  const strings = parts.map((writes) => {
+    if (writes.length === 0) return '';
+    const key = writes.join('\u0001');
+    let row = rows.get(key);
+    if (row === undefined) {
+      const one = new Output({ width, height: 1 });
+      shareCaches(one);
+      for (const w of writes) {
+        const at = w.indexOf('\u0000');
+        one.operations.push({ type: 'write', x: Number(w.slice(0, at)), y: 0, text: w.slice(at + 1), transformers: [] });
+      }
+      row = frameOutput.call(one).output;
+      rows.set(key, row);
+    }
+    return row;
+  });
+  return { output: strings.join('\n'), height };
 }

@@ -23,6 +23,16 @@ describe('BoundedCache', () => {
     expect([...cache.keys()].sort()).toEqual(['a', 'd']);
   });
 
+  it('without refreshOnRead a read changes nothing: the first set goes first', () => {
+    const cache = new BoundedCache<string>(35, cost, { refreshOnRead: false });
+    cache.set('a', 'x'.repeat(9));
+    cache.set('b', 'x'.repeat(9));
+    cache.set('c', 'x'.repeat(9));
+    cache.get('a');
+    cache.set('d', 'x'.repeat(9));
+    expect([...cache.keys()].sort()).toEqual(['c', 'd']);
+  });
+
   it('replacing and deleting keep the byte count true', () => {
     const cache = new BoundedCache<string>(1000, cost);
     cache.set('a', 'xx');

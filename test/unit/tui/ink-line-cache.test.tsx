@@ -6,6 +6,7 @@ import {
   shareInkLineCacheAcrossFrames,
   sharedInkCaches,
   STYLED_LINES_BUDGET_BYTES,
+  unwrappedInkGet,
   WIDTHS_BUDGET_BYTES,
 } from '../../../src/tui/ink-line-cache.js';
 
@@ -58,5 +59,43 @@ describe('shareInkLineCacheAcrossFrames', () => {
     view.rerender(<Text>{'args (漢字, 2) ok'}</Text>);
     expect(view.lastFrame()).toBe('args (漢字, 2) ok');
     view.unmount();
+  });
+});
+
+describe('frames built row by row', () => {
+  it("match Ink's own get() exactly: overlapping writes, wide characters, colours, several lines, rows off the frame", async () => {
+    await shareInkLineCacheAcrossFrames();
+    type Op = { type: 'write'; x: number; y: number; text: string; transformers: ((line: string, i: number) => string)[] };
+    type Output = { operations: Op[]; get(): { output: string; height: number } };
+    const OutputClass = (await inkOutputClass()) as unknown as new (options: { width: number; height: number }) => Output;
+    const original = unwrappedInkGet()!;
+    const texts = ['abc', '\u001b[32mgreen\u001b[39m', '漢字 wide', 'line one\nline two', '', ' x ', 'tail\n\u001b[1mbold\u001b[22m\nend'];
+    const upper = (line: string) => line.toUpperCase();
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let frame = 0; frame < 300; frame++) {
+      const make = () => {
+        const o = new OutputClass({ width: 12, height: 4 });
+        return o;
+      };
+      const ops: Op[] = [];
+      for (let i = 0, n = 1 + random(5); i < n; i++) {
+        ops.push({
+          type: 'write',
+          x: random(10),
+          y: random(6) - 1,
+          text: texts[random(texts.length)]!,
+          transformers: random(3) === 0 ? [upper] : [],
+        });
+      }
+      const a = make();
+      const b = make();
+      a.operations.push(...ops);
+      b.operations.push(...ops);
+      expect(a.get()).toEqual(original.call(b as never));
+    }
   });
 });
