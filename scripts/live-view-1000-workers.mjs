@@ -21,6 +21,11 @@ const tmux = (...args) => execFileSync('tmux', args).toString();
 const capture = () => tmux('capture-pane', '-p', '-t', session);
 const title = (s) => s.split('\n').find((l) => l.startsWith(' Workers ')) ?? '';
 const position = (s) => /\d+–\d+ of \d+/.exec(title(s))?.[0] ?? '';
+// A capture can catch the terminal mid-frame (tmux reads a frame in pieces): a page counts once all its rows are there.
+const wholePage = (s) => {
+  const m = /(\d+)–(\d+) of \d+/.exec(title(s));
+  return m !== null && rows(s).length === Number(m[2]) - Number(m[1]) + 1;
+};
 const rows = (s) => [...s.matchAll(/^[› ] (\S+@\S+)\s+(?:online|offline)\s/gm)].map((m) => m[1]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let failures = 0;
@@ -87,10 +92,10 @@ try {
   await waitFor((x) => !title(x).includes(' by '), 'by name again');
   const all = [...many.names(), ...doomed.names()].sort();
   tmux('send-keys', '-t', session, 'G');
-  s = await waitFor((x) => position(x).endsWith(`–${total} of ${total}`), 'End');
+  s = await waitFor((x) => position(x).endsWith(`–${total} of ${total}`) && wholePage(x), 'End');
   check(rows(s).at(-1) === all.at(-1), `End (G): ${position(s)}, last row ${rows(s).at(-1)}`);
   tmux('send-keys', '-t', session, 'g');
-  s = await waitFor((x) => position(x).startsWith('1–'), 'Home');
+  s = await waitFor((x) => position(x).startsWith('1–') && wholePage(x), 'Home');
   const seen = [];
   let pages = 0;
   const pagingStarted = Date.now();
@@ -100,7 +105,7 @@ try {
     pages++;
     if (at.endsWith(`–${total} of ${total}`)) break;
     tmux('send-keys', '-t', session, 'NPage');
-    s = await waitFor((x) => position(x) !== at && position(x) !== '', 'the next page');
+    s = await waitFor((x) => position(x) !== at && wholePage(x), 'the next page');
   }
   const once = new Set(seen).size === seen.length && JSON.stringify(seen) === JSON.stringify(all);
   check(

@@ -23,6 +23,15 @@ function position(screen: string): string {
   return /\d+–\d+ of \d+/.exec(workersTitle(screen))?.[0] ?? '';
 }
 
+/**
+ * Whether the workers pane shows a whole page: as many rows as its title's position says. A capture can catch the
+ * terminal mid-frame (tmux reads the frame in pieces), the title new and rows below it not yet written.
+ */
+function isWholePage(screen: string): boolean {
+  const m = /(\d+)–(\d+) of \d+/.exec(workersTitle(screen));
+  return m !== null && workerRows(screen).length === Number(m[2]) - Number(m[1]) + 1;
+}
+
 /** The workers pane's title line. */
 function workersTitle(screen: string): string {
   return screen.split('\n').find((l) => l.startsWith(' Workers ')) ?? '';
@@ -65,17 +74,17 @@ describe.skipIf(!ok)('the live view with 200 simulated workers', () => {
   it('End reaches the last worker; PgDn from the top shows each worker exactly once', async () => {
     const all = [...many.nodenames, ...doomed.nodenames].sort();
     tmux.send('G');
-    const end = await tmux.waitFor(/–200 of 200/);
+    const end = await tmux.waitFor((s: string) => /–200 of 200/.test(s) && isWholePage(s));
     expect(workerRows(end).at(-1)).toBe(all.at(-1));
     tmux.send('g');
-    let screen = await tmux.waitFor(/ 1–\d+ of 200/);
+    let screen = await tmux.waitFor((s: string) => / 1–\d+ of 200/.test(s) && isWholePage(s));
     const seen: string[] = [];
     for (let page = 0; page < 100; page++) {
       const at = position(screen);
       seen.push(...workerRows(screen));
       if (at.endsWith('–200 of 200')) break;
       tmux.send('NPage');
-      screen = await tmux.waitFor((s: string) => position(s) !== at && position(s) !== '');
+      screen = await tmux.waitFor((s: string) => position(s) !== at && isWholePage(s));
     }
     expect(seen).toEqual(all);
   }, 90_000);
