@@ -4,12 +4,18 @@
 //
 //   npm run bench:events            (CAMQ_BENCH_BROKER_URL or CAMQ_TEST_BROKER_URL picks the broker/vhost)
 //   BENCH_TASKS=30000 BENCH_WORKERS=50 BENCH_ROUNDS=3 npm run bench:events
+//
+// Then the sustained case (bench/events/sustained.mjs): the real `camq` in tmux at 160×50 watching 200 simulated
+// workers send 10,000 task events/s, then idle: CPU % of a core and peak RSS. BENCH_SUSTAINED_SECONDS (30; the
+// issue's figure is 300), BENCH_SIM_WORKERS, BENCH_SIM_RATE, BENCH_NODE_OPTIONS (--max-old-space-size=256).
+// BENCH_ONLY=compare or BENCH_ONLY=sustained runs one of the two.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createTransport, publishMessage } from '../../dist/transport/index.js';
 import { EVENT_EXCHANGE } from '../../dist/protocol/topology.js';
 import { buildStream, idleHeartbeats, stopMessage } from './event-stream.mjs';
+import { runSustained, sustainedOptionsFromEnv, sustainedRow } from './sustained.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const url = process.env.CAMQ_BENCH_BROKER_URL ?? process.env.CAMQ_TEST_BROKER_URL ?? 'amqp://guest:guest@127.0.0.1:5672//';
@@ -94,6 +100,12 @@ const median = (values) => {
   return v.length === 0 ? NaN : v[Math.floor((v.length - 1) / 2)];
 };
 
+const only = process.env.BENCH_ONLY ?? '';
+if (only === 'sustained') {
+  await sustained();
+  process.exit(0);
+}
+
 const stream = buildStream({ workers, tasks });
 const connection = await createTransport(url, { connectionName: 'camq bench publisher' }).connect();
 const all = [];
@@ -125,3 +137,11 @@ console.log(
 );
 for (const r of rows) console.log(r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('   '));
 console.log(`camq / Celery events per CPU-second: ${fmt(camqRate / celeryRate, 2)}×`);
+
+if (only !== 'compare') await sustained();
+
+async function sustained() {
+  const r = await runSustained(sustainedOptionsFromEnv(url));
+  if (process.env.BENCH_VERBOSE) console.error(JSON.stringify(r, null, 2));
+  console.log(`\nbench/events, sustained (the camq binary in tmux, simulated workers):\n${sustainedRow(r)}`);
+}

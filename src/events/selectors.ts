@@ -1,4 +1,5 @@
 import { isWorkerAlive, HEARTBEAT_DRIFT_MAX, type ClusterState, type TaskCounts, type TaskRecord } from './cluster-state.js';
+import { globToRegExp } from '../protocol/control-message.js';
 
 /**
  * Pure view models over the cluster state: what the TUI and `camq events` show, computed from the state and an
@@ -156,4 +157,123 @@ export function selectTaskTimeline(task: TaskRecord): TaskTiming[] {
     .filter((p): p is [string, number] => p[1] !== undefined)
     .map(([label, at]) => ({ label, at }))
     .sort((a, b) => a.at - b.at);
+}
+
+/** How the workers pane orders its rows. `state` puts offline workers first; `seen` the longest silent first. */
+export type WorkerSort = 'name' | 'state' | 'seen' | 'active' | 'load';
+export const WORKER_SORTS: readonly WorkerSort[] = ['name', 'state', 'seen', 'active', 'load'];
+/** How the workers pane groups its rows: not at all, by the host after `@`, or by the name's prefix (`payments-*`). */
+export type WorkerGrouping = 'none' | 'host' | 'prefix';
+export const WORKER_GROUPINGS: readonly WorkerGrouping[] = ['none', 'host', 'prefix'];
+
+export interface WorkerSummary {
+  readonly total: number;
+  readonly online: number;
+  readonly offline: number;
+  /** Online workers running at least one task (by their last heartbeat). */
+  readonly busy: number;
+  /** The online worker heard from longest ago, with how long (seconds). */
+  readonly stalest: { readonly hostname: string; readonly seenAge: number } | undefined;
+}
+
+export function summarizeWorkers(rows: readonly WorkerRow[]): WorkerSummary {
+  let online = 0;
+  let busy = 0;
+  let stalest: WorkerSummary['stalest'];
+  for (const r of rows) {
+    if (!r.isOnline) continue;
+    online++;
+    if ((r.active ?? 0) > 0) busy++;
+    if (r.seenAge !== undefined && (stalest === undefined || r.seenAge > stalest.seenAge)) stalest = { hostname: r.hostname, seenAge: r.seenAge };
+  }
+  return { total: rows.length, online, offline: rows.length - online, busy, stalest };
+}
+
+const byName = (a: WorkerRow, b: WorkerRow) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0);
+const WORKER_ORDER: Readonly<Record<WorkerSort, (a: WorkerRow, b: WorkerRow) => number>> = {
+  name: byName,
+  state: (a, b) => Number(a.isOnline) - Number(b.isOnline) || byName(a, b),
+  seen: (a, b) => (b.seenAge ?? Infinity) - (a.seenAge ?? Infinity) || byName(a, b),
+  active: (a, b) => (b.active ?? -1) - (a.active ?? -1) || byName(a, b),
+  load: (a, b) => (b.loadavg?.[0] ?? -1) - (a.loadavg?.[0] ?? -1) || byName(a, b),
+};
+
+/** A copy of `rows` in `sort`'s order (ties by name). */
+export function sortWorkerRows(rows: readonly WorkerRow[], sort: WorkerSort): WorkerRow[] {
+  return [...rows].sort(WORKER_ORDER[sort]);
+}
+
+/**
+ * Workers whose name matches `pattern`: a glob when it has `*`, `?` or `[` (`payments-*@h1`), else a
+ * case-insensitive substring. An empty pattern keeps every row.
+ */
+export function filterWorkerRows(rows: readonly WorkerRow[], pattern: string | undefined): readonly WorkerRow[] {
+  if (!pattern) return rows;
+  if (/[*?[]/.test(pattern)) {
+    const re = new RegExp(globToRegExp(pattern).source, 'is');
+    return rows.filter((r) => re.test(r.hostname));
+  }
+  const lower = pattern.toLowerCase();
+  return rows.filter((r) => r.hostname.toLowerCase().includes(lower));
+}
+
+/** The group a worker belongs to: its host (`h1` of `w1@h1`), or its name's prefix (`payments-*` of `payments-0001@h1`). */
+export function workerGroupOf(hostname: string, grouping: Exclude<WorkerGrouping, 'none'>): string {
+  const at = hostname.lastIndexOf('@');
+  if (grouping === 'host') return at < 0 ? '(no host)' : hostname.slice(at + 1);
+  const name = at < 0 ? hostname : hostname.slice(0, at);
+  const sep = Math.max(name.lastIndexOf('-'), name.lastIndexOf('_'), name.lastIndexOf('.'));
+  if (sep > 0) return `${name.slice(0, sep + 1)}*`;
+  const stem = name.replace(/\d+$/, '');
+  return stem !== name && stem !== '' ? `${stem}*` : name;
+}
+
+/** A row of the workers pane: a worker, or a group's heading with its counts. */
+export type WorkerPaneRow =
+  | { readonly kind: 'worker'; readonly key: string; readonly worker: WorkerRow }
+  | {
+      readonly kind: 'group';
+      readonly key: string;
+      readonly name: string;
+      readonly summary: WorkerSummary;
+      readonly isExpanded: boolean;
+    };
+
+export interface WorkerPaneOptions {
+  readonly sort: WorkerSort;
+  readonly filter?: string | undefined;
+  readonly grouping: WorkerGrouping;
+  /** Keys of the groups shown open (`group:payments-*`); the others show their heading only. */
+  readonly expanded?: ReadonlySet<string> | readonly string[];
+}
+
+/** The key of a group's heading row. */
+export function workerGroupKey(name: string): string {
+  return `group:${name}`;
+}
+
+/**
+ * The workers pane's rows: filtered by name, sorted, and grouped when asked (groups by name, each heading followed
+ * by its workers in the chosen order when the group is open).
+ */
+export function selectWorkerPaneRows(rows: readonly WorkerRow[], options: WorkerPaneOptions): WorkerPaneRow[] {
+  const sorted = sortWorkerRows(filterWorkerRows(rows, options.filter), options.sort);
+  if (options.grouping === 'none') return sorted.map((worker) => ({ kind: 'worker', key: worker.hostname, worker }));
+  const expanded = new Set(options.expanded ?? []);
+  const groups = new Map<string, WorkerRow[]>();
+  for (const w of sorted) {
+    const name = workerGroupOf(w.hostname, options.grouping);
+    const list = groups.get(name);
+    if (list) list.push(w);
+    else groups.set(name, [w]);
+  }
+  const out: WorkerPaneRow[] = [];
+  for (const name of [...groups.keys()].sort()) {
+    const members = groups.get(name)!;
+    const key = workerGroupKey(name);
+    const isExpanded = expanded.has(key);
+    out.push({ kind: 'group', key, name, summary: summarizeWorkers(members), isExpanded });
+    if (isExpanded) for (const worker of members) out.push({ kind: 'worker', key: worker.hostname, worker });
+  }
+  return out;
 }

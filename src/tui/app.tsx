@@ -1,6 +1,6 @@
 import { Box, useApp } from 'ink';
 import { useMemo } from 'react';
-import { selectRateRows, selectSummary, selectTasks, selectWorkerRows } from '../events/selectors.js';
+import { selectRateRows, selectSummary, selectTasks, selectWorkerPaneRows, selectWorkerRows, summarizeWorkers } from '../events/selectors.js';
 import type { Clock } from '../util/clock.js';
 import { Header } from './components/header.js';
 import { HelpBar } from './components/help-bar.js';
@@ -109,14 +109,17 @@ export function App({ store, clock, isColor = true, control, shell, queues }: Ap
   const bodyHeight = height - 3;
   // Sorting and filtering up to --max-tasks tasks happens once per published snapshot, not per keypress or tick.
   const tasks = useMemo(() => selectTasks(state, ui.filter), [state, snapshot.version, ui.filter]);
-  const workers = selectWorkerRows(state, nowMs);
+  const allWorkers = selectWorkerRows(state, nowMs);
+  const workerSummary = summarizeWorkers(allWorkers);
+  const { sort, grouping, filter: workerFilter, expanded } = ui.workersPane;
+  const workers = selectWorkerPaneRows(allWorkers, { sort, grouping, filter: workerFilter, expanded });
   const summary = selectSummary(state, nowMs);
   const rates = ui.screen === 'overview' ? selectRateRows(state, nowMs, 60) : [];
   const panes: readonly Pane[] = queues === undefined ? PANES.filter((p) => p !== 'queues') : PANES;
   // The queues pane takes its rows off the bottom of the overview; workers, tasks and rates share the rest.
   const queueRows = queues === undefined ? 0 : queuePaneRows(bodyHeight, queueView);
   const queueLines = queueRows === 0 ? 0 : queueRows + QUEUE_PANE_FIXED_LINES;
-  const layout = overviewLayout(bodyHeight + 3 - queueLines, workers.length, rates.length);
+  const layout = overviewLayout(bodyHeight + 3 - queueLines, workers.length, rates.length, tasks.length);
   const peek = ui.screen === 'overview' ? ui.queues.peek : undefined;
 
   const detailsTask = ui.detailsUuid === undefined ? undefined : state.tasks.get(ui.detailsUuid);
@@ -128,7 +131,9 @@ export function App({ store, clock, isColor = true, control, shell, queues }: Ap
     tasksFor: (filter) => (filter === ui.filter ? tasks : selectTasks(state, filter)),
     workers,
     taskById: (uuid) => state.tasks.get(uuid),
-    pageSize: Math.max(1, ui.screen === 'details' ? bodyHeight - 1 : layout.taskRows),
+    pageSize: Math.max(1, ui.screen === 'details' ? bodyHeight - 1 : ui.pane === 'workers' ? layout.workerRows : layout.taskRows),
+    workerPageSize: layout.workerRows,
+    knownWorkers: () => allWorkers.filter((w) => w.isOnline).map((w) => w.hostname),
     detailsMaxScroll: Math.max(0, detailLines.length - (bodyHeight - 1)),
     actions,
     exit,
@@ -167,6 +172,7 @@ export function App({ store, clock, isColor = true, control, shell, queues }: Ap
             <OverviewScreen
               ui={ui}
               workers={workers}
+              workerSummary={workerSummary}
               tasks={tasks}
               tasksKept={state.tasks.size}
               rates={rates}

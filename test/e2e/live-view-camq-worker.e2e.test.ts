@@ -266,7 +266,7 @@ describe(`camq live view with camq workers (${brokerName})`, () => {
     await asyncWorker.stop('SIGKILL');
     await tmux.waitFor(new RegExp(`${escapeRe(asyncWorker.nodename)}\\s+offline`), 13_000);
     expect(Date.now() - killed).toBeGreaterThanOrEqual(2000);
-    expect(tmux.capture()).toContain('0 online / 2');
+    expect(tmux.capture()).toContain('0 online · 2 offline');
     tmux.send('q');
     const screen = await tmux.waitFor('[exited 0]');
     expect(screen).not.toContain(' Workers ');

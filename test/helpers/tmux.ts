@@ -74,8 +74,9 @@ export class TmuxSession {
     let screen = '';
     while (Date.now() < deadline) {
       screen = this.capture();
-      if (typeof expected === 'string' ? screen.includes(expected) : expected instanceof RegExp ? expected.test(screen) : expected(screen))
-        return screen;
+      const found =
+        typeof expected === 'string' ? screen.includes(expected) : typeof expected === 'function' ? expected(screen) : expected.test(screen);
+      if (found) return screen;
       await new Promise((r) => setTimeout(r, 100));
     }
     const what = typeof expected === 'function' ? 'the screen to pass its test' : String(expected);

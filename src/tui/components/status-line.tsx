@@ -27,6 +27,7 @@ export function StatusLine({ prompt, notice, hint, width, theme }: StatusLinePro
     return <EditorText label={label} editor={prompt.editor} theme={theme} />;
   }
   if (prompt?.kind === 'search') return <EditorText label="/" editor={prompt.editor} theme={theme} />;
+  if (prompt?.kind === 'worker-filter') return <EditorText label="workers named (glob or text) /" editor={prompt.editor} theme={theme} />;
   if (notice) {
     const tone = notice.tone === 'error' ? theme.error : notice.tone === 'success' ? theme.success : notice.tone === 'pending' ? theme.pending : {};
     return (

@@ -1,11 +1,14 @@
 import { Box, Text } from 'ink';
-import type { WorkerRow } from '../../events/selectors.js';
+import type { WorkerPaneRow, WorkerRow, WorkerSummary } from '../../events/selectors.js';
 import { cell, fitColumns, formatAge, formatLoad } from '../format.js';
 import type { Theme } from '../theme.js';
 
 export interface WorkerTableProps {
-  readonly rows: readonly WorkerRow[];
+  readonly rows: readonly WorkerPaneRow[];
+  /** The selected row's key. */
   readonly selected: string | undefined;
+  /** Index of the first row shown (kept within the rows by the view). */
+  readonly scroll: number;
   readonly isFocused: boolean;
   /** Body rows available (the column header is extra). */
   readonly height: number;
@@ -24,14 +27,35 @@ const COLUMNS = [
   { min: 0, weight: 1 }, // software
 ];
 
-/** Workers: online/offline by heartbeat, the age of the last one ticking, active, processed, load average. */
-export function WorkerTable({ rows, selected, isFocused, height, width, theme }: WorkerTableProps) {
+/** The first row shown: the pane's scroll, held within the rows when they got fewer (the last page may be short). */
+export function firstShownRow(scroll: number, rowCount: number, height: number): number {
+  const page = Math.max(1, height);
+  const lastStart = rowCount === 0 ? 0 : Math.floor((rowCount - 1) / page) * page;
+  return Math.max(0, Math.min(scroll, lastStart));
+}
+
+/** The pane's position for its title: `11–20 of 200`, or '' when every row fits. */
+export function positionText(scroll: number, rowCount: number, height: number): string {
+  if (rowCount <= height) return '';
+  const first = firstShownRow(scroll, rowCount, height);
+  return `${first + 1}–${Math.min(rowCount, first + height)} of ${rowCount}`;
+}
+
+/** The summary for the workers pane's title: counts, and the online worker heard from longest ago. */
+export function workerSummaryText(s: WorkerSummary): string {
+  const stalest = s.stalest ? ` · stalest ${s.stalest.hostname} ${formatAge(s.stalest.seenAge)}` : '';
+  return `${s.online} online · ${s.offline} offline · ${s.busy} busy${stalest}`;
+}
+
+function groupText(row: Extract<WorkerPaneRow, { kind: 'group' }>): string {
+  const s = row.summary;
+  return `${row.isExpanded ? '▾' : '▸'} ${row.name}  ${s.total} worker${s.total === 1 ? '' : 's'}: ${s.online} online · ${s.offline} offline · ${s.busy} busy`;
+}
+
+/** Workers: online/offline by heartbeat, the age of the last one ticking, active, processed, load average; or groups. */
+export function WorkerTable({ rows, selected, scroll, isFocused, height, width, theme }: WorkerTableProps) {
   const w = fitColumns(COLUMNS, width);
-  const index = Math.max(
-    0,
-    rows.findIndex((r) => r.hostname === selected),
-  );
-  const offset = Math.max(0, Math.min(index - height + 1, rows.length - height));
+  const offset = firstShownRow(scroll, rows.length, height);
   const visible = rows.slice(offset, offset + height);
   const header = ['', 'WORKER', 'STATUS', 'SEEN', 'ACTIVE', 'PROCESSED', 'LOAD', 'SOFTWARE'];
   return (
@@ -42,9 +66,17 @@ export function WorkerTable({ rows, selected, isFocused, height, width, theme }:
       {visible.length === 0 ? (
         <Text {...theme.dim}>{cell('  no workers yet: waiting for worker events (start workers with -E for task events)', width)}</Text>
       ) : (
-        visible.map((row) => {
+        visible.map((paneRow) => {
           // Only the pane with the keys shows its selection, so there is never a doubt where ↑↓ go.
-          const isSelected = isFocused && (row.hostname === selected || (selected === undefined && row === rows[0]));
+          const isSelected = isFocused && (paneRow.key === selected || (selected === undefined && paneRow === rows[0]));
+          if (paneRow.kind === 'group') {
+            return (
+              <Text key={paneRow.key} wrap="truncate-end" {...(isSelected ? theme.selected : paneRow.summary.offline > 0 ? theme.online(false) : {})}>
+                {cell(isSelected ? '›' : ' ', w[0]!)} {groupText(paneRow)}
+              </Text>
+            );
+          }
+          const row: WorkerRow = paneRow.worker;
           const status = row.isOnline ? 'online' : 'offline';
           const rest = [
             cell(formatAge(row.seenAge), w[3]!, true),

@@ -1,10 +1,10 @@
 import { useInput, type Key } from 'ink';
 import type { Dispatch } from 'react';
 import type { TaskRecord } from '../../events/cluster-state.js';
-import type { TaskFilter, WorkerRow } from '../../events/selectors.js';
+import type { TaskFilter, WorkerPaneRow } from '../../events/selectors.js';
 import { parseRate } from '../../protocol/rate.js';
 import { editLine, lineEditor } from '../state/line-editor.js';
-import type { Pane, UiAction, UiState } from '../state/ui-reducer.js';
+import type { Pane, PaneMotion, UiAction, UiState } from '../state/ui-reducer.js';
 import { handleQueueOverlayKey, handleQueuePaneKey, isEditingQueuePrompt, type QueueKeyContext } from './queue-pane-keys.js';
 import type { ViewActions } from './use-view-actions.js';
 
@@ -17,10 +17,16 @@ export interface AppKeyContext {
    * go may have changed the filter since the render (`/add⏎⏎`), and must act on the rows that filter shows.
    */
   readonly tasksFor: (filter: TaskFilter) => readonly TaskRecord[];
-  readonly workers: readonly WorkerRow[];
+  /** The workers pane's rows as shown (filtered, sorted, grouped). */
+  readonly workers: readonly WorkerPaneRow[];
   /** A kept task by uuid (for the details screen). */
   readonly taskById: (uuid: string) => TaskRecord | undefined;
+  /** Body rows of the focused pane (or of the details screen): what PgUp/PgDn move by. */
   readonly pageSize: number;
+  /** Body rows of the workers pane. */
+  readonly workerPageSize: number;
+  /** The workers online now: the ones a ping should hear from. */
+  readonly knownWorkers: () => readonly string[];
   readonly detailsMaxScroll: number;
   readonly actions: ViewActions;
   readonly exit: () => void;
@@ -50,7 +56,13 @@ function currentTask(ctx: AppKeyContext, ui: UiState): TaskRecord | undefined {
 
 /** Whether typed text goes into a line editor (the shell, the search or rate prompt) rather than being keys. */
 function isEditing(ui: UiState): boolean {
-  return ui.screen === 'shell' || ui.prompt?.kind === 'search' || ui.prompt?.kind === 'rate-limit' || isEditingQueuePrompt(ui);
+  return (
+    ui.screen === 'shell' ||
+    ui.prompt?.kind === 'search' ||
+    ui.prompt?.kind === 'worker-filter' ||
+    ui.prompt?.kind === 'rate-limit' ||
+    isEditingQueuePrompt(ui)
+  );
 }
 
 const CONTROL_CHAR = /[\r\n\t\b\u007f]/;
@@ -116,6 +128,7 @@ function handlePromptKey(ctx: AppKeyContext, input: string, key: Key): void {
   }
   if (key.escape) return dispatch({ type: 'close-prompt', isCancel: true });
   if (key.return) {
+    if (prompt.kind === 'worker-filter') return dispatch({ type: 'close-prompt', isCancel: false });
     if (prompt.kind === 'search') {
       // The search found what the user looks for: hold its first match, so a newer match arriving before the next
       // key does not take the highlight (and Enter) from under them. g follows the newest again.
@@ -200,36 +213,15 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
   if (key.tab) return dispatch({ type: 'toggle-pane', panes: ctx.panes, reverse: key.shift });
   if (input === '?') return dispatch({ type: 'open-screen', screen: 'help' });
   if (input === ':') return dispatch({ type: 'open-screen', screen: 'shell' });
-  if (input === '/')
-    return dispatch({ type: 'open-prompt', prompt: { kind: 'search', editor: lineEditor(ui.filter.query ?? ''), previous: ui.filter.query } });
   if (input === 's') return dispatch({ type: 'cycle-state-filter' });
   if (input === 'c') return dispatch({ type: 'clear-filters' });
-  if (input === 'p') return ctx.actions.ping();
+  if (input === 'p') return ctx.actions.ping(ctx.knownWorkers());
   if (key.escape) return dispatch({ type: 'notice', notice: undefined });
+  if (ui.pane === 'workers') return handleWorkersPaneKey(ctx, input, key);
+  if (input === '/')
+    return dispatch({ type: 'open-prompt', prompt: { kind: 'search', editor: lineEditor(ui.filter.query ?? ''), previous: ui.filter.query } });
   const delta = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : key.pageUp ? -ctx.pageSize : key.pageDown ? ctx.pageSize : 0;
   if (ui.pane === 'queues') return handleQueuePaneKey(ctx, input, key, delta);
-  if (ui.pane === 'workers') {
-    const index = Math.max(
-      0,
-      ctx.workers.findIndex((w) => w.hostname === ui.selectedWorker),
-    );
-    const selected = ctx.workers[index]?.hostname;
-    if (delta !== 0) {
-      const next = ctx.workers[Math.max(0, Math.min(ctx.workers.length - 1, index + delta))];
-      return dispatch({ type: 'select-worker', hostname: next?.hostname });
-    }
-    if ((key.return || input === 'w') && selected) {
-      const isOn = ui.filter.worker !== selected;
-      dispatch({ type: 'toggle-filter', field: 'worker', value: selected });
-      // Drilling into a worker's tasks: the keys follow to its task list.
-      if (isOn) dispatch({ type: 'toggle-pane', panes: ctx.panes });
-      return;
-    }
-    if (input === 'r' || input === 'l' || input === 'n') {
-      return dispatch({ type: 'notice', notice: { text: `${input} acts on the selected task: Tab switches to the tasks pane`, tone: 'info' } });
-    }
-    return;
-  }
   if (delta !== 0) {
     const rows = taskRows(ctx);
     const index =
@@ -243,6 +235,10 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
     return dispatch({ type: 'select-task', uuid: next <= 0 ? undefined : rows[next]?.uuid });
   }
   if (key.home || input === 'g') return dispatch({ type: 'select-task', uuid: undefined });
+  if (key.end || input === 'G') {
+    const rows = taskRows(ctx);
+    return dispatch({ type: 'select-task', uuid: rows.length > 1 ? rows[rows.length - 1]?.uuid : undefined });
+  }
   const task = currentTask(ctx, ui);
   if (key.return) {
     if (!task) return;
@@ -253,6 +249,43 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
   if (input === 'n' && task?.name) return dispatch({ type: 'toggle-filter', field: 'name', value: task.name });
   if (input === 'w' && task?.worker) return dispatch({ type: 'toggle-filter', field: 'worker', value: task.worker });
   taskActionKey(ctx, input);
+}
+
+/** The motion a key asks of a paged list, if any. */
+function motionOf(input: string, key: Key): PaneMotion | undefined {
+  if (key.upArrow || input === 'k') return 'up';
+  if (key.downArrow || input === 'j') return 'down';
+  if (key.pageUp) return 'page-up';
+  if (key.pageDown || input === ' ') return 'page-down';
+  if (key.home || input === 'g') return 'home';
+  if (key.end || input === 'G') return 'end';
+  return undefined;
+}
+
+function handleWorkersPaneKey(ctx: AppKeyContext, input: string, key: Key): void {
+  const { dispatch } = ctx;
+  const ui = ctx.getUi();
+  const motion = motionOf(input, key);
+  if (motion) return dispatch({ type: 'move-worker', motion, keys: ctx.workers.map((r) => r.key), pageSize: ctx.workerPageSize });
+  if (input === '/') {
+    const previous = ui.workersPane.filter;
+    return dispatch({ type: 'open-prompt', prompt: { kind: 'worker-filter', editor: lineEditor(previous ?? ''), previous } });
+  }
+  if (input === 'o') return dispatch({ type: 'cycle-worker-sort' });
+  if (input === 'b') return dispatch({ type: 'cycle-worker-grouping' });
+  const row = ctx.workers.find((r) => r.key === ui.selectedWorker) ?? ctx.workers[0];
+  if (row?.kind === 'group' && (key.return || input === 'w')) return dispatch({ type: 'toggle-worker-group', key: row.key });
+  if ((key.return || input === 'w') && row?.kind === 'worker') {
+    const selected = row.worker.hostname;
+    const isOn = ui.filter.worker !== selected;
+    dispatch({ type: 'toggle-filter', field: 'worker', value: selected });
+    // Drilling into a worker's tasks: the keys follow to its task list.
+    if (isOn) dispatch({ type: 'focus-pane', pane: 'tasks' });
+    return;
+  }
+  if (input === 'r' || input === 'l' || input === 'n') {
+    return dispatch({ type: 'notice', notice: { text: `${input} acts on the selected task: Tab switches to the tasks pane`, tone: 'info' } });
+  }
 }
 
 function commonPrefix(items: readonly string[]): string {

@@ -8,7 +8,8 @@ export interface ViewActions {
   /** `worker`: where the task was last seen, whose reply is shown first. */
   revoke(uuid: string, terminate: boolean, worker?: string): void;
   rateLimit(taskName: string, rate: string): void;
-  ping(): void;
+  /** Ping every worker; `known` (the workers online) lets the notice name the ones that did not answer. */
+  ping(known?: readonly string[]): void;
   shellExecute(line: string): void;
   shellComplete(line: string): readonly string[];
   readonly shellPrompt: string;
@@ -43,6 +44,18 @@ export function summarizeReplies(replies: readonly NodeReply[], firstNode?: stri
   return { text, isOk: replies.every((r) => r.ok) };
 }
 
+/**
+ * The known workers that sent no reply, named (`3 of 200 did not answer: w17@h, w90@h, w3@h +1`), or '' when every
+ * one answered.
+ */
+export function silentWorkers(known: readonly string[], replies: readonly NodeReply[]): string {
+  const answered = new Set(replies.map((r) => r.node));
+  const silent = known.filter((n) => !answered.has(n)).sort();
+  if (silent.length === 0) return '';
+  const more = silent.length > MAX_NAMED_NODES ? ` +${silent.length - MAX_NAMED_NODES}` : '';
+  return `${silent.length} of ${known.length} did not answer: ${silent.slice(0, MAX_NAMED_NODES).join(', ')}${more}`;
+}
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -53,7 +66,7 @@ function errorText(err: unknown): string {
  */
 export function useViewActions(control: ControlActions | undefined, shell: ShellEngineLike | undefined, dispatch: Dispatch<UiAction>): ViewActions {
   return useMemo(() => {
-    const run = (label: string, call: (c: ControlActions) => Promise<readonly NodeReply[]>, firstNode?: string) => {
+    const run = (label: string, call: (c: ControlActions) => Promise<readonly NodeReply[]>, firstNode?: string, known?: readonly string[]) => {
       if (!control) {
         dispatch({ type: 'notice', notice: { text: `${label}: remote control is not available in this build`, tone: 'error' } });
         return;
@@ -62,7 +75,10 @@ export function useViewActions(control: ControlActions | undefined, shell: Shell
       call(control).then(
         (replies) => {
           const { text, isOk } = summarizeReplies(replies, firstNode);
-          dispatch({ type: 'notice', notice: { text: `${label}: ${text}`, tone: isOk ? 'success' : 'error' } });
+          const silent = known ? silentWorkers(known, replies) : '';
+          // The silent ones first: on a large cluster they are the news, and a long line is cut at its end.
+          const line = silent ? `${label}: ${silent}; ${text}` : `${label}: ${text}`;
+          dispatch({ type: 'notice', notice: { text: line, tone: isOk && !silent ? 'success' : 'error' } });
         },
         (err: unknown) => dispatch({ type: 'notice', notice: { text: `${label} failed: ${errorText(err)}`, tone: 'error' } }),
       );
@@ -71,7 +87,7 @@ export function useViewActions(control: ControlActions | undefined, shell: Shell
       revoke: (uuid, terminate, worker) =>
         run(`${terminate ? 'terminate' : 'revoke'} ${uuid.slice(0, 8)}`, (c) => c.revoke(uuid, { terminate }), worker),
       rateLimit: (taskName, rate) => run(`rate_limit ${taskName} ${rate}`, (c) => c.rateLimit(taskName, rate)),
-      ping: () => run('ping', (c) => c.ping()),
+      ping: (known) => run('ping', (c) => c.ping(), undefined, known),
       // A getter: the prompt number moves with every command the engine runs.
       get shellPrompt() {
         return shell ? shell.prompt() : '> ';

@@ -3,7 +3,6 @@ import { SectionTitle } from '../components/section-title.js';
 import { wrapWords } from '../format.js';
 import type { Theme } from '../theme.js';
 
-/** The key bar with the task stream focused; Tab's label names the pane it goes to. */
 /** The key bar with the task stream focused, most used first (a narrow terminal cuts the tail); Tab names where it goes. */
 export const OVERVIEW_KEYS: readonly (readonly [string, string])[] = [
   ['q', 'quit'],
@@ -28,10 +27,12 @@ export const WORKER_PANE_KEYS: readonly (readonly [string, string])[] = [
   ['⏎', 'their tasks'],
   ['↑↓', 'move'],
   ['⇥', 'tasks'],
+  ['o', 'sort'],
+  ['b', 'group'],
+  ['/', 'filter'],
+  ['g G', 'top end'],
   ['p', 'ping'],
-  ['/', 'search'],
   [':', 'shell'],
-  ['s', 'state'],
   ['c', 'clear'],
   ['?', 'help'],
 ];
@@ -52,16 +53,16 @@ export const QUEUE_PANE_KEYS: readonly (readonly [string, string])[] = [
 const HELP: readonly (readonly [string, string])[] = [
   ['q, Ctrl-C', 'quit (the terminal is restored)'],
   ['Tab', 'cycle panes: workers → tasks → queues (Shift-Tab goes back)'],
-  ['↑ ↓ / k j', 'move; PgUp PgDn by a page; Home/g follows the newest task again'],
-  ['Enter', "tasks: details · workers: only that worker's tasks (again to undo)"],
+  ['↑ ↓ / k j', "move; PgUp PgDn by the pane's page; g G (Home End): first, last"],
+  ['Enter', "tasks: details · workers: that worker's tasks; a group: open it"],
   ['⏎, P, m', 'queues: Enter peeks · P purges (asks first) · m moves (asks where)'],
   ['/', 'search tasks by name, uuid, worker, args, kwargs, result or exception (Enter holds the first match, Esc cancels)'],
-  ['s', 'cycle the state filter: RECEIVED STARTED SUCCESS FAILURE RETRY REVOKED REJECTED PENDING'],
-  ['n / w', "only tasks with the selected task's name / worker (again to undo)"],
-  ['c', 'clear every filter'],
+  ['o, b, /', 'workers: sort (o, offline first), group by host or prefix (b), filter (/)'],
+  ['s', 'cycle the state filter: RECEIVED, STARTED, SUCCESS, FAILURE and the rest'],
+  ['n / w, c', "only the selected task's name / worker (again undoes); c clears all"],
   ['r', 'revoke the selected task (asks first; t terminates it where it runs)'],
-  ['l', "set a rate limit for the selected task's name (asks for the rate: 10/s, 5/m, 0 = none)"],
-  ['p', 'ping every worker; the replies show on the status line'],
+  ['l', "rate-limit the selected task's name (asks: 10/s, 5/m, 0 = none)"],
+  ['p', 'ping every worker; names the online ones that did not answer'],
   [':', 'the camqadm shell (Esc comes back)'],
   ['Esc, ←', 'back to the overview from details, shell or help'],
 ];

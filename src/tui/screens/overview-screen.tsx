@@ -1,17 +1,19 @@
 import { Box } from 'ink';
 import type { TaskRecord } from '../../events/cluster-state.js';
-import type { RateRow, WorkerRow } from '../../events/selectors.js';
+import type { RateRow, WorkerPaneRow, WorkerSummary } from '../../events/selectors.js';
 import { RatePanel } from '../components/rate-panel.js';
 import { SectionTitle } from '../components/section-title.js';
 import { TaskTable } from '../components/task-table.js';
-import { WorkerTable } from '../components/worker-table.js';
+import { positionText, WorkerTable, workerSummaryText } from '../components/worker-table.js';
 import type { OverviewLayout } from '../layout.js';
 import type { UiState } from '../state/ui-reducer.js';
 import type { Theme } from '../theme.js';
 
 export interface OverviewScreenProps {
   readonly ui: UiState;
-  readonly workers: readonly WorkerRow[];
+  readonly workers: readonly WorkerPaneRow[];
+  /** Counts over every known worker (not only the filtered ones). */
+  readonly workerSummary: WorkerSummary;
   readonly tasks: readonly TaskRecord[];
   readonly tasksKept: number;
   readonly rates: readonly RateRow[];
@@ -31,16 +33,36 @@ export function describeFilter(ui: UiState): string {
 }
 
 /** The first screen: workers and the live task stream together, with per-task-name rates when there is room. */
-export function OverviewScreen({ ui, workers, tasks, tasksKept, rates, layout, width, nowMs, theme }: OverviewScreenProps) {
-  const online = workers.filter((w) => w.isOnline).length;
+/** The workers pane's title detail: the summary, where the pane is, and how it is sorted, grouped and filtered. */
+export function workersTitle(ui: UiState, rows: readonly WorkerPaneRow[], summary: WorkerSummary, height: number): string {
+  const p = ui.workersPane;
+  return [
+    workerSummaryText(summary),
+    positionText(p.scroll, rows.length, height),
+    p.sort === 'name' ? '' : `by ${p.sort}`,
+    p.grouping === 'none' ? '' : `grouped by ${p.grouping}`,
+    p.filter ? `/${p.filter}: ${rows.filter((r) => r.kind === 'worker').length} of ${summary.total}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+export function OverviewScreen({ ui, workers, workerSummary, tasks, tasksKept, rates, layout, width, nowMs, theme }: OverviewScreenProps) {
   const filter = describeFilter(ui);
   const taskDetail = filter ? `${tasks.length} of ${tasksKept} · ${filter}` : `${tasksKept} kept, newest first`;
   return (
     <Box flexDirection="column">
-      <SectionTitle title="Workers" detail={`${online} online / ${workers.length}`} isFocused={ui.pane === 'workers'} width={width} theme={theme} />
+      <SectionTitle
+        title="Workers"
+        detail={workersTitle(ui, workers, workerSummary, layout.workerRows)}
+        isFocused={ui.pane === 'workers'}
+        width={width}
+        theme={theme}
+      />
       <WorkerTable
         rows={workers}
         selected={ui.selectedWorker}
+        scroll={ui.workersPane.scroll}
         isFocused={ui.pane === 'workers'}
         height={layout.workerRows}
         width={width}

@@ -1,4 +1,4 @@
-import type { TaskFilter } from '../../events/selectors.js';
+import { WORKER_GROUPINGS, WORKER_SORTS, type TaskFilter, type WorkerGrouping, type WorkerSort } from '../../events/selectors.js';
 import { lineEditor, type LineEditorState } from './line-editor.js';
 import { initialQueuePaneState, queuePaneReducer, type QueuePaneAction, type QueuePaneState } from './queue-pane.js';
 
@@ -12,9 +12,24 @@ export type Screen = 'overview' | 'details' | 'shell' | 'help';
 /** The overview's panes in Tab's order; a view without the queues engine leaves `queues` out of the cycle. */
 export const PANES = ['workers', 'tasks', 'queues'] as const;
 export type Pane = (typeof PANES)[number];
+/** How the workers pane shows its rows, and where it is scrolled to. */
+export interface WorkersPaneState {
+  readonly sort: WorkerSort;
+  readonly grouping: WorkerGrouping;
+  /** A name pattern (glob or substring); undefined shows every worker. */
+  readonly filter: string | undefined;
+  /** Keys of the groups shown open; the others show their heading and counts only. */
+  readonly expanded: readonly string[];
+  /** Index of the first row shown. */
+  readonly scroll: number;
+}
+
+/** How a key moves the selection of a paged list. */
+export type PaneMotion = 'up' | 'down' | 'page-up' | 'page-down' | 'home' | 'end';
 
 export type Prompt =
   | { readonly kind: 'search'; readonly editor: LineEditorState; readonly previous: string | undefined }
+  | { readonly kind: 'worker-filter'; readonly editor: LineEditorState; readonly previous: string | undefined }
   | {
       readonly kind: 'revoke';
       readonly uuid: string;
@@ -54,7 +69,9 @@ export interface UiState {
   readonly pane: Pane;
   /** The selected task's uuid; undefined follows the newest task. */
   readonly selectedTask: string | undefined;
+  /** The key of the selected workers pane row (a hostname, or a group's `group:<name>`). */
   readonly selectedWorker: string | undefined;
+  readonly workersPane: WorkersPaneState;
   readonly filter: TaskFilter;
   readonly prompt: Prompt | undefined;
   readonly notice: Notice | undefined;
@@ -75,6 +92,7 @@ export const initialUiState: UiState = {
   pane: 'tasks',
   selectedTask: undefined,
   selectedWorker: undefined,
+  workersPane: { sort: 'name', grouping: 'none', filter: undefined, expanded: [], scroll: 0 },
   filter: {},
   prompt: undefined,
   notice: undefined,
@@ -88,6 +106,12 @@ export type UiAction =
   /** Focus the next of `panes` (default: workers and tasks), or the previous one with `reverse` (Shift-Tab). */
   | { readonly type: 'toggle-pane'; readonly panes?: readonly Pane[] | undefined; readonly reverse?: boolean | undefined }
   | { readonly type: 'queue-pane'; readonly action: QueuePaneAction }
+  | { readonly type: 'focus-pane'; readonly pane: Pane }
+  /** `keys`: the workers pane's row keys in the order shown; `pageSize`: its body rows. */
+  | { readonly type: 'move-worker'; readonly motion: PaneMotion; readonly keys: readonly string[]; readonly pageSize: number }
+  | { readonly type: 'cycle-worker-sort' }
+  | { readonly type: 'cycle-worker-grouping' }
+  | { readonly type: 'toggle-worker-group'; readonly key: string }
   | { readonly type: 'select-task'; readonly uuid: string | undefined }
   | { readonly type: 'select-worker'; readonly hostname: string | undefined }
   | { readonly type: 'cycle-state-filter' }
@@ -116,6 +140,36 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     }
     case 'queue-pane':
       return { ...state, queues: queuePaneReducer(state.queues, action.action) };
+    case 'focus-pane':
+      return { ...state, pane: action.pane };
+    case 'move-worker': {
+      const { selected, scroll } = movePaged(action.keys, state.selectedWorker, state.workersPane.scroll, action.motion, action.pageSize);
+      return { ...state, selectedWorker: selected, workersPane: { ...state.workersPane, scroll } };
+    }
+    case 'cycle-worker-sort': {
+      const sort = WORKER_SORTS[(WORKER_SORTS.indexOf(state.workersPane.sort) + 1) % WORKER_SORTS.length]!;
+      return {
+        ...state,
+        workersPane: { ...state.workersPane, sort, scroll: 0 },
+        selectedWorker: undefined,
+        notice: { text: `workers by ${sort}`, tone: 'info' },
+      };
+    }
+    case 'cycle-worker-grouping': {
+      const grouping = WORKER_GROUPINGS[(WORKER_GROUPINGS.indexOf(state.workersPane.grouping) + 1) % WORKER_GROUPINGS.length]!;
+      const text = grouping === 'none' ? 'workers not grouped' : `workers grouped by ${grouping} (⏎ opens a group)`;
+      return {
+        ...state,
+        workersPane: { ...state.workersPane, grouping, expanded: [], scroll: 0 },
+        selectedWorker: undefined,
+        notice: { text, tone: 'info' },
+      };
+    }
+    case 'toggle-worker-group': {
+      const open = state.workersPane.expanded;
+      const expanded = open.includes(action.key) ? open.filter((k) => k !== action.key) : [...open, action.key];
+      return { ...state, workersPane: { ...state.workersPane, expanded } };
+    }
     case 'select-task':
       return { ...state, selectedTask: action.uuid };
     case 'select-worker':
@@ -131,15 +185,25 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, filter: { ...state.filter, [action.field]: value }, selectedTask: undefined };
     }
     case 'clear-filters':
-      return { ...state, filter: {}, selectedTask: undefined, notice: { text: 'filters cleared', tone: 'info' } };
+      return {
+        ...state,
+        filter: {},
+        selectedTask: undefined,
+        workersPane: { ...state.workersPane, filter: undefined, scroll: 0 },
+        notice: { text: 'filters cleared', tone: 'info' },
+      };
     case 'open-prompt': {
       const p = action.prompt;
+      if (p.kind === 'worker-filter') return { ...state, prompt: p, workersPane: withWorkerFilter(state.workersPane, p.editor.value) };
       const filter = p.kind === 'search' ? { ...state.filter, query: p.editor.value || undefined } : state.filter;
       return { ...state, prompt: p, filter };
     }
     case 'edit-prompt': {
       const p = state.prompt;
       if (!p || p.kind === 'revoke') return state;
+      if (p.kind === 'worker-filter') {
+        return { ...state, prompt: { ...p, editor: action.editor }, workersPane: withWorkerFilter(state.workersPane, action.editor.value) };
+      }
       if (p.kind === 'search') {
         return {
           ...state,
@@ -157,6 +221,11 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     case 'close-prompt': {
       const p = state.prompt;
       if (p?.kind === 'search' && action.isCancel) return { ...state, prompt: undefined, filter: { ...state.filter, query: p.previous } };
+      if (p?.kind === 'worker-filter') {
+        return action.isCancel
+          ? { ...state, prompt: undefined, workersPane: withWorkerFilter(state.workersPane, p.previous ?? '') }
+          : { ...state, prompt: undefined };
+      }
       // An action's prompt pinned the selection to its task while it waited; cancelled, the view follows (or stays
       // where the user had put it) as before.
       if (p !== undefined && p.kind !== 'search' && action.isCancel) return { ...state, prompt: undefined, selectedTask: p.selectionBefore };
@@ -219,6 +288,56 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       if (index >= sh.history.length) return { ...state, shell: { ...sh, historyIndex: undefined, editor: lineEditor() } };
       const clamped = Math.max(0, index);
       return { ...state, shell: { ...sh, historyIndex: clamped, editor: lineEditor(sh.history[clamped]) } };
+    }
+  }
+}
+
+function withWorkerFilter(pane: WorkersPaneState, text: string): WorkersPaneState {
+  return { ...pane, filter: text === '' ? undefined : text, scroll: 0 };
+}
+
+/** The first row of the page holding `index`: pages start at 0, size, 2·size… so paging shows each row once. */
+function pageStart(index: number, pageSize: number): number {
+  return Math.floor(Math.max(0, index) / pageSize) * pageSize;
+}
+
+/**
+ * A paged list's next selection (by key) and first shown row. ↑↓ move one row and scroll just enough to keep it in
+ * view; PgUp/PgDn move a whole page, keeping the selection's place on it, on page boundaries, so paging through
+ * shows every row exactly once (the last page may be short); Home/End go to the first/last row and its page.
+ */
+export function movePaged(
+  keys: readonly string[],
+  selected: string | undefined,
+  scroll: number,
+  motion: PaneMotion,
+  pageSize: number,
+): { selected: string | undefined; scroll: number } {
+  const count = keys.length;
+  if (count === 0) return { selected, scroll: 0 };
+  const page = Math.max(1, pageSize);
+  const last = count - 1;
+  const lastStart = pageStart(last, page);
+  const found = selected === undefined ? -1 : keys.indexOf(selected);
+  const index = found < 0 ? Math.min(Math.max(0, scroll), last) : found;
+  const top = Math.min(Math.max(0, scroll), lastStart);
+  const at = (i: number, first: number) => ({ selected: keys[i], scroll: first });
+  switch (motion) {
+    case 'home':
+      return at(0, 0);
+    case 'end':
+      return at(last, lastStart);
+    case 'page-down':
+    case 'page-up': {
+      const first = motion === 'page-down' ? Math.min(pageStart(top, page) + page, lastStart) : Math.max(0, pageStart(top, page) - page);
+      const offset = Math.min(Math.max(0, index - top), page - 1);
+      return at(Math.min(last, first + offset), first);
+    }
+    case 'up':
+    case 'down': {
+      const next = Math.max(0, Math.min(last, index + (motion === 'down' ? 1 : -1)));
+      const first = next < top ? next : next >= top + page ? next - page + 1 : top;
+      return at(next, first);
     }
   }
 }

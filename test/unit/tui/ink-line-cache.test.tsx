@@ -1,7 +1,14 @@
 import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { inkOutputClass, shareInkLineCacheAcrossFrames } from '../../../src/tui/ink-line-cache.js';
+import {
+  inkOutputClass,
+  shareInkLineCacheAcrossFrames,
+  sharedInkCaches,
+  STYLED_LINES_BUDGET_BYTES,
+  unwrappedInkGet,
+  WIDTHS_BUDGET_BYTES,
+} from '../../../src/tui/ink-line-cache.js';
 
 describe('shareInkLineCacheAcrossFrames', () => {
   it("finds Ink's output stage in the shape it expects (a new Ink version must be checked before it is taken)", async () => {
@@ -12,7 +19,7 @@ describe('shareInkLineCacheAcrossFrames', () => {
   it("Ink's Output objects still carry the per-frame cache it shares, and frames after the first reuse it", async () => {
     await shareInkLineCacheAcrossFrames();
     type Output = {
-      caches: { styledChars: unknown };
+      caches: { styledChars: unknown; widths: unknown; blockWidths: unknown };
       write(x: number, y: number, text: string, options: { transformers: [] }): void;
       get(): unknown;
     };
@@ -23,7 +30,22 @@ describe('shareInkLineCacheAcrossFrames', () => {
     first.get();
     const second = new OutputClass({ width: 10, height: 1 });
     second.get();
-    expect(second.caches).toBe(first.caches);
+    expect(second.caches.styledChars).toBe(first.caches.styledChars);
+    expect(second.caches.widths).toBe(first.caches.widths);
+    expect(second.caches.blockWidths).toBe(first.caches.blockWidths);
+    expect(second.caches.styledChars).toBe(sharedInkCaches().styledChars);
+  });
+
+  it('holds styled lines by bytes, not by count: a stream of one-off lines never takes it past its budget', async () => {
+    await shareInkLineCacheAcrossFrames();
+    const caches = sharedInkCaches();
+    const view = render(<Text color="green">{'x'.repeat(80)}</Text>);
+    for (let i = 0; i < 3000; i++) view.rerender(<Text color="green">{`${i} ${'y'.repeat(80)}`}</Text>);
+    expect(view.lastFrame()).toBe(`2999 ${'y'.repeat(80)}`);
+    expect(caches.styledChars.bytes).toBeLessThanOrEqual(STYLED_LINES_BUDGET_BYTES);
+    expect(caches.styledChars.size).toBeLessThan(3000);
+    expect(caches.widths.bytes).toBeLessThanOrEqual(WIDTHS_BUDGET_BYTES / 2);
+    view.unmount();
   });
 
   it('frames stay exact when lines change, come back, and hold wide characters', async () => {
@@ -37,5 +59,43 @@ describe('shareInkLineCacheAcrossFrames', () => {
     view.rerender(<Text>{'args (漢字, 2) ok'}</Text>);
     expect(view.lastFrame()).toBe('args (漢字, 2) ok');
     view.unmount();
+  });
+});
+
+describe('frames built row by row', () => {
+  it("match Ink's own get() exactly: overlapping writes, wide characters, colours, several lines, rows off the frame", async () => {
+    await shareInkLineCacheAcrossFrames();
+    type Op = { type: 'write'; x: number; y: number; text: string; transformers: ((line: string, i: number) => string)[] };
+    type Output = { operations: Op[]; get(): { output: string; height: number } };
+    const OutputClass = (await inkOutputClass()) as unknown as new (options: { width: number; height: number }) => Output;
+    const original = unwrappedInkGet()!;
+    const texts = ['abc', '\u001b[32mgreen\u001b[39m', '漢字 wide', 'line one\nline two', '', ' x ', 'tail\n\u001b[1mbold\u001b[22m\nend'];
+    const upper = (line: string) => line.toUpperCase();
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let frame = 0; frame < 300; frame++) {
+      const make = () => {
+        const o = new OutputClass({ width: 12, height: 4 });
+        return o;
+      };
+      const ops: Op[] = [];
+      for (let i = 0, n = 1 + random(5); i < n; i++) {
+        ops.push({
+          type: 'write',
+          x: random(10),
+          y: random(6) - 1,
+          text: texts[random(texts.length)]!,
+          transformers: random(3) === 0 ? [upper] : [],
+        });
+      }
+      const a = make();
+      const b = make();
+      a.operations.push(...ops);
+      b.operations.push(...ops);
+      expect(a.get()).toEqual(original.call(b as never));
+    }
   });
 });
