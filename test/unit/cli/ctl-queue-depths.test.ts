@@ -39,7 +39,10 @@ describe('celeryctl inspect active_queues with the queues’ depths', () => {
     expect(none.out).not.toContain('ready');
     const json = await celeryctl(['inspect', 'active_queues', '--json'], new Map());
     expect(json.lookUp).not.toHaveBeenCalled();
-    expect((JSON.parse(json.out) as { replies: unknown }).replies).toEqual({ 'w1@vm': [QUEUE('celery'), QUEUE('emails')], 'w2@vm': [QUEUE('celery')] });
+    expect((JSON.parse(json.out) as { replies: unknown }).replies).toEqual({
+      'w1@vm': [QUEUE('celery'), QUEUE('emails')],
+      'w2@vm': [QUEUE('celery')],
+    });
     const other = await celeryctl(['inspect', 'active'], new Map());
     expect(other.lookUp).not.toHaveBeenCalled();
   });
