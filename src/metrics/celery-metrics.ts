@@ -18,6 +18,7 @@ export const COUNTED_TASK_EVENTS = [
   'task-retried',
 ] as const;
 type CountedEvent = (typeof COUNTED_TASK_EVENTS)[number];
+const COUNTED: ReadonlySet<string> = new Set(COUNTED_TASK_EVENTS);
 
 export interface CeleryMetricsOptions {
   /** celery-exporter's `--worker-timeout`: a worker not heard from this long gets `worker_up 0`. @defaultValue 300 */
@@ -37,6 +38,13 @@ export interface CeleryMetricsOptions {
   readonly maxHostnames?: number;
   readonly maxQueues?: number;
   readonly maxExceptions?: number;
+  /**
+   * celery-exporter's `--generic-hostname-task-sent-metric` and `--generic-hostname-worker-task-metric`: `hostname`
+   * reads `generic` on task-sent, or on the worker-side task series, which then grow with task names and queues only
+   * (docs/metrics.md, Memory and cardinality).
+   */
+  readonly genericHostnameTaskSent?: boolean;
+  readonly genericHostnameWorkerTask?: boolean;
   /** An existing registry to add to (a library user's); a fresh one otherwise. */
   readonly registry?: Registry;
 }
@@ -44,6 +52,9 @@ export interface CeleryMetricsOptions {
 export const DEFAULT_WORKER_TIMEOUT_SECONDS = 300;
 export const DEFAULT_PURGE_OFFLINE_SECONDS = 1800;
 export const DEFAULT_LABEL_LIMITS = { taskNames: 2000, hostnames: 1000, queues: 500, exceptions: 200 } as const;
+
+/** celery-exporter's hostname label with --generic-hostname-*-metric. */
+const GENERIC_HOSTNAME = 'generic';
 
 interface TaskMemo {
   name: string | undefined;
@@ -91,6 +102,8 @@ export class CeleryMetrics {
   private readonly purgeMs: number;
   private readonly defaultQueue: string;
   private readonly maxTasks: number;
+  private readonly genericSent: boolean;
+  private readonly genericWorker: boolean;
   private listedQueues = new Set<string>();
   private readonly metricIds = new Map<Counter | Histogram, number>();
 
@@ -100,6 +113,8 @@ export class CeleryMetrics {
     this.purgeMs = (options.purgeOfflineSeconds ?? DEFAULT_PURGE_OFFLINE_SECONDS) * 1000;
     this.defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
     this.maxTasks = options.maxTasks ?? 10_000;
+    this.genericSent = options.genericHostnameTaskSent ?? false;
+    this.genericWorker = options.genericHostnameWorkerTask ?? false;
     this.names = new LabelGuard(options.maxTaskNames ?? DEFAULT_LABEL_LIMITS.taskNames);
     this.hostnames = new LabelGuard(options.maxHostnames ?? DEFAULT_LABEL_LIMITS.hostnames);
     this.queues = new LabelGuard(options.maxQueues ?? DEFAULT_LABEL_LIMITS.queues);
@@ -186,7 +201,7 @@ export class CeleryMetrics {
     else if (type === 'worker-offline') {
       const host = this.hostOf(e);
       if (host !== undefined) this.forgetWorker(host, nowMs);
-    } else if ((COUNTED_TASK_EVENTS as readonly string[]).includes(type)) this.taskEvent(e, type as CountedEvent);
+    } else if (COUNTED.has(type)) this.taskEvent(e, type as CountedEvent);
   }
 
   applyAll(events: readonly EventEnvelope[], nowMs: number): void {
@@ -286,7 +301,8 @@ export class CeleryMetrics {
   private taskEvent(e: AnyEvent, type: CountedEvent): void {
     const uuid = typeof e['uuid'] === 'string' ? e['uuid'] : undefined;
     const memo = uuid === undefined ? undefined : this.remember(uuid, e, type);
-    const host = this.hostOf(e) ?? UNKNOWN_NAME;
+    const generic = type === 'task-sent' ? this.genericSent : this.genericWorker;
+    const host = generic ? GENERIC_HOSTNAME : (this.hostOf(e) ?? UNKNOWN_NAME);
     const name = this.admit(this.names, 'name', memo?.name ?? UNKNOWN_NAME);
     const queue = memo?.queue === undefined ? this.defaultQueue : this.admit(this.queues, 'queue_name', memo.queue);
     const labels = { name, hostname: host, queue_name: queue };

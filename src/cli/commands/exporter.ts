@@ -12,6 +12,8 @@ interface ExporterCliOptions {
   purgeOfflineWorkerMetrics: number;
   defaultQueueName: string;
   queueInterval: number;
+  genericHostnameTaskSentMetric?: boolean;
+  genericHostnameWorkerTaskMetric?: boolean;
 }
 
 /** Seconds, 0 allowed (0 turns the timeout or the purge off, as in celery-exporter). */
@@ -59,6 +61,8 @@ export function createExporterCommand(io: CliIO = processIO): Command {
       1800,
     )
     .option('--default-queue-name <name>', 'queue_name of tasks whose queue no task-sent event told', 'celery')
+    .option('--generic-hostname-task-sent-metric', "hostname 'generic' on celery_task_sent_total (producers' hostnames vary)")
+    .option('--generic-hostname-worker-task-metric', "hostname 'generic' on the worker-side task series: far fewer series with many workers")
     .option('--queue-interval <s>', 'seconds between queue listings', positiveSeconds, 5)
     .action(async (options: ExporterCliOptions, command: Command) => {
       const globals = command.optsWithGlobals<{ broker?: string }>();
@@ -95,6 +99,8 @@ async function runExporter(options: ExporterCliOptions & { broker: string | unde
     purgeOfflineSeconds: options.purgeOfflineWorkerMetrics,
     defaultQueue: options.defaultQueueName,
     queueIntervalMs: options.queueInterval * 1000,
+    genericHostnameTaskSent: options.genericHostnameTaskSentMetric === true,
+    genericHostnameWorkerTask: options.genericHostnameWorkerTaskMetric === true,
   });
   knownQueues.names = () => running.metrics.queueNames();
   const server = new MetricsServer({

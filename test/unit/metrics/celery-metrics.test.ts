@@ -149,6 +149,15 @@ describe('CeleryMetrics: celery-exporter names and labels from events', () => {
     expect(await value(m, 'camq_metrics_label_overflow_total', { label: 'name' })).toBeGreaterThan(0);
   });
 
+  it("celery-exporter's generic hostname options label task-sent or the worker-side series 'generic'", async () => {
+    const m = new CeleryMetrics({ genericHostnameTaskSent: true, genericHostnameWorkerTask: true });
+    m.apply(sent('g', 'app.add', 'celery', 'gen1@web-9'), 0);
+    m.apply(ev('task-received', 'celery@w9', { uuid: 'g', name: 'app.add' }), 0);
+    expect(await value(m, 'celery_task_sent_total', { hostname: 'generic' })).toBe(1);
+    expect(await value(m, 'celery_task_received_total', { hostname: 'generic' })).toBe(1);
+    expect(await value(m, 'celery_task_received_total', { hostname: 'w9' })).toBeUndefined();
+  });
+
   it('remembers at most maxTasks tasks', () => {
     const m = new CeleryMetrics({ maxTasks: 100 });
     for (let i = 0; i < 1000; i++) m.apply(sent(`s${i}`, 'app.add'), 0);
