@@ -100,3 +100,8 @@ export {
 export { systemClock, type Clock } from './util/clock.js';
 export { ManualClock } from './util/manual-clock.js';
 export { createLogger, type Logger, type LogLevel } from './util/logger.js';
+
+// Metrics (docs/metrics.md): celery-exporter's series from events and queue figures, and a worker's own.
+export * from './metrics/index.js';
+export { MetricsServer, type HealthReport, type MetricsServerOptions, type MetricsSource } from './http/metrics-server.js';
+export { DEFAULT_METRICS_LISTEN, parseListenAddress, type ListenAddress } from './http/listen-address.js';

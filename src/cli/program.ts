@@ -4,6 +4,7 @@ import { createBrokerCommand } from './commands/broker.js';
 import { createCtlCommand } from './commands/ctl.js';
 import { createDemoCommand } from './commands/demo.js';
 import { processIO, type CliIO } from './cli-io.js';
+import { createExporterCommand } from './commands/exporter.js';
 import { createEventsCommand, loadLiveView, parseMaxTasks } from './commands/events.js';
 import { createQueuesCommand } from './commands/queues.js';
 import { createShellCommand } from './commands/shell.js';
@@ -39,6 +40,7 @@ export function createCamqProgram(io: CliIO = processIO): Command {
   program.addCommand(addQueueOperations(createQueuesCommand({ io }), { io }));
   program.addCommand(createEventsCommand(io));
   program.addCommand(createWorkerCommand(io));
+  program.addCommand(createExporterCommand(io));
   program.addCommand(createBrokerCommand({ io }));
   program.addCommand(createDemoCommand(io));
   return program;

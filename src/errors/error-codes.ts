@@ -46,6 +46,7 @@ export const ERROR_CODES = [
   'publish.backlog-full',
   // The user typed something camq cannot act on (UsageError; exit 1).
   'usage.bad-argument',
+  'usage.bad-listen',
   'usage.bad-broker-url',
   'usage.bad-api-url',
   'usage.bad-rate',
@@ -110,6 +111,8 @@ export const ERROR_CODES = [
   'api.other-broker',
   // Queue figures (src/queues).
   'queues.no-figures',
+  // The metrics endpoint (src/http): a --listen/--metrics address that cannot be bound (in use, not ours; exit 1).
+  'metrics.listen-failed',
   // A command asked the CLI to exit with a status (ExitRequest), not a failure.
   'cli.exit',
 ] as const;

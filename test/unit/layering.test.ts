@@ -16,8 +16,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Node builtins protocol may use: randomUUID for task and message ids. Nothing that does I/O. */
 const PROTOCOL_BUILTINS = new Set(['node:crypto']);
-const ENGINES = ['src/shell/', 'src/control/', 'src/events/', 'src/worker/', 'src/broker/', 'src/demo/', 'src/queues/'];
-const VIEWS = ['src/cli/', 'src/tui/'];
+const ENGINES = ['src/shell/', 'src/control/', 'src/events/', 'src/worker/', 'src/broker/', 'src/demo/', 'src/queues/', 'src/metrics/'];
+const VIEWS = ['src/cli/', 'src/tui/', 'src/http/'];
 /** The modules allowed to import amqplib: the wire layer (src/amqp), whose amqplib-internals.ts also serves the broker's codec. */
 const AMQPLIB_IMPORTERS = (file: string) => file.startsWith('src/amqp/');
 /** The engines that reach a broker: through the transport seam (src/transport), never the wire layer (src/amqp). */

@@ -8,6 +8,8 @@ import { POOL_KINDS, type PoolKind } from '../../worker/pool.js';
 import { resolveBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { CAMQ_VERSION } from '../version.js';
+import type { ListenAddress } from '../../http/listen-address.js';
+import { listenOption } from './exporter.js';
 
 interface WorkerCliOptions {
   app: string;
@@ -25,6 +27,7 @@ interface WorkerCliOptions {
   softTimeLimit?: number;
   shutdownTimeout: number;
   banner: boolean;
+  metrics?: ListenAddress;
 }
 
 function positiveInt(name: string, allowZero = false) {
@@ -64,6 +67,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
     .option('--soft-time-limit <s>', 'soft time limit for every task, in seconds', seconds)
     .option('--shutdown-timeout <s>', 'how long a warm shutdown waits for running tasks', seconds, 60)
     .option('--no-banner', 'do not print the start-up banner')
+    .option('--metrics <addr>', "serve this worker's own metrics (camq_worker_*) on PORT, HOST:PORT or [IPv6]:PORT", listenOption)
     .action(async (options: WorkerCliOptions, command: Command) => {
       const level = parseLogLevel(options.loglevel);
       if (!level) throw new UsageError(`unknown log level '${options.loglevel}'; use debug, info, warning, error or critical`);
@@ -131,6 +135,8 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
           }),
         );
       }
+      // Bound before the worker starts: an address that cannot be served ends the command before any task is taken.
+      const metrics = options.metrics ? await serveWorkerMetrics(worker, nodename, options.metrics, io) : undefined;
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
         signals++;
@@ -163,9 +169,40 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         process.off('beforeExit', onDrained);
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
+        await metrics?.();
         await broker.release();
       }
     });
+}
+
+/** `--metrics`: WorkerMetrics on an HTTP server of its own; resolves with what stops both. */
+async function serveWorkerMetrics(
+  worker: import('../../metrics/index.js').ObservedWorker,
+  nodename: string,
+  address: ListenAddress,
+  io: CliIO,
+): Promise<() => Promise<void>> {
+  const [{ WorkerMetrics }, { MetricsServer }] = await Promise.all([import('../../metrics/index.js'), import('../../http/metrics-server.js')]);
+  const metrics = new WorkerMetrics(worker);
+  const server = new MetricsServer({
+    source: { metrics: () => metrics.registry.metrics(), contentType: metrics.registry.contentType },
+    health: () => ({ ok: true, reason: `worker ${nodename} is running` }),
+    title: `camq worker ${nodename}`,
+  });
+  try {
+    const bound = await server.listen(address);
+    writeLine(
+      io.stderr,
+      `worker: serving its metrics on http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}/metrics`,
+    );
+  } catch (err) {
+    metrics.stop();
+    throw err;
+  }
+  return async () => {
+    metrics.stop();
+    await server.close();
+  };
 }
 
 /** A short start-up banner in the shape of Celery's. */
