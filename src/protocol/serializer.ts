@@ -1,5 +1,5 @@
-import { decode as decodeMsgpack, encode as encodeMsgpack } from '@msgpack/msgpack';
-import { parseDocument, stringify as stringifyYaml, type Tags } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Tags } from 'yaml';
 import { JSON_CONTENT_TYPE, PICKLE_CONTENT_TYPE } from './amqp-message.js';
 
 /**
@@ -9,6 +9,16 @@ import { JSON_CONTENT_TYPE, PICKLE_CONTENT_TYPE } from './amqp-message.js';
 
 export const MSGPACK_CONTENT_TYPE = 'application/x-msgpack';
 export const YAML_CONTENT_TYPE = 'application/x-yaml';
+
+/**
+ * The msgpack and YAML packages, loaded on first use: every camq command imports the protocol layer, and only a
+ * message in one of these serializers needs them (JSON-only processes start and run as before).
+ */
+const load = createRequire(import.meta.url);
+let msgpackLib: typeof import('@msgpack/msgpack') | undefined;
+let yamlLib: typeof import('yaml') | undefined;
+const msgpackCodec = () => (msgpackLib ??= load('@msgpack/msgpack') as typeof import('@msgpack/msgpack'));
+const yamlCodec = () => (yamlLib ??= load('yaml') as typeof import('yaml'));
 
 export type SerializerName = 'json' | 'msgpack' | 'yaml';
 export const SERIALIZER_NAMES: readonly SerializerName[] = ['json', 'msgpack', 'yaml'];
@@ -38,10 +48,10 @@ const msgpack: Serializer = {
   contentType: MSGPACK_CONTENT_TYPE,
   contentEncoding: 'binary',
   encode: (value) => {
-    const bytes = encodeMsgpack(value, { ignoreUndefined: false });
+    const bytes = msgpackCodec().encode(value, { ignoreUndefined: false });
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   },
-  decode: (body) => decodeMsgpack(body, { useBigInt64: false }),
+  decode: (body) => msgpackCodec().decode(body, { useBigInt64: false }),
 };
 
 /** Aliases a hostile body could multiply into a huge value (a "billion laughs"); PyYAML's safe_dump writes none. */
@@ -68,9 +78,9 @@ const yaml: Serializer = {
   name: 'yaml',
   contentType: YAML_CONTENT_TYPE,
   contentEncoding: 'utf-8',
-  encode: (value) => Buffer.from(stringifyYaml(value, { schema: 'yaml-1.1' }), 'utf8'),
+  encode: (value) => Buffer.from(yamlCodec().stringify(value, { schema: 'yaml-1.1' }), 'utf8'),
   decode: (body) => {
-    const doc = parseDocument(body.toString('utf8'), { schema: 'yaml-1.1', customTags: pyyamlTags, prettyErrors: false });
+    const doc = yamlCodec().parseDocument(body.toString('utf8'), { schema: 'yaml-1.1', customTags: pyyamlTags, prettyErrors: false });
     const problem = doc.errors[0] ?? doc.warnings[0];
     if (problem !== undefined) throw new Error(problem.message.split('\n')[0]);
     return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;

@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PROTOCOL_BUILTINS = new Set(['node:crypto']);
 /** The body codecs kombu registers, pure functions of bytes: each only in the one protocol file that wraps it. */
 const PROTOCOL_CODECS: Readonly<Record<string, readonly string[]>> = {
-  'src/protocol/serializer.ts': ['@msgpack/msgpack', 'yaml'],
+  'src/protocol/serializer.ts': ['@msgpack/msgpack', 'yaml', 'node:module'],
   'src/protocol/compression.ts': ['node:zlib', 'node:module'],
 };
 const ENGINES = ['src/shell/', 'src/control/', 'src/events/', 'src/worker/', 'src/broker/', 'src/demo/', 'src/queues/'];

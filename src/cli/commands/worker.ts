@@ -25,6 +25,8 @@ interface WorkerCliOptions {
   softTimeLimit?: number;
   shutdownTimeout: number;
   banner: boolean;
+  resultSerializer: 'json' | 'msgpack' | 'yaml';
+  acceptContent: string;
 }
 
 function positiveInt(name: string, allowZero = false) {
@@ -63,6 +65,16 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
     .option('--time-limit <s>', 'hard time limit for every task, in seconds', seconds)
     .option('--soft-time-limit <s>', 'soft time limit for every task, in seconds', seconds)
     .option('--shutdown-timeout <s>', 'how long a warm shutdown waits for running tasks', seconds, 60)
+    .addOption(
+      new Option('--result-serializer <name>', "what results are written in (Celery's result_serializer)")
+        .choices(['json', 'msgpack', 'yaml'])
+        .default('json'),
+    )
+    .option(
+      '--accept-content <list>',
+      "comma-separated serializers task messages may come in (Celery's accept_content: json, msgpack, yaml; pickle never)",
+      'json',
+    )
     .option('--no-banner', 'do not print the start-up banner')
     .action(async (options: WorkerCliOptions, command: Command) => {
       const level = parseLogLevel(options.loglevel);
@@ -114,6 +126,11 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         timeLimit: options.timeLimit ?? null,
         softTimeLimit: options.softTimeLimit ?? null,
         shutdownTimeout: options.shutdownTimeout,
+        resultSerializer: options.resultSerializer,
+        acceptContent: options.acceptContent
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
         logger,
         logLevel: level,
         softwareVersion: CAMQ_VERSION,
