@@ -1,7 +1,8 @@
 // bench/worker: time to drain N pre-published `tasks.noop` messages (protocol v2, JSON, ignore_result=true, so no
 // peer publishes results) by (a) a bare amqplib consume-and-ack loop acking each message, (a′) the same loop acking
 // the way camq does (one multiple ack per event-loop turn), (b) camq worker with events off, (c) camq worker with
-// task events on (-E), (d) celery-node, (e) Python Celery prefork -c 2. Each runs as a child process, so start-up
+// task events on (-E), (b-msgpack) and (b-gzip) camq worker with the tasks in msgpack and in gzip-compressed JSON,
+// (d) celery-node, (e) Python Celery prefork -c 2. Each runs as a child process, so start-up
 // time is not counted, and each is timed the same way: the task function itself (or the bare loop's message
 // callback) notes when the first and the N-th task ran and prints `BENCH <first> <last>` (Python's prefork children
 // share the count through shared memory, see celery_bench.py). Peak RSS is VmHWM from /proc, summed over the process
@@ -51,6 +52,13 @@ const contenders = [
   { key: "a'", label: `(a') amqplib loop, acks coalesced like camq`, cmd: (q) => bare(q, 'coalesced') },
   { key: 'b', label: `(b) camq worker, events off (-c ${CONCURRENCY}, prefetch ${PREFETCH})`, cmd: (q) => camq(q, []) },
   { key: 'c', label: `(c) camq worker, events on (-E)`, cmd: (q) => camq(q, ['-E']) },
+  {
+    key: 'bm',
+    label: '(b-msgpack) camq worker, tasks in msgpack',
+    cmd: (q) => camq(q, ['--accept-content', 'json,msgpack']),
+    format: { serializer: 'msgpack' },
+  },
+  { key: 'bz', label: '(b-gzip) camq worker, JSON tasks gzip-compressed', cmd: (q) => camq(q, []), format: { compression: 'gzip' } },
   {
     key: 'd',
     label: '(d) celery-node 0.5.9 (prefetch unlimited)',
@@ -159,13 +167,13 @@ const BROKER_PID = (() => {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function prefill(ch, queue) {
+async function prefill(ch, queue, format = {}) {
   await ch.assertExchange(queue, 'direct', { durable: true });
   await ch.assertQueue(queue, { durable: true });
   await ch.bindQueue(queue, queue, queue);
-  const msg = buildTaskMessage({ name: 'tasks.noop', queue, ignoreResult: true, replyTo: 'bench-no-results' });
+  const msg = buildTaskMessage({ name: 'tasks.noop', queue, ignoreResult: true, replyTo: 'bench-no-results', ...format });
   for (let i = 0; i < N; i++) {
-    const m = i === 0 ? msg : buildTaskMessage({ name: 'tasks.noop', queue, ignoreResult: true, replyTo: 'bench-no-results' });
+    const m = i === 0 ? msg : buildTaskMessage({ name: 'tasks.noop', queue, ignoreResult: true, replyTo: 'bench-no-results', ...format });
     if (!ch.publish('', queue, m.content, m.properties)) await new Promise((r) => ch.once('drain', r));
   }
   await ch.waitForConfirms();
@@ -174,7 +182,7 @@ async function prefill(ch, queue) {
 async function runOnce(conn, contender) {
   const queue = `camq-bench-${randomUUID()}`;
   const ch = await conn.createConfirmChannel();
-  await prefill(ch, queue);
+  await prefill(ch, queue, contender.format);
   const [cmd, plainArgs, opts = {}] = contender.cmd(queue);
   const args = PROFILE && cmd === process.execPath ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/${contender.key}`, ...plainArgs] : plainArgs;
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...opts, env: { ...(opts.env ?? process.env), BENCH_N: String(N) } });
@@ -278,6 +286,8 @@ line('(b) / (d)', ratio('b', 'd'), 1.3);
 line('(b) / (e)', ratio('b', 'e'), 10);
 line("(b) / (a')", ratio('b', "a'"));
 line("(c) / (a')", ratio('c', "a'"));
+line('(b-msgpack) / (b)', ratio('bm', 'b'));
+line('(b-gzip) / (b)', ratio('bz', 'b'));
 if (BROKER_PID) {
   // The same comparisons from CPU cost per task (contender + broker, which share this machine's cores): how many
   // times cheaper a task is. Load moves these far less than the wall-clock rates; they are not the issue's targets.

@@ -6,6 +6,7 @@ import { MAX_EXPIRATION_MS } from '../protocol/amqp-message.js';
 import type { FieldTable } from './amqp-codec.js';
 import { inequivalentArg, preconditionFailed } from './amqp-exception.js';
 import { typeClass } from './field-types.js';
+import { MAX_SUPPORTED_PRIORITY } from './ready-messages.js';
 
 export interface TypedValue {
   readonly type: string;
@@ -83,6 +84,8 @@ export interface QueueLimits {
   readonly messageTtl: number | undefined;
   /** `x-expires` in ms. */
   readonly expires: number | undefined;
+  /** `x-max-priority`: 0–255. */
+  readonly maxPriority: number | undefined;
 }
 
 export function queueLimits(args: TypedArguments, resource: string): QueueLimits {
@@ -90,14 +93,24 @@ export function queueLimits(args: TypedArguments, resource: string): QueueLimits
   const expires = args.get('x-expires');
   if (ttl !== undefined) checkInteger('x-message-ttl', ttl, resource, false);
   if (expires !== undefined) checkInteger('x-expires', expires, resource, true);
-  return { messageTtl: ttl?.value as number | undefined, expires: expires?.value as number | undefined };
+  const priority = args.get('x-max-priority');
+  if (priority !== undefined) checkInteger('x-max-priority', priority, resource, false, MAX_SUPPORTED_PRIORITY);
+  return {
+    messageTtl: ttl?.value as number | undefined,
+    expires: expires?.value as number | undefined,
+    maxPriority: priority?.value as number | undefined,
+  };
 }
 
-function checkInteger(key: string, arg: TypedValue, resource: string, positive: boolean): void {
+function checkInteger(key: string, arg: TypedValue, resource: string, positive: boolean, max?: number): void {
   const invalid = (reason: string) => preconditionFailed(`invalid arg '${key}' for ${resource}: ${reason}`);
   if (typeClass(arg.type) !== 'int' || typeof arg.value !== 'number') throw invalid(`"expected integer, got ${arg.type}"`);
   if (arg.value < 0) throw invalid(`{value_negative,${arg.value}}`);
   if (positive && arg.value === 0) throw invalid('{value_zero,0}');
+  if (max !== undefined) {
+    if (arg.value > max) throw invalid(`{max_value_exceeded,${arg.value}}`);
+    return;
+  }
   // RabbitMQ checks both TTLs against the per-message maximum (rabbit_misc:check_expiry; checked on 3.10).
   if (arg.value > MAX_EXPIRATION_MS) throw invalid(`{value_too_large,${arg.value}}`);
 }

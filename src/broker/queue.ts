@@ -8,11 +8,11 @@
  */
 import type { FieldTable } from './amqp-codec.js';
 import type { TypedArguments } from './declare-arguments.js';
-import { Deque } from './deque.js';
 import type { Binding, RouteTarget } from './exchange.js';
 import type { Consumer, ConsumerQueue } from './consumer.js';
 import type { MemoryMonitor } from './memory-monitor.js';
 import { QueuedMessage, type Message } from './message.js';
+import { readyMessages, type ReadyMessages } from './ready-messages.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 /** setTimeout's limit; longer waits re-arm. */
@@ -30,6 +30,8 @@ export interface QueueInit {
   readonly typedArguments: TypedArguments;
   readonly messageTtl: number | undefined;
   readonly expires: number | undefined;
+  /** `x-max-priority`: ready messages are served highest priority first (see ReadyMessages). */
+  readonly maxPriority: number | undefined;
   readonly clock: Clock;
   /** Counts the bytes of the messages this queue holds, ready or unacked. */
   readonly memory: MemoryMonitor;
@@ -57,7 +59,7 @@ export class Queue implements ConsumerQueue, RouteTarget {
   /** When a message last came in or went out (ms since the epoch): what `idle_since` reports once it is quiet. */
   lastActiveAt: number;
 
-  private readonly ready = new Deque<QueuedMessage>();
+  private readonly ready: ReadyMessages;
   private nextSeq = 1;
   private nextConsumer = 0;
   private hasExclusiveConsumer = false;
@@ -68,6 +70,7 @@ export class Queue implements ConsumerQueue, RouteTarget {
 
   constructor(init: QueueInit) {
     Object.assign(this, init);
+    this.ready = readyMessages(init.maxPriority);
     this.lastActiveAt = init.clock.now();
     this.touch();
   }
@@ -125,14 +128,7 @@ export class Queue implements ConsumerQueue, RouteTarget {
         this.discard(entry);
         continue;
       }
-      const head = this.ready.peek();
-      if (head === undefined || entry.seq < head.seq) {
-        this.ready.unshift(entry);
-      } else {
-        let index = 1;
-        while (index < this.ready.length && this.ready.at(index)!.seq < entry.seq) index++;
-        this.ready.insertAt(index, entry);
-      }
+      this.ready.requeue(entry);
     }
     if (this.deleted) return;
     this.dropExpired();

@@ -182,6 +182,7 @@ export class VirtualHost {
       typedArguments: typed,
       messageTtl: limits.messageTtl,
       expires: limits.expires,
+      maxPriority: limits.maxPriority,
       clock: this.clock,
       memory: this.memory,
       onUnused: (q) => this.deleteQueue(q),

@@ -358,6 +358,8 @@ export class WorkerSimulator {
           softwareVersion: undefined,
           statedb: undefined,
           modulePath: undefined,
+          acceptContent: ['json'],
+          resultSerializer: 'json',
         });
       default:
         return { error: `KeyError('${method.replace(/[\\']/g, '\\$&')}')` };

@@ -50,6 +50,7 @@ export const ERROR_CODES = [
   'usage.bad-broker-url',
   'usage.bad-api-url',
   'usage.bad-rate',
+  'usage.bad-serializer',
   'usage.bad-signal',
   'usage.cancelled',
   'usage.missing-task-id',

@@ -13,3 +13,6 @@ export * from './topology.js';
 export * from './nesting-depth.js';
 export * from './task-embed.js';
 export * from './plain-text.js';
+export * from './serializer.js';
+export * from './compression.js';
+export * from './body-format.js';

@@ -1,4 +1,7 @@
-import { encodeJson, jsonProperties, type IncomingMessage, type OutgoingMessage } from './amqp-message.js';
+import { encodeJson, JSON_CONTENT_TYPE, jsonProperties, type IncomingMessage, type OutgoingMessage } from './amqp-message.js';
+import { encodeBody, type BodyFormat } from './body-format.js';
+import { compressionByContentType } from './compression.js';
+import { serializerByContentType } from './serializer.js';
 
 /**
  * Results through the rpc:// backend (docs/protocol.md, Results over rpc://): the worker publishes to the default
@@ -68,6 +71,8 @@ export function buildResultMessage(options: {
   readonly children?: unknown[];
   /** `result_persistent`: delivery mode 2 instead of 1. @defaultValue false */
   readonly persistent?: boolean;
+  /** The worker's `result_serializer`. @defaultValue 'json' */
+  readonly serializer?: BodyFormat['serializer'];
 }): OutgoingMessage {
   const body: ResultBody = {
     task_id: options.taskId,
@@ -76,22 +81,37 @@ export function buildResultMessage(options: {
     traceback: options.traceback ?? null,
     children: options.children ?? [],
   };
-  return {
-    exchange: '',
-    routingKey: options.replyTo,
-    content: encodeJson(body),
-    properties: jsonProperties({
-      correlationId: options.correlationId ?? options.taskId,
-      deliveryMode: options.persistent ? 2 : 1,
-    }),
-  };
+  const extra = { correlationId: options.correlationId ?? options.taskId, deliveryMode: options.persistent ? 2 : 1 };
+  if (options.serializer === undefined || options.serializer === 'json') {
+    return { exchange: '', routingKey: options.replyTo, content: encodeJson(body), properties: jsonProperties(extra) };
+  }
+  return { exchange: '', routingKey: options.replyTo, ...encodeBody(body, { serializer: options.serializer }, extra) };
+}
+
+/**
+ * The body of a result in any serializer camq speaks (pickle never), decompressed when a `compression` header says
+ * so; undefined when it cannot be read.
+ */
+function readResultBody(msg: IncomingMessage): unknown {
+  const contentType = msg.properties.contentType ?? JSON_CONTENT_TYPE;
+  const compression = msg.properties.headers?.['compression'];
+  if (contentType === JSON_CONTENT_TYPE && compression === undefined) return JSON.parse(msg.content.toString('utf8'));
+  const serializer = serializerByContentType(contentType);
+  if (serializer === undefined) return undefined;
+  let content = msg.content;
+  if (compression !== undefined && compression !== null) {
+    const codec = compressionByContentType(compression);
+    if (typeof codec === 'string') return undefined;
+    content = codec.decompress(content);
+  }
+  return serializer.decode(content);
 }
 
 /** Read a result message; matches by `correlation_id`, falling back to `task_id` in the body. */
 export function decodeResultMessage(msg: IncomingMessage): (ResultBody & { correlationId: string }) | undefined {
   let body: unknown;
   try {
-    body = JSON.parse(msg.content.toString('utf8'));
+    body = readResultBody(msg);
   } catch {
     return undefined;
   }

@@ -4,7 +4,6 @@ import {
   JSON_CONTENT_TYPE,
   jsonProperties,
   MAX_EXPIRATION_MS,
-  PICKLE_CONTENT_TYPE,
   type HeaderTable,
   type IncomingMessage,
   type OutgoingMessage,
@@ -15,6 +14,9 @@ import { pyRepr, pyTupleRepr, truncateRepr } from './python-repr.js';
 import { checkEmbed, describeValue, type Signature, type TaskEmbed } from './task-embed.js';
 import { DEFAULT_QUEUE } from './topology.js';
 import { isObject } from './is-object.js';
+import { compressionByContentType } from './compression.js';
+import { contentTypeLabel, DEFAULT_ACCEPT, serializerByContentType, type Serializer } from './serializer.js';
+import { encodeBody, type BodyFormat } from './body-format.js';
 
 /**
  * Celery task messages, protocol v2 (default since Celery 4) and v1 (docs/protocol.md, Task messages). Pure: build the
@@ -233,24 +235,36 @@ function readDate(field: 'ETA' | 'expires', value: unknown): { ok: true; ms: num
   };
 }
 
-function decodeBody(msg: IncomingMessage): { ok: true; body: unknown } | { ok: false; message: string } {
-  const encoding = (msg.properties.contentEncoding ?? 'utf-8').toLowerCase();
-  const text = msg.content.toString(encoding === 'binary' || encoding === 'utf-8' || encoding === 'utf8' ? 'utf8' : 'latin1');
+function decodeBody(
+  msg: IncomingMessage,
+  serializer: Serializer | undefined,
+  content: Buffer,
+): { ok: true; body: unknown } | { ok: false; message: string } {
   try {
+    if (serializer !== undefined) return { ok: true, body: serializer.decode(content) };
+    // JSON, the hot path: the encoding property as kombu honours it.
+    const encoding = (msg.properties.contentEncoding ?? 'utf-8').toLowerCase();
+    const text = content.toString(encoding === 'binary' || encoding === 'utf-8' || encoding === 'utf8' ? 'utf8' : 'latin1');
     return { ok: true, body: JSON.parse(text) };
   } catch (err) {
-    const headers = msg.properties.headers ?? {};
-    return {
-      ok: false,
-      message:
-        `Can't decode message body: DecodeError(${JSON.stringify((err as Error).message)}) ` +
-        `[type:'${msg.properties.contentType ?? ''}' encoding:'${msg.properties.contentEncoding ?? ''}' headers:${describeValue(headers, 1024)}]`,
-    };
+    return { ok: false, message: undecodable(msg, err) };
   }
 }
 
-/** Decode a delivered task message of either protocol into a TaskMessage, or say why it cannot run. */
-export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
+function undecodable(msg: IncomingMessage, err: unknown): string {
+  const headers = msg.properties.headers ?? {};
+  const reason = err instanceof Error ? err.message : String(err);
+  return (
+    `Can't decode message body: DecodeError(${JSON.stringify(reason)}) ` +
+    `[type:'${msg.properties.contentType ?? ''}' encoding:'${msg.properties.contentEncoding ?? ''}' headers:${describeValue(headers, 1024)}]`
+  );
+}
+
+/**
+ * Decode a delivered task message of either protocol into a TaskMessage, or say why it cannot run. `accept` is the
+ * worker's `accept_content` as content types (see acceptContent); JSON only by default, as Celery's.
+ */
+export function decodeTaskMessage(msg: IncomingMessage, accept: ReadonlySet<string> = DEFAULT_ACCEPT): TaskDecodeResult {
   const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const contentType = msg.properties.contentType;
   const taskName = headers['task'];
@@ -261,27 +275,35 @@ export function decodeTaskMessage(msg: IncomingMessage): TaskDecodeResult {
       name: taskName,
     });
   }
-  if (contentType !== JSON_CONTENT_TYPE) {
-    const label = contentType === PICKLE_CONTENT_TYPE ? 'pickle' : contentType;
-    return fail('content-disallowed', `Received invalid task message: Refusing to deserialize untrusted content of type ${label} (${contentType})`, {
-      id: headers['id'],
-      name: taskName,
-    });
+  // JSON needs no codec look-up (undefined: decodeBody parses it inline); anything else must be accepted and known.
+  let serializer: Serializer | undefined;
+  if (contentType !== JSON_CONTENT_TYPE || !accept.has(JSON_CONTENT_TYPE)) {
+    serializer = accept.has(contentType) ? serializerByContentType(contentType) : undefined;
+    if (serializer === undefined) {
+      return fail(
+        'content-disallowed',
+        `Received invalid task message: Refusing to deserialize untrusted content of type ${contentTypeLabel(contentType)} (${contentType})`,
+        { id: headers['id'], name: taskName },
+      );
+    }
   }
 
+  let content = msg.content;
   const compression = headers['compression'];
   if (compression !== undefined && compression !== null) {
-    return fail(
-      'invalid',
-      `Received invalid task message: the body is compressed (compression: ${describeValue(compression)}), which camq does not support yet; send it uncompressed`,
-      { id: headers['id'], name: taskName },
-    );
+    const codec = compressionByContentType(compression);
+    if (typeof codec === 'string') return fail('invalid', `Received invalid task message: ${codec}`, { id: headers['id'], name: taskName });
+    try {
+      content = codec.decompress(content);
+    } catch (err) {
+      return fail('decode-error', undecodable(msg, err), { id: headers['id'], name: taskName });
+    }
   }
   if (nestsDeeperThan(headers, MAX_MESSAGE_DEPTH)) {
     return fail('invalid', `Received invalid task message: its headers nest more than ${MAX_MESSAGE_DEPTH} levels deep`, { name: taskName });
   }
 
-  const decoded = decodeBody(msg);
+  const decoded = decodeBody(msg, serializer, content);
   if (!decoded.ok) return fail('decode-error', decoded.message, { id: headers['id'], name: taskName });
   const body = decoded.body;
   // Python's JSON decoder stops near this depth too (kombu's DecodeError: Celery acks and drops such a body).
@@ -445,6 +467,10 @@ export interface TaskSendOptions {
   readonly now?: number;
   /** Minutes east of UTC for the written ISO dates. @defaultValue 0 (UTC, Celery's default timezone) */
   readonly utcOffsetMinutes?: number;
+  /** The body's serializer, as Celery's `serializer=`. @defaultValue 'json' */
+  readonly serializer?: BodyFormat['serializer'];
+  /** Compress the body, as Celery's `compression=` ('gzip', 'bzip2'). @defaultValue none */
+  readonly compression?: BodyFormat['compression'];
 }
 
 function toEpochMs(value: Date | number | string): number {
@@ -524,22 +550,22 @@ export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { 
       chord: options.chord ?? null,
     },
   ];
-  const properties = jsonProperties({
+  const extra = {
     deliveryMode: 2,
     priority: options.priority ?? 0,
     correlationId: id,
     headers: headers as unknown as HeaderTable,
     ...(options.replyTo ? { replyTo: options.replyTo } : {}),
     ...expirationProperty(expiresMs, now),
-  });
-  const toExchange = options.exchange !== undefined && options.exchange !== '';
-  return {
-    id,
-    exchange: toExchange ? options.exchange : '',
-    routingKey: options.routingKey ?? queue,
-    content: encodeJson(body),
-    properties,
   };
+  const toExchange = options.exchange !== undefined && options.exchange !== '';
+  const exchange = toExchange ? options.exchange : '';
+  const routingKey = options.routingKey ?? queue;
+  if (options.serializer === undefined && options.compression === undefined) {
+    return { id, exchange, routingKey, content: encodeJson(body), properties: jsonProperties(extra) };
+  }
+  const encoded = encodeBody(body, { serializer: options.serializer, compression: options.compression }, extra);
+  return { id, exchange, routingKey, ...encoded };
 }
 
 /**

@@ -223,8 +223,7 @@ function taskAttributes(task: TaskDefinition, workerAcksLate: boolean): Record<s
     soft_time_limit: task.softTimeLimit,
     max_retries: task.maxRetries,
     default_retry_delay: task.defaultRetryDelay,
-    // JSON is the only serializer camq speaks.
-    serializer: 'json',
+    serializer: task.options.serializer ?? 'json',
     acks_late: task.options.acksLate ?? workerAcksLate,
     acks_on_failure_or_timeout: true,
     ignore_result: task.options.ignoreResult ?? false,

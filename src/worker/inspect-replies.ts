@@ -25,6 +25,9 @@ export interface WorkerSnapshot {
   readonly softwareVersion: string | undefined;
   readonly statedb: string | undefined;
   readonly modulePath: string | undefined;
+  /** Serializer names, as `accept_content` lists them. */
+  readonly acceptContent: readonly string[];
+  readonly resultSerializer: string;
 }
 
 /** `inspect stats`: Celery's keys, with this process's resource usage. */
@@ -114,9 +117,9 @@ export function confReply(w: WorkerSnapshot, withDefaults: boolean): Record<stri
   };
   if (withDefaults)
     Object.assign(conf, {
-      accept_content: ['json'],
+      accept_content: [...w.acceptContent],
       task_serializer: 'json',
-      result_serializer: 'json',
+      result_serializer: w.resultSerializer,
       event_exchange: 'celeryev',
       control_exchange: 'celery',
     });

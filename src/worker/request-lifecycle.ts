@@ -47,6 +47,8 @@ export interface RequestLifecycleOptions {
   readonly concurrency: number;
   /** Ack after the task ran, for every task that does not say otherwise. */
   readonly acksLate: boolean;
+  /** The content types task messages may come in (`accept_content`, see acceptContent). */
+  readonly accept: ReadonlySet<string>;
   /** Revoked ids were added (an expired task): persist them. */
   readonly revokedChanged: () => void;
   /** A task finished running (any outcome). */
@@ -179,7 +181,7 @@ export class RequestLifecycle {
   onTaskMessage(msg: Delivery): void {
     const consumer = this.consumer;
     const generation = consumer.generation;
-    const decoded = decodeTaskMessage(msg);
+    const decoded = decodeTaskMessage(msg, this.o.accept);
     if (!decoded.ok) return this.onBadMessage(msg, generation, decoded.error);
     const message = decoded.task;
     const task = this.registry.get(message.name);
@@ -425,6 +427,7 @@ export class RequestLifecycle {
           status: 'FAILURE',
           result: info,
           traceback: null,
+          serializer: this.results.serializer,
         }),
       );
     }

@@ -1,4 +1,4 @@
-import { buildResultMessage, type OutgoingMessage, type ResultBody } from '../protocol/index.js';
+import { buildResultMessage, type OutgoingMessage, type ResultBody, type SerializerName } from '../protocol/index.js';
 import type { Publisher } from '../transport/index.js';
 import { toPythonError, type PythonError } from './error-info.js';
 import type { Request } from './request.js';
@@ -13,14 +13,17 @@ import type { Request } from './request.js';
 export class ResultSender {
   private readonly publisher: Publisher;
   private readonly onRoom: () => void;
+  /** The worker's `result_serializer`. */
+  readonly serializer: SerializerName;
   /** Messages that wait for room in the write buffer, a channel or the connection. */
   private waiting = 0;
   private readonly settled = (): void => {
     if (--this.waiting === 0) this.onRoom();
   };
 
-  constructor(options: { readonly publisher: Publisher; readonly onRoom: () => void }) {
+  constructor(options: { readonly publisher: Publisher; readonly onRoom: () => void; readonly serializer?: SerializerName }) {
     this.publisher = options.publisher;
+    this.serializer = options.serializer ?? 'json';
     this.onRoom = options.onRoom;
   }
 
@@ -57,10 +60,16 @@ export class ResultSender {
         result,
         traceback,
         ...(children ? { children } : {}),
+        serializer: this.serializer,
       });
     } catch (err) {
       encodeError = toPythonError(
-        Object.assign(new Error(`the result of ${req.name}[${req.id}] is not JSON: ${(err as Error).message}`), { name: 'EncodeError' }),
+        Object.assign(
+          new Error(
+            `the result of ${req.name}[${req.id}] is not ${this.serializer === 'json' ? 'JSON' : this.serializer}: ${(err as Error).message}`,
+          ),
+          { name: 'EncodeError' },
+        ),
       );
       message = buildResultMessage({
         taskId: m.id,
@@ -69,6 +78,7 @@ export class ResultSender {
         status: 'FAILURE',
         result: encodeError.info,
         traceback: encodeError.traceback,
+        serializer: this.serializer,
       });
     }
     void this.send(message);

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors/index.js';
 import type { Logger } from '../util/logger.js';
-import type { TaskMessage } from '../protocol/index.js';
+import { requireCompression, requireSerializer, type SerializerName, type TaskMessage } from '../protocol/index.js';
 
 /** What a handler can read and do while it runs (Celery's `self.request` plus `self.retry`). */
 export interface TaskContext {
@@ -86,6 +86,12 @@ export interface TaskOptions {
   readonly sendEvents?: boolean;
   /** The queue `delay()`/`applyAsync()` publish to when none is given. @defaultValue the app's default queue */
   readonly queue?: string;
+  /** The serializer `delay()`/`applyAsync()` write with ('json', 'msgpack', 'yaml'), as Celery's. @defaultValue 'json' */
+  readonly serializer?: SerializerName;
+  /** Compress what `delay()`/`applyAsync()` send ('gzip', 'bzip2'), as Celery's. @defaultValue none */
+  readonly compression?: string;
+  /** The message priority `delay()`/`applyAsync()` send with (0–255; honoured by `x-max-priority` queues). */
+  readonly priority?: number;
 }
 
 /** A registered task: its handler and its settings, some of which remote control changes live. */
@@ -102,6 +108,12 @@ export class TaskDefinition {
     // A task module's mistakes, reported as one line like any bad input (a plain TypeError would print as a bug).
     if (typeof name !== 'string' || name === '') throw new UsageError('a task needs a non-empty name', 'usage.task-definition');
     if (typeof handler !== 'function') throw new UsageError(`task ${name}: the handler must be a function`, 'usage.task-definition');
+    try {
+      if (options.serializer !== undefined) requireSerializer(options.serializer);
+      if (options.compression !== undefined) requireCompression(options.compression);
+    } catch (err) {
+      throw new UsageError(`task ${name}: ${(err as Error).message}`, 'usage.task-definition');
+    }
     this.name = name;
     this.handler = handler;
     this.options = options;

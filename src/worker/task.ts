@@ -24,6 +24,8 @@ export type ApplyOptions = Pick<
   | 'headers'
   | 'link'
   | 'linkError'
+  | 'serializer'
+  | 'compression'
 >;
 
 /** How a Task sends itself; implemented by CamqApp. */
@@ -62,7 +64,22 @@ export class Task<A extends unknown[] = unknown[], R = unknown> {
       kwargs: options.kwargs ?? {},
       queue: options.queue ?? def.queue ?? this.sender.defaultQueue,
       ignoreResult: options.ignoreResult ?? def.ignoreResult ?? false,
-      ...pick(options, ['countdown', 'eta', 'expires', 'id', 'priority', 'timeLimit', 'softTimeLimit', 'shadow', 'headers', 'link', 'linkError']),
+      ...pick(def, ['serializer', 'compression', 'priority']),
+      ...pick(options, [
+        'countdown',
+        'eta',
+        'expires',
+        'id',
+        'priority',
+        'timeLimit',
+        'softTimeLimit',
+        'shadow',
+        'headers',
+        'link',
+        'linkError',
+        'serializer',
+        'compression',
+      ]),
     };
     return (await this.sender.send(send)) as AsyncResult<R>;
   }
@@ -74,7 +91,12 @@ export class Task<A extends unknown[] = unknown[], R = unknown> {
 
   /** The message `applyAsync` would publish, without publishing it (for tests and tools). */
   message(options: ApplyOptions = {}): ReturnType<typeof buildTaskMessage> {
-    return buildTaskMessage({ name: this.name, queue: options.queue ?? this.sender.defaultQueue, ...options });
+    return buildTaskMessage({
+      name: this.name,
+      queue: options.queue ?? this.sender.defaultQueue,
+      ...pick(this.definition.options, ['serializer', 'compression', 'priority']),
+      ...options,
+    });
   }
 }
 

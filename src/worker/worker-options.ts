@@ -1,4 +1,6 @@
 import { availableParallelism, hostname as osHostname } from 'node:os';
+import { UsageError } from '../errors/index.js';
+import { acceptContent, requireSerializer, type SerializerName } from '../protocol/index.js';
 import type { BrokerUrl, Transport } from '../transport/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -52,6 +54,13 @@ export interface WorkerOptions {
   readonly clock?: Clock;
   /** Reported as `sw_ver` in worker events. @defaultValue '0.0.0' */
   readonly softwareVersion?: string;
+  /** What results are written in (`--result-serializer`, Celery's `result_serializer`). @defaultValue 'json' */
+  readonly resultSerializer?: SerializerName;
+  /**
+   * The serializers task messages may come in (`--accept-content`, Celery's `accept_content`), by name or content
+   * type; anything else is refused as untrusted content. Pickle is never accepted. @defaultValue ['json']
+   */
+  readonly acceptContent?: readonly string[];
   /** Give the worker a ready-made pool (tests). */
   readonly poolInstance?: Pool;
 }
@@ -62,4 +71,14 @@ export function defaultHostname(): string {
 
 export function defaultConcurrency(): number {
   return availableParallelism();
+}
+
+/** The content types the worker decodes (`acceptContent`, JSON by default); a usage error names a bad one. */
+export function workerAccept(options: Pick<WorkerOptions, 'acceptContent' | 'resultSerializer'>): ReadonlySet<string> {
+  try {
+    if (options.resultSerializer !== undefined) requireSerializer(options.resultSerializer);
+    return acceptContent(options.acceptContent ?? ['json']);
+  } catch (err) {
+    throw new UsageError((err as Error).message, 'usage.bad-serializer');
+  }
 }

@@ -28,7 +28,7 @@ import { StateDb } from './state-db.js';
 import type { TaskRegistry } from './task-registry.js';
 import { prepareTaskQueue, taskQueue, type TaskQueue } from './task-queue.js';
 import type { Outcome } from './task-runner.js';
-import { defaultConcurrency, defaultHostname, type WorkerOptions } from './worker-options.js';
+import { defaultConcurrency, defaultHostname, workerAccept, type WorkerOptions } from './worker-options.js';
 
 export interface WorkerEvents {
   /** Consuming; `isReconnect` after a lost connection came back. */
@@ -97,6 +97,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.badLines = new RepeatLimiter({ clock: this.clock });
+    const accept = workerAccept(options);
     const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
     this.startConcurrency = concurrency;
     this.multiplier = Math.max(0, options.prefetchMultiplier ?? 4);
@@ -146,7 +147,11 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       onChannelError: (error) =>
         this.logger.error(`the broker closed the channel results and task messages go out on: ${error.message}; reopening it for the next message`),
     });
-    this.results = new ResultSender({ publisher: this.publisher, onRoom: () => this.lifecycle.pump() });
+    this.results = new ResultSender({
+      publisher: this.publisher,
+      onRoom: () => this.lifecycle.pump(),
+      serializer: options.resultSerializer ?? 'json',
+    });
     this.canvas = new CanvasSender({ results: this.results, prepare: (queue) => this.prepareQueue(queue), logger: this.logger });
     this.replyPublisher = new Publisher({
       connection: this.transport,
@@ -178,6 +183,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       badLines: this.badLines,
       concurrency,
       acksLate: options.acksLate ?? false,
+      accept,
       revokedChanged: () => this.state.scheduleSave(),
       taskDone: (req, outcome) => this.safeEmit('task-done', req, outcome),
     });
@@ -457,6 +463,8 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       softwareVersion: this.options.softwareVersion,
       statedb: this.options.statedb,
       modulePath: this.options.modulePath,
+      acceptContent: this.options.acceptContent ?? ['json'],
+      resultSerializer: this.options.resultSerializer ?? 'json',
     };
   }
 

@@ -67,6 +67,8 @@ export interface PythonWorkerOptions {
   readonly extraArgs?: readonly string[];
   /** Mingle at start-up (Celery's default; it waits 1 s for replies). @defaultValue false */
   readonly mingle?: boolean;
+  /** More environment for the worker (the fixture app reads CAMQ_TEST_ACCEPT, CAMQ_TEST_RESULT_SERIALIZER). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface PythonWorker {
@@ -101,7 +103,7 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<P
   ];
   const child = spawn(PYTHON, args, {
     cwd: FIXTURE_DIR,
-    env: { ...process.env, CAMQ_TEST_BROKER_URL: options.brokerUrl, C_FORCE_ROOT: '1', PYTHONUNBUFFERED: '1' },
+    env: { ...process.env, ...options.env, CAMQ_TEST_BROKER_URL: options.brokerUrl, C_FORCE_ROOT: '1', PYTHONUNBUFFERED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = whenExited(child);

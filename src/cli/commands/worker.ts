@@ -28,6 +28,8 @@ interface WorkerCliOptions {
   shutdownTimeout: number;
   banner: boolean;
   metrics?: ListenAddress;
+  resultSerializer: 'json' | 'msgpack' | 'yaml';
+  acceptContent: string;
 }
 
 function positiveInt(name: string, allowZero = false) {
@@ -66,6 +68,16 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
     .option('--time-limit <s>', 'hard time limit for every task, in seconds', seconds)
     .option('--soft-time-limit <s>', 'soft time limit for every task, in seconds', seconds)
     .option('--shutdown-timeout <s>', 'how long a warm shutdown waits for running tasks', seconds, 60)
+    .addOption(
+      new Option('--result-serializer <name>', "what results are written in (Celery's result_serializer)")
+        .choices(['json', 'msgpack', 'yaml'])
+        .default('json'),
+    )
+    .option(
+      '--accept-content <list>',
+      "comma-separated serializers task messages may come in (Celery's accept_content: json, msgpack, yaml; pickle never)",
+      'json',
+    )
     .option('--no-banner', 'do not print the start-up banner')
     .option('--metrics <addr>', "serve this worker's own metrics (camq_worker_*) on PORT, HOST:PORT or [IPv6]:PORT", listenOption)
     .action(async (options: WorkerCliOptions, command: Command) => {
@@ -118,6 +130,11 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         timeLimit: options.timeLimit ?? null,
         softTimeLimit: options.softTimeLimit ?? null,
         shutdownTimeout: options.shutdownTimeout,
+        resultSerializer: options.resultSerializer,
+        acceptContent: options.acceptContent
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
         logger,
         logLevel: level,
         softwareVersion: CAMQ_VERSION,

@@ -189,6 +189,10 @@ describeBrokers('errors', targets, (target) => {
     );
     expect(await err((c) => c.assertQueue(q1, { messageTtl: 315360000001 }))).toEqual(invalid(q1, 'x-message-ttl', '{value_too_large,315360000001}'));
     expect(await err((c) => c.assertQueue(q1, { expires: 315360000001 }))).toEqual(invalid(q1, 'x-expires', '{value_too_large,315360000001}'));
+    const priority = (value: unknown) => (c: Channel) => c.assertQueue(q1, { arguments: { 'x-max-priority': value } });
+    expect(await err(priority(256))).toEqual(invalid(q1, 'x-max-priority', '{max_value_exceeded,256}'));
+    expect(await err(priority(-1))).toEqual(invalid(q1, 'x-max-priority', '{value_negative,-1}'));
+    expect(await err(priority('x'))).toEqual(invalid(q1, 'x-max-priority', '"expected integer, got longstr"'));
 
     const ch = await session.channel();
     const { queue } = await ch.assertQueue('', { exclusive: true });

@@ -22,9 +22,17 @@ class FakeChannel implements ConsumerChannel {
 }
 
 const message = (body: string) => new Message('', 'q', Buffer.concat([Buffer.alloc(14), Buffer.from(body)]), 14);
+/** A message with a `priority` property: the content header's flags say only priority (bit 11) is present. */
+function prioritized(body: string, priority: number | undefined): Message {
+  if (priority === undefined) return message(body);
+  const header = Buffer.alloc(15);
+  header.writeUInt16BE(0x0800, 12);
+  header.writeUInt8(priority, 14);
+  return new Message('', 'q', Buffer.concat([header, Buffer.from(body)]), 15);
+}
 const bodyOf = (e: QueuedMessage) => `${e.message.body.toString()}${e.redelivered ? '*' : ''}`;
 
-function makeQueue(options: { messageTtl?: number; expires?: number; autoDelete?: boolean } = {}) {
+function makeQueue(options: { messageTtl?: number; expires?: number; autoDelete?: boolean; maxPriority?: number } = {}) {
   const clock = new ManualClock();
   const unused: Queue[] = [];
   const queue = new Queue({
@@ -37,6 +45,7 @@ function makeQueue(options: { messageTtl?: number; expires?: number; autoDelete?
     typedArguments: new Map(),
     messageTtl: options.messageTtl,
     expires: options.expires,
+    maxPriority: options.maxPriority,
     clock,
     memory: MemoryMonitor.unlimited(),
     onUnused: (q) => unused.push(q),
@@ -50,6 +59,37 @@ function makeQueue(options: { messageTtl?: number; expires?: number; autoDelete?
 }
 
 describe('Queue', () => {
+  it('x-max-priority: highest first, above the maximum counts as the maximum, none as 0, equal ones in publish order (as RabbitMQ 3.10)', () => {
+    const { queue, drain } = makeQueue({ maxPriority: 5 });
+    // The order RabbitMQ 3.10 gave for these priorities on a queue with x-max-priority 5 (checked with basic.get).
+    const priorities = [0, 9, 3, undefined, 5, 7, 1, 3];
+    priorities.forEach((p, i) => queue.enqueue(prioritized(String(i), p), undefined));
+    expect(drain()).toEqual(['1', '4', '5', '2', '7', '6', '0', '3']);
+  });
+
+  it('x-max-priority: a requeued message goes back to its place within its priority', () => {
+    const { queue, drain } = makeQueue({ maxPriority: 2 });
+    for (const [b, p] of [
+      ['a', 2],
+      ['b', 2],
+      ['c', 1],
+      ['d', 2],
+    ] as const)
+      queue.enqueue(prioritized(b, p), undefined);
+    const a = queue.get()!;
+    const b = queue.get()!;
+    queue.requeue([a, b]);
+    expect(drain()).toEqual(['a*', 'b*', 'd', 'c']);
+  });
+
+  it('x-max-priority 0, or none, keeps publish order whatever the priorities', () => {
+    for (const maxPriority of [0, undefined]) {
+      const { queue, drain } = makeQueue({ maxPriority });
+      [3, 0, 9].forEach((p, i) => queue.enqueue(prioritized(String(i), p), undefined));
+      expect(drain()).toEqual(['0', '1', '2']);
+    }
+  });
+
   it('requeued messages go back to their original places, ahead of those never delivered', () => {
     const { queue, drain } = makeQueue();
     for (const b of ['m1', 'm2', 'm3', 'm4', 'm5']) queue.enqueue(message(b), undefined);

@@ -113,11 +113,19 @@ describe('task message refusals', () => {
     expect(refusal(received((h) => void (h['eta'] = 1e300))).message).toMatch(/invalid ETA value 1e\+300/);
   });
 
-  it('refuses a compressed body instead of parsing it', () => {
-    const { action, message } = refusal(received((h) => void (h['compression'] = 'application/x-gzip')));
+  it('refuses a body compressed with lzma, which camq cannot read, saying what to send instead', () => {
+    const { action, message } = refusal(received((h) => void (h['compression'] = 'application/x-lzma')));
     expect(action).toBe('reject');
     expect(message).toBe(
-      'Received invalid task message: the body is compressed (compression: "application/x-gzip"), which camq does not support yet; send it uncompressed',
+      "Received invalid task message: the body is compressed with lzma ('application/x-lzma'), which camq cannot read; send it with compression gzip or bzip2, or none",
+    );
+  });
+
+  it('refuses an unknown compression instead of parsing the body', () => {
+    const { action, message } = refusal(received((h) => void (h['compression'] = 'application/x-snappy')));
+    expect(action).toBe('reject');
+    expect(message).toBe(
+      "Received invalid task message: unknown compression 'application/x-snappy'; camq reads gzip (application/x-gzip) and bzip2 (application/x-bz2)",
     );
   });
 });
