@@ -144,14 +144,17 @@ export function formatJson(result: ControlResult): string {
   return JSON.stringify({ replies: Object.fromEntries(result.replies), did_not_answer: known ? result.missing : null });
 }
 
-/** Warnings for stderr: node names that answered twice, and named destinations that did not answer. */
+/**
+ * Warnings for stderr: node names that answered twice, and named destinations that did not answer. The live workers
+ * that stayed silent (`expected`) are named by formatSilent on stdout and in --json's `did_not_answer`, not again here.
+ */
 export function formatWarnings(result: ControlResult, timeoutSeconds: number): string[] {
   const counts = new Map<string, number>();
   for (const r of result.order) counts.set(r.nodename, (counts.get(r.nodename) ?? 0) + 1);
   const lines = result.duplicates.map(
     (node) => `warning: ${counts.get(node)} replies came from node name ${node}: several workers share it; start each with a unique -n`,
   );
-  if (result.missing.length > 0 && result.replies.size > 0) {
+  if (result.expected === null && result.missing.length > 0 && result.replies.size > 0) {
     lines.push(`warning: no reply within ${timeoutSeconds} s from ${result.missing.join(', ')}`);
   }
   return lines;

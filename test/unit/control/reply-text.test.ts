@@ -226,6 +226,15 @@ describe('summary and JSON', () => {
       'warning: no reply within 0.5 s from w2@vm, w3@vm',
     ]);
   });
+
+  it('leaves the silent live workers to formatSilent: they are not named a second time on stderr', () => {
+    const live = new ReplyCollector({ method: 'ping', ticket: 't' });
+    live.expect(['w1@vm', 'w2@vm']);
+    live.offer({ nodename: 'w1@vm', value: { ok: 'pong' }, ticket: 't', clock: 1 }, 1);
+    const r = live.result('timeout', 1000);
+    expect(formatSilent(r, 1)).toEqual(['1 of 2 workers did not answer within 1 s: w2@vm']);
+    expect(formatWarnings(r, 1)).toEqual([]);
+  });
 });
 
 describe('large clusters: grouped replies and the silent ones', () => {
