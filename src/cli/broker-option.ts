@@ -43,6 +43,15 @@ export async function resolveBroker(
 }
 
 /** A broker someone else started or chose (the demo's): parsed once here, and nothing to release. */
+/**
+ * The management API a command reads: `--api`, else $CAMQ_API_URL, else the embedded broker's own; undefined lets the
+ * queues engine find it from the broker URL (docs/queues.md).
+ */
+export function managementApiUrl(flag: string | undefined, io: CliIO, broker: ResolvedBroker): string | undefined {
+  const fromEnv = io.env['CAMQ_API_URL']?.trim();
+  return flag ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv) ?? broker.apiUrl;
+}
+
 export function knownBroker(text: string): ResolvedBroker {
   const parsed = parseBrokerUrl(text);
   return { parsed, url: text, masked: parsed.masked, isEmbedded: false, release: async () => {} };

@@ -8,7 +8,7 @@ import { CamqError, ExitCode, UsageError } from '../../errors/index.js';
 import { CONTROL_COMMANDS, cliName, type CliSpec, type ControlCommandSpec, type ControlMethod } from '../../protocol/control-catalog.js';
 import type { QueueDepth } from '../../queues/queue-depths.js';
 import type { BrokerUrl } from '../../transport/broker-url.js';
-import { brokerOption, resolveBroker, withConnection, type ResolvedBroker } from '../broker-option.js';
+import { brokerOption, managementApiUrl, resolveBroker, withConnection, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { confirmOnTerminal } from '../confirm-on-terminal.js';
 import { Progress } from '../output/progress.js';
@@ -177,7 +177,8 @@ async function runBroadcast(deps: CtlDeps, io: CliIO, command: ControlCommand, o
   // active_queues: the queues' depths from the management API, asked while the workers answer (so the API's answer
   // overlaps the reply window) and left out, silently, when no API answers in time. Human output only: --json keeps
   // Celery's `{"<node>": <reply>}`.
-  const depths = command.method === 'active_queues' && !opts.json ? lookUpDepths(deps, broker.parsed, apiUrlFor(opts, io, broker)) : undefined;
+  const depths =
+    command.method === 'active_queues' && !opts.json ? lookUpDepths(deps, broker.parsed, managementApiUrl(opts.api, io, broker)) : undefined;
   const progress = Progress.on(io.stderr);
   const expand = opts.expand === true && opts.json !== true;
   let count = 0;
@@ -238,7 +239,7 @@ function expectLiveWorkers(
   onCount: (n: number) => void,
 ): (() => Promise<readonly string[]>) | undefined {
   if (opts.waitAll === true || (opts.destination?.length ?? 0) > 0) return undefined;
-  const apiUrl = apiUrlFor(opts, io, broker);
+  const apiUrl = managementApiUrl(opts.api, io, broker);
   const live = (deps.liveWorkers ?? findLiveWorkers)(broker, { apiUrl, timeoutMs: opts.timeout * 1000 });
   void live.then((r) => 'nodes' in r && onCount(r.nodes.length));
   return async () => {
@@ -311,12 +312,6 @@ async function runShutdown(deps: CtlDeps, io: CliIO, opts: CommonOptions & { yes
 function lookUpDepths(deps: CtlDeps, broker: BrokerUrl, apiUrl: string | undefined): Promise<ReadonlyMap<string, QueueDepth> | null> {
   if (deps.queueDepths) return deps.queueDepths(broker);
   return import('../../queues/queue-depths.js').then(({ queueDepths }) => queueDepths({ broker, apiUrl })).catch(() => null);
-}
-
-/** The management API to ask: `--api`, else $CAMQ_API_URL, else the embedded broker's; undefined to find it from the URL. */
-function apiUrlFor(opts: CommonOptions, io: CliIO, broker: ResolvedBroker): string | undefined {
-  const fromEnv = io.env['CAMQ_API_URL']?.trim();
-  return opts.api ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv) ?? broker.apiUrl;
 }
 
 function withClient<T>(deps: CtlDeps, broker: ResolvedBroker, fn: (client: ControlClientLike) => Promise<T>): Promise<T> {

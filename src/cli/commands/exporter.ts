@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../../errors/index.js';
 import { DEFAULT_METRICS_LISTEN, parseListenAddress, type ListenAddress } from '../../http/listen-address.js';
-import { resolveBroker } from '../broker-option.js';
+import { managementApiUrl, resolveBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 
 interface ExporterCliOptions {
@@ -73,7 +73,7 @@ export function createExporterCommand(io: CliIO = processIO): Command {
 async function runExporter(options: ExporterCliOptions & { broker: string | undefined }, io: CliIO): Promise<void> {
   const auth = options.basicAuth ?? io.env['CAMQ_METRICS_BASIC_AUTH'];
   if (auth !== undefined && !auth.includes(':')) throw new UsageError("--basic-auth expects 'user:password'");
-  const [{ Exporter }, { QueueLister }, { createTransport, parseBrokerUrl }, { MetricsServer }] = await Promise.all([
+  const [{ Exporter }, { QueueLister }, { createTransport }, { MetricsServer }] = await Promise.all([
     import('../../metrics/index.js'),
     import('../../queues/index.js'),
     import('../../transport/index.js'),
@@ -81,13 +81,12 @@ async function runExporter(options: ExporterCliOptions & { broker: string | unde
   ]);
   const broker = await resolveBroker(options.broker, io, { management: true });
   const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq exporter' });
-  const apiFromEnv = io.env['CAMQ_API_URL']?.trim() || undefined;
   const useApi = options.api !== false;
   // The fallback's queue names: the ones the events told (task-sent's queue), known once the exporter runs.
   const knownQueues: { names: () => string[] } = { names: () => [] };
   const lister = new QueueLister({
-    broker: parseBrokerUrl(broker.url),
-    apiUrl: useApi ? ((options.api as string | undefined) ?? apiFromEnv ?? broker.apiUrl) : undefined,
+    broker: broker.parsed,
+    apiUrl: useApi ? managementApiUrl(options.api as string | undefined, io, broker) : undefined,
     useApi,
     transport: () => Promise.resolve(connection),
     workerQueueNames: () => Promise.resolve(knownQueues.names()),

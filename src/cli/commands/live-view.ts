@@ -12,7 +12,7 @@ import { createTransport } from '../../transport/index.js';
 import { App, type AppProps } from '../../tui/app.js';
 import { shareInkLineCacheAcrossFrames } from '../../tui/ink-line-cache.js';
 import { systemClock } from '../../util/clock.js';
-import { resolveBroker, type ResolvedBroker } from '../broker-option.js';
+import { managementApiUrl, resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { useColor, writeLine, type CliIO } from '../cli-io.js';
 import { controlActionsFor, queueActionsFor, shellEngineFor } from './live-view-engines.js';
 
@@ -81,10 +81,9 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   }
   // The queues pane: the queues engine's watcher lists on the brokers' sampling interval, through the management API
   // when it answers for this broker (found as `camq queues` finds it), else AMQP passive declares on this connection.
-  const apiFromEnv = io.env['CAMQ_API_URL']?.trim();
   const lister = new QueueLister({
     broker: broker.parsed,
-    apiUrl: apiFromEnv !== undefined && apiFromEnv !== '' ? apiFromEnv : broker.apiUrl,
+    apiUrl: managementApiUrl(undefined, io, broker),
     transport: () => Promise.resolve(connection),
     workerQueueNames: () => workerQueueNames(control),
   });

@@ -117,7 +117,7 @@ async function withTransport<T>(io: CliIO, opts: BrokerOptions, fn: (transport: 
     broker,
     async () => {
       const { createTransport } = await import('../../transport/create-transport.js');
-      return createTransport(broker.url, { connectionName: 'camq queues', reconnect: false }).connect();
+      return createTransport(broker.parsed, { connectionName: 'camq queues', reconnect: false }).connect();
     },
     fn,
   );

@@ -2,9 +2,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { QueueGrowth, QueueLister, QueueListing, SortKey } from '../../queues/index.js';
 import { parseSortKey } from '../../queues/queue-selection.js';
 import type { Transport } from '../../transport/index.js';
-import { parseBrokerUrl } from '../../transport/broker-url.js';
 import { systemClock, type Clock } from '../../util/clock.js';
-import { brokerOption, resolveBroker } from '../broker-option.js';
+import { brokerOption, managementApiUrl, resolveBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { listingJson, queueTable, renderQueueTable } from '../output/queue-rows.js';
 import { styleFor } from '../output/style.js';
@@ -82,20 +81,17 @@ async function runQueues(options: QueuesOptions, pattern: string | undefined, io
   ]);
   const clock = deps.clock ?? systemClock;
   const broker = await resolveBroker(options.broker, io, { management: true });
-  const apiFromEnv = io.env['CAMQ_API_URL'];
   const useApi = options.api !== false;
-  const apiUrl = !useApi
-    ? undefined
-    : (options.api ?? (apiFromEnv !== undefined && apiFromEnv.trim() !== '' ? apiFromEnv.trim() : undefined) ?? broker.apiUrl);
+  const apiUrl = options.api === false ? undefined : managementApiUrl(options.api, io, broker);
   let transport: Promise<Transport> | undefined;
   const lister: QueueLister = new QueueLister({
-    broker: parseBrokerUrl(broker.url),
+    broker: broker.parsed,
     apiUrl,
     useApi,
     timeoutMs: options.apiTimeout * 1000,
     clock,
     names: options.queue,
-    transport: () => (transport ??= createTransport(broker.url, { connectionName: 'camq queues' }).connect()),
+    transport: () => (transport ??= createTransport(broker.parsed, { connectionName: 'camq queues' }).connect()),
     workerQueueNames: async () => {
       const client = await ControlClient.connect(broker.url, { connectionName: 'camq queues control' });
       try {
