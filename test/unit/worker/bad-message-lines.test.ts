@@ -5,10 +5,9 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { buildTaskMessage } from '../../../src/protocol/index.js';
-import { createLogger } from '../../../src/util/logger.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
-import { CamqApp, Worker } from '../../../src/worker/index.js';
-import { FakeTransport } from '../../fakes/fake-transport.js';
+import type { Worker } from '../../../src/worker/index.js';
+import { startWorkerOnFake } from './worker-on-fake.js';
 
 let worker: Worker | undefined;
 afterEach(async () => {
@@ -16,21 +15,10 @@ afterEach(async () => {
 });
 
 it('writes the first refusal of a kind, counts the next ones, and sums them up after 10 s; each message is settled', async () => {
-  const app = new CamqApp();
-  app.task('tasks.add', (x: number, y: number) => x + y);
-  const conn = new FakeTransport();
   const clock = new ManualClock();
-  const lines: string[] = [];
-  worker = new Worker({
-    app,
-    broker: conn,
-    hostname: 'w1@test',
-    queues: ['q'],
-    clock,
-    logger: createLogger({ level: 'warning', write: (l) => lines.push(l), now: () => clock.now() }),
-  });
-  await worker.start();
-  const tasks = conn.consumerOf('q');
+  const started = await startWorkerOnFake({ clock });
+  worker = started.worker;
+  const { lines, tasks } = started;
   for (let i = 0; i < 200; i++) {
     const good = buildTaskMessage({ name: 'tasks.add', args: [1, 2], queue: 'q', now: clock.now(), retries: -1 - i });
     tasks.deliver('q', good);

@@ -6,9 +6,9 @@
 import { afterEach, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors/index.js';
 import { buildTaskMessage, decodeResultMessage } from '../../../src/protocol/index.js';
-import { createLogger } from '../../../src/util/logger.js';
 import { CamqApp, Worker } from '../../../src/worker/index.js';
 import { FakeTransport } from '../../fakes/fake-transport.js';
+import { startWorkerOnFake } from './worker-on-fake.js';
 
 let worker: Worker | undefined;
 afterEach(async () => {
@@ -17,20 +17,9 @@ afterEach(async () => {
 });
 
 async function start(options: { acceptContent?: string[]; resultSerializer?: 'json' | 'msgpack' | 'yaml' }) {
-  const app = new CamqApp();
-  app.task('tasks.add', (x: number, y: number) => x + y);
-  const conn = new FakeTransport();
-  const lines: string[] = [];
-  worker = new Worker({
-    app,
-    broker: conn,
-    hostname: 'w1@test',
-    queues: ['q'],
-    logger: createLogger({ level: 'warning', write: (l) => lines.push(l) }),
-    ...options,
-  });
-  await worker.start();
-  return { conn, lines, tasks: conn.consumerOf('q') };
+  const started = await startWorkerOnFake(options);
+  worker = started.worker;
+  return started;
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
