@@ -114,6 +114,19 @@ export function idleHeartbeats(workers, round) {
   return Array.from({ length: workers }, (_, i) => buildEventMessage(heartbeat(`bench-w${i}@host`, 1000 + i, 100_000 + round, now)));
 }
 
+/** `count` tasks received and started on the stream's workers and never finished: runtimes that tick. */
+export function runningTasks(count, workers, now) {
+  return Array.from({ length: count }, (_, t) => {
+    const hostname = `bench-w${t % workers}@host`;
+    const base = { hostname, utcoffset: 0, pid: 1000 + (t % workers), uuid: randomUUID() };
+    const ts = (now - 1000 + t) / 1000;
+    return buildEventMessage([
+      { ...base, clock: 900_000 + 2 * t, name: 'proj.tasks.sync_account', args: `(${t},)`, kwargs: '{}', timestamp: ts, type: 'task-received' },
+      { ...base, clock: 900_001 + 2 * t, timestamp: ts, type: 'task-started' },
+    ]);
+  });
+}
+
 /** The custom event that tells a consumer to report and exit. */
 export function stopMessage() {
   return buildEventMessage({ hostname: 'bench@host', utcoffset: 0, pid: 1, clock: 1, timestamp: Date.now() / 1000, type: 'bench-stop' });

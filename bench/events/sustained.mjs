@@ -7,6 +7,8 @@
 //   BENCH_SUSTAINED_SECONDS=300 BENCH_SIM_WORKERS=200 BENCH_SIM_RATE=10000 node bench/events/sustained.mjs
 //   BENCH_NODE_OPTIONS=--max-old-space-size=256 node bench/events/sustained.mjs
 //   BENCH_CAMQ_BIN=/path/to/other/checkout/bin/camq node bench/events/sustained.mjs   (before/after figures)
+//   BENCH_CAMQ_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' node bench/events/sustained.mjs   (node flags NODE_OPTIONS
+//   refuses; the view is quit with `q` at the end, so the profile is written)
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -52,7 +54,7 @@ function tmux(...args) {
 }
 
 export async function runSustained(options) {
-  const { url, workers = 200, rate = 10_000, seconds = 30, idleSeconds = 20, columns = 160, rows = 50, nodeOptions = '' } = options;
+  const { url, workers = 200, rate = 10_000, seconds = 30, idleSeconds = 20, columns = 160, rows = 50, nodeOptions = '', nodeArgs = '' } = options;
   const tag = `bench${randomBytes(2).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'camq-sustained-'));
   const pidFile = join(dir, 'pid');
@@ -68,11 +70,11 @@ export async function runSustained(options) {
     String(columns),
     '-y',
     String(rows),
-    `sh -c 'echo $$ > ${pidFile}; ${env}exec ${process.execPath} ${process.env.BENCH_CAMQ_BIN ?? join(ROOT, 'bin/camq')} -b ${url}'; echo "[exited $?]"; sleep 600`,
+    `sh -c 'echo $$ > ${pidFile}; ${env}exec ${process.execPath} ${nodeArgs} ${process.env.BENCH_CAMQ_BIN ?? join(ROOT, 'bin/camq')} -b ${url}'; echo "[exited $?]"; sleep 600`,
   );
   let sim;
+  let pid;
   try {
-    let pid;
     for (let i = 0; i < 100 && !pid; i++) {
       await sleep(100);
       try {
@@ -119,6 +121,13 @@ export async function runSustained(options) {
     return result;
   } finally {
     await sim?.stop();
+    // Quit the view as a user does, so it ends normally (and writes a --cpu-prof profile), then close the session.
+    try {
+      tmux('send-keys', '-t', session, 'q');
+      for (let i = 0; i < 50 && pid && sample(pid); i++) await sleep(100);
+    } catch {
+      // the session is gone already
+    }
     try {
       tmux('kill-session', '-t', session);
     } catch {
@@ -151,6 +160,7 @@ export function sustainedOptionsFromEnv(url) {
     seconds: Number(process.env.BENCH_SUSTAINED_SECONDS ?? 30),
     idleSeconds: Number(process.env.BENCH_IDLE_SECONDS ?? 20),
     nodeOptions: process.env.BENCH_NODE_OPTIONS ?? '',
+    nodeArgs: process.env.BENCH_CAMQ_NODE_ARGS ?? '',
   };
 }
 

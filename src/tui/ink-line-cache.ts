@@ -1,4 +1,6 @@
 import { BoundedCache } from './bounded-cache.js';
+import { boundInkMeasureText } from './ink-measure-text.js';
+import { narrowLineWidth } from './text-width.js';
 
 /**
  * Ink turns every frame into a grid of styled characters: each line it writes is tokenized (ANSI codes split off,
@@ -59,9 +61,9 @@ export const ROWS_BUDGET_BYTES = 8 * 1024 * 1024;
 
 let installed: Promise<boolean> | undefined;
 
-/** Install the cross-frame caches once; resolves to whether Ink's output stage had the shape it expects. */
+/** Install the cross-frame caches once, and bound Ink's measureText memo (ink-measure-text.ts); resolves to whether Ink's output stage had the shape it expects. */
 export function shareInkLineCacheAcrossFrames(): Promise<boolean> {
-  installed ??= install();
+  installed ??= Promise.all([install(), boundInkMeasureText()]).then(([output]) => output);
   return installed;
 }
 
@@ -158,6 +160,7 @@ function frameByRows(output: InkOutput, frameOutput: InkOutputPrototype['get']):
     if (writes.length === 0) return '';
     const key = writes.join('\u0001');
     let row = rows.get(key);
+    if (row === undefined && writes.length === 1) row = singleWriteRow(writes[0]!, width);
     if (row === undefined) {
       const one = new Output({ width, height: 1 });
       shareCaches(one);
@@ -171,4 +174,21 @@ function frameByRows(output: InkOutput, frameOutput: InkOutputPrototype['get']):
     return row;
   });
   return { output: strings.join('\n'), height };
+}
+
+/**
+ * A row made of one write of one-cell characters (most rows: Ink squashes a row's nested texts into one write) is
+ * its text after `x` spaces: what Ink's grid of styled characters gives, in the terminal, without building it.
+ * Ink's string re-emits the same styles between the same characters (only the codes' grouping may differ, which
+ * test/unit/tui/ink-line-cache.test.tsx checks by tokenizing both) and drops trailing spaces, as this does. Any other
+ * row (wide or zero-width characters, escape sequences other than colours and styles, wider than the frame) is
+ * left to Ink: undefined.
+ */
+function singleWriteRow(write: string, width: number): string | undefined {
+  const at = write.indexOf('\u0000');
+  const x = Number(write.slice(0, at));
+  const line = write.slice(at + 1);
+  const cells = narrowLineWidth(line);
+  if (cells === undefined || x < 0 || x + cells > width) return undefined;
+  return (' '.repeat(x) + line).trimEnd();
 }

@@ -4,6 +4,7 @@ import type { ClusterSummary } from '../../events/selectors.js';
 import { formatRate, truncateMiddle } from '../format.js';
 import { textWidth } from '../text-width.js';
 import type { Theme } from '../theme.js';
+import { RowText } from './row-text.js';
 
 export interface HeaderProps {
   readonly connection: ConnectionStatus;
@@ -33,13 +34,13 @@ export function Header({ connection, summary, backlog, width, theme }: HeaderPro
   const fixed = 'camq    '.length + textWidth(status) + textWidth(right);
   const broker = truncateMiddle(connection.broker, Math.max(8, width - fixed));
   return (
-    <Text wrap="truncate-end">
+    <RowText wrap="truncate-end">
       <Text bold {...theme.accent}>
         camq
       </Text>
       {`  ${broker}  `}
       <Text {...phaseProps}>{status}</Text>
       {right}
-    </Text>
+    </RowText>
   );
 }

@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import type { Theme } from '../theme.js';
+import { RowText } from './row-text.js';
 
 export interface HelpBarProps {
   /** Pairs of key and what it does, in order of importance (the tail is cut on narrow terminals). */
@@ -19,13 +20,13 @@ export function HelpBar({ keys, width, theme }: HelpBarProps) {
     used += w;
   }
   return (
-    <Text wrap="truncate-end">
+    <RowText wrap="truncate-end">
       {shown.map(([key, label]) => (
         <Text key={key}>
           <Text {...theme.key}>{key}</Text>
           {` ${label}  `}
         </Text>
       ))}
-    </Text>
+    </RowText>
   );
 }

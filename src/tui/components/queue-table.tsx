@@ -4,6 +4,7 @@ import type { QueueMarker } from '../../queues/queue-markers.js';
 import { cell, fitColumns, formatRate, sparkline } from '../format.js';
 import type { Theme } from '../theme.js';
 import { SectionTitle } from './section-title.js';
+import { RowText } from './row-text.js';
 
 export interface QueueTableProps {
   readonly view: QueuePaneView;
@@ -72,13 +73,13 @@ export function QueueTable({ view, selected, isFocused, height, width, theme }: 
   return (
     <Box flexDirection="column" height={height + QUEUE_PANE_FIXED_LINES}>
       <SectionTitle title="Queues" detail={detail} isFocused={isFocused} width={width} theme={theme} />
-      <Text {...theme.columnHeader} wrap="truncate-end">
+      <RowText {...theme.columnHeader} wrap="truncate-end">
         {HEADER.map((h, i) => cell(h, w[i]!, i >= 2 && i <= 6)).join(' ')}
-      </Text>
+      </RowText>
       {status === undefined ? null : (
-        <Text {...(view.error !== null ? theme.error : theme.dim)} wrap="truncate-end">
+        <RowText {...(view.error !== null ? theme.error : theme.dim)} wrap="truncate-end">
           {cell(`  ${status}`, width)}
-        </Text>
+        </RowText>
       )}
       {visible.length === 0 && bodyRows > 0 ? (
         <Text {...theme.dim}>{cell(view.source === null ? '  waiting for the first listing' : '  no queues', width)}</Text>
@@ -103,9 +104,9 @@ function QueueLine({ row, isSelected, widths: w, theme }: { row: QueuePaneRow; i
   const isStuck = row.markers.includes('no-consumer');
   const markers = row.markers.map((m) => MARKER_TEXT[m]).join(', ');
   return (
-    <Text wrap="truncate-end" {...(isSelected ? theme.selected : {})}>
+    <RowText wrap="truncate-end" {...(isSelected ? theme.selected : {})}>
       {cell(isSelected ? '›' : ' ', w[0]!)} {cell(row.name, w[1]!)} {figures}{' '}
       <Text {...(isStuck ? theme.error : theme.pending)}>{cell(markers, w[8]!)}</Text>
-    </Text>
+    </RowText>
   );
 }

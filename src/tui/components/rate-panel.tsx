@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import type { RateRow } from '../../events/selectors.js';
 import { cell, fitColumns, formatRate, formatRuntime, sparkline } from '../format.js';
 import type { Theme } from '../theme.js';
+import { RowText } from './row-text.js';
 
 export interface RatePanelProps {
   readonly rows: readonly RateRow[];
@@ -25,12 +26,12 @@ export function RatePanel({ rows, height, width, theme }: RatePanelProps) {
   return (
     <Box flexDirection="column" height={height}>
       {rows.slice(0, height).map((row) => (
-        <Text key={row.name} wrap="truncate-end">
+        <RowText key={row.name} wrap="truncate-end">
           {cell(row.name, w[0]!)} <Text {...theme.accent}>{sparkline(row.series, w[1]!)}</Text>{' '}
           {[cell(formatRate(row.perSecond), w[2]!, true), cell(`✓${row.counts.succeeded}`, w[3]!, true)].join(' ')}{' '}
           <Text {...(row.counts.failed > 0 ? theme.error : theme.dim)}>{cell(`✗${row.counts.failed}`, w[4]!, true)}</Text>{' '}
           {cell(formatRuntime(row.meanRuntime), w[5]!, true)}
-        </Text>
+        </RowText>
       ))}
     </Box>
   );

@@ -2,6 +2,7 @@ import { Text } from 'ink';
 import { cell } from '../format.js';
 import { textWidth } from '../text-width.js';
 import type { Theme } from '../theme.js';
+import { RowText } from './row-text.js';
 
 export interface SectionTitleProps {
   readonly title: string;
@@ -17,9 +18,9 @@ export interface SectionTitleProps {
 export function SectionTitle({ title, detail = '', isFocused, width, theme }: SectionTitleProps) {
   const head = ` ${title} `;
   return (
-    <Text wrap="truncate-end">
+    <RowText wrap="truncate-end">
       <Text {...theme.title(isFocused)}>{head}</Text>
       <Text {...theme.dim}>{cell(detail ? ` ${detail}` : '', Math.max(0, width - textWidth(head)))}</Text>
-    </Text>
+    </RowText>
   );
 }

@@ -1,8 +1,8 @@
-import { Text } from 'ink';
 import { EditorText } from './editor-text.js';
 import type { Notice, Prompt } from '../state/ui-reducer.js';
 import { truncate } from '../format.js';
 import type { Theme } from '../theme.js';
+import { RowText } from './row-text.js';
 
 export interface StatusLineProps {
   readonly prompt: Prompt | undefined;
@@ -17,9 +17,9 @@ export interface StatusLineProps {
 export function StatusLine({ prompt, notice, hint, width, theme }: StatusLineProps) {
   if (prompt?.kind === 'revoke') {
     return (
-      <Text wrap="truncate-end" {...theme.pending}>
+      <RowText wrap="truncate-end" {...theme.pending}>
         {truncate(`Revoke ${prompt.uuid} (${prompt.name ?? 'unknown task'})? y revoke · t terminate · n cancel`, width)}
-      </Text>
+      </RowText>
     );
   }
   if (prompt?.kind === 'rate-limit') {
@@ -31,14 +31,14 @@ export function StatusLine({ prompt, notice, hint, width, theme }: StatusLinePro
   if (notice) {
     const tone = notice.tone === 'error' ? theme.error : notice.tone === 'success' ? theme.success : notice.tone === 'pending' ? theme.pending : {};
     return (
-      <Text wrap="truncate-end" {...tone}>
+      <RowText wrap="truncate-end" {...tone}>
         {truncate(notice.text, width)}
-      </Text>
+      </RowText>
     );
   }
   return (
-    <Text wrap="truncate-end" {...theme.dim}>
+    <RowText wrap="truncate-end" {...theme.dim}>
       {truncate(hint, width)}
-    </Text>
+    </RowText>
   );
 }

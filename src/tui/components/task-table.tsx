@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import type { TaskRecord } from '../../events/cluster-state.js';
 import { cell, fitColumns, formatAge, formatRuntime } from '../format.js';
 import type { Theme } from '../theme.js';
+import { RowText } from './row-text.js';
 
 export interface TaskTableProps {
   /** Newest first, already filtered. */
@@ -60,9 +61,9 @@ export function TaskTable({ tasks, selected, isFocused, height, width, nowSecond
   const header = ['', 'STATE', 'TASK', 'UUID', 'ARGS', 'WORKER', 'RUNTIME'];
   return (
     <Box flexDirection="column" height={height + 1}>
-      <Text {...theme.columnHeader} wrap="truncate-end">
+      <RowText {...theme.columnHeader} wrap="truncate-end">
         {header.map((h, i) => cell(h, w[i]!, i === 6)).join(' ')}
-      </Text>
+      </RowText>
       {visible.length === 0 ? (
         <Text {...theme.dim}>{cell('  no tasks to show', width)}</Text>
       ) : (
@@ -72,7 +73,7 @@ export function TaskTable({ tasks, selected, isFocused, height, width, nowSecond
           const runtime = runtimeText(task, nowSeconds);
           const args = task.args === undefined ? '' : task.kwargs && task.kwargs !== '{}' ? `${task.args} ${task.kwargs}` : task.args;
           return (
-            <Text key={task.uuid} wrap="truncate-end" {...(isSelected ? theme.selected : {})}>
+            <RowText key={task.uuid} wrap="truncate-end" {...(isSelected ? theme.selected : {})}>
               {cell(isSelected ? '›' : ' ', w[0]!)} <Text {...theme.state(task.state)}>{cell(task.state, w[1]!)}</Text>{' '}
               {[
                 cell(task.name ?? '?', w[2]!),
@@ -81,7 +82,7 @@ export function TaskTable({ tasks, selected, isFocused, height, width, nowSecond
                 cell(task.worker ?? task.client ?? '', w[5]!),
                 cell(runtime, w[6]!, true),
               ].join(' ')}
-            </Text>
+            </RowText>
           );
         })
       )}

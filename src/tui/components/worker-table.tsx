@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import type { WorkerPaneRow, WorkerRow, WorkerSummary } from '../../events/selectors.js';
 import { cell, fitColumns, formatAge, formatLoad } from '../format.js';
 import type { Theme } from '../theme.js';
+import { RowText } from './row-text.js';
 
 export interface WorkerTableProps {
   readonly rows: readonly WorkerPaneRow[];
@@ -60,9 +61,9 @@ export function WorkerTable({ rows, selected, scroll, isFocused, height, width, 
   const header = ['', 'WORKER', 'STATUS', 'SEEN', 'ACTIVE', 'PROCESSED', 'LOAD', 'SOFTWARE'];
   return (
     <Box flexDirection="column" height={height + 1}>
-      <Text {...theme.columnHeader} wrap="truncate-end">
+      <RowText {...theme.columnHeader} wrap="truncate-end">
         {header.map((h, i) => cell(h, w[i]!, i >= 3 && i <= 5)).join(' ')}
-      </Text>
+      </RowText>
       {visible.length === 0 ? (
         <Text {...theme.dim}>{cell('  no workers yet: waiting for worker events (start workers with -E for task events)', width)}</Text>
       ) : (
@@ -71,9 +72,13 @@ export function WorkerTable({ rows, selected, scroll, isFocused, height, width, 
           const isSelected = isFocused && (paneRow.key === selected || (selected === undefined && paneRow === rows[0]));
           if (paneRow.kind === 'group') {
             return (
-              <Text key={paneRow.key} wrap="truncate-end" {...(isSelected ? theme.selected : paneRow.summary.offline > 0 ? theme.online(false) : {})}>
+              <RowText
+                key={paneRow.key}
+                wrap="truncate-end"
+                {...(isSelected ? theme.selected : paneRow.summary.offline > 0 ? theme.online(false) : {})}
+              >
                 {cell(isSelected ? '›' : ' ', w[0]!)} {groupText(paneRow)}
-              </Text>
+              </RowText>
             );
           }
           const row: WorkerRow = paneRow.worker;
@@ -86,10 +91,10 @@ export function WorkerTable({ rows, selected, scroll, isFocused, height, width, 
             cell(row.software, w[7]!),
           ].join(' ');
           return (
-            <Text key={row.hostname} wrap="truncate-end" {...(isSelected ? theme.selected : {})}>
+            <RowText key={row.hostname} wrap="truncate-end" {...(isSelected ? theme.selected : {})}>
               {cell(isSelected ? '›' : ' ', w[0]!)} {cell(row.hostname, w[1]!)} <Text {...theme.online(row.isOnline)}>{cell(status, w[2]!)}</Text>{' '}
               {rest}
-            </Text>
+            </RowText>
           );
         })
       )}
