@@ -171,3 +171,9 @@ export function wrapWords(text: string, width: number): string[] {
   lines.push(line);
   return lines;
 }
+
+/** Where a pane is in its rows, for its title: `11–20 of 200` from the first row shown (0-based); '' when all fit. */
+export function rangeText(first: number, height: number, total: number): string {
+  if (total <= height) return '';
+  return `${first + 1}–${Math.min(total, first + height)} of ${total}`;
+}

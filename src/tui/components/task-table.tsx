@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { TaskRecord } from '../../events/cluster-state.js';
-import { cell, fitColumns, formatAge, formatRuntime } from '../format.js';
+import { cell, fitColumns, formatAge, formatRuntime, rangeText } from '../format.js';
 import type { Theme } from '../theme.js';
 import { RowText } from './row-text.js';
 
@@ -46,9 +46,8 @@ export function scrollOffset(index: number, height: number, total: number): numb
   return Math.max(0, Math.min(index - height + 1, total - height));
 }
 
-/** The live task stream, newest first: state, name, uuid, args, worker, runtime. */
-export function TaskTable({ tasks, selected, isFocused, height, width, nowSeconds, theme }: TaskTableProps) {
-  const w = fitColumns(COLUMNS, width);
+/** The selected row's index (the newest while following) and the first row shown, so that it is on screen. */
+export function taskWindow(tasks: readonly TaskRecord[], selected: string | undefined, height: number): { index: number; offset: number } {
   const index =
     selected === undefined
       ? 0
@@ -56,7 +55,18 @@ export function TaskTable({ tasks, selected, isFocused, height, width, nowSecond
           0,
           tasks.findIndex((t) => t.uuid === selected),
         );
-  const offset = scrollOffset(index, height, tasks.length);
+  return { index, offset: scrollOffset(index, height, tasks.length) };
+}
+
+/** The tasks pane's position for its title: `11–20 of 10000`, or '' when every task fits. */
+export function taskPositionText(tasks: readonly TaskRecord[], selected: string | undefined, height: number): string {
+  return rangeText(taskWindow(tasks, selected, height).offset, height, tasks.length);
+}
+
+/** The live task stream, newest first: state, name, uuid, args, worker, runtime. */
+export function TaskTable({ tasks, selected, isFocused, height, width, nowSeconds, theme }: TaskTableProps) {
+  const w = fitColumns(COLUMNS, width);
+  const { index, offset } = taskWindow(tasks, selected, height);
   const visible = tasks.slice(offset, offset + height);
   const header = ['', 'STATE', 'TASK', 'UUID', 'ARGS', 'WORKER', 'RUNTIME'];
   return (

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { WorkerPaneRow, WorkerRow, WorkerSummary } from '../../events/selectors.js';
-import { cell, fitColumns, formatAge, formatLoad } from '../format.js';
+import { cell, fitColumns, formatAge, formatLoad, rangeText } from '../format.js';
 import type { Theme } from '../theme.js';
 import { RowText } from './row-text.js';
 
@@ -37,9 +37,7 @@ export function firstShownRow(scroll: number, rowCount: number, height: number):
 
 /** The pane's position for its title: `11–20 of 200`, or '' when every row fits. */
 export function positionText(scroll: number, rowCount: number, height: number): string {
-  if (rowCount <= height) return '';
-  const first = firstShownRow(scroll, rowCount, height);
-  return `${first + 1}–${Math.min(rowCount, first + height)} of ${rowCount}`;
+  return rangeText(firstShownRow(scroll, rowCount, height), height, rowCount);
 }
 
 /** The summary for the workers pane's title: counts, and the online worker heard from longest ago. */

@@ -3,7 +3,7 @@ import type { TaskRecord } from '../../events/cluster-state.js';
 import type { RateRow, WorkerPaneRow, WorkerSummary } from '../../events/selectors.js';
 import { RatePanel } from '../components/rate-panel.js';
 import { SectionTitle } from '../components/section-title.js';
-import { TaskTable } from '../components/task-table.js';
+import { TaskTable, taskPositionText } from '../components/task-table.js';
 import { positionText, WorkerTable, workerSummaryText } from '../components/worker-table.js';
 import type { OverviewLayout } from '../layout.js';
 import type { UiState } from '../state/ui-reducer.js';
@@ -49,7 +49,12 @@ export function workersTitle(ui: UiState, rows: readonly WorkerPaneRow[], summar
 
 export function OverviewScreen({ ui, workers, workerSummary, tasks, tasksKept, rates, layout, width, nowMs, theme }: OverviewScreenProps) {
   const filter = describeFilter(ui);
-  const taskDetail = filter ? `${tasks.length} of ${tasksKept} · ${filter}` : `${tasksKept} kept, newest first`;
+  const taskDetail = [
+    filter ? `${tasks.length} of ${tasksKept} · ${filter}` : `${tasksKept} kept, newest first`,
+    taskPositionText(tasks, ui.selectedTask, layout.taskRows),
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return (
     <Box flexDirection="column">
       <SectionTitle

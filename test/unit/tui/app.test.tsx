@@ -327,6 +327,25 @@ describe('App: keys as terminals send them', () => {
     await vi.waitFor(() => expect(selected()).toMatch(/FAILURE\s+tasks\.fail/));
   });
 
+  it("the tasks pane's title says where it is, as the workers pane's does: 1–N of 100, then the oldest at the end", async () => {
+    const { clock, screen, view, deliver } = setup({ size: { columns: 100, rows: 30 } });
+    const t = clock.now();
+    deliver(workerEvent('online', 'w1@vm', t));
+    for (let i = 0; i < 100; i++)
+      deliver(taskReceived(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, 'w1@vm', t + i, 'tasks.add', `(${i},)`));
+    await vi.waitFor(() => expect(screen()).toMatch(/ Tasks {2}100 kept, newest first · 1–(\d+) of 100/));
+    const shown = Number(/1–(\d+) of 100/.exec(screen())![1]);
+    expect(
+      screen()
+        .split('\n')
+        .filter((l) => /RECEIVED\s+tasks\.add/.test(l)),
+    ).toHaveLength(shown);
+    view.press('G');
+    await vi.waitFor(() => expect(screen()).toContain(`· ${101 - shown}–100 of 100`));
+    view.press('g');
+    await vi.waitFor(() => expect(screen()).toContain(`· 1–${shown} of 100`));
+  });
+
   it('keys that arrive in one read each count: "jkj" moves down, up and down, "gr" asks to revoke the newest', async () => {
     const { control } = fakeControl();
     const { clock, view, screen, deliver } = setup({ control });
