@@ -3,6 +3,7 @@
 //
 //   node bench/worker-sim/run.mjs -b amqp://guest:guest@127.0.0.1:5672/h1 --workers 1000 --events-per-second 10000
 //   node bench/worker-sim/run.mjs -b URL --workers 200 --groups 10      (10 processes of 20 workers: kill or SIGSTOP one)
+//   node bench/worker-sim/run.mjs -b URL --workers 200 --group-sizes 3,3,194   (groups of those sizes, in order)
 //
 // Prints one JSON line per process when its workers are online: {"ready":true,"group":g,"pid":p,"nodenames":[...]}
 // then {"ready":"all","workers":N} (and {"counts":...} every --report seconds when asked). SIGTERM or SIGINT: each
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '200' },
     'events-per-second': { type: 'string', default: '0' },
     groups: { type: 'string', default: '1' },
+    'group-sizes': { type: 'string' },
     prefixes: { type: 'string', default: 'payments,emails,reports,search' },
     hosts: { type: 'string', default: '4' },
     tag: { type: 'string', default: '' },
@@ -30,7 +32,9 @@ const { values } = parseArgs({
 
 const url = values.broker ?? process.env.CAMQ_TEST_BROKER_URL ?? 'amqp://guest:guest@127.0.0.1:5672//';
 const total = positive('workers', values.workers);
-const groups = Math.min(total, positive('groups', values.groups));
+const sizes = values['group-sizes']?.split(',').map((n) => positive('group-sizes', n));
+if (sizes && sizes.reduce((a, b) => a + b, 0) !== total) fail(`--group-sizes must add up to --workers (${total}), not ${values['group-sizes']}`);
+const groups = sizes ? sizes.length : Math.min(total, positive('groups', values.groups));
 const rate = Number(values['events-per-second']);
 if (!Number.isFinite(rate) || rate < 0) fail(`--events-per-second must be a number ≥ 0, not ${values['events-per-second']}`);
 const names = simulatedNodeNames(total, {
@@ -50,8 +54,12 @@ function fail(line) {
   process.exit(2);
 }
 
-/** The node names of group g of `groups` (contiguous slices, sizes differing by at most one). */
+/** The node names of group g of `groups`: contiguous slices, of --group-sizes or sizes differing by at most one. */
 function slice(g) {
+  if (sizes) {
+    const from = sizes.slice(0, g).reduce((a, b) => a + b, 0);
+    return names.slice(from, from + sizes[g]);
+  }
   const from = Math.floor((g * total) / groups);
   const to = Math.floor(((g + 1) * total) / groups);
   return names.slice(from, to);

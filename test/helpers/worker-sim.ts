@@ -16,6 +16,8 @@ export interface WorkerSimOptions {
   readonly workers: number;
   /** Processes to split the workers over. @defaultValue 1 */
   readonly groups?: number;
+  /** The size of each group instead (adding up to `workers`): `[3, 3, 194]` to kill three and hang three. */
+  readonly groupSizes?: readonly number[];
   readonly eventsPerSecond?: number;
   /** Sets this run's node names apart (`payments-0001@sim-<tag>-h1`). */
   readonly tag?: string;
@@ -52,8 +54,7 @@ export async function startWorkerSim(options: WorkerSimOptions): Promise<WorkerS
     options.url,
     '--workers',
     String(options.workers),
-    '--groups',
-    String(options.groups ?? 1),
+    ...(options.groupSizes ? ['--group-sizes', options.groupSizes.join(',')] : ['--groups', String(options.groups ?? 1)]),
     '--events-per-second',
     String(options.eventsPerSecond ?? 0),
     '--freq',
