@@ -105,3 +105,12 @@ export { createLogger, type Logger, type LogLevel } from './util/logger.js';
 export * from './metrics/index.js';
 export { MetricsServer, type HealthReport, type MetricsServerOptions, type MetricsSource } from './http/metrics-server.js';
 export { DEFAULT_METRICS_LISTEN, parseListenAddress, type ListenAddress } from './http/listen-address.js';
+
+// Actions (docs/audit.md): what changes the cluster, read-only mode, the audit trail's records and sinks.
+export * from './audit/index.js';
+// Sending tasks on a user's behalf (docs/call.md, docs/retry.md): calls and exact retries.
+export * from './dispatch/index.js';
+// The task tap on RabbitMQ's firehose (docs/tap.md).
+export * from './tap/index.js';
+export { decodeTappedTask, decodeTraceMessage, TRACE_EXCHANGE, type TappedTaskBody, type TracedPublish } from './protocol/trace-message.js';
+export { parsePythonLiteral, parseArgsRepr, parseKwargsRepr, type LiteralResult } from './protocol/python-literal.js';

@@ -22,6 +22,7 @@ import {
 } from './amqp-exception.js';
 import { Consumer, type ConsumerChannel } from './consumer.js';
 import { fieldTypes, trailingTable } from './field-types.js';
+import { tracePublish } from './trace-exchange.js';
 import { Message, type MessageQueue, type QueuedMessage } from './message.js';
 import type { MemoryMonitor } from './memory-monitor.js';
 import type { Queue } from './queue.js';
@@ -43,6 +44,8 @@ export interface ChannelHost {
   send(frames: Buffer): void;
   /** Ask for `flushConfirms()` before the next write. */
   confirmPending(channel: Channel): void;
+  /** The connection's peer and user, for the firehose's trace headers. */
+  traceOrigin?(): { readonly connection: string; readonly user: string };
 }
 
 const NO_TYPES: ReadonlyMap<string, string> = new Map();
@@ -403,19 +406,28 @@ export class Channel implements ConsumerChannel {
     const message = new Message(fields.exchange, fields.routingKey, content, this.headerSize);
     const ttl = message.expiration();
     const queues = vhost.route(exchange, message);
-    if (queues.length === 0) {
-      if (fields.mandatory) {
-        const method = encodeMethod(Method.BasicReturn, this.id, {
-          replyCode: 312,
-          replyText: 'NO_ROUTE',
-          exchange: fields.exchange,
-          routingKey: fields.routingKey,
-        });
-        this.sendContent(method, message);
-      }
+    if (vhost.tracing) {
+      // The routed queues are copied first: routing the trace copy reuses the vhost's array.
+      const routed = [...queues];
+      tracePublish(vhost, message, routed, { ...(this.host.traceOrigin?.() ?? { connection: '?', user: '?' }), channel: this.id });
+      if (routed.length === 0) return this.returnUnroutable(fields, message);
+      for (let i = 0; i < routed.length; i++) routed[i]!.enqueue(message, ttl);
       return;
     }
+    if (queues.length === 0) return this.returnUnroutable(fields, message);
     for (let i = 0; i < queues.length; i++) queues[i]!.enqueue(message, ttl);
+  }
+
+  /** basic.return of a mandatory message no queue took. */
+  private returnUnroutable(fields: BasicPublishFields, message: Message): void {
+    if (!fields.mandatory) return;
+    const method = encodeMethod(Method.BasicReturn, this.id, {
+      replyCode: 312,
+      replyText: 'NO_ROUTE',
+      exchange: fields.exchange,
+      routingKey: fields.routingKey,
+    });
+    this.sendContent(method, message);
   }
 
   /**

@@ -165,6 +165,10 @@ export class Connection implements ChannelHost {
     return true;
   }
 
+  traceOrigin(): { readonly connection: string; readonly user: string } {
+    return { connection: `${this.peer} -> ${this.socket.localAddress ?? '?'}:${this.socket.localPort ?? '?'}`, user: this.user };
+  }
+
   confirmPending(channel: Channel): void {
     if (channel.confirmQueued) return;
     channel.confirmQueued = true;

@@ -25,6 +25,11 @@ export interface BrokerServerOptions {
   readonly users?: Readonly<Record<string, string>>;
   /** Virtual hosts that exist; connecting to any other is RabbitMQ's 530. @defaultValue ['/'] */
   readonly vhosts?: readonly string[];
+  /**
+   * Virtual hosts whose firehose is on from the start (`rabbitmqctl trace_on`): each publish copied to
+   * amq.rabbitmq.trace (docs/tap.md). @defaultValue none
+   */
+  readonly trace?: readonly string[];
   /** Heartbeat proposed to clients, in seconds. @defaultValue 60 */
   readonly heartbeat?: number;
   /** Largest frame, in bytes. @defaultValue 131072 */
@@ -135,6 +140,7 @@ export class BrokerServer {
     this.memory = new MemoryMonitor(watermarkBytes(options.memoryHighWatermark));
     this.loginThrottle = new LoginThrottle(clock, options.loginFailureDelayMs);
     for (const name of options.vhosts ?? ['/']) this.vhosts.set(name, new VirtualHost(name, clock, options.policy, this.memory));
+    for (const name of options.trace ?? []) this.traceOn(name);
     const logger = options.logger ?? silentLogger;
     this.memory.onChange((alarm) => {
       const used = (this.memory.usedBytes / 2 ** 20).toFixed(1);
@@ -237,6 +243,20 @@ export class BrokerServer {
 
   vhost(name = '/'): VirtualHost | undefined {
     return this.vhosts.get(name);
+  }
+
+  /** `rabbitmqctl trace_on -p VHOST`: copy every publish in the vhost to amq.rabbitmq.trace. False: no such vhost. */
+  traceOn(vhost = '/'): boolean {
+    const host = this.vhosts.get(vhost);
+    if (host !== undefined) host.tracing = true;
+    return host !== undefined;
+  }
+
+  /** `rabbitmqctl trace_off -p VHOST`. */
+  traceOff(vhost = '/'): boolean {
+    const host = this.vhosts.get(vhost);
+    if (host !== undefined) host.tracing = false;
+    return host !== undefined;
   }
 
   /** The queues of a vhost, as `rabbitmqctl list_queues` shows them. */

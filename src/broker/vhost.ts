@@ -78,6 +78,8 @@ export interface VhostPolicy {
 export class VirtualHost {
   readonly exchanges = new Map<string, Exchange<Queue>>();
   readonly queues = new Map<string, Queue>();
+  /** The firehose is on: each publish is copied to amq.rabbitmq.trace (trace-exchange.ts). Off by default, as in RabbitMQ. */
+  tracing = false;
   private routeMark = 0;
   private readonly routed: Queue[] = [];
 

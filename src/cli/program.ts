@@ -3,6 +3,8 @@ import { brokerOption } from './broker-option.js';
 import { createBrokerCommand } from './commands/broker.js';
 import { createCtlCommand } from './commands/ctl.js';
 import { createDemoCommand } from './commands/demo.js';
+import { createCallCommand } from './commands/call.js';
+import { readOnlyOption } from './read-only.js';
 import { processIO, type CliIO } from './cli-io.js';
 import { createExporterCommand } from './commands/exporter.js';
 import { createEventsCommand, loadLiveView, parseMaxTasks } from './commands/events.js';
@@ -26,14 +28,15 @@ export function createCamqProgram(io: CliIO = processIO): Command {
     .addOption(brokerOption())
     .option('--debug', 'print stack traces for unexpected errors')
     .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks)
+    .addOption(readOnlyOption())
     // A root with an action would take a mistyped subcommand for an argument; the action says what was meant.
     .allowExcessArguments()
     // `camq` alone opens the live view; Ink and React load only here.
-    .action(async (options: { broker?: string; maxTasks?: number }, command: Command) => {
+    .action(async (options: { broker?: string; maxTasks?: number; readOnly?: boolean }, command: Command) => {
       const [typed] = command.args;
       if (typed !== undefined) throw unknownCommand(typed, command);
       const runLiveView = await loadLiveView();
-      await runLiveView({ broker: options.broker, maxTasks: options.maxTasks }, io);
+      await runLiveView({ broker: options.broker, maxTasks: options.maxTasks, readOnly: options.readOnly }, io);
     });
   program.addCommand(createShellCommand(io));
   program.addCommand(createCtlCommand({ io }));
@@ -43,6 +46,7 @@ export function createCamqProgram(io: CliIO = processIO): Command {
   program.addCommand(createExporterCommand(io));
   program.addCommand(createBrokerCommand({ io }));
   program.addCommand(createDemoCommand(io));
+  program.addCommand(createCallCommand(io));
   return program;
 }
 

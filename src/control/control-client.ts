@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { controlActionName, isControlAction } from '../audit/action-catalog.js';
+import { DEFAULT_ACTION_POLICY, type ActionPolicy } from '../audit/action-policy.js';
 import { CamqError, ConnectionClosedError, UsageError } from '../errors/index.js';
 import { buildControlRequest, decodeControlReply, matchesDestination, type ControlReply, type Matcher } from '../protocol/control-message.js';
 import { LamportClock } from '../protocol/lamport-clock.js';
@@ -51,6 +53,11 @@ export interface ControlClientOptions {
   readonly clock?: Clock;
   /** Close `connection` too when the client is closed. @defaultValue false */
   readonly ownsConnection?: boolean;
+  /**
+   * Read-only mode and the audit trail for commands that change workers (src/audit/action-catalog.ts says which):
+   * refused when read-only, recorded with their replies otherwise. @defaultValue allowed, not recorded
+   */
+  readonly actions?: ActionPolicy;
 }
 
 /** Who a request is for. Without any of these every worker runs it. */
@@ -108,6 +115,7 @@ export class ControlClient {
   private readonly clock: Clock;
   private readonly defaultTimeout: number;
   private readonly ownsConnection: boolean;
+  private readonly actions: ActionPolicy;
   /** The mailbox's Lamport clock: forwarded for each request, adjusted from reply headers (as kombu's Mailbox). */
   private readonly mailboxClock = new LamportClock();
   private readonly pending = new Map<string, PendingCall>();
@@ -124,19 +132,25 @@ export class ControlClient {
     this.clock = options.clock ?? systemClock;
     this.defaultTimeout = requireTimeout(options.timeout ?? DEFAULT_CONTROL_TIMEOUT);
     this.ownsConnection = options.ownsConnection ?? false;
+    this.actions = options.actions ?? DEFAULT_ACTION_POLICY;
   }
 
   /** Connect to `url` and return a client that owns the connection (closing the client closes it). */
   static async connect(
     url: string | BrokerUrl,
-    options: { timeout?: number; connectionName?: string; connectTimeoutMs?: number } = {},
+    options: { timeout?: number; connectionName?: string; connectTimeoutMs?: number; actions?: ActionPolicy } = {},
   ): Promise<ControlClient> {
     const connection = createTransport(url, {
       connectionName: options.connectionName ?? 'camq control',
       ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
     });
     await connection.connect();
-    return new ControlClient({ connection, ownsConnection: true, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) });
+    return new ControlClient({
+      connection,
+      ownsConnection: true,
+      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+      ...(options.actions === undefined ? {} : { actions: options.actions }),
+    });
   }
 
   /**
@@ -147,8 +161,20 @@ export class ControlClient {
     await this.requireChannel();
   }
 
-  /** Send `command` and collect the replies (see CallOptions for when collection stops). */
+  /**
+   * Send `command` and collect the replies (see CallOptions for when collection stops). A command that changes
+   * workers is refused in read-only mode and recorded with its replies (ControlClientOptions.actions).
+   */
   async broadcast<M extends string>(command: ControlCommand<M>, options: CallOptions<ReplyOf<M>> = {}): Promise<ControlResult<ReplyOf<M>>> {
+    if (!isControlAction(command.method)) return this.collect(command, options);
+    return this.actions.run(
+      { what: controlActionName(command.method), target: actionTarget(command, options), args: command.arguments },
+      () => this.collect(command, options),
+      (result) => ({ ok: true, replies: Object.fromEntries(result.replies), result: { missing: result.missing } }),
+    );
+  }
+
+  private async collect<M extends string>(command: ControlCommand<M>, options: CallOptions<ReplyOf<M>>): Promise<ControlResult<ReplyOf<M>>> {
     const timeout = requireTimeout(options.timeout ?? this.defaultTimeout);
     if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
       throw new UsageError(`invalid limit '${options.limit}': expected a whole number >= 1`);
@@ -239,6 +265,12 @@ export class ControlClient {
    * `close()` the client (not only its connection) to be sure the broker has it before the process ends.
    */
   async cast(command: ControlCommand, options: TargetOptions = {}): Promise<void> {
+    if (!isControlAction(command.method)) return this.castNow(command, options);
+    const action = { what: controlActionName(command.method), target: actionTarget(command, options), args: command.arguments };
+    return this.actions.run(action, () => this.castNow(command, options));
+  }
+
+  private async castNow(command: ControlCommand, options: TargetOptions): Promise<void> {
     const channel = await this.requireChannel();
     const message = buildControlRequest({
       method: command.method,
@@ -418,4 +450,15 @@ function targetFields(options: TargetOptions) {
 function requireTimeout(seconds: number): number {
   if (!(Number.isFinite(seconds) && seconds > 0)) throw new UsageError(`invalid timeout '${seconds}': expected seconds as a number > 0 (e.g. 1.5)`);
   return seconds;
+}
+
+/** What a control action acts on, for its record: the task ids or task name it names, else the workers it targets. */
+function actionTarget(command: ControlCommand, options: TargetOptions): string {
+  const args = command.arguments;
+  const ids = args['task_id'];
+  if (typeof ids === 'string') return ids;
+  if (Array.isArray(ids)) return ids.join(',');
+  for (const key of ['task_name', 'queue']) if (typeof args[key] === 'string') return args[key];
+  if (options.destination !== undefined && options.destination.length > 0) return options.destination.join(',');
+  return options.pattern ?? '*';
 }

@@ -58,6 +58,11 @@ export const ERROR_CODES = [
   'usage.task-definition',
   'usage.unknown-command',
   'usage.unknown-inspect-target',
+  // --read-only / CAMQ_READ_ONLY=1 refused an action (src/audit).
+  'usage.read-only',
+  // `camq call`: a --args/--kwargs that is not JSON of the right shape, a bad --eta/--expires.
+  'usage.bad-json',
+  'usage.bad-date',
   // commander's own errors, as cli/usage-hint.ts renames them (commander.unknownOption → usage.unknown-option).
   'usage.conflicting-option',
   'usage.error',
@@ -90,6 +95,11 @@ export const ERROR_CODES = [
   // Tasks sent from Node (AsyncResult) and the worker.
   'task.failed',
   'task.timeout',
+  // A retry camq refuses (src/dispatch): the exact arguments are not known, or the task is not one it can resend.
+  'retry.args-unknown',
+  'retry.args-truncated',
+  'retry.args-not-literal',
+  'retry.args-lossy',
   'worker.duplicate-nodename',
   'worker.statedb',
   // Queue operations (camq queues peek|purge|publish|move).

@@ -64,6 +64,23 @@ export interface OutgoingMessage {
   readonly properties: MessageProperties;
 }
 
+/** AMQP's property names (kombu's, RabbitMQ's trace headers') → the client library's camelCase names. */
+export const AMQP_PROPERTY_NAMES = {
+  content_type: 'contentType',
+  content_encoding: 'contentEncoding',
+  headers: 'headers',
+  delivery_mode: 'deliveryMode',
+  priority: 'priority',
+  correlation_id: 'correlationId',
+  reply_to: 'replyTo',
+  expiration: 'expiration',
+  message_id: 'messageId',
+  timestamp: 'timestamp',
+  type: 'type',
+  user_id: 'userId',
+  app_id: 'appId',
+} as const satisfies Record<string, keyof MessageProperties>;
+
 export const JSON_CONTENT_TYPE = 'application/json';
 export const PICKLE_CONTENT_TYPE = 'application/x-python-serialize';
 

@@ -1,3 +1,4 @@
+import { DEFAULT_ACTION_POLICY, type ActionPolicy } from '../audit/action-policy.js';
 import { BrokerError, CamqError, ReplyCode } from '../errors/index.js';
 import type { MessageProperties } from '../protocol/amqp-message.js';
 import type { Delivery, PublishOptions, Transport, TransportChannel } from '../transport/index.js';
@@ -33,6 +34,8 @@ export interface MoveOptions {
   readonly clock?: Clock;
   /** Called as messages are acked on the source, with the total so far. */
   readonly onProgress?: (moved: number) => void;
+  /** Read-only mode and the audit trail (src/audit). @defaultValue allowed, not recorded */
+  readonly actions?: ActionPolicy;
 }
 
 export interface MoveResult {
@@ -56,6 +59,25 @@ const IDLE_CHECK_MS = 1000;
 const STALL_MS = 10_000;
 
 export async function moveMessages(transport: Transport, from: string, to: string, options: MoveOptions = {}): Promise<MoveResult> {
+  const actions = options.actions ?? DEFAULT_ACTION_POLICY;
+  const { tasks, ids, olderThanMs } = options.selector ?? {};
+  return actions.run(
+    {
+      what: 'queue.move',
+      target: `${from} -> ${to}`,
+      args: {
+        tasks: tasks ?? [],
+        ids: ids ?? [],
+        ...(olderThanMs === undefined ? {} : { olderThanMs }),
+        ...(options.limit === undefined ? {} : { limit: options.limit }),
+      },
+    },
+    () => moveNow(transport, from, to, options),
+    (r) => ({ ok: true, result: { moved: r.moved, kept: r.kept } }),
+  );
+}
+
+async function moveNow(transport: Transport, from: string, to: string, options: MoveOptions): Promise<MoveResult> {
   if (from === to) throw new CamqError('queues.same-queue', `cannot move '${from}' to itself; name another target queue`);
   const channel = await transport.openChannel({ confirm: true });
   channel.on('error', () => {});

@@ -1,3 +1,4 @@
+import { DEFAULT_ACTION_POLICY, type ActionPolicy } from '../audit/action-policy.js';
 import { CamqError } from '../errors/index.js';
 import type { Transport } from '../transport/index.js';
 import type { RestoredMessage } from './saved-messages.js';
@@ -9,6 +10,20 @@ import type { RestoredMessage } from './saved-messages.js';
  * every one. Body and properties are those saved (saved-messages.ts).
  */
 export async function publishSaved(
+  transport: Transport,
+  queue: string,
+  messages: readonly RestoredMessage[],
+  onProgress?: (published: number) => void,
+  actions: ActionPolicy = DEFAULT_ACTION_POLICY,
+): Promise<{ readonly published: number }> {
+  return actions.run(
+    { what: 'queue.publish', target: queue, args: { messages: messages.length } },
+    () => publishNow(transport, queue, messages, onProgress),
+    (r) => ({ ok: true, result: { published: r.published } }),
+  );
+}
+
+async function publishNow(
   transport: Transport,
   queue: string,
   messages: readonly RestoredMessage[],

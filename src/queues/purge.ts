@@ -1,3 +1,4 @@
+import { DEFAULT_ACTION_POLICY, type ActionPolicy } from '../audit/action-policy.js';
 import type { Delivery, Transport, TransportChannel } from '../transport/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { describeMessage, taskOf, type PeekedMessage } from './peeked-message.js';
@@ -24,6 +25,8 @@ export interface SelectivePurgeOptions {
   readonly clock?: Clock;
   /** Called after each batch is acked, with the count removed so far. */
   readonly onProgress?: (removed: number) => void;
+  /** Read-only mode and the audit trail (src/audit); a dry run is not an action. @defaultValue allowed, not recorded */
+  readonly actions?: ActionPolicy;
 }
 
 export interface SelectivePurgeResult {
@@ -43,7 +46,21 @@ export interface SelectivePurgeResult {
 /** Selected messages fsynced and acked together. */
 export const SAVE_BATCH = 200;
 
-export async function purgeAll(transport: Transport, queue: string): Promise<{ readonly messageCount: number }> {
+/** queue.purge: refused when read-only, recorded with the count removed (`actions`). */
+export async function purgeAll(
+  transport: Transport,
+  queue: string,
+  options: { readonly actions?: ActionPolicy } = {},
+): Promise<{ readonly messageCount: number }> {
+  const actions = options.actions ?? DEFAULT_ACTION_POLICY;
+  return actions.run(
+    { what: 'queue.purge', target: queue, args: { all: true } },
+    () => purgeAllNow(transport, queue),
+    (r) => ({ ok: true, result: { removed: r.messageCount } }),
+  );
+}
+
+async function purgeAllNow(transport: Transport, queue: string): Promise<{ readonly messageCount: number }> {
   const channel = await transport.openChannel();
   channel.on('error', () => {});
   try {
@@ -55,6 +72,17 @@ export async function purgeAll(transport: Transport, queue: string): Promise<{ r
 }
 
 export async function purgeSelected(transport: Transport, queue: string, options: SelectivePurgeOptions): Promise<SelectivePurgeResult> {
+  if (options.dryRun === true) return purgeSelectedNow(transport, queue, options);
+  const actions = options.actions ?? DEFAULT_ACTION_POLICY;
+  const { tasks, ids, olderThanMs } = options.selector;
+  return actions.run(
+    { what: 'queue.purge', target: queue, args: { tasks: tasks ?? [], ids: ids ?? [], ...(olderThanMs === undefined ? {} : { olderThanMs }) } },
+    () => purgeSelectedNow(transport, queue, options),
+    (r) => ({ ok: true, result: { removed: r.removed, kept: r.kept, scanned: r.scanned } }),
+  );
+}
+
+async function purgeSelectedNow(transport: Transport, queue: string, options: SelectivePurgeOptions): Promise<SelectivePurgeResult> {
   const clock = options.clock ?? systemClock;
   const channel = await transport.openChannel();
   channel.on('error', () => {});

@@ -1,4 +1,4 @@
-import type { MessageProperties } from '../protocol/amqp-message.js';
+import { AMQP_PROPERTY_NAMES, type MessageProperties } from '../protocol/amqp-message.js';
 
 /**
  * AMQP basic properties under their AMQP/kombu names (`content_type`, `delivery_mode`, ...): what `basic.get`
@@ -21,21 +21,7 @@ export interface PropertiesView {
 }
 
 /** AMQP name → the client library's camelCase name. */
-const WIRE_NAMES = {
-  content_type: 'contentType',
-  content_encoding: 'contentEncoding',
-  headers: 'headers',
-  delivery_mode: 'deliveryMode',
-  priority: 'priority',
-  correlation_id: 'correlationId',
-  reply_to: 'replyTo',
-  expiration: 'expiration',
-  message_id: 'messageId',
-  timestamp: 'timestamp',
-  type: 'type',
-  user_id: 'userId',
-  app_id: 'appId',
-} as const satisfies Record<keyof PropertiesView, keyof MessageProperties>;
+const WIRE_NAMES = AMQP_PROPERTY_NAMES satisfies Record<keyof PropertiesView, keyof MessageProperties>;
 
 type ViewName = keyof typeof WIRE_NAMES;
 const VIEW_NAMES = Object.keys(WIRE_NAMES) as ViewName[];

@@ -1,4 +1,6 @@
-import { asCamqError, BrokerConnectionError, BrokerError, CamqError, ReplyCode } from '../errors/index.js';
+import { isShellAction } from '../audit/action-catalog.js';
+import { DEFAULT_ACTION_POLICY, readOnlyMessage, type ActionPolicy } from '../audit/action-policy.js';
+import { asCamqError, BrokerConnectionError, BrokerError, CamqError, ReplyCode, UsageError } from '../errors/index.js';
 import type { SetupHook, Transport } from '../transport/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
@@ -17,6 +19,11 @@ export interface ShellSessionOptions {
   /** How long a command waits for a lost connection to come back before failing unsent. @defaultValue 30_000 */
   readonly connectionWaitMs?: number;
   readonly clock?: Clock;
+  /**
+   * Read-only mode and the audit trail for the commands that change the broker (src/audit/action-catalog.ts):
+   * refused as a failed command when read-only, recorded otherwise. @defaultValue allowed, not recorded
+   */
+  readonly actions?: ActionPolicy;
 }
 
 export interface ShellSessionEvents {
@@ -43,6 +50,7 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
   private readonly connection: Transport;
   private readonly connectionWaitMs: number;
   private readonly clock: Clock;
+  private readonly actions: ActionPolicy;
   private current: SessionChannel | undefined;
   /** The channel that closed with the connection, until the connection-lost notice reports its deliveries. */
   private orphaned: SessionChannel | undefined;
@@ -64,6 +72,7 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
     this.connection = options.connection;
     this.connectionWaitMs = options.connectionWaitMs ?? 30_000;
     this.clock = options.clock ?? systemClock;
+    this.actions = options.actions ?? DEFAULT_ACTION_POLICY;
     this.unsubscribe = this.watchConnection();
   }
 
@@ -161,6 +170,34 @@ export class ShellSession extends SafeEmitter<ShellSessionEvents> {
       return success(number, words, parsed, result, elapsed());
     }
 
+    const isAction = isShellAction(name);
+    if (isAction && this.actions.readOnly) {
+      return failure(number, words, parsed, new UsageError(readOnlyMessage(name), 'usage.read-only'), elapsed());
+    }
+    const when = Date.now();
+    const outcome = await this.runAmqp(number, words, parsed, name, options, elapsed);
+    if (isAction) {
+      await this.actions.record({
+        what: `camqadm.${name}`,
+        target: words[1] ?? '',
+        args: { words: words.slice(1) },
+        when,
+        outcome: outcome.ok
+          ? { ok: true }
+          : { ok: false, error: outcome.error?.message ?? 'failed', ...(outcome.error ? { code: outcome.error.code } : {}) },
+      });
+    }
+    return outcome;
+  }
+
+  private async runAmqp(
+    number: number,
+    words: readonly string[],
+    parsed: ParsedCommand,
+    name: AmqpCommandName,
+    options: ExecuteOptions,
+    elapsed: () => number,
+  ): Promise<ShellOutcome> {
     this.running = true;
     try {
       let channel: SessionChannel;

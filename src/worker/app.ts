@@ -51,6 +51,7 @@ export class CamqApp implements TaskSender {
   private ready: Promise<void> | undefined;
   private readonly declared = new Set<string>();
   private results: ResultConsumer | undefined;
+  private setupHook: (() => Promise<void>) | undefined;
   /** The node name used as `origin` on sent messages. */
   origin = `gen${process.pid}@${hostname()}`;
 
@@ -108,14 +109,14 @@ export class CamqApp implements TaskSender {
     return new AsyncResult(message.id, results);
   }
 
-  /** Close the connection this app opened (a shared one stays open). */
+  /** Close this app's channel, and the connection when the app opened it (a shared one stays open). */
   async close(): Promise<void> {
-    if (this.ownsConnection) {
-      // The publish channel first: its close follows the messages sent on it, so the broker has them all before the
-      // connection's close (which would otherwise overtake publishes still in the client's buffer).
-      await this.channel?.close().catch(() => {});
-      await this.connection?.close();
-    }
+    if (this.setupHook !== undefined) this.connection?.removeSetup(this.setupHook);
+    this.setupHook = undefined;
+    // The publish channel first, on a shared connection too: its close follows the messages sent on it, so the broker
+    // has them all before the connection's close (which would otherwise overtake publishes still in the client's buffer).
+    await this.channel?.close().catch(() => {});
+    if (this.ownsConnection) await this.connection?.close();
     this.channel = undefined;
     this.ready = undefined;
   }
@@ -137,6 +138,7 @@ export class CamqApp implements TaskSender {
         this.declared.clear();
         await this.results!.attach(this.channel);
       };
+      this.setupHook = setup;
       try {
         await connection.addSetup(setup);
       } catch (err) {

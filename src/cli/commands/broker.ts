@@ -27,6 +27,7 @@ interface BrokerOptions {
   readonly user: string;
   readonly password: string;
   readonly vhost: string[];
+  readonly trace: string[];
   readonly loglevel: LogLevel;
   readonly json?: boolean;
   readonly ipc?: boolean;
@@ -68,6 +69,12 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
       'serve the management HTTP API camq reads (camq queues) on this port; without one, on the AMQP port + 10000 (15673 for 5673), where camq looks for it',
       parsePort,
     )
+    .option(
+      '--trace <vhost>',
+      'switch on the firehose for this vhost (rabbitmqctl trace_on): every publish copied to amq.rabbitmq.trace (repeatable; docs/tap.md)',
+      collect,
+      [],
+    )
     .option('-j, --json', 'print the URL as JSON')
     .option(
       '--ipc',
@@ -77,11 +84,15 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
       const ipc = options.ipc ? (deps.ipc ?? process) : undefined;
       if (ipc !== undefined && ipc.send === undefined)
         throw new UsageError("--ipc needs an IPC channel: start camq broker with Node's child_process.fork (or stdio 'ipc')");
+      const vhosts = ['/', ...options.vhost.filter((v) => v !== '/')];
+      const unknown = options.trace.find((v) => !vhosts.includes(v));
+      if (unknown !== undefined)
+        throw new UsageError(`--trace ${unknown}: no such vhost; add it with --vhost ${unknown} (the broker has ${vhosts.join(', ')})`);
       const { BrokerServer, managementPortFor } = await import('../../broker/server.js');
       const server = await BrokerServer.start({
         port: options.port,
         users: { [options.user]: options.password },
-        vhosts: ['/', ...options.vhost.filter((v) => v !== '/')],
+        vhosts,
         version: CAMQ_VERSION,
         logger: createLogger({ level: options.loglevel, write: (line) => writeLine(io.stderr, line) }),
         policy: { denyTransientNonExclusiveQueues: options.denyTransientNonexclQueues ?? false },
@@ -89,6 +100,7 @@ export function createBrokerCommand(deps: BrokerCommandDeps = {}): Command {
         handshakeTimeoutMs: options.handshakeTimeout * 1000,
         memoryHighWatermark: { bytes: processWatermark(options.memoryHighWatermark) },
         ...managementOption(options, managementPortFor),
+        trace: options.trace,
       });
       const masked = parseBrokerUrl(server.url).masked;
       if (options.json) {

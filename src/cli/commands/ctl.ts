@@ -1,5 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ControlClient } from '../../control/control-client.js';
+import { controlActionName, isControlAction } from '../../audit/action-catalog.js';
+import type { ActionPolicy } from '../../audit/action-policy.js';
+import { actionPolicyFor, readOnlyOption } from '../read-only.js';
 import { COMMAND_BUILDERS, customCommand, plainCommand, type ControlCommand } from '../../control/control-command.js';
 import { INSPECT_TARGETS, inspectCommand } from '../../control/inspect-target.js';
 import type { ReplyView } from '../../control/reply-text.js';
@@ -58,6 +61,7 @@ interface CommonOptions {
   readonly limit?: number;
   readonly json?: boolean;
   readonly broker?: string;
+  readonly readOnly?: boolean;
   readonly waitAll?: boolean;
   readonly expand?: boolean;
   readonly api?: string;
@@ -100,7 +104,9 @@ export function addCtlCommands(parent: Command, deps: CtlDeps = {}): Command {
       const self = params[params.length - 1] as Command;
       const opts = self.optsWithGlobals<CommonOptions & Record<string, unknown>>();
       const command = build(self.processedArgs as unknown[], opts);
-      await runBroadcast(deps, io, command, opts, view);
+      const actions = actionPolicyFor(opts.readOnly, io);
+      if (isControlAction(command.method)) actions.check(controlActionName(command.method));
+      await runBroadcast(deps, io, command, opts, view, actions);
     });
 
   broadcast(sub('ping', 'ask workers to answer: -> w1@host: OK pong'), () => plainCommand('ping'));
@@ -128,7 +134,9 @@ export function addCtlCommands(parent: Command, deps: CtlDeps = {}): Command {
     .option('-y, --yes', 'do not ask (required when stdin is not a terminal)')
     .action(async (...params: unknown[]) => {
       const self = params[params.length - 1] as Command;
-      await runShutdown(deps, io, self.optsWithGlobals<CommonOptions & { yes?: boolean }>());
+      const opts = self.optsWithGlobals<CommonOptions & { yes?: boolean }>();
+      actionPolicyFor(opts.readOnly, io).check('shutdown');
+      await runShutdown(deps, io, opts);
     });
   return parent;
 }
@@ -148,6 +156,7 @@ export function createCeleryctlProgram(deps: CtlDeps = {}): Command {
     .version(CAMQ_VERSION, '-V, --version')
     .addOption(brokerOption())
     .option('--debug', 'print stack traces for unexpected errors')
+    .addOption(readOnlyOption())
     .addHelpText('after', DETAILS);
   return addCtlCommands(program, deps);
 }
@@ -171,7 +180,14 @@ async function prepare(io: CliIO, opts: CommonOptions) {
   return { broker, output: await import('../../control/reply-text.js'), style: styleFor(io) };
 }
 
-async function runBroadcast(deps: CtlDeps, io: CliIO, command: ControlCommand, opts: CommonOptions, view?: ReplyView): Promise<void> {
+async function runBroadcast(
+  deps: CtlDeps,
+  io: CliIO,
+  command: ControlCommand,
+  opts: CommonOptions,
+  view: ReplyView | undefined,
+  actions: ActionPolicy,
+): Promise<void> {
   const { broker, output, style } = await prepare(io, opts);
   const shown = view ?? output.viewFor(command.method);
   // active_queues: the queues' depths from the management API, asked while the workers answer (so the API's answer
@@ -190,21 +206,26 @@ async function runBroadcast(deps: CtlDeps, io: CliIO, command: ControlCommand, o
     liveCount = n;
     waiting();
   });
-  const result = await withClient(deps, broker, (client) => {
-    waiting();
-    return client.broadcast(command, {
-      destination: opts.destination,
-      timeout: opts.timeout,
-      limit: opts.limit,
-      expected,
-      onReply: (r) => {
-        count++;
-        progress?.clear();
-        if (expand) writeLines(io.stdout, output.formatReply(r.nodename, r.value, shown, style));
-        waiting();
-      },
-    });
-  }).finally(() => {
+  const result = await withClient(
+    deps,
+    broker,
+    (client) => {
+      waiting();
+      return client.broadcast(command, {
+        destination: opts.destination,
+        timeout: opts.timeout,
+        limit: opts.limit,
+        expected,
+        onReply: (r) => {
+          count++;
+          progress?.clear();
+          if (expand) writeLines(io.stdout, output.formatReply(r.nodename, r.value, shown, style));
+          waiting();
+        },
+      });
+    },
+    actions,
+  ).finally(() => {
     done = true;
     progress?.stop();
   });
@@ -287,22 +308,27 @@ async function runShutdown(deps: CtlDeps, io: CliIO, opts: CommonOptions & { yes
   }
   const { broker, output, style } = await prepare(io, opts);
   const expected = expectLiveWorkers(deps, io, broker, opts, () => {});
-  const nodes = await withClient(deps, broker, async (client) => {
-    const pinged = await client.broadcast(plainCommand('ping'), {
-      destination: opts.destination,
-      timeout: opts.timeout,
-      limit: opts.limit,
-      expected,
-    });
-    const found = [...pinged.replies.keys()];
-    if (found.length === 0) throw noReplyError();
-    const question = `Shut down ${found.length} ${found.length === 1 ? 'worker' : 'workers'} (${found.join(', ')})? [y/N] `;
-    if (!opts.yes && !(await (deps.confirm ?? confirmOnTerminal(io))(question))) {
-      throw new UsageError('shutdown cancelled; nothing was sent', 'usage.cancelled');
-    }
-    await client.cast(plainCommand('shutdown'), { destination: found });
-    return found;
-  });
+  const nodes = await withClient(
+    deps,
+    broker,
+    async (client) => {
+      const pinged = await client.broadcast(plainCommand('ping'), {
+        destination: opts.destination,
+        timeout: opts.timeout,
+        limit: opts.limit,
+        expected,
+      });
+      const found = [...pinged.replies.keys()];
+      if (found.length === 0) throw noReplyError();
+      const question = `Shut down ${found.length} ${found.length === 1 ? 'worker' : 'workers'} (${found.join(', ')})? [y/N] `;
+      if (!opts.yes && !(await (deps.confirm ?? confirmOnTerminal(io))(question))) {
+        throw new UsageError('shutdown cancelled; nothing was sent', 'usage.cancelled');
+      }
+      await client.cast(plainCommand('shutdown'), { destination: found });
+      return found;
+    },
+    actionPolicyFor(opts.readOnly, io),
+  );
   const acks = Object.fromEntries(nodes.map((node) => [node, { ok: 'shutdown requested' }]));
   if (opts.json) writeLine(io.stdout, JSON.stringify(acks));
   else for (const [node, ack] of Object.entries(acks)) writeLines(io.stdout, output.formatReply(node, ack, 'generic', style));
@@ -314,13 +340,13 @@ function lookUpDepths(deps: CtlDeps, broker: BrokerUrl, apiUrl: string | undefin
   return import('../../queues/queue-depths.js').then(({ queueDepths }) => queueDepths({ broker, apiUrl })).catch(() => null);
 }
 
-function withClient<T>(deps: CtlDeps, broker: ResolvedBroker, fn: (client: ControlClientLike) => Promise<T>): Promise<T> {
-  return withConnection(broker, () => (deps.connect ? deps.connect(broker.url) : connectControlClient(broker.parsed)), fn);
+function withClient<T>(deps: CtlDeps, broker: ResolvedBroker, fn: (client: ControlClientLike) => Promise<T>, actions?: ActionPolicy): Promise<T> {
+  return withConnection(broker, () => (deps.connect ? deps.connect(broker.url) : connectControlClient(broker.parsed, actions)), fn);
 }
 
-async function connectControlClient(url: BrokerUrl): Promise<ControlClientLike> {
+async function connectControlClient(url: BrokerUrl, actions: ActionPolicy | undefined): Promise<ControlClientLike> {
   const { ControlClient } = await import('../../control/control-client.js');
-  return ControlClient.connect(url, { connectionName: 'celeryctl' });
+  return ControlClient.connect(url, { connectionName: 'celeryctl', ...(actions === undefined ? {} : { actions }) });
 }
 
 /** The spinner's text while replies come in: how many so far, of how many when the destinations are named. */

@@ -32,7 +32,7 @@ export function createEventsCommand(io: CliIO = processIO): Command {
         return;
       }
       const runLiveView = await loadLiveView();
-      await runLiveView({ broker, maxTasks: options.maxTasks }, io);
+      await runLiveView({ broker, maxTasks: options.maxTasks, readOnly: command.optsWithGlobals<{ readOnly?: boolean }>().readOnly }, io);
     });
 }
 

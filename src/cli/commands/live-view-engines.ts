@@ -1,3 +1,4 @@
+import type { ActionPolicy } from '../../audit/action-policy.js';
 import { Chalk } from 'chalk';
 import type { ControlClient } from '../../control/index.js';
 import { moveMessages } from '../../queues/move.js';
@@ -71,7 +72,7 @@ export const PANE_PEEK_COUNT = 20;
  * The queues engine as the queues pane wants it: the watcher's listings made into rows once per listing (never per
  * frame), and peek, purge and move on the view's connection, each followed by a fresh listing.
  */
-export function queueActionsFor(watcher: QueueWatcher, transport: Transport): QueueActions {
+export function queueActionsFor(watcher: QueueWatcher, transport: Transport, actions?: ActionPolicy): QueueActions {
   let last: { snapshot: QueueWatchSnapshot; view: QueuePaneView } | undefined;
   const plain = new Chalk({ level: 0 });
   return {
@@ -86,12 +87,12 @@ export function queueActionsFor(watcher: QueueWatcher, transport: Transport): Qu
       return { title: peekTitle(result), lines: result.messages.flatMap((m) => formatPeeked(m, plain)), note: PEEK_EFFECTS };
     },
     async purge(queue) {
-      const { messageCount } = await purgeAll(transport, queue);
+      const { messageCount } = await purgeAll(transport, queue, actions === undefined ? {} : { actions });
       watcher.refresh();
       return messageCount;
     },
     async move(from, to) {
-      const { moved } = await moveMessages(transport, from, to);
+      const { moved } = await moveMessages(transport, from, to, actions === undefined ? {} : { actions });
       watcher.refresh();
       return moved;
     },

@@ -1,4 +1,5 @@
 import { render } from 'ink';
+import { actionPolicyFor } from '../read-only.js';
 import { setFlagsFromString } from 'node:v8';
 import { createElement } from 'react';
 import { UsageError } from '../../errors/index.js';
@@ -20,6 +21,8 @@ export interface LiveViewOptions {
   /** The -b flag, or a broker resolved already (the demo's). */
   readonly broker?: string | ResolvedBroker | undefined;
   readonly maxTasks?: number | undefined;
+  /** `--read-only`: the view's actions (revoke, rate limit, purge, move, mutating `:` commands) are refused. */
+  readonly readOnly?: boolean | undefined;
   /** Close the view when this aborts (the demo's --duration), as if `q` was pressed. */
   readonly until?: AbortSignal | undefined;
   /** Called once the receiver is consuming, before the view mounts (the demo starts its workers then). */
@@ -68,12 +71,13 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   receiver.on('events', (events) => store.dispatch(events));
   receiver.on('status', (status) => store.setConnection(status));
   // Remote control and the shell share the view's connection; each keeps its own channel.
-  const control = new ControlClient({ connection });
+  const actions = actionPolicyFor(options.readOnly, io);
+  const control = new ControlClient({ connection, actions });
   let session: ShellSession | undefined;
   try {
     await receiver.start();
     await connection.connect();
-    session = await ShellSession.open({ connection });
+    session = await ShellSession.open({ connection, actions });
   } catch (err) {
     await connection.close();
     await broker.release();
@@ -92,7 +96,7 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   const engines: Pick<AppProps, 'control' | 'shell' | 'queues'> = {
     control: controlActionsFor(control),
     shell: shellEngineFor(session),
-    queues: queueActionsFor(watcher, connection),
+    queues: queueActionsFor(watcher, connection, actions),
   };
   options.onReady?.();
 

@@ -5,6 +5,7 @@ import { parseDuration } from '../../queues/duration.js';
 import { brokerOption, resolveBroker, withConnection } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { confirmOnTerminal } from '../confirm-on-terminal.js';
+import { actionPolicyFor } from '../read-only.js';
 import { styleFor } from '../output/style.js';
 
 /**
@@ -21,6 +22,7 @@ export interface QueueOperationsDeps {
 
 interface BrokerOptions {
   readonly broker?: string;
+  readonly readOnly?: boolean;
 }
 
 interface PeekOptions extends BrokerOptions {
@@ -151,6 +153,8 @@ async function runPurge(io: CliIO, deps: QueueOperationsDeps, queue: string, opt
     throw new UsageError('--save keeps the messages of a selective purge (--task, --id, --older-than); a full purge drops them in one step');
   }
   if (!selective && opts.dryRun) throw new UsageError('--dry-run lists what a selective purge (--task, --id, --older-than) would remove');
+  const actions = actionPolicyFor(opts.readOnly, io);
+  if (!opts.dryRun) actions.check('queue.purge');
   if (!opts.dryRun && !opts.yes && io.stdin.isTTY !== true) {
     throw new UsageError(`purge removes messages from '${queue}': add --yes to confirm when stdin is not a terminal`);
   }
@@ -161,7 +165,7 @@ async function runPurge(io: CliIO, deps: QueueOperationsDeps, queue: string, opt
   if (!selective) {
     const { purgeAll } = await import('../../queues/purge.js');
     await ask(`Remove every ready message from '${queue}'? [y/N] `);
-    const { messageCount } = await withTransport(io, opts, (t) => purgeAll(t, queue));
+    const { messageCount } = await withTransport(io, opts, (t) => purgeAll(t, queue, { actions }));
     if (opts.json) writeLine(io.stdout, JSON.stringify({ queue, removed: messageCount }));
     else writeLine(io.stdout, `${messageCount} ${messageCount === 1 ? 'message' : 'messages'} removed from '${queue}'`);
     return;
@@ -172,7 +176,7 @@ async function runPurge(io: CliIO, deps: QueueOperationsDeps, queue: string, opt
   await ask(`Remove the matching messages from '${queue}'${file ? ` (saved to ${file})` : ' without saving them'}? [y/N] `);
   const writer = file === undefined ? undefined : await SavedMessageWriter.open(file);
   try {
-    const result = await withTransport(io, opts, (t) => purgeSelected(t, queue, { selector, dryRun: opts.dryRun === true, writer }));
+    const result = await withTransport(io, opts, (t) => purgeSelected(t, queue, { selector, dryRun: opts.dryRun === true, writer, actions }));
     if (opts.json) {
       writeLine(io.stdout, JSON.stringify({ ...result, ...(file ? { file } : {}) }));
       return;
@@ -198,11 +202,14 @@ async function runPurge(io: CliIO, deps: QueueOperationsDeps, queue: string, opt
 }
 
 async function runPublish(io: CliIO, file: string, queue: string, opts: BrokerOptions): Promise<void> {
+  const actions = actionPolicyFor(opts.readOnly, io);
+  actions.check('queue.publish');
   const { readSavedMessages } = await import('../../queues/saved-messages.js');
   const { publishSaved } = await import('../../queues/publish-saved.js');
   const { messages, bad } = await readSavedMessages(file);
   for (const line of bad) writeLine(io.stderr, `${file}:${line.line}: ${line.problem}; this line was not published`);
-  const { published } = messages.length === 0 ? { published: 0 } : await withTransport(io, opts, (t) => publishSaved(t, queue, messages));
+  const { published } =
+    messages.length === 0 ? { published: 0 } : await withTransport(io, opts, (t) => publishSaved(t, queue, messages, undefined, actions));
   writeLine(io.stdout, `${published} ${published === 1 ? 'message' : 'messages'} published to '${queue}' from ${file}`);
   if (bad.length > 0) {
     throw new CamqError(
@@ -213,6 +220,8 @@ async function runPublish(io: CliIO, file: string, queue: string, opts: BrokerOp
 }
 
 async function runMove(io: CliIO, from: string, to: string, opts: MoveCliOptions): Promise<void> {
+  const actions = actionPolicyFor(opts.readOnly, io);
+  actions.check('queue.move');
   const { moveMessages } = await import('../../queues/move.js');
   const { Progress } = await import('../output/progress.js');
   const progress = Progress.on(io.stderr);
@@ -225,6 +234,7 @@ async function runMove(io: CliIO, from: string, to: string, opts: MoveCliOptions
         declare: opts.declare,
         window: opts.window,
         onProgress: (moved) => progress?.update(`${moved} moved`),
+        actions,
       }),
     );
     progress?.clear();

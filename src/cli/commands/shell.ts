@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { readOnlyOption } from '../read-only.js';
 import { brokerOption } from '../broker-option.js';
 import { processIO, type CliIO } from '../cli-io.js';
 import type { ShellCommandOptions } from '../shell/shell-options.js';
@@ -36,6 +37,9 @@ export function createShellCommand(io: CliIO = processIO): Command {
 
 /** The classic `camqadm` binary: the same shell as a program of its own. */
 export function createCamqadmProgram(io: CliIO = processIO): Command {
-  const program = new Command('camqadm').version(CAMQ_VERSION, '-V, --version').option('--debug', 'print stack traces for unexpected errors');
+  const program = new Command('camqadm')
+    .version(CAMQ_VERSION, '-V, --version')
+    .option('--debug', 'print stack traces for unexpected errors')
+    .addOption(readOnlyOption());
   return configureShell(program, io);
 }

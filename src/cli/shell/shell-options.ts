@@ -3,4 +3,5 @@ export interface ShellCommandOptions {
   readonly broker?: string;
   readonly json?: boolean;
   readonly keepGoing?: boolean;
+  readonly readOnly?: boolean;
 }

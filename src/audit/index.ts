@@ -1,0 +1,3 @@
+export * from './action-catalog.js';
+export * from './action-policy.js';
+export * from './action-record.js';

@@ -1,0 +1,98 @@
+/**
+ * Sending tasks on a user's behalf: `camq call` and retries of failed tasks. Both are actions (src/audit): refused
+ * when read-only, recorded with the id of the task sent. Calls go through a CamqApp on the given connection (the
+ * queue declared as kombu does, results over rpc:// to this connection's reply queue); a tapped retry is the original
+ * message re-published on a confirm channel, a repr retry a call with the original name, arguments and queue.
+ */
+import { DEFAULT_ACTION_POLICY, type ActionPolicy } from '../audit/action-policy.js';
+import type { TaskSendOptions } from '../protocol/task-message.js';
+import { publishMessage, type Transport, type TransportChannel } from '../transport/index.js';
+import { CamqApp } from '../worker/app.js';
+import type { AsyncResult } from '../worker/async-result.js';
+import type { GroupRetryPlan, RetryPlan } from './retry-plan.js';
+
+export interface TaskDispatcherOptions {
+  /** An open connection; the dispatcher opens its channels on it and leaves it open on close. */
+  readonly connection: Transport;
+  /** @defaultValue allowed, not recorded */
+  readonly actions?: ActionPolicy;
+  /** The queue of a call that names none. @defaultValue 'celery' */
+  readonly defaultQueue?: string;
+}
+
+/** What a retry sent. */
+export interface RetrySent {
+  readonly retryOf: string;
+  readonly id: string;
+  readonly name: string;
+}
+
+export class TaskDispatcher {
+  private readonly connection: Transport;
+  private readonly actions: ActionPolicy;
+  private readonly app: CamqApp;
+  private confirmChannel: Promise<TransportChannel> | undefined;
+
+  constructor(options: TaskDispatcherOptions) {
+    this.connection = options.connection;
+    this.actions = options.actions ?? DEFAULT_ACTION_POLICY;
+    this.app = new CamqApp(options.defaultQueue === undefined ? {} : { defaultQueue: options.defaultQueue });
+    this.app.useConnection(options.connection);
+  }
+
+  /** Send a task like `apply_async`; the AsyncResult waits for its result over rpc://. */
+  async call(options: TaskSendOptions): Promise<AsyncResult> {
+    const { name, args = [], kwargs = {}, ...rest } = options;
+    const sent = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && typeof v !== 'function'));
+    return this.actions.run(
+      { what: 'task.call', target: name, args: { args, kwargs, ...sent } },
+      () => this.app.send(options),
+      (result) => ({ ok: true, result: { id: result.id } }),
+    );
+  }
+
+  /** Send one planned retry (planRetry). */
+  async retry(plan: RetryPlan): Promise<RetrySent> {
+    const args = plan.kind === 'repr' ? { args: plan.args, kwargs: plan.kwargs, queue: plan.queue, from: 'repr' } : { from: 'tapped' };
+    return this.actions.run(
+      { what: 'task.retry', target: plan.retryOf, args: { name: plan.name, newId: plan.newId, ...args } },
+      () => this.send(plan),
+      (sent) => ({ ok: true, result: { id: sent.id } }),
+    );
+  }
+
+  /** Apply a group retry's plan (planGroupRetry), one task after another; stops at the first failure. */
+  async retryGroup(group: GroupRetryPlan): Promise<RetrySent[]> {
+    this.actions.check('task.retry');
+    const sent: RetrySent[] = [];
+    for (const plan of group.plans) sent.push(await this.retry(plan));
+    return sent;
+  }
+
+  async close(): Promise<void> {
+    const channel = await this.confirmChannel?.catch(() => undefined);
+    await channel?.close().catch(() => {});
+    await this.app.close();
+  }
+
+  private async send(plan: RetryPlan): Promise<RetrySent> {
+    if (plan.kind === 'repr') {
+      const result = await this.app.send({
+        name: plan.name,
+        id: plan.newId,
+        args: plan.args,
+        kwargs: plan.kwargs,
+        queue: plan.queue,
+        ...(plan.exchange === undefined ? {} : { exchange: plan.exchange }),
+        ...(plan.routingKey === undefined ? {} : { routingKey: plan.routingKey }),
+        headers: plan.headers,
+      });
+      return { retryOf: plan.retryOf, id: result.id, name: plan.name };
+    }
+    this.confirmChannel ??= this.connection.whenOpen().then(() => this.connection.openChannel({ confirm: true }));
+    const channel = await this.confirmChannel;
+    await publishMessage(channel, plan.message);
+    await channel.waitForConfirms();
+    return { retryOf: plan.retryOf, id: plan.newId, name: plan.name };
+  }
+}
