@@ -11,6 +11,8 @@
  * concurrent test runs from seeing each other's workers and queues.
  */
 import amqp from 'amqplib';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe } from 'vitest';
 import { parseBrokerUrl } from '../../src/transport/broker-url.js';
 import { startEmbeddedBroker } from '../../src/broker/embedded.js';
@@ -20,6 +22,7 @@ import { RabbitmqctlInspector } from './rabbitmqctl.js';
 
 export const RABBITMQ_URL = process.env['CAMQ_TEST_BROKER_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672//';
 export const REQUIRE_RABBITMQ = process.env['CAMQ_REQUIRE_RABBITMQ'] === '1';
+const runRabbitmqctl = promisify(execFile);
 
 let probe: Promise<boolean> | undefined;
 
@@ -172,4 +175,19 @@ export async function e2eTarget(): Promise<BrokerTarget> {
 /** The vhost of RABBITMQ_URL, for rabbitmqctl -p. */
 export function rabbitmqVhost(): string {
   return parseBrokerUrl(RABBITMQ_URL).vhost;
+}
+
+/**
+ * A RabbitMQ vhost of the test file's own, for tests that switch something on for a whole vhost (tracing): made with
+ * rabbitmqctl (guest gets all permissions), deleted after the file. Returns its name and RABBITMQ_URL pointing at it.
+ */
+export async function scratchRabbitmqVhost(prefix: string): Promise<{ vhost: string; url: string }> {
+  const vhost = `camq-test-${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const ctl = (args: string[]) => runRabbitmqctl('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
+  await ctl(['add_vhost', vhost]);
+  await ctl(['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
+  afterAll(() => ctl(['delete_vhost', vhost]), 60_000);
+  const url = new URL(RABBITMQ_URL);
+  url.pathname = `/${encodeURIComponent(vhost)}`;
+  return { vhost, url: url.toString() };
 }

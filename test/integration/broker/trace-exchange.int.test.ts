@@ -11,7 +11,7 @@ import { startEmbeddedBroker } from '../../../src/broker/embedded.js';
 import type { IncomingMessage } from '../../../src/protocol/amqp-message.js';
 import { decodeTraceMessage, TRACE_EXCHANGE } from '../../../src/protocol/trace-message.js';
 import { createTransport } from '../../../src/transport/index.js';
-import { RABBITMQ_URL, rabbitmqVhost, useRabbitmq } from '../../helpers/brokers.js';
+import { scratchRabbitmqVhost, useRabbitmq } from '../../helpers/brokers.js';
 
 const run = promisify(execFile);
 
@@ -24,11 +24,11 @@ interface Target {
 
 const targets: Target[] = [];
 if (await useRabbitmq('running against the embedded broker alone')) {
-  const vhost = rabbitmqVhost();
-  if (vhost === '/') throw new Error('this test switches tracing on for its vhost: point CAMQ_TEST_BROKER_URL at a vhost of your own');
+  // Tracing is switched on for a whole vhost: the file makes one of its own.
+  const { vhost, url } = await scratchRabbitmqVhost('trace');
   targets.push({
     name: 'rabbitmq',
-    url: RABBITMQ_URL,
+    url,
     vhost,
     setTrace: async (on) => void (await run('rabbitmqctl', ['-q', on ? 'trace_on' : 'trace_off', '-p', vhost], { timeout: 30_000 })),
   });
