@@ -5,6 +5,8 @@ import { createCtlCommand } from './commands/ctl.js';
 import { createDemoCommand } from './commands/demo.js';
 import { processIO, type CliIO } from './cli-io.js';
 import { createExporterCommand } from './commands/exporter.js';
+import { createHistoryCommand } from './commands/history.js';
+import { createRecordCommand } from './commands/record.js';
 import { createEventsCommand, loadLiveView, parseMaxTasks } from './commands/events.js';
 import { createQueuesCommand } from './commands/queues.js';
 import { createShellCommand } from './commands/shell.js';
@@ -26,14 +28,16 @@ export function createCamqProgram(io: CliIO = processIO): Command {
     .addOption(brokerOption())
     .option('--debug', 'print stack traces for unexpected errors')
     .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks)
+    .option('--journal <dir>', "the live view's journal directory (default: under $XDG_DATA_HOME/camq, docs/journal.md)")
+    .option('--no-journal', 'do not record what the live view sees')
     // A root with an action would take a mistyped subcommand for an argument; the action says what was meant.
     .allowExcessArguments()
     // `camq` alone opens the live view; Ink and React load only here.
-    .action(async (options: { broker?: string; maxTasks?: number }, command: Command) => {
+    .action(async (options: { broker?: string; maxTasks?: number; journal?: string | false }, command: Command) => {
       const [typed] = command.args;
       if (typed !== undefined) throw unknownCommand(typed, command);
       const runLiveView = await loadLiveView();
-      await runLiveView({ broker: options.broker, maxTasks: options.maxTasks }, io);
+      await runLiveView({ broker: options.broker, maxTasks: options.maxTasks, journal: options.journal }, io);
     });
   program.addCommand(createShellCommand(io));
   program.addCommand(createCtlCommand({ io }));
@@ -41,6 +45,8 @@ export function createCamqProgram(io: CliIO = processIO): Command {
   program.addCommand(createEventsCommand(io));
   program.addCommand(createWorkerCommand(io));
   program.addCommand(createExporterCommand(io));
+  program.addCommand(createRecordCommand(io));
+  program.addCommand(createHistoryCommand(io));
   program.addCommand(createBrokerCommand({ io }));
   program.addCommand(createDemoCommand(io));
   return program;

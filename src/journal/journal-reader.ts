@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '../protocol/event-message.js';
 import type { ActionRecord, JournalEntry, JournalEntryKind, TaskBodyRecord } from './journal-records.js';
-import { RecordKind, type RawRecord } from './record-codec.js';
+import { payloadText, RecordKind, type RawRecord } from './record-codec.js';
 import { listSegments, type SegmentInfo } from './segment-files.js';
 import { DEFAULT_SEGMENT_AGE_MS, mayBeOpen } from './segment-maintenance.js';
 import { scanSegment } from './segment-scan.js';
@@ -66,7 +66,7 @@ export class JournalReader {
     for (const r of this.rawRecords(query)) {
       const kind = KIND_NAMES[r.kind];
       if (kind === undefined || (kinds !== undefined && !kinds.has(kind))) continue;
-      const value = parse(r.payload);
+      const value = parse(r);
       if (value === undefined) continue;
       if (kind === 'event') out.push({ kind, time: r.time, event: value as EventEnvelope });
       else if (kind === 'task-body') out.push({ kind, time: r.time, body: value as TaskBodyRecord });
@@ -80,7 +80,7 @@ export class JournalReader {
     const out: EventEnvelope[] = [];
     for (const r of this.rawRecords(range)) {
       if (r.kind !== RecordKind.event) continue;
-      const value = parse(r.payload);
+      const value = parse(r);
       if (value !== undefined) out.push(value as EventEnvelope);
     }
     return out;
@@ -141,7 +141,7 @@ export class JournalReader {
         for (const r of scan.records) {
           if (r.kind !== RecordKind.event) continue;
           if (seg.kind === 'ev') events++;
-          const event = parse(r.payload) as { uuid?: unknown } | undefined;
+          const event = parse(r) as { uuid?: unknown } | undefined;
           if (typeof event?.uuid === 'string') tasks.add(event.uuid);
         }
       }
@@ -205,9 +205,9 @@ export class JournalReader {
   }
 }
 
-function parse(payload: Buffer): unknown {
+function parse(record: RawRecord): unknown {
   try {
-    return JSON.parse(payload.toString('utf8')) as unknown;
+    return JSON.parse(payloadText(record)) as unknown;
   } catch {
     return undefined;
   }

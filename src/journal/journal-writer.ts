@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fdatasyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventEnvelope } from '../protocol/event-message.js';
-import { actionKey, eventKey, hashKey, taskBodyKey } from './event-key.js';
+import { actionKey, eventKeyHash, hashKey, taskBodyKey } from './event-key.js';
 import type { ActionRecord, TaskBodyRecord } from './journal-records.js';
-import { encodeRecordInto, RECORD_HEADER_BYTES, RecordKind } from './record-codec.js';
-import { listSegments, segmentName, writeIndex, type SegmentKind } from './segment-files.js';
+import { BATCH_HEADER_BYTES, encodeRecordInto, RECORD_HEADER_BYTES, RecordKind, sealBatch } from './record-codec.js';
+import { listSegments, segmentName, writeIndex, type SegmentIndex, type SegmentKind } from './segment-files.js';
 import { OPEN_HERE, pruneSegments, sealDeadSegments, WRITER_HOST, type RetentionLimits } from './segment-maintenance.js';
-import { indexOf, scanSegment } from './segment-scan.js';
+import { scanSegment } from './segment-scan.js';
 
 export interface JournalWriterOptions extends RetentionLimits {
   readonly dir: string;
@@ -29,12 +29,33 @@ interface OpenSegment {
   readonly fd: number;
   readonly startTime: number;
   bytes: number;
+  /** Its index, kept as records are written (so closing it reads nothing back). */
+  records: number;
+  events: number;
+  firstTime: number;
+  lastTime: number;
+  readonly taskIds: Set<string>;
 }
 
-/** Encoded records kept per task, to copy into the `fail` segment when the task fails. */
-interface TaskTrail {
-  records: Buffer[];
+/** A record as appended: what a failure copies into the `fail` segment. */
+interface PendingRecord {
+  readonly kind: RecordKind;
+  readonly time: number;
+  readonly hash: number;
+  readonly payload: string;
+  readonly uuid: string | undefined;
 }
+
+/** Per batch buffer: the records' index fields, applied to the segment when the batch is written. */
+interface BatchMeta {
+  records: number;
+  events: number;
+  firstTime: number;
+  lastTime: number;
+  taskIds: string[];
+}
+
+const emptyMeta = (): BatchMeta => ({ records: 0, events: 0, firstTime: 0, lastTime: 0, taskIds: [] });
 
 const FAILURE_TRAIL_TASKS = 20_000;
 const PENDING_INITIAL_BYTES = 1 << 20;
@@ -50,9 +71,10 @@ export class JournalWriter {
   private readonly options: JournalWriterOptions;
   private readonly random = randomBytes(4).toString('hex');
   private pending = { ev: Buffer.allocUnsafe(PENDING_INITIAL_BYTES), fail: Buffer.allocUnsafe(PENDING_INITIAL_BYTES) };
-  private pendingBytes = { ev: 0, fail: 0 };
+  private pendingBytes = { ev: BATCH_HEADER_BYTES, fail: BATCH_HEADER_BYTES };
+  private meta = { ev: emptyMeta(), fail: emptyMeta() };
   private segments: { ev: OpenSegment | undefined; fail: OpenSegment | undefined } = { ev: undefined, fail: undefined };
-  private readonly trails = new Map<string, TaskTrail>();
+  private readonly trails = new Map<string, PendingRecord[]>();
   private seenOld = new Set<number>();
   private seenNew = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
@@ -98,12 +120,19 @@ export class JournalWriter {
     const now = this.options.now();
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
-      const hash = hashKey(eventKey(event));
+      const hash = eventKeyHash(event);
       if (this.isDuplicate(hash)) continue;
       const received = event.local_received;
-      const time = typeof received === 'number' ? received * 1000 : now;
-      const at = this.append('ev', RecordKind.event, time, hash, JSON.stringify(event));
-      this.followFailures(event, at);
+      const uuid = (event as unknown as { uuid?: unknown }).uuid;
+      const record: PendingRecord = {
+        kind: RecordKind.event,
+        time: typeof received === 'number' ? received * 1000 : now,
+        hash,
+        payload: JSON.stringify(event),
+        uuid: typeof uuid === 'string' ? uuid : undefined,
+      };
+      this.append('ev', record);
+      if (record.uuid !== undefined) this.followFailures(event.type, record.uuid, record);
     }
     this.flushIfLarge();
   }
@@ -112,8 +141,9 @@ export class JournalWriter {
     if (this.disabledReason !== undefined) return;
     const hash = hashKey(taskBodyKey(body.taskId));
     if (this.isDuplicate(hash)) return;
-    const at = this.append('ev', RecordKind.taskBody, this.options.now(), hash, JSON.stringify(body));
-    this.trail(body.taskId).records.push(Buffer.from(this.pending.ev.subarray(at, this.pendingBytes.ev)));
+    const record: PendingRecord = { kind: RecordKind.taskBody, time: this.options.now(), hash, payload: JSON.stringify(body), uuid: undefined };
+    this.append('ev', record);
+    this.trail(body.taskId).push(record);
     this.flushIfLarge();
   }
 
@@ -121,9 +151,10 @@ export class JournalWriter {
     if (this.disabledReason !== undefined) return;
     const hash = hashKey(actionKey(action));
     if (this.isDuplicate(hash)) return;
-    const at = this.append('ev', RecordKind.action, action.when, hash, JSON.stringify(action));
+    const record: PendingRecord = { kind: RecordKind.action, time: action.when, hash, payload: JSON.stringify(action), uuid: undefined };
+    this.append('ev', record);
     // Actions are few and are the audit trail: kept as long as failures.
-    this.copyToFailures(this.pending.ev.subarray(at, this.pendingBytes.ev));
+    this.append('fail', record);
     this.flushIfLarge();
   }
 
@@ -136,13 +167,21 @@ export class JournalWriter {
     try {
       for (const kind of ['ev', 'fail'] as const) {
         const length = this.pendingBytes[kind];
-        if (length === 0) continue;
+        if (length === BATCH_HEADER_BYTES) continue;
         const seg = (this.segments[kind] ??= this.openSegment(kind));
+        sealBatch(this.pending[kind], length);
         let offset = 0;
         while (offset < length) offset += writeSync(seg.fd, this.pending[kind], offset, length - offset);
         if (this.options.fsync) fdatasyncSync(seg.fd);
         seg.bytes += length;
-        this.pendingBytes[kind] = 0;
+        this.pendingBytes[kind] = BATCH_HEADER_BYTES;
+        const meta = this.meta[kind];
+        this.meta[kind] = emptyMeta();
+        seg.records += meta.records;
+        seg.events += meta.events;
+        if (seg.firstTime === 0 || (meta.firstTime !== 0 && meta.firstTime < seg.firstTime)) seg.firstTime = meta.firstTime;
+        if (meta.lastTime > seg.lastTime) seg.lastTime = meta.lastTime;
+        for (const id of meta.taskIds) seg.taskIds.add(id);
       }
       this.rotateIfDue();
       return true;
@@ -160,8 +199,8 @@ export class JournalWriter {
     for (const kind of ['ev', 'fail'] as const) this.closeSegment(kind);
   }
 
-  private append(kind: SegmentKind, recordKind: RecordKind, time: number, hash: number, payload: string): number {
-    const need = RECORD_HEADER_BYTES + payload.length * 3;
+  private append(kind: SegmentKind, record: PendingRecord): void {
+    const need = RECORD_HEADER_BYTES + record.payload.length * 3;
     let buf = this.pending[kind];
     const at = this.pendingBytes[kind];
     if (at + need > buf.length) {
@@ -169,50 +208,40 @@ export class JournalWriter {
       buf.copy(bigger, 0, 0, at);
       this.pending[kind] = buf = bigger;
     }
-    this.pendingBytes[kind] = encodeRecordInto(buf, at, recordKind, time, hash, payload);
-    this.appended++;
-    return at;
+    this.pendingBytes[kind] = encodeRecordInto(buf, at, record.kind, record.time, record.hash, record.payload);
+    const meta = this.meta[kind];
+    meta.records++;
+    if (meta.firstTime === 0 || record.time < meta.firstTime) meta.firstTime = record.time;
+    if (record.time > meta.lastTime) meta.lastTime = record.time;
+    if (record.kind === RecordKind.event) {
+      meta.events++;
+      if (record.uuid !== undefined) meta.taskIds.push(record.uuid);
+    }
+    if (kind === 'ev') this.appended++;
   }
 
   /** Keep a task's sent/received records (and body) until it ends; copy them with the failure into `fail`. */
-  private followFailures(event: EventEnvelope, at: number): void {
-    const e = event as unknown as Record<string, unknown>;
-    const uuid = e['uuid'];
-    if (typeof uuid !== 'string') return;
-    const type = event.type;
-    const record = (): Buffer => this.pending.ev.subarray(at, this.pendingBytes.ev);
+  private followFailures(type: string, uuid: string, record: PendingRecord): void {
     if (type === 'task-sent' || type === 'task-received') {
-      this.trail(uuid).records.push(Buffer.from(record()));
+      this.trail(uuid).push(record);
     } else if (type === 'task-failed') {
       const trail = this.trails.get(uuid);
-      if (trail !== undefined) for (const r of trail.records) this.copyToFailures(r);
-      this.copyToFailures(record());
+      if (trail !== undefined) for (const r of trail) this.append('fail', r);
+      this.append('fail', record);
       this.trails.delete(uuid);
     } else if (type === 'task-succeeded' || type === 'task-revoked' || type === 'task-rejected') {
       this.trails.delete(uuid);
     }
   }
 
-  private trail(uuid: string): TaskTrail {
+  private trail(uuid: string): PendingRecord[] {
     let trail = this.trails.get(uuid);
     if (trail === undefined) {
-      trail = { records: [] };
+      trail = [];
       this.trails.set(uuid, trail);
       if (this.trails.size > FAILURE_TRAIL_TASKS) this.trails.delete(this.trails.keys().next().value!);
     }
     return trail;
-  }
-
-  private copyToFailures(record: Buffer): void {
-    let buf = this.pending.fail;
-    const at = this.pendingBytes.fail;
-    if (at + record.length > buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + record.length));
-      buf.copy(bigger, 0, 0, at);
-      this.pending.fail = buf = bigger;
-    }
-    record.copy(buf, at);
-    this.pendingBytes.fail = at + record.length;
   }
 
   private isDuplicate(hash: number): boolean {
@@ -243,7 +272,7 @@ export class JournalWriter {
     const path = join(this.options.dir, name);
     const fd = openSync(path, 'ax', 0o600);
     OPEN_HERE.add(path);
-    return { kind, path, fd, startTime: now, bytes: 0 };
+    return { kind, path, fd, startTime: now, bytes: 0, records: 0, events: 0, firstTime: 0, lastTime: 0, taskIds: new Set() };
   }
 
   private rotateIfDue(): void {
@@ -269,10 +298,7 @@ export class JournalWriter {
     try {
       closeSync(seg.fd);
       if (seg.bytes === 0) unlinkSync(seg.path);
-      else {
-        const scan = scanSegment(seg.path);
-        writeIndex(seg.path, indexOf(scan.records, scan.goodBytes));
-      }
+      else writeIndex(seg.path, indexOfSegment(seg));
     } catch {
       // Readers scan a segment without an index; nothing is lost.
     }
@@ -281,10 +307,15 @@ export class JournalWriter {
   private disable(err: unknown): void {
     if (this.disabledReason !== undefined) return;
     this.disabledReason = describeWriteError(err, this.options.dir);
-    this.pendingBytes = { ev: 0, fail: 0 };
+    this.pendingBytes = { ev: BATCH_HEADER_BYTES, fail: BATCH_HEADER_BYTES };
     if (this.timer !== undefined) clearInterval(this.timer);
     this.options.onDisabled(this.disabledReason);
   }
+}
+
+function indexOfSegment(seg: OpenSegment): SegmentIndex {
+  const { records, events, bytes, firstTime, lastTime } = seg;
+  return { version: 1, records, events, bytes, firstTime, lastTime, taskIds: [...seg.taskIds] };
 }
 
 /** One line: what went wrong with the journal directory, and what to do. */

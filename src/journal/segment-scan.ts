@@ -23,9 +23,7 @@ export function scanSegment(path: string, range: { readonly since?: number; read
   const since = range.since ?? -Infinity;
   const until = range.until ?? Infinity;
   const records: RawRecord[] = [];
-  const result = decodeRecords(buf, (r) => {
-    if (r.time >= since && r.time < until) records.push(r);
-  });
+  const result = decodeRecords(buf, (r) => records.push(r), since, until);
   return { records, goodBytes: result.goodBytes, tornBytes: result.tornBytes };
 }
 
@@ -40,7 +38,7 @@ export function indexOf(records: readonly RawRecord[], bytes: number): SegmentIn
     if (r.time > lastTime) lastTime = r.time;
     if (r.kind !== RecordKind.event) continue;
     events++;
-    const uuid = uuidOf(r.payload);
+    const uuid = uuidOf(r);
     if (uuid !== undefined) taskIds.add(uuid);
   }
   return { version: 1, records: records.length, events, bytes, firstTime, lastTime, taskIds: [...taskIds] };
@@ -49,10 +47,10 @@ export function indexOf(records: readonly RawRecord[], bytes: number): SegmentIn
 const UUID_FIELD = Buffer.from('"uuid":"');
 
 /** A task event's uuid, found in its JSON without parsing all of it. */
-export function uuidOf(payload: Buffer): string | undefined {
-  const at = payload.indexOf(UUID_FIELD);
-  if (at < 0) return undefined;
+export function uuidOf(record: RawRecord): string | undefined {
+  const at = record.buf.indexOf(UUID_FIELD, record.start);
+  if (at < 0 || at >= record.end) return undefined;
   const start = at + UUID_FIELD.length;
-  const end = payload.indexOf(0x22, start);
-  return end < 0 ? undefined : payload.toString('latin1', start, end);
+  const end = record.buf.indexOf(0x22, start);
+  return end < 0 || end > record.end ? undefined : record.buf.toString('latin1', start, end);
 }

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventKey, journalDirectory, journalIdentity, openJournal, readJournal, type Journal } from '../../../src/journal/index.js';
+import { eventKey, eventKeyHash, journalDirectory, journalIdentity, openJournal, readJournal, type Journal } from '../../../src/journal/index.js';
 import { describeWriteError } from '../../../src/journal/journal-writer.js';
 import { listSegments } from '../../../src/journal/segment-files.js';
 import type { EventEnvelope } from '../../../src/protocol/event-message.js';
@@ -94,7 +94,7 @@ describe('journal', () => {
     expect(reader.entries({ kinds: ['action'] })).toHaveLength(1);
   });
 
-  it('skips a torn last record with one warning and keeps everything before it', () => {
+  it('skips a torn last batch with one warning and keeps everything before it', () => {
     const dir = tempDir();
     const j = journal(dir);
     j.appendEvents(lifecycle('a', 1000));
@@ -103,11 +103,11 @@ describe('journal', () => {
     const whole = statSync(seg!.path).size;
     j.appendEvents(lifecycle('b', 2000));
     j.close();
-    // A writer killed mid-write: the last record cut in half.
+    // A writer killed mid-write: the last batch (one flush) cut short.
     truncateSync(seg!.path, statSync(seg!.path).size - 40);
     const warnings: string[] = [];
     const reader = readJournal(dir, (line) => warnings.push(line));
-    expect(reader.events().map((e) => (e as unknown as { uuid: string }).uuid)).toEqual(['a', 'a', 'a', 'b', 'b']);
+    expect(reader.events().map((e) => (e as unknown as { uuid: string }).uuid)).toEqual(['a', 'a', 'a']);
     reader.events();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/torn record/);
@@ -157,6 +157,9 @@ describe('journal', () => {
     expect(listSegments(dir)).toHaveLength(2);
     expect(readJournal(dir).events()).toHaveLength(7);
     expect(eventKey(sentA)).toBe(eventKey(sentB));
+    expect(eventKeyHash(sentA)).toBe(eventKeyHash(sentB));
+    expect(eventKeyHash(sentA)).not.toBe(eventKeyHash({ ...sentA, timestamp: sentA.timestamp + 1e-6 }));
+    expect(eventKeyHash(events[0]!)).not.toBe(eventKeyHash({ ...events[0]!, uuid: 'other' } as EventEnvelope));
     expect(readJournal(dir).summary()).toMatchObject({ tasks: 3 });
   });
 
