@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '../protocol/event-message.js';
 import type { ActionRecord, JournalEntry, JournalEntryKind, TaskBodyRecord } from './journal-records.js';
 import { payloadText, RecordKind, type RawRecord } from './record-codec.js';
-import { listSegments, type SegmentInfo } from './segment-files.js';
+import { listSegments, type SegmentInfo, type SegmentKind } from './segment-files.js';
 import { DEFAULT_SEGMENT_AGE_MS, mayBeOpen } from './segment-maintenance.js';
 import { scanSegment } from './segment-scan.js';
 import { TaskHistoryBuilder, type TaskHistory } from './task-history.js';
@@ -75,10 +75,10 @@ export class JournalReader {
     return out;
   }
 
-  /** The events in time order, each once. */
-  events(range: TimeRange = {}): EventEnvelope[] {
+  /** The events in time order, each once (`only`: from that kind of segment alone). */
+  events(range: TimeRange = {}, only?: SegmentKind): EventEnvelope[] {
     const out: EventEnvelope[] = [];
-    for (const r of this.rawRecords(range)) {
+    for (const r of this.rawRecords(range, only)) {
       if (r.kind !== RecordKind.event) continue;
       const value = parse(r);
       if (value !== undefined) out.push(value as EventEnvelope);
@@ -170,11 +170,12 @@ export class JournalReader {
       for (const id of seg.index.taskIds) tasks.add(id);
       if (tasks.size >= maxTasks) break;
     }
-    return this.events(since === undefined ? {} : { since });
+    // The `ev` segments hold all of that range: the `fail` copies would only be merged away.
+    return this.events(since === undefined ? {} : { since }, since === undefined ? undefined : 'ev');
   }
 
   /** Every intact record in the range, from every segment, each key once, in time order. */
-  private rawRecords(range: TimeRange): RawRecord[] {
+  private rawRecords(range: TimeRange, only?: SegmentKind): RawRecord[] {
     const since = range.since ?? -Infinity;
     const until = range.until ?? Infinity;
     const seen = new Set<number>();
@@ -182,6 +183,7 @@ export class JournalReader {
     // `ev` segments first, so a record's original wins over its copy in a `fail` segment.
     const segments = this.segments().sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'ev' ? -1 : 1));
     for (const seg of segments) {
+      if (only !== undefined && seg.kind !== only) continue;
       if (seg.index !== undefined && (seg.index.lastTime < since || seg.index.firstTime >= until)) continue;
       if (seg.index === undefined && seg.mtimeMs < since) continue;
       for (const r of this.scan(seg, range).records) {

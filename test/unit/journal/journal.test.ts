@@ -6,6 +6,7 @@ import { eventKey, eventKeyHash, journalDirectory, journalIdentity, openJournal,
 import { describeWriteError } from '../../../src/journal/journal-writer.js';
 import { listSegments } from '../../../src/journal/segment-files.js';
 import type { EventEnvelope } from '../../../src/protocol/event-message.js';
+import { parseBrokerUrl } from '../../../src/transport/broker-url.js';
 
 const dirs: string[] = [];
 const open: Journal[] = [];
@@ -264,6 +265,12 @@ describe('journal', () => {
     expect(journalDirectory(broker, { env: { XDG_DATA_HOME: '/x' } })).toBe('/x/camq/rabbit.example.com_5672_%2Fprod');
     expect(journalDirectory(broker, { env: { HOME: '/home/u' } })).toBe('/home/u/.local/share/camq/rabbit.example.com_5672_%2Fprod');
     expect(journalDirectory(broker, { dir: '/j' })).toBe('/j');
+    // A kombu URL list: the first host and vhost, never the rest of the list (with its password).
+    for (const url of ['amqp://u:secret@a:5672/v;amqp://u:secret@b:5672/v', 'amqp://u:secret@a;b;c:5672/v']) {
+      const identity = journalIdentity(parseBrokerUrl(url));
+      expect(identity).toBe('a_5672_v');
+      expect(identity).not.toContain('secret');
+    }
     expect(readdirSync(tempDir())).toEqual([]);
   });
 });
