@@ -9,11 +9,10 @@
 // workers send 10,000 task events/s, then idle: CPU % of a core and peak RSS. BENCH_SUSTAINED_SECONDS (30; the
 // issue's figure is 300), BENCH_SIM_WORKERS, BENCH_SIM_RATE, BENCH_NODE_OPTIONS (--max-old-space-size=256).
 // BENCH_ONLY=compare or BENCH_ONLY=sustained runs one of the two.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createTransport, publishMessage } from '../../dist/transport/index.js';
 import { EVENT_EXCHANGE } from '../../dist/protocol/topology.js';
+import { startConsumer as startConsumerProcess } from '../consumer-process.mjs';
 import { buildStream, idleHeartbeats, stopMessage } from './event-stream.mjs';
 import { runSustained, sustainedOptionsFromEnv, sustainedRow } from './sustained.mjs';
 
@@ -24,39 +23,7 @@ const workers = Number(process.env.BENCH_WORKERS ?? 50);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 
-function startConsumer(label, command, args) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: here });
-  // Pass the consumer's stderr on without terminal escapes (Ink restores the cursor on exit).
-
-  child.stderr.on('data', (chunk) => process.stderr.write(chunk.toString().replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')));
-  const lines = createInterface({ input: child.stdout });
-  const waiters = new Map();
-  const seen = new Map();
-  lines.on('line', (line) => {
-    let msg;
-    try {
-      msg = JSON.parse(line);
-    } catch {
-      return;
-    }
-    seen.set(msg.phase, msg);
-    waiters.get(msg.phase)?.(msg);
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  return {
-    label,
-    child,
-    exited,
-    phase: (name, timeoutMs = 600_000) =>
-      seen.has(name)
-        ? Promise.resolve(seen.get(name))
-        : new Promise((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`${label} did not reach ${name} within ${timeoutMs / 1000}s`)), timeoutMs);
-            waiters.set(name, (m) => (clearTimeout(timer), resolve(m)));
-            child.once('exit', (code) => reject(new Error(`${label} exited (${code}) before ${name}`)));
-          }),
-  };
-}
+const startConsumer = (label, command, args) => startConsumerProcess(label, command, args, here);
 
 async function publishAll(channel, messages) {
   for (const m of messages) await publishMessage(channel, m);

@@ -7,6 +7,8 @@ import { createCallCommand } from './commands/call.js';
 import { readOnlyOption } from './read-only.js';
 import { processIO, type CliIO } from './cli-io.js';
 import { createExporterCommand } from './commands/exporter.js';
+import { createHistoryCommand } from './commands/history.js';
+import { createRecordCommand } from './commands/record.js';
 import { createEventsCommand, loadLiveView, parseMaxTasks } from './commands/events.js';
 import { createQueuesCommand } from './commands/queues.js';
 import { createShellCommand } from './commands/shell.js';
@@ -29,14 +31,16 @@ export function createCamqProgram(io: CliIO = processIO): Command {
     .option('--debug', 'print stack traces for unexpected errors')
     .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks)
     .addOption(readOnlyOption())
+    .option('--journal <dir>', "the live view's journal directory (default: under $XDG_DATA_HOME/camq, docs/journal.md)")
+    .option('--no-journal', 'do not record what the live view sees')
     // A root with an action would take a mistyped subcommand for an argument; the action says what was meant.
     .allowExcessArguments()
     // `camq` alone opens the live view; Ink and React load only here.
-    .action(async (options: { broker?: string; maxTasks?: number; readOnly?: boolean }, command: Command) => {
+    .action(async (options: { broker?: string; maxTasks?: number; readOnly?: boolean; journal?: string | false }, command: Command) => {
       const [typed] = command.args;
       if (typed !== undefined) throw unknownCommand(typed, command);
       const runLiveView = await loadLiveView();
-      await runLiveView({ broker: options.broker, maxTasks: options.maxTasks, readOnly: options.readOnly }, io);
+      await runLiveView({ broker: options.broker, maxTasks: options.maxTasks, readOnly: options.readOnly, journal: options.journal }, io);
     });
   program.addCommand(createShellCommand(io));
   program.addCommand(createCtlCommand({ io }));
@@ -44,6 +48,8 @@ export function createCamqProgram(io: CliIO = processIO): Command {
   program.addCommand(createEventsCommand(io));
   program.addCommand(createWorkerCommand(io));
   program.addCommand(createExporterCommand(io));
+  program.addCommand(createRecordCommand(io));
+  program.addCommand(createHistoryCommand(io));
   program.addCommand(createBrokerCommand({ io }));
   program.addCommand(createDemoCommand(io));
   program.addCommand(createCallCommand(io));

@@ -124,6 +124,8 @@ export const ERROR_CODES = [
   'queues.no-figures',
   // The metrics endpoint (src/http): a --listen/--metrics address that cannot be bound (in use, not ours; exit 1).
   'metrics.listen-failed',
+  // The journal (src/journal): `camq record` cannot write it (a full disk, a read-only directory; exit 1).
+  'journal.unwritable',
   // A command asked the CLI to exit with a status (ExitRequest), not a failure.
   'cli.exit',
 ] as const;

@@ -1,11 +1,14 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
+import { addJournalOptions, journalChoice, openViewJournal } from './journal-options.js';
 
 export interface EventsCommandOptions {
   readonly dump?: boolean;
   readonly json?: boolean;
   readonly maxTasks?: number;
+  /** `--journal DIR`, or false for `--no-journal`. */
+  readonly journal?: string | false;
 }
 
 /** `--max-tasks N`: a positive integer. */
@@ -20,20 +23,21 @@ export function parseMaxTasks(value: string): number {
  * without either it opens the live view (the same as `camq`). The engines load inside the action.
  */
 export function createEventsCommand(io: CliIO = processIO): Command {
-  return new Command('events')
+  const command = new Command('events')
     .description("watch the cluster's events: the live view, or --dump/--json lines like `celery events --dump`")
     .option('--dump', 'print one human-readable line per event')
     .option('--json', 'print one JSON object per event (with local_received)')
-    .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks)
-    .action(async (options: EventsCommandOptions, command: Command) => {
-      const broker = command.optsWithGlobals<{ broker?: string }>().broker;
-      if (options.dump || options.json) {
-        await dumpEvents({ broker, json: options.json === true }, io);
-        return;
-      }
-      const runLiveView = await loadLiveView();
-      await runLiveView({ broker, maxTasks: options.maxTasks, readOnly: command.optsWithGlobals<{ readOnly?: boolean }>().readOnly }, io);
-    });
+    .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks);
+  return addJournalOptions(command, { optOut: true }).action(async (options: EventsCommandOptions, cmd: Command) => {
+    const broker = cmd.optsWithGlobals<{ broker?: string }>().broker;
+    const journal = journalChoice(options.journal, cmd);
+    if (options.dump || options.json) {
+      await dumpEvents({ broker, json: options.json === true, journal }, io);
+      return;
+    }
+    const runLiveView = await loadLiveView();
+    await runLiveView({ broker, maxTasks: options.maxTasks, readOnly: cmd.optsWithGlobals<{ readOnly?: boolean }>().readOnly, journal }, io);
+  });
 }
 
 /**
@@ -62,7 +66,14 @@ const CI_VARIABLES = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
  * one JSON object with `json`.
  */
 export async function dumpEvents(
-  options: { broker: string | ResolvedBroker | undefined; json: boolean; until?: AbortSignal; onReady?: () => void },
+  options: {
+    broker: string | ResolvedBroker | undefined;
+    json: boolean;
+    until?: AbortSignal;
+    onReady?: () => void;
+    /** `--journal DIR`, false for `--no-journal`. @defaultValue the broker's journal */
+    journal?: string | false | undefined;
+  },
   io: CliIO,
 ): Promise<void> {
   const [{ createTransport }, { EventReceiver, EventDumper }, { resolveBroker }] = await Promise.all([
@@ -73,11 +84,13 @@ export async function dumpEvents(
   const broker = await resolveBroker(options.broker, io);
   const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq events --dump' });
   const receiver = new EventReceiver({ connection });
+  const journal = await openViewJournal(options.journal, broker, io);
   const dumper = new EventDumper();
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
 
   receiver.on('events', (events) => {
+    journal?.appendEvents(events);
     for (const event of events) writeLine(io.stdout, options.json ? JSON.stringify(event) : dumper.format(event));
   });
   receiver.on('decode-error', (reason) => writeLine(io.stderr, `-> skipped a message: ${reason}`));
@@ -105,6 +118,7 @@ export async function dumpEvents(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await receiver.stop();
+    journal?.close();
     await connection.close();
     await broker.release();
   }

@@ -15,6 +15,7 @@ import { shareInkLineCacheAcrossFrames } from '../../tui/ink-line-cache.js';
 import { systemClock } from '../../util/clock.js';
 import { managementApiUrl, resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { useColor, writeLine, type CliIO } from '../cli-io.js';
+import { openViewJournal } from './journal-options.js';
 import { controlActionsFor, queueActionsFor, shellEngineFor } from './live-view-engines.js';
 
 export interface LiveViewOptions {
@@ -27,6 +28,8 @@ export interface LiveViewOptions {
   readonly until?: AbortSignal | undefined;
   /** Called once the receiver is consuming, before the view mounts (the demo starts its workers then). */
   readonly onReady?: (() => void) | undefined;
+  /** `--journal DIR`, false for `--no-journal` (docs/journal.md). @defaultValue the broker's journal */
+  readonly journal?: string | false | undefined;
 }
 
 /**
@@ -68,7 +71,12 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
     maxUpdatesPerSecond: LIVE_VIEW_FRAMES_PER_SECOND,
   });
   const receiver = new EventReceiver({ connection });
-  receiver.on('events', (events) => store.dispatch(events));
+  // What the view sees goes to the journal too; a journal that cannot be written is one line here, not a stop.
+  const journal = await openViewJournal(options.journal, broker, io);
+  receiver.on('events', (events) => {
+    journal?.appendEvents(events);
+    store.dispatch(events);
+  });
   receiver.on('status', (status) => store.setConnection(status));
   // Remote control and the shell share the view's connection; each keeps its own channel.
   const actions = actionPolicyFor(options.readOnly, io);
@@ -79,6 +87,7 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
     await connection.connect();
     session = await ShellSession.open({ connection, actions });
   } catch (err) {
+    journal?.close();
     await connection.close();
     await broker.release();
     throw err;
@@ -124,6 +133,7 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
     await session.close();
     await control.close();
     await receiver.stop();
+    journal?.close();
     await connection.close();
     await broker.release();
   }

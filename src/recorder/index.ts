@@ -1,0 +1,2 @@
+export * from './recorder.js';
+export * from './recorder-queue.js';
