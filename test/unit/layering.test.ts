@@ -21,12 +21,12 @@ const PROTOCOL_CODECS: Readonly<Record<string, readonly string[]>> = {
   'src/protocol/serializer.ts': ['@msgpack/msgpack', 'yaml', 'node:module'],
   'src/protocol/compression.ts': ['node:zlib', 'node:module'],
 };
-const ENGINES = ['src/shell/', 'src/control/', 'src/events/', 'src/worker/', 'src/broker/', 'src/demo/', 'src/queues/', 'src/metrics/'];
+const ENGINES = ['src/shell/', 'src/control/', 'src/events/', 'src/worker/', 'src/broker/', 'src/demo/', 'src/queues/', 'src/metrics/', 'src/beat/'];
 const VIEWS = ['src/cli/', 'src/tui/', 'src/http/'];
 /** The modules allowed to import amqplib: the wire layer (src/amqp), whose amqplib-internals.ts also serves the broker's codec. */
 const AMQPLIB_IMPORTERS = (file: string) => file.startsWith('src/amqp/');
 /** The engines that reach a broker: through the transport seam (src/transport), never the wire layer (src/amqp). */
-const BROKER_USERS = ['src/shell/', 'src/control/', 'src/events/', 'src/worker/', 'src/demo/'];
+const BROKER_USERS = ['src/shell/', 'src/control/', 'src/events/', 'src/worker/', 'src/demo/', 'src/beat/'];
 /** Protocol functions that build a frame or a Celery message: engines call them, views never do. */
 const MESSAGE_BUILDERS =
   /\b(buildControlRequest|buildControlReply|buildEvent|buildEventMessage|buildTaskMessage|buildRetryMessage|buildResultMessage|encodeJson)\b/;
