@@ -102,6 +102,38 @@ describeBrokers('camq beat (the command)', targets, ({ url, inspector }) => {
     await expect.poll(async () => (await inspector.queue(queue))?.messages).toBe(4 + minute.length);
   });
 
+  it('camq worker -B runs its own schedule', async ({ expect }) => {
+    const queue = `camq-beat-wb-${randomUUID()}`;
+    queues.push(queue);
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/camq'),
+        '-b',
+        url,
+        'worker',
+        '-A',
+        FIXTURE,
+        '-B',
+        '-s',
+        join(dir, `${randomUUID()}.json`),
+        '-Q',
+        queue,
+        '-l',
+        'info',
+        '--without-mingle',
+        '--no-banner',
+      ],
+      { cwd: dir, env: { ...process.env, NO_COLOR: '1', CAMQ_BEAT_QUEUE: queue }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = whenExited(child);
+    const worker = { child, exited, log: watchLog(child, 'camq worker -B', exited) };
+    children.push(worker);
+    await worker.log.waitFor(/Task tasks\.add\[[0-9a-f-]+\] succeeded in [\d.e-]+s: 2/, 15_000);
+    expect(worker.log.output()).toMatch(/Scheduler: Sending due task add-every-5s \(tasks\.add\)/);
+    expect(await stop(worker)).toBe(0);
+  });
+
   it.skipIf(!withPython)('a Python Celery worker runs what camq beat sends', async ({ expect }) => {
     const queue = `camq-beat-py-${randomUUID()}`;
     queues.push(queue);
