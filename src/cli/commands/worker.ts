@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { ExitCode, ExitRequest, UsageError } from '../../errors/index.js';
 import { parseLogLevel } from '../../util/logger.js';
 import type { Transport } from '../../transport/index.js';
@@ -215,11 +216,7 @@ async function embedBeat(
     logger.warning('beat: -B given, but the task module defines no app.schedule entries; nothing to send');
     return async () => {};
   }
-  const [{ createAppBeat }, { createTransport }, { resolve }] = await Promise.all([
-    import('./beat.js'),
-    import('../../transport/index.js'),
-    import('node:path'),
-  ]);
+  const [{ createAppBeat }, { createTransport }] = await Promise.all([import('./beat.js'), import('../../transport/index.js')]);
   const connection = createTransport(broker, { reconnect: true, connectionName: `camq beat in ${nodename}` });
   await connection.connect();
   const beat = await createAppBeat({ app, connection, hostname: `beat.${nodename}`, schedulePath: resolve(schedule), waitForLock: true, logger });
