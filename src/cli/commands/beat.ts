@@ -173,7 +173,9 @@ async function printList(app: CamqApp, schedulePath: string, broker: ResolvedBro
     await broker.release();
   }
   if (options.json) {
-    io.stdout.write(JSON.stringify({ module: app.schedules.length, entries: local.map(jsonEntry), running: running ?? null }, null, 2) + '\n');
+    io.stdout.write(
+      JSON.stringify({ module: options.app, state: schedulePath, entries: local.map(jsonEntry), running: running ?? null }, null, 2) + '\n',
+    );
     return;
   }
   const style = styleFor(io);
