@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { brokerOption } from './broker-option.js';
+import { createBeatCommand } from './commands/beat.js';
 import { createBrokerCommand } from './commands/broker.js';
 import { createCtlCommand } from './commands/ctl.js';
 import { createDemoCommand } from './commands/demo.js';
@@ -47,6 +48,7 @@ export function createCamqProgram(io: CliIO = processIO): Command {
   program.addCommand(addQueueOperations(createQueuesCommand({ io }), { io }));
   program.addCommand(createEventsCommand(io));
   program.addCommand(createWorkerCommand(io));
+  program.addCommand(createBeatCommand(io));
   program.addCommand(createExporterCommand(io));
   program.addCommand(createRecordCommand(io));
   program.addCommand(createHistoryCommand(io));

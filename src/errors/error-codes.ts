@@ -51,6 +51,7 @@ export const ERROR_CODES = [
   'usage.bad-api-url',
   'usage.bad-rate',
   'usage.bad-serializer',
+  'usage.bad-schedule',
   'usage.bad-signal',
   'usage.cancelled',
   'usage.missing-task-id',
@@ -102,6 +103,9 @@ export const ERROR_CODES = [
   'retry.args-lossy',
   'worker.duplicate-nodename',
   'worker.statedb',
+  // camq beat: another beat holds the broker lock; the last-run state file cannot be read or written.
+  'beat.locked',
+  'beat.state-file',
   // Queue operations (camq queues peek|purge|publish|move).
   'queues.peek-refused',
   'queues.unsupported-type',

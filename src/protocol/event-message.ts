@@ -171,6 +171,11 @@ type FieldsOf<E extends EventEnvelope> = Omit<E, keyof EventEnvelope>;
 
 /** Stamp an event with the envelope fields, as Celery's dispatcher does. */
 export function buildEvent<E extends CeleryEvent>(type: E['type'], fields: FieldsOf<E>, source: EventSource): E {
+  return stampEvent<E>(type, fields, source);
+}
+
+/** The envelope stamping for any event type, Celery's or camq's own (beat-event.ts). */
+export function stampEvent<E extends EventEnvelope>(type: E['type'], fields: FieldsOf<E>, source: EventSource): E {
   const now = (source.now ?? Date.now)();
   return {
     hostname: source.hostname,

@@ -17,6 +17,7 @@ import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useUiState } from './hooks/use-ui-state.js';
 import { useViewActions } from './hooks/use-view-actions.js';
 import { overviewLayout } from './layout.js';
+import { BeatScreen, type BeatBoardLike } from './screens/beat-screen.js';
 import { HelpScreen, OVERVIEW_KEYS, QUEUE_PANE_KEYS, WORKER_PANE_KEYS } from './screens/help-screen.js';
 import { peekLines, PeekScreen } from './screens/peek-screen.js';
 import { describeFilter, OverviewScreen } from './screens/overview-screen.js';
@@ -41,6 +42,8 @@ export interface AppProps {
   readonly shell?: ShellEngineLike | undefined;
   /** The queues engine for the queues pane; without it the pane is not shown and Tab skips it. */
   readonly queues?: QueueActions | undefined;
+  /** The beats' announced schedules for the beat screen (`B`). */
+  readonly beats?: BeatBoardLike | undefined;
 }
 
 const DETAILS_KEYS: readonly (readonly [string, string])[] = [
@@ -72,12 +75,14 @@ const SCREEN_KEYS: Readonly<Record<Exclude<Screen, 'overview'> | Pane, readonly 
   details: DETAILS_KEYS,
   shell: SHELL_KEYS,
   help: HELP_KEYS,
+  beat: HELP_KEYS,
 };
 /** The status line when there is no prompt or notice (the overview shows its filter or where to find the keys). */
 const SCREEN_HINTS: Readonly<Record<Exclude<Screen, 'overview'>, string>> = {
   details: '',
   shell: "'help' lists the commands, 'help <command>' explains one",
   help: 'any key comes back',
+  beat: 'any key comes back',
 };
 
 /** A pane's key bar with Tab (`⇥`) naming the pane it goes to next. */
@@ -91,7 +96,7 @@ function withTabTarget(keys: readonly (readonly [string, string])[], next: Pane)
  * the cluster through the store and the clock it is given, and acts through `control` and `shell`; it never touches
  * the broker, timers or the process itself.
  */
-export function App({ store, clock, isColor = true, control, shell, queues }: AppProps) {
+export function App({ store, clock, isColor = true, control, shell, queues, beats }: AppProps) {
   const snapshot = useClusterSnapshot(store);
   const nowMs = useNow(clock);
   const { columns, rows } = useTerminalSize();
@@ -211,6 +216,8 @@ export function App({ store, clock, isColor = true, control, shell, queues }: Ap
             width={width}
             theme={theme}
           />
+        ) : ui.screen === 'beat' ? (
+          <BeatScreen beats={beats} nowMs={nowMs} height={bodyHeight} width={width} theme={theme} />
         ) : (
           <HelpScreen height={bodyHeight} width={width} theme={theme} />
         )}

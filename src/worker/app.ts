@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { asCamqError } from '../errors/index.js';
+import { defineScheduleEntry, type PeriodicSpec, type ScheduleEntry } from '../beat/schedule-entry.js';
+import { asCamqError, UsageError } from '../errors/index.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
 import { createTransport, publishMessage, resolveBrokerUrl, type BrokerUrl, type Transport, type TransportChannel } from '../transport/index.js';
 import { AsyncResult } from './async-result.js';
@@ -54,6 +55,13 @@ export class CamqApp implements TaskSender {
   private setupHook: (() => Promise<void>) | undefined;
   /** The node name used as `origin` on sent messages. */
   origin = `gen${process.pid}@${hostname()}`;
+  /** The periodic entries `camq beat` (or `camq worker -B`) sends, in the order the module gave them. */
+  readonly schedules: ScheduleEntry[] = [];
+  /**
+   * Celery's `timezone` and `enable_utc` for the schedule: crontabs are read in `timezone` when set, else in UTC, else
+   * (enableUtc false) in the system's zone. A task module sets them: `app.conf.timezone = 'Europe/Berlin'`.
+   */
+  readonly conf: { timezone: string | undefined; enableUtc: boolean } = { timezone: undefined, enableUtc: true };
 
   constructor(options: AppOptions = {}) {
     this.brokerUrl = options.broker;
@@ -83,6 +91,22 @@ export class CamqApp implements TaskSender {
    */
   controlCommand(name: string, handler: ControlCommandHandler, options: ControlCommandOptions = {}): void {
     this.commands.push({ name, handler, options });
+  }
+
+  /**
+   * A periodic entry (Celery's beat_schedule item), sent by `camq beat` or `camq worker -B`:
+   *
+   *     app.schedule('add-every-30s', { task: 'tasks.add', every: '30s', args: [2, 2] });
+   *     app.schedule('nightly', { task: 'tasks.report', crontab: { minute: 0, hour: 4, dayOfWeek: 'mon-fri' } });
+   *
+   * A bad field throws at once, naming the entry and the field.
+   */
+  schedule(name: string, spec: PeriodicSpec): ScheduleEntry {
+    const entry = defineScheduleEntry(name, spec);
+    if (this.schedules.some((e) => e.name === name))
+      throw new UsageError(`schedule '${name}' is defined twice; give each entry its own name`, 'usage.bad-schedule');
+    this.schedules.push(entry);
+    return entry;
   }
 
   /** Send with an existing connection (a worker shares its own) instead of opening one. */

@@ -33,12 +33,25 @@ const ENGINES = [
   'src/audit/',
   'src/dispatch/',
   'src/tap/',
+  'src/beat/',
+  'src/journal/',
+  'src/recorder/',
 ];
 const VIEWS = ['src/cli/', 'src/tui/', 'src/http/'];
 /** The modules allowed to import amqplib: the wire layer (src/amqp), whose amqplib-internals.ts also serves the broker's codec. */
 const AMQPLIB_IMPORTERS = (file: string) => file.startsWith('src/amqp/');
 /** The engines that reach a broker: through the transport seam (src/transport), never the wire layer (src/amqp). */
-const BROKER_USERS = ['src/shell/', 'src/control/', 'src/events/', 'src/worker/', 'src/demo/', 'src/dispatch/', 'src/tap/'];
+const BROKER_USERS = [
+  'src/shell/',
+  'src/control/',
+  'src/events/',
+  'src/worker/',
+  'src/demo/',
+  'src/dispatch/',
+  'src/tap/',
+  'src/beat/',
+  'src/recorder/',
+];
 /** Protocol functions that build a frame or a Celery message: engines call them, views never do. */
 const MESSAGE_BUILDERS =
   /\b(buildControlRequest|buildControlReply|buildEvent|buildEventMessage|buildTaskMessage|buildRetryMessage|buildResultMessage|encodeJson)\b/;

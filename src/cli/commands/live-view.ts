@@ -2,6 +2,7 @@ import { render } from 'ink';
 import { actionPolicyFor } from '../read-only.js';
 import { setFlagsFromString } from 'node:v8';
 import { createElement } from 'react';
+import { BeatBoard, sendBeatQuery } from '../../beat/beat-board.js';
 import { UsageError } from '../../errors/index.js';
 import { ControlClient } from '../../control/index.js';
 import { ClusterStore, EventReceiver } from '../../events/index.js';
@@ -77,6 +78,9 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
     journal?.appendEvents(events);
     store.dispatch(events);
   });
+  // The beat screen (B): beat-schedule events from the same stream, kept apart from the cluster state.
+  const beats = new BeatBoard({ clock: systemClock });
+  receiver.on('events', (events) => beats.dispatch(events));
   receiver.on('status', (status) => store.setConnection(status));
   // Remote control and the shell share the view's connection; each keeps its own channel.
   const actions = actionPolicyFor(options.readOnly, io);
@@ -102,11 +106,14 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   });
   const watcher = new QueueWatcher(lister, { clock: systemClock });
   watcher.start();
-  const engines: Pick<AppProps, 'control' | 'shell' | 'queues'> = {
+  const engines: Pick<AppProps, 'control' | 'shell' | 'queues' | 'beats'> = {
     control: controlActionsFor(control),
     shell: shellEngineFor(session),
     queues: queueActionsFor(watcher, connection, actions),
+    beats,
   };
+  // A running beat announces every 5 s; asked, it answers at once.
+  void sendBeatQuery(connection, `camq-view@${process.pid}`).catch(() => {});
   options.onReady?.();
 
   await shareInkLineCacheAcrossFrames();

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { ExitCode, ExitRequest, UsageError } from '../../errors/index.js';
 import { parseLogLevel } from '../../util/logger.js';
 import type { Transport } from '../../transport/index.js';
@@ -30,6 +31,8 @@ interface WorkerCliOptions {
   metrics?: ListenAddress;
   resultSerializer: 'json' | 'msgpack' | 'yaml';
   acceptContent: string;
+  beat?: boolean;
+  schedule: string;
 }
 
 function positiveInt(name: string, allowZero = false) {
@@ -78,6 +81,8 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
       "comma-separated serializers task messages may come in (Celery's accept_content: json, msgpack, yaml; pickle never)",
       'json',
     )
+    .option('-B, --beat', "also run camq beat in this worker (the module's app.schedule entries; waits if another beat holds the lock)")
+    .option('-s, --schedule <file>', 'with -B: where the last runs are kept', 'celerybeat-schedule.json')
     .option('--no-banner', 'do not print the start-up banner')
     .option('--metrics <addr>', "serve this worker's own metrics (camq_worker_*) on PORT, HOST:PORT or [IPv6]:PORT", listenOption)
     .action(async (options: WorkerCliOptions, command: Command) => {
@@ -176,8 +181,10 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
       process.once('beforeExit', onDrained);
+      let stopBeat: (() => Promise<void>) | undefined;
       try {
         await worker.start();
+        if (options.beat) stopBeat = await embedBeat(app, broker.parsed, nodename, options.schedule, logger);
         const { mode } = await worker.done;
         // The README's promise: a cold shutdown exits 1. Through runCli (which sets the process's exit code last),
         // not process.exitCode, which runCli would overwrite with 0.
@@ -186,10 +193,39 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         process.off('beforeExit', onDrained);
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
+        await stopBeat?.();
         await metrics?.();
         await broker.release();
       }
     });
+}
+
+/**
+ * `-B`: camq beat inside the worker, as `celery worker -B`. Its sends go through the app, on the worker's connection;
+ * its lock and announcements on a connection of its own. It waits for the lock instead of refusing it, so a second
+ * `worker -B` keeps working as a worker and takes over beat when the first goes. Resolves with what stops it.
+ */
+async function embedBeat(
+  app: import('../../worker/app.js').CamqApp,
+  broker: import('../../transport/index.js').BrokerUrl,
+  nodename: string,
+  schedule: string,
+  logger: import('../../util/logger.js').Logger,
+): Promise<() => Promise<void>> {
+  if (app.schedules.length === 0) {
+    logger.warning('beat: -B given, but the task module defines no app.schedule entries; nothing to send');
+    return async () => {};
+  }
+  const [{ createAppBeat }, { createTransport }] = await Promise.all([import('./beat.js'), import('../../transport/index.js')]);
+  const connection = createTransport(broker, { reconnect: true, connectionName: `camq beat in ${nodename}` });
+  await connection.connect();
+  const beat = await createAppBeat({ app, connection, hostname: `beat.${nodename}`, schedulePath: resolve(schedule), waitForLock: true, logger });
+  await beat.start();
+  logger.info('beat: Starting...');
+  return async () => {
+    await beat.stop();
+    await connection.close();
+  };
 }
 
 /** `--metrics`: WorkerMetrics on an HTTP server of its own; resolves with what stops both. */

@@ -105,6 +105,7 @@ export function handleKey(ctx: AppKeyContext, input: string, key: Key): void {
     case 'details':
       return handleDetailsKey(ctx, input, key);
     case 'help':
+    case 'beat':
       if (input === 'q') return ctx.exit();
       return dispatch({ type: 'back' });
     case 'overview':
@@ -213,6 +214,7 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
   if (key.tab) return dispatch({ type: 'toggle-pane', panes: ctx.panes, reverse: key.shift });
   if (input === '?') return dispatch({ type: 'open-screen', screen: 'help' });
   if (input === ':') return dispatch({ type: 'open-screen', screen: 'shell' });
+  if (input === 'B') return dispatch({ type: 'open-screen', screen: 'beat' });
   if (input === 's') return dispatch({ type: 'cycle-state-filter' });
   if (input === 'c') return dispatch({ type: 'clear-filters' });
   if (input === 'p') return ctx.actions.ping(ctx.knownWorkers());

@@ -8,7 +8,7 @@ import { initialQueuePaneState, queuePaneReducer, type QueuePaneAction, type Que
  * shellReducer), tested without rendering.
  */
 
-export type Screen = 'overview' | 'details' | 'shell' | 'help';
+export type Screen = 'overview' | 'details' | 'shell' | 'help' | 'beat';
 /** The overview's panes in Tab's order; a view without the queues engine leaves `queues` out of the cycle. */
 export const PANES = ['workers', 'tasks', 'queues'] as const;
 export type Pane = (typeof PANES)[number];
