@@ -4,7 +4,7 @@
 #   scripts/rabbitmq-cluster.sh start|stop|status|kill-node N|start-node N|stop-node N [options]
 #
 # Options (each also as an environment variable):
-#   --base DIR        CAMQ_CLUSTER_BASE     where the nodes keep everything (default /tmp/camq-cluster)
+#   --base DIR        CAMQ_CLUSTER_BASE     where the nodes keep everything (default /tmp/camq-cluster-PREFIX-P)
 #   --name PREFIX     CAMQ_CLUSTER_NAME     node names PREFIX1@localhost .. PREFIX3@localhost (default camq)
 #   --port P          CAMQ_CLUSTER_PORT     AMQP ports P..P+2 (default 5681); management P+10000.., distribution P+20000..
 #   --advanced FILE   CAMQ_CLUSTER_ADVANCED_CONFIG  an Erlang advanced.config every node loads (e.g. consumer_timeout
@@ -32,7 +32,7 @@ case "$cmd" in
     ;;
 esac
 
-BASE="${CAMQ_CLUSTER_BASE:-/tmp/camq-cluster}"
+BASE="${CAMQ_CLUSTER_BASE:-}"
 NAME="${CAMQ_CLUSTER_NAME:-camq}"
 PORT="${CAMQ_CLUSTER_PORT:-5681}"
 ADVANCED="${CAMQ_CLUSTER_ADVANCED_CONFIG:-}"
@@ -47,6 +47,7 @@ while [ $# -gt 0 ]; do
     *) echo "rabbitmq-cluster: unknown option $1 (see the head of $0)" >&2; exit 2 ;;
   esac
 done
+[ -n "$BASE" ] || BASE="/tmp/camq-cluster-$NAME-$PORT"
 
 RMQ_BIN=/usr/lib/rabbitmq/bin
 [ -x "$RMQ_BIN/rabbitmq-server" ] || RMQ_BIN="$(dirname "$(readlink -f "$(command -v rabbitmq-server)")")"
@@ -211,10 +212,13 @@ case "$cmd" in
   stop)
     for n in $(seq 1 "$NODES"); do stop_node "$n" & done
     wait
-    # A node whose pid file went missing: find its beam by the RABBITMQ_NODENAME in its environment, and only that.
+    # A node whose pid file went missing: find its beam by its node name and data directory (both in its
+    # environment), and only that.
     for pid in $(pgrep -x beam.smp || true); do
       for n in $(seq 1 "$NODES"); do
-        if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "RABBITMQ_NODENAME=$(node_name "$n")"; then
+        envs="$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null || true)"
+        if grep -qx "RABBITMQ_NODENAME=$(node_name "$n")" <<<"$envs" &&
+          grep -qx "RABBITMQ_MNESIA_BASE=$(node_dir "$n")/mnesia" <<<"$envs"; then
           kill -9 "$pid" 2>/dev/null || true
         fi
       done
