@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { brokerOption } from './broker-option.js';
+import { brokerOption, failoverOption } from './broker-option.js';
 import { createBrokerCommand } from './commands/broker.js';
 import { createCtlCommand } from './commands/ctl.js';
 import { createDemoCommand } from './commands/demo.js';
@@ -24,16 +24,17 @@ export function createCamqProgram(io: CliIO = processIO): Command {
     .description('Operations console for Celery clusters on RabbitMQ: live view, AMQP shell, remote control, worker')
     .version(CAMQ_VERSION, '-V, --version')
     .addOption(brokerOption())
+    .addOption(failoverOption())
     .option('--debug', 'print stack traces for unexpected errors')
     .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks)
     // A root with an action would take a mistyped subcommand for an argument; the action says what was meant.
     .allowExcessArguments()
     // `camq` alone opens the live view; Ink and React load only here.
-    .action(async (options: { broker?: string; maxTasks?: number }, command: Command) => {
+    .action(async (options: { broker?: string; failover?: string; maxTasks?: number }, command: Command) => {
       const [typed] = command.args;
       if (typed !== undefined) throw unknownCommand(typed, command);
       const runLiveView = await loadLiveView();
-      await runLiveView({ broker: options.broker, maxTasks: options.maxTasks }, io);
+      await runLiveView({ broker: options.broker, failover: options.failover, maxTasks: options.maxTasks }, io);
     });
   program.addCommand(createShellCommand(io));
   program.addCommand(createCtlCommand({ io }));

@@ -26,13 +26,13 @@ export function createEventsCommand(io: CliIO = processIO): Command {
     .option('--json', 'print one JSON object per event (with local_received)')
     .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks)
     .action(async (options: EventsCommandOptions, command: Command) => {
-      const broker = command.optsWithGlobals<{ broker?: string }>().broker;
+      const { broker, failover } = command.optsWithGlobals<{ broker?: string; failover?: string }>();
       if (options.dump || options.json) {
-        await dumpEvents({ broker, json: options.json === true }, io);
+        await dumpEvents({ broker, failover, json: options.json === true }, io);
         return;
       }
       const runLiveView = await loadLiveView();
-      await runLiveView({ broker, maxTasks: options.maxTasks }, io);
+      await runLiveView({ broker, failover, maxTasks: options.maxTasks }, io);
     });
 }
 
@@ -62,7 +62,13 @@ const CI_VARIABLES = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
  * one JSON object with `json`.
  */
 export async function dumpEvents(
-  options: { broker: string | ResolvedBroker | undefined; json: boolean; until?: AbortSignal; onReady?: () => void },
+  options: {
+    broker: string | ResolvedBroker | undefined;
+    failover?: string | undefined;
+    json: boolean;
+    until?: AbortSignal;
+    onReady?: () => void;
+  },
   io: CliIO,
 ): Promise<void> {
   const [{ createTransport }, { EventReceiver, EventDumper }, { resolveBroker }] = await Promise.all([
@@ -70,7 +76,7 @@ export async function dumpEvents(
     import('../../events/index.js'),
     import('../broker-option.js'),
   ]);
-  const broker = await resolveBroker(options.broker, io);
+  const broker = await resolveBroker(options.broker, io, { failover: options.failover });
   const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq events --dump' });
   const receiver = new EventReceiver({ connection });
   const dumper = new EventDumper();
