@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Four projects, run one after another by `npm test`:
+// Four projects, run one after another by `npm test`, and a fifth of its own (`npm run test:cluster`):
 //   unit         no broker, no terminal; seconds.
 //   integration  real brokers on loopback (RabbitMQ, the embedded broker) and Python Celery as a peer;
 //                files run one at a time because they share RabbitMQ and its `celery` exchange (inside a file,
@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
 //   e2e          the built binaries in a real terminal under tmux, on RabbitMQ or a `camq broker`.
 //   fuzz         seeded property runs against the worker, the embedded broker and camqadm (test/fuzz/fuzz-seed.ts);
 //                bounded to about a minute in all; scripts/fuzz.sh runs them longer.
+//   cluster      a real three-node RabbitMQ cluster on this machine (scripts/rabbitmq-cluster.sh, started once for
+//                the run by test/helpers/rabbitmq-cluster.ts): failover, node kills, quorum queues; a few minutes.
 // Both broker projects fail if they leave a queue or exchange behind on RabbitMQ (test/helpers/rabbitmq-hygiene.ts).
 export default defineConfig({
   test: {
@@ -50,6 +52,17 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 60_000,
           globalSetup: ['test/helpers/rabbitmq-hygiene.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.cluster.test.{ts,tsx}'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          globalSetup: ['test/helpers/rabbitmq-cluster.ts'],
         },
       },
     ],

@@ -29,13 +29,18 @@ export { MessageReturnedError, ShellInputError } from './shell/index.js';
 export { BrokerConnection, type BrokerConnectionEvents, type BrokerConnectionOptions } from './amqp/index.js';
 
 export {
+  brokerIdentity,
   createTransport,
   DEFAULT_BROKER_URL,
   maskBrokerUrl,
+  nodesOf,
   parseBrokerUrl,
+  parseFailoverStrategy,
   publishMessage,
   resolveBrokerUrl,
+  type BrokerIdentity,
   type BrokerUrl,
+  type FailoverStrategy,
   type Transport,
   type TransportChannel,
   type TransportEvents,

@@ -6,7 +6,7 @@ import { BrokerConnectionError, CamqError, ConnectionClosedError, connectionReas
 import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
-import { parseBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
+import { nodesOf, parseBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
 import type { ConnectedInfo, ReconnectingInfo, Transport, TransportEvents } from '../transport/transport.js';
 import type { TransportChannel } from '../transport/transport-channel.js';
 import { AmqpChannel } from './amqp-channel.js';
@@ -19,7 +19,10 @@ export type { ConnectedInfo, ReconnectingInfo };
 export type BrokerConnectionEvents = TransportEvents;
 
 export interface BrokerConnectionOptions {
-  /** A broker URL (kombu syntax) or an already parsed one. */
+  /**
+   * A broker URL (kombu syntax) or an already parsed one. A URL list (`amqp://h1//;amqp://h2//`) connects to the first
+   * node that answers and, when that node goes away, to the next one its `failover` strategy picks.
+   */
   readonly url: string | BrokerUrl;
   /** Give up on one attempt (TCP connect plus AMQP handshake) after this long. @defaultValue 4000 (kombu's connect_timeout) */
   readonly connectTimeoutMs?: number;
@@ -46,6 +49,12 @@ export type SetupHook = (connection: BrokerConnection) => Promise<void> | void;
  *
  * This class and `amqp-error.ts` are the only code that touches amqplib's connection API.
  *
+ * Failover (a URL list, as kombu writes one for a cluster): each attempt walks the nodes once, starting after the node
+ * last connected to (`round-robin`) or in a fresh random order (`shuffle`), the lost node last; the first that answers
+ * wins and becomes `node` (what `masked` names, so every line says which node it is on). Only when every node failed
+ * does the attempt count as failed and back off. A refused login or an untrusted certificate ends the walk at once:
+ * on a cluster every node would say the same.
+ *
  * Why not amqplib 2.3's opt-in `recovery` (lib/recovery.js), which runs the same loop: backoff with jitter, a
  * `setup(model)` after every (re)connect whose failure schedules another attempt, `reconnect-scheduled` events? Read
  * against this class, it would do the job but for three things camq relies on: (1) its timers are the global
@@ -58,7 +67,12 @@ export type SetupHook = (connection: BrokerConnection) => Promise<void> | void;
  * loop here is short.
  */
 export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implements Transport {
+  /** The URL (list) as given: the first node, with the others in `url.alternates`. */
   readonly url: BrokerUrl;
+  /** Every node of the list, the first first. */
+  readonly nodes: readonly BrokerUrl[];
+  /** Index in `nodes` of the node connected to (or last connected to, or tried). */
+  private current = 0;
   private readonly options: BrokerConnectionOptions;
   private readonly clock: Clock;
   private model: ChannelModel | undefined;
@@ -79,12 +93,18 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implem
         'the embedded broker must be started before connecting; resolve `embedded` to its amqp:// URL first',
       );
     }
+    this.nodes = nodesOf(this.url);
     this.clock = options.clock ?? systemClock;
   }
 
-  /** The masked URL, for messages. */
+  /** The node connected to (or last connected to): the URL itself unless it is a list. */
+  get node(): BrokerUrl {
+    return this.nodes[this.current]!;
+  }
+
+  /** The masked URL of the node connected to (or last tried), for messages. */
   get masked(): string {
-    return this.url.masked;
+    return this.node.masked;
   }
 
   get isOpen(): boolean {
@@ -101,7 +121,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implem
         await this.open(attempt, false);
         return this;
       } catch (err) {
-        const error = translateAmqpError(err, this.url);
+        const error = translateAmqpError(err, this.node);
         if (attempt > retries || this.isClosing || isFatal(error)) throw error;
         const delayMs = backoffDelay(attempt, this.options.backoff);
         this.safeEmit('reconnecting', { attempt, delayMs, error, reason: connectionReason(error), wasConnected: false });
@@ -128,7 +148,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implem
   /** A transport channel (the seam engines use, src/transport) on the current connection; see createChannel. */
   async openChannel(options: { readonly confirm?: boolean } = {}): Promise<TransportChannel> {
     const raw = options.confirm ? await this.createConfirmChannel() : await this.createChannel();
-    return new AmqpChannel(raw, { confirm: options.confirm ?? false, url: this.url });
+    return new AmqpChannel(raw, { confirm: options.confirm ?? false, url: this.node });
   }
 
   /**
@@ -152,7 +172,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implem
       channel.on('error', () => {});
       return channel;
     } catch (err) {
-      throw translateAmqpError(err, this.url);
+      throw translateAmqpError(err, this.node);
     }
   }
 
@@ -204,7 +224,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implem
   }
 
   private async open(attempt: number, isReconnect: boolean): Promise<void> {
-    const model = await this.dial();
+    const model = await this.dialAny(isReconnect);
     if (this.isClosing) {
       await model.close().catch(() => {});
       throw new ConnectionClosedError();
@@ -231,8 +251,35 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implem
     this.safeEmit('connected', { attempt, isReconnect });
   }
 
-  private async dial(): Promise<ChannelModel> {
-    const url = this.url;
+  /**
+   * Dial the nodes in failover order until one answers; `current` names it. One node: dial it. Every node failing:
+   * its error, or for a list one error that names each node and why.
+   */
+  private async dialAny(afterLoss: boolean): Promise<ChannelModel> {
+    if (this.nodes.length === 1) return this.dial(this.node);
+    const failures: { node: BrokerUrl; error: CamqError }[] = [];
+    for (const index of failoverOrder(this.nodes.length, this.current, this.url.failover, afterLoss)) {
+      if (this.isClosing) throw new ConnectionClosedError();
+      this.current = index;
+      try {
+        return await this.dial(this.node);
+      } catch (err) {
+        const error = translateAmqpError(err, this.node);
+        if (isFatal(error)) throw error;
+        failures.push({ node: this.node, error });
+      }
+    }
+    const reasons = failures.map((f) => `${f.node.masked} (${connectionReason(f.error)})`).join(', ');
+    const list = this.nodes.map((n) => n.masked).join(';');
+    throw new BrokerConnectionError(
+      'broker.unreachable',
+      `cannot reach any of the ${this.nodes.length} brokers of the list: ${reasons}; is the cluster running? Set -b/--broker or CAMQ_BROKER_URL`,
+      list,
+      { reason: `no node answered: ${reasons}`, cause: failures.at(-1)?.error },
+    );
+  }
+
+  private async dial(url: BrokerUrl): Promise<ChannelModel> {
     const timeoutMs = this.options.connectTimeoutMs ?? Number(url.query['connection_timeout'] ?? 4000);
     const heartbeat = Number(url.query['heartbeat'] ?? this.options.heartbeatSeconds ?? 60);
     const connectOptions: Options.Connect = {
@@ -295,7 +342,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implem
     const error =
       err === undefined
         ? new BrokerConnectionError('broker.lost', `the connection to ${this.masked} was closed`, this.masked, { reason: 'closed' })
-        : lostError(translateAmqpError(err, this.url), this.masked);
+        : lostError(translateAmqpError(err, this.node), this.masked);
     this.lastLoss = error;
     this.safeEmit('disconnected', error);
     if (this.options.reconnect) {
@@ -319,7 +366,7 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implem
         await this.open(attempt, true);
         return;
       } catch (err) {
-        error = translateAmqpError(err, this.url);
+        error = translateAmqpError(err, this.node);
         if (this.isClosing) return;
       }
     }
@@ -335,6 +382,28 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implem
       }, ms);
     });
   }
+}
+
+/**
+ * The order to dial a list's nodes in. Round-robin: from the node after `current` on (from the first on a first
+ * connect), so after a loss the lost node comes last. Shuffle: a random order, the lost node last.
+ */
+export function failoverOrder(
+  count: number,
+  current: number,
+  strategy: BrokerUrl['failover'],
+  afterLoss: boolean,
+  random: () => number = Math.random,
+): number[] {
+  const start = afterLoss ? (current + 1) % count : 0;
+  const ring = Array.from({ length: count }, (_, i) => (start + i) % count);
+  if (strategy === 'round-robin') return ring;
+  const others = ring.filter((i) => !afterLoss || i !== current);
+  for (let i = others.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [others[i], others[j]] = [others[j]!, others[i]!];
+  }
+  return afterLoss ? [...others, current] : others;
 }
 
 /** Errors that retrying cannot fix. */

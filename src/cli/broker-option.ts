@@ -1,10 +1,18 @@
 import { Option } from 'commander';
-import { isEmbeddedBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
+import { isEmbeddedBrokerUrl, maskedList, parseBrokerUrl, parseFailoverStrategy, resolveBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
 import type { CliIO } from './cli-io.js';
 
 /** `-b/--broker URL`, shared by every command that talks to a broker. */
 export function brokerOption(): Option {
-  return new Option('-b, --broker <url>', 'broker URL (default: $CAMQ_BROKER_URL, $CELERY_BROKER_URL, amqp://guest:guest@localhost:5672//)');
+  return new Option(
+    '-b, --broker <url>',
+    "broker URL, or a list a;b;c of a cluster's nodes (default: $CAMQ_BROKER_URL, $CELERY_BROKER_URL, amqp://guest:guest@localhost:5672//)",
+  );
+}
+
+/** `--failover`, beside every `-b`: how a URL list is walked when a node goes away (docs/rabbitmq-cluster.md). */
+export function failoverOption(): Option {
+  return new Option('--failover <strategy>', 'with a URL list: round-robin (default) or shuffle, as kombu (default: $CAMQ_BROKER_FAILOVER)');
 }
 
 /** A broker URL ready to connect to, parsed once, and how to let go of it (stops an in-process embedded broker). */
@@ -29,17 +37,18 @@ export interface ResolvedBroker {
 export async function resolveBroker(
   flag: string | ResolvedBroker | undefined,
   io: CliIO,
-  options: { readonly management?: boolean } = {},
+  options: { readonly management?: boolean; readonly failover?: string | undefined } = {},
 ): Promise<ResolvedBroker> {
   if (typeof flag === 'object') return flag;
   const text = resolveBrokerUrl(flag, io.env);
+  const failover = parseFailoverStrategy(options.failover ?? io.env['CAMQ_BROKER_FAILOVER']);
   if (isEmbeddedBrokerUrl(text)) {
     const { startEmbeddedBroker } = await import('../broker/embedded.js');
     const broker = await startEmbeddedBroker({ port: 0, ...(options.management === true ? { managementPort: 0 } : {}) });
     const parsed = parseBrokerUrl(broker.url);
     return { parsed, url: broker.url, masked: `embedded (${parsed.masked})`, isEmbedded: true, apiUrl: broker.apiUrl, release: () => broker.close() };
   }
-  return knownBroker(text);
+  return knownBroker(text, failover);
 }
 
 /** A broker someone else started or chose (the demo's): parsed once here, and nothing to release. */
@@ -52,9 +61,11 @@ export function managementApiUrl(flag: string | undefined, io: CliIO, broker: Re
   return flag ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv) ?? broker.apiUrl;
 }
 
-export function knownBroker(text: string): ResolvedBroker {
-  const parsed = parseBrokerUrl(text);
-  return { parsed, url: text, masked: parsed.masked, isEmbedded: false, release: async () => {} };
+export function knownBroker(text: string, failover?: BrokerUrl['failover']): ResolvedBroker {
+  const parsed = parseBrokerUrl(text, failover === undefined ? {} : { failover });
+  // A list prints whole (every password masked): which node answered, the connection's own lines say.
+  const masked = parsed.alternates.length > 0 ? maskedList(parsed) : parsed.masked;
+  return { parsed, url: text, masked, isEmbedded: false, release: async () => {} };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { brokerOption } from './broker-option.js';
+import { brokerOption, failoverOption } from './broker-option.js';
 import { createBeatCommand } from './commands/beat.js';
 import { createBrokerCommand } from './commands/broker.js';
 import { createCtlCommand } from './commands/ctl.js';
@@ -29,6 +29,7 @@ export function createCamqProgram(io: CliIO = processIO): Command {
     .description('Operations console for Celery clusters on RabbitMQ: live view, AMQP shell, remote control, worker')
     .version(CAMQ_VERSION, '-V, --version')
     .addOption(brokerOption())
+    .addOption(failoverOption())
     .option('--debug', 'print stack traces for unexpected errors')
     .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks)
     .addOption(readOnlyOption())
@@ -37,12 +38,17 @@ export function createCamqProgram(io: CliIO = processIO): Command {
     // A root with an action would take a mistyped subcommand for an argument; the action says what was meant.
     .allowExcessArguments()
     // `camq` alone opens the live view; Ink and React load only here.
-    .action(async (options: { broker?: string; maxTasks?: number; readOnly?: boolean; journal?: string | false }, command: Command) => {
-      const [typed] = command.args;
-      if (typed !== undefined) throw unknownCommand(typed, command);
-      const runLiveView = await loadLiveView();
-      await runLiveView({ broker: options.broker, maxTasks: options.maxTasks, readOnly: options.readOnly, journal: options.journal }, io);
-    });
+    .action(
+      async (options: { broker?: string; failover?: string; maxTasks?: number; readOnly?: boolean; journal?: string | false }, command: Command) => {
+        const [typed] = command.args;
+        if (typed !== undefined) throw unknownCommand(typed, command);
+        const runLiveView = await loadLiveView();
+        await runLiveView(
+          { broker: options.broker, failover: options.failover, maxTasks: options.maxTasks, readOnly: options.readOnly, journal: options.journal },
+          io,
+        );
+      },
+    );
   program.addCommand(createShellCommand(io));
   program.addCommand(createCtlCommand({ io }));
   program.addCommand(addQueueOperations(createQueuesCommand({ io }), { io }));

@@ -48,6 +48,7 @@ export const ERROR_CODES = [
   'usage.bad-argument',
   'usage.bad-listen',
   'usage.bad-broker-url',
+  'usage.bad-failover',
   'usage.bad-api-url',
   'usage.bad-rate',
   'usage.bad-serializer',

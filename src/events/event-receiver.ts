@@ -197,6 +197,8 @@ export class EventReceiver extends SafeEmitter<EventReceiverEvents> {
   private readonly onConnected = ({ isReconnect }: { isReconnect: boolean }) =>
     this.update({
       phase: 'connected',
+      // The node connected to: with a URL list, the one failover reached.
+      broker: this.connection.masked,
       error: undefined,
       reason: undefined,
       attempt: undefined,

@@ -14,6 +14,9 @@ export const QUEUE_COLUMNS = [
   'messages_unacknowledged',
   'consumers',
   'idle_since',
+  'node',
+  'leader',
+  'members',
   'messages_ready_details.rate',
   'message_stats.publish_details.rate',
   'message_stats.deliver_get_details.rate',
@@ -47,6 +50,7 @@ export function parseQueueList(body: unknown, fallbackVhost: string): QueueFigur
       deliverRate: rate(stats['deliver_get_details']),
       readyRate: rate(item['messages_ready_details']),
       idleSince: parseIdleSince(item['idle_since']),
+      ...placement(item),
     });
   }
   return figures;
@@ -61,6 +65,18 @@ export function parseIdleSince(value: unknown): number | null {
   const iso = /^\d{4}-\d{2}-\d{2} \d{1,2}:\d{2}:\d{2}$/.test(value) ? `${value.replace(' ', 'T').replace(/T(\d):/, 'T0$1:')}Z` : value;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms : null;
+}
+
+/**
+ * Where the queue lives: quorum queues and streams name their `leader` and list their `members` (node names);
+ * a classic queue has its `node` (one member). Fields the answer lacks stay unknown (null).
+ */
+function placement(item: Record<string, unknown>): { leader?: string | null; members?: number | null } {
+  const node = typeof item['node'] === 'string' && item['node'] !== '' ? item['node'] : null;
+  const leader = typeof item['leader'] === 'string' && item['leader'] !== '' ? item['leader'] : node;
+  const members = Array.isArray(item['members']) ? item['members'].length : node === null ? null : 1;
+  // An answer without any of the fields (an older capture, a broker that leaves them out): the queue has none.
+  return leader === null && members === null ? {} : { leader, members };
 }
 
 function count(value: unknown): number {

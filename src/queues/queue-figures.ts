@@ -21,6 +21,26 @@ export interface QueueFigures {
   readonly readyRate: number | null;
   /** When the queue went idle (ms since the epoch); null while it is in use or when unknown. */
   readonly idleSince: number | null;
+  /**
+   * The node that serves the queue: a quorum queue's or stream's leader, a classic queue's node (the management API's
+   * `leader`, else `node`). Absent or null when the source does not tell (the AMQP fallback).
+   */
+  readonly leader?: string | null;
+  /** How many nodes hold a replica: a quorum queue's or stream's `members`; 1 for a classic queue. Absent or null: unknown. */
+  readonly members?: number | null;
+}
+
+/**
+ * Whether a listing is worth leader and member columns: some queue is replicated (more than one member) or the queues
+ * live on more than one node. On a single node (every queue on the same node, one member) they would repeat one name.
+ */
+export function isClusteredListing(queues: readonly QueueFigures[]): boolean {
+  const nodes = new Set<string>();
+  for (const q of queues) {
+    if ((q.members ?? 1) > 1) return true;
+    if (q.leader) nodes.add(q.leader);
+  }
+  return nodes.size > 1;
 }
 
 /** Where a listing's figures came from. */

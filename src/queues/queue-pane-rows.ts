@@ -1,5 +1,5 @@
 import type { QueueDepthHistory } from './queue-depth-history.js';
-import type { FiguresSource } from './queue-figures.js';
+import { isClusteredListing, type FiguresSource } from './queue-figures.js';
 import type { QueueGrowth } from './queue-growth.js';
 import { queueMarkers, type QueueMarker } from './queue-markers.js';
 import { selectQueues } from './queue-selection.js';
@@ -8,6 +8,11 @@ import type { QueueWatchSnapshot } from './queue-watcher.js';
 /** One row of the live view's queues pane: the figures it shows, the markers, and the depth over the last listings. */
 export interface QueuePaneRow {
   readonly name: string;
+  /** `quorum`, `classic`, `stream`; null when the source does not tell. */
+  readonly type: string | null;
+  /** The node serving it (a quorum queue's leader), and how many nodes hold it; null when unknown. */
+  readonly leader: string | null;
+  readonly members: number | null;
   readonly ready: number;
   readonly unacked: number | null;
   readonly consumers: number;
@@ -28,6 +33,8 @@ export interface QueuePaneView {
   /** Ready messages over the listed queues: the header's backlog. */
   readonly backlog: number;
   readonly hiddenHousekeeping: number;
+  /** The queues live on several nodes or are replicated: the pane shows type, leader and members (isClusteredListing). */
+  readonly clustered: boolean;
   /** With the AMQP fallback: what is missing and how to enable the API. */
   readonly missing: string | null;
   /** Why the last listing failed (the rows are then the last good listing's). */
@@ -41,6 +48,7 @@ export const EMPTY_QUEUE_PANE: QueuePaneView = {
   rows: [],
   backlog: 0,
   hiddenHousekeeping: 0,
+  clustered: false,
   missing: null,
   error: null,
   takenAt: null,
@@ -53,6 +61,9 @@ export function queuePaneView(snapshot: QueueWatchSnapshot, growth: QueueGrowth,
   const { queues, housekeeping } = selectQueues(listing.queues, { sort: 'ready' });
   const rows = queues.map((q): QueuePaneRow => ({
     name: q.name,
+    type: q.type,
+    leader: q.leader ?? null,
+    members: q.members ?? null,
     ready: q.ready,
     unacked: q.unacked,
     consumers: q.consumers,
@@ -66,6 +77,7 @@ export function queuePaneView(snapshot: QueueWatchSnapshot, growth: QueueGrowth,
     rows,
     backlog: queues.reduce((sum, q) => sum + q.ready, 0),
     hiddenHousekeeping: housekeeping.length,
+    clustered: isClusteredListing(listing.queues),
     missing: listing.missing,
     error: error?.message ?? null,
     takenAt: listing.takenAt,

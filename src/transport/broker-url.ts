@@ -14,6 +14,12 @@ import { UsageError } from '../errors/index.js';
  * The password is non-enumerable, so it never leaks through JSON.stringify or util.inspect of a BrokerUrl;
  * `masked` is the form every message prints: `amqp://guest:**@localhost:5672//`.
  *
+ * A list of URLs, as kombu writes one for a cluster (`amqp://h1//;amqp://h2//;amqp://h3//`), parses to the first
+ * URL with the others in `alternates` and the order to try them in `failover` (kombu's `failover_strategy` names:
+ * `round-robin`, the default, or `shuffle`). Each URL of the list stands alone, as in kombu: one without user info
+ * logs in as guest, it does not borrow the first one's. BrokerConnection connects to the first that answers and, when
+ * its node goes away, to the next (src/amqp/broker-connection.ts); `nodesOf` lists them all.
+ *
  * Why not WHATWG `URL`: tried, it came out no shorter. It splits user info, host and query well, but a bad port
  * only throws "Invalid URL" (the one line must name the port), port 0 passes, a missing user info must still be told
  * from an empty one, and the vhost rule needs the raw path anyway.
@@ -29,6 +35,34 @@ export interface BrokerUrl {
   readonly query: Readonly<Record<string, string>>;
   /** The URL with the password replaced by `**`. */
   readonly masked: string;
+  /** The other URLs of a `;`-separated list, in the order written; empty for one URL. Non-enumerable. */
+  readonly alternates: readonly BrokerUrl[];
+  /** How to pick the next URL of a list when one goes away. Non-enumerable. */
+  readonly failover: FailoverStrategy;
+}
+
+/** kombu's `failover_strategy` names: `round-robin` tries the list in order, `shuffle` in a random order. */
+export type FailoverStrategy = 'round-robin' | 'shuffle';
+export const FAILOVER_STRATEGIES: readonly FailoverStrategy[] = ['round-robin', 'shuffle'];
+
+/** `--failover` or `CAMQ_BROKER_FAILOVER` as text, checked; undefined and '' mean round-robin. */
+export function parseFailoverStrategy(text: string | undefined): FailoverStrategy {
+  const t = (text ?? '').trim().toLowerCase();
+  if (t === '') return 'round-robin';
+  if (t === 'round-robin' || t === 'shuffle') return t;
+  throw new UsageError(`unknown failover strategy '${text}': use round-robin or shuffle`, 'usage.bad-failover');
+}
+
+/** Every URL of a (possibly one-URL) list: the first, then its alternates. */
+export function nodesOf(url: BrokerUrl): readonly BrokerUrl[] {
+  return [url, ...url.alternates];
+}
+
+/** The whole list masked, `;`-separated, for a message that names what was given. */
+export function maskedList(url: BrokerUrl): string {
+  return nodesOf(url)
+    .map((u) => u.masked)
+    .join(';');
 }
 
 export const DEFAULT_BROKER_URL = 'amqp://guest:guest@localhost:5672//';
@@ -51,12 +85,35 @@ export function isEmbeddedBrokerUrl(text: string): boolean {
   return t === 'embedded' || t === 'memory' || t.startsWith('memory://') || t.startsWith('embedded://');
 }
 
-export function parseBrokerUrl(text: string): BrokerUrl {
+/**
+ * Parse a broker URL, or a kombu URL list (`;`-separated; empty items ignored) with `failover` saying how to walk it.
+ * A list of one is just that URL.
+ */
+export function parseBrokerUrl(text: string, options: { readonly failover?: FailoverStrategy } = {}): BrokerUrl {
+  const parts = text
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  const failover = options.failover ?? 'round-robin';
+  if (parts.length > 1) {
+    if (parts.some(isEmbeddedBrokerUrl)) {
+      throw new UsageError(`the embedded broker cannot be part of a URL list ('${maskBrokerUrl(text)}')`, 'usage.bad-broker-url');
+    }
+    const [first, ...rest] = parts.map((p) => parseOneBrokerUrl(p, [], failover));
+    // The spread copies the enumerable fields only: not the password, alternates or toString.
+    return withPassword({ ...first! }, first!.password, rest, failover);
+  }
+  return parseOneBrokerUrl(parts[0] ?? text, [], failover);
+}
+
+function parseOneBrokerUrl(text: string, alternates: readonly BrokerUrl[], failover: FailoverStrategy): BrokerUrl {
   const raw = text.trim();
   if (isEmbeddedBrokerUrl(raw)) {
     return withPassword(
       { protocol: 'embedded', hostname: '127.0.0.1', port: 0, username: 'guest', vhost: '/', query: {}, masked: 'embedded' },
       'guest',
+      alternates,
+      failover,
     );
   }
   const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(raw);
@@ -125,7 +182,7 @@ export function parseBrokerUrl(text: string): BrokerUrl {
   for (const [key, value] of new URLSearchParams(queryText)) query[key] = value;
 
   const masked = formatMasked(protocol, username, hostname, port, vhost);
-  return withPassword({ protocol, hostname, port, username, vhost, query, masked }, password);
+  return withPassword({ protocol, hostname, port, username, vhost, query, masked }, password, alternates, failover);
 }
 
 /**
@@ -151,9 +208,16 @@ function decode(part: string, raw: string): string {
   }
 }
 
-function withPassword(fields: Omit<BrokerUrl, 'password'>, password: string): BrokerUrl {
+function withPassword(
+  fields: Omit<BrokerUrl, 'password' | 'alternates' | 'failover'>,
+  password: string,
+  alternates: readonly BrokerUrl[],
+  failover: FailoverStrategy,
+): BrokerUrl {
   const url = { ...fields } as BrokerUrl;
   Object.defineProperty(url, 'password', { value: password, enumerable: false });
+  Object.defineProperty(url, 'alternates', { value: Object.freeze([...alternates]), enumerable: false });
+  Object.defineProperty(url, 'failover', { value: failover, enumerable: false });
   Object.defineProperty(url, 'toString', { value: () => fields.masked, enumerable: false });
   return Object.freeze(url);
 }

@@ -3,6 +3,19 @@ export type { ConnectedInfo, ReconnectingInfo, SetupHook, Transport, TransportEv
 export type * from './transport-channel.js';
 export { UNDECODABLE_HEADERS } from './transport-channel.js';
 export { publishMessage, type PublishTarget } from './publish-message.js';
-export { DEFAULT_BROKER_URL, isEmbeddedBrokerUrl, maskBrokerUrl, parseBrokerUrl, resolveBrokerUrl, type BrokerUrl } from './broker-url.js';
+export {
+  DEFAULT_BROKER_URL,
+  FAILOVER_STRATEGIES,
+  isEmbeddedBrokerUrl,
+  maskBrokerUrl,
+  maskedList,
+  nodesOf,
+  parseBrokerUrl,
+  parseFailoverStrategy,
+  resolveBrokerUrl,
+  type BrokerUrl,
+  type FailoverStrategy,
+} from './broker-url.js';
+export { brokerIdentity, type BrokerIdentity } from './broker-identity.js';
 export { createTransport, type TransportOptions } from './create-transport.js';
 export { Publisher, type PublisherConnection, type PublisherOptions } from './publisher.js';

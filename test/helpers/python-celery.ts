@@ -65,6 +65,8 @@ export interface PythonWorkerOptions {
   /** Send task events (-E). @defaultValue false */
   readonly events?: boolean;
   readonly extraArgs?: readonly string[];
+  /** The fixture module to load (`-A`): `quorum_tasks` for a quorum queue (quorum_tasks.py). @defaultValue tasks */
+  readonly app?: string;
   /** Mingle at start-up (Celery's default; it waits 1 s for replies). @defaultValue false */
   readonly mingle?: boolean;
   /** More environment for the worker (the fixture app reads CAMQ_TEST_ACCEPT, CAMQ_TEST_RESULT_SERIALIZER). */
@@ -86,7 +88,7 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<P
     '-m',
     'celery',
     '-A',
-    'tasks',
+    options.app ?? 'tasks',
     'worker',
     '-n',
     options.nodename,

@@ -11,7 +11,7 @@ import { CamqError, ExitCode, UsageError } from '../../errors/index.js';
 import { CONTROL_COMMANDS, cliName, type CliSpec, type ControlCommandSpec, type ControlMethod } from '../../protocol/control-catalog.js';
 import type { QueueDepth } from '../../queues/queue-depths.js';
 import type { BrokerUrl } from '../../transport/broker-url.js';
-import { brokerOption, managementApiUrl, resolveBroker, withConnection, type ResolvedBroker } from '../broker-option.js';
+import { brokerOption, failoverOption, managementApiUrl, resolveBroker, withConnection, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { confirmOnTerminal } from '../confirm-on-terminal.js';
 import { Progress } from '../output/progress.js';
@@ -62,6 +62,7 @@ interface CommonOptions {
   readonly json?: boolean;
   readonly broker?: string;
   readonly readOnly?: boolean;
+  readonly failover?: string;
   readonly waitAll?: boolean;
   readonly expand?: boolean;
   readonly api?: string;
@@ -155,6 +156,7 @@ export function createCeleryctlProgram(deps: CtlDeps = {}): Command {
     .description('Broadcast remote control of Celery workers over RabbitMQ (kombu pidbox), compatible with Celery 5')
     .version(CAMQ_VERSION, '-V, --version')
     .addOption(brokerOption())
+    .addOption(failoverOption())
     .option('--debug', 'print stack traces for unexpected errors')
     .addOption(readOnlyOption())
     .addHelpText('after', DETAILS);
@@ -171,12 +173,13 @@ function addCommonOptions(cmd: Command): void {
     .option('--expand', 'one line per worker, printed as replies arrive (no grouping of identical replies)')
     .option('--api <url>', 'the management API that tells which workers are live (default: $CAMQ_API_URL, else found from the broker URL)')
     .addOption(brokerOption())
+    .addOption(failoverOption())
     .addOption(new Option('--debug').hideHelp());
 }
 
 /** What every command needs once its arguments are valid: the broker, the formatter, the colours. */
 async function prepare(io: CliIO, opts: CommonOptions) {
-  const broker = await resolveBroker(opts.broker, io);
+  const broker = await resolveBroker(opts.broker, io, { failover: opts.failover });
   return { broker, output: await import('../../control/reply-text.js'), style: styleFor(io) };
 }
 

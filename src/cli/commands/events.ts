@@ -29,14 +29,14 @@ export function createEventsCommand(io: CliIO = processIO): Command {
     .option('--json', 'print one JSON object per event (with local_received)')
     .option('--max-tasks <n>', 'tasks the live view keeps in memory (default 10000)', parseMaxTasks);
   return addJournalOptions(command, { optOut: true }).action(async (options: EventsCommandOptions, cmd: Command) => {
-    const broker = cmd.optsWithGlobals<{ broker?: string }>().broker;
+    const { broker, failover, readOnly } = cmd.optsWithGlobals<{ broker?: string; failover?: string; readOnly?: boolean }>();
     const journal = journalChoice(options.journal, cmd);
     if (options.dump || options.json) {
-      await dumpEvents({ broker, json: options.json === true, journal }, io);
+      await dumpEvents({ broker, failover, json: options.json === true, journal }, io);
       return;
     }
     const runLiveView = await loadLiveView();
-    await runLiveView({ broker, maxTasks: options.maxTasks, readOnly: cmd.optsWithGlobals<{ readOnly?: boolean }>().readOnly, journal }, io);
+    await runLiveView({ broker, failover, maxTasks: options.maxTasks, readOnly, journal }, io);
   });
 }
 
@@ -68,6 +68,7 @@ const CI_VARIABLES = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
 export async function dumpEvents(
   options: {
     broker: string | ResolvedBroker | undefined;
+    failover?: string | undefined;
     json: boolean;
     until?: AbortSignal;
     onReady?: () => void;
@@ -81,7 +82,7 @@ export async function dumpEvents(
     import('../../events/index.js'),
     import('../broker-option.js'),
   ]);
-  const broker = await resolveBroker(options.broker, io);
+  const broker = await resolveBroker(options.broker, io, { failover: options.failover });
   const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq events --dump' });
   const receiver = new EventReceiver({ connection });
   const journal = await openViewJournal(options.journal, broker, io);

@@ -65,12 +65,15 @@ export function createExporterCommand(io: CliIO = processIO): Command {
     .option('--generic-hostname-worker-task-metric', "hostname 'generic' on the worker-side task series: far fewer series with many workers")
     .option('--queue-interval <s>', 'seconds between queue listings', positiveSeconds, 5)
     .action(async (options: ExporterCliOptions, command: Command) => {
-      const globals = command.optsWithGlobals<{ broker?: string }>();
-      await runExporter({ ...options, listen: options.listen ?? parseListenAddress(DEFAULT_METRICS_LISTEN), broker: globals.broker }, io);
+      const globals = command.optsWithGlobals<{ broker?: string; failover?: string }>();
+      await runExporter(
+        { ...options, listen: options.listen ?? parseListenAddress(DEFAULT_METRICS_LISTEN), broker: globals.broker, failover: globals.failover },
+        io,
+      );
     });
 }
 
-async function runExporter(options: ExporterCliOptions & { broker: string | undefined }, io: CliIO): Promise<void> {
+async function runExporter(options: ExporterCliOptions & { broker: string | undefined; failover: string | undefined }, io: CliIO): Promise<void> {
   const auth = options.basicAuth ?? io.env['CAMQ_METRICS_BASIC_AUTH'];
   if (auth !== undefined && !auth.includes(':')) throw new UsageError("--basic-auth expects 'user:password'");
   const [{ Exporter }, { QueueLister }, { createTransport }, { MetricsServer }] = await Promise.all([
@@ -79,7 +82,7 @@ async function runExporter(options: ExporterCliOptions & { broker: string | unde
     import('../../transport/index.js'),
     import('../../http/metrics-server.js'),
   ]);
-  const broker = await resolveBroker(options.broker, io, { management: true });
+  const broker = await resolveBroker(options.broker, io, { management: true, failover: options.failover });
   const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq exporter' });
   const useApi = options.api !== false;
   // The fallback's queue names: the ones the events told (task-sent's queue), known once the exporter runs.

@@ -25,6 +25,8 @@ export interface LiveViewOptions {
   readonly maxTasks?: number | undefined;
   /** `--read-only`: the view's actions (revoke, rate limit, purge, move, mutating `:` commands) are refused. */
   readonly readOnly?: boolean | undefined;
+  /** `--failover` for a URL list. */
+  readonly failover?: string | undefined;
   /** Close the view when this aborts (the demo's --duration), as if `q` was pressed. */
   readonly until?: AbortSignal | undefined;
   /** Called once the receiver is consuming, before the view mounts (the demo starts its workers then). */
@@ -61,7 +63,7 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   if (!io.stdin.isTTY || !io.stdout.isTTY) {
     throw new UsageError('the live view needs a terminal; to print events instead, run `camq events --dump` (or --json)');
   }
-  const broker = await resolveBroker(options.broker, io, { management: true });
+  const broker = await resolveBroker(options.broker, io, { management: true, failover: options.failover });
   // Until the view mounts, this line is all the terminal shows: a broker that does not answer is not a blank screen.
   writeLine(io.stderr, `-> connecting to ${broker.masked}.`);
   const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq live view' });

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CamqError, UsageError } from '../../errors/index.js';
 import type { Transport } from '../../transport/index.js';
 import { parseDuration } from '../../queues/duration.js';
-import { brokerOption, resolveBroker, withConnection } from '../broker-option.js';
+import { brokerOption, failoverOption, resolveBroker, withConnection } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { confirmOnTerminal } from '../confirm-on-terminal.js';
 import { actionPolicyFor } from '../read-only.js';
@@ -23,6 +23,7 @@ export interface QueueOperationsDeps {
 interface BrokerOptions {
   readonly broker?: string;
   readonly readOnly?: boolean;
+  readonly failover?: string;
 }
 
 interface PeekOptions extends BrokerOptions {
@@ -53,7 +54,11 @@ interface MoveCliOptions extends BrokerOptions {
 export function addQueueOperations(queues: Command, deps: QueueOperationsDeps = {}): Command {
   const io = deps.io ?? processIO;
   const sub = (name: string, description: string) => {
-    const cmd = new Command(name).description(description).addOption(brokerOption()).addOption(new Option('--debug').hideHelp());
+    const cmd = new Command(name)
+      .description(description)
+      .addOption(brokerOption())
+      .addOption(failoverOption())
+      .addOption(new Option('--debug').hideHelp());
     queues.addCommand(cmd);
     return cmd;
   };
@@ -114,7 +119,7 @@ export function addQueueOperations(queues: Command, deps: QueueOperationsDeps = 
 
 /** Connect to the resolved broker, run `fn`, close. */
 async function withTransport<T>(io: CliIO, opts: BrokerOptions, fn: (transport: Transport) => Promise<T>): Promise<T> {
-  const broker = await resolveBroker(opts.broker, io);
+  const broker = await resolveBroker(opts.broker, io, { failover: opts.failover });
   return withConnection(
     broker,
     async () => {

@@ -3,7 +3,7 @@ import type { QueueGrowth, QueueLister, QueueListing, SortKey } from '../../queu
 import { parseSortKey } from '../../queues/queue-selection.js';
 import type { Transport } from '../../transport/index.js';
 import { systemClock, type Clock } from '../../util/clock.js';
-import { brokerOption, managementApiUrl, resolveBroker } from '../broker-option.js';
+import { brokerOption, failoverOption, managementApiUrl, resolveBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { listingJson, queueTable, renderQueueTable } from '../output/queue-rows.js';
 import { styleFor } from '../output/style.js';
@@ -23,6 +23,7 @@ export interface QueuesCommandDeps {
 
 interface QueuesOptions {
   readonly broker?: string;
+  readonly failover?: string;
   /** A URL, or false for --no-api. */
   readonly api?: string | false;
   readonly apiTimeout: number;
@@ -56,6 +57,7 @@ export function createQueuesCommand(deps: QueuesCommandDeps = {}): Command {
     .description('list the queues of the broker: ready, unacked, consumers, rates, idle since, and markers')
     .argument('[pattern]', "only queues whose name matches: '*' and '?' as wildcards, else the names containing it")
     .addOption(brokerOption())
+    .addOption(failoverOption())
     .option('--api <url>', 'the management API to read (default: $CAMQ_API_URL, else found from the broker URL)')
     .option('--no-api', 'do not read the management API: list the queues camq can name with AMQP passive declares')
     .option('--api-timeout <seconds>', 'seconds to wait for each answer of the management API', parseSeconds, 5)
@@ -68,7 +70,7 @@ export function createQueuesCommand(deps: QueuesCommandDeps = {}): Command {
     .option('--sort <column>', 'sort by name, vhost, type, ready, unacked, consumers, publish, deliver or idle', parseSort)
     .addHelpText('after', DETAILS)
     .action(async (pattern: string | undefined, options: QueuesOptions, command: Command) => {
-      const globals = command.optsWithGlobals<{ broker?: string }>();
+      const globals = command.optsWithGlobals<{ broker?: string; failover?: string }>();
       await runQueues({ ...options, broker: options.broker ?? globals.broker }, pattern, io, deps);
     });
 }
@@ -80,7 +82,7 @@ async function runQueues(options: QueuesOptions, pattern: string | undefined, io
     import('../../control/control-client.js'),
   ]);
   const clock = deps.clock ?? systemClock;
-  const broker = await resolveBroker(options.broker, io, { management: true });
+  const broker = await resolveBroker(options.broker, io, { management: true, failover: options.failover });
   const useApi = options.api !== false;
   const apiUrl = options.api === false ? undefined : managementApiUrl(options.api, io, broker);
   let transport: Promise<Transport> | undefined;

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { readOnlyOption } from '../read-only.js';
-import { brokerOption } from '../broker-option.js';
+import { brokerOption, failoverOption } from '../broker-option.js';
 import { processIO, type CliIO } from '../cli-io.js';
 import type { ShellCommandOptions } from '../shell/shell-options.js';
 import { CAMQ_VERSION } from '../version.js';
@@ -22,6 +22,7 @@ function configureShell(command: Command, io: CliIO): Command {
     .addHelpText('after', MODES)
     .argument('[command...]', "one command and its arguments, e.g. queue.declare myqueue (run 'help' for the list)")
     .addOption(brokerOption())
+    .addOption(failoverOption())
     .option('--json', 'print one JSON object per command on stdout')
     .option('--keep-going', 'in a script, run the remaining lines after a failed one (exit non-zero at the end)')
     .action(async (words: string[], _options: ShellCommandOptions, self: Command) => {

@@ -88,14 +88,14 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
     .action(async (options: WorkerCliOptions, command: Command) => {
       const level = parseLogLevel(options.loglevel);
       if (!level) throw new UsageError(`unknown log level '${options.loglevel}'; use debug, info, warning, error or critical`);
-      const globals = command.optsWithGlobals<{ broker?: string }>();
+      const globals = command.optsWithGlobals<{ broker?: string; failover?: string }>();
       const [{ Worker, loadTaskModule }, { expandNodename }, { createLogger }, { ControlClient }] = await Promise.all([
         import('../../worker/index.js'),
         import('../../protocol/topology.js'),
         import('../../util/logger.js'),
         import('../../control/control-client.js'),
       ]);
-      const broker = await resolveBroker(globals.broker, io);
+      const broker = await resolveBroker(globals.broker, io, { failover: globals.failover });
       const app = await loadTaskModule(options.app);
       const logger = createLogger({ level, write: (line) => io.stderr.write(line + '\n') });
       const nodename = expandNodename(options.hostname, hostname());

@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { ListingTable } from '../../control/reply-text.js';
 import { renderAlignedTable } from './aligned-table.js';
 // The modules themselves, not the barrel: `camq` loads this file at start-up for every command.
-import type { QueueFigures, QueueListing } from '../../queues/queue-figures.js';
+import { isClusteredListing, type QueueFigures, type QueueListing } from '../../queues/queue-figures.js';
 import type { QueueGrowth } from '../../queues/queue-growth.js';
 import { queueMarkers, type QueueMarker } from '../../queues/queue-markers.js';
 import type { QueueSelection } from '../../queues/queue-selection.js';
@@ -27,17 +27,27 @@ const MARKER_TEXT: Readonly<Record<QueueMarker, string>> = {
   housekeeping: 'housekeeping',
 };
 
-/** The columns holding numbers, right-aligned. */
-export const QUEUE_NUMBER_COLUMNS: ReadonlySet<number> = new Set([3, 4, 5, 6, 7]);
+/** On a cluster (isClusteredListing), after `type`: the node serving each queue and how many nodes hold it. */
+export const QUEUE_CLUSTER_HEAD = ['leader', 'members'] as const;
 
-/** Rows of `camq queues`' table (plain text); figures a source cannot give show as `-`. */
+/** The columns holding numbers, right-aligned, by name. */
+const NUMBER_COLUMNS: ReadonlySet<string> = new Set(['ready', 'unacked', 'consumers', 'publish/s', 'deliver/s', 'members']);
+
+/**
+ * Rows of `camq queues`' table (plain text); figures a source cannot give show as `-`. On a cluster the leader and
+ * member count follow the type; on a single node they are left out (every row would name the same node).
+ */
 export function queueTable(queues: readonly QueueFigures[], now: number, growth?: QueueGrowth): ListingTable {
+  const clustered = isClusteredListing(queues);
+  const head: string[] = [...QUEUE_TABLE_HEAD];
+  if (clustered) head.splice(3, 0, ...QUEUE_CLUSTER_HEAD);
   return {
-    head: [...QUEUE_TABLE_HEAD],
+    head,
     rows: queues.map((q) => [
       q.vhost,
       q.name,
       q.type ?? '-',
+      ...(clustered ? [q.leader ?? '-', q.members === undefined || q.members === null ? '-' : String(q.members)] : []),
       String(q.ready),
       q.unacked === null ? '-' : String(q.unacked),
       String(q.consumers),
@@ -70,9 +80,9 @@ export function formatAge(ms: number): string {
 
 /** `camq queues`' table as text: aligned columns, numbers to the right, markers in colour on a terminal. */
 export function renderQueueTable(table: ListingTable, style: ChalkInstance): string {
-  const markerColumn = QUEUE_TABLE_HEAD.length - 1;
+  const markerColumn = table.head.length - 1;
   return renderAlignedTable(table, style, {
-    rightAligned: QUEUE_NUMBER_COLUMNS,
+    rightAligned: new Set(table.head.flatMap((h, i) => (NUMBER_COLUMNS.has(h) ? [i] : []))),
     styleCell: (column, text) =>
       column !== markerColumn || text === ''
         ? text
@@ -89,6 +99,8 @@ export function queueJson(q: QueueFigures, growth?: QueueGrowth): Record<string,
     vhost: q.vhost,
     name: q.name,
     type: q.type,
+    leader: q.leader ?? null,
+    members: q.members ?? null,
     ready: q.ready,
     unacked: q.unacked,
     consumers: q.consumers,

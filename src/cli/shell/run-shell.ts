@@ -17,7 +17,7 @@ import { LinePrinter } from './line-printer.js';
  */
 export async function runShell(words: readonly string[], options: ShellCommandOptions, io: CliIO): Promise<void> {
   const printer = new LinePrinter(io, options.json === true);
-  const broker = await resolveBroker(options.broker, io);
+  const broker = await resolveBroker(options.broker, io, { failover: options.failover });
   const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camqadm' });
   let session: ShellSession | undefined;
   let exitCode: number = ExitCode.ok;

@@ -28,6 +28,9 @@ const COLUMNS = [
   { min: 11, weight: 1 }, // markers
 ];
 const HEADER = ['', 'QUEUE', 'READY', 'UNACKED', 'CONS', 'IN', 'OUT', 'DEPTH', 'MARKERS'];
+/** On a cluster (view.clustered), two more at the end: `quorum×3` and the leader node. */
+const CLUSTER_COLUMNS = [{ min: 9 }, { min: 12, max: 28, weight: 1 }];
+const CLUSTER_HEADER = ['TYPE', 'LEADER'];
 const MARKER_TEXT: Readonly<Record<QueueMarker, string>> = { 'no-consumer': 'no consumer', growing: 'growing', housekeeping: 'housekeeping' };
 
 /** The queues pane's lines besides its rows: the title and the column header. */
@@ -58,7 +61,8 @@ function statusLine(view: QueuePaneView): string | undefined {
  * title, not listed. The rows come from the queues engine once per listing (queuePaneView); this only lays them out.
  */
 export function QueueTable({ view, selected, isFocused, height, width, theme }: QueueTableProps) {
-  const w = fitColumns(COLUMNS, width);
+  const w = fitColumns(view.clustered ? [...COLUMNS, ...CLUSTER_COLUMNS] : COLUMNS, width);
+  const header = view.clustered ? [...HEADER, ...CLUSTER_HEADER] : HEADER;
   const status = statusLine(view);
   const bodyRows = Math.max(0, height - (status === undefined ? 0 : 1));
   const index = Math.max(
@@ -74,7 +78,7 @@ export function QueueTable({ view, selected, isFocused, height, width, theme }: 
     <Box flexDirection="column" height={height + QUEUE_PANE_FIXED_LINES}>
       <SectionTitle title="Queues" detail={detail} isFocused={isFocused} width={width} theme={theme} />
       <RowText {...theme.columnHeader} wrap="truncate-end">
-        {HEADER.map((h, i) => cell(h, w[i]!, i >= 2 && i <= 6)).join(' ')}
+        {header.map((h, i) => cell(h, w[i]!, i >= 2 && i <= 6)).join(' ')}
       </RowText>
       {status === undefined ? null : (
         <RowText {...(view.error !== null ? theme.error : theme.dim)} wrap="truncate-end">
@@ -85,14 +89,39 @@ export function QueueTable({ view, selected, isFocused, height, width, theme }: 
         <Text {...theme.dim}>{cell(view.source === null ? '  waiting for the first listing' : '  no queues', width)}</Text>
       ) : (
         visible.map((row) => (
-          <QueueLine key={row.name} row={row} isSelected={isFocused && row === (view.rows[index] ?? view.rows[0])} widths={w} theme={theme} />
+          <QueueLine
+            key={row.name}
+            row={row}
+            isSelected={isFocused && row === (view.rows[index] ?? view.rows[0])}
+            clustered={view.clustered}
+            widths={w}
+            theme={theme}
+          />
         ))
       )}
     </Box>
   );
 }
 
-function QueueLine({ row, isSelected, widths: w, theme }: { row: QueuePaneRow; isSelected: boolean; widths: number[]; theme: Theme }) {
+/** `quorum×3`, `classic`: the type with its member count when replicated. */
+function typeText(row: QueuePaneRow): string {
+  const type = row.type ?? '-';
+  return row.members !== null && row.members > 1 ? `${type}×${row.members}` : type;
+}
+
+function QueueLine({
+  row,
+  isSelected,
+  clustered,
+  widths: w,
+  theme,
+}: {
+  row: QueuePaneRow;
+  isSelected: boolean;
+  clustered: boolean;
+  widths: number[];
+  theme: Theme;
+}) {
   const figures = [
     cell(String(row.ready), w[2]!, true),
     cell(row.unacked === null ? '-' : String(row.unacked), w[3]!, true),
@@ -107,6 +136,7 @@ function QueueLine({ row, isSelected, widths: w, theme }: { row: QueuePaneRow; i
     <RowText wrap="truncate-end" {...(isSelected ? theme.selected : {})}>
       {cell(isSelected ? '›' : ' ', w[0]!)} {cell(row.name, w[1]!)} {figures}{' '}
       <Text {...(isStuck ? theme.error : theme.pending)}>{cell(markers, w[8]!)}</Text>
+      {clustered ? ` ${cell(typeText(row), w[9]!)} ${cell(row.leader ?? '-', w[10]!)}` : null}
     </RowText>
   );
 }

@@ -27,6 +27,47 @@ describe('queueTable', () => {
   });
 });
 
+describe('queueTable on a cluster', () => {
+  it('adds the leader node and member count after the type when queues are replicated or on several nodes', () => {
+    const table = queueTable(
+      [
+        q('orders', { type: 'quorum', leader: 'rabbit@n2', members: 3, ready: 5, consumers: 1 }),
+        q('celery', { type: 'classic', leader: 'rabbit@n1', members: 1, consumers: 1 }),
+      ],
+      now,
+    );
+    expect(table.head.slice(0, 6)).toEqual(['vhost', 'name', 'type', 'leader', 'members', 'ready']);
+    expect(table.rows.map((r) => r.slice(0, 6))).toEqual([
+      ['/', 'orders', 'quorum', 'rabbit@n2', '3', '5'],
+      ['/', 'celery', 'classic', 'rabbit@n1', '1', '0'],
+    ]);
+    const lines = renderQueueTable(table, plain).split('\n');
+    expect(lines[0]).toMatch(/^vhost\s+name\s+type\s+leader\s+members\s+ready/);
+    expect(lines[1]).toMatch(/orders\s+quorum\s+rabbit@n2\s+3\s+5\s/);
+    expect(
+      listingJson(
+        {
+          source: 'api',
+          api: null,
+          queues: [q('orders', { type: 'quorum', leader: 'rabbit@n2', members: 3 })],
+          takenAt: now,
+          brokerMs: 1,
+          missing: null,
+        },
+        selectQueues([q('orders', { type: 'quorum', leader: 'rabbit@n2', members: 3 })]),
+        false,
+      ),
+    ).toMatchObject({
+      queues: [{ name: 'orders', type: 'quorum', leader: 'rabbit@n2', members: 3 }],
+    });
+  });
+
+  it('leaves them out on a single node: every queue on one node, one member each', () => {
+    const table = queueTable([q('a', { leader: 'rabbit@n1', members: 1 }), q('b', { type: 'quorum', leader: 'rabbit@n1', members: 1 })], now);
+    expect(table.head).toEqual([...QUEUE_TABLE_HEAD]);
+  });
+});
+
 describe('renderQueueTable', () => {
   const table = queueTable([q('celery', { ready: 12, consumers: 2 }), q('a-much-longer-name', { ready: 7, publishRate: 1234 })], now);
 
@@ -91,6 +132,8 @@ describe('listingJson', () => {
           vhost: '/',
           name: 'celery',
           type: 'classic',
+          leader: null,
+          members: null,
           ready: 2,
           unacked: 0,
           consumers: 0,

@@ -8,16 +8,43 @@ const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../.
 describe('parseQueueList', () => {
   it("reads RabbitMQ 3.10's answer to camq's columns (captured), quorum queues without idle_since included", () => {
     expect(parseQueueList(fixture('rabbitmq-3.10-queues-columns.json'), 'h3')).toEqual([
-      queueFigures('cap-q', { vhost: 'h3', ready: 47, unacked: 3, consumers: 1, idleSince: Date.UTC(2026, 11, 6, 7, 23, 5, 33) }),
-      queueFigures('cap-quorum', { vhost: 'h3', type: 'quorum', ready: 5 }),
+      queueFigures('cap-q', {
+        vhost: 'h3',
+        ready: 47,
+        unacked: 3,
+        consumers: 1,
+        idleSince: Date.UTC(2026, 11, 6, 7, 23, 5, 33),
+        leader: 'rabbit@localhost',
+        members: 1,
+      }),
+      queueFigures('cap-quorum', { vhost: 'h3', type: 'quorum', ready: 5, leader: 'rabbit@localhost', members: 1 }),
     ]);
   });
 
   it('reads the whole list (no columns=) the same way (captured a few minutes earlier: another idle_since)', () => {
     const whole = parseQueueList(fixture('rabbitmq-3.10-queues.json'), 'h3')!;
     const columns = parseQueueList(fixture('rabbitmq-3.10-queues-columns.json'), 'h3')!;
-    expect(whole.map((q) => ({ ...q, idleSince: null }))).toEqual(columns.map((q) => ({ ...q, idleSince: null })));
+    const common = ({ leader: _l, members: _m, ...q }: (typeof whole)[number]) => ({ ...q, idleSince: null });
+    expect(whole.map(common)).toEqual(columns.map(common));
     expect(whole[0]!.idleSince).toBe(Date.UTC(2026, 11, 6, 7, 11, 43, 496));
+    expect(whole.map((q) => [q.name, q.leader, q.members])).toEqual([
+      ['cap-q', 'rabbit@localhost', 1],
+      ['cap-quorum', 'rabbit@localhost', 1],
+    ]);
+  });
+
+  it("reads a quorum queue's leader and members and a classic queue's node, as on a cluster", () => {
+    const queues = parseQueueList(
+      [
+        { name: 'qq', type: 'quorum', node: 'rabbit@n1', leader: 'rabbit@n2', members: ['rabbit@n1', 'rabbit@n2', 'rabbit@n3'] },
+        { name: 'cq', type: 'classic', node: 'rabbit@n3' },
+      ],
+      '/',
+    )!;
+    expect(queues.map((q) => [q.name, q.leader, q.members])).toEqual([
+      ['qq', 'rabbit@n2', 3],
+      ['cq', 'rabbit@n3', 1],
+    ]);
   });
 
   it('takes a queue RabbitMQ has not sampled yet (only its name) as empty, and skips what is not a queue', () => {

@@ -11,7 +11,20 @@ import { KEYS, renderTui, stripAnsi, type RenderedTui } from '../../fakes/render
 const BROKER = 'amqp://guest:**@127.0.0.1:5672/camq-queues';
 
 function row(name: string, fields: Partial<QueuePaneRow> = {}): QueuePaneRow {
-  return { name, ready: 0, unacked: 0, consumers: 1, publishRate: 0, deliverRate: 0, markers: [], depths: [], ...fields };
+  return {
+    name,
+    type: 'classic',
+    leader: null,
+    members: null,
+    ready: 0,
+    unacked: 0,
+    consumers: 1,
+    publishRate: 0,
+    deliverRate: 0,
+    markers: [],
+    depths: [],
+    ...fields,
+  };
 }
 
 function paneView(rows: QueuePaneRow[], fields: Partial<QueuePaneView> = {}): QueuePaneView {
@@ -99,6 +112,25 @@ describe('App: the queues pane', () => {
     expect(screen()).toMatch(/celery\s+7\s+3\s+2\s+12\.5\/s\s+30\.0\/s\s+█▄▂/);
     expect(screen()).toContain('127 queued');
     expect(screen()).toContain('Queues  2 · 127 ready · management API · 4 housekeeping hidden');
+  });
+
+  it("on a cluster adds each queue's type with its member count and its leader node; a single node shows neither", async () => {
+    const queues = new FakeQueues();
+    const { screen } = setup(queues);
+    queues.publish(
+      paneView(
+        [
+          row('orders', { type: 'quorum', leader: 'rabbit@n2', members: 3, ready: 9 }),
+          row('celery', { type: 'classic', leader: 'rabbit@n1', members: 1, ready: 2 }),
+        ],
+        { clustered: true },
+      ),
+    );
+    await vi.waitFor(() => expect(screen()).toMatch(/TYPE\s+LEADER/));
+    expect(screen()).toMatch(/orders\s+9\b.*quorum×3\s+rabbit@n2/);
+    expect(screen()).toMatch(/celery\s+2\b.*classic\s+rabbit@n1/);
+    queues.publish(paneView([row('celery', { type: 'classic', leader: 'rabbit@n1', members: 1, ready: 2 })]));
+    await vi.waitFor(() => expect(screen()).not.toContain('LEADER'));
   });
 
   it('without the management API it says so in one line and shows the AMQP figures', async () => {
