@@ -16,11 +16,8 @@ export function journalRoot(env: Readonly<Record<string, string | undefined>> = 
 /** `rabbit.example.com_5672_%2Fprod`: a file name that cannot climb out of the root, the same for equal URLs. */
 export function journalIdentity(broker: Pick<BrokerUrl, 'protocol' | 'hostname' | 'port' | 'vhost'>): string {
   if (broker.protocol === 'embedded') return 'embedded';
-  // A URL list parsed as one URL leaves the rest of the list in the host (`a;b;c`) or the vhost (`v;amqp://u:p@b/v`,
-  // a password included): only what comes before the first `;` names the journal.
-  const host = broker.hostname.split(';')[0]!.toLowerCase();
-  const vhost = broker.vhost.split(';')[0]!;
-  return `${safe(host)}_${broker.port}_${safe(vhost)}`;
+  // A kombu URL list parses to its first URL (the others are `alternates`): that one names the journal.
+  return `${safe(broker.hostname.toLowerCase())}_${broker.port}_${safe(broker.vhost)}`;
 }
 
 /** The journal directory for a broker: `dir` when given (`--journal DIR`), else under journalRoot(). */

@@ -266,7 +266,7 @@ describe('journal', () => {
     expect(journalDirectory(broker, { env: { HOME: '/home/u' } })).toBe('/home/u/.local/share/camq/rabbit.example.com_5672_%2Fprod');
     expect(journalDirectory(broker, { dir: '/j' })).toBe('/j');
     // A kombu URL list: the first host and vhost, never the rest of the list (with its password).
-    for (const url of ['amqp://u:secret@a:5672/v;amqp://u:secret@b:5672/v', 'amqp://u:secret@a;b;c:5672/v']) {
+    for (const url of ['amqp://u:secret@a:5672/v;amqp://u:secret@b:5672/v', 'amqp://u:secret@a:5672/v;amqp://b//;amqp://c//']) {
       const identity = journalIdentity(parseBrokerUrl(url));
       expect(identity).toBe('a_5672_v');
       expect(identity).not.toContain('secret');
