@@ -92,6 +92,7 @@ export const ERROR_CODES = [
   'task.timeout',
   'worker.duplicate-nodename',
   'worker.statedb',
+  'worker.delay-unavailable',
   // Queue operations (camq queues peek|purge|publish|move).
   'queues.peek-refused',
   'queues.unsupported-type',
