@@ -43,6 +43,18 @@ export default defineConfig({
       },
       {
         test: {
+          // Tests that start RabbitMQ nodes of their own (test/helpers/rabbitmq-node.ts, scripts/rabbitmq-cluster.sh):
+          // one file at a time, each node under a temporary directory; the machine's node is never touched.
+          name: 'cluster',
+          include: ['test/cluster/**/*.cluster.test.{ts,tsx}'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: 'fuzz',
           include: ['test/fuzz/**/*.fuzz.test.{ts,tsx}'],
           environment: 'node',
