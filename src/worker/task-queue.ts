@@ -1,4 +1,4 @@
-import { asCamqError, BrokerError, ReplyCode } from '../errors/index.js';
+import { asCamqError, BrokerError, inequivalentArg, ReplyCode } from '../errors/index.js';
 import type { TransportChannel } from '../transport/index.js';
 
 /** RabbitMQ's queue types (`x-queue-type`); a queue declared without one is classic. */
@@ -47,12 +47,10 @@ export async function declareTaskQueue(channel: TransportChannel, queue: TaskQue
  * the refusal is about another argument.
  */
 export function queueTypeFromRefusal(replyText: string): QueueType | undefined {
-  if (!replyText.includes("'x-queue-type'")) return undefined;
-  const current = /current is (?:the value )?('?)(\w+)\1/.exec(replyText);
-  if (!current) return undefined;
-  const value = current[2]!;
-  if (value === 'none') return 'classic';
-  return (QUEUE_TYPES as readonly string[]).includes(value) ? (value as QueueType) : undefined;
+  const refused = inequivalentArg(replyText);
+  if (refused?.arg !== 'x-queue-type') return undefined;
+  if (refused.current === undefined) return 'classic';
+  return (QUEUE_TYPES as readonly string[]).includes(refused.current) ? (refused.current as QueueType) : undefined;
 }
 
 /**
