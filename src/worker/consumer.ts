@@ -97,6 +97,13 @@ export class TaskConsumer {
     return this.types.get(name);
   }
 
+  /** A queue's type known before it is declared (the management API): declared with it, unless one was asked for. */
+  presetType(name: string, type: QueueType): void {
+    const i = this.queues.findIndex((q) => q.name === name);
+    const queue = this.queues[i];
+    if (queue && queue.type === undefined && type !== 'classic') this.queues[i] = { ...queue, type };
+  }
+
   /**
    * Record a queue's type; a quorum or stream queue turns global QoS off for good (next attach). True when that
    * changed the mode. Also called with what a 540 refusal of global QoS named (Worker.onDisconnected).

@@ -7,6 +7,7 @@ import type { Logger } from '../util/logger.js';
 import type { CamqApp } from './app.js';
 import type { HelloCall } from './mingle.js';
 import type { Pool, PoolKind } from './pool.js';
+import type { QueueType } from './task-queue.js';
 
 export interface WorkerOptions {
   /** The tasks to run (a task module registered them). */
@@ -41,6 +42,12 @@ export interface WorkerOptions {
    * in memory there. @defaultValue 300
    */
   readonly etaDelayAfter?: number | null;
+  /**
+   * What the broker's management API says the task queues are, asked once before the first declare (the CLI passes
+   * one when the API answers): a queue found quorum or stream is declared so, which RabbitMQ then accepts as it is.
+   * Without it, or when it fails, the refused declare tells the type (docs/worker.md, Quorum queues).
+   */
+  readonly queueTypes?: (names: readonly string[]) => Promise<ReadonlyMap<string, QueueType>>;
   /** Ack after the task ran, for every task that does not say otherwise. @defaultValue false */
   readonly acksLate?: boolean;
   /**

@@ -227,6 +227,13 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       this.appClock.adjust(state.clock);
     }
     await this.pool.start(this.lifecycle.concurrency);
+    if (this.options.queueTypes) {
+      const known = await this.options.queueTypes(this.consumer.queueNames()).catch((err: unknown) => {
+        this.logger.debug(`queue types from the management API: ${(err as Error).message}`);
+        return new Map<string, QueueType>();
+      });
+      for (const [name, type] of known) this.consumer.presetType(name, type);
+    }
     this.transport.on('disconnected', (err: CamqError) => this.onDisconnected(err));
     this.transport.on('reconnecting', (info: ReconnectingInfo) => this.logger.warning(reconnectingLine(this.transport.masked, info)));
     this.transport.on('failed', (err: CamqError) => {

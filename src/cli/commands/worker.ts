@@ -5,8 +5,8 @@ import { parseLogLevel } from '../../util/logger.js';
 import type { Transport } from '../../transport/index.js';
 import type { HelloCall } from '../../worker/mingle.js';
 import { POOL_KINDS, type PoolKind } from '../../worker/pool.js';
-import { parseQueueSpec } from '../../worker/task-queue.js';
-import { resolveBroker } from '../broker-option.js';
+import { parseQueueSpec, QUEUE_TYPES, type QueueType } from '../../worker/task-queue.js';
+import { managementApiUrl, resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { CAMQ_VERSION } from '../version.js';
 import type { ListenAddress } from '../../http/listen-address.js';
@@ -47,6 +47,26 @@ function seconds(text: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected seconds above 0, got '${text}'`);
   return n;
+}
+
+/**
+ * The types of these queues from the management API (found as `camq queues` finds it, 2 s at most), or none when
+ * it does not answer: the worker then learns them from its declares.
+ */
+async function queueTypesFromApi(broker: ResolvedBroker, apiUrl: string | undefined, names: readonly string[]): Promise<Map<string, QueueType>> {
+  const [{ discoverManagementApi }, { parseQueueList, queueListPath }] = await Promise.all([
+    import('../../queues/api-discovery.js'),
+    import('../../queues/api-queue-figures.js'),
+  ]);
+  const found = new Map<string, QueueType>();
+  const { api } = await discoverManagementApi({ broker: broker.parsed, apiUrl, timeoutMs: 2000 });
+  if (!api) return found;
+  const vhost = broker.parsed.vhost;
+  const wanted = new Set(names);
+  for (const q of parseQueueList(await api.get(queueListPath(vhost)), vhost) ?? []) {
+    if (wanted.has(q.name) && q.type !== null && (QUEUE_TYPES as readonly string[]).includes(q.type)) found.set(q.name, q.type as QueueType);
+  }
+  return found;
 }
 
 /** `--eta-delay-after`: whole seconds (0 and up), or `off`. */
@@ -128,6 +148,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         prefetchMultiplier: options.prefetchMultiplier,
         acksLate: options.acksLate ?? false,
         etaDelayAfter: options.etaDelayAfter,
+        queueTypes: (names) => queueTypesFromApi(broker, managementApiUrl(undefined, io, broker), names),
         ...(options.statedb ? { statedb: options.statedb } : {}),
         // Mingle's `hello` goes out with a control client on the worker's own connection, one client per mingle.
         ...(options.withoutMingle
