@@ -56,6 +56,8 @@ export default defineConfig({
       },
       {
         test: {
+          // A three-node RabbitMQ cluster (scripts/rabbitmq-cluster.sh, started by the global setup) and single nodes
+          // of the tests' own (test/helpers/rabbitmq-node.ts): one file at a time; the machine's node is never touched.
           name: 'cluster',
           include: ['test/cluster/**/*.cluster.test.{ts,tsx}'],
           environment: 'node',

@@ -100,6 +100,9 @@ export {
   type TaskHandler,
   type TaskOptions,
   type WorkerOptions,
+  parseQueueSpec,
+  deleteDelayTopology,
+  type QueueType,
 } from './worker/index.js';
 
 export { systemClock, type Clock } from './util/clock.js';

@@ -17,17 +17,16 @@
 //   BENCH_N=5000 BENCH_RUNS=1 npm run bench:worker
 //   BENCH_ONLY=a,b npm run bench:worker           # some contenders only
 //   BENCH_PROFILE=/tmp/prof npm run bench:worker  # Node contenders write V8 CPU profiles to /tmp/prof/<key>/
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
-import { parseBrokerUrl } from '../../dist/amqp/index.js';
+import { amqplibUrl, BROKER, brokerUrl, hasPythonCelery, stopAndRemove } from '../bench-broker.mjs';
 import { buildTaskMessage } from '../../dist/protocol/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BROKER = process.env.CAMQ_BENCH_BROKER_URL ?? process.env.CAMQ_TEST_BROKER_URL ?? 'amqp://guest:guest@127.0.0.1:5672//';
 const N = Number(process.env.BENCH_N ?? 20_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -35,16 +34,8 @@ const MULTIPLIER = Number(process.env.BENCH_PREFETCH_MULTIPLIER ?? 4);
 const PREFETCH = CONCURRENCY * MULTIPLIER;
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const PROFILE = process.env.BENCH_PROFILE;
-const u = parseBrokerUrl(BROKER);
-const amqplibUrl = `amqp://${encodeURIComponent(u.username)}:${encodeURIComponent(u.password)}@${u.hostname}:${u.port}/${encodeURIComponent(u.vhost)}`;
-const hasPython = (() => {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import celery'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const u = brokerUrl;
+const hasPython = hasPythonCelery();
 
 const bare = (q, mode) => [process.execPath, [`${ROOT}bench/worker/bare-consumer.mjs`, amqplibUrl, q, String(PREFETCH), mode]];
 const contenders = [
@@ -214,13 +205,7 @@ async function runOnce(conn, contender) {
   }
   await sleep(200); // let the in-flight tail finish before reading the peak
   peak = Math.max(peak, overTree(child.pid, vmHwmKb));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-  await ch.deleteQueue(queue);
-  await ch.deleteExchange(queue);
-  await ch.close();
+  await stopAndRemove(child, exited, ch, queue);
   if (!ended) throw new Error(`${contender.label} did not drain ${N} messages in time`);
   const before = samples.findLast((x) => x.at <= started) ?? samples[0];
   const after = samples.at(-1);

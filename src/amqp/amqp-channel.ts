@@ -74,6 +74,10 @@ export class AmqpChannel implements TransportChannel {
     await this.call(() => this.raw.unbindQueue(queue, exchange, routingKey, args));
   }
 
+  async bindExchange(destination: string, source: string, routingKey: string): Promise<void> {
+    await this.call(() => this.raw.bindExchange(destination, source, routingKey));
+  }
+
   declareExchangeNowait(exchange: string, type: string, options: { readonly durable: boolean; readonly autoDelete: boolean }): void {
     this.sync(() => declareExchangeNowait(this.raw, exchange, type, options));
   }

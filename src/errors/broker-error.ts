@@ -71,7 +71,7 @@ function adviceFor(replyCode: number, replyText: string): string | undefined {
     return "This broker refuses queues that are neither durable nor exclusive (RabbitMQ 4.3's default): declare the queue durable or exclusive";
   }
   if (replyCode === ReplyCode.NOT_IMPLEMENTED && replyText.includes('does not support global qos')) {
-    return 'camq worker shares one prefetch window across its task queues (basic.qos global, as Celery does on RabbitMQ), which quorum queues refuse: consume classic queues';
+    return 'A consumer of a quorum queue needs per-consumer prefetch (basic.qos global=false): camq worker uses it once it knows the type (-Q name:quorum); a Python Celery 5.2 worker needs the bootstep in docs/worker.md (Quorum queues)';
   }
   return undefined;
 }
@@ -84,4 +84,15 @@ function brokerErrorCode(replyCode: number): ErrorCode {
     return isErrorCode(errorCode) ? errorCode : 'broker.error';
   }
   return 'broker.error';
+}
+
+/**
+ * What a 406 refusal of a redeclare names (RabbitMQ's rabbit_amqqueue equivalence check, and the embedded broker's
+ * copy): "inequivalent arg 'x-queue-type' for queue 'q' in vhost 'v': received none but current is the value
+ * 'quorum' of type 'longstr'" → { arg: 'x-queue-type', current: 'quorum' }; a current of `none` (the queue has no such
+ * argument) → current undefined. Undefined for any other text.
+ */
+export function inequivalentArg(replyText: string): { readonly arg: string; readonly current: string | undefined } | undefined {
+  const m = /inequivalent arg '([^']+)'.*current is (?:none|(?:the value )?'([^']*)')/.exec(replyText);
+  return m ? { arg: m[1]!, current: m[2] } : undefined;
 }

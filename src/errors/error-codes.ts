@@ -107,6 +107,7 @@ export const ERROR_CODES = [
   // camq beat: another beat holds the broker lock; the last-run state file cannot be read or written.
   'beat.locked',
   'beat.state-file',
+  'worker.delay-unavailable',
   // Queue operations (camq queues peek|purge|publish|move).
   'queues.peek-refused',
   'queues.unsupported-type',

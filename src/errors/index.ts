@@ -1,7 +1,7 @@
 export { asCamqError, CamqError, ExitCode, type CamqErrorOptions } from './camq-error.js';
 export { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes.js';
 export { UsageError } from './usage-error.js';
-export { BrokerError, ReplyCode } from './broker-error.js';
+export { BrokerError, inequivalentArg, ReplyCode } from './broker-error.js';
 export { BrokerConnectionError, ConnectionClosedError, connectionReason } from './connection-error.js';
 export { ExitRequest } from './exit-request.js';
 export { ManagementApiError, type ManagementApiErrorCode } from './management-api-error.js';

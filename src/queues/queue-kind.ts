@@ -1,4 +1,4 @@
-import { BrokerError, ReplyCode } from '../errors/index.js';
+import { BrokerError, inequivalentArg, ReplyCode } from '../errors/index.js';
 import type { Transport } from '../transport/index.js';
 
 /**
@@ -22,8 +22,6 @@ export interface QueueKind {
   /** The `x-delivery-limit` argument: a number, null when the queue has none, 'unknown' when the probe could not tell. */
   readonly deliveryLimit: number | null | 'unknown';
 }
-
-const CURRENT = /inequivalent arg '([^']+)'.*current is (?:the value )?'([^']*)'/;
 
 export async function probeQueueKind(transport: Transport, queue: string): Promise<QueueKind> {
   const first = await redeclare(transport, queue, 'classic');
@@ -58,9 +56,10 @@ async function redeclare(transport: Transport, queue: string, type: 'classic' | 
     // Without configure permission the probe cannot run: the type stays unknown.
     if (err.replyCode === ReplyCode.ACCESS_REFUSED) return { accepted: false, lockedOrDurable: false };
     if (err.replyCode !== ReplyCode.PRECONDITION_FAILED) throw err;
-    const match = CURRENT.exec(err.message);
-    if (match?.[1] === 'durable' || match?.[1] === 'auto_delete') return { accepted: false, lockedOrDurable: true };
-    return match ? { accepted: false, lockedOrDurable: false, arg: match[1]!, current: match[2]! } : { accepted: false, lockedOrDurable: false };
+    const refused = inequivalentArg(err.message);
+    if (refused?.arg === 'durable' || refused?.arg === 'auto_delete') return { accepted: false, lockedOrDurable: true };
+    if (refused?.current === undefined) return { accepted: false, lockedOrDurable: false };
+    return { accepted: false, lockedOrDurable: false, arg: refused.arg, current: refused.current };
   } finally {
     await channel.close().catch(() => {});
   }

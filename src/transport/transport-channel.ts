@@ -26,6 +26,8 @@ export interface TransportChannel {
   purgeQueue(queue: string): Promise<{ readonly messageCount: number }>;
   bindQueue(queue: string, exchange: string, routingKey: string, args?: Readonly<Record<string, unknown>>): Promise<void>;
   unbindQueue(queue: string, exchange: string, routingKey: string, args?: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Exchange-to-exchange binding (RabbitMQ's extension): messages `source` routes with this key go to `destination`. */
+  bindExchange(destination: string, source: string, routingKey: string): Promise<void>;
 
   // Set-up without waiting for the broker's answers (AMQP's nowait bit), for steps that do not depend on each
   // other's replies. A failure closes the channel: watch `error`/`close`, there is no promise to reject.

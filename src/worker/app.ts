@@ -6,7 +6,7 @@ import { createTransport, publishMessage, resolveBrokerUrl, type BrokerUrl, type
 import { AsyncResult } from './async-result.js';
 import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
 import { ResultConsumer } from './result-consumer.js';
-import { prepareTaskQueue, taskQueue } from './task-queue.js';
+import { prepareTaskQueue, taskQueue, type QueueType } from './task-queue.js';
 import { Task, type TaskSender } from './task.js';
 import { TaskDefinition, TaskRegistry, type TaskContext, type TaskOptions } from './task-registry.js';
 
@@ -44,6 +44,8 @@ export interface CustomCommand {
 export class CamqApp implements TaskSender {
   readonly registry = new TaskRegistry();
   readonly commands: CustomCommand[] = [];
+  /** Queue types the task module declared (`app.queue`): what the worker and `send` declare them as. */
+  readonly queueTypes = new Map<string, QueueType>();
   readonly defaultQueue: string;
   private readonly brokerUrl: string | BrokerUrl | undefined;
   private connection: Transport | undefined;
@@ -109,6 +111,14 @@ export class CamqApp implements TaskSender {
     return entry;
   }
 
+  /**
+   * Declare a queue's type, as Celery's `task_queues` with `x-queue-type` does: the worker consuming it and `send`
+   * publishing to it declare it so (`app.queue('jobs', { type: 'quorum' })`). Python clients must say the same.
+   */
+  queue(name: string, options: { readonly type: QueueType }): void {
+    this.queueTypes.set(name, options.type);
+  }
+
   /** Send with an existing connection (a worker shares its own) instead of opening one. */
   useConnection(connection: Transport): void {
     this.connection = connection;
@@ -125,7 +135,7 @@ export class CamqApp implements TaskSender {
       // on a channel of its own, so a queue that exists with other arguments is used as it is.
       const connection = this.connection!;
       await connection.whenOpen();
-      await prepareTaskQueue(() => connection.openChannel(), taskQueue(queue));
+      await prepareTaskQueue(() => connection.openChannel(), taskQueue(queue, queue, 'direct', queue, this.queueTypes.get(queue)));
       this.declared.add(queue);
     }
     const channel = await this.publishChannel();

@@ -21,3 +21,12 @@ export {
 } from './task-errors.js';
 export { Worker, type WorkerEvents } from './worker.js';
 export { type WorkerOptions } from './worker-options.js';
+export { parseQueueSpec, QUEUE_TYPES, type QueueType } from './task-queue.js';
+export {
+  DelayedDelivery,
+  declareDelayTopology,
+  deleteDelayTopology,
+  delayRoutingKey,
+  returnBindingKey,
+  DELIVERY_EXCHANGE,
+} from './delayed-delivery.js';

@@ -16,6 +16,7 @@ import type { Clock } from '../util/clock.js';
 import { LogLevels, type Logger } from '../util/logger.js';
 import type { RepeatLimiter } from '../util/repeat-limiter.js';
 import type { CanvasSender } from './canvas-sender.js';
+import type { DelayedDelivery } from './delayed-delivery.js';
 import { failurePlan, hasCanvas, successPlan } from './canvas.js';
 import type { TaskConsumer } from './consumer.js';
 import { toPythonError, type PythonError } from './error-info.js';
@@ -53,7 +54,12 @@ export interface RequestLifecycleOptions {
   readonly revokedChanged: () => void;
   /** A task finished running (any outcome). */
   readonly taskDone: (req: Request, outcome: Outcome) => void;
+  /** Where long ETAs wait (delayed-delivery.ts); without it every ETA is held in memory. */
+  readonly delayed?: DelayedDelivery;
 }
+
+/** How many task ids a consumer_timeout close is remembered for (see onConsumerTimeout). */
+const TIMED_OUT_IDS_MAX = 1000;
 
 /**
  * The request lifecycle (docs/protocol.md, The worker's semantics): a delivery is decoded into a Request, held for
@@ -86,6 +92,11 @@ export class RequestLifecycle {
   private readonly reservedQueue: Request[] = [];
   private readonly activeRequests = new Map<string, Request>();
   private idleWaiters: (() => void)[] = [];
+  /**
+   * Tasks that were running here, unacked, when the broker closed their channel for consumer_timeout: the broker
+   * redelivers them. A redelivery that comes back here is acked and not run again (see onConsumerTimeout).
+   */
+  private readonly timedOut = new Map<string, Request>();
 
   constructor(options: RequestLifecycleOptions) {
     this.o = options;
@@ -178,7 +189,7 @@ export class RequestLifecycle {
 
   // ---- the message pipeline ----------------------------------------------------------------------------------------
 
-  onTaskMessage(msg: Delivery): void {
+  onTaskMessage(msg: Delivery, queue?: string): void {
     const consumer = this.consumer;
     const generation = consumer.generation;
     const decoded = decodeTaskMessage(msg, this.o.accept);
@@ -187,8 +198,23 @@ export class RequestLifecycle {
     const task = this.registry.get(message.name);
     if (!task) return this.onUnknownTask(msg, generation, message);
     const req = new Request({ message, task, delivery: msg, generation, hostname: this.o.hostname });
+    req.receivedAt = this.clock.monotonic();
+    if (msg.fields.redelivered && this.timedOut.size > 0 && this.timedOut.has(req.id)) return this.onTimedOutRedelivery(req);
+    const delayed = this.o.delayed;
+    if (queue !== undefined && delayed && message.eta !== null && !this.stopping && delayed.wants(message.eta, this.clock.now())) {
+      if (this.revoked.has(req.id) || req.isExpired(this.clock.now())) return this.discardRevoked(req);
+      return this.delayInBroker(req, queue, delayed, message.eta);
+    }
     if (this.infoEnabled) this.logger.info(`Task ${req.name}[${req.id}] received`);
     if (this.revoked.has(req.id) || req.isExpired(this.clock.now())) return this.discardRevoked(req);
+    this.accept(req);
+  }
+
+  /** A received task goes on: task-received, then held for its ETA or into its rate-limit bucket. */
+  private accept(req: Request): void {
+    const message = req.message;
+    const task = req.task;
+    const consumer = this.consumer;
     const events = this.events;
     if (events.taskEventsEnabled && task.options.sendEvents !== false) {
       events.sendTask('task-received', req.id, {
@@ -209,6 +235,58 @@ export class RequestLifecycle {
       return;
     }
     this.toBucket(req);
+  }
+
+  /**
+   * A long ETA: a copy goes into the broker's delay queues (with confirms), then the delivery is acked; the copy
+   * comes back to `queue` when due. If the broker does not take it, the task is held in memory as any ETA task.
+   */
+  private delayInBroker(req: Request, queue: string, delayed: DelayedDelivery, etaMs: number): void {
+    delayed.delay(req.delivery, queue, etaMs, this.clock.now()).then(
+      () => {
+        if (this.infoEnabled)
+          this.logger.info(`Task ${req.name}[${req.id}] due at ${formatIsoDate(etaMs)}: waits in the broker's delay queues until then`);
+        req.state = 'done';
+        this.ack(req);
+      },
+      (err: unknown) => {
+        this.o.badLines.log(
+          `cannot put ${req.name}[${req.id}] in the broker's delay queues (${(err as Error).message}); holding it until its ETA`,
+          (line) => this.logger.warning(line),
+        );
+        if (req.generation !== this.consumer.generation) return; // its channel is gone: the broker redelivers it
+        if (this.revoked.has(req.id) || req.isExpired(this.clock.now())) return this.discardRevoked(req);
+        this.accept(req);
+      },
+    );
+  }
+
+  /**
+   * The broker closed the task channel because a delivery stayed unacked past its consumer_timeout (RabbitMQ names no
+   * delivery): the oldest unacked request here is the one, returned for the worker's line. Its running acks-late
+   * tasks are remembered, so that their redeliveries are not run a second time here.
+   */
+  onConsumerTimeout(): Request | undefined {
+    const unacked = [...this.eta.list().map((e) => e.item), ...this.reservedQueue, ...this.activeRequests.values()].filter(
+      (r) => !r.acknowledged && r.generation === this.consumer.generation,
+    );
+    for (const r of this.activeRequests.values()) {
+      if (r.acknowledged || r.generation !== this.consumer.generation) continue;
+      if (this.timedOut.size >= TIMED_OUT_IDS_MAX) this.timedOut.delete(this.timedOut.keys().next().value!);
+      this.timedOut.set(r.id, r);
+    }
+    return unacked.reduce<Request | undefined>((oldest, r) => (oldest === undefined || r.receivedAt < oldest.receivedAt ? r : oldest), undefined);
+  }
+
+  /** The redelivery of a task that was running here when consumer_timeout closed its channel: ack it, run it once. */
+  private onTimedOutRedelivery(req: Request): void {
+    const first = this.timedOut.get(req.id)!;
+    this.timedOut.delete(req.id);
+    req.state = 'done';
+    this.logger.warning(
+      `Task ${req.name}[${req.id}] redelivered after consumer_timeout closed its channel: ${first.state === 'active' ? 'it is still running here' : 'it ran here'}; acked, not run again`,
+    );
+    this.ack(req);
   }
 
   private onEtaDue(req: Request): void {

@@ -21,6 +21,8 @@ export class Request {
   state: RequestState = 'received';
   /** Float Unix seconds when the pool accepted it. */
   timeStart: number | null = null;
+  /** Monotonic ms when its delivery arrived: how long it has been unacked (consumer_timeout). */
+  receivedAt = 0;
   /** Monotonic ms at start, for the runtime. */
   startedAt = 0;
   acknowledged = false;

@@ -7,6 +7,7 @@ import type { Logger } from '../util/logger.js';
 import type { CamqApp } from './app.js';
 import type { HelloCall } from './mingle.js';
 import type { Pool, PoolKind } from './pool.js';
+import type { QueueType } from './task-queue.js';
 
 export interface WorkerOptions {
   /** The tasks to run (a task module registered them). */
@@ -20,7 +21,11 @@ export interface WorkerOptions {
   readonly hostname?: string;
   /** Tasks run at once (`-c`). @defaultValue the number of CPUs, like Celery */
   readonly concurrency?: number;
-  /** Queues to consume (`-Q`). @defaultValue ['celery'] */
+  /**
+   * Queues to consume (`-Q`): `name`, or `name:quorum` / `name:classic` to declare it with that `x-queue-type` (the
+   * task module's `app.queue(name, { type })` says the same). A queue found of another type is used as it is, and a
+   * quorum one turns prefetch per consumer (docs/worker.md, Quorum queues). @defaultValue ['celery']
+   */
   readonly queues?: readonly string[];
   /** Send task events (`-E`). Worker events are always sent. @defaultValue false */
   readonly taskEvents?: boolean;
@@ -30,6 +35,19 @@ export interface WorkerOptions {
   readonly modulePath?: string;
   /** QoS = concurrency × this; 0 means unlimited. @defaultValue 4 */
   readonly prefetchMultiplier?: number;
+  /**
+   * Put a task whose ETA is further away than this many seconds into the broker's delay queues (kombu's native
+   * delayed delivery topology) instead of holding it unacked (`--eta-delay-after`); null: never. Lowered to half the
+   * broker's consumer_timeout when it closes a channel for it. The embedded broker has no dead-lettering: ETAs stay
+   * in memory there. @defaultValue 300
+   */
+  readonly etaDelayAfter?: number | null;
+  /**
+   * What the broker's management API says the task queues are, asked once before the first declare (the CLI passes
+   * one when the API answers): a queue found quorum or stream is declared so, which RabbitMQ then accepts as it is.
+   * Without it, or when it fails, the refused declare tells the type (docs/worker.md, Quorum queues).
+   */
+  readonly queueTypes?: (names: readonly string[]) => Promise<ReadonlyMap<string, QueueType>>;
   /** Ack after the task ran, for every task that does not say otherwise. @defaultValue false */
   readonly acksLate?: boolean;
   /**

@@ -10,6 +10,7 @@ import type { CamqApp } from './app.js';
 import { AsyncPool } from './async-pool.js';
 import { STANDARD_EXCHANGE_TYPES } from './builtin-commands.js';
 import { CanvasSender } from './canvas-sender.js';
+import { DEFAULT_ETA_DELAY_AFTER_MS, DelayedDelivery } from './delayed-delivery.js';
 import { TaskConsumer } from './consumer.js';
 import { ControlPanel, PanelError, type ControlCommandHandler, type ControlCommandOptions, type ControlTarget } from './control-panel.js';
 import { EventDispatcher } from './event-dispatcher.js';
@@ -26,7 +27,7 @@ import { RevokedSet } from './revoked-set.js';
 import { shutDown, type ShutdownMode } from './shutdown.js';
 import { StateDb } from './state-db.js';
 import type { TaskRegistry } from './task-registry.js';
-import { prepareTaskQueue, taskQueue, type TaskQueue } from './task-queue.js';
+import { parseQueueSpec, prepareTaskQueue, taskQueue, type QueueType, type TaskQueue } from './task-queue.js';
 import type { Outcome } from './task-runner.js';
 import { defaultConcurrency, defaultHostname, workerAccept, type WorkerOptions } from './worker-options.js';
 
@@ -65,6 +66,8 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
   private readonly heart: Heart;
   private readonly mailbox: Mailbox;
   private readonly lifecycle: RequestLifecycle;
+  /** Long ETAs wait in the broker (delayed-delivery.ts). */
+  readonly delayed: DelayedDelivery;
   private readonly state: StateDb;
   private readonly startConcurrency: number;
   private readonly multiplier: number;
@@ -133,10 +136,14 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     }
     this.pool = options.poolInstance ?? this.createPool();
     this.consumer = new TaskConsumer({
-      queues: (options.queues && options.queues.length > 0 ? options.queues : [this.app.defaultQueue]).map((q) => taskQueue(q)),
+      queues: (options.queues && options.queues.length > 0 ? options.queues : [this.app.defaultQueue]).map((spec) => {
+        const { name, type } = parseQueueSpec(spec);
+        return taskQueue(name, name, 'direct', name, type ?? this.app.queueTypes.get(name));
+      }),
       prefetch: concurrency * this.multiplier,
-      onMessage: (msg) => this.lifecycle.onTaskMessage(msg),
+      onMessage: (msg, queue) => this.lifecycle.onTaskMessage(msg, queue),
       prepare: (queue) => this.prepareQueue(queue),
+      reopen: () => this.reconsume(),
       onChannelClosed: (reason) => void this.onConsumerChannelClosed(reason),
       logger: this.logger,
       clock: this.clock,
@@ -152,7 +159,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       onRoom: () => this.lifecycle.pump(),
       serializer: options.resultSerializer ?? 'json',
     });
-    this.canvas = new CanvasSender({ results: this.results, prepare: (queue) => this.prepareQueue(queue), logger: this.logger });
+    this.canvas = new CanvasSender({ results: this.results, prepare: async (queue) => void (await this.prepareQueue(queue)), logger: this.logger });
     this.replyPublisher = new Publisher({
       connection: this.transport,
       // Anyone may send a request with any reply_to: one line per refused reply, repeats counted (RepeatLimiter).
@@ -168,7 +175,14 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
           (line) => this.logger.error(line),
         ),
     });
+    const delayAfter = options.etaDelayAfter;
+    this.delayed = new DelayedDelivery({
+      transport: this.transport,
+      logger: this.logger,
+      thresholdMs: delayAfter === null ? null : delayAfter === undefined ? DEFAULT_ETA_DELAY_AFTER_MS : Math.max(0, delayAfter * 1000),
+    });
     this.lifecycle = new RequestLifecycle({
+      delayed: this.delayed,
       hostname: this.hostname,
       defaultQueue: this.app.defaultQueue,
       registry: this.registry,
@@ -213,6 +227,13 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       this.appClock.adjust(state.clock);
     }
     await this.pool.start(this.lifecycle.concurrency);
+    if (this.options.queueTypes) {
+      const known = await this.options.queueTypes(this.consumer.queueNames()).catch((err: unknown) => {
+        this.logger.debug(`queue types from the management API: ${(err as Error).message}`);
+        return new Map<string, QueueType>();
+      });
+      for (const [name, type] of known) this.consumer.presetType(name, type);
+    }
     this.transport.on('disconnected', (err: CamqError) => this.onDisconnected(err));
     this.transport.on('reconnecting', (info: ReconnectingInfo) => this.logger.warning(reconnectingLine(this.transport.masked, info)));
     this.transport.on('failed', (err: CamqError) => {
@@ -284,10 +305,15 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
 
   private onDisconnected(err: CamqError): void {
     this.lastLoss = err;
+    // A queue whose type the declare did not reveal refused global QoS (540, which closes the connection): the
+    // reconnect's setup consumes with per-consumer prefetch.
+    const refusal = /queue '(.+?)' in vhost '.*?' does not support global qos/.exec(err.message);
+    if (refusal) this.consumer.noteQueueType(refusal[1]!, 'quorum');
     // A connection that worked a moment ago: no "cannot connect", no advice about the URL (the next lines say
     // when the worker tries again).
     this.logger.error(`consumer: Connection to broker lost: ${this.transport.masked} (${connectionReason(err)})`);
     this.consumer.detach();
+    this.delayed.reset();
     this.mailbox.detach();
     this.heart.stop();
     this.events.attach(undefined);
@@ -307,6 +333,8 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     const now = this.clock.monotonic();
     this.channelLosses.push(now);
     while (this.channelLosses.length > 0 && this.channelLosses[0]! < now - 60_000) this.channelLosses.shift();
+    const timeout = consumerTimeoutOf(reason);
+    if (timeout !== undefined) this.onConsumerTimeout(timeout);
     this.lifecycle.dropUnstarted('channel');
     if (this.channelLosses.length > 5) {
       this.logger.critical(`the task consumer's channel was closed ${this.channelLosses.length} times in a minute (last: ${reason}); stopping`);
@@ -325,8 +353,36 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     }
   }
 
+  /** Consume every queue again on a new channel (the QoS mode changed), dropping what the old channel delivered. */
+  private async reconsume(): Promise<void> {
+    this.lifecycle.dropUnstarted('channel');
+    await this.consumer.attach(await this.transport.openChannel());
+  }
+
+  /**
+   * RabbitMQ closed the task channel because a delivery stayed unacked past `consumer_timeout` (timeoutMs; 0 when its
+   * text did not say). One line: which task (the oldest unacked one: the broker names none), and what to change.
+   * From now on no ETA is held longer than half that timeout (the redelivered one goes to the delay queues), and a
+   * running acks-late task's redelivery is acked here without running it again (RequestLifecycle.onConsumerTimeout).
+   */
+  private onConsumerTimeout(timeoutMs: number): void {
+    const req = this.lifecycle.onConsumerTimeout();
+    if (timeoutMs > 0) this.delayed.lowerThreshold(timeoutMs);
+    const limit = timeoutMs > 0 ? `${timeoutMs / 1000} s` : 'its limit';
+    const held = req
+      ? `${req.name}[${req.id}] (unacked for ${Math.round((this.clock.monotonic() - req.receivedAt) / 1000)} s, ${req.state})`
+      : 'a task';
+    const what =
+      req?.state === 'active'
+        ? `a task that runs longer than that with acks-late needs a higher consumer_timeout (rabbitmq.conf) or acks_late off`
+        : this.delayed.threshold === null
+          ? `ETAs are held in memory (--eta-delay-after off): turn the delay queues on or raise consumer_timeout`
+          : `ETAs further away than ${Math.round(this.delayed.threshold / 1000)} s now wait in the broker's delay queues; set --eta-delay-after below that, or raise consumer_timeout`;
+    this.logger.error(`consumer_timeout: the broker closed the task channel because ${held} stayed unacked longer than ${limit}: ${what}`);
+  }
+
   /** Declare a task queue (and its exchange and binding) on a channel of its own; see prepareTaskQueue. */
-  private prepareQueue(queue: TaskQueue): Promise<void> {
+  private prepareQueue(queue: TaskQueue): Promise<QueueType | undefined> {
     return prepareTaskQueue(
       () => this.transport.openChannel(),
       queue,
@@ -393,7 +449,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       }
     }
     try {
-      await this.consumer.addQueue(taskQueue(queue, exchange, exchangeType, routingKey));
+      await this.consumer.addQueue(taskQueue(queue, exchange, exchangeType, routingKey, this.app.queueTypes.get(queue)));
     } catch (err) {
       const error = asCamqError(err);
       this.logger.error(`add_consumer ${queue} refused: ${error.message}`);
@@ -513,6 +569,17 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
     if (!this.options.modulePath) throw new UsageError(`--pool ${kind} needs the task module path (modulePath) so its children can load it`);
     return new RemotePool({ kind, modulePath: this.options.modulePath, logLevel: this.options.logLevel ?? this.logger.level, logger: this.logger });
   }
+}
+
+/**
+ * The consumer_timeout (ms) in RabbitMQ's close text, "PRECONDITION_FAILED - delivery acknowledgement on channel 1
+ * timed out. Timeout value used: 10000 ms. This timeout value can be configured, see consumers doc guide to learn
+ * more"; 0 when it names none; undefined when the channel closed for another reason.
+ */
+export function consumerTimeoutOf(reason: string): number | undefined {
+  if (!/delivery acknowledgement on channel \d+ timed out/.test(reason)) return undefined;
+  const value = /Timeout value used: (\d+) ms/.exec(reason);
+  return value ? Number(value[1]) : 0;
 }
 
 /** One line per reconnect attempt: why the last try failed (or the loss), which attempt is next and when. */

@@ -1,6 +1,6 @@
 /**
  * Python Celery 5.2 on a quorum queue of the cluster (docs/rabbitmq-cluster.md): as shipped its worker's consumer is
- * refused with 540 (global QoS); with the NoChannelGlobalQoS bootstep (test/fixtures/celery_app/no_global_qos.py) it
+ * refused with 540 (global QoS); with the NoGlobalQoS bootstep (test/fixtures/celery_app/quorum_qos.py) it
  * runs tasks a client sent through `task_queues` with `x-queue-type: quorum`. `camq queues` then shows the queue's type,
  * leader and members.
  */
@@ -32,7 +32,7 @@ describe.skipIf(!cluster || !python)('Python Celery 5.2 on a quorum queue of the
     await conn.close();
   });
 
-  it('is refused with 540 as shipped, and runs tasks with the NoChannelGlobalQoS bootstep; camq queues shows type, leader and members', async () => {
+  it('is refused with 540 as shipped, and runs tasks with the NoGlobalQoS bootstep; camq queues shows type, leader and members', async () => {
     // The control case: the fixture's app without the bootstep, for 15 s (it retries the refused consumer meanwhile).
     const shipped = await run(
       '/usr/bin/python3',

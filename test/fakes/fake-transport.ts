@@ -133,6 +133,10 @@ export class FakeChannel implements TransportChannel {
     this.live();
     this.declared.push(`unbind:${exchange}->${queue}:${routingKey}`);
   }
+  async bindExchange(destination: string, source: string, routingKey: string): Promise<void> {
+    this.live();
+    this.declared.push(`bind-exchange:${source}->${destination}:${routingKey}`);
+  }
 
   declareExchangeNowait(exchange: string, type: string, options: ExchangeNowaitOptions): void {
     this.transport.exchanges.set(exchange, type);

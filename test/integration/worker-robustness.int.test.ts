@@ -21,7 +21,7 @@ const hasPython = await usePythonCelery('the worker robustness tests are skipped
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 const FIXTURE = 'test/fixtures/worker/tasks.js';
 
-describeBrokers('camq worker robustness', targets, ({ name, url, inspector }) => {
+describeBrokers('camq worker robustness', targets, ({ url, inspector }) => {
   const { newQueue, start, client, workers } = useWorkerSuite(url, FIXTURE);
 
   it('survives malformed messages, never runs them, and keeps serving', async () => {
@@ -146,21 +146,7 @@ describeBrokers('camq worker robustness', targets, ({ name, url, inspector }) =>
     expect(await inspector.queue(queue)).toMatchObject({ durable: true, arguments: { 'x-message-ttl': 600_000 } });
   });
 
-  // Quorum queues are RabbitMQ's (the embedded broker has classic queues only).
-  it.skipIf(name !== 'rabbitmq')('stops with one line saying why when a task queue is a quorum queue (no global prefetch there)', async () => {
-    const queue = newQueue();
-    const u = parseBrokerUrl(url);
-    const conn = await amqp.connect({ hostname: u.hostname, port: u.port, username: u.username, password: u.password, vhost: u.vhost });
-    const ch = await conn.createChannel();
-    await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    await conn.close();
-    const r = await runBin('camq', ['-b', url, 'worker', '-A', FIXTURE, '-Q', queue, '--no-banner']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(
-      `Error: lost the connection to ${u.masked}: 540 NOT_IMPLEMENTED - queue '${queue}' in vhost '${u.vhost}' does not support global qos. camq worker shares one prefetch window across its task queues`,
-    );
-    expect(r.stderr).not.toMatch(/\n\s+at |Channel ended/);
-  });
+  // Quorum queues (consumed with per-consumer prefetch since issue 16): test/integration/worker-quorum.int.test.ts.
 
   it('--statedb keeps revoked ids across restarts', async () => {
     const queue = newQueue();

@@ -6,7 +6,8 @@ import { parseLogLevel } from '../../util/logger.js';
 import type { Transport } from '../../transport/index.js';
 import type { HelloCall } from '../../worker/mingle.js';
 import { POOL_KINDS, type PoolKind } from '../../worker/pool.js';
-import { resolveBroker } from '../broker-option.js';
+import { parseQueueSpec, QUEUE_TYPES, type QueueType } from '../../worker/task-queue.js';
+import { managementApiUrl, resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { CAMQ_VERSION } from '../version.js';
 import type { ListenAddress } from '../../http/listen-address.js';
@@ -33,6 +34,7 @@ interface WorkerCliOptions {
   acceptContent: string;
   beat?: boolean;
   schedule: string;
+  etaDelayAfter: number | null;
 }
 
 function positiveInt(name: string, allowZero = false) {
@@ -50,6 +52,34 @@ function seconds(text: string): number {
   return n;
 }
 
+/**
+ * The types of these queues from the management API (found as `camq queues` finds it, 2 s at most), or none when
+ * it does not answer: the worker then learns them from its declares.
+ */
+async function queueTypesFromApi(broker: ResolvedBroker, apiUrl: string | undefined, names: readonly string[]): Promise<Map<string, QueueType>> {
+  const [{ discoverManagementApi }, { parseQueueList, queueListPath }] = await Promise.all([
+    import('../../queues/api-discovery.js'),
+    import('../../queues/api-queue-figures.js'),
+  ]);
+  const found = new Map<string, QueueType>();
+  const { api } = await discoverManagementApi({ broker: broker.parsed, apiUrl, timeoutMs: 2000 });
+  if (!api) return found;
+  const vhost = broker.parsed.vhost;
+  const wanted = new Set(names);
+  for (const q of parseQueueList(await api.get(queueListPath(vhost)), vhost) ?? []) {
+    if (wanted.has(q.name) && q.type !== null && (QUEUE_TYPES as readonly string[]).includes(q.type)) found.set(q.name, q.type as QueueType);
+  }
+  return found;
+}
+
+/** `--eta-delay-after`: whole seconds (0 and up), or `off`. */
+function delayAfter(text: string): number | null {
+  if (text === 'off') return null;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected seconds (0 or more) or 'off', got '${text}'`);
+  return n;
+}
+
 /** `camq worker`: run task handlers from a JS module as a Celery-compatible worker. */
 export function createWorkerCommand(io: CliIO = processIO): Command {
   return new Command('worker')
@@ -60,11 +90,17 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
     )
     .option('-n, --hostname <name>', 'node name; %h is the host name, %n its first part', 'camq@%h')
     .option('-c, --concurrency <n>', 'tasks run at once (default: number of CPUs)', positiveInt('--concurrency'))
-    .option('-Q, --queues <list>', 'comma-separated queues to consume (default: celery)')
+    .option('-Q, --queues <list>', 'comma-separated queues to consume (default: celery); name:quorum declares a quorum queue')
     .option('-E, --task-events', 'send task events (worker events and heartbeats are always sent)')
     .addOption(new Option('-P, --pool <kind>', 'where handlers run').choices(POOL_KINDS).default('async'))
     .option('--prefetch-multiplier <n>', 'QoS = concurrency × this; 0 = unlimited', positiveInt('--prefetch-multiplier', true), 4)
     .option('--acks-late', 'ack after the task ran instead of when it starts')
+    .option(
+      '--eta-delay-after <s>',
+      "ETAs further away than this wait in RabbitMQ's delay queues, not unacked in the worker (docs/worker.md, Long ETAs); 'off': never",
+      delayAfter,
+      300,
+    )
     .option('-S, --statedb <file>', 'keep revoked ids across restarts in this file')
     .option('--without-mingle', 'do not ask the other workers for their revoked ids at start-up (mingling waits 1 s for replies)')
     .option('-l, --loglevel <level>', 'debug, info, warning, error, critical', 'warning')
@@ -116,6 +152,8 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         modulePath: options.app,
         prefetchMultiplier: options.prefetchMultiplier,
         acksLate: options.acksLate ?? false,
+        etaDelayAfter: options.etaDelayAfter,
+        queueTypes: (names) => queueTypesFromApi(broker, managementApiUrl(undefined, io, broker), names),
         ...(options.statedb ? { statedb: options.statedb } : {}),
         // Mingle's `hello` goes out with a control client on the worker's own connection, one client per mingle.
         ...(options.withoutMingle
@@ -297,7 +335,10 @@ export function banner(info: {
     '[queues]',
   ];
   const lines = art.map((a, i) => `${a}${right[i] ?? ''}`.trimEnd());
-  for (const q of info.queues) lines.push(`                .> ${q.padEnd(16)} exchange=${q}(direct) key=${q}`);
+  for (const spec of info.queues) {
+    const { name: q, type } = parseQueueSpec(spec);
+    lines.push(`                .> ${q.padEnd(16)} exchange=${q}(direct) key=${q}${type ? ` type=${type}` : ''}`);
+  }
   lines.push('', '[tasks]', ...info.tasks.map((t) => `  . ${t}`), '');
   return lines.join('\n') + '\n';
 }

@@ -20,14 +20,14 @@ describe('BrokerError', () => {
     expect(error.code).toBe('broker.internal-error');
   });
 
-  it('says why a quorum queue refuses the worker: it does not support the global prefetch camq worker uses', () => {
+  it('says why a quorum queue refuses a consumer with global prefetch, and what each kind of worker needs', () => {
     const error = new BrokerError({
       replyCode: 540,
       replyText: "NOT_IMPLEMENTED - queue 'q' in vhost '/' does not support global qos",
       isChannelError: false,
     });
     expect(error.message).toBe(
-      "540 NOT_IMPLEMENTED - queue 'q' in vhost '/' does not support global qos. camq worker shares one prefetch window across its task queues (basic.qos global, as Celery does on RabbitMQ), which quorum queues refuse: consume classic queues",
+      "540 NOT_IMPLEMENTED - queue 'q' in vhost '/' does not support global qos. A consumer of a quorum queue needs per-consumer prefetch (basic.qos global=false): camq worker uses it once it knows the type (-Q name:quorum); a Python Celery 5.2 worker needs the bootstep in docs/worker.md (Quorum queues)",
     );
   });
 
