@@ -14,3 +14,5 @@ export {
 } from './broker-url.js';
 export { createTransport, type TransportOptions } from './create-transport.js';
 export { Publisher, type PublisherConnection, type PublisherOptions } from './publisher.js';
+export type { ResultBackend } from './result-backend.js';
+export { createResultBackend } from './create-result-backend.js';

@@ -1,7 +1,16 @@
 import { hostname } from 'node:os';
 import { asCamqError } from '../errors/index.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
-import { createTransport, publishMessage, resolveBrokerUrl, type BrokerUrl, type Transport, type TransportChannel } from '../transport/index.js';
+import {
+  createResultBackend,
+  createTransport,
+  publishMessage,
+  resolveBrokerUrl,
+  type BrokerUrl,
+  type ResultBackend,
+  type Transport,
+  type TransportChannel,
+} from '../transport/index.js';
 import { AsyncResult } from './async-result.js';
 import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
 import { ResultConsumer } from './result-consumer.js';
@@ -17,6 +26,8 @@ export interface AppOptions {
   readonly broker?: string | BrokerUrl;
   /** @defaultValue 'celery' */
   readonly defaultQueue?: string;
+  /** Where results are read from (Celery's result_backend): `rpc://` (the default) or `redis://host:port/db`. */
+  readonly resultBackend?: string;
 }
 
 type Rest<T extends unknown[]> = T extends [unknown, ...infer R] ? R : T;
@@ -51,12 +62,14 @@ export class CamqApp implements TaskSender {
   private ready: Promise<void> | undefined;
   private readonly declared = new Set<string>();
   private results: ResultConsumer | undefined;
+  private readonly resultBackend: ResultBackend | undefined;
   /** The node name used as `origin` on sent messages. */
   origin = `gen${process.pid}@${hostname()}`;
 
   constructor(options: AppOptions = {}) {
     this.brokerUrl = options.broker;
     this.defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
+    this.resultBackend = createResultBackend(options.resultBackend ?? 'rpc://');
   }
 
   /** Register a handler under a Celery task name. */
@@ -116,6 +129,7 @@ export class CamqApp implements TaskSender {
       await this.channel?.close().catch(() => {});
       await this.connection?.close();
     }
+    await this.resultBackend?.close();
     this.channel = undefined;
     this.ready = undefined;
   }
@@ -131,7 +145,8 @@ export class CamqApp implements TaskSender {
         await connection.connect();
       }
       const connection = this.connection;
-      this.results = new ResultConsumer();
+      await this.resultBackend?.connect();
+      this.results = new ResultConsumer(undefined, this.resultBackend);
       const setup = async () => {
         this.channel = await connection.openChannel();
         this.declared.clear();

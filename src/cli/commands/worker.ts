@@ -29,6 +29,7 @@ interface WorkerCliOptions {
   banner: boolean;
   metrics?: ListenAddress;
   resultSerializer: 'json' | 'msgpack' | 'yaml';
+  resultBackend?: string;
   acceptContent: string;
 }
 
@@ -73,6 +74,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         .choices(['json', 'msgpack', 'yaml'])
         .default('json'),
     )
+    .option('--result-backend <url>', "where results go (Celery's result_backend): rpc:// (default) or redis://host:port/db")
     .option(
       '--accept-content <list>',
       "comma-separated serializers task messages may come in (Celery's accept_content: json, msgpack, yaml; pickle never)",
@@ -91,6 +93,8 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         import('../../control/control-client.js'),
       ]);
       const broker = await resolveBroker(globals.broker, io);
+      const { createResultBackend } = await import('../../transport/create-result-backend.js');
+      const resultBackend = createResultBackend(options.resultBackend ?? 'rpc://');
       const app = await loadTaskModule(options.app);
       const logger = createLogger({ level, write: (line) => io.stderr.write(line + '\n') });
       const nodename = expandNodename(options.hostname, hostname());
@@ -131,6 +135,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         softTimeLimit: options.softTimeLimit ?? null,
         shutdownTimeout: options.shutdownTimeout,
         resultSerializer: options.resultSerializer,
+        ...(resultBackend ? { resultBackend } : {}),
         acceptContent: options.acceptContent
           .split(',')
           .map((s) => s.trim())
@@ -145,6 +150,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
             nodename,
             module: options.app,
             transport: broker.masked,
+            results: resultBackend?.masked ?? 'rpc://',
             concurrency: `${worker.stats().pool['max-concurrency']} (${options.pool})`,
             events: options.taskEvents ? 'ON' : 'OFF (enable -E to monitor tasks in this worker)',
             queues,
@@ -177,6 +183,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
       process.on('SIGINT', onSignal);
       process.once('beforeExit', onDrained);
       try {
+        await resultBackend?.connect();
         await worker.start();
         const { mode } = await worker.done;
         // The README's promise: a cold shutdown exits 1. Through runCli (which sets the process's exit code last),
@@ -187,6 +194,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
         await metrics?.();
+        await resultBackend?.close();
         await broker.release();
       }
     });
@@ -227,6 +235,8 @@ export function banner(info: {
   nodename: string;
   module: string;
   transport: string;
+  /** @defaultValue 'rpc://' */
+  results?: string;
   concurrency: string;
   events: string;
   queues: readonly string[];
@@ -254,7 +264,7 @@ export function banner(info: {
     '[config]',
     `.> app:         ${info.module}`,
     `.> transport:   ${info.transport}`,
-    '.> results:     rpc://',
+    `.> results:     ${info.results ?? 'rpc://'}`,
     `.> concurrency: ${info.concurrency}`,
     `.> task events: ${info.events}`,
     '',
