@@ -128,3 +128,28 @@ describe.skipIf(!ok)('camq and Python Celery 5.2 on Redis', () => {
     }
   }, 120_000);
 });
+
+describe.skipIf(!ok)('ETA on Redis', () => {
+  it('a task held for its ETA past the visibility timeout runs once, not again on another worker', async () => {
+    const redis = redisClient();
+    await redis.connect();
+    await redis.flushdb();
+    const url = `${REDIS_URL}?visibility_timeout=2`;
+    const a = await startCamqWorker({ brokerUrl: url, queues: 'celery', args: ['--result-backend', REDIS_URL] });
+    const b = await startCamqWorker({ brokerUrl: url, queues: 'celery', args: ['--result-backend', REDIS_URL] });
+    try {
+      const id = (await runPython(REDIS_URL, 'from tasks import add\nprint(add.apply_async((1, 2), countdown=6).id)')).trim();
+      const end = Date.now() + 20_000;
+      while (Date.now() < end && (await redis.get(`celery-task-meta-${id}`)) === null) await new Promise((r) => setTimeout(r, 200));
+      expect(await redis.get(`celery-task-meta-${id}`)).toContain('"SUCCESS"');
+      await new Promise((r) => setTimeout(r, 3000)); // past another visibility timeout: nothing may run it again
+      const received = [a, b].map((w) => (w.output().match(new RegExp(`Task tasks.add\\[${id}\\] received`, 'g')) ?? []).length);
+      expect(received.reduce((x, y) => x + y, 0)).toBe(1);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await redis.flushdb();
+      redis.disconnect();
+    }
+  }, 60_000);
+});
