@@ -1,4 +1,4 @@
-import { BrokerConnectionError, BrokerError, CamqError } from '../errors/index.js';
+import { BrokerConnectionError, BrokerError, CamqError, SOCKET_REASONS } from '../errors/index.js';
 import type { BrokerUrl } from '../transport/broker-url.js';
 
 /**
@@ -105,15 +105,4 @@ const TLS_TRUST_REASONS: Record<string, string> = {
   CERT_HAS_EXPIRED: 'it has expired',
   CERT_NOT_YET_VALID: 'it is not valid yet',
   ERR_TLS_CERT_ALTNAME_INVALID: "it was issued for another host name than the URL's",
-};
-
-const SOCKET_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host lookup failed',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection broken',
 };

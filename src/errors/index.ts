@@ -5,3 +5,4 @@ export { BrokerError, inequivalentArg, ReplyCode } from './broker-error.js';
 export { BrokerConnectionError, ConnectionClosedError, connectionReason } from './connection-error.js';
 export { ExitRequest } from './exit-request.js';
 export { ManagementApiError, type ManagementApiErrorCode } from './management-api-error.js';
+export { SOCKET_REASONS } from './socket-reasons.js';

@@ -1,5 +1,5 @@
 import { CamqError, ManagementApiError, UsageError } from '../errors/index.js';
-import type { BrokerUrl } from '../transport/broker-url.js';
+import { isRedisUrl, type BrokerUrl } from '../transport/broker-url.js';
 import type { Clock } from '../util/clock.js';
 import { ManagementApi } from './management-api.js';
 
@@ -50,6 +50,7 @@ export async function discoverManagementApi(options: ApiDiscoveryOptions): Promi
     const password = given.username === '' ? broker.password : decodeURIComponent(given.password);
     return { api: new ManagementApi({ ...common, baseUrl: given.href, username, password }), reason: null };
   }
+  if (isRedisUrl(broker)) return { api: null, reason: 'Redis has no management API' };
   const reasons: string[] = [];
   for (const baseUrl of options.candidates ?? candidateUrls(broker)) {
     const api = new ManagementApi({ ...common, baseUrl, username: broker.username, password: broker.password });

@@ -1,6 +1,6 @@
 import { CamqError, ManagementApiError } from '../errors/index.js';
 import { DEFAULT_QUEUE } from '../protocol/topology.js';
-import type { BrokerUrl } from '../transport/broker-url.js';
+import { isRedisUrl, type BrokerUrl } from '../transport/broker-url.js';
 import type { Transport } from '../transport/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { parseQueueList, queueListPath } from './api-queue-figures.js';
@@ -99,7 +99,9 @@ export class QueueLister {
   }
 
   private async listFromAmqp(reason: string): Promise<QueueListing> {
-    const missing = `no management API (${reason}): showing ready and consumer counts of the queues camq can name only; ${ENABLE_API_HINT}`;
+    const missing = isRedisUrl(this.options.broker)
+      ? `${reason}: showing the ready counts (every priority list) of the queues camq can name (the workers' and celery)`
+      : `no management API (${reason}): showing ready and consumer counts of the queues camq can name only; ${ENABLE_API_HINT}`;
     if (this.options.transport === undefined) throw new CamqError('queues.no-figures', missing, { exitCode: 2 });
     const transport = await this.options.transport();
     const fromWorkers = this.options.workerQueueNames ? await this.options.workerQueueNames() : [];

@@ -10,6 +10,9 @@ import { UsageError } from '../errors/index.js';
  *   `channel_max`, `cacertfile`, `certfile`, `keyfile`, `verify` (`verify_none` turns certificate checks off),
  *   `server_name_indication`.
  * - `embedded` and `memory://` ask for camq's in-process broker (src/broker).
+ * - `redis://[user]:password@host:port/db` and `rediss://` (TLS) for kombu's Redis transport (default port 6379):
+ *   `vhost` holds the database number as text (`0` when the path is empty or `/`), the user is empty unless given.
+ *   Their query parameters are in docs/redis-protocol.md.
  *
  * The password is non-enumerable, so it never leaks through JSON.stringify or util.inspect of a BrokerUrl;
  * `masked` is the form every message prints: `amqp://guest:**@localhost:5672//`.
@@ -25,7 +28,7 @@ import { UsageError } from '../errors/index.js';
  * from an empty one, and the vhost rule needs the raw path anyway.
  */
 export interface BrokerUrl {
-  readonly protocol: 'amqp' | 'amqps' | 'embedded';
+  readonly protocol: 'amqp' | 'amqps' | 'redis' | 'rediss' | 'embedded';
   readonly hostname: string;
   readonly port: number;
   readonly username: string;
@@ -67,7 +70,12 @@ export function maskedList(url: BrokerUrl): string {
 
 export const DEFAULT_BROKER_URL = 'amqp://guest:guest@localhost:5672//';
 
-const DEFAULT_PORTS = { amqp: 5672, amqps: 5671 } as const;
+const DEFAULT_PORTS = { amqp: 5672, amqps: 5671, redis: 6379, rediss: 6379 } as const;
+
+/** True for a URL kombu's Redis transport serves (redis://, rediss://). */
+export function isRedisUrl(url: BrokerUrl): boolean {
+  return url.protocol === 'redis' || url.protocol === 'rediss';
+}
 
 /**
  * The URL to use: the `-b/--broker` flag, else `CAMQ_BROKER_URL`, else `CELERY_BROKER_URL`, else the default. The
@@ -121,13 +129,20 @@ function parseOneBrokerUrl(text: string, alternates: readonly BrokerUrl[], failo
     throw new UsageError(`invalid broker URL '${maskBrokerUrl(raw)}': expected amqp://user:password@host:port/vhost`, 'usage.bad-broker-url');
   }
   const scheme = match[1]!.toLowerCase();
-  if (scheme !== 'amqp' && scheme !== 'amqps' && scheme !== 'pyamqp' && scheme !== 'librabbitmq') {
+  if (scheme === 'sentinel' || scheme === 'redis+socket' || scheme === 'socket') {
     throw new UsageError(
-      `unsupported broker URL scheme '${scheme}://' in '${maskBrokerUrl(raw)}': camq speaks AMQP 0-9-1 (amqp:// or amqps://)`,
+      `broker URL scheme '${scheme}://' in '${maskBrokerUrl(raw)}' is not supported: camq reaches Redis over TCP only (redis:// or rediss://, no Sentinel)`,
       'usage.bad-broker-url',
     );
   }
-  const protocol = scheme === 'amqps' ? 'amqps' : 'amqp';
+  if (scheme !== 'amqp' && scheme !== 'amqps' && scheme !== 'pyamqp' && scheme !== 'librabbitmq' && scheme !== 'redis' && scheme !== 'rediss') {
+    throw new UsageError(
+      `unsupported broker URL scheme '${scheme}://' in '${maskBrokerUrl(raw)}': camq speaks AMQP 0-9-1 (amqp:// or amqps://) and kombu's Redis transport (redis:// or rediss://)`,
+      'usage.bad-broker-url',
+    );
+  }
+  const protocol = scheme === 'amqps' || scheme === 'redis' || scheme === 'rediss' ? scheme : 'amqp';
+  const isRedis = protocol === 'redis' || protocol === 'rediss';
   let rest = match[2]!;
 
   let queryText = '';
@@ -144,8 +159,8 @@ function parseOneBrokerUrl(text: string, alternates: readonly BrokerUrl[], failo
   const userinfo = at >= 0 ? authority.slice(0, at) : '';
   const hostport = at >= 0 ? authority.slice(at + 1) : authority;
 
-  let username = 'guest';
-  let password = 'guest';
+  let username = isRedis ? '' : 'guest';
+  let password = isRedis ? '' : 'guest';
   if (at >= 0) {
     const colon = userinfo.indexOf(':');
     username = decode(colon >= 0 ? userinfo.slice(0, colon) : userinfo, raw);
@@ -176,12 +191,23 @@ function parseOneBrokerUrl(text: string, alternates: readonly BrokerUrl[], failo
 
   // kombu: strip one leading '/', then unquote; empty means the default vhost '/'.
   const vhostPath = path.startsWith('/') ? path.slice(1) : path;
-  const vhost = vhostPath === '' ? '/' : decode(vhostPath, raw);
+  let vhost = vhostPath === '' ? '/' : decode(vhostPath, raw);
+  if (isRedis) {
+    // kombu's _prepare_virtual_host: '' and '/' are database 0; anything else must be a whole number.
+    const db = vhost === '/' ? '0' : vhost.replace(/^\//, '');
+    if (!/^\d+$/.test(db)) {
+      throw new UsageError(
+        `invalid Redis database '${db}' in broker URL '${maskBrokerUrl(raw)}': expected a number, e.g. redis://localhost:6379/0`,
+        'usage.bad-broker-url',
+      );
+    }
+    vhost = String(Number(db));
+  }
 
   const query: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(queryText)) query[key] = value;
 
-  const masked = formatMasked(protocol, username, hostname, port, vhost);
+  const masked = formatMasked(protocol, username, hostname, port, vhost, password !== '');
   return withPassword({ protocol, hostname, port, username, vhost, query, masked }, password, alternates, failover);
 }
 
@@ -193,9 +219,13 @@ export function maskBrokerUrl(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s]*)@/gi, '$1**@');
 }
 
-function formatMasked(protocol: string, username: string, hostname: string, port: number, vhost: string): string {
+function formatMasked(protocol: string, username: string, hostname: string, port: number, vhost: string, hasPassword: boolean): string {
   const host = hostname.includes(':') ? `[${hostname}]` : hostname;
   const user = username === '' ? '' : `${encodeURIComponent(username)}:**@`;
+  if (protocol === 'redis' || protocol === 'rediss') {
+    const auth = username === '' && !hasPassword ? '' : `${encodeURIComponent(username)}:**@`;
+    return `${protocol}://${auth}${host}:${port}/${vhost}`;
+  }
   const path = vhost === '/' ? '/' : encodeURIComponent(vhost).replace(/%2F/g, '/');
   return `${protocol}://${user}${host}:${port}/${path}`;
 }

@@ -7,6 +7,7 @@ export {
   DEFAULT_BROKER_URL,
   FAILOVER_STRATEGIES,
   isEmbeddedBrokerUrl,
+  isRedisUrl,
   maskBrokerUrl,
   maskedList,
   nodesOf,
@@ -19,3 +20,5 @@ export {
 export { brokerIdentity, type BrokerIdentity } from './broker-identity.js';
 export { createTransport, type TransportOptions } from './create-transport.js';
 export { Publisher, type PublisherConnection, type PublisherOptions } from './publisher.js';
+export type { ResultBackend } from './result-backend.js';
+export { createResultBackend } from './create-result-backend.js';

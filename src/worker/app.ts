@@ -2,7 +2,16 @@ import { hostname } from 'node:os';
 import { defineScheduleEntry, type PeriodicSpec, type ScheduleEntry } from '../beat/schedule-entry.js';
 import { asCamqError, UsageError } from '../errors/index.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
-import { createTransport, publishMessage, resolveBrokerUrl, type BrokerUrl, type Transport, type TransportChannel } from '../transport/index.js';
+import {
+  createResultBackend,
+  createTransport,
+  publishMessage,
+  resolveBrokerUrl,
+  type BrokerUrl,
+  type ResultBackend,
+  type Transport,
+  type TransportChannel,
+} from '../transport/index.js';
 import { AsyncResult } from './async-result.js';
 import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
 import { ResultConsumer } from './result-consumer.js';
@@ -18,6 +27,8 @@ export interface AppOptions {
   readonly broker?: string | BrokerUrl;
   /** @defaultValue 'celery' */
   readonly defaultQueue?: string;
+  /** Where results are read from (Celery's result_backend): `rpc://` (the default) or `redis://host:port/db`. */
+  readonly resultBackend?: string;
 }
 
 type Rest<T extends unknown[]> = T extends [unknown, ...infer R] ? R : T;
@@ -55,6 +66,7 @@ export class CamqApp implements TaskSender {
   private readonly declared = new Set<string>();
   private results: ResultConsumer | undefined;
   private setupHook: (() => Promise<void>) | undefined;
+  private readonly resultBackend: ResultBackend | undefined;
   /** The node name used as `origin` on sent messages. */
   origin = `gen${process.pid}@${hostname()}`;
   /** The periodic entries `camq beat` (or `camq worker -B`) sends, in the order the module gave them. */
@@ -68,6 +80,7 @@ export class CamqApp implements TaskSender {
   constructor(options: AppOptions = {}) {
     this.brokerUrl = options.broker;
     this.defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
+    this.resultBackend = createResultBackend(options.resultBackend ?? 'rpc://');
   }
 
   /** Register a handler under a Celery task name. */
@@ -151,6 +164,7 @@ export class CamqApp implements TaskSender {
     // has them all before the connection's close (which would otherwise overtake publishes still in the client's buffer).
     await this.channel?.close().catch(() => {});
     if (this.ownsConnection) await this.connection?.close();
+    await this.resultBackend?.close();
     this.channel = undefined;
     this.ready = undefined;
   }
@@ -166,7 +180,8 @@ export class CamqApp implements TaskSender {
         await connection.connect();
       }
       const connection = this.connection;
-      this.results = new ResultConsumer();
+      await this.resultBackend?.connect();
+      this.results = new ResultConsumer(undefined, this.resultBackend);
       const setup = async () => {
         this.channel = await connection.openChannel();
         this.declared.clear();

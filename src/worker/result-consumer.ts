@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeResultMessage, RESULT_QUEUE_ARGUMENTS, type ResultBody } from '../protocol/index.js';
-import type { Delivery, TransportChannel } from '../transport/index.js';
+import type { Delivery, ResultBackend, TransportChannel } from '../transport/index.js';
 
 /**
  * The client side of the rpc:// result backend (docs/protocol.md, Results over rpc://): one reply queue per app (its
@@ -12,9 +12,12 @@ export class ResultConsumer {
   readonly oid: string;
   private readonly waiters = new Map<string, Set<(body: ResultBody) => void>>();
   private readonly arrived = new Map<string, ResultBody>();
+  /** Celery's Redis result backend, when the app was given one: results are read from it instead of the queue. */
+  private readonly backend: ResultBackend | undefined;
 
-  constructor(oid: string = randomUUID()) {
+  constructor(oid: string = randomUUID(), backend?: ResultBackend) {
     this.oid = oid;
+    this.backend = backend;
   }
 
   /**
@@ -44,6 +47,7 @@ export class ResultConsumer {
       let set = this.waiters.get(taskId);
       if (!set) this.waiters.set(taskId, (set = new Set()));
       set.add(listener);
+      if (this.backend) this.watchBackend(this.backend, taskId);
     });
     return { promise, cancel: () => listener && this.remove(taskId, listener) };
   }
@@ -57,6 +61,27 @@ export class ResultConsumer {
     const set = this.waiters.get(taskId);
     set?.delete(listener);
     if (set && set.size === 0) this.waiters.delete(taskId);
+  }
+
+  /** Read `taskId`'s document from the backend (stored already, or when it is), until nobody waits for it. */
+  private watchBackend(backend: ResultBackend, taskId: string): void {
+    const step = (): void => {
+      if (!this.waiters.has(taskId)) return;
+      backend.wait(taskId, 60_000).then(
+        (content) => {
+          // The backend's document is the rpc:// body (docs/redis-protocol.md), in the JSON result serializer.
+          this.onMessage({
+            content,
+            properties: { contentType: 'application/json', contentEncoding: 'utf-8', correlationId: taskId },
+            fields: { exchange: '', routingKey: '', redelivered: false, deliveryTag: 0 },
+          });
+          // A state that does not end the wait (STARTED, RETRY) is stored again later: watch for the next one.
+          if (this.waiters.has(taskId)) setTimeout(step, 100);
+        },
+        () => step(),
+      );
+    };
+    step();
   }
 
   private onMessage(msg: Delivery): void {

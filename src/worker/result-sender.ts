@@ -1,5 +1,5 @@
 import { buildResultMessage, type OutgoingMessage, type ResultBody, type SerializerName } from '../protocol/index.js';
-import type { Publisher } from '../transport/index.js';
+import type { Publisher, ResultBackend } from '../transport/index.js';
 import { toPythonError, type PythonError } from './error-info.js';
 import type { Request } from './request.js';
 
@@ -21,8 +21,20 @@ export class ResultSender {
     if (--this.waiting === 0) this.onRoom();
   };
 
-  constructor(options: { readonly publisher: Publisher; readonly onRoom: () => void; readonly serializer?: SerializerName }) {
+  /** Celery's Redis result backend when the worker was given one; rpc:// (the publisher) otherwise. */
+  private readonly backend: ResultBackend | undefined;
+  private readonly onBackendError: (error: Error) => void;
+
+  constructor(options: {
+    readonly publisher: Publisher;
+    readonly onRoom: () => void;
+    readonly serializer?: SerializerName;
+    readonly backend?: ResultBackend | undefined;
+    readonly onBackendError?: (error: Error) => void;
+  }) {
     this.publisher = options.publisher;
+    this.backend = options.backend;
+    this.onBackendError = options.onBackendError ?? (() => {});
     this.serializer = options.serializer ?? 'json';
     this.onRoom = options.onRoom;
   }
@@ -48,14 +60,14 @@ export class ResultSender {
    */
   store(req: Request, status: ResultBody['status'], result: unknown, traceback: string | null, children?: unknown[]): PythonError | undefined {
     const m = req.message;
-    if (!m.replyTo || m.ignoreResult || req.task.options.ignoreResult) return undefined;
+    if ((!m.replyTo && !this.backend) || m.ignoreResult || req.task.options.ignoreResult) return undefined;
     let message: OutgoingMessage;
     let encodeError: PythonError | undefined;
     try {
       message = buildResultMessage({
         taskId: m.id,
         correlationId: m.correlationId,
-        replyTo: m.replyTo,
+        replyTo: m.replyTo ?? '',
         status,
         result,
         traceback,
@@ -74,14 +86,19 @@ export class ResultSender {
       message = buildResultMessage({
         taskId: m.id,
         correlationId: m.correlationId,
-        replyTo: m.replyTo,
+        replyTo: m.replyTo ?? '',
         status: 'FAILURE',
         result: encodeError.info,
         traceback: encodeError.traceback,
         serializer: this.serializer,
       });
     }
-    void this.send(message);
+    if (this.backend) {
+      // The same document rpc:// would carry, stored under celery-task-meta-<id> (docs/redis-protocol.md).
+      this.backend.store(m.id, message.content).catch((err: unknown) => this.onBackendError(err as Error));
+    } else {
+      void this.send(message);
+    }
     return encodeError;
   }
 }

@@ -1,7 +1,7 @@
 import { availableParallelism, hostname as osHostname } from 'node:os';
 import { UsageError } from '../errors/index.js';
 import { acceptContent, requireSerializer, type SerializerName } from '../protocol/index.js';
-import type { BrokerUrl, Transport } from '../transport/index.js';
+import type { BrokerUrl, ResultBackend, Transport } from '../transport/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { CamqApp } from './app.js';
@@ -74,6 +74,11 @@ export interface WorkerOptions {
   readonly softwareVersion?: string;
   /** What results are written in (`--result-serializer`, Celery's `result_serializer`). @defaultValue 'json' */
   readonly resultSerializer?: SerializerName;
+  /**
+   * Where results are stored (`--result-backend`): a connected ResultBackend (Celery's Redis backend), or undefined
+   * for rpc:// (results to each task's reply_to queue through the broker). @defaultValue undefined (rpc://)
+   */
+  readonly resultBackend?: ResultBackend;
   /**
    * The serializers task messages may come in (`--accept-content`, Celery's `accept_content`), by name or content
    * type; anything else is refused as untrusted content. Pickle is never accepted. @defaultValue ['json']

@@ -158,6 +158,9 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       publisher: this.publisher,
       onRoom: () => this.lifecycle.pump(),
       serializer: options.resultSerializer ?? 'json',
+      backend: options.resultBackend,
+      onBackendError: (error) =>
+        this.logger.error(`could not store a result in ${options.resultBackend?.masked ?? 'the result backend'}: ${error.message}`),
     });
     this.canvas = new CanvasSender({ results: this.results, prepare: async (queue) => void (await this.prepareQueue(queue)), logger: this.logger });
     this.replyPublisher = new Publisher({

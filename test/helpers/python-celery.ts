@@ -131,12 +131,12 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<P
 export async function runCeleryCli(
   brokerUrl: string,
   args: readonly string[],
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; env?: Readonly<Record<string, string>> } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await execFileAsync(PYTHON, ['-m', 'celery', '-A', 'tasks', ...args], {
       cwd: FIXTURE_DIR,
-      env: { ...process.env, CAMQ_TEST_BROKER_URL: brokerUrl, C_FORCE_ROOT: '1' },
+      env: { ...process.env, ...options.env, CAMQ_TEST_BROKER_URL: brokerUrl, C_FORCE_ROOT: '1' },
       timeout: options.timeoutMs ?? 60_000,
     });
     return { code: 0, stdout, stderr };
@@ -147,10 +147,14 @@ export async function runCeleryCli(
 }
 
 /** Run a Python snippet with the fixture app importable (`from tasks import app, add`); resolves with stdout. */
-export async function runPython(brokerUrl: string, code: string, options: { timeoutMs?: number } = {}): Promise<string> {
+export async function runPython(
+  brokerUrl: string,
+  code: string,
+  options: { timeoutMs?: number; env?: Readonly<Record<string, string>> } = {},
+): Promise<string> {
   const { stdout } = await execFileAsync(PYTHON, ['-c', code], {
     cwd: FIXTURE_DIR,
-    env: { ...process.env, CAMQ_TEST_BROKER_URL: brokerUrl, PYTHONPATH: FIXTURE_DIR },
+    env: { ...process.env, ...options.env, CAMQ_TEST_BROKER_URL: brokerUrl, PYTHONPATH: FIXTURE_DIR },
     timeout: options.timeoutMs ?? 60_000,
   });
   return stdout;

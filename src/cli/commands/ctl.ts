@@ -10,7 +10,7 @@ import type { ControlResult } from '../../control/reply-collector.js';
 import { CamqError, ExitCode, UsageError } from '../../errors/index.js';
 import { CONTROL_COMMANDS, cliName, type CliSpec, type ControlCommandSpec, type ControlMethod } from '../../protocol/control-catalog.js';
 import type { QueueDepth } from '../../queues/queue-depths.js';
-import type { BrokerUrl } from '../../transport/broker-url.js';
+import { isRedisUrl, type BrokerUrl } from '../../transport/broker-url.js';
 import { brokerOption, failoverOption, managementApiUrl, resolveBroker, withConnection, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { confirmOnTerminal } from '../confirm-on-terminal.js';
@@ -263,6 +263,9 @@ function expectLiveWorkers(
   onCount: (n: number) => void,
 ): (() => Promise<readonly string[]>) | undefined {
   if (opts.waitAll === true || (opts.destination?.length ?? 0) > 0) return undefined;
+  // On Redis there is no management API, and the pidbox binding set outlives a killed worker: wait the whole
+  // timeout, as Celery does (docs/celeryctl.md, "On Redis").
+  if (isRedisUrl(broker.parsed)) return undefined;
   const apiUrl = managementApiUrl(opts.api, io, broker);
   const live = (deps.liveWorkers ?? findLiveWorkers)(broker, { apiUrl, timeoutMs: opts.timeout * 1000 });
   void live.then((r) => 'nodes' in r && onCount(r.nodes.length));

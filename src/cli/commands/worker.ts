@@ -31,6 +31,7 @@ interface WorkerCliOptions {
   banner: boolean;
   metrics?: ListenAddress;
   resultSerializer: 'json' | 'msgpack' | 'yaml';
+  resultBackend?: string;
   acceptContent: string;
   beat?: boolean;
   schedule: string;
@@ -112,6 +113,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         .choices(['json', 'msgpack', 'yaml'])
         .default('json'),
     )
+    .option('--result-backend <url>', "where results go (Celery's result_backend): rpc:// (default) or redis://host:port/db")
     .option(
       '--accept-content <list>',
       "comma-separated serializers task messages may come in (Celery's accept_content: json, msgpack, yaml; pickle never)",
@@ -132,6 +134,8 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         import('../../control/control-client.js'),
       ]);
       const broker = await resolveBroker(globals.broker, io, { failover: globals.failover });
+      const { createResultBackend } = await import('../../transport/create-result-backend.js');
+      const resultBackend = createResultBackend(options.resultBackend ?? 'rpc://');
       const app = await loadTaskModule(options.app);
       const logger = createLogger({ level, write: (line) => io.stderr.write(line + '\n') });
       const nodename = expandNodename(options.hostname, hostname());
@@ -174,6 +178,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         softTimeLimit: options.softTimeLimit ?? null,
         shutdownTimeout: options.shutdownTimeout,
         resultSerializer: options.resultSerializer,
+        ...(resultBackend ? { resultBackend } : {}),
         acceptContent: options.acceptContent
           .split(',')
           .map((s) => s.trim())
@@ -188,6 +193,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
             nodename,
             module: options.app,
             transport: broker.masked,
+            results: resultBackend?.masked ?? 'rpc://',
             concurrency: `${worker.stats().pool['max-concurrency']} (${options.pool})`,
             events: options.taskEvents ? 'ON' : 'OFF (enable -E to monitor tasks in this worker)',
             queues,
@@ -221,6 +227,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
       process.once('beforeExit', onDrained);
       let stopBeat: (() => Promise<void>) | undefined;
       try {
+        await resultBackend?.connect();
         await worker.start();
         if (options.beat) stopBeat = await embedBeat(app, broker.parsed, nodename, options.schedule, logger);
         const { mode } = await worker.done;
@@ -233,6 +240,7 @@ export function createWorkerCommand(io: CliIO = processIO): Command {
         process.off('SIGINT', onSignal);
         await stopBeat?.();
         await metrics?.();
+        await resultBackend?.close();
         await broker.release();
       }
     });
@@ -301,6 +309,8 @@ export function banner(info: {
   nodename: string;
   module: string;
   transport: string;
+  /** @defaultValue 'rpc://' */
+  results?: string;
   concurrency: string;
   events: string;
   queues: readonly string[];
@@ -328,7 +338,7 @@ export function banner(info: {
     '[config]',
     `.> app:         ${info.module}`,
     `.> transport:   ${info.transport}`,
-    '.> results:     rpc://',
+    `.> results:     ${info.results ?? 'rpc://'}`,
     `.> concurrency: ${info.concurrency}`,
     `.> task events: ${info.events}`,
     '',

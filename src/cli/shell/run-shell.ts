@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
-import { ExitCode, ExitRequest } from '../../errors/index.js';
+import { ExitCode, ExitRequest, UsageError } from '../../errors/index.js';
 import { formatNotice, parseCommand, ShellSession, type ShellOutcome } from '../../shell/index.js';
-import { createTransport } from '../../transport/index.js';
+import { createTransport, isRedisUrl } from '../../transport/index.js';
 import { resolveBroker } from '../broker-option.js';
 import { actionPolicyFor } from '../read-only.js';
 import type { CliIO } from '../cli-io.js';
@@ -18,6 +18,12 @@ import { LinePrinter } from './line-printer.js';
 export async function runShell(words: readonly string[], options: ShellCommandOptions, io: CliIO): Promise<void> {
   const printer = new LinePrinter(io, options.json === true);
   const broker = await resolveBroker(options.broker, io, { failover: options.failover });
+  if (isRedisUrl(broker.parsed)) {
+    throw new UsageError(
+      `camqadm speaks AMQP and ${broker.parsed.masked} is Redis: use \`camq queues\` to list, peek, purge and move its queues`,
+      'usage.bad-broker-url',
+    );
+  }
   const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camqadm' });
   let session: ShellSession | undefined;
   let exitCode: number = ExitCode.ok;

@@ -14,7 +14,8 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const ENTRY = join(ROOT, 'src/cli/entry/celeryctl.ts');
 
 /** npm packages celeryctl may load (and, below them, their own dependencies). */
-const ALLOWED_PACKAGES = ['commander', 'chalk', 'amqplib', 'cli-table3'];
+// ioredis: celeryctl speaks kombu's Redis transport too (redis:// URLs, src/redis).
+const ALLOWED_PACKAGES = ['commander', 'chalk', 'amqplib', 'cli-table3', 'ioredis'];
 const FORBIDDEN_PACKAGES = ['ink', 'react', 'react-dom', 'ink-testing-library'];
 const FORBIDDEN_SOURCES = ['src/tui/', 'src/worker/', 'src/events/', 'src/shell/'];
 

@@ -1,0 +1,54 @@
+/**
+ * The Lua scripts the Redis transport runs server-side, each atomic and one round trip. ioredis sends them with
+ * EVALSHA and falls back to EVAL when the server does not know the script (after a restart or SCRIPT FLUSH).
+ */
+
+/**
+ * Direct routing (kombu's DirectExchange.lookup + `_put`): every queue of the exchange's binding set whose routing
+ * key equals the message's gets the message LPUSHed to its list of this priority step. Returns how many queues.
+ * KEYS[1] the binding set; ARGV: routing key, separator, key prefix, list suffix ('' or sep..step), payload.
+ */
+export const ROUTE_DIRECT = `
+local sep = ARGV[2]
+local seen = {}
+local n = 0
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local a = string.find(m, sep, 1, true)
+  if a and string.sub(m, 1, a - 1) == ARGV[1] then
+    local b = string.find(m, sep, a + #sep, true)
+    if b then
+      local q = string.sub(m, b + #sep)
+      if not seen[q] then
+        seen[q] = true
+        redis.call('LPUSH', ARGV[3] .. q .. ARGV[4], ARGV[5])
+        n = n + 1
+      end
+    end
+  end
+end
+return n
+`;
+
+/**
+ * Restore one unacked message (kombu's QoS.restore_by_tag), only if it is still unacked: remove it from `unacked`
+ * and `unacked_index` and push it back to its lists. Returns 1 when restored, 0 when someone else settled it first.
+ * KEYS[1] unacked, KEYS[2] unacked_index, then the lists; ARGV: tag, 'L' (LPUSH) or 'R' (RPUSH), payload.
+ */
+export const RESTORE_TAG = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 0
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
+for i = 3, #KEYS do
+  if ARGV[2] == 'L' then redis.call('LPUSH', KEYS[i], ARGV[3]) else redis.call('RPUSH', KEYS[i], ARGV[3]) end
+end
+return 1
+`;
+
+/** Release kombu's `unacked_mutex` only if we still hold it. KEYS[1] the mutex; ARGV[1] our token. */
+export const RELEASE_MUTEX = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;

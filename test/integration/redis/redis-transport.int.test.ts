@@ -1,0 +1,235 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RedisTransport, restoreVisible, type RedisChannel } from '../../../src/redis/index.js';
+import { createTransport, type Delivery, type TransportChannel } from '../../../src/transport/index.js';
+import { REDIS_URL, allKeys, redisClient, useRedis } from '../../helpers/redis.js';
+
+const run = promisify(execFile);
+const available = await useRedis();
+
+function collect(): { got: Delivery[]; handler: (m: Delivery | null) => void; wait: (n: number, ms?: number) => Promise<void> } {
+  const got: Delivery[] = [];
+  return {
+    got,
+    handler: (m) => {
+      if (m) got.push(m);
+    },
+    wait: async (n, ms = 5000) => {
+      const end = Date.now() + ms;
+      while (got.length < n) {
+        if (Date.now() > end) throw new Error(`only ${got.length} of ${n} messages arrived`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+const body = (d: Delivery) => d.content.toString('utf8');
+
+describe.skipIf(!available)('RedisTransport on a real Redis (kombu 5.2 wire format)', () => {
+  let redis: Redis;
+  let transport: RedisTransport;
+  let channel: TransportChannel;
+
+  beforeAll(async () => {
+    redis = redisClient();
+    await redis.connect();
+  });
+  afterAll(() => redis.disconnect());
+  beforeEach(async () => {
+    await redis.flushdb();
+    transport = createTransport(REDIS_URL) as RedisTransport;
+    await transport.connect();
+    channel = await transport.openChannel();
+  });
+  afterEach(async () => {
+    await transport.close();
+    await redis.flushdb();
+  });
+
+  it('is chosen by createTransport for redis:// and says what the server is', () => {
+    expect(transport).toBeInstanceOf(RedisTransport);
+    expect(transport.serverProperties['product']).toBe('Redis');
+    expect(String(transport.serverProperties['version'])).toMatch(/^\d+\.\d+/);
+  });
+
+  it('stores messages in priority lists and serves priority 0 first, FIFO within a priority', async () => {
+    for (const [text, priority] of [
+      ['p9', 9],
+      ['p0a', 0],
+      ['p5', 5],
+      ['p0b', 0],
+    ] as const) {
+      channel.publish('', 'h6.q', Buffer.from(text), { priority, contentType: 'text/plain' });
+    }
+    await channel.waitForConfirms();
+    expect(await redis.llen('h6.q')).toBe(2);
+    expect(await redis.llen('h6.q\x06\x163')).toBe(1);
+    expect(await redis.llen('h6.q\x06\x169')).toBe(1);
+    expect((await channel.checkQueue('h6.q')).messageCount).toBe(4);
+    const c = collect();
+    await channel.consume('h6.q', c.handler, { noAck: true });
+    await c.wait(4);
+    expect(c.got.map(body)).toEqual(['p0a', 'p0b', 'p5', 'p9']);
+    expect(c.got[0]!.properties.contentType).toBe('text/plain');
+  });
+
+  it('binds through _kombu.binding.<exchange>, routes direct publishes by it, and removes the member on unbind and delete', async () => {
+    await channel.assertExchange('h6.direct', 'direct');
+    await channel.assertQueue('h6.a');
+    await channel.bindQueue('h6.a', 'h6.direct', 'ka');
+    await channel.bindQueue('h6.b', 'h6.direct', 'ka');
+    expect((await redis.smembers('_kombu.binding.h6.direct')).sort()).toEqual(['ka\x06\x16\x06\x16h6.a', 'ka\x06\x16\x06\x16h6.b']);
+    const returned: string[] = [];
+    channel.on('return', (r) => returned.push(r.fields.routingKey));
+    channel.publish('h6.direct', 'ka', Buffer.from('x'));
+    channel.publish('h6.direct', 'nobody', Buffer.from('y'), { mandatory: true });
+    await channel.waitForConfirms();
+    expect(await redis.llen('h6.a')).toBe(1);
+    expect(await redis.llen('h6.b')).toBe(1);
+    expect(returned).toEqual(['nobody']);
+    const stored = JSON.parse((await redis.lindex('h6.a', 0))!) as { properties: { delivery_info: unknown; delivery_tag: string } };
+    expect(stored.properties.delivery_info).toEqual({ exchange: 'h6.direct', routing_key: 'ka' });
+    expect(stored.properties.delivery_tag).toMatch(/^[0-9a-f-]{36}$/);
+    await channel.unbindQueue('h6.b', 'h6.direct', 'ka');
+    expect(await channel.deleteQueue('h6.a')).toEqual({ messageCount: 1 });
+    expect(await redis.smembers('_kombu.binding.h6.direct')).toEqual([]);
+    await channel.purgeQueue('h6.b');
+    expect(await allKeys(redis)).toEqual([]);
+  });
+
+  it('routes topic exchanges by kombu patterns', async () => {
+    await channel.assertExchange('h6.topic', 'topic');
+    await channel.bindQueue('h6.t', 'h6.topic', 'task.#');
+    expect(await redis.smembers('_kombu.binding.h6.topic')).toEqual(['task.#\x06\x16^task\\..*?$\x06\x16h6.t']);
+    channel.publish('h6.topic', 'task.succeeded', Buffer.from('1'));
+    channel.publish('h6.topic', 'worker.online', Buffer.from('2'));
+    await channel.waitForConfirms();
+    expect(await redis.lrange('h6.t', 0, -1)).toHaveLength(1);
+  });
+
+  it('delivers fanout exchanges by PUBLISH on /{db}.{exchange} and celeryev as fanout, with nothing stored', async () => {
+    const other = await transport.openChannel();
+    await other.assertExchange('celeryev', 'topic');
+    await other.assertQueue('h6.ev', { autoDelete: true });
+    await other.bindQueue('h6.ev', 'celeryev', '#');
+    const c = collect();
+    await other.consume('h6.ev', c.handler, { noAck: true });
+    const db = transport.settings.db;
+    const channels = await redis.pubsub('NUMPAT');
+    expect(Number(channels)).toBeGreaterThanOrEqual(1);
+    await channel.assertExchange('celeryev', 'topic');
+    channel.publish('celeryev', 'worker.heartbeat', Buffer.from('{"type":"worker-heartbeat"}'), { contentType: 'application/json' });
+    await c.wait(1);
+    expect(c.got[0]!.fields).toMatchObject({ exchange: 'celeryev', routingKey: 'worker.heartbeat' });
+    expect(await redis.exists(`/${db}.celeryev/worker.heartbeat`)).toBe(0);
+    expect(await redis.smembers('_kombu.binding.celeryev')).toEqual(['#\x06\x16\x06\x16h6.ev']);
+    // The auto-delete queue's binding goes with its channel.
+    await other.close();
+    expect(await allKeys(redis)).toEqual([]);
+  });
+
+  it("keeps kombu's ack emulation: unacked + unacked_index while held, gone on ack, restored on close", async () => {
+    channel.publish('', 'h6.acks', Buffer.from('one'));
+    channel.publish('', 'h6.acks', Buffer.from('two'));
+    await channel.waitForConfirms();
+    const c = collect();
+    await channel.prefetch(1);
+    await channel.consume('h6.acks', c.handler, { noAck: false });
+    await c.wait(1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(c.got).toHaveLength(1); // prefetch 1
+    expect(await redis.hlen('unacked')).toBe(1);
+    expect(await redis.zcard('unacked_index')).toBe(1);
+    const [tag] = await redis.hkeys('unacked');
+    const record = JSON.parse((await redis.hget('unacked', tag!))!) as unknown[];
+    expect(record.slice(1)).toEqual(['', 'h6.acks']);
+    channel.ack(c.got[0]!);
+    await c.wait(2);
+    expect(body(c.got[1]!)).toBe('two');
+    await channel.close();
+    // 'two' was still held: the close put it back, marked redelivered.
+    expect(await redis.hlen('unacked')).toBe(0);
+    const back = JSON.parse((await redis.lindex('h6.acks', 0))!) as { headers: Record<string, unknown> };
+    expect(back.headers['redelivered']).toBe(true);
+    const ch2 = await transport.openChannel();
+    const again = await ch2.get('h6.acks', { noAck: true });
+    expect(again && again.fields.redelivered).toBe(true);
+  });
+
+  it('restores entries older than the visibility timeout, and never those a live channel holds', async () => {
+    const short = new RedisTransport({ url: `${REDIS_URL}?visibility_timeout=1` });
+    await short.connect();
+    try {
+      const holder = await short.openChannel();
+      holder.publish('', 'h6.vt', Buffer.from('held'));
+      await holder.waitForConfirms();
+      const c = collect();
+      await holder.consume('h6.vt', c.handler, { noAck: false });
+      await c.wait(1);
+      // A dead worker's entry: taken 10 s ago and never acked.
+      const dead = JSON.stringify({
+        body: Buffer.from('orphan').toString('base64'),
+        headers: {},
+        properties: { body_encoding: 'base64', delivery_tag: 'dead-1', delivery_info: { exchange: '', routing_key: 'h6.orphan' }, priority: 0 },
+      });
+      await redis.hset('unacked', 'dead-1', `[${dead}, "", "h6.orphan"]`);
+      await redis.zadd('unacked_index', Date.now() / 1000 - 10, 'dead-1');
+      // Past the visibility timeout: the consuming channel's own restore loop (kombu's restore_visible) put the
+      // orphan back; the entry the holder keeps fresh stayed.
+      await new Promise((r) => setTimeout(r, 1600));
+      const restorer = (await short.openChannel()) as RedisChannel;
+      expect(await restoreVisible(restorer)).toBe(0);
+      const back = await restorer.get('h6.orphan', { noAck: true });
+      expect(back && body(back)).toBe('orphan');
+      expect(back && back.fields.redelivered).toBe(true);
+      expect(await redis.hkeys('unacked')).toHaveLength(1); // the live holder's
+      expect(await redis.exists('unacked_mutex')).toBe(0);
+      holder.ack(c.got[0]!);
+      await holder.close();
+      expect(await allKeys(redis)).toEqual([]);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('meets Python kombu 5.2 on the same database both ways', async () => {
+    await channel.assertExchange('h6.py', 'direct');
+    await channel.bindQueue('h6.py', 'h6.py', 'h6.py');
+    const py = `
+import json, sys
+from kombu import Connection, Exchange, Queue
+url = sys.argv[1]
+with Connection(url) as conn:
+    q = Queue('h6.py', Exchange('h6.py', 'direct'), 'h6.py')
+    with conn.Producer() as p:
+        p.publish({'from': 'python'}, exchange=q.exchange, routing_key='h6.py', declare=[q], priority=0)
+    got = []
+    with conn.Consumer(Queue('h6.fromjs', Exchange('h6.fromjs', 'direct'), 'h6.fromjs'), callbacks=[lambda b, m: (got.append((b, m.properties.get('priority'), m.headers)), m.ack())]):
+        conn.drain_events(timeout=10)
+    print(json.dumps(got))
+`;
+    await channel.assertExchange('h6.fromjs', 'direct');
+    await channel.bindQueue('h6.fromjs', 'h6.fromjs', 'h6.fromjs');
+    channel.publish('h6.fromjs', 'h6.fromjs', Buffer.from('{"from": "camq"}'), {
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      priority: 4,
+      headers: { k: 'v' },
+    });
+    await channel.waitForConfirms();
+    const { stdout } = await run('/usr/bin/python3', ['-c', py, REDIS_URL], { timeout: 30_000 });
+    expect(JSON.parse(stdout)).toEqual([[{ from: 'camq' }, 4, { k: 'v' }]]);
+    const c = collect();
+    await channel.consume('h6.py', c.handler, { noAck: false });
+    await c.wait(1);
+    expect(JSON.parse(body(c.got[0]!))).toEqual({ from: 'python' });
+    channel.ack(c.got[0]!);
+    await channel.deleteQueue('h6.py');
+    await channel.deleteQueue('h6.fromjs');
+    await channel.close();
+    expect(await redis.hlen('unacked')).toBe(0);
+  });
+});
