@@ -157,13 +157,15 @@ export class RedisChannel implements TransportChannel {
   }
 
   /** RabbitMQ's exchange-to-exchange bindings: kombu's Redis transport has none. */
-  async bindExchange(destination: string, source: string): Promise<void> {
+  bindExchange(destination: string, source: string): Promise<void> {
     this.live();
-    throw new BrokerError({
-      replyCode: ReplyCode.NOT_IMPLEMENTED,
-      replyText: `NOT_IMPLEMENTED - exchange-to-exchange bindings (${source} → ${destination}) are RabbitMQ's; Redis has none`,
-      isChannelError: true,
-    });
+    return Promise.reject(
+      new BrokerError({
+        replyCode: ReplyCode.NOT_IMPLEMENTED,
+        replyText: `NOT_IMPLEMENTED - exchange-to-exchange bindings (${source} → ${destination}) are RabbitMQ's; Redis has none`,
+        isChannelError: true,
+      }),
+    );
   }
 
   async unbindQueue(queue: string, exchange: string, routingKey: string): Promise<void> {
