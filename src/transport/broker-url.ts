@@ -108,6 +108,13 @@ export function parseBrokerUrl(text: string, options: { readonly failover?: Fail
       throw new UsageError(`the embedded broker cannot be part of a URL list ('${maskBrokerUrl(text)}')`, 'usage.bad-broker-url');
     }
     const [first, ...rest] = parts.map((p) => parseOneBrokerUrl(p, [], failover));
+    // Failover moves a tool between nodes of one broker kind: an AMQP node and a Redis server hold different queues.
+    if (rest.some((url) => isRedisUrl(url) !== isRedisUrl(first!))) {
+      throw new UsageError(
+        `a URL list mixes AMQP and Redis ('${maskBrokerUrl(text)}'): list nodes of one broker, all amqp:// or all redis://`,
+        'usage.bad-broker-url',
+      );
+    }
     // The spread copies the enumerable fields only: not the password, alternates or toString.
     return withPassword({ ...first! }, first!.password, rest, failover);
   }
