@@ -122,13 +122,15 @@ export function formatRuntime(seconds: number | undefined): string {
 }
 
 /**
- * A rate to two significant figures (`100/s`, `96/s`, `4.5/s`, `10k/s`): the header's event rate with 200 idle workers
+ * A rate to two significant figures (`100/s`, `94/s`, `4.5/s`, `10k/s`): the header's event rate with 200 idle workers
  * heartbeating is 99.8, 100 or 100.2 from one second to the next, which formatRate would redraw every second.
  */
 export function formatRoughRate(perSecond: number): string {
   if (perSecond < 10) return formatRate(perSecond);
-  const step = 10 ** (Math.floor(Math.log10(perSecond)) - 1);
-  return formatRate(Math.round(perSecond / step) * step);
+  // Just under a power of ten reads as it (99.4 → 100), so a steady 100/s does not flicker between 99 and 100.
+  const step = 10 ** (Math.floor(Math.log10(perSecond * 1.05)) - 1);
+  const rounded = Math.round(perSecond / step) * step;
+  return rounded < 100 ? `${rounded.toFixed(0)}/s` : formatRate(rounded);
 }
 
 /** `12.3/s`, `0.5/s`, `1.2k/s`. */

@@ -6,8 +6,6 @@ import type { ClusterStoreLike } from './use-cluster-snapshot.js';
 interface ShownFrame {
   readonly signature: string;
   readonly at: (nowMs: number) => string;
-  /** The clock's time of the frame. */
-  readonly drawnAt: number;
 }
 
 /** What the live view's frame is drawn from, and where it says what the frame shows. */
@@ -22,13 +20,13 @@ export interface LiveFrame {
 /**
  * The cluster snapshot and the time for one frame, with a new frame only when what the screen shows would change.
  * The store publishes (task events, connection changes, and every 5 s for heartbeats alone) and a timer checks every
- * `intervalMs / 4` (redrawing at most once an interval for time alone); either way the view's signature (useFrameSignature: the text of every part that can change
+ * `intervalMs` (so time alone redraws at most once an interval; ages are coarse, a second late is nothing); either way the view's signature (useFrameSignature: the text of every part that can change
  * without a key press) is computed for now and compared with the one the screen was drawn with. Equal: no render. So
  * an idle cluster of 200 heartbeating workers, whose ages are shown coarsely, costs a frame when an age crosses a
  * step or a figure moves, not one a second. Key presses render as any React state change does.
  */
 export function useLiveFrame(store: ClusterStoreLike, clock: Clock, intervalMs = 1000): LiveFrame {
-  const shown = useRef<ShownFrame>({ signature: '', at: () => '', drawnAt: -Infinity });
+  const shown = useRef<ShownFrame>({ signature: '', at: () => '' });
   // A frame counter as an external store: React renders a change of it at once (a sync update, effects included),
   // as it did for the cluster store itself, so a key pressed right after a frame sees that frame's rows.
   const frames = useMemo(() => {
@@ -36,9 +34,7 @@ export function useLiveFrame(store: ClusterStoreLike, clock: Clock, intervalMs =
     return {
       subscribe: (onChange: () => void): (() => void) => {
         let lastConnection = store.getSnapshot().connection;
-        const check = (isTick: boolean): void => {
-          // Time alone redraws at most once an interval (a changing figure may change every check).
-          if (isTick && clock.now() - shown.current.drawnAt < intervalMs) return;
+        const check = (): void => {
           const { connection } = store.getSnapshot();
           // A changed connection is always shown; anything else only when the signature says it shows differently.
           const isConnectionChanged = connection !== lastConnection;
@@ -48,8 +44,8 @@ export function useLiveFrame(store: ClusterStoreLike, clock: Clock, intervalMs =
             onChange();
           }
         };
-        const unsubscribe = store.subscribe(() => check(false));
-        const timer = clock.setInterval(() => check(true), Math.max(1, Math.floor(intervalMs / 4)));
+        const unsubscribe = store.subscribe(check);
+        const timer = clock.setInterval(check, intervalMs);
         return () => {
           unsubscribe();
           timer.cancel();
@@ -69,6 +65,6 @@ export function useLiveFrame(store: ClusterStoreLike, clock: Clock, intervalMs =
  */
 export function useFrameSignature(frame: LiveFrame, signatureAt: (nowMs: number) => string): void {
   useLayoutEffect(() => {
-    frame.shown.current = { signature: signatureAt(frame.nowMs), at: signatureAt, drawnAt: frame.nowMs };
+    frame.shown.current = { signature: signatureAt(frame.nowMs), at: signatureAt };
   });
 }

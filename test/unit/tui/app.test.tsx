@@ -66,7 +66,7 @@ describe('App: a scripted cluster', () => {
     await vi.waitFor(() => expect(screen()).toMatch(/w1@vm\s+online\s+<10s/));
     clock.advance(3000);
     expect(screen()).toMatch(/w1@vm\s+online\s+<10s/);
-    // A routine heartbeat publishes nothing by itself: the check every 250 ms sees its new figures and redraws.
+    // A routine heartbeat publishes nothing by itself: the check every second sees its new figures and redraws.
     store.dispatch([workerEvent('heartbeat', 'w1@vm', clock.now(), { active: 1, processed: 1, loadavg: [0.5, 0.25, 0.1] })]);
     clock.advance(1250);
     await vi.waitFor(() => expect(screen()).toMatch(/w1@vm\s+online\s+<10s\s+1\s+1 0\.50 0\.25 0\.10/));
