@@ -7,6 +7,7 @@
 //   BENCH_SUSTAINED_SECONDS=300 BENCH_SIM_WORKERS=200 BENCH_SIM_RATE=10000 node bench/events/sustained.mjs
 //   BENCH_NODE_OPTIONS=--max-old-space-size=256 node bench/events/sustained.mjs
 //   BENCH_CAMQ_BIN=/path/to/other/checkout/bin/camq node bench/events/sustained.mjs   (before/after figures)
+//   BENCH_IDLE_SETTLE_SECONDS=65 BENCH_IDLE_SECONDS=60 node bench/events/sustained.mjs   (idle once the 60 s rates settled)
 //   BENCH_CAMQ_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' node bench/events/sustained.mjs   (node flags NODE_OPTIONS
 //   refuses; the view is quit with `q` at the end, so the profile is written)
 import { execFileSync, spawn } from 'node:child_process';
@@ -54,7 +55,18 @@ function tmux(...args) {
 }
 
 export async function runSustained(options) {
-  const { url, workers = 200, rate = 10_000, seconds = 30, idleSeconds = 20, columns = 160, rows = 50, nodeOptions = '', nodeArgs = '' } = options;
+  const {
+    url,
+    workers = 200,
+    rate = 10_000,
+    seconds = 30,
+    idleSeconds = 20,
+    idleSettleSeconds = 4,
+    columns = 160,
+    rows = 50,
+    nodeOptions = '',
+    nodeArgs = '',
+  } = options;
   const tag = `bench${randomBytes(2).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'camq-sustained-'));
   const pidFile = join(dir, 'pid');
@@ -99,7 +111,7 @@ export async function runSustained(options) {
     await sim.stop();
     sim = startSim(url, workers, 0, tag);
     await sim.ready;
-    await sleep(4_000);
+    await sleep(idleSettleSeconds * 1000);
     const idleStart = busyEnd && sample(pid);
     await sleep(idleSeconds * 1000);
     const idleEnd = idleStart && sample(pid);
@@ -113,6 +125,8 @@ export async function runSustained(options) {
       alive: idleEnd !== undefined,
       busyCpuPercent: busyEnd ? ((busyEnd.cpu - busyStart.cpu) / (busyEnd.wall - busyStart.wall)) * 100 : NaN,
       idleCpuPercent: idleEnd ? ((idleEnd.cpu - idleStart.cpu) / (idleEnd.wall - idleStart.wall)) * 100 : NaN,
+      /** CPU seconds (utime + stime) per minute of the idle window. */
+      idleCpuSecondsPerMinute: idleEnd ? ((idleEnd.cpu - idleStart.cpu) / (idleEnd.wall - idleStart.wall)) * 60 : NaN,
       peakRssMb: (idleEnd ?? busyEnd ?? busyStart)?.hwmMb ?? NaN,
       load1: { before: load.before, after: loadavg()[0] },
       header: busyScreen.split('\n')[0],
@@ -142,7 +156,7 @@ export function sustainedRow(r) {
   return [
     `${r.workers} workers, ${r.rate.toLocaleString('en-US')} events/s, ${r.columns}×${r.rows}, ${r.seconds} s${r.nodeOptions ? ` (${r.nodeOptions})` : ''}`,
     `busy CPU ${f(r.busyCpuPercent, 1)} % of a core`,
-    `idle CPU ${f(r.idleCpuPercent, 2)} % (${r.workers} workers heartbeating)`,
+    `idle CPU ${f(r.idleCpuPercent, 2)} %, ${f(r.idleCpuSecondsPerMinute, 2)} CPU s a minute (${r.workers} workers heartbeating)`,
     `peak RSS ${f(r.peakRssMb)} MB`,
     r.alive ? 'alive at the end' : `DIED:\n${r.exited}`,
     `load average (1 min) ${r.load1.before.toFixed(2)} → ${r.load1.after.toFixed(2)} on ${execFileSync('nproc')
@@ -159,6 +173,8 @@ export function sustainedOptionsFromEnv(url) {
     rate: Number(process.env.BENCH_SIM_RATE ?? 10_000),
     seconds: Number(process.env.BENCH_SUSTAINED_SECONDS ?? 30),
     idleSeconds: Number(process.env.BENCH_IDLE_SECONDS ?? 20),
+    // Before the idle window: 65 leaves the rates panel's 60 s sparklines settled, as on a cluster idle for a while.
+    idleSettleSeconds: Number(process.env.BENCH_IDLE_SETTLE_SECONDS ?? 4),
     nodeOptions: process.env.BENCH_NODE_OPTIONS ?? '',
     nodeArgs: process.env.BENCH_CAMQ_NODE_ARGS ?? '',
   };

@@ -160,6 +160,8 @@ export class ClusterState {
   readonly maxWorkers: number;
   /** Goes up by one for every applied event. */
   version = 0;
+  /** Goes up by one for every applied task event: what the task list depends on (heartbeats leave it alone). */
+  taskVersion = 0;
   eventCount = 0;
   /** task-received events seen (Celery's `task_count`). */
   taskCount = 0;
@@ -209,8 +211,10 @@ export class ClusterState {
     const group = type.slice(0, dash);
     const subject = type.slice(dash + 1);
     const received = typeof e['local_received'] === 'number' ? e['local_received'] : now / 1000;
-    if (group === 'task') this.applyTask(e, subject, received, now);
-    else if (group === 'worker') this.applyWorker(e, subject, received, now);
+    if (group === 'task') {
+      this.taskVersion++;
+      this.applyTask(e, subject, received, now);
+    } else if (group === 'worker') this.applyWorker(e, subject, received, now);
   }
 
   applyAll(events: readonly EventEnvelope[], now: number): void {

@@ -83,3 +83,33 @@ export function queuePaneView(snapshot: QueueWatchSnapshot, growth: QueueGrowth,
     takenAt: listing.takenAt,
   };
 }
+
+/**
+ * Whether two views draw the same pane (`takenAt` aside, which the pane does not show): the live view keeps the
+ * previous view then, so a listing that changed nothing (201 idle queues every 5 s) redraws nothing.
+ */
+export function isSameQueuePaneView(a: QueuePaneView, b: QueuePaneView): boolean {
+  if (a.source !== b.source || a.backlog !== b.backlog || a.hiddenHousekeeping !== b.hiddenHousekeeping) return false;
+  if (a.missing !== b.missing || a.error !== b.error || a.rows.length !== b.rows.length) return false;
+  return a.rows.every((r, i) => isSameRow(r, b.rows[i]!));
+}
+
+function isSameRow(a: QueuePaneRow, b: QueuePaneRow): boolean {
+  return (
+    a.name === b.name &&
+    a.ready === b.ready &&
+    a.unacked === b.unacked &&
+    a.consumers === b.consumers &&
+    a.publishRate === b.publishRate &&
+    a.deliverRate === b.deliverRate &&
+    a.markers.length === b.markers.length &&
+    a.markers.every((m, i) => m === b.markers[i]) &&
+    isSameDepths(a.depths, b.depths)
+  );
+}
+
+/** Equal depths, or none above 0 in either: the sparkline is blank then however many listings it holds. */
+function isSameDepths(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length === b.length && a.every((d, i) => d === b[i])) return true;
+  return a.every((d) => d <= 0) && b.every((d) => d <= 0);
+}

@@ -2,25 +2,28 @@ import { Box, useApp } from 'ink';
 import { useMemo } from 'react';
 import { selectRateRows, selectSummary, selectTasks, selectWorkerPaneRows, selectWorkerRows, summarizeWorkers } from '../events/selectors.js';
 import type { Clock } from '../util/clock.js';
-import { Header } from './components/header.js';
+import { Header, headerFigures } from './components/header.js';
 import { HelpBar } from './components/help-bar.js';
 import { QueuePromptLine } from './components/queue-prompt-line.js';
 import { QueueTable, QUEUE_PANE_FIXED_LINES, queuePaneRows } from './components/queue-table.js';
+import { rateRowsSignature } from './components/rate-panel.js';
+import { taskRowsSignature } from './components/task-table.js';
+import { visibleWorkerRows, workerRowsSignature } from './components/worker-table.js';
 import { StatusLine } from './components/status-line.js';
 import type { ControlActions } from './control-actions.js';
 import { useAppKeys } from './hooks/use-app-keys.js';
-import { useClusterSnapshot, type ClusterStoreLike } from './hooks/use-cluster-snapshot.js';
-import { useNow } from './hooks/use-now.js';
+import type { ClusterStoreLike } from './hooks/use-cluster-snapshot.js';
+import { useFrameSignature, useLiveFrame } from './hooks/use-live-frame.js';
 import { useQueueView } from './hooks/use-queue-view.js';
 import { useQueueViewActions } from './hooks/use-queue-view-actions.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useUiState } from './hooks/use-ui-state.js';
 import { useViewActions } from './hooks/use-view-actions.js';
 import { overviewLayout } from './layout.js';
-import { BeatScreen, type BeatBoardLike } from './screens/beat-screen.js';
+import { BeatScreen, beatScreenSignature, type BeatBoardLike } from './screens/beat-screen.js';
 import { HelpScreen, OVERVIEW_KEYS, QUEUE_PANE_KEYS, WORKER_PANE_KEYS } from './screens/help-screen.js';
 import { peekLines, PeekScreen } from './screens/peek-screen.js';
-import { describeFilter, OverviewScreen } from './screens/overview-screen.js';
+import { describeFilter, OverviewScreen, workersTitle } from './screens/overview-screen.js';
 import { ShellScreen } from './screens/shell-screen.js';
 import { taskDetailLines } from './screens/task-details-lines.js';
 import { TaskDetailsScreen } from './screens/task-details-screen.js';
@@ -97,8 +100,8 @@ function withTabTarget(keys: readonly (readonly [string, string])[], next: Pane)
  * the broker, timers or the process itself.
  */
 export function App({ store, clock, isColor = true, control, shell, queues, beats }: AppProps) {
-  const snapshot = useClusterSnapshot(store);
-  const nowMs = useNow(clock);
+  const frame = useLiveFrame(store, clock);
+  const { snapshot, nowMs } = frame;
   const { columns, rows } = useTerminalSize();
   const { exit } = useApp();
   const [ui, dispatch, getUi] = useUiState();
@@ -113,7 +116,8 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
   const height = Math.max(8, rows - 1);
   const bodyHeight = height - 3;
   // Sorting and filtering up to --max-tasks tasks happens once per published snapshot, not per keypress or tick.
-  const tasks = useMemo(() => selectTasks(state, ui.filter), [state, snapshot.version, ui.filter]);
+  // Heartbeats leave the task list alone: it is sorted again only after task events.
+  const tasks = useMemo(() => selectTasks(state, ui.filter), [state, state.taskVersion, ui.filter]);
   const allWorkers = selectWorkerRows(state, nowMs);
   const workerSummary = summarizeWorkers(allWorkers);
   const { sort, grouping, filter: workerFilter, expanded } = ui.workersPane;
@@ -150,6 +154,22 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
     },
   });
 
+  const backlog = queues === undefined || queueView.source === null ? undefined : queueView.backlog;
+  // What the screen shows that changes without a key press, for `at`: the frame is redrawn only when it changes.
+  useFrameSignature(frame, (at) => {
+    const rowsAt = selectWorkerRows(state, at);
+    const paneRowsAt = selectWorkerPaneRows(rowsAt, { sort, grouping, filter: workerFilter, expanded });
+    return [
+      String(state.taskVersion),
+      headerFigures(selectSummary(state, at), backlog),
+      workersTitle(ui, paneRowsAt, summarizeWorkers(rowsAt), layout.workerRows),
+      workerRowsSignature(visibleWorkerRows(paneRowsAt, ui.workersPane.scroll, layout.workerRows)),
+      taskRowsSignature(tasks, ui.selectedTask, layout.taskRows, at / 1000),
+      ui.screen === 'overview' && layout.rateRows > 0 ? rateRowsSignature(selectRateRows(state, at, 60), layout.rateRows) : '',
+      ui.screen === 'beat' ? beatScreenSignature(beats, at) : '',
+    ].join('\n');
+  });
+
   const queuePrompt = ui.screen === 'overview' ? ui.queues.prompt : undefined;
   const keys =
     (ui.prompt && ui.prompt.kind !== 'revoke') || queuePrompt?.kind === 'move'
@@ -162,13 +182,7 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
   const hint = ui.screen === 'overview' ? describeFilter(ui) || 'press ? for all keys' : SCREEN_HINTS[ui.screen];
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Header
-        connection={snapshot.connection}
-        summary={summary}
-        backlog={queues === undefined || queueView.source === null ? undefined : queueView.backlog}
-        width={width}
-        theme={theme}
-      />
+      <Header connection={snapshot.connection} summary={summary} backlog={backlog} width={width} theme={theme} />
       <Box flexDirection="column" height={bodyHeight}>
         {peek ? (
           <PeekScreen peek={peek} height={bodyHeight} width={width} theme={theme} />

@@ -94,6 +94,24 @@ export function formatAge(seconds: number | undefined): string {
   return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
 }
 
+/** Below this age a worker counts as just heard from: its SEEN cell and the pane's summary hold still between heartbeats. */
+export const FRESH_SEEN_SECONDS = 10;
+
+/**
+ * An age shown while it grows, coarse: `<10s`, then to the 10 s (`20s`), the minute (`3m`), as formatAge above an
+ * hour. How long ago a worker was heard from (it heartbeats every 2 s) and how long a task has been running: to the
+ * second, they changed on dozens of rows every second and redrew the view each second for nothing a user acts on;
+ * these change at most every 10 s.
+ */
+export function formatCoarseAge(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '-';
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < FRESH_SEEN_SECONDS) return `<${FRESH_SEEN_SECONDS}s`;
+  if (s < 60) return `${Math.floor(s / 10) * 10}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  return formatAge(s);
+}
+
 /** A runtime in seconds: `312µs`, `45ms`, `1.20s`, `2m03s`. */
 export function formatRuntime(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return '';
@@ -101,6 +119,18 @@ export function formatRuntime(seconds: number | undefined): string {
   if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
   if (seconds < 60) return `${seconds.toFixed(2)}s`;
   return formatAge(seconds);
+}
+
+/**
+ * A rate to two significant figures (`100/s`, `94/s`, `4.5/s`, `10k/s`): the header's event rate with 200 idle workers
+ * heartbeating is 99.8, 100 or 100.2 from one second to the next, which formatRate would redraw every second.
+ */
+export function formatRoughRate(perSecond: number): string {
+  if (perSecond < 10) return formatRate(perSecond);
+  // Just under a power of ten reads as it (99.4 → 100), so a steady 100/s does not flicker between 99 and 100.
+  const step = 10 ** (Math.floor(Math.log10(perSecond * 1.05)) - 1);
+  const rounded = Math.round(perSecond / step) * step;
+  return rounded < 100 ? `${rounded.toFixed(0)}/s` : formatRate(rounded);
 }
 
 /** `12.3/s`, `0.5/s`, `1.2k/s`. */

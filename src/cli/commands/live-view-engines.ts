@@ -4,7 +4,7 @@ import type { ControlClient } from '../../control/index.js';
 import { moveMessages } from '../../queues/move.js';
 import { PEEK_EFFECTS, peekQueue } from '../../queues/peek.js';
 import { purgeAll } from '../../queues/purge.js';
-import { queuePaneView, type QueuePaneView } from '../../queues/queue-pane-rows.js';
+import { isSameQueuePaneView, queuePaneView, type QueuePaneView } from '../../queues/queue-pane-rows.js';
 import type { QueueWatcher, QueueWatchSnapshot } from '../../queues/queue-watcher.js';
 import type { Transport } from '../../transport/index.js';
 import { isErrorReply, isOkReply } from '../../protocol/control-replies.js';
@@ -79,7 +79,11 @@ export function queueActionsFor(watcher: QueueWatcher, transport: Transport, act
     subscribe: (listener) => watcher.subscribe(listener),
     getSnapshot: () => {
       const snapshot = watcher.getSnapshot();
-      if (last?.snapshot !== snapshot) last = { snapshot, view: queuePaneView(snapshot, watcher.growth, watcher.history) };
+      if (last?.snapshot !== snapshot) {
+        const view = queuePaneView(snapshot, watcher.growth, watcher.history);
+        // The same object when nothing shown changed, so React's useSyncExternalStore does not render the view again.
+        last = { snapshot, view: last !== undefined && isSameQueuePaneView(last.view, view) ? last.view : view };
+      }
       return last.view;
     },
     async peek(queue) {

@@ -20,6 +20,15 @@ const COLUMNS = [
   { min: 7 }, // mean runtime
 ];
 
+/** Everything the panel's rows show, as one string: the live view redraws when it changes (frame-signature.ts). */
+export function rateRowsSignature(rows: readonly RateRow[], height: number): string {
+  let out = '';
+  for (const row of rows.slice(0, height)) {
+    out += `${row.name}|${formatRate(row.perSecond)}|${row.series.join(',')}|${row.counts.succeeded}|${row.counts.failed}|${formatRuntime(row.meanRuntime)}\n`;
+  }
+  return out;
+}
+
 /** Per task name: finished per second as a sparkline and a figure, succeeded and failed counts, mean runtime. */
 export function RatePanel({ rows, height, width, theme }: RatePanelProps) {
   const w = fitColumns(COLUMNS, width);

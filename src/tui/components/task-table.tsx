@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { TaskRecord } from '../../events/cluster-state.js';
-import { cell, fitColumns, formatAge, formatRuntime, rangeText } from '../format.js';
+import { cell, fitColumns, formatAge, formatCoarseAge, formatRuntime, rangeText } from '../format.js';
 import type { Theme } from '../theme.js';
 import { RowText } from './row-text.js';
 
@@ -28,12 +28,12 @@ const COLUMNS = [
 ];
 
 /**
- * The runtime column: how long it ran, `1.20s…` while running, and `in 25s` while a countdown/ETA task waits on
+ * The runtime column: how long it ran, `<10s…` or `20s…` while running (coarse: formatCoarseAge), and `in 25s` while a countdown/ETA task waits on
  * its worker, so a task held for later does not look stuck in RECEIVED.
  */
 export function runtimeText(task: TaskRecord, nowSeconds: number): string {
   if (task.runtime !== undefined) return formatRuntime(task.runtime);
-  if (task.state === 'STARTED' && task.started !== undefined) return `${formatRuntime(Math.max(0, nowSeconds - task.started))}…`;
+  if (task.state === 'STARTED' && task.started !== undefined) return `${formatCoarseAge(Math.max(0, nowSeconds - task.started))}…`;
   if (task.state === 'RECEIVED' && task.eta) {
     const eta = Date.parse(task.eta) / 1000;
     if (eta > nowSeconds) return `in ${formatAge(Math.ceil(eta - nowSeconds))}`;
@@ -61,6 +61,17 @@ export function taskWindow(tasks: readonly TaskRecord[], selected: string | unde
 /** The tasks pane's position for its title: `11–20 of 10000`, or '' when every task fits. */
 export function taskPositionText(tasks: readonly TaskRecord[], selected: string | undefined, height: number): string {
   return rangeText(taskWindow(tasks, selected, height).offset, height, tasks.length);
+}
+
+/**
+ * What the visible rows show that changes with time alone (a running task's runtime, an ETA's countdown), as one
+ * string; everything else in a row changes only with a task event (frame-signature.ts).
+ */
+export function taskRowsSignature(tasks: readonly TaskRecord[], selected: string | undefined, height: number, nowSeconds: number): string {
+  const { offset } = taskWindow(tasks, selected, height);
+  let out = '';
+  for (const task of tasks.slice(offset, offset + height)) out += `${runtimeText(task, nowSeconds)}|`;
+  return out;
 }
 
 /** The live task stream, newest first: state, name, uuid, args, worker, runtime. */

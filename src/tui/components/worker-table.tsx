@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { WorkerPaneRow, WorkerRow, WorkerSummary } from '../../events/selectors.js';
-import { cell, fitColumns, formatAge, formatLoad, rangeText } from '../format.js';
+import { cell, fitColumns, FRESH_SEEN_SECONDS, formatLoad, formatCoarseAge, rangeText } from '../format.js';
 import type { Theme } from '../theme.js';
 import { RowText } from './row-text.js';
 
@@ -40,9 +40,17 @@ export function positionText(scroll: number, rowCount: number, height: number): 
   return rangeText(firstShownRow(scroll, rowCount, height), height, rowCount);
 }
 
-/** The summary for the workers pane's title: counts, and the online worker heard from longest ago. */
+/**
+ * The summary for the workers pane's title: counts, and the online worker heard from longest ago, unless every online
+ * worker was heard from in the last 10 s (with workers heartbeating every 2 s the stalest one's name changed every
+ * second, redrawing the view for nothing).
+ */
 export function workerSummaryText(s: WorkerSummary): string {
-  const stalest = s.stalest ? ` · stalest ${s.stalest.hostname} ${formatAge(s.stalest.seenAge)}` : '';
+  const stalest = !s.stalest
+    ? ''
+    : s.stalest.seenAge < FRESH_SEEN_SECONDS
+      ? ` · all seen ${formatCoarseAge(s.stalest.seenAge)}`
+      : ` · stalest ${s.stalest.hostname} ${formatCoarseAge(s.stalest.seenAge)}`;
   return `${s.online} online · ${s.offline} offline · ${s.busy} busy${stalest}`;
 }
 
@@ -51,11 +59,36 @@ function groupText(row: Extract<WorkerPaneRow, { kind: 'group' }>): string {
   return `${row.isExpanded ? '▾' : '▸'} ${row.name}  ${s.total} worker${s.total === 1 ? '' : 's'}: ${s.online} online · ${s.offline} offline · ${s.busy} busy`;
 }
 
+/** The visible rows: the pane's page holding `scroll`. */
+export function visibleWorkerRows(rows: readonly WorkerPaneRow[], scroll: number, height: number): readonly WorkerPaneRow[] {
+  const offset = firstShownRow(scroll, rows.length, height);
+  return rows.slice(offset, offset + height);
+}
+
+/** What a worker row shows besides its name and the selection: status, SEEN, ACTIVE, PROCESSED, LOAD, SOFTWARE. */
+export function workerCells(row: WorkerRow): readonly string[] {
+  return [
+    row.isOnline ? 'online' : 'offline',
+    formatCoarseAge(row.seenAge),
+    row.active === undefined ? '-' : String(row.active),
+    row.processed === undefined ? '-' : String(row.processed),
+    formatLoad(row.loadavg),
+    row.software,
+  ];
+}
+
+/** Everything the visible rows show, as one string: the live view redraws when it changes (frame-signature.ts). */
+export function workerRowsSignature(rows: readonly WorkerPaneRow[]): string {
+  let out = '';
+  for (const r of rows)
+    out += r.kind === 'group' ? `${groupText(r)}|${r.summary.offline}\n` : `${r.worker.hostname}|${workerCells(r.worker).join('|')}\n`;
+  return out;
+}
+
 /** Workers: online/offline by heartbeat, the age of the last one ticking, active, processed, load average; or groups. */
 export function WorkerTable({ rows, selected, scroll, isFocused, height, width, theme }: WorkerTableProps) {
   const w = fitColumns(COLUMNS, width);
-  const offset = firstShownRow(scroll, rows.length, height);
-  const visible = rows.slice(offset, offset + height);
+  const visible = visibleWorkerRows(rows, scroll, height);
   const header = ['', 'WORKER', 'STATUS', 'SEEN', 'ACTIVE', 'PROCESSED', 'LOAD', 'SOFTWARE'];
   return (
     <Box flexDirection="column" height={height + 1}>
@@ -80,13 +113,13 @@ export function WorkerTable({ rows, selected, scroll, isFocused, height, width, 
             );
           }
           const row: WorkerRow = paneRow.worker;
-          const status = row.isOnline ? 'online' : 'offline';
+          const [status, seen, active, processed, load, software] = workerCells(row) as [string, string, string, string, string, string];
           const rest = [
-            cell(formatAge(row.seenAge), w[3]!, true),
-            cell(row.active === undefined ? '-' : String(row.active), w[4]!, true),
-            cell(row.processed === undefined ? '-' : String(row.processed), w[5]!, true),
-            cell(formatLoad(row.loadavg), w[6]!),
-            cell(row.software, w[7]!),
+            cell(seen, w[3]!, true),
+            cell(active, w[4]!, true),
+            cell(processed, w[5]!, true),
+            cell(load, w[6]!),
+            cell(software, w[7]!),
           ].join(' ');
           return (
             <RowText key={row.hostname} wrap="truncate-end" {...(isSelected ? theme.selected : {})}>

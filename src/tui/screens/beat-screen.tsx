@@ -28,6 +28,21 @@ function untilText(atSeconds: number, nowMs: number): string {
   return left >= 0 ? `in ${formatAge(left)}` : `${formatAge(-left)} late`;
 }
 
+/** What the beat screen shows that changes with time alone (liveness, next and last run), for the live frame's signature. */
+export function beatScreenSignature(beats: BeatBoardLike | undefined, nowMs: number): string {
+  if (beats === undefined) return '';
+  return selectBeats(beats.getSnapshot(), nowMs)
+    .map((view) =>
+      [
+        view.isOnline ? 'running' : formatAge((nowMs - view.receivedAt) / 1000),
+        ...view.schedule.entries.map(
+          (e) => `${untilText(e.next_run_at, nowMs)} ${e.last_run_at === null ? '-' : formatAge(nowMs / 1000 - e.last_run_at)}`,
+        ),
+      ].join('|'),
+    )
+    .join('\n');
+}
+
 /**
  * The beat screen (`B`): each beat that announced its schedule on `celeryev` (`camq beat`, `camq worker -B`), with
  * its lock and zone, and per entry the task, the schedule, the next run and the last one. A beat silent for three

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CamqError } from '../../../src/errors/index.js';
 import { QueueDepthHistory, QueueGrowth, QueueWatcher, queuePaneView, type QueueListing } from '../../../src/queues/index.js';
+import { isSameQueuePaneView } from '../../../src/queues/queue-pane-rows.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
 import { queueFigures } from '../../fakes/queue-figures.js';
 
@@ -76,5 +77,27 @@ describe('QueueWatcher.refresh', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(watcher.history.of('/', 'q')).toEqual([1, 2]);
     watcher.stop();
+  });
+});
+
+describe('isSameQueuePaneView', () => {
+  it('is true for a listing that changed nothing shown (the blank sparkline of an idle queue growing by one 0 included)', () => {
+    const growth = new QueueGrowth();
+    const history = new QueueDepthHistory();
+    const queues = [queueFigures('celery', { ready: 0, consumers: 1 }), queueFigures('w1@h.celery.pidbox', { ready: 0, consumers: 1 })];
+    const view = (takenAt: number, q = queues) => {
+      const l = listing(takenAt, q);
+      growth.observe(l);
+      history.observe(l);
+      return queuePaneView({ listing: l, error: null, polls: 1 }, growth, history);
+    };
+    const first = view(0);
+    const second = view(5000);
+    expect(second.rows[0]!.depths).toHaveLength(2);
+    expect(isSameQueuePaneView(first, second)).toBe(true);
+    const third = view(10_000, [queueFigures('celery', { ready: 4, consumers: 1 }), queues[1]!]);
+    expect(isSameQueuePaneView(second, third)).toBe(false);
+    expect(isSameQueuePaneView(third, view(15_000, [queueFigures('celery', { ready: 4, consumers: 1 }), queues[1]!]))).toBe(false);
+    expect(isSameQueuePaneView(second, { ...second, hiddenHousekeeping: 2 })).toBe(false);
   });
 });
