@@ -2,7 +2,15 @@ import { hostname } from 'node:os';
 import { defineScheduleEntry, type PeriodicSpec, type ScheduleEntry } from '../beat/schedule-entry.js';
 import { asCamqError, UsageError } from '../errors/index.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
-import { createTransport, publishMessage, resolveBrokerUrl, type BrokerUrl, type Transport, type TransportChannel } from '../transport/index.js';
+import {
+  ConfirmedPublish,
+  createTransport,
+  publishMessage,
+  resolveBrokerUrl,
+  type BrokerUrl,
+  type Transport,
+  type TransportChannel,
+} from '../transport/index.js';
 import { AsyncResult } from './async-result.js';
 import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
 import { ResultConsumer } from './result-consumer.js';
@@ -18,6 +26,13 @@ export interface AppOptions {
   readonly broker?: string | BrokerUrl;
   /** @defaultValue 'celery' */
   readonly defaultQueue?: string;
+  /**
+   * Publisher confirms (Celery's `confirm_publish` broker transport option): `send` resolves once the broker
+   * confirmed the message — in its queue, on a quorum queue on a majority of the members — and rejects when it did
+   * not take it (`broker.nacked`, the connection lost first, or `publish.unroutable`: messages go out mandatory, so
+   * one no queue took is an error instead of a silent drop). @defaultValue false
+   */
+  readonly confirm?: boolean;
 }
 
 type Rest<T extends unknown[]> = T extends [unknown, ...infer R] ? R : T;
@@ -51,6 +66,9 @@ export class CamqApp implements TaskSender {
   private connection: Transport | undefined;
   private ownsConnection = false;
   private channel: TransportChannel | undefined;
+  /** With `confirm`: the publish channel's confirm tracking. */
+  private confirmed: ConfirmedPublish | undefined;
+  private readonly confirm: boolean;
   private ready: Promise<void> | undefined;
   private readonly declared = new Set<string>();
   private results: ResultConsumer | undefined;
@@ -68,6 +86,7 @@ export class CamqApp implements TaskSender {
   constructor(options: AppOptions = {}) {
     this.brokerUrl = options.broker;
     this.defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
+    this.confirm = options.confirm ?? false;
   }
 
   /** Register a handler under a Celery task name. */
@@ -139,7 +158,8 @@ export class CamqApp implements TaskSender {
       this.declared.add(queue);
     }
     const channel = await this.publishChannel();
-    await publishMessage(channel, message);
+    if (this.confirmed) await this.confirmed.publish(message);
+    else await publishMessage(channel, message);
     return new AsyncResult(message.id, results);
   }
 
@@ -168,7 +188,9 @@ export class CamqApp implements TaskSender {
       const connection = this.connection;
       this.results = new ResultConsumer();
       const setup = async () => {
-        this.channel = await connection.openChannel();
+        const channel = await connection.openChannel(this.confirm ? { confirm: true } : {});
+        this.confirmed = this.confirm ? new ConfirmedPublish(channel) : undefined;
+        this.channel = channel;
         this.declared.clear();
         await this.results!.attach(this.channel);
       };
