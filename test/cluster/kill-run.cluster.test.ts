@@ -118,7 +118,7 @@ with app.producer_or_acquire() as producer:
       await new Promise((r) => setTimeout(r, 50));
     }
     const killedAt = Date.now();
-    let reconnectedAt = killedAt;
+    let reconnectedAt: number | undefined;
     await c.killNode(1);
     try {
       await workers[0]!.waitForLog(/Connected to amqp:\/\/guest:\*\*@127\.0\.0\.1:\d+\/\/[\s\S]*Connected to/, 30_000);
@@ -140,10 +140,10 @@ with app.producer_or_acquire() as producer:
           .filter(([, at]) => at > from)
           .map(([, at]) => at),
       ) - killedAt;
-    const resumed = { w1: firstAfter(files.w1, reconnectedAt), w2: firstAfter(files.w2, killedAt) };
+    const resumed = { w1: firstAfter(files.w1, reconnectedAt ?? killedAt), w2: firstAfter(files.w2, killedAt) };
     const duplicates = rows.length - distinct.size;
     console.log(
-      `kill run: ${TOTAL} tasks, ${distinct.size} ran, ${duplicates} duplicates, w1 reconnected ${reconnectedAt - killedAt} ms after the kill, resumed after it (ms): ${JSON.stringify(resumed)}`,
+      `kill run: ${TOTAL} tasks, ${distinct.size} ran, ${duplicates} duplicates, w1 reconnected ${(reconnectedAt ?? killedAt) - killedAt} ms after the kill, resumed after it (ms): ${JSON.stringify(resumed)}`,
     );
     expect(distinct.size).toBe(TOTAL);
     expect([...distinct].every((n) => n >= 0 && n < TOTAL)).toBe(true);
