@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The 10,000-task kill run on a three-node RabbitMQ cluster (docs/rabbitmq-cluster.md): a quorum queue, two camq
 // workers with --acks-late connected to different nodes (w1 through node 1, w2 through node 2), half the tasks
-// published with confirms by Python Celery 5.2 and half by camq (the package's protocol layer on a confirm channel),
+// published with confirms by Python Celery 5.2 and half by CamqApp({ confirm: true }) with app.queue(name, quorum),
 // node 1 (under w1) killed with SIGKILL once about 40 % of the tasks ran, and started again 5 s later.
 //
 // Every task appends `<n> <worker>` to a file of its own worker; the report counts from those files: tasks that ran
@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BrokerConnection, protocol, publishMessage } from '../dist/index.js';
+import { BrokerConnection, CamqApp } from '../dist/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values: opts } = parseArgs({
@@ -84,10 +84,16 @@ function startWorker(name, brokerList) {
     { env: { ...process.env, CAMQ_10K_FILE: file, CAMQ_10K_WORKER: name, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
+  const connected = [];
+  const onData = (c) => {
+    output += c;
+    // The worker says `Connected to <node>` after every (re)connect, once its consumer is attached again.
+    for (const m of String(c).matchAll(/Connected to (\S+)/g)) connected.push({ at: Date.now(), node: m[1] });
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   children.push(child);
-  return { name, file, child, output: () => output };
+  return { name, file, child, connected, output: () => output };
 }
 
 function records(workers) {
@@ -117,22 +123,31 @@ with app.producer_or_acquire() as producer:
     for n in range(${from}, ${to}):
         app.send_task('${TASK}', args=[n], queue=q, producer=producer)
 `;
-  execFileSync('/usr/bin/python3', ['-c', code], { env: { ...process.env, B: list(3, 2, 1), Q: QUEUE }, stdio: 'inherit', timeout: 600_000 });
+  // Spawned, not execFileSync: a synchronous child would block this process, so camq's half and the kill would
+  // only start once Python's half was published.
+  const child = spawn('/usr/bin/python3', ['-c', code], { env: { ...process.env, B: list(3, 2, 1), Q: QUEUE }, stdio: 'inherit' });
+  children.push(child);
+  await new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`the Python publisher exited with ${code ?? signal}`))));
+  });
 }
 
 async function publishCamq(from, to) {
-  const conn = new BrokerConnection({ url: list(3, 2, 1) });
-  await conn.connect();
-  const channel = await conn.openChannel({ confirm: true });
-  for (let n = from; n < to; n++) {
-    await publishMessage(
-      channel,
-      protocol.buildTaskMessage({ name: TASK, args: [n], queue: QUEUE, exchange: QUEUE, routingKey: QUEUE, ignoreResult: true }),
-    );
-    if (n % 500 === 499) await channel.waitForConfirms();
+  // CamqApp with publisher confirms: each send resolves on the broker's confirm (on a quorum queue, once a majority
+  // of its members have it); 200 in flight at a time. The queue is declared as the Python clients declare it.
+  const app = new CamqApp({ broker: list(3, 2, 1), confirm: true });
+  app.queue(QUEUE, { type: 'quorum' });
+  const record = app.taskOf(TASK);
+  try {
+    for (let n = from; n < to; n += 200) {
+      const batch = [];
+      for (let k = n; k < Math.min(n + 200, to); k++) batch.push(record.applyAsync({ args: [k], queue: QUEUE, ignoreResult: true }));
+      await Promise.all(batch);
+    }
+  } finally {
+    await app.close();
   }
-  await channel.waitForConfirms();
-  await conn.close();
 }
 
 let exitCode = 1;
@@ -161,6 +176,7 @@ try {
   const killAt = Math.floor(TOTAL * Number(opts['kill-at']));
   const deadline = started + Number(opts['timeout-s']) * 1000;
   let killedAt = 0;
+  let killedRuns = 0;
   for (;;) {
     await new Promise((r) => setTimeout(r, 250));
     for (const w of workers) {
@@ -171,6 +187,7 @@ try {
     const { runs } = records(workers);
     if (!killedAt && runs.size >= killAt) {
       killedAt = Date.now();
+      killedRuns = runs.size;
       log(`${runs.size} tasks ran: killing node 1 (under w1)`);
       script('kill-node', '1');
       setTimeout(() => {
@@ -191,10 +208,31 @@ try {
   const { runs, rows } = records(workers);
   const missing = TOTAL - [...Array(TOTAL).keys()].filter((n) => runs.has(String(n))).length;
   const duplicates = [...runs.values()].reduce((sum, k) => sum + (k - 1), 0);
+  // A worker resumed with its first task after the kill and after its reconnect (when it had one): a task that was
+  // already running when the node died and recorded just after does not count.
+  const reconnected = Object.fromEntries(
+    workers.map((w) => {
+      const again = w.connected.find((c) => c.at > killedAt);
+      return [w.name, again ? { ms: again.at - killedAt, to: again.node.replace(/:[^:@]*@/, ':****@') } : null];
+    }),
+  );
   const resumed = Object.fromEntries(
     workers.map((w) => {
-      const after = rows.filter((r) => r.worker === w.name && r.at > killedAt).map((r) => r.at);
+      const from = killedAt + (reconnected[w.name]?.ms ?? 0);
+      const after = rows.filter((r) => r.worker === w.name && r.at > from).map((r) => r.at);
       return [w.name, after.length === 0 ? null : Math.min(...after) - killedAt];
+    }),
+  );
+  // The longest time each worker recorded nothing, from 2 s before the kill to its last task.
+  const longestPause = Object.fromEntries(
+    workers.map((w) => {
+      const times = rows
+        .filter((r) => r.worker === w.name && r.at > killedAt - 2000)
+        .map((r) => r.at)
+        .sort((a, b) => a - b);
+      let longest = 0;
+      for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i] - times[i - 1]);
+      return [w.name, longest];
     }),
   );
   const perWorker = Object.fromEntries(workers.map((w) => [w.name, rows.filter((r) => r.worker === w.name).length]));
@@ -204,7 +242,11 @@ try {
     missing,
     duplicates,
     runsPerWorker: perWorker,
+    killedAfterRuns: killedRuns,
+    reconnectedAfterKill: reconnected,
     resumedMsAfterKill: resumed,
+    bothResumedMs: Object.values(resumed).some((ms) => ms === null) ? null : Math.max(...Object.values(resumed)),
+    longestPauseMs: longestPause,
     totalSeconds: (Date.now() - started) / 1000,
   };
   log(JSON.stringify(report));

@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'publish.no-exchange',
   'publish.channel-closed',
   'publish.backlog-full',
+  'publish.unroutable',
   // The user typed something camq cannot act on (UsageError; exit 1).
   'usage.bad-argument',
   'usage.bad-listen',

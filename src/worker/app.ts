@@ -4,6 +4,7 @@ import { asCamqError, UsageError } from '../errors/index.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
 import {
   createResultBackend,
+  ConfirmedPublish,
   createTransport,
   publishMessage,
   resolveBrokerUrl,
@@ -29,6 +30,13 @@ export interface AppOptions {
   readonly defaultQueue?: string;
   /** Where results are read from (Celery's result_backend): `rpc://` (the default) or `redis://host:port/db`. */
   readonly resultBackend?: string;
+  /**
+   * Publisher confirms (Celery's `confirm_publish` broker transport option): `send` resolves once the broker
+   * confirmed the message — in its queue, on a quorum queue on a majority of the members — and rejects when it did
+   * not take it (`broker.nacked`, the connection lost first, or `publish.unroutable`: messages go out mandatory, so
+   * one no queue took is an error instead of a silent drop). @defaultValue false
+   */
+  readonly confirm?: boolean;
 }
 
 type Rest<T extends unknown[]> = T extends [unknown, ...infer R] ? R : T;
@@ -62,6 +70,9 @@ export class CamqApp implements TaskSender {
   private connection: Transport | undefined;
   private ownsConnection = false;
   private channel: TransportChannel | undefined;
+  /** With `confirm`: the publish channel's confirm tracking. */
+  private confirmed: ConfirmedPublish | undefined;
+  private readonly confirm: boolean;
   private ready: Promise<void> | undefined;
   private readonly declared = new Set<string>();
   private results: ResultConsumer | undefined;
@@ -81,6 +92,7 @@ export class CamqApp implements TaskSender {
     this.brokerUrl = options.broker;
     this.defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
     this.resultBackend = createResultBackend(options.resultBackend ?? 'rpc://');
+    this.confirm = options.confirm ?? false;
   }
 
   /** Register a handler under a Celery task name. */
@@ -152,7 +164,8 @@ export class CamqApp implements TaskSender {
       this.declared.add(queue);
     }
     const channel = await this.publishChannel();
-    await publishMessage(channel, message);
+    if (this.confirmed) await this.confirmed.publish(message);
+    else await publishMessage(channel, message);
     return new AsyncResult(message.id, results);
   }
 
@@ -183,7 +196,9 @@ export class CamqApp implements TaskSender {
       await this.resultBackend?.connect();
       this.results = new ResultConsumer(undefined, this.resultBackend);
       const setup = async () => {
-        this.channel = await connection.openChannel();
+        const channel = await connection.openChannel(this.confirm ? { confirm: true } : {});
+        this.confirmed = this.confirm ? new ConfirmedPublish(channel) : undefined;
+        this.channel = channel;
         this.declared.clear();
         await this.results!.attach(this.channel);
       };

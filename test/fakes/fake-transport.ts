@@ -17,7 +17,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { nowaitFields, type ExchangeNowaitOptions, type QueueNowaitOptions } from '../../src/amqp/nowait.js';
-import { BrokerError, ConnectionClosedError, ReplyCode, type CamqError } from '../../src/errors/index.js';
+import { BrokerError, CamqError, ConnectionClosedError, ReplyCode } from '../../src/errors/index.js';
 import type { MessageProperties, OutgoingMessage } from '../../src/protocol/index.js';
 import { parseBrokerUrl, type BrokerUrl } from '../../src/transport/broker-url.js';
 import type {
@@ -223,7 +223,19 @@ export class FakeChannel implements TransportChannel {
       headers: { ...properties.headers },
       deliveryMode: properties.deliveryMode,
     });
-    if (onConfirm) queueMicrotask(() => onConfirm(null));
+    if (properties.mandatory && this.transport.unroutable.has(routingKey)) {
+      // The broker hands an unroutable mandatory message back (basic.return) before its confirm.
+      const { mandatory: _m, ...kept } = properties;
+      void _m;
+      const fields = { replyCode: 312, replyText: 'NO_ROUTE', exchange, routingKey };
+      queueMicrotask(() => this.emitter.emit('return', { content, properties: { headers: {}, ...kept }, fields }));
+    }
+    if (onConfirm) {
+      const nacked = this.transport.nackPublishes;
+      queueMicrotask(() =>
+        onConfirm(nacked ? new CamqError('broker.nacked', 'the broker refused the message (basic.nack); see its log for why') : null),
+      );
+    }
     return !this.transport.writeBufferFull;
   }
   async waitForConfirms(): Promise<void> {}
@@ -340,6 +352,10 @@ export class FakeTransport extends SafeEmitter<TransportEvents> implements Trans
   /** Queues whose (non-passive) declare fails with 403 ACCESS_REFUSED: no configure permission. */
   readonly refusedQueues = new Set<string>();
   serverProperties: Record<string, unknown> = { product: 'FakeTransport' };
+  /** Routing keys no queue takes: a mandatory publish to one comes back (`return`) before its confirm. */
+  readonly unroutable = new Set<string>();
+  /** While true, the broker nacks every confirmed publish. */
+  nackPublishes = false;
   /** While true, every publish returns false (a full write buffer); emit `drain` on the channel to continue. */
   writeBufferFull = false;
   /** Delivery tags, unique across the transport's channels. */

@@ -20,6 +20,8 @@ export interface CamqWorkerOptions {
   readonly mingle?: boolean;
   /** Resolve once the worker logs ` ready.`; false: as soon as it is spawned. @defaultValue true */
   readonly waitReady?: boolean;
+  /** More environment for the worker process (a task module's settings). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface CamqWorker {
@@ -55,7 +57,7 @@ export async function startCamqWorker(options: CamqWorkerOptions): Promise<CamqW
       ...(options.mingle ? [] : ['--without-mingle']),
       ...(options.args ?? []),
     ],
-    { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, env: { ...process.env, ...options.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = whenExited(child);
   const log = watchLog(child, 'camq worker', exited);
