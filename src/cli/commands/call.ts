@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../errors/index.js';
 import { parseIsoDate } from '../../protocol/iso-date.js';
 import { SERIALIZER_NAMES, type SerializerName } from '../../protocol/serializer.js';
-import { brokerOption, resolveBroker, withConnection } from '../broker-option.js';
+import { brokerOption, failoverOption, resolveBroker, withConnection } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { actionPolicyFor } from '../read-only.js';
 
@@ -26,6 +26,7 @@ interface CallOptions {
   readonly timeout?: number;
   readonly json?: boolean;
   readonly broker?: string;
+  readonly failover?: string;
   readonly readOnly?: boolean;
 }
 
@@ -109,6 +110,7 @@ export function createCallCommand(io: CliIO = processIO): Command {
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds (default: wait for ever)', (t) => seconds(t, '--timeout'))
     .option('--json', 'print {"id": ...} (and "result" with --wait) as one JSON line')
     .addOption(brokerOption())
+    .addOption(failoverOption())
     .addOption(new Option('--debug').hideHelp())
     .action(async (task: string, _options: CallOptions, self: Command) => {
       await runCall(io, task, self.optsWithGlobals<CallOptions>());
@@ -121,7 +123,7 @@ async function runCall(io: CliIO, task: string, opts: CallOptions): Promise<void
   if (opts.countdown !== undefined && opts.eta !== undefined) throw new UsageError('give --countdown or --eta, not both');
   const actions = actionPolicyFor(opts.readOnly, io);
   actions.check('task.call');
-  const broker = await resolveBroker(opts.broker, io);
+  const broker = await resolveBroker(opts.broker, io, { failover: opts.failover });
   const { createTransport } = await import('../../transport/create-transport.js');
   const { TaskDispatcher } = await import('../../dispatch/task-dispatcher.js');
   await withConnection(

@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { brokerOption, failoverOption } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { parsePositiveInteger } from '../number-options.js';
+import { parseFailoverStrategy } from '../../transport/broker-url.js';
 import { addJournalOptions, journalBroker, journalChoice } from './journal-options.js';
 
 interface HistoryOptions {
@@ -40,10 +42,15 @@ export function createHistoryCommand(io: CliIO = processIO): Command {
     .option('--until <when>', 'up to this long ago or this ISO date', (t) => parseTimeBound(t))
     .option('--limit <n>', 'the newest N only', parsePositiveInteger)
     .option('--actions', 'list the recorded actions (the audit trail)')
-    .option('--json', 'one JSON object per line');
+    .option('--json', 'one JSON object per line')
+    .addOption(brokerOption())
+    .addOption(failoverOption());
   return addJournalOptions(command, { optOut: false }).action(async (options: HistoryOptions, cmd: Command) => {
     const journal = journalChoice(options.journal, cmd);
-    await printHistory({ ...options, journal: journal === false ? undefined : journal }, cmd.optsWithGlobals<{ broker?: string }>().broker, io);
+    const globals = cmd.optsWithGlobals<{ broker?: string; failover?: string }>();
+    // History does not connect: the strategy only names no node, but a bad one is refused as everywhere else.
+    parseFailoverStrategy(globals.failover ?? io.env['CAMQ_BROKER_FAILOVER']);
+    await printHistory({ ...options, journal: journal === false ? undefined : journal }, globals.broker, io);
   });
 }
 

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { CamqError } from '../../errors/index.js';
-import { resolveBroker } from '../broker-option.js';
+import { brokerOption, failoverOption, resolveBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { parsePositiveInteger, parsePositiveNumber } from '../number-options.js';
 import { nextStopSignal } from '../stop-signal.js';
@@ -31,20 +31,23 @@ export function createRecordCommand(io: CliIO = processIO): Command {
     .option('--fsync', 'fdatasync the journal before each ack (survives a power cut, not only a killed process)')
     .option('--json', 'print status as one JSON object per line on stdout')
     .option('--status-interval <seconds>', 'seconds between status lines', parsePositiveNumber, 10)
-    .option('--delete-queue', "delete the recorder's queue (and the events waiting in it), then exit");
+    .option('--delete-queue', "delete the recorder's queue (and the events waiting in it), then exit")
+    .addOption(brokerOption())
+    .addOption(failoverOption());
   return addJournalOptions(command, { optOut: false }).action(async (options: RecordOptions, cmd: Command) => {
     const journal = journalChoice(options.journal, cmd);
-    await runRecorder({ ...options, journal: journal === false ? undefined : journal }, cmd.optsWithGlobals<{ broker?: string }>().broker, io);
+    const globals = cmd.optsWithGlobals<{ broker?: string; failover?: string }>();
+    await runRecorder({ ...options, journal: journal === false ? undefined : journal }, globals.broker, globals.failover, io);
   });
 }
 
-async function runRecorder(options: RecordOptions, brokerFlag: string | undefined, io: CliIO): Promise<void> {
+async function runRecorder(options: RecordOptions, brokerFlag: string | undefined, failover: string | undefined, io: CliIO): Promise<void> {
   const [{ createTransport }, { Recorder, deleteRecorderQueue }, { openJournal }] = await Promise.all([
     import('../../transport/index.js'),
     import('../../recorder/index.js'),
     import('../../journal/index.js'),
   ]);
-  const broker = await resolveBroker(brokerFlag, io);
+  const broker = await resolveBroker(brokerFlag, io, { failover });
   const status = (fields: Record<string, unknown>, line: string): void => {
     if (options.json) writeLine(io.stdout, JSON.stringify({ time: new Date().toISOString(), ...fields }));
     else writeLine(io.stderr, `record: ${line}`);
