@@ -4,6 +4,8 @@ export * from './journal-records.js';
 export * from './journal-reader.js';
 export * from './task-history.js';
 export * from './event-key.js';
+export * from './journal-action-sink.js';
+export * from './cluster-names.js';
 export { RECORD_HEADER_BYTES } from './record-codec.js';
 export type { SegmentInfo, SegmentIndex, SegmentKind } from './segment-files.js';
 export type { RetentionLimits } from './segment-maintenance.js';

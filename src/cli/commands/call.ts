@@ -4,7 +4,7 @@ import { parseIsoDate } from '../../protocol/iso-date.js';
 import { SERIALIZER_NAMES, type SerializerName } from '../../protocol/serializer.js';
 import { brokerOption, failoverOption, resolveBroker, withConnection } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
-import { actionPolicyFor } from '../read-only.js';
+import { actionJournalOf, actionPolicyFor } from '../read-only.js';
 
 /**
  * `camq call <task>`, like `celery call`: send a task by name and print its id; with --wait, its result (rpc://).
@@ -27,6 +27,7 @@ interface CallOptions {
   readonly json?: boolean;
   readonly broker?: string;
   readonly failover?: string;
+  readonly journal?: string | false;
   readonly readOnly?: boolean;
 }
 
@@ -121,7 +122,7 @@ async function runCall(io: CliIO, task: string, opts: CallOptions): Promise<void
   if (task.trim() === '') throw new UsageError('the task name is empty; give the registered name, e.g. camq call tasks.add --args "[2, 2]"');
   if (opts.timeout !== undefined && opts.wait !== true) throw new UsageError('--timeout applies to --wait; add --wait to wait for the result');
   if (opts.countdown !== undefined && opts.eta !== undefined) throw new UsageError('give --countdown or --eta, not both');
-  const actions = actionPolicyFor(opts.readOnly, io);
+  const actions = actionPolicyFor(opts.readOnly, io, actionJournalOf(opts));
   actions.check('task.call');
   const broker = await resolveBroker(opts.broker, io, { failover: opts.failover });
   const { createTransport } = await import('../../transport/create-transport.js');

@@ -55,8 +55,8 @@ export function createHistoryCommand(io: CliIO = processIO): Command {
 }
 
 async function printHistory(options: HistoryOptions, brokerFlag: string | undefined, io: CliIO): Promise<void> {
-  const { journalDirectory, readJournal } = await import('../../journal/index.js');
-  const dir = options.journal ?? journalDirectory(journalBroker(brokerFlag, io), { env: io.env });
+  const { journalDirectoryFor, readJournal } = await import('../../journal/index.js');
+  const dir = options.journal ?? journalDirectoryFor(journalBroker(brokerFlag, io), io.env);
   const reader = readJournal(dir, (line) => writeLine(io.stderr, line));
   const range = { since: options.since, until: options.until };
   if (options.actions) {
@@ -66,7 +66,7 @@ async function printHistory(options: HistoryOptions, brokerFlag: string | undefi
       else
         writeLine(
           io.stdout,
-          `${isoTime(a.when)}  ${a.who}  ${a.what}${a.target === undefined ? '' : ` ${String(a.target)}`}${a.args === undefined ? '' : ` ${JSON.stringify(a.args)}`}`,
+          `${isoTime(a.when)}  ${a.who}  ${a.what}${a.target === undefined ? '' : ` ${String(a.target)}`}${a.args === undefined ? '' : ` ${JSON.stringify(a.args)}`}${a.replies === undefined ? '' : ` -> ${clip(JSON.stringify(a.replies), 200)}`}`,
         );
     }
     if (!options.json && actions.length === 0) writeLine(io.stderr, `no actions recorded in ${dir}`);
@@ -90,4 +90,8 @@ function newest<T>(items: T[], limit: number | undefined): T[] {
 
 function isoTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
