@@ -1,6 +1,8 @@
-import { Command } from 'commander';
-import { CamqError } from '../../errors/index.js';
-import { brokerOption, failoverOption, resolveBroker } from '../broker-option.js';
+import { Command, Option } from 'commander';
+import { CamqError, UsageError } from '../../errors/index.js';
+import type { ListenAddress } from '../../http/listen-address.js';
+import { listenOption } from './exporter.js';
+import { brokerOption, failoverOption, managementApiUrl, resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { parsePositiveInteger, parsePositiveNumber } from '../number-options.js';
 import { nextStopSignal } from '../stop-signal.js';
@@ -15,6 +17,8 @@ interface RecordOptions {
   readonly json?: boolean;
   readonly statusInterval: number;
   readonly deleteQueue?: boolean;
+  readonly queueType: 'auto' | 'classic' | 'quorum';
+  readonly metrics?: ListenAddress;
 }
 
 /**
@@ -32,6 +36,16 @@ export function createRecordCommand(io: CliIO = processIO): Command {
     .option('--json', 'print status as one JSON object per line on stdout')
     .option('--status-interval <seconds>', 'seconds between status lines', parsePositiveNumber, 10)
     .option('--delete-queue', "delete the recorder's queue (and the events waiting in it), then exit")
+    .addOption(
+      new Option('--queue-type <type>', "the queue's type: auto is quorum when -b is a URL list (a cluster), else classic")
+        .choices(['auto', 'classic', 'quorum'])
+        .default('auto'),
+    )
+    .option(
+      '--metrics <addr>',
+      "also serve camq exporter's /metrics and /health on PORT, HOST:PORT or [IPv6]:PORT, from the recorded events (docs/metrics.md)",
+      listenOption,
+    )
     .addOption(brokerOption())
     .addOption(failoverOption());
   return addJournalOptions(command, { optOut: false }).action(async (options: RecordOptions, cmd: Command) => {
@@ -42,7 +56,7 @@ export function createRecordCommand(io: CliIO = processIO): Command {
 }
 
 async function runRecorder(options: RecordOptions, brokerFlag: string | undefined, failover: string | undefined, io: CliIO): Promise<void> {
-  const [{ createTransport }, { Recorder, deleteRecorderQueue }, { openJournal }] = await Promise.all([
+  const [{ createTransport }, { Recorder, deleteRecorderQueue }, { openJournal, rememberCluster }] = await Promise.all([
     import('../../transport/index.js'),
     import('../../recorder/index.js'),
     import('../../journal/index.js'),
@@ -67,24 +81,34 @@ async function runRecorder(options: RecordOptions, brokerFlag: string | undefine
     }
     return;
   }
+  const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq record' });
+  connection.on('disconnected', (err) => status({ status: 'reconnecting', error: err.message }, `connection lost (${err.message}), reconnecting`));
+  try {
+    await connection.connect();
+  } catch (err) {
+    await broker.release();
+    throw err;
+  }
+  // Named by the cluster once connected (a URL list: its cluster_name, remembered for `camq history`; docs/journal.md).
   const journal = openJournal({
-    broker: broker.parsed,
-    dir: options.journal,
+    dir: options.journal ?? rememberCluster(broker.parsed, connection.serverProperties, io.env),
     fsync: options.fsync === true,
     warn: (line) => writeLine(io.stderr, line),
   });
   if (!journal.enabled) {
+    await connection.close().catch(() => {});
     await broker.release();
     throw new CamqError('journal.unwritable', journal.disabledReason ?? 'the journal cannot be written');
   }
   // Events written before a kill -9 but not acked come again: skip those the journal has (its last 10 minutes).
   const until = journal.reader().summary().until;
   if (until !== undefined) journal.primeDedup(until - 10 * 60_000);
-  const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq record' });
+  const queueType = options.queueType === 'auto' ? (broker.parsed.alternates.length > 0 ? 'quorum' : 'classic') : options.queueType;
   const recorder = new Recorder({
     connection,
     journal,
     queue: options.queue,
+    queueType,
     ...(options.maxLength !== undefined ? { maxLength: options.maxLength } : {}),
     ...(options.ttl !== undefined ? { messageTtlMs: Math.round(options.ttl * 1000) } : {}),
   });
@@ -96,13 +120,13 @@ async function runRecorder(options: RecordOptions, brokerFlag: string | undefine
     failure = new CamqError('journal.unwritable', reason);
     stop();
   });
-  recorder.on('consuming', (queue) =>
+  recorder.on('queue-type-kept', (line) => writeLine(io.stderr, `record: ${line}`));
+  recorder.on('consuming', (queue, type) =>
     status(
-      { status: 'consuming', queue, journal: journal.dir, broker: broker.masked },
-      `recording ${broker.masked} from queue ${queue} into ${journal.dir}`,
+      { status: 'consuming', queue, queueType: type, journal: journal.dir, broker: broker.masked, node: connection.masked },
+      `recording ${connection.masked} from ${type} queue ${queue} into ${journal.dir}`,
     ),
   );
-  connection.on('disconnected', (err) => status({ status: 'reconnecting', error: err.message }, `connection lost (${err.message}), reconnecting`));
   const report = (state: string) => {
     const s = recorder.stats;
     status(
@@ -110,15 +134,29 @@ async function runRecorder(options: RecordOptions, brokerFlag: string | undefine
       `${state}: ${s.events} events received, ${s.written} written, ${s.duplicates} duplicates skipped, ${s.acked} deliveries acked`,
     );
   };
+  const metrics =
+    options.metrics === undefined
+      ? undefined
+      : await startRecorderMetrics(options.metrics, broker, connection, io).catch(async (err: unknown) => {
+          // A port in use or a bad address: one line, after letting go of what is open.
+          journal.close();
+          await connection.close().catch(() => {});
+          await broker.release();
+          throw err;
+        });
+  if (metrics !== undefined) {
+    recorder.on('events', (events) => metrics.exporter.apply(events));
+    status({ status: 'metrics', url: metrics.url }, `serving ${metrics.url}/metrics and /health`);
+  }
   const ticker = setInterval(() => report('recording'), options.statusInterval * 1000);
   ticker.unref();
   void nextStopSignal().then(stop);
   try {
     await recorder.start();
-    await connection.connect();
     await stopped;
   } finally {
     clearInterval(ticker);
+    await metrics?.stop();
     await recorder.stop();
     journal.close();
     report('stopped');
@@ -126,4 +164,49 @@ async function runRecorder(options: RecordOptions, brokerFlag: string | undefine
     await broker.release();
   }
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * `camq record --metrics ADDR`: camq exporter's engine (src/metrics Exporter, the same metric names) fed by the
+ * recorder's own event stream rather than a second consumer on celeryev, served by the same MetricsServer. Queue
+ * figures come from the management API found from the broker URL ($CAMQ_API_URL overrides), as `camq exporter`'s do.
+ */
+async function startRecorderMetrics(
+  listen: ListenAddress,
+  broker: ResolvedBroker,
+  connection: import('../../transport/index.js').Transport,
+  io: CliIO,
+): Promise<{ readonly exporter: import('../../metrics/index.js').Exporter; readonly url: string; stop(): Promise<void> }> {
+  const auth = io.env['CAMQ_METRICS_BASIC_AUTH'];
+  if (auth !== undefined && !auth.includes(':')) throw new UsageError("CAMQ_METRICS_BASIC_AUTH expects 'user:password'");
+  const [{ Exporter }, { QueueLister }, { MetricsServer }] = await Promise.all([
+    import('../../metrics/index.js'),
+    import('../../queues/index.js'),
+    import('../../http/metrics-server.js'),
+  ]);
+  const known: { names: () => string[] } = { names: () => [] };
+  const lister = new QueueLister({
+    broker: broker.parsed,
+    apiUrl: managementApiUrl(undefined, io, broker),
+    transport: () => Promise.resolve(connection),
+    workerQueueNames: () => Promise.resolve(known.names()),
+  });
+  const exporter = new Exporter({ connection, lister, events: 'fed' });
+  known.names = () => exporter.metrics.queueNames();
+  const server = new MetricsServer({
+    source: { metrics: () => exporter.render(), contentType: exporter.contentType },
+    health: () => exporter.health(),
+    basicAuth: auth,
+  });
+  const bound = await server.listen(listen);
+  await exporter.start();
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  return {
+    exporter,
+    url: `http://${host}:${bound.port}`,
+    stop: async () => {
+      await server.close();
+      await exporter.stop();
+    },
+  };
 }
