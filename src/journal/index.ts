@@ -6,6 +6,7 @@ export * from './task-history.js';
 export * from './event-key.js';
 export * from './journal-action-sink.js';
 export * from './cluster-names.js';
+export * from './task-body-conversion.js';
 export { RECORD_HEADER_BYTES } from './record-codec.js';
 export type { SegmentInfo, SegmentIndex, SegmentKind } from './segment-files.js';
 export type { RetentionLimits } from './segment-maintenance.js';

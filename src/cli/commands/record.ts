@@ -19,6 +19,7 @@ interface RecordOptions {
   readonly deleteQueue?: boolean;
   readonly queueType: 'auto' | 'classic' | 'quorum';
   readonly metrics?: ListenAddress;
+  readonly tap?: boolean;
 }
 
 /**
@@ -41,6 +42,7 @@ export function createRecordCommand(io: CliIO = processIO): Command {
         .choices(['auto', 'classic', 'quorum'])
         .default('auto'),
     )
+    .option('--tap', "also record each task message's original body (exact arguments, for retry) from RabbitMQ's firehose (docs/tap.md)")
     .option(
       '--metrics <addr>',
       "also serve camq exporter's /metrics and /health on PORT, HOST:PORT or [IPv6]:PORT, from the recorded events (docs/metrics.md)",
@@ -71,6 +73,8 @@ async function runRecorder(options: RecordOptions, brokerFlag: string | undefine
     try {
       await connection.connect();
       const { messageCount } = await deleteRecorderQueue(connection, options.queue);
+      // The tap's queue (`--tap`) goes with it; deleting one that is not there is no error.
+      await deleteRecorderQueue(connection, tapQueueName(options.queue)).catch(() => {});
       status(
         { status: 'queue-deleted', queue: options.queue, messages: messageCount },
         `deleted ${options.queue} (${messageCount} events were waiting)`,
@@ -130,8 +134,9 @@ async function runRecorder(options: RecordOptions, brokerFlag: string | undefine
   const report = (state: string) => {
     const s = recorder.stats;
     status(
-      { status: state, ...s },
-      `${state}: ${s.events} events received, ${s.written} written, ${s.duplicates} duplicates skipped, ${s.acked} deliveries acked`,
+      { status: state, ...s, ...(tap === undefined ? {} : { tapped: tap.tapped }) },
+      `${state}: ${s.events} events received, ${s.written} written, ${s.duplicates} duplicates skipped, ${s.acked} deliveries acked` +
+        (tap === undefined ? '' : `, ${tap.tapped} task bodies tapped`),
     );
   };
   const metrics =
@@ -148,6 +153,7 @@ async function runRecorder(options: RecordOptions, brokerFlag: string | undefine
     recorder.on('events', (events) => metrics.exporter.apply(events));
     status({ status: 'metrics', url: metrics.url }, `serving ${metrics.url}/metrics and /health`);
   }
+  const tap = options.tap === true ? await startRecorderTap(options, broker, connection, journal, queueType, status) : undefined;
   const ticker = setInterval(() => report('recording'), options.statusInterval * 1000);
   ticker.unref();
   void nextStopSignal().then(stop);
@@ -157,6 +163,7 @@ async function runRecorder(options: RecordOptions, brokerFlag: string | undefine
   } finally {
     clearInterval(ticker);
     await metrics?.stop();
+    await tap?.stop();
     await recorder.stop();
     journal.close();
     report('stopped');
@@ -208,5 +215,63 @@ async function startRecorderMetrics(
       await server.close();
       await exporter.stop();
     },
+  };
+}
+
+/** The tap's queue beside the recorder's: `camq.recorder.tap`. */
+export function tapQueueName(recorderQueue: string): string {
+  return `${recorderQueue}.tap`;
+}
+
+/**
+ * `camq record --tap`: a TaskTap on RabbitMQ's firehose writing each task message's body into the journal (a
+ * task-body record, what an exact retry re-publishes). Its queue is durable and bounded like the recorder's, so
+ * tasks published while the recorder is down are tapped when it is back. Whether tracing is on cannot be asked over
+ * AMQP: the first line says what to run when no task body arrives.
+ */
+async function startRecorderTap(
+  options: RecordOptions,
+  broker: ResolvedBroker,
+  connection: import('../../transport/index.js').Transport,
+  journal: import('../../journal/index.js').Journal,
+  queueType: 'classic' | 'quorum',
+  status: (fields: Record<string, unknown>, line: string) => void,
+): Promise<{ readonly tapped: number; stop(): Promise<void> }> {
+  const [{ TaskTap }, { taskBodyRecord }, { recorderQueueArguments }] = await Promise.all([
+    import('../../tap/index.js'),
+    import('../../journal/index.js'),
+    import('../../recorder/index.js'),
+  ]);
+  const queue = tapQueueName(options.queue);
+  const tap = new TaskTap({
+    connection,
+    queue,
+    queueOptions: {
+      durable: true,
+      exclusive: false,
+      autoDelete: false,
+      arguments: recorderQueueArguments({
+        queueType,
+        ...(options.maxLength !== undefined ? { maxLength: options.maxLength } : {}),
+        ...(options.ttl !== undefined ? { messageTtlMs: Math.round(options.ttl * 1000) } : {}),
+      }),
+    },
+    onTask: (task) => {
+      journal.appendTaskBody(taskBodyRecord(task));
+      // Written before the tap acks it: a killed recorder loses no body it was handed.
+      journal.flush();
+    },
+  });
+  await tap.start();
+  const vhost = broker.parsed.vhost;
+  const hint = broker.isEmbedded
+    ? `the embedded broker traces when started with --trace ${vhost}`
+    : `if no task body is recorded, tracing is off: run rabbitmqctl trace_on -p ${vhost} on every node (each publish is then copied once more: docs/tap.md)`;
+  status({ status: 'tapping', queue, vhost, hint }, `tapping task messages into ${queue}; ${hint}`);
+  return {
+    get tapped() {
+      return tap.tapped;
+    },
+    stop: () => tap.stop(),
   };
 }
