@@ -3,7 +3,6 @@
  * the journal's (TaskBodyRecord: base64, JSON-safe), both ways: the recorder writes what the tap saw, the retry engine
  * reads it back and re-publishes it byte for byte (docs/retry.md).
  */
-import type { MessageProperties } from '../protocol/amqp-message.js';
 import type { TappedTaskBody } from '../protocol/trace-message.js';
 import type { JournalReader } from './journal-reader.js';
 import type { TaskBodyRecord } from './journal-records.js';
@@ -47,7 +46,7 @@ export function tappedTaskBody(record: TaskBodyRecord): TappedTaskBody {
     contentEncoding: record.contentEncoding === '' ? null : record.contentEncoding,
     body: Buffer.from(record.body, 'base64'),
     headers: record.headers,
-    properties: record.properties as MessageProperties,
+    properties: record.properties,
     exchange: record.exchange,
     routingKey: record.routingKey,
   };
