@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { defineScheduleEntry, type PeriodicSpec, type ScheduleEntry } from '../beat/schedule-entry.js';
 import { asCamqError, UsageError } from '../errors/index.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
+import type { OutgoingMessage } from '../protocol/amqp-message.js';
 import { createTransport, publishMessage, resolveBrokerUrl, type BrokerUrl, type Transport, type TransportChannel } from '../transport/index.js';
 import { AsyncResult } from './async-result.js';
 import type { ControlCommandHandler, ControlCommandOptions } from './control-panel.js';
@@ -18,6 +19,8 @@ export interface AppOptions {
   readonly broker?: string | BrokerUrl;
   /** @defaultValue 'celery' */
   readonly defaultQueue?: string;
+  /** Told each task message once published (`camq call` records its body in the journal at the source). */
+  readonly onSent?: (message: OutgoingMessage & { readonly id: string; readonly name: string }) => void;
 }
 
 type Rest<T extends unknown[]> = T extends [unknown, ...infer R] ? R : T;
@@ -68,7 +71,10 @@ export class CamqApp implements TaskSender {
   constructor(options: AppOptions = {}) {
     this.brokerUrl = options.broker;
     this.defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
+    this.onSent = options.onSent;
   }
+
+  private readonly onSent: AppOptions['onSent'];
 
   /** Register a handler under a Celery task name. */
   // Handlers take what Celery's callers send; their own parameter types are theirs to declare.
@@ -140,6 +146,7 @@ export class CamqApp implements TaskSender {
     }
     const channel = await this.publishChannel();
     await publishMessage(channel, message);
+    this.onSent?.({ ...message, name: options.name });
     return new AsyncResult(message.id, results);
   }
 

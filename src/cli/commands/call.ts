@@ -5,6 +5,7 @@ import { SERIALIZER_NAMES, type SerializerName } from '../../protocol/serializer
 import { brokerOption, failoverOption, resolveBroker, withConnection } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { actionJournalOf, actionPolicyFor } from '../read-only.js';
+import { openViewJournal } from './journal-options.js';
 
 /**
  * `camq call <task>`, like `celery call`: send a task by name and print its id; with --wait, its result (rpc://).
@@ -131,11 +132,25 @@ async function runCall(io: CliIO, task: string, opts: CallOptions): Promise<void
     broker,
     async () => {
       const connection = await createTransport(broker.parsed, { connectionName: 'camq call', reconnect: false }).connect();
-      const dispatcher = new TaskDispatcher({ connection, actions });
+      // The body as sent goes into the journal (a task-body record): a retry of it later knows its exact arguments.
+      const journal = await openViewJournal(opts.journal, broker, io);
+      const dispatcher = new TaskDispatcher({
+        connection,
+        actions,
+        ...(journal === undefined
+          ? {}
+          : {
+              recordBody: (body) => {
+                journal.appendTaskBody(body);
+                journal.flush();
+              },
+            }),
+      });
       return {
         dispatcher,
         close: async () => {
           await dispatcher.close();
+          journal?.close();
           await connection.close();
         },
       };

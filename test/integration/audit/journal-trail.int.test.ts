@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { journaledTaskBody, readJournal } from '../../../src/journal/index.js';
 import { createTransport, type Transport } from '../../../src/transport/index.js';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
 import { deleteQueues, startCamqWorker, type CamqWorker } from '../../helpers/camq-worker.js';
@@ -85,5 +86,16 @@ describeBrokers('the audit trail in the journal', targets, ({ url }) => {
     const purge = await runBin('camq', ['-b', url, '--no-journal', 'queues', 'purge', queue, '--yes']);
     expect(purge.code, purge.stderr).toBe(0);
     expect(await listed()).toHaveLength(before);
+  }, 60_000);
+
+  it('camq call records the action and, at the source, the body it sent (exact arguments for a retry)', async () => {
+    const long = 'y'.repeat(1500);
+    const call = await runBin('camq', ['-b', url, '--journal', dir, 'call', 'tasks.echo', '--args', JSON.stringify([long, 2]), '-Q', queue]);
+    expect(call.code, call.stderr).toBe(0);
+    const id = call.stdout.trim();
+    const body = journaledTaskBody(readJournal(dir), id);
+    expect(body).toMatchObject({ taskId: id, name: 'tasks.echo', routingKey: queue });
+    expect(JSON.parse(body!.body.toString('utf8'))[0]).toEqual([long, 2]);
+    expect((await listed()).at(-1)).toMatchObject({ what: 'task.call', target: 'tasks.echo', replies: { id } });
   }, 60_000);
 });
