@@ -62,8 +62,10 @@ export function taskBodyKey(taskId: string): string {
   return `body\u0000${taskId}`;
 }
 
-export function actionKey(action: { readonly who: string; readonly when: number; readonly what: string }): string {
-  return `action\u0000${action.who}\u0000${action.when}\u0000${action.what}`;
+export function actionKey(action: { readonly who: string; readonly when: number; readonly what: string; readonly target?: unknown }): string {
+  // The target too: two revokes of different tasks in one millisecond are two actions.
+  const target = action.target === undefined ? '' : typeof action.target === 'string' ? action.target : JSON.stringify(action.target);
+  return `action\u0000${action.who}\u0000${action.when}\u0000${action.what}\u0000${target}`;
 }
 
 /**

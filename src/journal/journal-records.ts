@@ -32,6 +32,8 @@ export interface ActionRecord {
   readonly args?: unknown;
   /** The replies (per worker), or the outcome. */
   readonly replies?: unknown;
+  /** How it ended, as the engine said (src/audit ActionOutcome: ok, error, code, replies, result). */
+  readonly outcome?: unknown;
 }
 
 export type JournalEntry =

@@ -39,18 +39,10 @@ import { journalDirectory } from './journal-location.js';
 import type { ActionRecord, TaskBodyRecord } from './journal-records.js';
 import { JournalReader } from './journal-reader.js';
 import { describeWriteError, JournalWriter } from './journal-writer.js';
-import { DEFAULT_SEGMENT_AGE_MS, type RetentionLimits } from './segment-maintenance.js';
+import { JOURNAL_DEFAULTS } from './journal-defaults.js';
+import type { RetentionLimits } from './segment-maintenance.js';
 
-const DAY = 24 * 60 * 60_000;
-
-export const JOURNAL_DEFAULTS = {
-  maxBytes: 1024 * 1024 * 1024,
-  maxAgeMs: 14 * DAY,
-  failureMaxAgeMs: 90 * DAY,
-  segmentBytes: 32 * 1024 * 1024,
-  segmentAgeMs: DEFAULT_SEGMENT_AGE_MS,
-  flushIntervalMs: 200,
-} as const;
+export { JOURNAL_DEFAULTS } from './journal-defaults.js';
 
 export interface OpenJournalOptions extends Partial<RetentionLimits> {
   /** The broker whose journal this is (its directory under the data root). Either this or `dir`. */

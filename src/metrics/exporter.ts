@@ -15,6 +15,13 @@ export interface ExporterOptions extends CeleryMetricsOptions {
   /** Between queue listings. @defaultValue 5000 (the brokers' own sampling interval) */
   readonly queueIntervalMs?: number;
   readonly clock?: Clock;
+  /**
+   * Where the events come from: the exporter's own consumer on `celeryev` ('consume'), or someone else's stream
+   * handed in with `apply` ('fed': `camq record --metrics`, whose recorder already consumes every event, so a second
+   * queue would double the broker's work). Fed, the connection's own state says whether the broker is up.
+   * @defaultValue 'consume'
+   */
+  readonly events?: 'consume' | 'fed';
 }
 
 /** What /health says. */
@@ -50,10 +57,7 @@ export class Exporter {
       clock: this.clock,
       ...(options.queueIntervalMs ? { intervalMs: options.queueIntervalMs } : {}),
     });
-    this.receiver.on('events', (events) => {
-      this.events += events.length;
-      this.metrics.applyAll(events, this.clock.now());
-    });
+    this.receiver.on('events', (events) => this.apply(events));
     this.receiver.on('decode-error', () => this.decodeErrors++);
   }
 
@@ -65,10 +69,24 @@ export class Exporter {
     return this.receiver.status;
   }
 
-  /** Start receiving events and listing queues (then `connection.connect()`, before or after). */
+  /** Start receiving events (unless fed) and listing queues (then `connection.connect()`, before or after). */
   async start(): Promise<void> {
-    await this.receiver.start();
+    if (!this.fed) await this.receiver.start();
     this.watcher.start();
+  }
+
+  /** Events from a stream the caller consumes (`events: 'fed'`): counted as the exporter's own would be. */
+  apply(events: Parameters<CeleryMetrics['applyAll']>[0]): void {
+    this.events += events.length;
+    this.metrics.applyAll(events, this.clock.now());
+  }
+
+  private get fed(): boolean {
+    return this.options.events === 'fed';
+  }
+
+  private get brokerUp(): boolean {
+    return this.fed ? this.options.connection.isOpen : this.receiver.status.phase === 'connected';
   }
 
   /**
@@ -91,7 +109,7 @@ export class Exporter {
     this.stopped = true;
     this.retry?.cancel();
     this.watcher.stop();
-    await this.receiver.stop();
+    if (!this.fed) await this.receiver.stop();
   }
 
   /** The exposition text, brought up to date: silent workers timed out, the latest queue listing, broker up or not. */
@@ -102,6 +120,12 @@ export class Exporter {
 
   /** 200 while the event consumer's connection is up; otherwise why not (the broker, the phase, the reason). */
   health(): ExporterHealth {
+    if (this.fed) {
+      const { connection } = this.options;
+      return connection.isOpen
+        ? { ok: true, reason: `connected to the broker ${connection.masked}` }
+        : { ok: false, reason: `not connected to the broker ${connection.masked}: reconnecting` };
+    }
     const status = this.receiver.status;
     if (status.phase === 'connected') return { ok: true, reason: `connected to the broker ${status.broker}` };
     const error = status.error ?? this.connectError;
@@ -111,7 +135,7 @@ export class Exporter {
 
   private refresh(): void {
     this.metrics.sweep(this.clock.now());
-    this.metrics.setBrokerUp(this.receiver.status.phase === 'connected');
+    this.metrics.setBrokerUp(this.brokerUp);
     const { listing } = this.watcher.getSnapshot();
     if (listing !== null && listing !== this.lastListing) {
       this.lastListing = listing;

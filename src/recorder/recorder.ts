@@ -1,10 +1,11 @@
 import { decodeDelivery } from '../events/decode-delivery.js';
 import type { Journal } from '../journal/journal.js';
+import type { EventEnvelope } from '../protocol/event-message.js';
 import { LamportClock } from '../protocol/lamport-clock.js';
 import type { Delivery, Transport, TransportChannel } from '../transport/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
-import { declareRecorderQueue, type RecorderQueueOptions } from './recorder-queue.js';
+import { declareRecorderQueue, type RecorderQueueOptions, type RecorderQueueType } from './recorder-queue.js';
 
 export interface RecorderOptions extends RecorderQueueOptions {
   readonly connection: Transport;
@@ -31,8 +32,12 @@ export interface RecorderEvents {
   'decode-error': [string];
   /** The journal stopped writing (disk full): the recorder stopped consuming; unacked events stay on the broker. */
   'journal-disabled': [string];
-  /** The queue is declared and consumed (after every (re)connect). */
-  consuming: [string];
+  /** Each delivery's events, once appended to the journal (`camq record --metrics` feeds its exporter with them). */
+  events: [readonly EventEnvelope[]];
+  /** The queue is declared and consumed (after every (re)connect): its name and type. */
+  consuming: [string, RecorderQueueType];
+  /** An existing queue of the other type was kept (one line). */
+  'queue-type-kept': [string];
 }
 
 /**
@@ -108,13 +113,16 @@ export class Recorder extends SafeEmitter<RecorderEvents> {
     // Deliveries of a previous channel can no longer be acked; they come again.
     this.lastUnacked = undefined;
     this.unacked = 0;
-    const channel = await connection.openChannel();
-    const queue = await declareRecorderQueue(channel, this.options);
+    const first = await connection.openChannel();
+    first.on('error', () => {});
+    const declared = await declareRecorderQueue(first, this.options, () => connection.openChannel());
+    const { channel, queue } = declared;
+    if (declared.note !== undefined) this.safeEmit('queue-type-kept', declared.note);
     await channel.prefetch(this.options.prefetch ?? 2000);
     this.channel = channel;
     const { consumerTag } = await channel.consume(queue, (msg) => this.onMessage(channel, msg), { noAck: false });
     this.consumerTag = consumerTag;
-    this.safeEmit('consuming', queue);
+    this.safeEmit('consuming', queue, declared.queueType);
   }
 
   private onMessage(channel: TransportChannel, msg: Delivery | null): void {
@@ -127,6 +135,7 @@ export class Recorder extends SafeEmitter<RecorderEvents> {
     } else {
       this.counts.events += decoded.events.length;
       this.options.journal.appendEvents(decoded.events);
+      this.safeEmit('events', decoded.events);
     }
     this.lastUnacked = msg;
     this.unacked++;

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { defineScheduleEntry, type PeriodicSpec, type ScheduleEntry } from '../beat/schedule-entry.js';
 import { asCamqError, UsageError } from '../errors/index.js';
 import { buildTaskMessage, DEFAULT_QUEUE, type TaskSendOptions } from '../protocol/index.js';
+import type { OutgoingMessage } from '../protocol/amqp-message.js';
 import {
   createResultBackend,
   ConfirmedPublish,
@@ -37,6 +38,8 @@ export interface AppOptions {
    * one no queue took is an error instead of a silent drop). @defaultValue false
    */
   readonly confirm?: boolean;
+  /** Told each task message once published (`camq call` records its body in the journal at the source). */
+  readonly onSent?: (message: OutgoingMessage & { readonly id: string; readonly name: string }) => void;
 }
 
 type Rest<T extends unknown[]> = T extends [unknown, ...infer R] ? R : T;
@@ -93,7 +96,10 @@ export class CamqApp implements TaskSender {
     this.defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
     this.resultBackend = createResultBackend(options.resultBackend ?? 'rpc://');
     this.confirm = options.confirm ?? false;
+    this.onSent = options.onSent;
   }
+
+  private readonly onSent: AppOptions['onSent'];
 
   /** Register a handler under a Celery task name. */
   // Handlers take what Celery's callers send; their own parameter types are theirs to declare.
@@ -166,6 +172,7 @@ export class CamqApp implements TaskSender {
     const channel = await this.publishChannel();
     if (this.confirmed) await this.confirmed.publish(message);
     else await publishMessage(channel, message);
+    this.onSent?.({ ...message, name: options.name });
     return new AsyncResult(message.id, results);
   }
 

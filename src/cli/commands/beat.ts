@@ -6,7 +6,7 @@ import { UsageError } from '../../errors/index.js';
 import type { Transport } from '../../transport/index.js';
 import { parseLogLevel, type Logger } from '../../util/logger.js';
 import type { CamqApp } from '../../worker/app.js';
-import { resolveBroker, type ResolvedBroker } from '../broker-option.js';
+import { brokerOption, failoverOption, resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { renderAlignedTable } from '../output/aligned-table.js';
 import { styleFor } from '../output/style.js';
@@ -89,10 +89,12 @@ export function createBeatCommand(io: CliIO = processIO): Command {
     .option('--list', 'print the schedule (from the module and its state file, and from the running beat if one answers), then exit')
     .option('--json', 'with --list: print JSON')
     .option('--timeout <s>', 'with --list: how long to wait for the running beat to answer', parseSeconds, 2)
+    .addOption(brokerOption())
+    .addOption(failoverOption())
     .action(async (options: BeatCliOptions, command: Command) => {
       const level = parseLogLevel(options.loglevel);
       if (!level) throw new UsageError(`unknown log level '${options.loglevel}'; use debug, info, warning, error or critical`);
-      const globals = command.optsWithGlobals<{ broker?: string }>();
+      const globals = command.optsWithGlobals<{ broker?: string; failover?: string }>();
       const [{ loadTaskModule }, { createLogger }, { createTransport }] = await Promise.all([
         import('../../worker/task-module.js'),
         import('../../util/logger.js'),
@@ -105,7 +107,7 @@ export function createBeatCommand(io: CliIO = processIO): Command {
           'usage.bad-schedule',
         );
       }
-      const broker = await resolveBroker(globals.broker, io);
+      const broker = await resolveBroker(globals.broker, io, { failover: globals.failover });
       const logger = createLogger({ level, write: (line) => io.stderr.write(line + '\n') });
       const schedulePath = resolve(options.schedule);
       if (options.list) return printList(app, schedulePath, broker, options, io);

@@ -2,9 +2,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../errors/index.js';
 import { parseIsoDate } from '../../protocol/iso-date.js';
 import { SERIALIZER_NAMES, type SerializerName } from '../../protocol/serializer.js';
-import { brokerOption, resolveBroker, withConnection } from '../broker-option.js';
+import { brokerOption, failoverOption, resolveBroker, withConnection } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
-import { actionPolicyFor } from '../read-only.js';
+import { actionJournalOf, actionPolicyFor } from '../read-only.js';
+import { openViewJournal } from './journal-options.js';
 
 /**
  * `camq call <task>`, like `celery call`: send a task by name and print its id; with --wait, its result (rpc://).
@@ -26,6 +27,8 @@ interface CallOptions {
   readonly timeout?: number;
   readonly json?: boolean;
   readonly broker?: string;
+  readonly failover?: string;
+  readonly journal?: string | false;
   readonly readOnly?: boolean;
 }
 
@@ -109,6 +112,7 @@ export function createCallCommand(io: CliIO = processIO): Command {
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds (default: wait for ever)', (t) => seconds(t, '--timeout'))
     .option('--json', 'print {"id": ...} (and "result" with --wait) as one JSON line')
     .addOption(brokerOption())
+    .addOption(failoverOption())
     .addOption(new Option('--debug').hideHelp())
     .action(async (task: string, _options: CallOptions, self: Command) => {
       await runCall(io, task, self.optsWithGlobals<CallOptions>());
@@ -119,20 +123,34 @@ async function runCall(io: CliIO, task: string, opts: CallOptions): Promise<void
   if (task.trim() === '') throw new UsageError('the task name is empty; give the registered name, e.g. camq call tasks.add --args "[2, 2]"');
   if (opts.timeout !== undefined && opts.wait !== true) throw new UsageError('--timeout applies to --wait; add --wait to wait for the result');
   if (opts.countdown !== undefined && opts.eta !== undefined) throw new UsageError('give --countdown or --eta, not both');
-  const actions = actionPolicyFor(opts.readOnly, io);
+  const actions = actionPolicyFor(opts.readOnly, io, actionJournalOf(opts));
   actions.check('task.call');
-  const broker = await resolveBroker(opts.broker, io);
+  const broker = await resolveBroker(opts.broker, io, { failover: opts.failover });
   const { createTransport } = await import('../../transport/create-transport.js');
   const { TaskDispatcher } = await import('../../dispatch/task-dispatcher.js');
   await withConnection(
     broker,
     async () => {
       const connection = await createTransport(broker.parsed, { connectionName: 'camq call', reconnect: false }).connect();
-      const dispatcher = new TaskDispatcher({ connection, actions });
+      // The body as sent goes into the journal (a task-body record): a retry of it later knows its exact arguments.
+      const journal = await openViewJournal(opts.journal, broker, io);
+      const dispatcher = new TaskDispatcher({
+        connection,
+        actions,
+        ...(journal === undefined
+          ? {}
+          : {
+              recordBody: (body) => {
+                journal.appendTaskBody(body);
+                journal.flush();
+              },
+            }),
+      });
       return {
         dispatcher,
         close: async () => {
           await dispatcher.close();
+          journal?.close();
           await connection.close();
         },
       };

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ControlClient } from '../../control/control-client.js';
 import { controlActionName, isControlAction } from '../../audit/action-catalog.js';
 import type { ActionPolicy } from '../../audit/action-policy.js';
-import { actionPolicyFor, readOnlyOption } from '../read-only.js';
+import { actionJournalOf, actionPolicyFor, addActionJournalOptions, readOnlyOption } from '../read-only.js';
 import { COMMAND_BUILDERS, customCommand, plainCommand, type ControlCommand } from '../../control/control-command.js';
 import { INSPECT_TARGETS, inspectCommand } from '../../control/inspect-target.js';
 import type { ReplyView } from '../../control/reply-text.js';
@@ -63,6 +63,7 @@ interface CommonOptions {
   readonly broker?: string;
   readonly readOnly?: boolean;
   readonly failover?: string;
+  readonly journal?: string | false;
   readonly waitAll?: boolean;
   readonly expand?: boolean;
   readonly api?: string;
@@ -105,7 +106,7 @@ export function addCtlCommands(parent: Command, deps: CtlDeps = {}): Command {
       const self = params[params.length - 1] as Command;
       const opts = self.optsWithGlobals<CommonOptions & Record<string, unknown>>();
       const command = build(self.processedArgs as unknown[], opts);
-      const actions = actionPolicyFor(opts.readOnly, io);
+      const actions = actionPolicyFor(opts.readOnly, io, actionJournalOf(opts));
       if (isControlAction(command.method)) actions.check(controlActionName(command.method));
       await runBroadcast(deps, io, command, opts, view, actions);
     });
@@ -160,6 +161,8 @@ export function createCeleryctlProgram(deps: CtlDeps = {}): Command {
     .option('--debug', 'print stack traces for unexpected errors')
     .addOption(readOnlyOption())
     .addHelpText('after', DETAILS);
+  // Where its actions are recorded (docs/audit.md); `camq ctl` has these from the camq program.
+  addActionJournalOptions(program);
   return addCtlCommands(program, deps);
 }
 
@@ -333,7 +336,7 @@ async function runShutdown(deps: CtlDeps, io: CliIO, opts: CommonOptions & { yes
       await client.cast(plainCommand('shutdown'), { destination: found });
       return found;
     },
-    actionPolicyFor(opts.readOnly, io),
+    actionPolicyFor(opts.readOnly, io, actionJournalOf(opts)),
   );
   const acks = Object.fromEntries(nodes.map((node) => [node, { ok: 'shutdown requested' }]));
   if (opts.json) writeLine(io.stdout, JSON.stringify(acks));

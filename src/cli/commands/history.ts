@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { brokerOption, failoverOption } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { parsePositiveInteger } from '../number-options.js';
+import { parseFailoverStrategy } from '../../transport/broker-url.js';
 import { addJournalOptions, journalBroker, journalChoice } from './journal-options.js';
 
 interface HistoryOptions {
@@ -40,16 +42,21 @@ export function createHistoryCommand(io: CliIO = processIO): Command {
     .option('--until <when>', 'up to this long ago or this ISO date', (t) => parseTimeBound(t))
     .option('--limit <n>', 'the newest N only', parsePositiveInteger)
     .option('--actions', 'list the recorded actions (the audit trail)')
-    .option('--json', 'one JSON object per line');
+    .option('--json', 'one JSON object per line')
+    .addOption(brokerOption())
+    .addOption(failoverOption());
   return addJournalOptions(command, { optOut: false }).action(async (options: HistoryOptions, cmd: Command) => {
     const journal = journalChoice(options.journal, cmd);
-    await printHistory({ ...options, journal: journal === false ? undefined : journal }, cmd.optsWithGlobals<{ broker?: string }>().broker, io);
+    const globals = cmd.optsWithGlobals<{ broker?: string; failover?: string }>();
+    // History does not connect: the strategy only names no node, but a bad one is refused as everywhere else.
+    parseFailoverStrategy(globals.failover ?? io.env['CAMQ_BROKER_FAILOVER']);
+    await printHistory({ ...options, journal: journal === false ? undefined : journal }, globals.broker, io);
   });
 }
 
 async function printHistory(options: HistoryOptions, brokerFlag: string | undefined, io: CliIO): Promise<void> {
-  const { journalDirectory, readJournal } = await import('../../journal/index.js');
-  const dir = options.journal ?? journalDirectory(journalBroker(brokerFlag, io), { env: io.env });
+  const { journalDirectoryFor, readJournal } = await import('../../journal/index.js');
+  const dir = options.journal ?? journalDirectoryFor(journalBroker(brokerFlag, io), io.env);
   const reader = readJournal(dir, (line) => writeLine(io.stderr, line));
   const range = { since: options.since, until: options.until };
   if (options.actions) {
@@ -59,7 +66,7 @@ async function printHistory(options: HistoryOptions, brokerFlag: string | undefi
       else
         writeLine(
           io.stdout,
-          `${isoTime(a.when)}  ${a.who}  ${a.what}${a.target === undefined ? '' : ` ${String(a.target)}`}${a.args === undefined ? '' : ` ${JSON.stringify(a.args)}`}`,
+          `${isoTime(a.when)}  ${a.who}  ${a.what}${a.target === undefined ? '' : ` ${String(a.target)}`}${a.args === undefined ? '' : ` ${JSON.stringify(a.args)}`}${a.replies === undefined ? '' : ` -> ${clip(JSON.stringify(a.replies), 200)}`}`,
         );
     }
     if (!options.json && actions.length === 0) writeLine(io.stderr, `no actions recorded in ${dir}`);
@@ -83,4 +90,8 @@ function newest<T>(items: T[], limit: number | undefined): T[] {
 
 function isoTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

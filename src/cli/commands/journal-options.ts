@@ -35,10 +35,11 @@ export async function openViewJournal(
 ): Promise<import('../../journal/journal.js').Journal | undefined> {
   if (choice === false || (broker.isEmbedded && choice === undefined)) return undefined;
   const { openJournal } = await import('../../journal/journal.js');
+  const { journalDirectoryFor } = await import('../../journal/cluster-names.js');
   const say = (line: string): void => {
     io.stderr.write(`camq: ${line}\n`);
   };
-  const journal = openJournal({ broker: broker.parsed, dir: choice, env: io.env, warn: say, onDisabled: say });
+  const journal = openJournal({ dir: choice ?? journalDirectoryFor(broker.parsed, io.env), warn: say, onDisabled: say });
   if (journal.enabled) return journal;
   say(journal.disabledReason ?? 'journal off');
   return undefined;

@@ -85,7 +85,7 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   receiver.on('events', (events) => beats.dispatch(events));
   receiver.on('status', (status) => store.setConnection(status));
   // Remote control and the shell share the view's connection; each keeps its own channel.
-  const actions = actionPolicyFor(options.readOnly, io);
+  const actions = actionPolicyFor(options.readOnly, io, { journal });
   const control = new ControlClient({ connection, actions });
   let session: ShellSession | undefined;
   try {

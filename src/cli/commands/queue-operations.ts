@@ -5,7 +5,7 @@ import { parseDuration } from '../../queues/duration.js';
 import { brokerOption, failoverOption, resolveBroker, withConnection } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { confirmOnTerminal } from '../confirm-on-terminal.js';
-import { actionPolicyFor } from '../read-only.js';
+import { actionJournalOf, actionPolicyFor } from '../read-only.js';
 import { styleFor } from '../output/style.js';
 
 /**
@@ -24,6 +24,7 @@ interface BrokerOptions {
   readonly broker?: string;
   readonly readOnly?: boolean;
   readonly failover?: string;
+  readonly journal?: string | false;
 }
 
 interface PeekOptions extends BrokerOptions {
@@ -158,7 +159,7 @@ async function runPurge(io: CliIO, deps: QueueOperationsDeps, queue: string, opt
     throw new UsageError('--save keeps the messages of a selective purge (--task, --id, --older-than); a full purge drops them in one step');
   }
   if (!selective && opts.dryRun) throw new UsageError('--dry-run lists what a selective purge (--task, --id, --older-than) would remove');
-  const actions = actionPolicyFor(opts.readOnly, io);
+  const actions = actionPolicyFor(opts.readOnly, io, actionJournalOf(opts));
   if (!opts.dryRun) actions.check('queue.purge');
   if (!opts.dryRun && !opts.yes && io.stdin.isTTY !== true) {
     throw new UsageError(`purge removes messages from '${queue}': add --yes to confirm when stdin is not a terminal`);
@@ -207,7 +208,7 @@ async function runPurge(io: CliIO, deps: QueueOperationsDeps, queue: string, opt
 }
 
 async function runPublish(io: CliIO, file: string, queue: string, opts: BrokerOptions): Promise<void> {
-  const actions = actionPolicyFor(opts.readOnly, io);
+  const actions = actionPolicyFor(opts.readOnly, io, actionJournalOf(opts));
   actions.check('queue.publish');
   const { readSavedMessages } = await import('../../queues/saved-messages.js');
   const { publishSaved } = await import('../../queues/publish-saved.js');
@@ -225,7 +226,7 @@ async function runPublish(io: CliIO, file: string, queue: string, opts: BrokerOp
 }
 
 async function runMove(io: CliIO, from: string, to: string, opts: MoveCliOptions): Promise<void> {
-  const actions = actionPolicyFor(opts.readOnly, io);
+  const actions = actionPolicyFor(opts.readOnly, io, actionJournalOf(opts));
   actions.check('queue.move');
   const { moveMessages } = await import('../../queues/move.js');
   const { Progress } = await import('../output/progress.js');

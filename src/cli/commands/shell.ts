@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { readOnlyOption } from '../read-only.js';
+import { addActionJournalOptions, readOnlyOption } from '../read-only.js';
 import { brokerOption, failoverOption } from '../broker-option.js';
 import { processIO, type CliIO } from '../cli-io.js';
 import type { ShellCommandOptions } from '../shell/shell-options.js';
@@ -42,5 +42,7 @@ export function createCamqadmProgram(io: CliIO = processIO): Command {
     .version(CAMQ_VERSION, '-V, --version')
     .option('--debug', 'print stack traces for unexpected errors')
     .addOption(readOnlyOption());
+  // Where its actions are recorded (docs/audit.md); `camq shell` has these from the camq program.
+  addActionJournalOptions(program);
   return configureShell(program, io);
 }

@@ -3,7 +3,7 @@ import { ExitCode, ExitRequest, UsageError } from '../../errors/index.js';
 import { formatNotice, parseCommand, ShellSession, type ShellOutcome } from '../../shell/index.js';
 import { createTransport, isRedisUrl } from '../../transport/index.js';
 import { resolveBroker } from '../broker-option.js';
-import { actionPolicyFor } from '../read-only.js';
+import { actionJournalOf, actionPolicyFor } from '../read-only.js';
 import type { CliIO } from '../cli-io.js';
 import type { ShellCommandOptions } from './shell-options.js';
 import { runInteractive } from './interactive.js';
@@ -34,7 +34,7 @@ export async function runShell(words: readonly string[], options: ShellCommandOp
       await connection.connect();
       printer.notice('connected.', 'ok');
     }
-    session = await ShellSession.open({ connection, actions: actionPolicyFor(options.readOnly, io) });
+    session = await ShellSession.open({ connection, actions: actionPolicyFor(options.readOnly, io, actionJournalOf(options)) });
     const active = session;
     if (words.length > 0) {
       exitCode = exitCodeOf(await runOne(active, words, printer));

@@ -5,4 +5,6 @@ export interface ShellCommandOptions {
   readonly json?: boolean;
   readonly keepGoing?: boolean;
   readonly readOnly?: boolean;
+  /** `--journal DIR` or `--no-journal` (false): where the shell's actions are recorded. */
+  readonly journal?: string | false;
 }

@@ -21,4 +21,17 @@ describe('camq (the umbrella program)', () => {
     expect(await runCli(createCamqProgram(io), ['node', 'camq', 'frobnicate'], io)).toBe(1);
     expect(err()).toBe("Error: unknown command 'frobnicate' (run 'camq --help' for usage)\n");
   });
+
+  it.each(['record', 'history', 'beat', 'call'])('%s takes -b and --failover in its own help, as ctl and queues do', async (name) => {
+    const { io, out } = captureIO();
+    expect(await runCli(createCamqProgram(io), ['node', 'camq', name, '--help'], io)).toBe(0);
+    expect(out()).toContain('--failover <strategy>');
+    expect(out()).toContain('-b, --broker <url>');
+  });
+
+  it('history refuses an unknown --failover strategy with one line, as the connecting commands do', async () => {
+    const { io, err } = captureIO();
+    expect(await runCli(createCamqProgram(io), ['node', 'camq', 'history', '--failover', 'bogus', '--journal', '/nonexistent-h9'], io)).toBe(1);
+    expect(err()).toContain("unknown failover strategy 'bogus': use round-robin or shuffle");
+  });
 });

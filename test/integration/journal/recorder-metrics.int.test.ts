@@ -1,0 +1,128 @@
+/**
+ * `camq record --metrics ADDR` (issue 15): the recorder serves camq exporter's /metrics and /health from the events
+ * it records — no second consumer on celeryev — under the same names; scraped while it records a Python worker's
+ * tasks, its counters match what ran and what `camq exporter` beside it counts. RabbitMQ and the embedded broker.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
+import { whenExited } from '../../helpers/child-exit.js';
+import { deleteQueues } from '../../helpers/camq-worker.js';
+import { runPython, startPythonWorker, usePythonCelery, type PythonWorker } from '../../helpers/python-celery.js';
+import { ROOT, runBin } from '../../helpers/run-bin.js';
+
+interface Served {
+  readonly base: string;
+  readonly process: ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+/** Spawn bin/camq ARGS and wait for the line naming the metrics URL. */
+async function serving(args: readonly string[], pattern: RegExp): Promise<Served> {
+  const child = spawn(process.execPath, [`${ROOT}bin/camq`, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = whenExited(child);
+  let out = '';
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const base = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = pattern.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`camq ${args.join(' ')} exited ${code}:\n${out}`)));
+  });
+  return {
+    base,
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** The sum of a metric's samples whose labels include `queue_name="<queue>"`. */
+function total(text: string, metric: string, queue: string): number {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${metric}{`) && l.includes(`queue_name="${queue}"`))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+const havePython = await usePythonCelery('the recorder metrics tests with Python Celery are skipped');
+const targets = havePython ? await brokerTargets({ embedded: 'child-process' }) : [];
+
+describeBrokers('camq record --metrics', targets, ({ url }) => {
+  const id = randomUUID().slice(0, 8);
+  const queue = `camq-test-recm-${id}`;
+  const recorderQueue = `camq-test-recm-rec-${id}`;
+  const dir = mkdtempSync(join(tmpdir(), 'camq-recm-'));
+  let recorder: Served | undefined;
+  let exporter: Served | undefined;
+  let py: PythonWorker | undefined;
+
+  afterAll(async () => {
+    await py?.stop();
+    await Promise.allSettled([recorder?.stop(), exporter?.stop()]);
+    await runBin('camq', ['-b', url, 'record', '--queue', recorderQueue, '--delete-queue']);
+    await deleteQueues(url, [queue]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves the exporter's metrics from the recorded events; the counters match what ran and camq exporter's", async () => {
+    recorder = await serving(
+      ['-b', url, 'record', '--journal', dir, '--queue', recorderQueue, '--metrics', '127.0.0.1:0', '--json', '--no-api'].filter(
+        (a) => a !== '--no-api',
+      ),
+      /"status":"metrics","url":"(http:\/\/[^"]+)"/,
+    );
+    exporter = await serving(['-b', url, 'exporter', '--listen', '127.0.0.1:0', '--no-api'], /serving (http:\/\/[^/]+)\/metrics/);
+    py = await startPythonWorker({ brokerUrl: url, nodename: `py-${id}@recm-${id}`, queues: queue, events: true });
+    await runPython(
+      url,
+      [
+        'from tasks import app',
+        'app.conf.task_send_sent_event = True',
+        `rs = [app.send_task('tasks.add', (i, i), queue='${queue}') for i in range(5)]`,
+        `rs += [app.send_task('tasks.fail', ('boom',), queue='${queue}') for i in range(2)]`,
+        'for r in rs:',
+        '  try: r.get(timeout=30)',
+        '  except Exception: pass',
+        'print("done")',
+      ].join('\n'),
+    );
+    const scrape = async (base: string) => (await fetch(`${base}/metrics`)).text();
+    const deadline = Date.now() + 20_000;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = await scrape(recorder.base);
+      if (total(text, 'celery_task_succeeded_total', queue) === 5 && total(text, 'celery_task_failed_total', queue) === 2) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(total(text, 'celery_task_sent_total', queue)).toBe(7);
+    expect(total(text, 'celery_task_succeeded_total', queue)).toBe(5);
+    expect(total(text, 'celery_task_failed_total', queue)).toBe(2);
+    expect(text).toMatch(new RegExp(`celery_worker_up\\{hostname="recm-${id}"\\} 1`));
+    expect(text).toContain('camq_broker_up 1');
+    const other = await scrape(exporter.base);
+    for (const metric of [
+      'celery_task_sent_total',
+      'celery_task_received_total',
+      'celery_task_started_total',
+      'celery_task_succeeded_total',
+      'celery_task_failed_total',
+    ]) {
+      expect(total(text, metric, queue), metric).toBe(total(other, metric, queue));
+    }
+    const health = await fetch(`${recorder.base}/health`);
+    expect(health.status).toBe(200);
+  }, 120_000);
+});
