@@ -6,7 +6,7 @@ import type { RetrySent } from '../../dispatch/task-dispatcher.js';
 import { failedAt, groupFailures, type FailureGroup } from '../../failures/failure-groups.js';
 import type { RetryLinks } from '../../failures/retry-links.js';
 import { SectionTitle } from '../components/section-title.js';
-import { cell, fitColumns, formatAge, oneLine, truncate } from '../format.js';
+import { cell, fitColumns, formatAge, oneLine, truncate, wrapWords } from '../format.js';
 import type { Theme } from '../theme.js';
 
 /** What the failures screen retries with: the dry run (planGroupRetry) and the send (TaskDispatcher.retryGroup). */
@@ -79,10 +79,17 @@ export function FailuresScreen(props: FailuresScreenProps) {
   const lines: ReactElement[] = [];
   const body = Math.max(1, height - 1);
   if (ui.confirm) {
-    for (const [i, line] of dryRunLines(ui.confirm.plan).entries())
+    // Wrapped, not cut: a refusal's reason is what the user needs to read whole.
+    const wrapped = dryRunLines(ui.confirm.plan).flatMap((line) =>
+      wrapWords(line, Math.max(20, width - 9)).map((part, j) => ({
+        text: j === 0 ? part : `         ${part}`,
+        isRefusal: line.startsWith('  refuse'),
+      })),
+    );
+    for (const [i, line] of wrapped.entries())
       lines.push(
-        <Text key={`d${i}`} {...(line.startsWith('  refuse') ? theme.error : {})}>
-          {cell(line, width)}
+        <Text key={`d${i}`} {...(line.isRefusal ? theme.error : {})}>
+          {cell(line.text, width)}
         </Text>,
       );
     lines.push(
