@@ -116,7 +116,7 @@ describe.each(targets)('the live view remembers, groups failures and retries the
     );
     expect(screen).toContain(`args=[1,"x"] kwargs={"k":[2,3]} → ${queue}`);
     tmux!.send('y');
-    screen = await tmux!.waitFor(/retried 2: \w{8} → \w{8}, \w{8} → \w{8}; 1 refused/, 20_000);
+    await tmux!.waitFor(/retried 2: \w{8} → \w{8}, \w{8} → \w{8}; 1 refused/, 20_000);
     await vi.waitFor(() => expect(recorded()).toHaveLength(5), { timeout: 20_000 });
     const [first, second, , ...retries] = recorded();
     const byOriginal = new Map(retries.map((r) => [r.retry_of, r]));
