@@ -80,12 +80,14 @@ export function FailuresScreen(props: FailuresScreenProps) {
   const body = Math.max(1, height - 1);
   if (ui.confirm) {
     // Wrapped, not cut: a refusal's reason is what the user needs to read whole.
-    const wrapped = dryRunLines(ui.confirm.plan).flatMap((line) =>
-      wrapWords(line, Math.max(20, width - 9)).map((part, j) => ({
-        text: j === 0 ? part : `         ${part}`,
-        isRefusal: line.startsWith('  refuse'),
-      })),
-    );
+    const wrapped = dryRunLines(ui.confirm.plan).flatMap((line) => {
+      const indent = line.length - line.trimStart().length;
+      const isRefusal = line.startsWith('  refuse');
+      return wrapWords(line.trimStart(), Math.max(20, width - indent - 9)).map((part, j) => ({
+        text: `${' '.repeat(j === 0 ? indent : indent + 7)}${part}`,
+        isRefusal,
+      }));
+    });
     for (const [i, line] of wrapped.entries())
       lines.push(
         <Text key={`d${i}`} {...(line.isRefusal ? theme.error : {})}>
