@@ -47,14 +47,14 @@ describe('camq replay', () => {
       height: 30,
       env: { NO_COLOR: '1' },
     });
-    let screen = await tmux.waitFor(`replay of ${file}: 8 events, 4× speed · no broker: actions are off`);
+    await tmux.waitFor(`replay of ${file}: 8 events, 4× speed · no broker: actions are off`);
     await tmux.waitFor(/SUCCESS\s+tasks\.add\s+00000000/);
-    screen = await tmux.waitFor(/FAILURE\s+tasks\.add\s+30000000/);
+    const screen = await tmux.waitFor(/FAILURE\s+tasks\.add\s+30000000/);
     // 6.5 s of recorded time at 4×: about 1.6 s after the first event.
     expect(Date.now() - started).toBeGreaterThan(1500);
     expect(screen).toMatch(/SUCCESS\s+tasks\.add\s+20000000/);
     tmux.send('F');
-    screen = await tmux.waitFor(/2 ValueError\s+tasks\.add/);
+    await tmux.waitFor(/2 ValueError\s+tasks\.add/);
     tmux.send('R');
     await tmux.waitFor('a replay has no broker: retry from the live view');
     tmux.send('q');
