@@ -9,6 +9,7 @@ import { readOnlyOption } from './read-only.js';
 import { processIO, type CliIO } from './cli-io.js';
 import { createExporterCommand } from './commands/exporter.js';
 import { createHistoryCommand } from './commands/history.js';
+import { createReplayCommand } from './commands/replay.js';
 import { createRecordCommand } from './commands/record.js';
 import { createEventsCommand, loadLiveView, parseMaxTasks } from './commands/events.js';
 import { createQueuesCommand } from './commands/queues.js';
@@ -58,6 +59,7 @@ export function createCamqProgram(io: CliIO = processIO): Command {
   program.addCommand(createExporterCommand(io));
   program.addCommand(createRecordCommand(io));
   program.addCommand(createHistoryCommand(io));
+  program.addCommand(createReplayCommand(io));
   program.addCommand(createBrokerCommand({ io }));
   program.addCommand(createDemoCommand(io));
   program.addCommand(createCallCommand(io));

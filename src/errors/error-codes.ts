@@ -66,6 +66,8 @@ export const ERROR_CODES = [
   // `camq call`: a --args/--kwargs that is not JSON of the right shape, a bad --eta/--expires.
   'usage.bad-json',
   'usage.bad-date',
+  // `camq replay`: a path that is neither a journal directory nor a JSON-lines file of events, or holds none.
+  'usage.bad-replay-source',
   // commander's own errors, as cli/usage-hint.ts renames them (commander.unknownOption → usage.unknown-option).
   'usage.conflicting-option',
   'usage.error',

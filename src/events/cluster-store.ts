@@ -66,6 +66,20 @@ export class ClusterStore {
     this.schedule(isRoutine ? this.heartbeatIntervalMs : this.intervalMs);
   }
 
+  /**
+   * Apply recorded events (a journal's history, a replay), each at its own receipt time (`local_received`), so a
+   * task's age and "last seen" are the recorded ones; publish at once.
+   */
+  loadHistory(events: readonly EventEnvelope[]): void {
+    if (events.length === 0) return;
+    const fallback = this.clock.now();
+    for (const event of events) {
+      const received = (event as { local_received?: unknown }).local_received;
+      this.state.apply(event, typeof received === 'number' ? received * 1000 : fallback);
+    }
+    this.schedule(0);
+  }
+
   setConnection(status: ConnectionStatus): void {
     this.connection = status;
     this.schedule(this.intervalMs);

@@ -1,5 +1,7 @@
-import { Box, useApp } from 'ink';
-import { useMemo } from 'react';
+import { Box, useApp, type Key } from 'ink';
+import { useMemo, useRef, useState } from 'react';
+import { RetryLinks } from '../failures/retry-links.js';
+import { describeHistory, type HistoryInfo } from '../history/history-loader.js';
 import { selectRateRows, selectSummary, selectTasks, selectWorkerPaneRows, selectWorkerRows, summarizeWorkers } from '../events/selectors.js';
 import type { Clock } from '../util/clock.js';
 import { Header, headerFigures } from './components/header.js';
@@ -24,6 +26,7 @@ import { BeatScreen, beatScreenSignature, type BeatBoardLike } from './screens/b
 import { HelpScreen, OVERVIEW_KEYS, QUEUE_PANE_KEYS, WORKER_PANE_KEYS } from './screens/help-screen.js';
 import { peekLines, PeekScreen } from './screens/peek-screen.js';
 import { describeFilter, OverviewScreen, workersTitle } from './screens/overview-screen.js';
+import { FailuresScreen, initialFailuresUi, type FailureRetryActions, type FailuresUi } from './screens/failures-screen.js';
 import { ShellScreen } from './screens/shell-screen.js';
 import { taskDetailLines } from './screens/task-details-lines.js';
 import { TaskDetailsScreen } from './screens/task-details-screen.js';
@@ -47,6 +50,14 @@ export interface AppProps {
   readonly queues?: QueueActions | undefined;
   /** The beats' announced schedules for the beat screen (`B`). */
   readonly beats?: BeatBoardLike | undefined;
+  /** What the view opened with from the journal, and when it started (`h` hides the tasks last seen before). */
+  readonly history?: { readonly info: HistoryInfo; readonly startedMs: number } | undefined;
+  /** Retries from the failures screen (`F`): the dry run and the send. */
+  readonly retry?: FailureRetryActions | undefined;
+  /** Which task retried which (from the journal's retry actions, and this view's retries). */
+  readonly retryLinks?: RetryLinks | undefined;
+  /** What the header's place for history says instead (`replay of …`). */
+  readonly title?: string | undefined;
 }
 
 const DETAILS_KEYS: readonly (readonly [string, string])[] = [
@@ -79,6 +90,7 @@ const SCREEN_KEYS: Readonly<Record<Exclude<Screen, 'overview'> | Pane, readonly 
   shell: SHELL_KEYS,
   help: HELP_KEYS,
   beat: HELP_KEYS,
+  failures: HELP_KEYS,
 };
 /** The status line when there is no prompt or notice (the overview shows its filter or where to find the keys). */
 const SCREEN_HINTS: Readonly<Record<Exclude<Screen, 'overview'>, string>> = {
@@ -86,6 +98,7 @@ const SCREEN_HINTS: Readonly<Record<Exclude<Screen, 'overview'>, string>> = {
   shell: "'help' lists the commands, 'help <command>' explains one",
   help: 'any key comes back',
   beat: 'any key comes back',
+  failures: '',
 };
 
 /** A pane's key bar with Tab (`⇥`) naming the pane it goes to next. */
@@ -99,7 +112,7 @@ function withTabTarget(keys: readonly (readonly [string, string])[], next: Pane)
  * the cluster through the store and the clock it is given, and acts through `control` and `shell`; it never touches
  * the broker, timers or the process itself.
  */
-export function App({ store, clock, isColor = true, control, shell, queues, beats }: AppProps) {
+export function App({ store, clock, isColor = true, control, shell, queues, beats, history, retry, retryLinks, title }: AppProps) {
   const frame = useLiveFrame(store, clock);
   const { snapshot, nowMs } = frame;
   const { columns, rows } = useTerminalSize();
@@ -109,6 +122,10 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
   const actions = useViewActions(control, shell, dispatch);
   const queueView = useQueueView(queues);
   const queueActions = useQueueViewActions(queues, dispatch);
+  const [failuresUi, setFailuresUi] = useState<FailuresUi>(initialFailuresUi);
+  const ownLinks = useRef<RetryLinks | undefined>(undefined);
+  const links = retryLinks ?? (ownLinks.current ??= new RetryLinks());
+  const failuresKeys = useRef<((input: string, key: Key) => void) | undefined>(undefined);
 
   const state = snapshot.state;
   const width = Math.max(20, columns);
@@ -117,7 +134,11 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
   const bodyHeight = height - 3;
   // Sorting and filtering up to --max-tasks tasks happens once per published snapshot, not per keypress or tick.
   // Heartbeats leave the task list alone: it is sorted again only after task events.
-  const tasks = useMemo(() => selectTasks(state, ui.filter), [state, state.taskVersion, ui.filter]);
+  const liveSince = ui.liveOnly ? history?.startedMs : undefined;
+  const tasks = useMemo(() => {
+    const all = selectTasks(state, ui.filter);
+    return liveSince === undefined ? all : all.filter((t) => t.updatedAt >= liveSince);
+  }, [state, state.taskVersion, ui.filter, liveSince]);
   const allWorkers = selectWorkerRows(state, nowMs);
   const workerSummary = summarizeWorkers(allWorkers);
   const { sort, grouping, filter: workerFilter, expanded } = ui.workersPane;
@@ -132,7 +153,11 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
   const peek = ui.screen === 'overview' ? ui.queues.peek : undefined;
 
   const detailsTask = ui.detailsUuid === undefined ? undefined : state.tasks.get(ui.detailsUuid);
-  const detailLines = ui.screen === 'details' && detailsTask ? taskDetailLines(detailsTask, width) : [];
+  const link = detailsTask ? links.describe(detailsTask.uuid) : '';
+  const detailLines =
+    ui.screen === 'details' && detailsTask
+      ? [...(link === '' ? [] : [{ text: link, tone: 'label' as const }]), ...taskDetailLines(detailsTask, width)]
+      : [];
 
   useAppKeys({
     getUi,
@@ -152,6 +177,7 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
       actions: queueActions,
       peekMaxScroll: peek ? Math.max(0, peekLines(peek).length - (bodyHeight - 1)) : 0,
     },
+    screenKeys: (input, key) => failuresKeys.current?.(input, key),
   });
 
   const backlog = queues === undefined || queueView.source === null ? undefined : queueView.backlog;
@@ -167,6 +193,8 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
       taskRowsSignature(tasks, ui.selectedTask, layout.taskRows, at / 1000),
       ui.screen === 'overview' && layout.rateRows > 0 ? rateRowsSignature(selectRateRows(state, at, 60), layout.rateRows) : '',
       ui.screen === 'beat' ? beatScreenSignature(beats, at) : '',
+      // The failures screen's first/last-seen ages: redrawn every 10 s there (new failures come with taskVersion).
+      ui.screen === 'failures' ? String(Math.floor(at / 10_000)) : '',
     ].join('\n');
   });
 
@@ -179,7 +207,9 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
         : ui.screen === 'overview'
           ? withTabTarget(SCREEN_KEYS[ui.pane], panes[(panes.indexOf(ui.pane) + 1) % panes.length]!)
           : SCREEN_KEYS[ui.screen];
-  const hint = ui.screen === 'overview' ? describeFilter(ui) || 'press ? for all keys' : SCREEN_HINTS[ui.screen];
+  const historyText = title ?? (history === undefined ? '' : ui.liveOnly ? 'live only (h shows the history)' : describeHistory(history.info, nowMs));
+  const hint =
+    ui.screen === 'overview' ? [historyText, describeFilter(ui) || 'press ? for all keys'].filter(Boolean).join(' · ') : SCREEN_HINTS[ui.screen];
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Header connection={snapshot.connection} summary={summary} backlog={backlog} width={width} theme={theme} />
@@ -226,6 +256,23 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
             shell={ui.shell}
             prompt={actions.shellPrompt}
             isAvailable={shell !== undefined}
+            height={bodyHeight}
+            width={width}
+            theme={theme}
+          />
+        ) : ui.screen === 'failures' ? (
+          <FailuresScreen
+            tasks={state.tasks}
+            version={snapshot.version}
+            ui={failuresUi}
+            setUi={setFailuresUi}
+            links={links}
+            retry={retry}
+            onOpenTask={(uuid) => dispatch({ type: 'open-screen', screen: 'details', uuid })}
+            onBack={() => dispatch({ type: 'back' })}
+            onQuit={exit}
+            keys={failuresKeys}
+            nowMs={nowMs}
             height={bodyHeight}
             width={width}
             theme={theme}

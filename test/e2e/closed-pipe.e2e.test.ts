@@ -5,10 +5,14 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDataHome } from '../helpers/scratch-data-home.js';
 import { ROOT } from '../helpers/run-bin.js';
 
 function runWithClosedStdout(bin: string, args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', bin), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', bin), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, XDG_DATA_HOME: scratchDataHome() },
+  });
   // Close our end before the program writes anything: its first write to stdout fails with EPIPE.
   child.stdout.destroy();
   let stderr = '';

@@ -10,6 +10,7 @@ import { e2eTarget } from '../helpers/brokers.js';
 import { deleteQueues } from '../helpers/camq-worker.js';
 import { usePythonCelery, runPython, startPythonWorker, type PythonWorker } from '../helpers/python-celery.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
+import { scratchDataHome } from '../helpers/scratch-data-home.js';
 import { shellQuote, TmuxSession } from '../helpers/tmux.js';
 
 const hasPython = await usePythonCelery('the live view with a Python worker is skipped');
@@ -19,7 +20,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `camq events <args>` as a piped process: its stdout so far, and a SIGINT that resolves with the exit code. */
 function startEvents(brokerUrl: string, args: readonly string[]) {
-  const child = spawn(process.execPath, [`${ROOT}bin/camq`, '-b', brokerUrl, 'events', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [`${ROOT}bin/camq`, '-b', brokerUrl, 'events', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, XDG_DATA_HOME: scratchDataHome() },
+  });
   let stdout = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

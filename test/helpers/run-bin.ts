@@ -1,6 +1,7 @@
 /** Run one of camq's built binaries (bin/camq, bin/camqadm, bin/celeryctl) as a user would, and collect its output. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { scratchDataHome } from './scratch-data-home.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -20,7 +21,7 @@ export function runBin(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [`${ROOT}bin/${bin}`, ...args], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      env: { ...process.env, NO_COLOR: '1', XDG_DATA_HOME: scratchDataHome(), ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

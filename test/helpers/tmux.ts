@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { scratchDataHome } from './scratch-data-home.js';
 
 export interface TmuxOptions {
   readonly width?: number;
@@ -16,7 +17,8 @@ export class TmuxSession {
   readonly name = `camq-e2e-${randomUUID().slice(0, 8)}`;
 
   constructor(command: string, options: TmuxOptions = {}) {
-    const env = Object.entries(options.env ?? {})
+    // The binaries' journals go to a scratch data directory, never the user's (unless a test names one).
+    const env = Object.entries({ XDG_DATA_HOME: scratchDataHome(), ...options.env })
       .map(([k, v]) => `${k}=${shellQuote(v)}`)
       .join(' ');
     const full = env ? `env ${env} ${command}` : command;

@@ -36,6 +36,8 @@ const ENGINES = [
   'src/beat/',
   'src/journal/',
   'src/recorder/',
+  'src/failures/',
+  'src/history/',
 ];
 const VIEWS = ['src/cli/', 'src/tui/', 'src/http/'];
 /** The modules allowed to import amqplib: the wire layer (src/amqp), whose amqplib-internals.ts also serves the broker's codec. */

@@ -49,11 +49,16 @@ export function createEventsCommand(io: CliIO = processIO): Command {
  * TTY, so Ink is imported with those variables reading 'false', and they are put back right after.
  */
 export async function loadLiveView(): Promise<typeof import('./live-view.js').runLiveView> {
+  return loadInkModule(async () => (await import('./live-view.js')).runLiveView);
+}
+
+/** Import a module that renders with Ink (the live view, the replay view) as loadLiveView explains. */
+export async function loadInkModule<T>(load: () => Promise<T>): Promise<T> {
   process.env['NODE_ENV'] ??= 'production';
   const saved = CI_VARIABLES.map((key) => [key, process.env[key]] as const);
   for (const [key, value] of saved) if (value !== undefined) process.env[key] = 'false';
   try {
-    return (await import('./live-view.js')).runLiveView;
+    return await load();
   } finally {
     for (const [key, value] of saved) if (value !== undefined) process.env[key] = value;
   }

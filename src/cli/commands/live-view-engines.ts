@@ -15,6 +15,12 @@ import type { ControlActions, NodeReply } from '../../tui/control-actions.js';
 import type { QueueActions } from '../../tui/queue-actions.js';
 import { formatPeeked, peekTitle } from '../output/peeked-text.js';
 import type { ShellEngineLike } from '../../tui/shell-engine-like.js';
+import { planGroupRetry } from '../../dispatch/retry-plan.js';
+import type { TaskDispatcher } from '../../dispatch/task-dispatcher.js';
+import { retrySourceOf, tappedFromRecord } from '../../failures/retry-source.js';
+import type { TaskBodyRecord } from '../../journal/journal-records.js';
+import type { JournalReader } from '../../journal/journal-reader.js';
+import type { FailureRetryActions } from '../../tui/screens/failures-screen.js';
 
 /**
  * The composition root of the live view: the real engines behind the narrow interfaces the Ink app takes as props.
@@ -100,5 +106,29 @@ export function queueActionsFor(watcher: QueueWatcher, transport: Transport, act
       watcher.refresh();
       return moved;
     },
+  };
+}
+
+/**
+ * The failures screen's retries: the dry run from what the view knows of each task (its tapped body when the
+ * journal holds one, else its events' argsrepr/kwargsrepr), sent through the dispatcher (the view's action policy:
+ * read-only refuses).
+ */
+export function failureRetryFor(dispatcher: TaskDispatcher, journal: Pick<JournalReader, 'entries'> | undefined): FailureRetryActions {
+  return {
+    plan: (tasks) => {
+      // One scan of the journal's task bodies for the whole group (the newest body of each task wins).
+      const wanted = new Set(tasks.map((t) => t.uuid));
+      const bodies = new Map<string, TaskBodyRecord>();
+      for (const entry of journal?.entries({ kinds: ['task-body'] }) ?? [])
+        if (entry.kind === 'task-body' && wanted.has(entry.body.taskId)) bodies.set(entry.body.taskId, entry.body);
+      return planGroupRetry(
+        tasks.map((task) => {
+          const body = bodies.get(task.uuid);
+          return retrySourceOf(task, body === undefined ? undefined : tappedFromRecord(body));
+        }),
+      );
+    },
+    send: (plan) => dispatcher.retryGroup(plan),
   };
 }

@@ -17,7 +17,11 @@ import { systemClock } from '../../util/clock.js';
 import { managementApiUrl, resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { useColor, writeLine, type CliIO } from '../cli-io.js';
 import { openViewJournal } from './journal-options.js';
-import { controlActionsFor, queueActionsFor, shellEngineFor } from './live-view-engines.js';
+import { controlActionsFor, failureRetryFor, queueActionsFor, shellEngineFor } from './live-view-engines.js';
+import { TaskDispatcher } from '../../dispatch/task-dispatcher.js';
+import { RetryLinks } from '../../failures/retry-links.js';
+import { loadJournalHistory, type HistoryInfo } from '../../history/history-loader.js';
+import { DEFAULT_MAX_TASKS } from '../../events/cluster-state.js';
 
 export interface LiveViewOptions {
   /** The -b flag, or a broker resolved already (the demo's). */
@@ -76,6 +80,15 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   const receiver = new EventReceiver({ connection });
   // What the view sees goes to the journal too; a journal that cannot be written is one line here, not a stop.
   const journal = await openViewJournal(options.journal, broker, io);
+  // The view opens with the journal's history (its newest --max-tasks tasks), then goes live.
+  const startedMs = systemClock.now();
+  const reader = journal?.reader();
+  let history: HistoryInfo | undefined;
+  const retryLinks = new RetryLinks();
+  if (reader !== undefined) {
+    history = loadJournalHistory(reader, store, options.maxTasks ?? DEFAULT_MAX_TASKS, startedMs);
+    retryLinks.addActions(reader.actions({ since: history.since }));
+  }
   receiver.on('events', (events) => {
     journal?.appendEvents(events);
     store.dispatch(events);
@@ -87,6 +100,7 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   // Remote control and the shell share the view's connection; each keeps its own channel.
   const actions = actionPolicyFor(options.readOnly, io, { journal });
   const control = new ControlClient({ connection, actions });
+  const dispatcher = new TaskDispatcher({ connection, actions });
   let session: ShellSession | undefined;
   try {
     await receiver.start();
@@ -108,11 +122,14 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   });
   const watcher = new QueueWatcher(lister, { clock: systemClock });
   watcher.start();
-  const engines: Pick<AppProps, 'control' | 'shell' | 'queues' | 'beats'> = {
+  const engines: Pick<AppProps, 'control' | 'shell' | 'queues' | 'beats' | 'history' | 'retry' | 'retryLinks'> = {
     control: controlActionsFor(control),
     shell: shellEngineFor(session),
     queues: queueActionsFor(watcher, connection, actions),
     beats,
+    history: history === undefined ? undefined : { info: history, startedMs },
+    retry: failureRetryFor(dispatcher, reader),
+    retryLinks,
   };
   // A running beat announces every 5 s; asked, it answers at once.
   void sendBeatQuery(connection, `camq-view@${process.pid}`).catch(() => {});
@@ -140,6 +157,7 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
     watcher.stop();
     store.close();
     await session.close();
+    await dispatcher.close();
     await control.close();
     await receiver.stop();
     journal?.close();

@@ -34,6 +34,8 @@ export interface AppKeyContext {
   readonly panes?: readonly Pane[] | undefined;
   /** The queues pane's rows and actions, when the view has the queues engine. */
   readonly queues?: QueueKeyContext | undefined;
+  /** The keys of a screen that reads its own (the failures screen), as it last rendered. */
+  readonly screenKeys?: (input: string, key: Key) => void;
 }
 
 /** All keyboard handling of the app, by screen and prompt; only dispatches UI actions and calls `actions`. */
@@ -104,6 +106,9 @@ export function handleKey(ctx: AppKeyContext, input: string, key: Key): void {
       return handleShellKey(ctx, input, key);
     case 'details':
       return handleDetailsKey(ctx, input, key);
+    case 'failures':
+      // The failures screen handles its own keys (screens/failures-screen.tsx).
+      return ctx.screenKeys?.(input, key);
     case 'help':
     case 'beat':
       if (input === 'q') return ctx.exit();
@@ -215,6 +220,8 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
   if (input === '?') return dispatch({ type: 'open-screen', screen: 'help' });
   if (input === ':') return dispatch({ type: 'open-screen', screen: 'shell' });
   if (input === 'B') return dispatch({ type: 'open-screen', screen: 'beat' });
+  if (input === 'F') return dispatch({ type: 'open-screen', screen: 'failures' });
+  if (input === 'h') return dispatch({ type: 'toggle-live-only' });
   if (input === 's') return dispatch({ type: 'cycle-state-filter' });
   if (input === 'c') return dispatch({ type: 'clear-filters' });
   if (input === 'p') return ctx.actions.ping(ctx.knownWorkers());

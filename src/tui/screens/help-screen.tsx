@@ -63,6 +63,7 @@ const HELP: readonly (readonly [string, string])[] = [
   ['r', 'revoke the selected task (asks first; t terminates it where it runs)'],
   ['l', "rate-limit the selected task's name (asks: 10/s, 5/m, 0 = none)"],
   ['p', 'ping every worker; names the online ones that did not answer'],
+  ['F, h', 'failures screen (⏎ a group, r/R retry) · h: history / live only'],
   [':', 'the camqadm shell (Esc comes back)'],
   ['Esc, ←', 'back to the overview from details, shell or help'],
 ];

@@ -8,7 +8,7 @@ import { initialQueuePaneState, queuePaneReducer, type QueuePaneAction, type Que
  * shellReducer), tested without rendering.
  */
 
-export type Screen = 'overview' | 'details' | 'shell' | 'help' | 'beat';
+export type Screen = 'overview' | 'details' | 'shell' | 'help' | 'beat' | 'failures';
 /** The overview's panes in Tab's order; a view without the queues engine leaves `queues` out of the cycle. */
 export const PANES = ['workers', 'tasks', 'queues'] as const;
 export type Pane = (typeof PANES)[number];
@@ -81,6 +81,10 @@ export interface UiState {
   readonly shell: ShellPaneState;
   /** The queues pane (state/queue-pane.ts). */
   readonly queues: QueuePaneState;
+  /** `h`: hide the tasks the journal's history brought (last seen before the view started). */
+  readonly liveOnly: boolean;
+  /** The screen the details were opened from (Esc goes back there). */
+  readonly detailsFrom: Screen;
 }
 
 export const STATE_FILTER_CYCLE = [undefined, 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED', 'PENDING'] as const;
@@ -100,6 +104,8 @@ export const initialUiState: UiState = {
   detailsScroll: 0,
   shell: { lines: [], editor: lineEditor(), history: [], historyIndex: undefined, isBusy: false },
   queues: initialQueuePaneState,
+  liveOnly: false,
+  detailsFrom: 'overview',
 };
 
 export type UiAction =
@@ -124,6 +130,7 @@ export type UiAction =
   | { readonly type: 'notice'; readonly notice: Notice | undefined }
   | { readonly type: 'open-screen'; readonly screen: Screen; readonly uuid?: string | undefined }
   | { readonly type: 'back' }
+  | { readonly type: 'toggle-live-only' }
   | { readonly type: 'scroll-details'; readonly delta: number; readonly max: number }
   | { readonly type: 'shell-edit'; readonly editor: LineEditorState }
   | { readonly type: 'shell-submit'; readonly line: string; readonly prompt: string }
@@ -239,10 +246,12 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
         screen: action.screen,
         prompt: undefined,
         notice: undefined,
-        ...(action.screen === 'details' ? { detailsUuid: action.uuid, detailsScroll: 0 } : {}),
+        ...(action.screen === 'details' ? { detailsUuid: action.uuid, detailsScroll: 0, detailsFrom: state.screen } : {}),
       };
     case 'back':
-      return { ...state, screen: 'overview', prompt: undefined };
+      return { ...state, screen: state.screen === 'details' && state.detailsFrom === 'failures' ? 'failures' : 'overview', prompt: undefined };
+    case 'toggle-live-only':
+      return { ...state, liveOnly: !state.liveOnly };
     case 'scroll-details':
       return { ...state, detailsScroll: Math.max(0, Math.min(action.max, state.detailsScroll + action.delta)) };
     case 'shell-edit':

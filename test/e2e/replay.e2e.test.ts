@@ -1,0 +1,72 @@
+/** `camq replay` in a real terminal, no broker: `camq events --json` lines played into the live view. Run `npm run build` first. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/run-bin.js';
+import { shellQuote, TmuxSession } from '../helpers/tmux.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'camq-e2e-replay-'));
+let tmux: TmuxSession | undefined;
+afterAll(() => {
+  tmux?.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Four tasks two seconds apart, the odd ones failing, as `camq events --json` prints them (after its banner). */
+function recording(): string {
+  const t0 = Date.now() / 1000 - 120;
+  const lines = ['-> evdump: starting capture on amqp://guest:**@rabbit:5672//...'];
+  for (let i = 0; i < 4; i++) {
+    const base = { uuid: `${i}0000000-aaaa-bbbb-cccc-000000000000`, hostname: 'w1@vm', utcoffset: 0, pid: 1, clock: i };
+    lines.push(
+      JSON.stringify({
+        ...base,
+        type: 'task-received',
+        name: 'tasks.add',
+        args: `(${i}, 1)`,
+        kwargs: '{}',
+        timestamp: t0 + 2 * i,
+        local_received: t0 + 2 * i,
+      }),
+    );
+    const end =
+      i % 2 === 1 ? { type: 'task-failed', exception: "ValueError('boom')" } : { type: 'task-succeeded', result: String(i + 1), runtime: 0.01 };
+    lines.push(JSON.stringify({ ...base, ...end, timestamp: t0 + 2 * i + 0.5, local_received: t0 + 2 * i + 0.5 }));
+  }
+  return lines.join('\n') + '\n';
+}
+
+describe('camq replay', () => {
+  it('--speed 4 plays the events at four times their pace, F groups the failures, retry says a replay has no broker', async () => {
+    const file = join(dir, 'incident.jsonl');
+    writeFileSync(file, recording());
+    const started = Date.now();
+    tmux = new TmuxSession(`node ${shellQuote(`${ROOT}bin/camq`)} replay ${shellQuote(file)} --speed 4`, {
+      width: 120,
+      height: 30,
+      env: { NO_COLOR: '1' },
+    });
+    await tmux.waitFor(`replay of ${file}: 8 events, 4× speed · no broker: actions are off`);
+    await tmux.waitFor(/SUCCESS\s+tasks\.add\s+00000000/);
+    const screen = await tmux.waitFor(/FAILURE\s+tasks\.add\s+30000000/);
+    // 6.5 s of recorded time at 4×: about 1.6 s after the first event.
+    expect(Date.now() - started).toBeGreaterThan(1500);
+    expect(screen).toMatch(/SUCCESS\s+tasks\.add\s+20000000/);
+    tmux.send('F');
+    await tmux.waitFor(/2 ValueError\s+tasks\.add/);
+    tmux.send('R');
+    await tmux.waitFor('a replay has no broker: retry from the live view');
+    tmux.send('q');
+    await tmux.waitFor('[exited 0]');
+  });
+
+  it('refuses a file without events with one line', async () => {
+    const file = join(dir, 'empty.txt');
+    writeFileSync(file, 'hello\n');
+    tmux?.kill();
+    tmux = new TmuxSession(`node ${shellQuote(`${ROOT}bin/camq`)} replay ${shellQuote(file)}`, { width: 160, height: 10 });
+    const screen = await tmux.waitFor('[exited');
+    expect(screen).toContain(`${file} holds no events: expected one JSON event per line`);
+  });
+});
