@@ -10,6 +10,7 @@ import type {
   DeliveryHandler,
   ExchangeOptions,
   PublishOptions,
+  PublishOutcome,
   QueueOptions,
   QueueStatus,
   TransportChannel,
@@ -264,12 +265,12 @@ export class RedisChannel implements TransportChannel {
     routingKey: string,
     content: Buffer,
     properties: MessageProperties & PublishOptions = {},
-    onConfirm?: (err: CamqError | null) => void,
+    onConfirm?: (err: CamqError | null, outcome?: PublishOutcome) => void,
   ): boolean {
     const { mandatory, ...props } = properties;
     const envelope = encodeEnvelope(content, props, { exchange, routingKey, deliveryTag: randomUUID() });
     const sent = this.route(exchange, routingKey, envelope).then(
-      (queues) => {
+      ({ queues, receivers }) => {
         if (queues === 0 && mandatory) {
           this.emitter.emit('return', {
             content,
@@ -277,7 +278,7 @@ export class RedisChannel implements TransportChannel {
             fields: { replyCode: 312, replyText: 'NO_ROUTE', exchange, routingKey },
           });
         }
-        onConfirm?.(null);
+        onConfirm?.(null, receivers === undefined ? {} : { receivers });
       },
       (err: unknown) => {
         const error = this.transport.translate(err);
@@ -422,24 +423,27 @@ export class RedisChannel implements TransportChannel {
     return [...queues];
   }
 
-  /** Deliver a publish; resolves to how many queues (or, for fanout, subscribers) took it. */
-  private async route(exchange: string, routingKey: string, envelope: Envelope): Promise<number> {
+  /**
+   * Deliver a publish; resolves to how many queues took it (1 for fanout, which has no queues) and, for fanout,
+   * PUBLISH's reply: how many subscriptions received it.
+   */
+  private async route(exchange: string, routingKey: string, envelope: Envelope): Promise<{ queues: number; receivers?: number }> {
     const payload = JSON.stringify(envelope);
     const step = priorityStep(envelope.properties.priority);
     const c = this.client();
     if (exchange === '') {
       await c.lpush(this.key(priorityList(routingKey, step)), payload);
-      return 1;
+      return { queues: 1 };
     }
     const type = this.typeOf(exchange);
     if (type === 'fanout') {
       const topic = fanoutTopic(exchange, routingKey, this.transport.settings);
-      await c.publish(this.key(topic), payload);
-      return 1;
+      const receivers = await c.publish(this.key(topic), payload);
+      return { queues: 1, receivers };
     }
     if (type === 'direct') {
       const suffix = step === 0 ? '' : `${SEP}${step}`;
-      return c.routeDirect(this.key(bindingSet(exchange)), routingKey, SEP, this.transport.settings.keyPrefix, suffix, payload);
+      return { queues: await c.routeDirect(this.key(bindingSet(exchange)), routingKey, SEP, this.transport.settings.keyPrefix, suffix, payload) };
     }
     const queues = await this.lookup(exchange, routingKey);
     if (queues.length > 0) {
@@ -447,7 +451,7 @@ export class RedisChannel implements TransportChannel {
       for (const queue of queues) pipe.lpush(this.key(priorityList(queue, step)), payload);
       await pipe.exec();
     }
-    return queues.length;
+    return { queues: queues.length };
   }
 
   private hasListConsumer(queue: string): boolean {
