@@ -17,6 +17,7 @@ import type {
   TransportChannelEvents,
 } from '../transport/transport-channel.js';
 import { encodeEnvelope, envelopeToDelivery, markRedelivered, parseEnvelope, type Envelope } from './envelope.js';
+import { brokenList } from './broken-message.js';
 import { notFound } from './redis-error.js';
 import {
   SEP,
@@ -217,10 +218,13 @@ export class RedisChannel implements TransportChannel {
   async get(queue: string, options: { readonly noAck?: boolean } = {}): Promise<Delivery | false> {
     this.live();
     for (const list of queueLists(queue)) {
-      const raw = await this.run((c) => c.rpop(this.key(list)));
-      if (raw !== null) {
+      for (;;) {
+        const raw = await this.run((c) => c.rpop(this.key(list)));
+        if (raw === null) break;
         const delivery = this.accept(raw, undefined, options.noAck ?? false);
-        if (delivery) return delivery;
+        if (!(delivery instanceof Error)) return delivery;
+        // Set aside; the same list may hold a good one next.
+        await this.setAside(queue, raw, delivery);
       }
     }
     return false;
@@ -473,7 +477,10 @@ export class RedisChannel implements TransportChannel {
       const listener = (_channel: string, payload: Buffer) => {
         if (this.closed || !this.consumers.has(tag)) return;
         const env = parseEnvelope(payload.toString('utf8'));
-        if (env instanceof Error) return;
+        if (env instanceof Error) {
+          this.transport.brokenLog.report(queue, env.message, 'pub/sub keeps nothing, so it is dropped');
+          return;
+        }
         onMessage(envelopeToDelivery(env, { deliveryTag: this.nextTag++, consumerTag: tag }));
       };
       this.consumers.set(tag, { tag, queue, onMessage, noAck: true, pattern, listener });
@@ -534,14 +541,29 @@ export class RedisChannel implements TransportChannel {
       }
       this.cycle = [...this.cycle.filter((q) => q !== queue), queue];
       const delivery = this.accept(raw, consumer.tag, consumer.noAck);
-      if (delivery) consumer.onMessage(delivery);
+      if (delivery instanceof Error) await this.setAside(queue, raw, delivery);
+      else consumer.onMessage(delivery);
+    }
+  }
+
+  /**
+   * A taken element that is not an envelope: kept in `_camq.broken.<queue>` (not lost, as kombu's loop loses it,
+   * and not pushed back, where it would be taken again at once), with a rate-limited log line.
+   */
+  private async setAside(queue: string, raw: string, reason: Error): Promise<void> {
+    const aside = this.key(brokenList(queue));
+    try {
+      await this.client().lpush(aside, raw);
+      this.transport.brokenLog.report(queue, reason.message, `kept in the list '${aside}'`);
+    } catch (err) {
+      this.transport.brokenLog.report(queue, reason.message, `and keeping it aside failed: ${this.transport.translate(err).message}`);
     }
   }
 
   /** A taken message: decoded, numbered, and (unless noAck) recorded in `unacked` as kombu's QoS.append does. */
-  private accept(raw: string, consumerTag: string | undefined, noAck: boolean): Delivery | undefined {
+  private accept(raw: string, consumerTag: string | undefined, noAck: boolean): Delivery | Error {
     const env = parseEnvelope(raw);
-    if (env instanceof Error) return undefined;
+    if (env instanceof Error) return env;
     const tag = this.nextTag++;
     if (!noAck) {
       const { exchange, routing_key: routingKey } = env.properties.delivery_info;
