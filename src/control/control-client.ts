@@ -6,7 +6,15 @@ import { buildControlRequest, decodeControlReply, matchesDestination, type Contr
 import { LamportClock } from '../protocol/lamport-clock.js';
 import { PIDBOX_EXCHANGE, PIDBOX_QUEUE_ARGUMENTS, REPLY_EXCHANGE, replyQueueName, type ExchangeSpec } from '../protocol/topology.js';
 import type { OutgoingMessage } from '../protocol/amqp-message.js';
-import { createTransport, publishMessage, type BrokerUrl, type Delivery, type Transport, type TransportChannel } from '../transport/index.js';
+import {
+  createTransport,
+  publishMessage,
+  type BrokerUrl,
+  type Delivery,
+  type PublishOutcome,
+  type Transport,
+  type TransportChannel,
+} from '../transport/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import {
   addConsumerCommand,
@@ -39,9 +47,15 @@ export const DEFAULT_EXPECTED_GRACE_MS = 100;
 
 /**
  * The workers a broadcast should hear from: a list, or a function the call runs while the request goes out (so an
- * HTTP look-up, such as src/queues/live-mailboxes.ts, costs no time of its own).
+ * HTTP look-up, such as src/queues/live-mailboxes.ts, costs no time of its own), or `RECEIVERS`: as many as the
+ * transport says received the broadcast (on Redis, PUBLISH's reply counts the live mailboxes' subscriptions; see
+ * docs/celeryctl.md, "On Redis"). A transport that does not say (AMQP), or a broadcast to a `pattern` (the count
+ * includes workers the pattern leaves out), waits the whole timeout with `expectedError` saying why.
  */
-export type ExpectedNodes = readonly string[] | (() => Promise<readonly string[]>);
+export type ExpectedNodes = readonly string[] | (() => Promise<readonly string[]>) | typeof RECEIVERS;
+
+/** CallOptions.expected: wait for as many replies as the transport says mailboxes received the request. */
+export const RECEIVERS = 'receivers';
 
 export interface ControlClientOptions {
   /** An open transport; the client opens its own channel on it (again after losing it, once the connection is back). */
@@ -240,9 +254,25 @@ export class ControlClient {
         },
         fail,
       });
-      this.publish(channel, message).catch(fail);
       const given = options.expected;
-      if (given !== undefined && wantsExpected) {
+      const counted = given === RECEIVERS && wantsExpected;
+      const onConfirm = (err: CamqError | null, outcome?: PublishOutcome) => {
+        if (done || err !== null) return;
+        if (target.pattern !== null) {
+          collector.expectFailed(
+            new CamqError('control.expected-failed', 'with a pattern, the count of mailboxes reached includes workers it leaves out'),
+          );
+        } else if (outcome?.receivers === undefined) {
+          collector.expectFailed(
+            new CamqError('control.expected-failed', `${this.connection.masked} does not say how many workers received a broadcast`),
+          );
+        } else {
+          collector.expectCount(outcome.receivers);
+          checkExpected();
+        }
+      };
+      Promise.resolve(publishMessage(channel, message, counted ? onConfirm : undefined)).catch(fail);
+      if (given !== undefined && given !== RECEIVERS && wantsExpected) {
         (typeof given === 'function' ? Promise.resolve().then(given) : Promise.resolve(given)).then(
           (nodes) => {
             if (done) return;

@@ -2,6 +2,7 @@ export {
   ControlClient,
   DEFAULT_CONTROL_TIMEOUT,
   DEFAULT_EXPECTED_GRACE_MS,
+  RECEIVERS,
   type CallOptions,
   type ControlClientOptions,
   type ExpectedNodes,

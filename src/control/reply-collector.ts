@@ -39,6 +39,11 @@ export interface ControlResult<T = unknown> {
    * the request named destinations, or finding the list failed (`expectedError` says why).
    */
   readonly expected: readonly string[] | null;
+  /**
+   * How many replies a broadcast waited for when the transport told how many mailboxes received it (Redis:
+   * PUBLISH's reply) instead of naming them; null otherwise.
+   */
+  readonly expectedCount: number | null;
   /** Why the expected workers were not known although the call asked for them; null otherwise. */
   readonly expectedError: CamqError | null;
   readonly stoppedBy: StopReason;
@@ -77,6 +82,7 @@ export class ReplyCollector<T = unknown> {
   private readonly duplicates = new Set<string>();
   private expectedNodes: readonly string[] | null = null;
   private expectedFailure: CamqError | null = null;
+  private expectedReplies: number | null = null;
 
   constructor(options: ReplyCollectorOptions) {
     this.method = options.method;
@@ -105,18 +111,28 @@ export class ReplyCollector<T = unknown> {
     this.expectedNodes = [...new Set(nodes)];
   }
 
+  /**
+   * How many replies should come, when the transport counted the mailboxes the request reached but cannot name them
+   * (ignored when the request named destinations). A worker answering twice (two with one node name) counts twice.
+   */
+  expectCount(count: number): void {
+    if (this.destination.length > 0) return;
+    this.expectedReplies = count;
+  }
+
   get expected(): readonly string[] | null {
     return this.expectedNodes;
   }
 
   /** Finding the expected workers failed: the call waits its whole timeout, and the result says why. */
   expectFailed(error: CamqError): void {
-    if (this.destination.length === 0 && this.expectedNodes === null) this.expectedFailure ??= error;
+    if (this.destination.length === 0 && this.expectedNodes === null && this.expectedReplies === null) this.expectedFailure ??= error;
   }
 
-  /** True once every expected worker answered (false while the list is unknown). */
+  /** True once every expected worker answered, or as many replies as expected came (false while neither is known). */
   get hasAllExpected(): boolean {
-    return this.expectedNodes !== null && this.expectedNodes.every((node) => this.replies.has(node));
+    if (this.expectedNodes !== null) return this.expectedNodes.every((node) => this.replies.has(node));
+    return this.expectedReplies !== null && this.order.length >= this.expectedReplies;
   }
 
   /** True once `limit` replies were accepted. */
@@ -137,6 +153,7 @@ export class ReplyCollector<T = unknown> {
       missing: (this.destination.length > 0 ? this.destination : (this.expectedNodes ?? [])).filter((node) => !this.replies.has(node)),
       destination: this.destination.length > 0 ? [...this.destination] : null,
       expected: this.expectedNodes === null ? null : [...this.expectedNodes],
+      expectedCount: this.expectedNodes === null ? this.expectedReplies : null,
       expectedError: this.expectedFailure,
       stoppedBy,
       elapsedMs,

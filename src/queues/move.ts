@@ -79,6 +79,12 @@ export async function moveMessages(transport: Transport, from: string, to: strin
 
 async function moveNow(transport: Transport, from: string, to: string, options: MoveOptions): Promise<MoveResult> {
   if (from === to) throw new CamqError('queues.same-queue', `cannot move '${from}' to itself; name another target queue`);
+  if (transport.storedQueues && !(options.selector && isSelective(options.selector))) {
+    // Queues stored as data (Redis): one atomic LMOVE per message, priority kept; a crash loses nothing.
+    const moved = await transport.storedQueues.move(from, to, options.limit);
+    options.onProgress?.(moved);
+    return { from, to, moved, kept: 0, declared: false };
+  }
   const channel = await transport.openChannel({ confirm: true });
   channel.on('error', () => {});
   try {

@@ -27,13 +27,30 @@ export interface PeekResult {
   readonly status: QueueStatus;
   readonly kind: QueueKind;
   readonly messages: PeekedMessage[];
+  /** What the peek did to the queue (PEEK_EFFECTS on AMQP). */
+  readonly effects: string;
 }
 
 export const PEEK_EFFECTS =
   'a peek takes the messages unacked (basic.get) and returns them (basic.nack, requeue) at their positions: they come back marked redelivered';
 
+/** What a peek through the transport's StoredQueues (Redis: LRANGE) does to the queue: nothing. */
+export const STORED_PEEK_EFFECTS = 'a peek reads the stored lists (LRANGE) and changes nothing: order and messages stay as they were';
+
 export async function peekQueue(transport: Transport, queue: string, options: PeekOptions): Promise<PeekResult> {
   const clock = options.clock ?? systemClock;
+  if (transport.storedQueues) {
+    // Queues stored as data (Redis): read them, take nothing.
+    const [depth, taken] = await Promise.all([transport.storedQueues.depth(queue), transport.storedQueues.peek(queue, options.count)]);
+    const now = clock.now();
+    return {
+      queue,
+      status: { queue, messageCount: depth.total, consumerCount: 0 },
+      kind: { type: 'classic', deliveryLimit: null },
+      messages: taken.map((m, i) => describeMessage(m, i + 1, now)),
+      effects: STORED_PEEK_EFFECTS,
+    };
+  }
   const channel = await transport.openChannel();
   channel.on('error', () => {});
   const taken: Delivery[] = [];
@@ -56,7 +73,7 @@ export async function peekQueue(transport: Transport, queue: string, options: Pe
     const messages = taken.map((m, i) => describeMessage(m, i + 1, now));
     returnAll(channel, taken);
     taken.length = 0;
-    return { queue, status, kind, messages };
+    return { queue, status, kind, messages, effects: PEEK_EFFECTS };
   } finally {
     // On any failure the channel's close returns whatever is still unacked.
     if (taken.length > 0) returnAll(channel, taken);

@@ -61,6 +61,8 @@ export async function purgeAll(
 }
 
 async function purgeAllNow(transport: Transport, queue: string): Promise<{ readonly messageCount: number }> {
+  // Queues stored as data (Redis): LLEN + DEL of the priority lists in one transaction.
+  if (transport.storedQueues) return { messageCount: await transport.storedQueues.purge(queue) };
   const channel = await transport.openChannel();
   channel.on('error', () => {});
   try {

@@ -10,12 +10,14 @@ import type {
   DeliveryHandler,
   ExchangeOptions,
   PublishOptions,
+  PublishOutcome,
   QueueOptions,
   QueueStatus,
   TransportChannel,
   TransportChannelEvents,
 } from '../transport/transport-channel.js';
 import { encodeEnvelope, envelopeToDelivery, markRedelivered, parseEnvelope, type Envelope } from './envelope.js';
+import { brokenList } from './broken-message.js';
 import { notFound } from './redis-error.js';
 import {
   SEP,
@@ -216,10 +218,13 @@ export class RedisChannel implements TransportChannel {
   async get(queue: string, options: { readonly noAck?: boolean } = {}): Promise<Delivery | false> {
     this.live();
     for (const list of queueLists(queue)) {
-      const raw = await this.run((c) => c.rpop(this.key(list)));
-      if (raw !== null) {
+      for (;;) {
+        const raw = await this.run((c) => c.rpop(this.key(list)));
+        if (raw === null) break;
         const delivery = this.accept(raw, undefined, options.noAck ?? false);
-        if (delivery) return delivery;
+        if (!(delivery instanceof Error)) return delivery;
+        // Set aside; the same list may hold a good one next.
+        await this.setAside(queue, raw, delivery);
       }
     }
     return false;
@@ -264,12 +269,12 @@ export class RedisChannel implements TransportChannel {
     routingKey: string,
     content: Buffer,
     properties: MessageProperties & PublishOptions = {},
-    onConfirm?: (err: CamqError | null) => void,
+    onConfirm?: (err: CamqError | null, outcome?: PublishOutcome) => void,
   ): boolean {
     const { mandatory, ...props } = properties;
     const envelope = encodeEnvelope(content, props, { exchange, routingKey, deliveryTag: randomUUID() });
     const sent = this.route(exchange, routingKey, envelope).then(
-      (queues) => {
+      ({ queues, receivers }) => {
         if (queues === 0 && mandatory) {
           this.emitter.emit('return', {
             content,
@@ -277,7 +282,7 @@ export class RedisChannel implements TransportChannel {
             fields: { replyCode: 312, replyText: 'NO_ROUTE', exchange, routingKey },
           });
         }
-        onConfirm?.(null);
+        onConfirm?.(null, receivers === undefined ? {} : { receivers });
       },
       (err: unknown) => {
         const error = this.transport.translate(err);
@@ -422,24 +427,27 @@ export class RedisChannel implements TransportChannel {
     return [...queues];
   }
 
-  /** Deliver a publish; resolves to how many queues (or, for fanout, subscribers) took it. */
-  private async route(exchange: string, routingKey: string, envelope: Envelope): Promise<number> {
+  /**
+   * Deliver a publish; resolves to how many queues took it (1 for fanout, which has no queues) and, for fanout,
+   * PUBLISH's reply: how many subscriptions received it.
+   */
+  private async route(exchange: string, routingKey: string, envelope: Envelope): Promise<{ queues: number; receivers?: number }> {
     const payload = JSON.stringify(envelope);
     const step = priorityStep(envelope.properties.priority);
     const c = this.client();
     if (exchange === '') {
       await c.lpush(this.key(priorityList(routingKey, step)), payload);
-      return 1;
+      return { queues: 1 };
     }
     const type = this.typeOf(exchange);
     if (type === 'fanout') {
       const topic = fanoutTopic(exchange, routingKey, this.transport.settings);
-      await c.publish(this.key(topic), payload);
-      return 1;
+      const receivers = await c.publish(this.key(topic), payload);
+      return { queues: 1, receivers };
     }
     if (type === 'direct') {
       const suffix = step === 0 ? '' : `${SEP}${step}`;
-      return c.routeDirect(this.key(bindingSet(exchange)), routingKey, SEP, this.transport.settings.keyPrefix, suffix, payload);
+      return { queues: await c.routeDirect(this.key(bindingSet(exchange)), routingKey, SEP, this.transport.settings.keyPrefix, suffix, payload) };
     }
     const queues = await this.lookup(exchange, routingKey);
     if (queues.length > 0) {
@@ -447,7 +455,7 @@ export class RedisChannel implements TransportChannel {
       for (const queue of queues) pipe.lpush(this.key(priorityList(queue, step)), payload);
       await pipe.exec();
     }
-    return queues.length;
+    return { queues: queues.length };
   }
 
   private hasListConsumer(queue: string): boolean {
@@ -469,7 +477,10 @@ export class RedisChannel implements TransportChannel {
       const listener = (_channel: string, payload: Buffer) => {
         if (this.closed || !this.consumers.has(tag)) return;
         const env = parseEnvelope(payload.toString('utf8'));
-        if (env instanceof Error) return;
+        if (env instanceof Error) {
+          this.transport.brokenLog.report(queue, env.message, 'pub/sub keeps nothing, so it is dropped');
+          return;
+        }
         onMessage(envelopeToDelivery(env, { deliveryTag: this.nextTag++, consumerTag: tag }));
       };
       this.consumers.set(tag, { tag, queue, onMessage, noAck: true, pattern, listener });
@@ -530,14 +541,29 @@ export class RedisChannel implements TransportChannel {
       }
       this.cycle = [...this.cycle.filter((q) => q !== queue), queue];
       const delivery = this.accept(raw, consumer.tag, consumer.noAck);
-      if (delivery) consumer.onMessage(delivery);
+      if (delivery instanceof Error) await this.setAside(queue, raw, delivery);
+      else consumer.onMessage(delivery);
+    }
+  }
+
+  /**
+   * A taken element that is not an envelope: kept in `_camq.broken.<queue>` (not lost, as kombu's loop loses it,
+   * and not pushed back, where it would be taken again at once), with a rate-limited log line.
+   */
+  private async setAside(queue: string, raw: string, reason: Error): Promise<void> {
+    const aside = this.key(brokenList(queue));
+    try {
+      await this.client().lpush(aside, raw);
+      this.transport.brokenLog.report(queue, reason.message, `kept in the list '${aside}'`);
+    } catch (err) {
+      this.transport.brokenLog.report(queue, reason.message, `and keeping it aside failed: ${this.transport.translate(err).message}`);
     }
   }
 
   /** A taken message: decoded, numbered, and (unless noAck) recorded in `unacked` as kombu's QoS.append does. */
-  private accept(raw: string, consumerTag: string | undefined, noAck: boolean): Delivery | undefined {
+  private accept(raw: string, consumerTag: string | undefined, noAck: boolean): Delivery | Error {
     const env = parseEnvelope(raw);
-    if (env instanceof Error) return undefined;
+    if (env instanceof Error) return env;
     const tag = this.nextTag++;
     if (!noAck) {
       const { exchange, routing_key: routingKey } = env.properties.delivery_info;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { CamqError } from '../errors/index.js';
 import type { Clock } from '../util/clock.js';
+import type { BrokenMessageLog } from './broken-message.js';
 import type { RedisSettings } from './redis-settings.js';
 
 /** The ioredis client with the transport's scripts (src/redis/redis-scripts.ts). */
@@ -28,6 +29,8 @@ export interface RedisLink {
   readonly settings: RedisSettings;
   readonly clock: Clock;
   readonly isOpen: boolean;
+  /** Where a channel reports a taken element that is not an envelope (one line per interval). */
+  readonly brokenLog: BrokenMessageLog;
   /** Exchange name → type, for the exchanges declared through this connection (kombu's state.exchanges). */
   readonly exchangeTypes: Map<string, string>;
   /** Queue → the bindings made through this connection, keyed by exchange and routing key. */

@@ -6,6 +6,9 @@ import { SafeEmitter } from '../util/typed-emitter.js';
 import { parseBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
 import type { SetupHook, Transport, TransportEvents } from '../transport/transport.js';
 import type { TransportChannel } from '../transport/transport-channel.js';
+import type { StoredQueues } from '../transport/stored-queues.js';
+import { BrokenMessageLog } from './broken-message.js';
+import { RedisStoredQueues } from './redis-stored-queues.js';
 import { RedisChannel } from './redis-channel.js';
 import type { FanoutListener, KnownBinding, RedisLink, ScriptedRedis } from './redis-link.js';
 import { translateRedisError } from './redis-error.js';
@@ -26,6 +29,8 @@ export interface RedisTransportOptions {
   /** Shown by `CLIENT LIST` (CLIENT SETNAME). */
   readonly connectionName?: string;
   readonly clock?: Clock;
+  /** Where a line about a broken message (not a kombu envelope) goes, at most one per 10 s. @defaultValue stderr */
+  readonly log?: (line: string) => void;
 }
 
 /**
@@ -38,6 +43,9 @@ export class RedisTransport extends SafeEmitter<TransportEvents> implements Tran
   readonly url: BrokerUrl;
   readonly settings: RedisSettings;
   readonly clock: Clock;
+  readonly brokenLog: BrokenMessageLog;
+  /** depth by priority, LRANGE peek, the unacked messages, purge and move on the lists (src/redis/redis-stored-queues.ts). */
+  readonly storedQueues: StoredQueues = new RedisStoredQueues(this);
   /** Exchange name → type, for the exchanges declared through this transport (kombu's state.exchanges). */
   readonly exchangeTypes = new Map<string, string>();
   /** Queue → the bindings made through this transport (exchange, routing key), which deleting the queue removes. */
@@ -60,6 +68,7 @@ export class RedisTransport extends SafeEmitter<TransportEvents> implements Tran
     this.url = typeof options.url === 'string' ? parseBrokerUrl(options.url) : options.url;
     this.settings = redisSettings(this.url);
     this.clock = options.clock ?? systemClock;
+    this.brokenLog = new BrokenMessageLog(this.clock, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
   }
 
   get masked(): string {

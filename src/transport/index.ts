@@ -2,6 +2,7 @@ export type { ConnectedInfo, ReconnectingInfo, SetupHook, Transport, TransportEv
 // The channel's types: TransportChannel, its events, Delivery, ReturnedDelivery and the option and reply shapes.
 export type * from './transport-channel.js';
 export { UNDECODABLE_HEADERS } from './transport-channel.js';
+export type { QueueDepthByPriority, StoredQueues, UnackedMessage } from './stored-queues.js';
 export { publishMessage, type PublishTarget } from './publish-message.js';
 export { ConfirmedPublish } from './confirmed-publish.js';
 export {

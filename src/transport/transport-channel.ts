@@ -60,14 +60,14 @@ export interface TransportChannel {
    * (publishMessage does). Properties are protocol-layer ones; the transport encodes them for its peers. `mandatory`
    * asks the broker to hand an unroutable message back (event `return`). On a confirm channel, `onConfirm` is called
    * once with null (the broker has it) or a CamqError: `broker.nacked` when the broker refused it, another when the
-   * channel closed first.
+   * channel closed first. A transport that learns more about a confirmed publish passes it as `outcome`.
    */
   publish(
     exchange: string,
     routingKey: string,
     content: Buffer,
     properties?: MessageProperties & PublishOptions,
-    onConfirm?: (err: CamqError | null) => void,
+    onConfirm?: (err: CamqError | null, outcome?: PublishOutcome) => void,
   ): boolean;
   /** On a confirm channel: resolves when every message published so far is confirmed, rejects when one was nacked. */
   waitForConfirms(): Promise<void>;
@@ -93,6 +93,16 @@ export interface TransportChannelEvents {
 export interface PublishOptions {
   /** Return the message (event `return`) when no queue takes it, instead of dropping it. */
   readonly mandatory?: boolean;
+}
+
+/** What a transport learned about a publish it confirmed, beyond "the broker has it". */
+export interface PublishOutcome {
+  /**
+   * For a publish to a fanout exchange on a transport where fanout is pub/sub (Redis: PUBLISH's reply), how many
+   * subscriptions received it: for the `celery.pidbox` broadcast, the live workers' mailboxes. Absent where the
+   * transport does not know (AMQP).
+   */
+  readonly receivers?: number;
 }
 
 /** A mandatory message the broker handed back (basic.return): why, and where it had been sent. */

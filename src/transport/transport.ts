@@ -1,6 +1,7 @@
 import type { CamqError } from '../errors/index.js';
 import type { SafeEmitter } from '../util/typed-emitter.js';
 import type { BrokerUrl } from './broker-url.js';
+import type { StoredQueues } from './stored-queues.js';
 import type { TransportChannel } from './transport-channel.js';
 
 /**
@@ -26,6 +27,12 @@ export interface Transport extends Pick<SafeEmitter<TransportEvents>, 'on' | 'of
   whenOpen(): Promise<void>;
   /** Close for good; no reconnect follows. */
   close(): Promise<void>;
+
+  /**
+   * Read-only and list-level queue operations on the stored messages, where the transport keeps queues as data it
+   * can read without consuming (Redis); absent on AMQP. The queue engines choose by this, not by URL scheme.
+   */
+  readonly storedQueues?: StoredQueues;
 
   /** A new channel on the current connection; `confirm` turns on publisher confirms. Rejects while not connected. */
   openChannel(options?: { readonly confirm?: boolean }): Promise<TransportChannel>;

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { ControlClient } from '../../control/control-client.js';
+import type { ControlClient, RECEIVERS } from '../../control/control-client.js';
 import { controlActionName, isControlAction } from '../../audit/action-catalog.js';
 import type { ActionPolicy } from '../../audit/action-policy.js';
 import { actionJournalOf, actionPolicyFor, addActionJournalOptions, readOnlyOption } from '../read-only.js';
@@ -264,11 +264,11 @@ function expectLiveWorkers(
   broker: ResolvedBroker,
   opts: CommonOptions,
   onCount: (n: number) => void,
-): (() => Promise<readonly string[]>) | undefined {
+): (() => Promise<readonly string[]>) | typeof RECEIVERS | undefined {
   if (opts.waitAll === true || (opts.destination?.length ?? 0) > 0) return undefined;
-  // On Redis there is no management API, and the pidbox binding set outlives a killed worker: wait the whole
-  // timeout, as Celery does (docs/celeryctl.md, "On Redis").
-  if (isRedisUrl(broker.parsed)) return undefined;
+  // On Redis there is no management API and the pidbox binding set outlives a killed worker, but the broadcast's
+  // PUBLISH counts the live mailboxes' subscriptions: wait for that many replies (docs/celeryctl.md, "On Redis").
+  if (isRedisUrl(broker.parsed)) return 'receivers';
   const apiUrl = managementApiUrl(opts.api, io, broker);
   const live = (deps.liveWorkers ?? findLiveWorkers)(broker, { apiUrl, timeoutMs: opts.timeout * 1000 });
   void live.then((r) => 'nodes' in r && onCount(r.nodes.length));
@@ -301,6 +301,7 @@ export async function findLiveWorkers(broker: ResolvedBroker, options: LiveWorke
 /** The one line saying why a broadcast waited its whole timeout although it meant to stop once everyone answered. */
 function waitedNote(result: ControlResult, opts: CommonOptions, expected: ReturnType<typeof expectLiveWorkers>): string[] {
   if (expected === undefined || result.expectedError === null) return [];
+  if (expected === 'receivers') return [`note: waited the whole ${opts.timeout} s: ${result.expectedError.message} (--wait-all silences this)`];
   return [
     `note: waited the whole ${opts.timeout} s, not knowing which workers are live: ${result.expectedError.message} (--api URL names the management API; --wait-all silences this)`,
   ];

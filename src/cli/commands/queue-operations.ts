@@ -132,7 +132,7 @@ async function withTransport<T>(io: CliIO, opts: BrokerOptions, fn: (transport: 
 }
 
 async function runPeek(io: CliIO, queue: string, opts: PeekOptions): Promise<void> {
-  const { peekQueue, PEEK_EFFECTS } = await import('../../queues/peek.js');
+  const { peekQueue } = await import('../../queues/peek.js');
   const result = await withTransport(io, opts, (t) => peekQueue(t, queue, { count: opts.count, force: opts.force === true }));
   if (opts.json) {
     for (const message of result.messages) writeLine(io.stdout, JSON.stringify(message));
@@ -142,7 +142,7 @@ async function runPeek(io: CliIO, queue: string, opts: PeekOptions): Promise<voi
     writeLine(io.stdout, peekTitle(result));
     for (const message of result.messages) for (const line of formatPeeked(message, style)) writeLine(io.stdout, line);
   }
-  writeLine(io.stderr, `note: ${PEEK_EFFECTS}`);
+  writeLine(io.stderr, `note: ${result.effects}`);
   if (result.kind.type === 'unknown') {
     writeLine(
       io.stderr,

@@ -159,6 +159,40 @@ describe.skipIf(!available)('RedisTransport on a real Redis (kombu 5.2 wire form
     expect(again && again.fields.redelivered).toBe(true);
   });
 
+  it('keeps a broken message (not a kombu envelope) aside in _camq.broken.<queue>, with one log line for a burst, and goes on', async () => {
+    const lines: string[] = [];
+    const own = new RedisTransport({ url: REDIS_URL, log: (line) => lines.push(line) });
+    await own.connect();
+    try {
+      const ch = await own.openChannel();
+      await redis.lpush('h11.broken', 'not json at all', '{"body": 1}', '[1, 2]');
+      ch.publish('', 'h11.broken', Buffer.from('fine'));
+      await ch.waitForConfirms();
+      const c = collect();
+      const { consumerTag } = await ch.consume('h11.broken', c.handler, { noAck: false });
+      await c.wait(1);
+      expect(c.got.map(body)).toEqual(['fine']);
+      ch.ack(c.got[0]!);
+      // Nothing lost, in the order they were taken (LPUSH: the newest at the head), and nothing left in the queue.
+      expect(await redis.lrange('_camq.broken.h11.broken', 0, -1)).toEqual(['[1, 2]', '{"body": 1}', 'not json at all']);
+      expect(await redis.llen('h11.broken')).toBe(0);
+      expect(await redis.hlen('unacked')).toBe(0);
+      // Three broken messages, one line (rate-limited), naming the queue and where they went.
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/queue 'h11\.broken' is not a kombu envelope \(not JSON .*\); kept in the list '_camq\.broken\.h11\.broken'/);
+      // get() sets one aside the same way and returns the next good one.
+      await ch.cancel(consumerTag);
+      await redis.lpush('h11.broken', 'also broken');
+      ch.publish('', 'h11.broken', Buffer.from('next'));
+      await ch.waitForConfirms();
+      const got = await ch.get('h11.broken', { noAck: true });
+      expect(got && body(got)).toBe('next');
+      expect(await redis.llen('_camq.broken.h11.broken')).toBe(4);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('restores entries older than the visibility timeout, and never those a live channel holds', async () => {
     const short = new RedisTransport({ url: `${REDIS_URL}?visibility_timeout=1` });
     await short.connect();

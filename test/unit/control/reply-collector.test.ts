@@ -56,4 +56,23 @@ describe('ReplyCollector', () => {
     c.offer(reply('w2@h', 1), 1);
     expect(c.result('timeout', 1000).missing).toEqual(['w1@h']);
   });
+
+  it('with a count of mailboxes reached (Redis), has all once that many replies came, and names nobody missing', () => {
+    const c = new ReplyCollector({ method: 'ping', ticket: 't1' });
+    c.offer(reply('w1@h', 1), 1);
+    expect(c.hasAllExpected).toBe(false);
+    c.expectCount(2);
+    expect(c.hasAllExpected).toBe(false);
+    c.offer(reply('w2@h', 1), 2);
+    expect(c.hasAllExpected).toBe(true);
+    const result = c.result('expected', 3);
+    expect(result).toMatchObject({ expected: null, expectedCount: 2, expectedError: null, missing: [] });
+  });
+
+  it('ignores a count when the request named destinations', () => {
+    const c = new ReplyCollector({ method: 'ping', ticket: 't1', destination: ['w1@h'] });
+    c.expectCount(0);
+    expect(c.hasAllExpected).toBe(false);
+    expect(c.result('timeout', 1).expectedCount).toBeNull();
+  });
 });
