@@ -1,6 +1,5 @@
 import type { TaskRecord } from '../events/cluster-state.js';
 import type { RetrySource } from '../dispatch/retry-plan.js';
-import type { TaskBodyRecord } from '../journal/journal-records.js';
 import type { TappedTaskBody } from '../protocol/trace-message.js';
 
 /**
@@ -15,21 +14,5 @@ export function retrySourceOf(task: TaskRecord, tapped?: TappedTaskBody): RetryS
     argsrepr: task.args,
     kwargsrepr: task.kwargs,
     queue: task.routingKey,
-  };
-}
-
-/** A task body the journal recorded (the tap, or camq's own sends) as planRetry takes it. */
-export function tappedFromRecord(record: TaskBodyRecord): TappedTaskBody {
-  return {
-    taskId: record.taskId,
-    name: record.name,
-    protocol: typeof record.headers['task'] === 'string' ? 2 : 1,
-    contentType: record.contentType,
-    contentEncoding: record.contentEncoding === '' ? null : record.contentEncoding,
-    body: Buffer.from(record.body, 'base64'),
-    headers: record.headers,
-    properties: record.properties,
-    exchange: record.exchange,
-    routingKey: record.routingKey,
   };
 }

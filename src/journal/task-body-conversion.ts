@@ -41,7 +41,8 @@ export function tappedTaskBody(record: TaskBodyRecord): TappedTaskBody {
   return {
     taskId: record.taskId,
     name: record.name,
-    protocol: Object.keys(record.headers).length > 0 ? 2 : 1,
+    // Protocol 2 names the task in its headers; protocol 1 in its body.
+    protocol: typeof record.headers['task'] === 'string' ? 2 : 1,
     contentType: record.contentType,
     contentEncoding: record.contentEncoding === '' ? null : record.contentEncoding,
     body: Buffer.from(record.body, 'base64'),

@@ -17,7 +17,8 @@ import { formatPeeked, peekTitle } from '../output/peeked-text.js';
 import type { ShellEngineLike } from '../../tui/shell-engine-like.js';
 import { planGroupRetry } from '../../dispatch/retry-plan.js';
 import type { TaskDispatcher } from '../../dispatch/task-dispatcher.js';
-import { retrySourceOf, tappedFromRecord } from '../../failures/retry-source.js';
+import { retrySourceOf } from '../../failures/retry-source.js';
+import { tappedTaskBody } from '../../journal/task-body-conversion.js';
 import type { TaskBodyRecord } from '../../journal/journal-records.js';
 import type { JournalReader } from '../../journal/journal-reader.js';
 import type { FailureRetryActions } from '../../tui/screens/failures-screen.js';
@@ -125,7 +126,7 @@ export function failureRetryFor(dispatcher: TaskDispatcher, journal: Pick<Journa
       return planGroupRetry(
         tasks.map((task) => {
           const body = bodies.get(task.uuid);
-          return retrySourceOf(task, body === undefined ? undefined : tappedFromRecord(body));
+          return retrySourceOf(task, body === undefined ? undefined : tappedTaskBody(body));
         }),
       );
     },
