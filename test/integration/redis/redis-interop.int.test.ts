@@ -65,7 +65,9 @@ describe.skipIf(!ok)('camq and Python Celery 5.2 on Redis', () => {
     expect(await redis.smembers('_kombu.binding.celery.pidbox')).toEqual([]);
   });
 
-  it('celeryctl operates a Python worker on Redis, 200 runs leaving no key and no binding member behind', async () => {
+  // `npm test` carries a short form (48 runs); CAMQ_TEST_CTL_RUNS=200 is the issue's full count (run for its note).
+  const ctlRuns = Number(process.env['CAMQ_TEST_CTL_RUNS'] ?? 48);
+  it(`celeryctl operates a Python worker on Redis, ${ctlRuns} runs leaving no key and no binding member behind`, async () => {
     const py = await startPythonWorker({ brokerUrl: REDIS_URL, nodename: 'pyw-redis@%h', queues: 'celery', events: true });
     try {
       const first = await runBin('celeryctl', ['-b', REDIS_URL, 'inspect', 'ping', '-t', '2']);
@@ -79,7 +81,7 @@ describe.skipIf(!ok)('camq and Python Celery 5.2 on Redis', () => {
         ['inspect', 'active'],
         ['inspect', 'registered'],
       ];
-      for (let batch = 0; batch < 25; batch++) {
+      for (let batch = 0; batch < Math.ceil(ctlRuns / 8); batch++) {
         const runs = await Promise.all(
           Array.from({ length: 8 }, (_, i) =>
             runBin('celeryctl', ['-b', REDIS_URL, ...commands[(batch * 8 + i) % commands.length]!, '-t', '0.3', '--wait-all']),
