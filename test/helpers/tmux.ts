@@ -21,7 +21,8 @@ export class TmuxSession {
     const env = Object.entries({ XDG_DATA_HOME: scratchDataHome(), ...options.env })
       .map(([k, v]) => `${k}=${shellQuote(v)}`)
       .join(' ');
-    const full = env ? `env ${env} ${command}` : command;
+    // Exported, so the whole command line sees them (`printf …; node …` too), not only its first program.
+    const full = env ? `export ${env}; ${command}` : command;
     execFileSync('tmux', [
       'new-session',
       '-d',
