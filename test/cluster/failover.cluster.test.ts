@@ -15,6 +15,7 @@ import { parseBrokerUrl } from '../../src/transport/broker-url.js';
 import { startCamqWorker, type CamqWorker } from '../helpers/camq-worker.js';
 import { useRabbitmqCluster } from '../helpers/rabbitmq-cluster.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
+import { scratchDataHome } from '../helpers/scratch-data-home.js';
 
 const cluster = useRabbitmqCluster();
 
@@ -29,7 +30,11 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
 /** `camq ARGS` (events --json) for `ms`, then SIGINT: what it printed. */
 function eventsFor(ms: number, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}bin/camq`, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [`${ROOT}bin/camq`, ...args], {
+      cwd: ROOT,
+      // Its journal goes to the test process's scratch data home, never the user's.
+      env: { ...process.env, XDG_DATA_HOME: scratchDataHome(), NO_COLOR: '1' },
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
