@@ -1,4 +1,3 @@
-import { render } from 'ink';
 import { actionPolicyFor } from '../read-only.js';
 import { setFlagsFromString } from 'node:v8';
 import { createElement } from 'react';
@@ -16,6 +15,7 @@ import { shareInkLineCacheAcrossFrames } from '../../tui/ink-line-cache.js';
 import { systemClock } from '../../util/clock.js';
 import { managementApiUrl, resolveBroker, type ResolvedBroker } from '../broker-option.js';
 import { useColor, writeLine, type CliIO } from '../cli-io.js';
+import { runFullScreenView } from '../full-screen-view.js';
 import { openViewJournal } from './journal-options.js';
 import { controlActionsFor, failureRetryFor, queueActionsFor, shellEngineFor } from './live-view-engines.js';
 import { TaskDispatcher } from '../../dispatch/task-dispatcher.js';
@@ -54,9 +54,6 @@ export const LIVE_VIEW_FRAMES_PER_SECOND = 5;
  * read by V8 at each collection, so it applies when set at run time (a heap size limit would not).
  */
 const HEAP_GROWING_PERCENT = 40;
-
-const ENTER_ALT_SCREEN = '\u001b[?1049h\u001b[H';
-const LEAVE_ALT_SCREEN = '\u001b[?1049l';
 
 /**
  * `camq` with no subcommand (and `camq events` without --dump): connect, start the event receiver, and mount the
@@ -137,23 +134,9 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
 
   await shareInkLineCacheAcrossFrames();
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  io.stdout.write(ENTER_ALT_SCREEN);
-  const instance = render(createElement(App, { store, clock: systemClock, isColor: useColor(io), ...engines }), {
-    stdout: io.stdout as NodeJS.WriteStream,
-    stdin: io.stdin as NodeJS.ReadStream,
-    exitOnCtrlC: true,
-    patchConsole: true,
-  });
-  const onTerm = () => instance.unmount();
-  process.once('SIGTERM', onTerm);
-  process.once('SIGHUP', onTerm);
-  options.until?.addEventListener('abort', onTerm, { once: true });
   try {
-    await instance.waitUntilExit();
+    await runFullScreenView(createElement(App, { store, clock: systemClock, isColor: useColor(io), ...engines }), io, { until: options.until });
   } finally {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGHUP', onTerm);
-    io.stdout.write(LEAVE_ALT_SCREEN);
     watcher.stop();
     store.close();
     await session.close();

@@ -1,4 +1,3 @@
-import { render } from 'ink';
 import { createElement } from 'react';
 import { UsageError } from '../../errors/index.js';
 import { ClusterStore } from '../../events/index.js';
@@ -7,6 +6,7 @@ import { readReplaySource } from '../../history/replay-source.js';
 import { App } from '../../tui/app.js';
 import { systemClock } from '../../util/clock.js';
 import { useColor, writeLine, type CliIO } from '../cli-io.js';
+import { runFullScreenView } from '../full-screen-view.js';
 import { LIVE_VIEW_FRAMES_PER_SECOND } from './live-view.js';
 
 export interface ReplayViewOptions {
@@ -17,9 +17,6 @@ export interface ReplayViewOptions {
   /** Close the view when this aborts (tests). */
   readonly until?: AbortSignal | undefined;
 }
-
-const ENTER_ALT_SCREEN = '\u001b[?1049h\u001b[H';
-const LEAVE_ALT_SCREEN = '\u001b[?1049l';
 
 /** `camq replay`: read the events, mount the live view with no broker and feed it at the chosen pace until `q`. */
 export async function runReplayView(options: ReplayViewOptions, io: CliIO): Promise<void> {
@@ -33,33 +30,24 @@ export async function runReplayView(options: ReplayViewOptions, io: CliIO): Prom
   const pace = options.speed === Infinity ? 'all at once' : options.speed === 1 ? 'real speed' : `${options.speed}× speed`;
   const title = `${label}: ${source.events.length} events, ${pace} · no broker: actions are off`;
   const replay = new EventReplay(source.events, store, { clock: systemClock, speed: options.speed });
-  io.stdout.write(ENTER_ALT_SCREEN);
-  const instance = render(
-    createElement(App, {
-      store,
-      clock: systemClock,
-      isColor: useColor(io),
-      title,
-      retry: {
-        plan: () => ({ plans: [], refused: [] }),
-        send: () => Promise.resolve([]),
-        unavailable: 'a replay has no broker: retry from the live view (camq -b …, F)',
-      },
-    }),
-    { stdout: io.stdout as NodeJS.WriteStream, stdin: io.stdin as NodeJS.ReadStream, exitOnCtrlC: true, patchConsole: true },
-  );
-  replay.start();
-  const onTerm = () => instance.unmount();
-  process.once('SIGTERM', onTerm);
-  process.once('SIGHUP', onTerm);
-  options.until?.addEventListener('abort', onTerm, { once: true });
   try {
-    await instance.waitUntilExit();
+    await runFullScreenView(
+      createElement(App, {
+        store,
+        clock: systemClock,
+        isColor: useColor(io),
+        title,
+        retry: {
+          plan: () => ({ plans: [], refused: [] }),
+          send: () => Promise.resolve([]),
+          unavailable: 'a replay has no broker: retry from the live view (camq -b …, F)',
+        },
+      }),
+      io,
+      { until: options.until, afterMount: () => replay.start() },
+    );
   } finally {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGHUP', onTerm);
     replay.stop();
     store.close();
-    io.stdout.write(LEAVE_ALT_SCREEN);
   }
 }
