@@ -3,35 +3,18 @@
  * message for the same publishes (routing key, header table, properties, body), nothing while tracing is off, and
  * deliveries left out of a `publish.#` binding. Checked through decodeTraceMessage, as the tap reads them.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedBroker } from '../../../src/broker/embedded.js';
 import type { IncomingMessage } from '../../../src/protocol/amqp-message.js';
 import { decodeTraceMessage, TRACE_EXCHANGE } from '../../../src/protocol/trace-message.js';
 import { createTransport } from '../../../src/transport/index.js';
-import { scratchRabbitmqVhost, useRabbitmq } from '../../helpers/brokers.js';
+import { useRabbitmq } from '../../helpers/brokers.js';
+import { rabbitmqTraceTarget, type TraceTarget } from '../../helpers/trace-target.js';
 
-const run = promisify(execFile);
-
-interface Target {
-  readonly name: string;
-  readonly url: string;
-  readonly vhost: string;
-  setTrace(on: boolean): Promise<void>;
-}
-
-const targets: Target[] = [];
+const targets: TraceTarget[] = [];
 if (await useRabbitmq('running against the embedded broker alone')) {
-  // Tracing is switched on for a whole vhost: the file makes one of its own.
-  const { vhost, url } = await scratchRabbitmqVhost('trace');
-  targets.push({
-    name: 'rabbitmq',
-    url,
-    vhost,
-    setTrace: async (on) => void (await run('rabbitmqctl', ['-q', on ? 'trace_on' : 'trace_off', '-p', vhost], { timeout: 30_000 })),
-  });
+  targets.push(await rabbitmqTraceTarget('trace'));
 }
 const embedded = await startEmbeddedBroker({ port: 0 });
 afterAll(() => embedded.close());
@@ -39,7 +22,8 @@ targets.push({
   name: 'embedded',
   url: embedded.url,
   vhost: '/',
-  setTrace: async (on) => void (on ? embedded.server.traceOn('/') : embedded.server.traceOff('/')),
+  traceOn: async () => void embedded.server.traceOn('/'),
+  traceOff: async () => void embedded.server.traceOff('/'),
 });
 
 describe.concurrent.each(targets)('$name', (target) => {
@@ -56,7 +40,7 @@ describe.concurrent.each(targets)('$name', (target) => {
       // Off by default (and after trace_off): nothing is copied.
       channel.publish('', queue, Buffer.from('before'), {});
       await channel.checkQueue(queue); // a round trip on the same channel: the broker has routed 'before'
-      await target.setTrace(true);
+      await target.traceOn();
       try {
         const headers = { id: 'abc', task: 't.x', nested: { n: 1 } };
         channel.publish('', queue, Buffer.from('[[1],{},{}]'), {
@@ -73,7 +57,7 @@ describe.concurrent.each(targets)('$name', (target) => {
         await channel.consume(queue, () => {}, { noAck: true });
         await vi.waitFor(() => expect(traced).toHaveLength(2), { timeout: 10_000 });
       } finally {
-        await target.setTrace(false);
+        await target.traceOff();
       }
       channel.publish('', queue, Buffer.from('after'), {});
       await channel.checkQueue(queue);

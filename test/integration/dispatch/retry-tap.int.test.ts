@@ -5,12 +5,10 @@
  * argsrepr/kwargsrepr — and the Python task records that it received exactly the original arguments. A truncated
  * argsrepr is refused with the reason.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ActionPolicy } from '../../../src/audit/action-policy.js';
 import { CollectingActionSink } from '../../../src/audit/action-record.js';
@@ -20,37 +18,23 @@ import { TaskDispatcher } from '../../../src/dispatch/task-dispatcher.js';
 import type { TappedTaskBody } from '../../../src/protocol/trace-message.js';
 import { TaskTap } from '../../../src/tap/task-tap.js';
 import { createTransport, type Transport } from '../../../src/transport/index.js';
-import { scratchRabbitmqVhost, useRabbitmq } from '../../helpers/brokers.js';
+import { useRabbitmq } from '../../helpers/brokers.js';
+import { rabbitmqTraceTarget, type TraceTarget } from '../../helpers/trace-target.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
 import { runPython, startPythonWorker, usePythonCelery, type PythonWorker } from '../../helpers/python-celery.js';
-
-const run = promisify(execFile);
-
-interface TraceTarget {
-  readonly name: string;
-  readonly url: string;
-  traceOn(): Promise<void>;
-  traceOff(): Promise<void>;
-}
 
 const hasPython = await usePythonCelery('the task tap and retry with a Python worker are skipped');
 const targets: TraceTarget[] = [];
 if (hasPython) {
   if (await useRabbitmq('running against the embedded broker alone')) {
-    // Tracing is switched on for a whole vhost: the file makes one of its own.
-    const { vhost, url } = await scratchRabbitmqVhost('tap');
-    targets.push({
-      name: 'rabbitmq',
-      url,
-      traceOn: async () => void (await run('rabbitmqctl', ['-q', 'trace_on', '-p', vhost], { timeout: 30_000 })),
-      traceOff: async () => void (await run('rabbitmqctl', ['-q', 'trace_off', '-p', vhost], { timeout: 30_000 })),
-    });
+    targets.push(await rabbitmqTraceTarget('tap'));
   }
   const embedded = await startEmbeddedBroker({ port: 0 });
   afterAll(() => embedded.close());
   targets.push({
     name: 'embedded',
     url: embedded.url,
+    vhost: '/',
     traceOn: async () => void embedded.server.traceOn('/'),
     traceOff: async () => void embedded.server.traceOff('/'),
   });

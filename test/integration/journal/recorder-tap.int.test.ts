@@ -5,47 +5,32 @@
  * worker, and the retry engine, reading the body from the journal by task id, sends it again: the Python task records
  * that it received exactly the original arguments.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { planRetry } from '../../../src/dispatch/retry-plan.js';
 import { TaskDispatcher } from '../../../src/dispatch/task-dispatcher.js';
 import { journaledTaskBody, readJournal } from '../../../src/journal/index.js';
 import { createTransport } from '../../../src/transport/index.js';
-import { scratchRabbitmqVhost, useRabbitmq } from '../../helpers/brokers.js';
+import { useRabbitmq } from '../../helpers/brokers.js';
+import { rabbitmqTraceTarget, type TraceTarget } from '../../helpers/trace-target.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
 import { runPython, startPythonWorker, usePythonCelery, type PythonWorker } from '../../helpers/python-celery.js';
 import { ROOT, runBin } from '../../helpers/run-bin.js';
 
-const run = promisify(execFile);
-
-interface TraceTarget {
-  readonly name: string;
-  readonly url: string;
-  traceOn(): Promise<void>;
-  traceOff(): Promise<void>;
-}
-
 const hasPython = await usePythonCelery('camq record --tap with a Python worker is skipped');
 const targets: TraceTarget[] = [];
 if (hasPython) {
   if (await useRabbitmq('running against the embedded broker alone')) {
-    const { vhost, url } = await scratchRabbitmqVhost('rectap');
-    targets.push({
-      name: 'rabbitmq',
-      url,
-      traceOn: async () => void (await run('rabbitmqctl', ['-q', 'trace_on', '-p', vhost], { timeout: 30_000 })),
-      traceOff: async () => void (await run('rabbitmqctl', ['-q', 'trace_off', '-p', vhost], { timeout: 30_000 })),
-    });
+    targets.push(await rabbitmqTraceTarget('rectap'));
   }
   const broker = await startBrokerProcess(['--trace', '/']);
   afterAll(() => broker.stop());
-  targets.push({ name: 'embedded', url: broker.url, traceOn: async () => {}, traceOff: async () => {} });
+  targets.push({ name: 'embedded', url: broker.url, vhost: '/', traceOn: async () => {}, traceOff: async () => {} });
 }
 
 interface Received {
