@@ -4,6 +4,7 @@
  * not answer fails the run by name instead of skipping, like CAMQ_REQUIRE_RABBITMQ (brokers.ts).
  */
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { parseBrokerUrl } from '../../src/transport/broker-url.js';
 
 export const REDIS_URL = process.env['CAMQ_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379/11';
@@ -58,4 +59,22 @@ export async function allKeys(client: Redis): Promise<string[]> {
     keys.push(...batch);
   } while (cursor !== '0');
   return keys.sort();
+}
+
+/**
+ * The test database for a describe block: a client connected before its tests, the database flushed before them (and
+ * before each test with `flushBeforeEach`) and after them, then disconnected. Call it inside the describe.
+ */
+export function testRedisDatabase(options: { readonly flushBeforeEach?: boolean } = {}): Redis {
+  const client = redisClient();
+  beforeAll(async () => {
+    await client.connect();
+    await client.flushdb();
+  });
+  if (options.flushBeforeEach) beforeEach(() => client.flushdb().then(() => undefined));
+  afterAll(async () => {
+    await client.flushdb();
+    client.disconnect();
+  });
+  return client;
 }

@@ -1,22 +1,12 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCamqWorker } from '../../helpers/camq-worker.js';
-import { REDIS_URL, redisClient, useRedis } from '../../helpers/redis.js';
+import { REDIS_URL, testRedisDatabase, useRedis } from '../../helpers/redis.js';
 import { runBin } from '../../helpers/run-bin.js';
 
 const ok = await useRedis();
 
 describe.skipIf(!ok)('the bins on a redis:// broker', () => {
-  let redis: Redis;
-  beforeAll(async () => {
-    redis = redisClient();
-    await redis.connect();
-    await redis.flushdb();
-  });
-  afterAll(async () => {
-    await redis.flushdb();
-    redis.disconnect();
-  });
+  const redis = testRedisDatabase();
 
   it('camqadm says in one line that it speaks AMQP and points at camq queues', async () => {
     const r = await runBin('camqadm', ['-b', REDIS_URL, 'queue.declare', 'x']);

@@ -4,27 +4,16 @@
  * waits for that many replies and a short grace instead of its whole `-t`. A worker killed with SIGKILL keeps its
  * `_kombu.binding.celery.pidbox` member, but its subscription died with its connection: it is not waited for.
  */
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCamqWorker } from '../../helpers/camq-worker.js';
 import { startPythonWorker, usePythonCelery, type PythonWorker } from '../../helpers/python-celery.js';
-import { REDIS_URL, redisClient, useRedis } from '../../helpers/redis.js';
+import { REDIS_URL, testRedisDatabase, useRedis } from '../../helpers/redis.js';
 import { runBin } from '../../helpers/run-bin.js';
 
 const ok = (await useRedis()) && (await usePythonCelery('the Redis early-return tests are skipped'));
 
 describe.skipIf(!ok)('celeryctl early return on Redis', () => {
-  let redis: Redis;
-
-  beforeAll(async () => {
-    redis = redisClient();
-    await redis.connect();
-    await redis.flushdb();
-  });
-  afterAll(async () => {
-    await redis.flushdb();
-    redis.disconnect();
-  });
+  const redis = testRedisDatabase();
 
   it('each worker (Python or camq) holds exactly one subscription the pidbox PUBLISH counts', async () => {
     const py = await startPythonWorker({ brokerUrl: REDIS_URL, nodename: 'count-py@%h', queues: 'celery' });

@@ -4,10 +4,10 @@
  * backend, and a camq worker killed with SIGKILL loses none of the acks-late tasks it held.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCamqWorker } from '../../helpers/camq-worker.js';
 import { runCeleryCli, runPython, startPythonWorker, usePythonCelery } from '../../helpers/python-celery.js';
-import { REDIS_URL, allKeys, redisClient, useRedis } from '../../helpers/redis.js';
+import { REDIS_URL, allKeys, redisClient, testRedisDatabase, useRedis } from '../../helpers/redis.js';
 import { runBin } from '../../helpers/run-bin.js';
 
 const ok = (await useRedis()) && (await usePythonCelery('the Redis interop tests are skipped'));
@@ -21,19 +21,7 @@ async function bindings(redis: Redis): Promise<Record<string, string[]>> {
 }
 
 describe.skipIf(!ok)('camq and Python Celery 5.2 on Redis', () => {
-  let redis: Redis;
-
-  beforeAll(async () => {
-    redis = redisClient();
-    await redis.connect();
-  });
-  afterAll(async () => {
-    await redis.flushdb();
-    redis.disconnect();
-  });
-  beforeEach(async () => {
-    await redis.flushdb();
-  });
+  const redis = testRedisDatabase({ flushBeforeEach: true });
 
   it("answers a Python client's add.delay(2, 2).get() through the Redis result backend, and Python's inspect and events see the camq worker", async () => {
     const worker = await startCamqWorker({ brokerUrl: REDIS_URL, queues: 'celery', args: ['--result-backend', REDIS_URL] });

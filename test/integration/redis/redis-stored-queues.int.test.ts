@@ -3,32 +3,22 @@
  * Redis"), with messages a Python Celery 5.2 client sent: length per priority list, a peek that changes nothing
  * (LRANGE), the unacked messages with their age and visibility timeout, purge, and a move that keeps priorities.
  */
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { moveMessages } from '../../../src/queues/move.js';
 import { peekQueue } from '../../../src/queues/peek.js';
 import { purgeAll } from '../../../src/queues/purge.js';
 import { createTransport, type Transport } from '../../../src/transport/index.js';
 import { runPython, usePythonCelery } from '../../helpers/python-celery.js';
-import { REDIS_URL, redisClient, useRedis } from '../../helpers/redis.js';
+import { REDIS_URL, testRedisDatabase, useRedis } from '../../helpers/redis.js';
 
 const ok = (await useRedis()) && (await usePythonCelery('the Redis queue-engine tests are skipped'));
 const SEP = '\x06\x16';
 
 describe.skipIf(!ok)('camq queues engines on Redis (StoredQueues)', () => {
-  let redis: Redis;
+  const redis = testRedisDatabase({ flushBeforeEach: true });
   let transport: Transport;
 
-  beforeAll(async () => {
-    redis = redisClient();
-    await redis.connect();
-  });
-  afterAll(async () => {
-    await redis.flushdb();
-    redis.disconnect();
-  });
   beforeEach(async () => {
-    await redis.flushdb();
     // Seven tasks from Python: priorities 0, 0, 4, 7, 9 and two more at 5 and 8.
     await runPython(
       REDIS_URL,
