@@ -3,51 +3,16 @@
  * it records — no second consumer on celeryev — under the same names; scraped while it records a Python worker's
  * tasks, its counters match what ran and what `camq exporter` beside it counts. RabbitMQ and the embedded broker.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
-import { whenExited } from '../../helpers/child-exit.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
 import { runPython, startPythonWorker, usePythonCelery, type PythonWorker } from '../../helpers/python-celery.js';
-import { ROOT, runBin } from '../../helpers/run-bin.js';
-
-interface Served {
-  readonly base: string;
-  readonly process: ChildProcess;
-  stop(): Promise<number | null>;
-}
-
-/** Spawn bin/camq ARGS and wait for the line naming the metrics URL. */
-async function serving(args: readonly string[], pattern: RegExp): Promise<Served> {
-  const child = spawn(process.execPath, [`${ROOT}bin/camq`, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = whenExited(child);
-  let out = '';
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = pattern.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((code) => reject(new Error(`camq ${args.join(' ')} exited ${code}:\n${out}`)));
-  });
-  return {
-    base,
-    process: child,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+import { runBin } from '../../helpers/run-bin.js';
+import { startServingCamq, type ServingCamq } from '../../helpers/serving-camq.js';
 
 /** The sum of a metric's samples whose labels include `queue_name="<queue>"`. */
 function total(text: string, metric: string, queue: string): number {
@@ -65,8 +30,8 @@ describeBrokers('camq record --metrics', targets, ({ url }) => {
   const queue = `camq-test-recm-${id}`;
   const recorderQueue = `camq-test-recm-rec-${id}`;
   const dir = mkdtempSync(join(tmpdir(), 'camq-recm-'));
-  let recorder: Served | undefined;
-  let exporter: Served | undefined;
+  let recorder: ServingCamq | undefined;
+  let exporter: ServingCamq | undefined;
   let py: PythonWorker | undefined;
 
   afterAll(async () => {
@@ -78,13 +43,11 @@ describeBrokers('camq record --metrics', targets, ({ url }) => {
   });
 
   it("serves the exporter's metrics from the recorded events; the counters match what ran and camq exporter's", async () => {
-    recorder = await serving(
-      ['-b', url, 'record', '--journal', dir, '--queue', recorderQueue, '--metrics', '127.0.0.1:0', '--json', '--no-api'].filter(
-        (a) => a !== '--no-api',
-      ),
+    recorder = await startServingCamq(
+      ['-b', url, 'record', '--journal', dir, '--queue', recorderQueue, '--metrics', '127.0.0.1:0', '--json'],
       /"status":"metrics","url":"(http:\/\/[^"]+)"/,
     );
-    exporter = await serving(['-b', url, 'exporter', '--listen', '127.0.0.1:0', '--no-api'], /serving (http:\/\/[^/]+)\/metrics/);
+    exporter = await startServingCamq(['-b', url, 'exporter', '--listen', '127.0.0.1:0', '--no-api']);
     py = await startPythonWorker({ brokerUrl: url, nodename: `py-${id}@recm-${id}`, queues: queue, events: true });
     await runPython(
       url,

@@ -3,7 +3,7 @@
  * Celery worker and a camq worker run a known mix of tasks; a real Prometheus scrapes it under job `celery` and
  * answers the counts, the backlog and queries from the celery-mixin. promtool lints the output.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
@@ -13,40 +13,11 @@ import { deleteQueues, startCamqWorker, type CamqWorker } from '../../helpers/ca
 import { promtoolCheckMetrics, startPrometheus, usePrometheus, type PrometheusServer } from '../../helpers/prometheus.js';
 import { runPython, startPythonWorker, usePythonCelery, type PythonWorker } from '../../helpers/python-celery.js';
 import { ROOT } from '../../helpers/run-bin.js';
+import { startServingCamq, type ServingCamq } from '../../helpers/serving-camq.js';
 
-interface RunningExporter {
-  readonly base: string;
-  readonly process: ChildProcess;
-  output(): string;
-  stop(): Promise<number | null>;
-}
-
-async function startExporter(brokerUrl: string, args: readonly string[] = []): Promise<RunningExporter> {
-  const child = spawn(process.execPath, [`${ROOT}bin/camq`, '-b', brokerUrl, 'exporter', '--listen', '127.0.0.1:0', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = whenExited(child);
-  let out = '';
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /serving (http:\/\/[^/]+)\/metrics/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((code) => reject(new Error(`camq exporter exited ${code}:\n${out}`)));
-  });
-  return {
-    base,
-    process: child,
-    output: () => out,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
+/** `camq -b URL exporter --listen 127.0.0.1:0 ARGS`, once it serves. */
+function startExporter(brokerUrl: string, args: readonly string[] = []): Promise<ServingCamq> {
+  return startServingCamq(['-b', brokerUrl, 'exporter', '--listen', '127.0.0.1:0', ...args]);
 }
 
 async function get(url: string): Promise<{ status: number; text: string }> {
@@ -65,7 +36,7 @@ describeBrokers('camq exporter scraped by Prometheus', targets, ({ url, apiUrl }
   const pyQueue = `metrics-py-${id}`;
   const jsQueue = `metrics-js-${id}`;
   const backlog = `metrics-backlog-${id}`;
-  let exporter: RunningExporter;
+  let exporter: ServingCamq;
   let prometheus: PrometheusServer;
   let py: PythonWorker;
   let js: CamqWorker;
