@@ -7,6 +7,7 @@ import { describeHistory, loadJournalHistory } from '../../../src/history/histor
 import { openJournal, readJournal } from '../../../src/journal/index.js';
 import type { EventEnvelope } from '../../../src/protocol/event-message.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
+import { scriptedEvent } from '../../fakes/event-script.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -14,20 +15,9 @@ afterEach(() => {
 });
 
 const T0 = Math.floor(Date.now() / 1000) - 3600;
-let clock = 1;
-function ev(type: string, uuid: string, at: number, extra: Record<string, unknown> = {}): EventEnvelope {
-  return {
-    type,
-    uuid,
-    hostname: 'w1@h',
-    timestamp: T0 + at,
-    utcoffset: 0,
-    pid: 1,
-    clock: clock++,
-    local_received: T0 + at,
-    ...extra,
-  } as EventEnvelope;
-}
+/** A task event from w1@h, sent and received `at` seconds after T0 (an hour ago: within every age bound). */
+const ev = (type: string, uuid: string, at: number, extra: Record<string, unknown> = {}): EventEnvelope =>
+  scriptedEvent(type, 'w1@h', { uuid, pid: 1, ...extra }, (T0 + at) * 1000);
 
 function journalWith(events: EventEnvelope[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'camq-history-'));

@@ -7,6 +7,7 @@ import { describeWriteError } from '../../../src/journal/journal-writer.js';
 import { listSegments } from '../../../src/journal/segment-files.js';
 import type { EventEnvelope } from '../../../src/protocol/event-message.js';
 import { parseBrokerUrl } from '../../../src/transport/broker-url.js';
+import { scriptedEvent } from '../../fakes/event-script.js';
 
 const dirs: string[] = [];
 const open: Journal[] = [];
@@ -27,22 +28,10 @@ function journal(dir: string, options: Parameters<typeof openJournal>[0] = {}): 
   return j;
 }
 
-let clock = 1000;
-/** Event times in seconds are offsets from an hour ago (within every age bound). */
 const T0 = Math.floor(Date.now() / 1000) - 3600;
-function taskEvent(type: string, uuid: string, at: number, extra: Record<string, unknown> = {}): EventEnvelope {
-  return {
-    type,
-    uuid,
-    hostname: 'w1@h',
-    timestamp: T0 + at,
-    utcoffset: 0,
-    pid: 1,
-    clock: clock++,
-    local_received: T0 + at,
-    ...extra,
-  } as EventEnvelope;
-}
+/** Event times in seconds are offsets from an hour ago (within every age bound). */
+const taskEvent = (type: string, uuid: string, at: number, extra: Record<string, unknown> = {}): EventEnvelope =>
+  scriptedEvent(type, 'w1@h', { uuid, pid: 1, ...extra }, (T0 + at) * 1000);
 
 function lifecycle(uuid: string, at: number, name = 'tasks.add', fail = false): EventEnvelope[] {
   return [
