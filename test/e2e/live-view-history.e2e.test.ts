@@ -4,26 +4,19 @@
  * with the same arguments, while a task whose args Celery truncated is refused with the reason. A temporary
  * --journal and XDG_DATA_HOME: nothing is left in the user's data directory. Run `npm run build` first.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { e2eTarget } from '../helpers/brokers.js';
 import { deleteQueues } from '../helpers/camq-worker.js';
-import { runPython, startPythonWorker, usePythonCelery, type PythonWorker } from '../helpers/python-celery.js';
+import { recordedRuns, runPython, startPythonWorker, usePythonCelery, type PythonWorker } from '../helpers/python-celery.js';
 import { ROOT } from '../helpers/run-bin.js';
 import { shellQuote, TmuxSession } from '../helpers/tmux.js';
 
 const hasPython = await usePythonCelery('the live view history e2e test is skipped');
 const targets = hasPython ? [await e2eTarget()] : [];
-
-interface Recorded {
-  readonly id: string;
-  readonly argsrepr: string;
-  readonly kwargsrepr: string;
-  readonly retry_of: string | null;
-}
 
 describe.each(targets)('the live view remembers, groups failures and retries them ($name)', ({ url: brokerUrl }) => {
   const nodename = `camq-hist-${randomUUID().slice(0, 8)}@test`;
@@ -40,13 +33,7 @@ describe.each(targets)('the live view remembers, groups failures and retries the
       height: 40,
       env,
     });
-  const recorded = (): Recorded[] =>
-    existsSync(recordFile)
-      ? readFileSync(recordFile, 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => JSON.parse(l) as Recorded)
-      : [];
+  const recorded = () => recordedRuns(recordFile);
 
   beforeAll(async () => {
     worker = await startPythonWorker({

@@ -8,7 +8,7 @@
  * (default /usr/bin/python3); point it at one without celery to see the rule work.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, it } from 'vitest';
@@ -158,4 +158,22 @@ export async function runPython(
     timeout: options.timeoutMs ?? 60_000,
   });
   return stdout;
+}
+
+/** What the fixture's `tasks.record_then_fail` appends to $CAMQ_TEST_RECORD_FILE, one JSON line per run. */
+export interface RecordedRun {
+  readonly id: string;
+  readonly argsrepr: string;
+  readonly kwargsrepr: string;
+  /** The `camq_retry_of` header: the task this run retries, null on a first run. */
+  readonly retry_of: string | null;
+}
+
+/** The runs `tasks.record_then_fail` recorded in `file` so far, in order ([] before the first). */
+export function recordedRuns(file: string): RecordedRun[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as RecordedRun);
 }

@@ -6,7 +6,7 @@
  * argsrepr is refused with the reason.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -21,7 +21,7 @@ import { createTransport, type Transport } from '../../../src/transport/index.js
 import { useRabbitmq } from '../../helpers/brokers.js';
 import { rabbitmqTraceTarget, type TraceTarget } from '../../helpers/trace-target.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
-import { runPython, startPythonWorker, usePythonCelery, type PythonWorker } from '../../helpers/python-celery.js';
+import { recordedRuns, runPython, startPythonWorker, usePythonCelery, type PythonWorker, type RecordedRun } from '../../helpers/python-celery.js';
 
 const hasPython = await usePythonCelery('the task tap and retry with a Python worker are skipped');
 const targets: TraceTarget[] = [];
@@ -41,13 +41,6 @@ if (hasPython) {
 }
 
 /** The Python task's record: what it received, and the task it retries. */
-interface Received {
-  readonly id: string;
-  readonly argsrepr: string;
-  readonly kwargsrepr: string;
-  readonly retry_of: string | null;
-}
-
 describe.concurrent.each(targets)('$name', (target) => {
   describe.sequential('the task tap and retry', () => {
     const queue = `camq-test-retry-${randomUUID().slice(0, 8)}`;
@@ -61,18 +54,8 @@ describe.concurrent.each(targets)('$name', (target) => {
     let worker: PythonWorker | undefined;
     let original: string;
 
-    const received = (): Received[] => {
-      try {
-        return readFileSync(recordFile, 'utf8')
-          .trim()
-          .split('\n')
-          .filter((l) => l !== '')
-          .map((l) => JSON.parse(l) as Received);
-      } catch {
-        return [];
-      }
-    };
-    const waitForRecord = (match: (r: Received) => boolean) =>
+    const received = () => recordedRuns(recordFile);
+    const waitForRecord = (match: (r: RecordedRun) => boolean) =>
       vi.waitFor(
         () => {
           const found = received().find(match);

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -19,7 +19,7 @@ import { useRabbitmq } from '../../helpers/brokers.js';
 import { rabbitmqTraceTarget, type TraceTarget } from '../../helpers/trace-target.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
-import { runPython, startPythonWorker, usePythonCelery, type PythonWorker } from '../../helpers/python-celery.js';
+import { recordedRuns, runPython, startPythonWorker, usePythonCelery, type PythonWorker, type RecordedRun } from '../../helpers/python-celery.js';
 import { ROOT, runBin } from '../../helpers/run-bin.js';
 
 const hasPython = await usePythonCelery('camq record --tap with a Python worker is skipped');
@@ -31,13 +31,6 @@ if (hasPython) {
   const broker = await startBrokerProcess(['--trace', '/']);
   afterAll(() => broker.stop());
   targets.push({ name: 'embedded', url: broker.url, vhost: '/', traceOn: async () => {}, traceOff: async () => {} });
-}
-
-interface Received {
-  readonly id: string;
-  readonly argsrepr: string;
-  readonly kwargsrepr: string;
-  readonly retry_of: string | null;
 }
 
 describe.concurrent.each(targets)('$name', (target) => {
@@ -60,18 +53,8 @@ describe.concurrent.each(targets)('$name', (target) => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    const received = (): Received[] => {
-      try {
-        return readFileSync(recordFile, 'utf8')
-          .trim()
-          .split('\n')
-          .filter((l) => l !== '')
-          .map((l) => JSON.parse(l) as Received);
-      } catch {
-        return [];
-      }
-    };
-    const waitForRecord = (match: (r: Received) => boolean) =>
+    const received = () => recordedRuns(recordFile);
+    const waitForRecord = (match: (r: RecordedRun) => boolean) =>
       vi.waitFor(
         () => {
           const found = received().find(match);
