@@ -4,55 +4,20 @@
  * restart records every event exactly once; the recorder and `camq events --json` on one journal keep each event
  * once. The journal is read with the library's JournalReader and, raw, segment by segment.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { brokerTargets, describeBrokers } from '../../helpers/brokers.js';
-import { whenExited } from '../../helpers/child-exit.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
 import { runPython, startPythonWorker, usePythonCelery, type PythonWorker } from '../../helpers/python-celery.js';
-import { ROOT, runBin } from '../../helpers/run-bin.js';
+import { runBin } from '../../helpers/run-bin.js';
 import { readJournal } from '../../../src/journal/index.js';
 import { payloadText, RecordKind } from '../../../src/journal/record-codec.js';
 import { listSegments } from '../../../src/journal/segment-files.js';
 import { scanSegment } from '../../../src/journal/segment-scan.js';
-
-interface Running {
-  readonly process: ChildProcess;
-  output(): string;
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-function startBin(args: readonly string[]): Running {
-  const child = spawn(process.execPath, [`${ROOT}bin/camq`, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = whenExited(child);
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  return {
-    process: child,
-    output: () => out,
-    waitFor: async (pattern, timeoutMs = 20_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(out)) {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`waited for ${String(pattern)}:\n${out}`);
-        await sleep(50);
-      }
-    },
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
+import { startCamqBin, type RunningCamq } from '../../helpers/camq-bin.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -110,15 +75,15 @@ describeBrokers('camq record', targets, ({ url }) => {
   const taskQueue = `journal-tasks-${id}`;
   const recorderQueue = `camq.recorder.test-${id}`;
   const dirs: string[] = [];
-  const running: Running[] = [];
+  const running: RunningCamq[] = [];
   let worker: PythonWorker | undefined;
   const tempDir = () => {
     const d = mkdtempSync(join(tmpdir(), 'camq-record-'));
     dirs.push(d);
     return d;
   };
-  const record = (dir: string): Running => {
-    const r = startBin(['-b', url, 'record', '--journal', dir, '--queue', recorderQueue, '--json', '--status-interval', '1']);
+  const record = (dir: string): RunningCamq => {
+    const r = startCamqBin(['-b', url, 'record', '--journal', dir, '--queue', recorderQueue, '--json', '--status-interval', '1']);
     running.push(r);
     return r;
   };
@@ -175,7 +140,7 @@ describeBrokers('camq record', targets, ({ url }) => {
   it('the recorder and `camq events --json` on one journal: each event once', async () => {
     const dir = tempDir();
     const recorder = record(dir);
-    const events = startBin(['-b', url, 'events', '--json', '--journal', dir]);
+    const events = startCamqBin(['-b', url, 'events', '--json', '--journal', dir]);
     running.push(events);
     await recorder.waitFor(/"status":"consuming"/);
     await sleep(1000);
