@@ -218,6 +218,13 @@ export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implem
     return this.model?.connection.serverProperties ?? {};
   }
 
+  /** RabbitMQ dead-letters; camq's embedded broker (told by the product it announces) does not. */
+  get deadLetteringUnavailable(): string | undefined {
+    const product: unknown = this.serverProperties['product'];
+    const name = Buffer.isBuffer(product) ? product.toString() : product;
+    return name === 'camq embedded broker' ? "camq's embedded broker has no dead-lettering" : undefined;
+  }
+
   private requireModel(): ChannelModel {
     if (!this.model) throw new ConnectionClosedError(`not connected to ${this.masked}`);
     return this.model;

@@ -79,6 +79,9 @@ export class RedisTransport extends SafeEmitter<TransportEvents> implements Tran
     return this.client !== undefined;
   }
 
+  /** kombu's Redis transport has no TTL or dead-lettering; a channel keeps its held tasks' unacked entries fresh instead. */
+  readonly deadLetteringUnavailable = "Redis has no dead-lettering (held ETA tasks' unacked entries are kept fresh instead)";
+
   get serverProperties(): Record<string, unknown> {
     return this.client ? { product: 'Redis', version: this.version } : {};
   }

@@ -34,6 +34,12 @@ export interface Transport extends Pick<SafeEmitter<TransportEvents>, 'on' | 'of
    */
   readonly storedQueues?: StoredQueues;
 
+  /**
+   * Why this broker cannot dead-letter expired messages (no `x-message-ttl` + `x-dead-letter-exchange`), or
+   * undefined when it can: the worker's delay queues for long ETAs need it (src/worker/delayed-delivery.ts).
+   */
+  readonly deadLetteringUnavailable?: string | undefined;
+
   /** A new channel on the current connection; `confirm` turns on publisher confirms. Rejects while not connected. */
   openChannel(options?: { readonly confirm?: boolean }): Promise<TransportChannel>;
 

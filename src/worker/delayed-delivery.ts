@@ -74,7 +74,7 @@ export async function declareDelayTopology(channel: TransportChannel, queueType:
 }
 
 export interface DelayedDeliveryOptions {
-  readonly transport: Pick<Transport, 'openChannel' | 'serverProperties'>;
+  readonly transport: Pick<Transport, 'openChannel' | 'deadLetteringUnavailable'>;
   readonly logger: Logger;
   /**
    * Delay in the broker a task whose ETA is further away than this (ms); null: never (hold every ETA in memory, as
@@ -175,11 +175,8 @@ export class DelayedDelivery {
 
   /** Declare the ladder (quorum queues, as Celery 5.5 by default; classic where they were declared so) on a confirm channel. */
   private async declare(): Promise<TransportChannel> {
-    const product: unknown = this.transport.serverProperties['product'];
-    const productName = Buffer.isBuffer(product) ? product.toString() : product;
-    if (productName === 'camq embedded broker') this.refuse("camq's embedded broker has no dead-lettering");
-    // kombu's Redis transport has no TTL or dead-lettering; the Redis channel keeps held tasks' unacked entries fresh.
-    if (productName === 'Redis') this.refuse("Redis has no dead-lettering (held ETA tasks' unacked entries are kept fresh instead)");
+    const unavailable = this.transport.deadLetteringUnavailable;
+    if (unavailable !== undefined) this.refuse(unavailable);
     let lastError: CamqError | undefined;
     for (const type of ['quorum', 'classic'] as const) {
       const channel = await this.transport.openChannel({ confirm: true });
