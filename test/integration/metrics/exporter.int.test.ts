@@ -50,31 +50,30 @@ describeBrokers('camq exporter scraped by Prometheus', targets, ({ url, apiUrl }
 
   it('Prometheus answers the succeeded and failed counts that were run, the backlog, and the mixin queries', async () => {
     exporter = await startExporter(url, ['--queue-interval', '1', ...(apiUrl ? ['--api', apiUrl] : [])]);
+    prometheus = await startPrometheus([new URL(exporter.base).host]);
+    // Python sends: 3 add + 2 fail to the Python worker, 4 add + 1 fail to the camq worker, 7 to a queue nobody
+    // consumes. task_send_sent_event so task-sent names each task's queue. The workers start only after the sends:
+    // a task-succeeded that overtakes its task-sent (another connection) is labelled with the default queue, as
+    // celery-exporter labels it, which would make the per-queue counts below a race. No results: nobody waits.
+    await runPython(
+      url,
+      [
+        'from tasks import app',
+        'app.conf.task_send_sent_event = True',
+        `[app.send_task('tasks.add', (i, i), queue='${pyQueue}', ignore_result=True) for i in range(3)]`,
+        `[app.send_task('tasks.fail', ('boom',), queue='${pyQueue}', ignore_result=True) for i in range(2)]`,
+        `[app.send_task('tasks.add', (i, i), queue='${jsQueue}', ignore_result=True) for i in range(4)]`,
+        `[app.send_task('tasks.fail', ('boom',), queue='${jsQueue}', ignore_result=True) for i in range(1)]`,
+        `[app.send_task('tasks.add', (1, 1), queue='${backlog}', ignore_result=True) for i in range(7)]`,
+        'print("done")',
+      ].join('\n'),
+    );
     [py, js] = await Promise.all([
       startPythonWorker({ brokerUrl: url, nodename: `py-${id}@pyhost-${id}`, queues: pyQueue, events: true }),
       startCamqWorker({ brokerUrl: url, nodename: `camq-${id}@jshost-${id}`, queues: jsQueue, args: ['-E', '--metrics', '127.0.0.1:0'] }),
     ]);
     await js.waitForLog(/serving its metrics on (http:\/\/\S+)\/metrics/);
     jsMetrics = /serving its metrics on (http:\/\/\S+)\/metrics/.exec(js.output())![1]!;
-    prometheus = await startPrometheus([new URL(exporter.base).host]);
-    // Python sends: 3 add + 2 fail to the Python worker, 4 add + 1 fail to the camq worker, 7 to a queue nobody
-    // consumes. task_send_sent_event so task-sent names each task's queue.
-    await runPython(
-      url,
-      [
-        'from tasks import app',
-        'app.conf.task_send_sent_event = True',
-        `rs = [app.send_task('tasks.add', (i, i), queue='${pyQueue}') for i in range(3)]`,
-        `rs += [app.send_task('tasks.fail', ('boom',), queue='${pyQueue}') for i in range(2)]`,
-        `rs += [app.send_task('tasks.add', (i, i), queue='${jsQueue}') for i in range(4)]`,
-        `rs += [app.send_task('tasks.fail', ('boom',), queue='${jsQueue}') for i in range(1)]`,
-        `[app.send_task('tasks.add', (1, 1), queue='${backlog}') for i in range(7)]`,
-        'for r in rs:',
-        '  try: r.get(timeout=30)',
-        '  except Exception: pass',
-        'print("done")',
-      ].join('\n'),
-    );
     const by = (metric: string, queue: string) => `sum(${metric}{job="celery", queue_name="${queue}"})`;
     const equals = (n: number) => (r: { value: [number, string] }[]) => sum(r) === n;
     await prometheus.waitFor(by('celery_task_succeeded_total', pyQueue), equals(3));
