@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors/index.js';
+import { widenJournalHeartbeat } from '../journal/heartbeat-thinning.js';
 import { readJournal } from '../journal/journal.js';
 import type { EventEnvelope } from '../protocol/event-message.js';
 
@@ -28,7 +29,8 @@ export function readReplaySource(path: string, warn?: (line: string) => void): R
     );
   }
   if (isDirectory) {
-    const events = readJournal(path, warn).events();
+    // The journal keeps a heartbeat a minute: each stands for that minute, or a replay shows workers flapping.
+    const events = readJournal(path, warn).events().map(widenJournalHeartbeat);
     if (events.length === 0) throw new UsageError(`${path} holds no journal events (is it a camq journal directory?)`, 'usage.bad-replay-source');
     return { events, kind: 'journal', skipped: 0 };
   }

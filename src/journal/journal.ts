@@ -26,6 +26,7 @@
  *   skip it with one warning, the next writer on this host seals it.
  * - **Durability**: records wait in memory at most `flushIntervalMs` (200 ms), then one write(2): kill -9 loses at
  *   most that. `fsync: true` adds fdatasync per flush (power cuts too).
+ * - **Heartbeats**: a worker's first, then one a minute (heartbeat-thinning.ts); online and offline always.
  * - **Dedup**: every record has a key (event-key.ts: sender hostname, type, uuid, timestamp, clock); readers keep
  *   each key once, and a writer skips keys it wrote recently (`primeDedup` for a restarted recorder).
  * - **Bounds**: 1 GiB and 14 days by default; failed tasks' records (and actions) are copied into `fail` segments
@@ -40,6 +41,7 @@ import type { ActionRecord, TaskBodyRecord } from './journal-records.js';
 import { JournalReader } from './journal-reader.js';
 import { describeWriteError, JournalWriter } from './journal-writer.js';
 import { JOURNAL_DEFAULTS } from './journal-defaults.js';
+import { HeartbeatThinner } from './heartbeat-thinning.js';
 import type { RetentionLimits } from './segment-maintenance.js';
 
 export { JOURNAL_DEFAULTS } from './journal-defaults.js';
@@ -87,6 +89,7 @@ export function openJournal(options: OpenJournalOptions): Journal {
   const warn = options.warn ?? (() => {});
   let disabledReason: string | undefined;
   let writer: JournalWriter | undefined;
+  const heartbeats = new HeartbeatThinner();
   try {
     writer = new JournalWriter({
       dir,
@@ -115,7 +118,7 @@ export function openJournal(options: OpenJournalOptions): Journal {
     get disabledReason() {
       return disabledReason;
     },
-    appendEvents: (events) => writer?.appendEvents(events),
+    appendEvents: (events) => writer?.appendEvents(heartbeats.filter(events)),
     appendTaskBody: (body) => writer?.appendTaskBody(body),
     appendAction: (action) => writer?.appendAction(action),
     flush: () => writer?.flush() ?? false,
