@@ -1,5 +1,6 @@
 import { ManagementApiError } from '../errors/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { nodeHttpGet } from './node-http-get.js';
 
 /** How long one request may take, body included, before it counts as not answering. */
 export const DEFAULT_API_TIMEOUT_MS = 5000;
@@ -13,7 +14,7 @@ export interface ManagementApiOptions {
   readonly timeoutMs?: number;
   /** @defaultValue systemClock */
   readonly clock?: Clock;
-  /** @defaultValue globalThis.fetch (Node 20's) */
+  /** @defaultValue nodeHttpGet (node:http, connections kept alive) */
   readonly fetch?: typeof fetch;
 }
 
@@ -40,7 +41,7 @@ export class ManagementApi {
     this.#authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
     this.clock = options.clock ?? systemClock;
-    this.fetchFn = options.fetch ?? globalThis.fetch;
+    this.fetchFn = options.fetch ?? nodeHttpGet;
   }
 
   /** GET `/api/<path>` (path given without `/api/`, query included) and parse the JSON answer. */

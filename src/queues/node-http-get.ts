@@ -1,5 +1,17 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/**
+ * Connections kept between requests: a view that polls every 5 s opened a new one each time (Node's global agent
+ * drops an idle socket after 5 s). RabbitMQ's management server closes an idle one after 60 s; ours go at 30 s, so a
+ * request rarely meets a socket the server is closing, and one that does is sent once more on a new connection.
+ * Idle sockets are unref'd by the agent: they never keep a process alive.
+ */
+const IDLE_SOCKET_MS = 30_000;
+const agents = {
+  http: new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+  https: new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+};
 
 /**
  * The part of `fetch` ManagementApi uses (a GET with headers and an abort signal; status, content type and body
@@ -7,7 +19,8 @@ import { request as httpsRequest } from 'node:https';
  * much as the rest of a celeryctl broadcast, which asks the management API on every run. Errors look like
  * fetch's (a TypeError whose `cause` carries the system error's `code`), so ManagementApi words them the same;
  * HTTPS trusts what Node trusts (NODE_EXTRA_CA_CERTS included). Redirects are not followed (ManagementApi asks
- * fetch for `redirect: 'error'`; here a 3xx comes back as its status).
+ * fetch for `redirect: 'error'`; here a 3xx comes back as its status). Node's fetch also asks for gzip, which
+ * RabbitMQ then spends CPU on and so does the poller; this asks for none.
  */
 export const nodeHttpGet = httpGet(false);
 
@@ -23,11 +36,14 @@ function httpGet(unref: boolean): typeof fetch {
     get(input, init, unref)) as unknown as typeof fetch;
 }
 
-function get(input: string | URL, init: { headers?: Record<string, string>; signal?: AbortSignal | null }, unref: boolean) {
+function get(input: string | URL, init: { headers?: Record<string, string>; signal?: AbortSignal | null }, unref: boolean, retry = true) {
   return new Promise((resolve, reject) => {
     const url = new URL(String(input));
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'GET', headers: init.headers }, (res: IncomingMessage) => {
+    const https = url.protocol === 'https:';
+    const send = https ? httpsRequest : httpRequest;
+    // A background look-up's socket is unref'd while in use: it gets a connection of its own, not a pooled one.
+    const agent = unref ? undefined : https ? agents.https : agents.http;
+    const req: ClientRequest = send(url, { method: 'GET', headers: init.headers, ...(agent ? { agent } : {}) }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (err) => reject(new TypeError('fetch failed', { cause: err })));
@@ -44,7 +60,13 @@ function get(input: string | URL, init: { headers?: Record<string, string>; sign
     const abort = () => req.destroy(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' }));
     if (signal?.aborted) abort();
     signal?.addEventListener('abort', abort, { once: true });
-    req.on('error', (err) => reject(err.name === 'AbortError' ? err : new TypeError('fetch failed', { cause: err })));
+    req.on('error', (err) => {
+      if (retry && req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET' && !signal?.aborted) {
+        get(input, init, unref, false).then(resolve, reject);
+        return;
+      }
+      reject(err.name === 'AbortError' ? err : new TypeError('fetch failed', { cause: err }));
+    });
     req.on('close', () => signal?.removeEventListener('abort', abort));
     if (unref) req.on('socket', (socket) => socket.unref());
     req.end();

@@ -1,11 +1,14 @@
 /**
- * The node:http GET celeryctl reads the management API with (its errors, as fetch's, are held by
- * management-api.test.ts): here, that the background variant never keeps a process alive. A child process (the
+ * The node:http GET every management API client reads with (its errors, as fetch's, are held by
+ * management-api.test.ts): here, that the background variant never keeps a process alive, and that connections are
+ * kept between requests. A child process (the
  * built dist/, so `npm run build` first, as package-exports.test.ts) asks a server that accepts and never answers.
  */
 import { spawn } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeHttpGet } from '../../../src/queues/node-http-get.js';
 import { ROOT } from '../../helpers/run-bin.js';
 
 let silent: Server;
@@ -41,5 +44,31 @@ describe('backgroundHttpGet', () => {
   it('lets the process exit while an answer is still pending; nodeHttpGet keeps it waiting', async () => {
     expect(await exitsWithin('backgroundHttpGet', 3000)).toBe(true);
     expect(await exitsWithin('nodeHttpGet', 1500)).toBe(false);
+  });
+});
+
+describe('nodeHttpGet', () => {
+  it('keeps its connection between requests, and sends once more on a new one when the server closed the kept one', async () => {
+    let connections = 0;
+    let resetNext = false;
+    const server = createHttpServer((req, res) => {
+      if (!resetNext) return void res.end('{}');
+      resetNext = false;
+      req.socket.resetAndDestroy();
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/overview`;
+    try {
+      for (let i = 0; i < 3; i++) expect((await nodeHttpGet(base)).status).toBe(200);
+      expect(connections).toBe(1);
+      // The server resets the kept connection as the next request goes out on it: answered on a second connection.
+      resetNext = true;
+      expect((await nodeHttpGet(base)).status).toBe(200);
+      expect(connections).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
