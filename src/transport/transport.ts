@@ -2,6 +2,7 @@ import type { CamqError } from '../errors/index.js';
 import type { SafeEmitter } from '../util/typed-emitter.js';
 import type { BrokerUrl } from './broker-url.js';
 import type { StoredQueues } from './stored-queues.js';
+import type { ExclusiveClaims } from './exclusive-claims.js';
 import type { TransportChannel } from './transport-channel.js';
 
 /**
@@ -33,6 +34,12 @@ export interface Transport extends Pick<SafeEmitter<TransportEvents>, 'on' | 'of
    * can read without consuming (Redis); absent on AMQP. The queue engines choose by this, not by URL scheme.
    */
   readonly storedQueues?: StoredQueues;
+
+  /**
+   * Names one owner holds at a time, where the broker's queues cannot be exclusive to a connection (Redis); absent on
+   * AMQP, whose exclusive queues are such a lock. Beat's lock uses it when it is there.
+   */
+  readonly exclusiveClaims?: ExclusiveClaims;
 
   /**
    * Why this broker cannot dead-letter expired messages (no `x-message-ttl` + `x-dead-letter-exchange`), or
