@@ -86,6 +86,9 @@ export class RedisTransport extends SafeEmitter<TransportEvents> implements Tran
   /** kombu's Redis transport has no TTL or dead-lettering; a channel keeps its held tasks' unacked entries fresh instead. */
   readonly deadLetteringUnavailable = "Redis has no dead-lettering (held ETA tasks' unacked entries are kept fresh instead)";
 
+  /** kombu delivers fanout (and so `celeryev`) by PUBLISH: what is sent while no one listens is gone. */
+  readonly fanoutUnbuffered = 'on Redis events are pub/sub';
+
   get serverProperties(): Record<string, unknown> {
     return this.client ? { product: 'Redis', version: this.version } : {};
   }

@@ -47,6 +47,12 @@ export interface Transport extends Pick<SafeEmitter<TransportEvents>, 'on' | 'of
    */
   readonly deadLetteringUnavailable?: string | undefined;
 
+  /**
+   * Why a queue bound to a fanout exchange keeps nothing while no one consumes it (Redis: fanout is pub/sub, and Celery
+   * makes `celeryev` fanout there), or undefined when such a queue buffers (AMQP). `camq record` says it at start.
+   */
+  readonly fanoutUnbuffered?: string | undefined;
+
   /** A new channel on the current connection; `confirm` turns on publisher confirms. Rejects while not connected. */
   openChannel(options?: { readonly confirm?: boolean }): Promise<TransportChannel>;
 

@@ -1,7 +1,8 @@
 /**
  * The other tools on a mixed cluster on Redis (issue 18, docs/redis-protocol.md): one Python Celery 5.2 worker and one
  * camq worker, both -E, results in the Redis backend. `camq call --wait` reads each one's result, `camq events --json`
- * hears both workers' heartbeats and task events (pub/sub: it listens before anything is sent), `camq exporter`
+ * hears both workers' heartbeats and task events (pub/sub: it listens before anything is sent), `camq record` journals
+ * them and says that nothing is kept while it is down, `camq exporter`
  * counts the Python worker's tasks, sees both workers up and measures a Redis queue over its priority lists, and
  * `camq beat` sends through Redis while a second beat is refused the lock.
  */
@@ -27,11 +28,14 @@ describe.skipIf(!ok)('camq call, events, exporter and beat on Redis with a mixed
   let py: PythonWorker;
   let js: CamqWorker;
   let events: RunningCamq;
+  let recorder: RunningCamq;
   let exporter: ServingCamq;
+  const journal = mkdtempSync(join(tmpdir(), 'camq-redis-journal-'));
 
   beforeAll(async () => {
     // Events are pub/sub on Redis: the listeners start first, or they miss the workers' first events.
     events = startCamqBin(['-b', REDIS_URL, 'events', '--json', '--no-journal']);
+    recorder = startCamqBin(['-b', REDIS_URL, 'record', '--journal', journal]);
     exporter = await startServingCamq(['-b', REDIS_URL, 'exporter', '--listen', '127.0.0.1:0', '--queue-interval', '1']);
     [py, js] = await Promise.all([
       startPythonWorker({ brokerUrl: REDIS_URL, nodename: PY, queues: 'py', events: true, env: { CAMQ_TEST_RESULT_BACKEND: REDIS_URL } }),
@@ -40,7 +44,7 @@ describe.skipIf(!ok)('camq call, events, exporter and beat on Redis with a mixed
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.allSettled([py?.stop(), js?.stop(), events?.stop(), exporter?.stop()]);
+    await Promise.allSettled([py?.stop(), js?.stop(), events?.stop(), recorder?.stop(), exporter?.stop()]);
   });
 
   const call = (queue: string, args: string) =>
@@ -71,7 +75,7 @@ describe.skipIf(!ok)('camq call, events, exporter and beat on Redis with a mixed
     expect(await redis.get(`celery-task-meta-${id}`)).toContain('"SUCCESS"');
   });
 
-  it('camq events --json hears both workers: heartbeats and the task events of a call to each', async () => {
+  it('camq events --json hears both workers: heartbeats and the task events of a call to each; camq record journals them', async () => {
     const [a, b] = await Promise.all([call('py', '[10, 1]'), call('js', '[20, 2]')]);
     const ids = [a, b].map((r) => (JSON.parse(r.stdout) as { id: string }).id);
     const seen = () =>
@@ -95,6 +99,14 @@ describe.skipIf(!ok)('camq call, events, exporter and beat on Redis with a mixed
         { timeout: 10_000 },
       )
       .toBe(true);
+    await recorder.waitFor(/^record: on Redis events are pub\/sub: events sent while the recorder is down are not kept$/m);
+    expect(await recorder.stop()).toBe(0);
+    const history = await runBin('camq', ['-b', REDIS_URL, 'history', '--journal', journal, '--json']);
+    const tasks = history.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { uuid: string; state: string; worker: string });
+    for (const [i, host] of [PY, JS].entries()) expect(tasks.find((t) => t.uuid === ids[i])).toMatchObject({ state: 'SUCCESS', worker: host });
   });
 
   it('camq exporter counts the Python worker tasks, sees both workers up and measures a queue over its priority lists', async () => {
