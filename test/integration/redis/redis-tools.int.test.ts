@@ -6,7 +6,7 @@
  * counts the Python worker's tasks, sees both workers up and measures a Redis queue over its priority lists, and
  * `camq beat` sends through Redis while a second beat is refused the lock.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,7 @@ describe.skipIf(!ok)('camq call, events, exporter and beat on Redis with a mixed
 
   afterAll(async () => {
     await Promise.allSettled([py?.stop(), js?.stop(), events?.stop(), recorder?.stop(), exporter?.stop()]);
+    rmSync(journal, { recursive: true, force: true });
   });
 
   const call = (queue: string, args: string) =>
@@ -159,6 +160,7 @@ describe.skipIf(!ok)('camq call, events, exporter and beat on Redis with a mixed
       await expect.poll(() => js.count(/Task tasks\.add\[[^\]]+\] succeeded in .*: 12/), { timeout: 4000 }).toBeGreaterThanOrEqual(2);
     } finally {
       expect(await beat.stop()).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
     }
     // A clean stop gives the lock up at once.
     expect(await redis.exists('_camq.claim.camq.beat.lock')).toBe(0);
