@@ -1,13 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '../protocol/event-message.js';
 import { decodeEventMessage } from '../protocol/event-message.js';
 import type { OutgoingMessage } from '../protocol/amqp-message.js';
 import { BEAT_QUERY_ROUTING_KEY } from '../protocol/beat-event.js';
 import { EVENT_EXCHANGE } from '../protocol/topology.js';
-import { publishMessage, type Delivery, type Transport, type TransportChannel } from '../transport/index.js';
+import { publishMessage, type Delivery, type ExclusiveClaim, type Transport, type TransportChannel } from '../transport/index.js';
 import { SafeEmitter } from '../util/typed-emitter.js';
 
 /** The lock's queue name when none is given: one beat per virtual host, as most Celery deployments run. */
 export const DEFAULT_BEAT_LOCK = 'camq.beat.lock';
+
+/** What the lock is on this transport, for the banner: an exclusive queue, or a claim with its lease (Redis). */
+export function beatLockKind(connection: Pick<Transport, 'exclusiveClaims'>): string {
+  const claims = connection.exclusiveClaims;
+  return claims ? `claim key, freed ${claims.leaseMs / 1000} s after a holder dies` : 'exclusive queue';
+}
 
 export interface BeatLockEvents {
   /** This connection holds the lock now. */
@@ -24,11 +31,19 @@ export interface BeatLockEvents {
  * broker deletes the queue when its owner's connection goes, however it goes (a clean stop, a kill, a crash; a lost
  * host after the connection's heartbeat timeout). The queue is also bound to `celeryev` with `beat.query`, so the
  * holder hears `camq beat --list` and the live view asking for its schedule.
+ *
+ * Where a queue cannot be exclusive (Redis: kombu ignores the flag), the transport offers `exclusiveClaims` and the
+ * lock is a claim taken before the queue is declared: a key with a lease the holder renews, so a killed holder's lock
+ * frees after the lease instead of at once (docs/beat.md).
  */
 export class BeatLock extends SafeEmitter<BeatLockEvents> {
   readonly name: string;
   private readonly connection: Transport;
   private channel: TransportChannel | undefined;
+  /** With the transport's exclusiveClaims: the claim that is the lock. */
+  private claim: ExclusiveClaim | undefined;
+  /** Ours across reconnects, so a reconnect finds its own claim again. */
+  private readonly owner = randomUUID();
   private isHeld = false;
   private isWanted = false;
   private attempting: Promise<boolean> | undefined;
@@ -84,6 +99,7 @@ export class BeatLock extends SafeEmitter<BeatLockEvents> {
     const wasHeld = this.isHeld;
     this.isHeld = false;
     this.channel = undefined;
+    await this.releaseClaim();
     if (channel) {
       try {
         if (wasHeld) await channel.deleteQueue(this.name);
@@ -104,6 +120,18 @@ export class BeatLock extends SafeEmitter<BeatLockEvents> {
     }
     // A refusal (405 RESOURCE_LOCKED: another connection owns the queue) closes this channel; it is the answer, not a fault.
     channel.on('error', () => {});
+    const claims = this.connection.exclusiveClaims;
+    if (claims) {
+      try {
+        this.claim = (await claims.claim(this.name, this.owner, (reason) => this.lostClaim(channel, reason))) ?? undefined;
+      } catch {
+        this.claim = undefined;
+      }
+      if (this.claim === undefined) {
+        await channel.close().catch(() => {});
+        return false;
+      }
+    }
     try {
       await channel.assertQueue(this.name, { exclusive: true, durable: false, autoDelete: false });
       await channel.assertExchange(EVENT_EXCHANGE.name, EVENT_EXCHANGE.type, {
@@ -113,10 +141,12 @@ export class BeatLock extends SafeEmitter<BeatLockEvents> {
       await channel.bindQueue(this.name, EVENT_EXCHANGE.name, BEAT_QUERY_ROUTING_KEY);
       await channel.consume(this.name, (msg) => this.onMessage(channel, msg), { noAck: true });
     } catch {
+      await this.releaseClaim();
       await channel.close().catch(() => {});
       return false;
     }
     if (!this.isWanted) {
+      await this.releaseClaim();
       await channel.deleteQueue(this.name).catch(() => {});
       await channel.close().catch(() => {});
       return false;
@@ -144,10 +174,26 @@ export class BeatLock extends SafeEmitter<BeatLockEvents> {
     for (const event of decoded.events) if (event.type === 'beat-query') this.safeEmit('query', event);
   }
 
+  /** The claim was found taken by another owner, or could not be renewed: the lock is gone. */
+  private lostClaim(channel: TransportChannel, reason: string): void {
+    this.claim = undefined;
+    if (this.channel !== channel) return;
+    this.drop(`the lock's claim was lost: ${reason}`);
+    void channel.close().catch(() => {});
+  }
+
+  private async releaseClaim(): Promise<void> {
+    const claim = this.claim;
+    this.claim = undefined;
+    await claim?.release();
+  }
+
   private drop(reason: string): void {
     if (!this.isHeld) return;
     this.isHeld = false;
     this.channel = undefined;
+    // Renewing stops; the claim, still ours by its owner token, is taken again after a reconnect or expires.
+    void this.releaseClaim().catch(() => {});
     this.safeEmit('lost', reason);
   }
 }

@@ -1,6 +1,6 @@
 export { Beat, DEFAULT_ANNOUNCE_MS, DEFAULT_LOCK_RETRY_MS, type BeatEvents, type BeatOptions } from './beat.js';
 export { BeatBoard, queryRunningBeat, selectBeats, sendBeatQuery, type BeatBoardSnapshot, type BeatView } from './beat-board.js';
-export { BeatLock, DEFAULT_BEAT_LOCK } from './beat-lock.js';
+export { BeatLock, beatLockKind, DEFAULT_BEAT_LOCK } from './beat-lock.js';
 export {
   BeatScheduler,
   DEFAULT_MAX_INTERVAL_MS,

@@ -1,7 +1,7 @@
 /**
  * Sending tasks on a user's behalf: `camq call` and retries of failed tasks. Both are actions (src/audit): refused
  * when read-only, recorded with the id of the task sent. Calls go through a CamqApp on the given connection (the
- * queue declared as kombu does, results over rpc:// to this connection's reply queue); a tapped retry is the original
+ * queue declared as kombu does, results over rpc:// to this connection's reply queue, or from the Redis result backend); a tapped retry is the original
  * message re-published on a confirm channel, a repr retry a call with the original name, arguments and queue.
  */
 import { DEFAULT_ACTION_POLICY, type ActionPolicy } from '../audit/action-policy.js';
@@ -26,6 +26,8 @@ export interface TaskDispatcherOptions {
    * their exact arguments in the journal without a tap. @defaultValue not recorded
    */
   readonly recordBody?: (body: TaskBodyRecord) => void;
+  /** Where a call's result is read from (Celery's result_backend): `rpc://` or `redis://host:port/db`. @defaultValue rpc:// */
+  readonly resultBackend?: string;
 }
 
 /** What a retry sent. */
@@ -48,12 +50,13 @@ export class TaskDispatcher {
     this.recordBody = options.recordBody;
     this.app = new CamqApp({
       ...(options.defaultQueue === undefined ? {} : { defaultQueue: options.defaultQueue }),
+      ...(options.resultBackend === undefined ? {} : { resultBackend: options.resultBackend }),
       onSent: (message) => this.record(message.id, message.name, message),
     });
     this.app.useConnection(options.connection);
   }
 
-  /** Send a task like `apply_async`; the AsyncResult waits for its result over rpc://. */
+  /** Send a task like `apply_async`; the AsyncResult waits for its result (rpc://, or the result backend given). */
   async call(options: TaskSendOptions): Promise<AsyncResult> {
     const { name, args = [], kwargs = {}, ...rest } = options;
     const sent = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && typeof v !== 'function'));

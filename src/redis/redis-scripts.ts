@@ -52,3 +52,16 @@ export const RELEASE_MUTEX = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
+
+/**
+ * Take or renew an exclusive claim (src/redis/redis-claims.ts): ours or free → (re)set with the lease, 1; another
+ * owner's → 0. KEYS[1] the claim; ARGV: owner token, lease in ms.
+ */
+export const CLAIM_NAME = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+`;

@@ -7,12 +7,14 @@ import { parseBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
 import type { SetupHook, Transport, TransportEvents } from '../transport/transport.js';
 import type { TransportChannel } from '../transport/transport-channel.js';
 import type { StoredQueues } from '../transport/stored-queues.js';
+import type { ExclusiveClaims } from '../transport/exclusive-claims.js';
 import { BrokenMessageLog } from './broken-message.js';
 import { RedisStoredQueues } from './redis-stored-queues.js';
 import { RedisChannel } from './redis-channel.js';
 import type { FanoutListener, KnownBinding, RedisLink, ScriptedRedis } from './redis-link.js';
 import { translateRedisError } from './redis-error.js';
-import { RELEASE_MUTEX, RESTORE_TAG, ROUTE_DIRECT } from './redis-scripts.js';
+import { CLAIM_NAME, RELEASE_MUTEX, RESTORE_TAG, ROUTE_DIRECT } from './redis-scripts.js';
+import { RedisClaims } from './redis-claims.js';
 import { ioredisOptions, redisSettings, type RedisSettings } from './redis-settings.js';
 
 export interface RedisTransportOptions {
@@ -46,6 +48,8 @@ export class RedisTransport extends SafeEmitter<TransportEvents> implements Tran
   readonly brokenLog: BrokenMessageLog;
   /** depth by priority, LRANGE peek, the unacked messages, purge and move on the lists (src/redis/redis-stored-queues.ts). */
   readonly storedQueues: StoredQueues = new RedisStoredQueues(this);
+  /** A queue cannot be exclusive on Redis, so beat's lock is a claim key with a lease (src/redis/redis-claims.ts). */
+  readonly exclusiveClaims: ExclusiveClaims = new RedisClaims(this);
   /** Exchange name → type, for the exchanges declared through this transport (kombu's state.exchanges). */
   readonly exchangeTypes = new Map<string, string>();
   /** Queue → the bindings made through this transport (exchange, routing key), which deleting the queue removes. */
@@ -81,6 +85,9 @@ export class RedisTransport extends SafeEmitter<TransportEvents> implements Tran
 
   /** kombu's Redis transport has no TTL or dead-lettering; a channel keeps its held tasks' unacked entries fresh instead. */
   readonly deadLetteringUnavailable = "Redis has no dead-lettering (held ETA tasks' unacked entries are kept fresh instead)";
+
+  /** kombu delivers fanout (and so `celeryev`) by PUBLISH: what is sent while no one listens is gone. */
+  readonly fanoutUnbuffered = 'on Redis events are pub/sub';
 
   get serverProperties(): Record<string, unknown> {
     return this.client ? { product: 'Redis', version: this.version } : {};
@@ -242,6 +249,7 @@ export class RedisTransport extends SafeEmitter<TransportEvents> implements Tran
     client.defineCommand('routeDirect', { numberOfKeys: 1, lua: ROUTE_DIRECT });
     client.defineCommand('restoreTag', { lua: RESTORE_TAG });
     client.defineCommand('releaseMutex', { numberOfKeys: 1, lua: RELEASE_MUTEX });
+    client.defineCommand('claimName', { numberOfKeys: 1, lua: CLAIM_NAME });
     let firstError: unknown;
     client.on('error', (err: unknown) => (firstError ??= err));
     try {

@@ -3,6 +3,7 @@ export type { ConnectedInfo, ReconnectingInfo, SetupHook, Transport, TransportEv
 export type * from './transport-channel.js';
 export { UNDECODABLE_HEADERS } from './transport-channel.js';
 export type { QueueDepthByPriority, StoredQueues, UnackedMessage } from './stored-queues.js';
+export type { ExclusiveClaim, ExclusiveClaims } from './exclusive-claims.js';
 export { publishMessage, type PublishTarget } from './publish-message.js';
 export { ConfirmedPublish } from './confirmed-publish.js';
 export {

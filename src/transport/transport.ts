@@ -2,6 +2,7 @@ import type { CamqError } from '../errors/index.js';
 import type { SafeEmitter } from '../util/typed-emitter.js';
 import type { BrokerUrl } from './broker-url.js';
 import type { StoredQueues } from './stored-queues.js';
+import type { ExclusiveClaims } from './exclusive-claims.js';
 import type { TransportChannel } from './transport-channel.js';
 
 /**
@@ -35,10 +36,22 @@ export interface Transport extends Pick<SafeEmitter<TransportEvents>, 'on' | 'of
   readonly storedQueues?: StoredQueues;
 
   /**
+   * Names one owner holds at a time, where the broker's queues cannot be exclusive to a connection (Redis); absent on
+   * AMQP, whose exclusive queues are such a lock. Beat's lock uses it when it is there.
+   */
+  readonly exclusiveClaims?: ExclusiveClaims;
+
+  /**
    * Why this broker cannot dead-letter expired messages (no `x-message-ttl` + `x-dead-letter-exchange`), or
    * undefined when it can: the worker's delay queues for long ETAs need it (src/worker/delayed-delivery.ts).
    */
   readonly deadLetteringUnavailable?: string | undefined;
+
+  /**
+   * Why a queue bound to a fanout exchange keeps nothing while no one consumes it (Redis: fanout is pub/sub, and Celery
+   * makes `celeryev` fanout there), or undefined when such a queue buffers (AMQP). `camq record` says it at start.
+   */
+  readonly fanoutUnbuffered?: string | undefined;
 
   /** A new channel on the current connection; `confirm` turns on publisher confirms. Rejects while not connected. */
   openChannel(options?: { readonly confirm?: boolean }): Promise<TransportChannel>;

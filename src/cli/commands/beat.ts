@@ -95,10 +95,11 @@ export function createBeatCommand(io: CliIO = processIO): Command {
       const level = parseLogLevel(options.loglevel);
       if (!level) throw new UsageError(`unknown log level '${options.loglevel}'; use debug, info, warning, error or critical`);
       const globals = command.optsWithGlobals<{ broker?: string; failover?: string }>();
-      const [{ loadTaskModule }, { createLogger }, { createTransport }] = await Promise.all([
+      const [{ loadTaskModule }, { createLogger }, { createTransport }, { beatLockKind }] = await Promise.all([
         import('../../worker/task-module.js'),
         import('../../util/logger.js'),
         import('../../transport/index.js'),
+        import('../../beat/beat-lock.js'),
       ]);
       const app = await loadTaskModule(options.app);
       if (app.schedules.length === 0) {
@@ -119,6 +120,7 @@ export function createBeatCommand(io: CliIO = processIO): Command {
           maxInterval: options.maxInterval ?? 300,
           level,
           lock: options.lock,
+          lockKind: beatLockKind(connection),
           zone: app.conf.timezone ?? 'UTC',
         }),
       );
@@ -226,7 +228,7 @@ function entryTable(entries: readonly EntryView[]) {
 }
 
 /** Celery beat's start-up lines, to stderr. */
-function beatBanner(info: { broker: string; db: string; maxInterval: number; level: string; lock: string; zone: string }): string {
+function beatBanner(info: { broker: string; db: string; maxInterval: number; level: string; lock: string; lockKind: string; zone: string }): string {
   return [
     `camq beat v${CAMQ_VERSION} is starting.`,
     `LocalTime -> ${new Date().toISOString().replace('T', ' ').slice(0, 19)}Z`,
@@ -234,7 +236,7 @@ function beatBanner(info: { broker: string; db: string; maxInterval: number; lev
     `    . broker -> ${info.broker}`,
     `    . scheduler -> camq BeatScheduler (zone ${info.zone})`,
     `    . db -> ${info.db}`,
-    `    . lock -> ${info.lock} (exclusive queue)`,
+    `    . lock -> ${info.lock} (${info.lockKind})`,
     `    . logfile -> [stderr]@%${info.level.toUpperCase()}`,
     `    . maxinterval -> ${info.maxInterval} s`,
     '',

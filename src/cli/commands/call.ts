@@ -8,7 +8,8 @@ import { actionJournalOf, actionPolicyFor } from '../read-only.js';
 import { openViewJournal } from './journal-options.js';
 
 /**
- * `camq call <task>`, like `celery call`: send a task by name and print its id; with --wait, its result (rpc://).
+ * `camq call <task>`, like `celery call`: send a task by name and print its id; with --wait, its result (rpc://, or
+ * the Redis result backend with --result-backend).
  * Every option is checked before connecting (one line each: bad JSON, a bad date, a bad number). The engine
  * (src/dispatch/task-dispatcher.ts) builds and sends the message; a call is an action (refused by --read-only).
  * docs/call.md.
@@ -25,6 +26,7 @@ interface CallOptions {
   readonly serializer?: SerializerName;
   readonly wait?: boolean;
   readonly timeout?: number;
+  readonly resultBackend?: string;
   readonly json?: boolean;
   readonly broker?: string;
   readonly failover?: string;
@@ -110,6 +112,10 @@ export function createCallCommand(io: CliIO = processIO): Command {
     )
     .option('--wait', 'wait for the result and print it (JSON); a failed task exits 1 with its exception')
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds (default: wait for ever)', (t) => seconds(t, '--timeout'))
+    .option(
+      '--result-backend <url>',
+      "with --wait: where the worker stores results (Celery's result_backend): rpc:// (default) or redis://host:port/db",
+    )
     .option('--json', 'print {"id": ...} (and "result" with --wait) as one JSON line')
     .addOption(brokerOption())
     .addOption(failoverOption())
@@ -122,9 +128,16 @@ export function createCallCommand(io: CliIO = processIO): Command {
 async function runCall(io: CliIO, task: string, opts: CallOptions): Promise<void> {
   if (task.trim() === '') throw new UsageError('the task name is empty; give the registered name, e.g. camq call tasks.add --args "[2, 2]"');
   if (opts.timeout !== undefined && opts.wait !== true) throw new UsageError('--timeout applies to --wait; add --wait to wait for the result');
+  if (opts.resultBackend !== undefined && opts.wait !== true)
+    throw new UsageError('--result-backend applies to --wait; add --wait to read the result from it');
   if (opts.countdown !== undefined && opts.eta !== undefined) throw new UsageError('give --countdown or --eta, not both');
   const actions = actionPolicyFor(opts.readOnly, io, actionJournalOf(opts));
   actions.check('task.call');
+  if (opts.resultBackend !== undefined) {
+    // A URL camq cannot read results from is refused before connecting, like every other option.
+    const { createResultBackend } = await import('../../transport/create-result-backend.js');
+    createResultBackend(opts.resultBackend);
+  }
   const broker = await resolveBroker(opts.broker, io, { failover: opts.failover });
   const { createTransport } = await import('../../transport/create-transport.js');
   const { TaskDispatcher } = await import('../../dispatch/task-dispatcher.js');
@@ -137,6 +150,7 @@ async function runCall(io: CliIO, task: string, opts: CallOptions): Promise<void
       const dispatcher = new TaskDispatcher({
         connection,
         actions,
+        ...(opts.resultBackend === undefined ? {} : { resultBackend: opts.resultBackend }),
         ...(journal === undefined
           ? {}
           : {

@@ -76,23 +76,28 @@ export function createExporterCommand(io: CliIO = processIO): Command {
 async function runExporter(options: ExporterCliOptions & { broker: string | undefined; failover: string | undefined }, io: CliIO): Promise<void> {
   const auth = options.basicAuth ?? io.env['CAMQ_METRICS_BASIC_AUTH'];
   if (auth !== undefined && !auth.includes(':')) throw new UsageError("--basic-auth expects 'user:password'");
-  const [{ Exporter }, { QueueLister }, { createTransport }, { MetricsServer }] = await Promise.all([
+  const [{ Exporter }, { QueueLister, workerQueueNames }, { createTransport }, { MetricsServer }, { ControlClient }] = await Promise.all([
     import('../../metrics/index.js'),
     import('../../queues/index.js'),
     import('../../transport/index.js'),
     import('../../http/metrics-server.js'),
+    import('../../control/control-client.js'),
   ]);
   const broker = await resolveBroker(options.broker, io, { management: true, failover: options.failover });
   const connection = createTransport(broker.parsed, { reconnect: true, connectionName: 'camq exporter' });
   const useApi = options.api !== false;
-  // The fallback's queue names: the ones the events told (task-sent's queue), known once the exporter runs.
+  // The fallback's queue names (no management API: Redis, or RabbitMQ without the plugin): the ones the events told
+  // (task-sent's queue, sent only by producers with task_send_sent_event) and the ones the workers consume from
+  // (`inspect active_queues`, as celery-exporter asks them), so a worker's queue is measured though no task-sent names it.
   const knownQueues: { names: () => string[] } = { names: () => [] };
+  const control = new ControlClient({ connection });
+  const namesFromWorkers = () => workerQueueNames(control).catch((): string[] => []);
   const lister = new QueueLister({
     broker: broker.parsed,
     apiUrl: useApi ? managementApiUrl(options.api as string | undefined, io, broker) : undefined,
     useApi,
     transport: () => Promise.resolve(connection),
-    workerQueueNames: () => Promise.resolve(knownQueues.names()),
+    workerQueueNames: async () => [...knownQueues.names(), ...(await namesFromWorkers())],
   });
   const running = new Exporter({
     connection,
@@ -136,6 +141,7 @@ async function runExporter(options: ExporterCliOptions & { broker: string | unde
     process.off('SIGTERM', onSignal);
     await server.close();
     await running.stop();
+    await control.close().catch(() => {});
     await connection.close().catch(() => {});
     await broker.release();
   }

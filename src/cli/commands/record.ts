@@ -125,12 +125,15 @@ async function runRecorder(options: RecordOptions, brokerFlag: string | undefine
     stop();
   });
   recorder.on('queue-type-kept', (line) => writeLine(io.stderr, `record: ${line}`));
-  recorder.on('consuming', (queue, type) =>
+  recorder.on('consuming', (queue, type) => {
     status(
       { status: 'consuming', queue, queueType: type, journal: journal.dir, broker: broker.masked, node: connection.masked },
       `recording ${connection.masked} from ${type} queue ${queue} into ${journal.dir}`,
-    ),
-  );
+    );
+    // The queue's promise (events kept while the recorder is down) does not hold on every broker: say so.
+    if (connection.fanoutUnbuffered !== undefined)
+      writeLine(io.stderr, `record: ${connection.fanoutUnbuffered}: events sent while the recorder is down are not kept`);
+  });
   const report = (state: string) => {
     const s = recorder.stats;
     status(

@@ -108,6 +108,8 @@ describeBrokers('camq call', targets, ({ url }) => {
       [['--countdown', '-1'], /^Error: --countdown '-1' is not a number of seconds/],
       [['--priority', '256'], /^Error: --priority '256' is not a whole number from 0 to 255$/],
       [['--timeout', '5'], /^Error: --timeout applies to --wait/],
+      [['--result-backend', 'redis://127.0.0.1:1/0'], /^Error: --result-backend applies to --wait/],
+      [['--wait', '--result-backend', 'mongodb://u:secret@db/1'], /^Error: unsupported result backend 'mongodb:\/\/u:\*\*@db\/1'/],
     ];
     for (const [args, message] of cases) {
       const r = await runBin('camq', ['-b', 'amqp://guest:guest@127.0.0.1:1/nothing', 'call', 'tasks.add', ...args]);

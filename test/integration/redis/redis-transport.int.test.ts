@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RedisTransport, restoreVisible, type RedisChannel } from '../../../src/redis/index.js';
+import { RedisClaims, RedisTransport, claimKey, restoreVisible, type RedisChannel } from '../../../src/redis/index.js';
 import { createTransport, type Delivery, type TransportChannel } from '../../../src/transport/index.js';
 import { REDIS_URL, allKeys, redisClient, useRedis } from '../../helpers/redis.js';
 
@@ -265,5 +265,39 @@ with Connection(url) as conn:
     await channel.deleteQueue('h6.fromjs');
     await channel.close();
     expect(await redis.hlen('unacked')).toBe(0);
+  });
+
+  it('holds an exclusive claim for one owner at a time: renewed while held, free a lease after its holder died, lost to a takeover', async () => {
+    const other = createTransport(REDIS_URL) as RedisTransport;
+    await other.connect();
+    const lostA: string[] = [];
+    const a = new RedisClaims(transport, 300);
+    const b = new RedisClaims(other, 300);
+    const held = await a.claim('x', 'A', (reason) => lostA.push(reason));
+    expect(held).not.toBeNull();
+    expect(await b.claim('x', 'B', () => {})).toBeNull();
+    await new Promise((r) => setTimeout(r, 700)); // past two leases: only the renewals keep it
+    expect(await redis.get(claimKey('x'))).toBe('A');
+    expect(await b.claim('x', 'B', () => {})).toBeNull();
+    // The holder's connection goes without a release: renewing stops, and the name is free once the lease ends.
+    await transport.close();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(lostA).toEqual(['the connection to Redis was lost']);
+    const lostB: string[] = [];
+    const deadline = Date.now() + 2000;
+    let taken = await b.claim('x', 'B', (reason) => lostB.push(reason));
+    while (taken === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      taken = await b.claim('x', 'B', (reason) => lostB.push(reason));
+    }
+    expect(taken).not.toBeNull();
+    // Someone else writes the key: the next renewal says so, once.
+    await redis.set(claimKey('x'), 'C');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lostB).toEqual([`another owner holds '${claimKey('x')}'`]);
+    await taken!.release();
+    expect(await redis.get(claimKey('x'))).toBe('C');
+    await other.close();
+    transport = createTransport(REDIS_URL) as RedisTransport; // for afterEach
   });
 });
