@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors/index.js';
 import { readJournal } from '../journal/journal.js';
+import type { RangeSource } from './range-loader.js';
 import type { EventEnvelope } from '../protocol/event-message.js';
 
 /** What `camq replay` reads: its events, and what the path was. */
@@ -9,6 +10,8 @@ export interface ReplaySource {
   readonly kind: 'journal' | 'jsonl';
   /** Lines of a JSON-lines file that were not events (skipped). */
   readonly skipped: number;
+  /** A journal's reader, for time ranges older than what the view keeps. */
+  readonly journal?: RangeSource | undefined;
 }
 
 /**
@@ -28,9 +31,10 @@ export function readReplaySource(path: string, warn?: (line: string) => void): R
     );
   }
   if (isDirectory) {
-    const events = readJournal(path, warn).events();
+    const reader = readJournal(path, warn);
+    const events = reader.events();
     if (events.length === 0) throw new UsageError(`${path} holds no journal events (is it a camq journal directory?)`, 'usage.bad-replay-source');
-    return { events, kind: 'journal', skipped: 0 };
+    return { events, kind: 'journal', skipped: 0, journal: reader };
   }
   const events: EventEnvelope[] = [];
   let skipped = 0;

@@ -33,6 +33,8 @@ export interface FailuresScreenProps {
   readonly tasks: ReadonlyMap<string, TaskRecord>;
   /** Changes whenever the tasks do (the snapshot's version): regroups only then. */
   readonly version: number;
+  /** The time range the tasks are from (`14:00–14:30`), '' for all the view holds. */
+  readonly scope?: string;
   readonly ui: FailuresUi;
   readonly setUi: (update: (ui: FailuresUi) => FailuresUi) => void;
   readonly links: RetryLinks;
@@ -110,7 +112,8 @@ export function FailuresScreen(props: FailuresScreenProps) {
     lines.push(...taskLines(group, ui.selected, links, body, nowMs, width, theme));
   }
   const shown = lines.slice(0, body - (ui.message ? 1 : 0));
-  const title = group === undefined ? 'Failures' : `Failures › ${group.exceptionType} in ${group.name}`;
+  const scope = props.scope ? ` in ${props.scope}` : '';
+  const title = group === undefined ? `Failures${scope}` : `Failures${scope} › ${group.exceptionType} in ${group.name}`;
   const detail =
     group === undefined
       ? `${groups.length} group${groups.length === 1 ? '' : 's'}, ${groups.reduce((n, g) => n + g.count, 0)} failed tasks · ⏎ tasks · R retry group · Esc back`
