@@ -47,7 +47,6 @@ import type { QueueActions } from './queue-actions.js';
 import type { ShellEngineLike } from './shell-engine-like.js';
 import { PANES, type Pane, type Screen } from './state/ui-reducer.js';
 import { createTheme } from './theme.js';
-import { formatAge } from './format.js';
 
 export interface AppProps {
   /** The cluster store fed by the event receiver. */
@@ -292,11 +291,7 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
               tasks={tasks}
               tasksKept={state.tasks.size}
               rangeText={rangeText}
-              rateTitle={
-                range === undefined
-                  ? undefined
-                  : `finished in ${rangeText}, by task name (a bar is ${formatAge(Math.round((range.until - range.since) / RANGE_RATE_BARS / 1000))})`
-              }
+              rateTitle={range === undefined ? undefined : `finished in ${rangeText}, by task name, across the range`}
               links={links}
               rates={rates}
               layout={layout}

@@ -61,6 +61,47 @@ describe('camq replay', () => {
     await tmux.waitFor('[exited 0]');
   });
 
+  it('t sets a time range, ] steps it, t Enter follows live again (--all keeps the recorded times)', async () => {
+    // Five tasks, 5 s after 50, 40, 30, 20 and 10 minutes ago, each named after its age.
+    const now = Date.now() / 1000;
+    const lines = [50, 40, 30, 20, 10].flatMap((m) => {
+      const at = now - m * 60 + 5;
+      const base = { uuid: `${m}000000-aaaa-bbbb-cccc-000000000000`, hostname: 'w1@vm', utcoffset: 0, pid: 1, clock: m };
+      return [
+        { ...base, type: 'task-received', name: `tasks.m${m}`, args: '()', kwargs: '{}', timestamp: at, local_received: at },
+        { ...base, type: 'task-succeeded', result: 'None', runtime: 0.01, timestamp: at + 0.05, local_received: at + 0.05 },
+      ].map((e) => JSON.stringify(e));
+    });
+    const file = join(dir, 'ages.jsonl');
+    writeFileSync(file, lines.join('\n') + '\n');
+    tmux?.kill();
+    tmux = new TmuxSession(`node ${shellQuote(`${ROOT}bin/camq`)} replay ${shellQuote(file)} --all`, {
+      width: 120,
+      height: 30,
+      env: { NO_COLOR: '1' },
+    });
+    const rows = (screen: string) => [...screen.matchAll(/SUCCESS\s+tasks\.(m\d+)/g)].map((m) => m[1]).join(' ');
+    await tmux.waitFor((screen) => rows(screen) === 'm10 m20 m30 m40 m50');
+    tmux.send('t');
+    await tmux.waitFor('time range (14:00, 14:00..14:30, -1h, -30m..-10m; empty = live):');
+    tmux.type('-45m..-35m');
+    let screen = await tmux.waitFor('(paused: [ ] step, t sets, t then Enter for live)');
+    expect(rows(screen)).toBe('m40');
+    expect(screen).toMatch(/Tasks {2}1 in \d\d:\d\d:\d\d–\d\d:\d\d:\d\d/);
+    tmux.send(']', { literal: true });
+    await tmux.waitFor((s) => rows(s) === 'm30');
+    tmux.send('t');
+    tmux.type('14:61');
+    screen = await tmux.waitFor("time range: '14:61' is not a time: try 14:00, 14:00..14:30");
+    expect(rows(screen)).toBe('m30');
+    tmux.send('Escape');
+    tmux.send('t');
+    tmux.send('Enter');
+    await tmux.waitFor((s) => rows(s) === 'm10 m20 m30 m40 m50' && s.includes('replay of'));
+    tmux.send('q');
+    await tmux.waitFor('[exited 0]');
+  });
+
   it('refuses a file without events with one line', async () => {
     const file = join(dir, 'empty.txt');
     writeFileSync(file, 'hello\n');

@@ -107,7 +107,7 @@ export function FailuresScreen(props: FailuresScreenProps) {
       </Text>,
     );
   } else if (group === undefined) {
-    lines.push(...groupLines(groups, ui.selected, body, nowMs, width, theme));
+    lines.push(...groupLines(groups, ui.selected, body, nowMs, width, theme, props.scope));
   } else {
     lines.push(...taskLines(group, ui.selected, links, body, nowMs, width, theme));
   }
@@ -139,11 +139,19 @@ export function FailuresScreen(props: FailuresScreenProps) {
   );
 }
 
-function groupLines(groups: readonly FailureGroup[], selected: number, body: number, nowMs: number, width: number, theme: Theme): ReactElement[] {
+function groupLines(
+  groups: readonly FailureGroup[],
+  selected: number,
+  body: number,
+  nowMs: number,
+  width: number,
+  theme: Theme,
+  scope?: string,
+): ReactElement[] {
   if (groups.length === 0)
     return [
       <Text key="none" {...theme.dim}>
-        {cell(' No failed task in the history or since the view started.', width)}
+        {cell(scope ? ` No failed task in ${scope}.` : ' No failed task in the history or since the view started.', width)}
       </Text>,
     ];
   const [count, type, name, first, last, workers] = fitColumns(

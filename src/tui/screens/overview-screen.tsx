@@ -111,7 +111,7 @@ export function OverviewScreen({
       {layout.rateRows > 0 ? (
         <>
           <SectionTitle title="Rates" detail={rateTitle ?? 'finished per second, last 60 s, by task name'} width={width} theme={theme} />
-          <RatePanel rows={rates} height={layout.rateRows} width={width} theme={theme} />
+          <RatePanel rows={rates} height={layout.rateRows} width={width} theme={theme} isWholeSeries={rateTitle !== undefined} />
         </>
       ) : null}
     </Box>
