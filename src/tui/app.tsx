@@ -47,6 +47,7 @@ import type { QueueActions } from './queue-actions.js';
 import type { ShellEngineLike } from './shell-engine-like.js';
 import { PANES, type Pane, type Screen } from './state/ui-reducer.js';
 import { createTheme } from './theme.js';
+import { formatClockTime } from './format.js';
 
 export interface AppProps {
   /** The cluster store fed by the event receiver. */
@@ -120,7 +121,7 @@ const SCREEN_HINTS: Readonly<Record<Exclude<Screen, 'overview'>, string>> = {
 const RANGE_RATE_BARS = 60;
 
 /** What the status line adds about where a range's tasks come from. */
-function rangeNote(view: RangeView, nowMs: number): string {
+function rangeNote(view: RangeView): string {
   switch (view.status) {
     case 'loading':
       return ' · reading the journal…';
@@ -128,9 +129,7 @@ function rangeNote(view: RangeView, nowMs: number): string {
       return ` · the journal could not be read: ${view.error ?? 'unknown error'}`;
     case 'journal': {
       const load = view.load!;
-      const capped = load.isCapped
-        ? `, the newest ${load.state.maxTasks} tasks: ${describeTimeRange({ since: load.since, until: load.window.until }, nowMs)}`
-        : '';
+      const capped = load.isCapped ? ` (the newest ${load.state.maxTasks} tasks, from ${formatClockTime(load.since / 1000).slice(0, 8)})` : '';
       return ` · from the journal: ${load.events} events${capped}`;
     }
     default:
@@ -269,10 +268,10 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
           ? withTabTarget(SCREEN_KEYS[ui.pane], panes[(panes.indexOf(ui.pane) + 1) % panes.length]!)
           : SCREEN_KEYS[ui.screen];
   const historyText = title ?? (history === undefined ? '' : ui.liveOnly ? 'live only (h shows the history)' : describeHistory(history.info, nowMs));
-  const rangeHint = range === undefined ? undefined : `${rangeText} (paused: [ ] step, t sets, t then Enter for live)${rangeNote(rangeView, nowMs)}`;
+  const rangeHint = range === undefined ? undefined : `${rangeText} (paused: [ ] step, t sets, t then Enter for live)${rangeNote(rangeView)}`;
   const hint =
     ui.screen === 'overview'
-      ? [rangeHint ?? historyText, describeFilter(ui) || 'press ? for all keys'].filter(Boolean).join(' · ')
+      ? [rangeHint ?? historyText, describeFilter(ui) || (rangeHint === undefined ? 'press ? for all keys' : '')].filter(Boolean).join(' · ')
       : ui.screen === 'failures' && rangeHint !== undefined
         ? rangeHint
         : SCREEN_HINTS[ui.screen];

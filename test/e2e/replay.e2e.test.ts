@@ -1,8 +1,13 @@
-/** `camq replay` in a real terminal, no broker: `camq events --json` lines played into the live view. Run `npm run build` first. */
+/**
+ * `camq replay` in a real terminal, no broker: `camq events --json` lines, or a journal, played into the live view.
+ * Run `npm run build` first.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openJournal } from '../../src/journal/index.js';
+import { scriptedEvent } from '../fakes/event-script.js';
 import { ROOT } from '../helpers/run-bin.js';
 import { shellQuote, TmuxSession } from '../helpers/tmux.js';
 
@@ -61,31 +66,33 @@ describe('camq replay', () => {
     await tmux.waitFor('[exited 0]');
   });
 
-  it('t sets a time range, ] steps it, t Enter follows live again (--all keeps the recorded times)', async () => {
-    // Five tasks, 5 s after 50, 40, 30, 20 and 10 minutes ago, each named after its age.
-    const now = Date.now() / 1000;
-    const lines = [50, 40, 30, 20, 10].flatMap((m) => {
-      const at = now - m * 60 + 5;
-      const base = { uuid: `${m}000000-aaaa-bbbb-cccc-000000000000`, hostname: 'w1@vm', utcoffset: 0, pid: 1, clock: m };
-      return [
-        { ...base, type: 'task-received', name: `tasks.m${m}`, args: '()', kwargs: '{}', timestamp: at, local_received: at },
-        { ...base, type: 'task-succeeded', result: 'None', runtime: 0.01, timestamp: at + 0.05, local_received: at + 0.05 },
-      ].map((e) => JSON.stringify(e));
-    });
-    const file = join(dir, 'ages.jsonl');
-    writeFileSync(file, lines.join('\n') + '\n');
+  it('t sets a time range read from the journal past --max-tasks, ] steps it, a wrong answer changes nothing, t Enter is live', async () => {
+    // A journal of five tasks, 5 s after 50, 40, 30, 20 and 10 minutes ago, each named after its age, a segment each.
+    const journalDir = join(dir, 'journal');
+    const now = Date.now();
+    for (const m of [50, 40, 30, 20, 10]) {
+      const at = now - m * 60_000 + 5000;
+      const journal = openJournal({ dir: journalDir, flushIntervalMs: 60_000, now: () => at });
+      const uuid = `${m}000000-aaaa-bbbb-cccc-000000000000`;
+      journal.appendEvents([
+        scriptedEvent('task-received', 'w1@vm', { uuid, name: `tasks.m${m}`, args: '()', kwargs: '{}' }, at),
+        scriptedEvent('task-succeeded', 'w1@vm', { uuid, runtime: 0.01 }, at + 50),
+      ]);
+      journal.close();
+    }
     tmux?.kill();
-    tmux = new TmuxSession(`node ${shellQuote(`${ROOT}bin/camq`)} replay ${shellQuote(file)} --all`, {
+    // --max-tasks 2: the view keeps the two newest; older ranges come from the journal.
+    tmux = new TmuxSession(`node ${shellQuote(`${ROOT}bin/camq`)} replay ${shellQuote(journalDir)} --all --max-tasks 2`, {
       width: 120,
       height: 30,
       env: { NO_COLOR: '1' },
     });
     const rows = (screen: string) => [...screen.matchAll(/SUCCESS\s+tasks\.(m\d+)/g)].map((m) => m[1]).join(' ');
-    await tmux.waitFor((screen) => rows(screen) === 'm10 m20 m30 m40 m50');
+    await tmux.waitFor((screen) => rows(screen) === 'm10 m20');
     tmux.send('t');
     await tmux.waitFor('time range (14:00, 14:00..14:30, -1h, -30m..-10m; empty = live):');
     tmux.type('-45m..-35m');
-    let screen = await tmux.waitFor('(paused: [ ] step, t sets, t then Enter for live)');
+    let screen = await tmux.waitFor('(paused: [ ] step, t sets, t then Enter for live) · from the journal: 2 events');
     expect(rows(screen)).toBe('m40');
     expect(screen).toMatch(/Tasks {2}1 in \d\d:\d\d:\d\d–\d\d:\d\d:\d\d/);
     tmux.send(']', { literal: true });
@@ -97,7 +104,7 @@ describe('camq replay', () => {
     tmux.send('Escape');
     tmux.send('t');
     tmux.send('Enter');
-    await tmux.waitFor((s) => rows(s) === 'm10 m20 m30 m40 m50' && s.includes('replay of'));
+    await tmux.waitFor((s) => rows(s) === 'm10 m20' && s.includes('replay of'));
     tmux.send('q');
     await tmux.waitFor('[exited 0]');
   });
