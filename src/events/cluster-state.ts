@@ -36,7 +36,8 @@ export interface TaskCounts {
   rejected: number;
 }
 
-function zeroCounts(): TaskCounts {
+/** Every counter at 0. */
+export function zeroCounts(): TaskCounts {
   return { sent: 0, received: 0, started: 0, succeeded: 0, failed: 0, retried: 0, revoked: 0, rejected: 0 };
 }
 
@@ -81,6 +82,8 @@ export class TaskRecord {
   clock = 0;
   /** Local receipt time of the latest event, epoch ms. */
   updatedAt = 0;
+  /** Local receipt time of the earliest event, epoch ms (with updatedAt: when the task was seen, for time ranges). */
+  firstSeenAt = 0;
 
   constructor(
     readonly uuid: string,
@@ -283,6 +286,7 @@ export class ClusterState {
     let task = map.get(uuid);
     if (task === undefined) {
       task = new TaskRecord(uuid, this.nextSeq++);
+      task.firstSeenAt = now;
       map.set(uuid, task);
       if (map.size > this.maxTasks) {
         const oldest = map.keys().next().value;
@@ -297,6 +301,7 @@ export class ClusterState {
       map.set(uuid, task);
     }
     task.updatedAt = now;
+    if (now < task.firstSeenAt) task.firstSeenAt = now;
 
     const hostname = typeof e['hostname'] === 'string' ? e['hostname'] : undefined;
     let worker: WorkerRecord | undefined;

@@ -1,4 +1,4 @@
-import { isWorkerAlive, HEARTBEAT_DRIFT_MAX, type ClusterState, type TaskCounts, type TaskRecord } from './cluster-state.js';
+import { isWorkerAlive, HEARTBEAT_DRIFT_MAX, zeroCounts, type ClusterState, type TaskCounts, type TaskRecord } from './cluster-state.js';
 import { globToRegExp } from '../protocol/control-message.js';
 
 /**
@@ -83,6 +83,17 @@ export function selectTasks(state: ClusterState, filter: TaskFilter = {}): TaskR
   return out.sort((a, b) => b.seq - a.seq);
 }
 
+/** A window of receipt times, epoch ms (`since` inclusive, `until` exclusive). */
+export interface ReceiptWindow {
+  readonly since: number;
+  readonly until: number;
+}
+
+/** Whether a task was seen within the window: its first event came before the window ends, its latest in or after it. */
+export function isTaskInWindow(task: TaskRecord, window: ReceiptWindow): boolean {
+  return task.firstSeenAt < window.until && task.updatedAt >= window.since;
+}
+
 export interface RateRow {
   readonly name: string;
   /** Finished per second, averaged over the last `averageSeconds`. */
@@ -107,6 +118,43 @@ export function selectRateRows(state: ClusterState, nowMs: number, seconds = 30,
     });
   }
   return rows.sort((a, b) => b.perSecond - a.perSecond || totalOf(b.counts) - totalOf(a.counts) || (a.name < b.name ? -1 : 1));
+}
+
+/**
+ * The rates panel for a time range: per task name, the tasks of `tasks` that finished (succeeded or failed, by the
+ * receipt of their last event) within the window, as `buckets` counts across it, their average per second over the
+ * window, their counts and mean runtime; busiest first.
+ */
+export function selectWindowRateRows(tasks: Iterable<TaskRecord>, window: ReceiptWindow, buckets = 60): RateRow[] {
+  const length = Math.max(1, window.until - window.since);
+  const byName = new Map<string, { series: number[]; counts: TaskCounts; runtime: number; runtimes: number }>();
+  for (const task of tasks) {
+    const isDone = task.state === 'SUCCESS' || task.state === 'FAILURE';
+    if (!isDone || task.name === undefined || task.updatedAt < window.since || task.updatedAt >= window.until) continue;
+    let row = byName.get(task.name);
+    if (row === undefined) {
+      row = { series: new Array<number>(buckets).fill(0), counts: zeroCounts(), runtime: 0, runtimes: 0 };
+      byName.set(task.name, row);
+    }
+    row.series[Math.min(buckets - 1, Math.floor(((task.updatedAt - window.since) / length) * buckets))]!++;
+    if (task.state === 'SUCCESS') row.counts.succeeded++;
+    else row.counts.failed++;
+    if (task.state === 'SUCCESS' && task.runtime !== undefined) {
+      row.runtime += task.runtime;
+      row.runtimes++;
+    }
+  }
+  const rows: RateRow[] = [];
+  for (const [name, row] of byName) {
+    rows.push({
+      name,
+      perSecond: totalOf(row.counts) / (length / 1000),
+      series: row.series,
+      counts: row.counts,
+      meanRuntime: row.runtimes > 0 ? row.runtime / row.runtimes : undefined,
+    });
+  }
+  return rows.sort((a, b) => totalOf(b.counts) - totalOf(a.counts) || (a.name < b.name ? -1 : 1));
 }
 
 function totalOf(c: TaskCounts): number {

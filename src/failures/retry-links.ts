@@ -31,6 +31,11 @@ export class RetryLinks {
     }
   }
 
+  /** Pairs known: goes up with every link added (the live view redraws then). */
+  get size(): number {
+    return this.retryOfMap.size;
+  }
+
   retryOf(taskId: string): string | undefined {
     return this.retryOfMap.get(taskId);
   }

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors/index.js';
 import { widenJournalHeartbeat } from '../journal/heartbeat-thinning.js';
 import { readJournal } from '../journal/journal.js';
+import type { RangeSource } from './range-loader.js';
 import type { EventEnvelope } from '../protocol/event-message.js';
 
 /** What `camq replay` reads: its events, and what the path was. */
@@ -10,6 +11,8 @@ export interface ReplaySource {
   readonly kind: 'journal' | 'jsonl';
   /** Lines of a JSON-lines file that were not events (skipped). */
   readonly skipped: number;
+  /** A journal's reader, for time ranges older than what the view keeps. */
+  readonly journal?: RangeSource | undefined;
 }
 
 /**
@@ -29,10 +32,11 @@ export function readReplaySource(path: string, warn?: (line: string) => void): R
     );
   }
   if (isDirectory) {
+    const reader = readJournal(path, warn);
     // The journal keeps a heartbeat a minute: each stands for that minute, or a replay shows workers flapping.
-    const events = readJournal(path, warn).events().map(widenJournalHeartbeat);
+    const events = reader.events().map(widenJournalHeartbeat);
     if (events.length === 0) throw new UsageError(`${path} holds no journal events (is it a camq journal directory?)`, 'usage.bad-replay-source');
-    return { events, kind: 'journal', skipped: 0 };
+    return { events, kind: 'journal', skipped: 0, journal: reader };
   }
   const events: EventEnvelope[] = [];
   let skipped = 0;

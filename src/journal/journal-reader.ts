@@ -174,6 +174,19 @@ export class JournalReader {
     return this.events(since === undefined ? {} : { since }, since === undefined ? undefined : 'ev');
   }
 
+  /**
+   * The range cut where `ev` segments start (startTime is in the segment's name: no read), oldest first: slices that
+   * `events()` reads a few segments at a time, so a long range loads in steps with the event loop free between them.
+   */
+  timeSlices(range: { readonly since: number; readonly until: number }): { since: number; until: number }[] {
+    const cuts = new Set<number>();
+    for (const seg of this.segments()) if (seg.kind === 'ev' && seg.startTime > range.since && seg.startTime < range.until) cuts.add(seg.startTime);
+    const bounds = [range.since, ...[...cuts].sort((a, b) => a - b), range.until];
+    const out: { since: number; until: number }[] = [];
+    for (let i = 0; i + 1 < bounds.length; i++) out.push({ since: bounds[i]!, until: bounds[i + 1]! });
+    return out;
+  }
+
   /** Every intact record in the range, from every segment, each key once, in time order. */
   private rawRecords(range: TimeRange, only?: SegmentKind): RawRecord[] {
     const since = range.since ?? -Infinity;

@@ -2,7 +2,19 @@ import { Box, useApp, type Key } from 'ink';
 import { useMemo, useRef, useState } from 'react';
 import { RetryLinks } from '../failures/retry-links.js';
 import { describeHistory, type HistoryInfo } from '../history/history-loader.js';
-import { selectRateRows, selectSummary, selectTasks, selectWorkerPaneRows, selectWorkerRows, summarizeWorkers } from '../events/selectors.js';
+import type { RangeSource } from '../history/range-loader.js';
+import { describeTimeRange } from '../history/time-range.js';
+import type { TaskRecord } from '../events/cluster-state.js';
+import {
+  isTaskInWindow,
+  selectRateRows,
+  selectSummary,
+  selectWindowRateRows,
+  selectTasks,
+  selectWorkerPaneRows,
+  selectWorkerRows,
+  summarizeWorkers,
+} from '../events/selectors.js';
 import type { Clock } from '../util/clock.js';
 import { Header, headerFigures } from './components/header.js';
 import { HelpBar } from './components/help-bar.js';
@@ -18,6 +30,7 @@ import type { ClusterStoreLike } from './hooks/use-cluster-snapshot.js';
 import { useFrameSignature, useLiveFrame } from './hooks/use-live-frame.js';
 import { useQueueView } from './hooks/use-queue-view.js';
 import { useQueueViewActions } from './hooks/use-queue-view-actions.js';
+import { inMemorySince, useRangeView, type RangeView } from './hooks/use-range-view.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useUiState } from './hooks/use-ui-state.js';
 import { useViewActions } from './hooks/use-view-actions.js';
@@ -34,6 +47,7 @@ import type { QueueActions } from './queue-actions.js';
 import type { ShellEngineLike } from './shell-engine-like.js';
 import { PANES, type Pane, type Screen } from './state/ui-reducer.js';
 import { createTheme } from './theme.js';
+import { formatClockTime } from './format.js';
 
 export interface AppProps {
   /** The cluster store fed by the event receiver. */
@@ -58,6 +72,8 @@ export interface AppProps {
   readonly retryLinks?: RetryLinks | undefined;
   /** What the header's place for history says instead (`replay of …`). */
   readonly title?: string | undefined;
+  /** The journal, for a time range (`t`, `[`) older than what the view holds; without it the view shows what it holds. */
+  readonly rangeSource?: RangeSource | undefined;
 }
 
 const DETAILS_KEYS: readonly (readonly [string, string])[] = [
@@ -101,6 +117,26 @@ const SCREEN_HINTS: Readonly<Record<Exclude<Screen, 'overview'>, string>> = {
   failures: '',
 };
 
+/** Bars of the rates panel's sparkline across a time range. */
+const RANGE_RATE_BARS = 60;
+
+/** What the status line adds about where a range's tasks come from. */
+function rangeNote(view: RangeView): string {
+  switch (view.status) {
+    case 'loading':
+      return ' · reading the journal…';
+    case 'failed':
+      return ` · the journal could not be read: ${view.error ?? 'unknown error'}`;
+    case 'journal': {
+      const load = view.load!;
+      const capped = load.isCapped ? ` (the newest ${load.state.maxTasks} tasks, from ${formatClockTime(load.since / 1000).slice(0, 8)})` : '';
+      return ` · from the journal: ${load.events} events${capped}`;
+    }
+    default:
+      return '';
+  }
+}
+
 /** A pane's key bar with Tab (`⇥`) naming the pane it goes to next. */
 function withTabTarget(keys: readonly (readonly [string, string])[], next: Pane): readonly (readonly [string, string])[] {
   return keys.map(([key, label]) => (key === '⇥' ? [key, next] : [key, label]));
@@ -112,7 +148,7 @@ function withTabTarget(keys: readonly (readonly [string, string])[], next: Pane)
  * the cluster through the store and the clock it is given, and acts through `control` and `shell`; it never touches
  * the broker, timers or the process itself.
  */
-export function App({ store, clock, isColor = true, control, shell, queues, beats, history, retry, retryLinks, title }: AppProps) {
+export function App({ store, clock, isColor = true, control, shell, queues, beats, history, retry, retryLinks, title, rangeSource }: AppProps) {
   const frame = useLiveFrame(store, clock);
   const { snapshot, nowMs } = frame;
   const { columns, rows } = useTerminalSize();
@@ -135,16 +171,34 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
   // Sorting and filtering up to --max-tasks tasks happens once per published snapshot, not per keypress or tick.
   // Heartbeats leave the task list alone: it is sorted again only after task events.
   const liveSince = ui.liveOnly ? history?.startedMs : undefined;
+  // A time range (t, [ ]) shows the tasks seen within it: from this state when it holds the whole range, else from
+  // the journal (read in the background into a state of its own: live events keep going into this one).
+  const range = ui.timeRange;
+  const openedSince = history?.info.since ?? history?.startedMs ?? -Infinity;
+  const rangeView = useRangeView(range, rangeSource, inMemorySince(state, openedSince), state.maxTasks);
+  const shown = rangeView.load?.state ?? state;
   const tasks = useMemo(() => {
-    const all = selectTasks(state, ui.filter);
-    return liveSince === undefined ? all : all.filter((t) => t.updatedAt >= liveSince);
-  }, [state, state.taskVersion, ui.filter, liveSince]);
+    let all = selectTasks(shown, ui.filter);
+    if (liveSince !== undefined) all = all.filter((t) => t.updatedAt >= liveSince);
+    return range === undefined ? all : all.filter((t) => isTaskInWindow(t, range));
+  }, [shown, shown.taskVersion, ui.filter, liveSince, range]);
+  // The failures screen groups the same tasks: those of the range when one is set.
+  const failureTasks = useMemo((): ReadonlyMap<string, TaskRecord> => {
+    if (range === undefined) return shown.tasks;
+    const inRange = new Map<string, TaskRecord>();
+    for (const [uuid, task] of shown.tasks) if (isTaskInWindow(task, range)) inRange.set(uuid, task);
+    return inRange;
+  }, [shown, shown.version, range]);
+  const taskById = (uuid: string) => shown.tasks.get(uuid) ?? state.tasks.get(uuid);
   const allWorkers = selectWorkerRows(state, nowMs);
   const workerSummary = summarizeWorkers(allWorkers);
   const { sort, grouping, filter: workerFilter, expanded } = ui.workersPane;
   const workers = selectWorkerPaneRows(allWorkers, { sort, grouping, filter: workerFilter, expanded });
   const summary = selectSummary(state, nowMs);
-  const rates = ui.screen === 'overview' ? selectRateRows(state, nowMs, 60) : [];
+  // With a range, the rates are the range's: what finished within it, by task name, across the window.
+  const rateRowsAt = (at: number) =>
+    range === undefined ? selectRateRows(state, at, 60) : selectWindowRateRows(failureTasks.values(), range, RANGE_RATE_BARS);
+  const rates = ui.screen === 'overview' ? rateRowsAt(nowMs) : [];
   const panes: readonly Pane[] = queues === undefined ? PANES.filter((p) => p !== 'queues') : PANES;
   // The queues pane takes its rows off the bottom of the overview; workers, tasks and rates share the rest.
   const queueRows = queues === undefined ? 0 : queuePaneRows(bodyHeight, queueView);
@@ -152,7 +206,7 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
   const layout = overviewLayout(bodyHeight + 3 - queueLines, workers.length, rates.length, tasks.length);
   const peek = ui.screen === 'overview' ? ui.queues.peek : undefined;
 
-  const detailsTask = ui.detailsUuid === undefined ? undefined : state.tasks.get(ui.detailsUuid);
+  const detailsTask = ui.detailsUuid === undefined ? undefined : taskById(ui.detailsUuid);
   const link = detailsTask ? links.describe(detailsTask.uuid) : '';
   const detailLines =
     ui.screen === 'details' && detailsTask
@@ -162,9 +216,9 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
   useAppKeys({
     getUi,
     dispatch,
-    tasksFor: (filter) => (filter === ui.filter ? tasks : selectTasks(state, filter)),
+    tasksFor: (filter) => (filter === ui.filter ? tasks : selectTasks(shown, filter).filter((t) => range === undefined || isTaskInWindow(t, range))),
     workers,
-    taskById: (uuid) => state.tasks.get(uuid),
+    taskById,
     pageSize: Math.max(1, ui.screen === 'details' ? bodyHeight - 1 : ui.pane === 'workers' ? layout.workerRows : layout.taskRows),
     workerPageSize: layout.workerRows,
     knownWorkers: () => allWorkers.filter((w) => w.isOnline).map((w) => w.hostname),
@@ -178,20 +232,26 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
       peekMaxScroll: peek ? Math.max(0, peekLines(peek).length - (bodyHeight - 1)) : 0,
     },
     screenKeys: (input, key) => failuresKeys.current?.(input, key),
+    now: () => clock.now(),
   });
 
   const backlog = queues === undefined || queueView.source === null ? undefined : queueView.backlog;
+  const rangeText = range === undefined ? '' : describeTimeRange(range, nowMs);
   // What the screen shows that changes without a key press, for `at`: the frame is redrawn only when it changes.
   useFrameSignature(frame, (at) => {
     const rowsAt = selectWorkerRows(state, at);
     const paneRowsAt = selectWorkerPaneRows(rowsAt, { sort, grouping, filter: workerFilter, expanded });
     return [
       String(state.taskVersion),
+      // The range shown and where its tasks come from (a journal load finishing redraws), and the retry links.
+      rangeText,
+      rangeView.status,
+      String(links.size),
       headerFigures(selectSummary(state, at), backlog),
       workersTitle(ui, paneRowsAt, summarizeWorkers(rowsAt), layout.workerRows),
       workerRowsSignature(visibleWorkerRows(paneRowsAt, ui.workersPane.scroll, layout.workerRows)),
       taskRowsSignature(tasks, ui.selectedTask, layout.taskRows, at / 1000),
-      ui.screen === 'overview' && layout.rateRows > 0 ? rateRowsSignature(selectRateRows(state, at, 60), layout.rateRows) : '',
+      ui.screen === 'overview' && layout.rateRows > 0 ? rateRowsSignature(rateRowsAt(at), layout.rateRows) : '',
       ui.screen === 'beat' ? beatScreenSignature(beats, at) : '',
       // The failures screen's first/last-seen ages: redrawn every 10 s there (new failures come with taskVersion).
       ui.screen === 'failures' ? String(Math.floor(at / 10_000)) : '',
@@ -208,8 +268,13 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
           ? withTabTarget(SCREEN_KEYS[ui.pane], panes[(panes.indexOf(ui.pane) + 1) % panes.length]!)
           : SCREEN_KEYS[ui.screen];
   const historyText = title ?? (history === undefined ? '' : ui.liveOnly ? 'live only (h shows the history)' : describeHistory(history.info, nowMs));
+  const rangeHint = range === undefined ? undefined : `${rangeText} (paused: [ ] step, t sets, t then Enter for live)${rangeNote(rangeView)}`;
   const hint =
-    ui.screen === 'overview' ? [historyText, describeFilter(ui) || 'press ? for all keys'].filter(Boolean).join(' · ') : SCREEN_HINTS[ui.screen];
+    ui.screen === 'overview'
+      ? [rangeHint ?? historyText, describeFilter(ui) || (rangeHint === undefined ? 'press ? for all keys' : '')].filter(Boolean).join(' · ')
+      : ui.screen === 'failures' && rangeHint !== undefined
+        ? rangeHint
+        : SCREEN_HINTS[ui.screen];
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Header connection={snapshot.connection} summary={summary} backlog={backlog} width={width} theme={theme} />
@@ -224,6 +289,9 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
               workerSummary={workerSummary}
               tasks={tasks}
               tasksKept={state.tasks.size}
+              rangeText={rangeText}
+              rateTitle={range === undefined ? undefined : `finished in ${rangeText}, by task name, across the range`}
+              links={links}
               rates={rates}
               layout={layout}
               width={width}
@@ -262,8 +330,9 @@ export function App({ store, clock, isColor = true, control, shell, queues, beat
           />
         ) : ui.screen === 'failures' ? (
           <FailuresScreen
-            tasks={state.tasks}
-            version={snapshot.version}
+            tasks={failureTasks}
+            version={shown.version}
+            scope={rangeText}
             ui={failuresUi}
             setUi={setFailuresUi}
             links={links}

@@ -155,6 +155,14 @@ export function sparkline(values: readonly number[], width: number): string {
   return line.padStart(width);
 }
 
+/** `values` summed into `width` consecutive groups (all of them shown, coarser), or as they are when they fit. */
+export function resample(values: readonly number[], width: number): number[] {
+  if (values.length <= width || width <= 0) return [...values];
+  const out = new Array<number>(width).fill(0);
+  for (let i = 0; i < values.length; i++) out[Math.floor((i * width) / values.length)]! += values[i]!;
+  return out;
+}
+
 /** Local wall-clock time of float Unix seconds: `19:05:24.020`. */
 export function formatClockTime(seconds: number): string {
   const d = new Date(seconds * 1000);

@@ -1,8 +1,13 @@
-/** `camq replay` in a real terminal, no broker: `camq events --json` lines played into the live view. Run `npm run build` first. */
+/**
+ * `camq replay` in a real terminal, no broker: `camq events --json` lines, or a journal, played into the live view.
+ * Run `npm run build` first.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openJournal } from '../../src/journal/index.js';
+import { scriptedEvent } from '../fakes/event-script.js';
 import { ROOT } from '../helpers/run-bin.js';
 import { shellQuote, TmuxSession } from '../helpers/tmux.js';
 
@@ -57,6 +62,49 @@ describe('camq replay', () => {
     await tmux.waitFor(/2 ValueError\s+tasks\.add/);
     tmux.send('R');
     await tmux.waitFor('a replay has no broker: retry from the live view');
+    tmux.send('q');
+    await tmux.waitFor('[exited 0]');
+  });
+
+  it('t sets a time range read from the journal past --max-tasks, ] steps it, a wrong answer changes nothing, t Enter is live', async () => {
+    // A journal of five tasks, 5 s after 50, 40, 30, 20 and 10 minutes ago, each named after its age, a segment each.
+    const journalDir = join(dir, 'journal');
+    const now = Date.now();
+    for (const m of [50, 40, 30, 20, 10]) {
+      const at = now - m * 60_000 + 5000;
+      const journal = openJournal({ dir: journalDir, flushIntervalMs: 60_000, now: () => at });
+      const uuid = `${m}000000-aaaa-bbbb-cccc-000000000000`;
+      journal.appendEvents([
+        scriptedEvent('task-received', 'w1@vm', { uuid, name: `tasks.m${m}`, args: '()', kwargs: '{}' }, at),
+        scriptedEvent('task-succeeded', 'w1@vm', { uuid, runtime: 0.01 }, at + 50),
+      ]);
+      journal.close();
+    }
+    tmux?.kill();
+    // --max-tasks 2: the view keeps the two newest; older ranges come from the journal.
+    tmux = new TmuxSession(`node ${shellQuote(`${ROOT}bin/camq`)} replay ${shellQuote(journalDir)} --all --max-tasks 2`, {
+      width: 120,
+      height: 30,
+      env: { NO_COLOR: '1' },
+    });
+    const rows = (screen: string) => [...screen.matchAll(/SUCCESS\s+tasks\.(m\d+)/g)].map((m) => m[1]).join(' ');
+    await tmux.waitFor((screen) => rows(screen) === 'm10 m20');
+    tmux.send('t');
+    await tmux.waitFor('time range (14:00, 14:00..14:30, -1h, -30m..-10m; empty = live):');
+    tmux.type('-45m..-35m');
+    let screen = await tmux.waitFor('(paused: [ ] step, t sets, t then Enter for live) · from the journal: 2 events');
+    expect(rows(screen)).toBe('m40');
+    expect(screen).toMatch(/Tasks {2}1 in \d\d:\d\d:\d\d–\d\d:\d\d:\d\d/);
+    tmux.send(']', { literal: true });
+    await tmux.waitFor((s) => rows(s) === 'm30');
+    tmux.send('t');
+    tmux.type('14:61');
+    screen = await tmux.waitFor("time range: '14:61' is not a time: try 14:00, 14:00..14:30");
+    expect(rows(screen)).toBe('m30');
+    tmux.send('Escape');
+    tmux.send('t');
+    tmux.send('Enter');
+    await tmux.waitFor((s) => rows(s) === 'm10 m20' && s.includes('replay of'));
     tmux.send('q');
     await tmux.waitFor('[exited 0]');
   });

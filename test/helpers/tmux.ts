@@ -41,7 +41,8 @@ export class TmuxSession {
   /** Send keys as tmux names them (`Enter`, `Tab`, `C-c`, `Up`), or literal text with `literal: true`. */
   send(keys: string | readonly string[], options: { literal?: boolean } = {}): void {
     const list = typeof keys === 'string' ? [keys] : [...keys];
-    execFileSync('tmux', ['send-keys', '-t', this.name, ...(options.literal ? ['-l'] : []), ...list]);
+    // `--`: keys that start with '-' (`-1h`) are keys, not flags.
+    execFileSync('tmux', ['send-keys', '-t', this.name, ...(options.literal ? ['-l'] : []), '--', ...list]);
   }
 
   /** Type text, then press Enter. */

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { brokerOption, failoverOption } from '../broker-option.js';
 import { processIO, writeLine, type CliIO } from '../cli-io.js';
 import { parsePositiveInteger } from '../number-options.js';
+import { parseTimePoint } from '../../history/time-range.js';
 import { parseFailoverStrategy } from '../../transport/broker-url.js';
 import { addJournalOptions, journalBroker, journalChoice } from './journal-options.js';
 
@@ -17,14 +18,11 @@ interface HistoryOptions {
   readonly limit?: number;
 }
 
-const UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** `--since 1h` (s, m, h, d, w ago) or an ISO date/time → epoch ms. `now` is injectable for tests. */
+/** `--since 1h` (s, m, h, d, w ago), a time of day (`14:00`) or an ISO date/time → epoch ms. `now` is injectable for tests. */
 export function parseTimeBound(text: string, now: number = Date.now()): number {
-  const ago = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(text.trim());
-  if (ago) return now - Number(ago[1]) * UNITS[ago[2]!]!;
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) throw new InvalidArgumentError(`expected a duration ago (30s, 15m, 1h, 2d, 1w) or an ISO date, got '${text}'`);
+  const at = parseTimePoint(text, now);
+  if (at === undefined)
+    throw new InvalidArgumentError(`expected a duration ago (30s, 15m, 1h, 2d, 1w), a time (14:00) or an ISO date, got '${text}'`);
   return at;
 }
 
@@ -38,8 +36,8 @@ export function createHistoryCommand(io: CliIO = processIO): Command {
     .option('--task <name>', 'only tasks of this name')
     .option('--state <state>', 'only tasks in this final state (SUCCESS, FAILURE, RETRY, REVOKED, ...)')
     .option('--id <task-id>', 'only this task')
-    .option('--since <when>', 'from this long ago (30s, 15m, 1h, 2d, 1w) or this ISO date', (t) => parseTimeBound(t))
-    .option('--until <when>', 'up to this long ago or this ISO date', (t) => parseTimeBound(t))
+    .option('--since <when>', 'from this long ago (30s, 15m, 1h, 2d, 1w), this time (14:00) or this ISO date', (t) => parseTimeBound(t))
+    .option('--until <when>', 'up to this long ago, this time or this ISO date', (t) => parseTimeBound(t))
     .option('--limit <n>', 'the newest N only', parsePositiveInteger)
     .option('--actions', 'list the recorded actions (the audit trail)')
     .option('--json', 'one JSON object per line')

@@ -119,7 +119,7 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
   });
   const watcher = new QueueWatcher(lister, { clock: systemClock });
   watcher.start();
-  const engines: Pick<AppProps, 'control' | 'shell' | 'queues' | 'beats' | 'history' | 'retry' | 'retryLinks'> = {
+  const engines: Pick<AppProps, 'control' | 'shell' | 'queues' | 'beats' | 'history' | 'retry' | 'retryLinks' | 'rangeSource'> = {
     control: controlActionsFor(control),
     shell: shellEngineFor(session),
     queues: queueActionsFor(watcher, connection, actions),
@@ -127,6 +127,8 @@ export async function runLiveView(options: LiveViewOptions, io: CliIO): Promise<
     history: history === undefined ? undefined : { info: history, startedMs },
     retry: failureRetryFor(dispatcher, reader),
     retryLinks,
+    // A time range (t, [ ]) older than what the view holds is read from the journal.
+    rangeSource: reader,
   };
   // A running beat announces every 5 s; asked, it answers at once.
   void sendBeatQuery(connection, `camq-view@${process.pid}`).catch(() => {});

@@ -37,6 +37,8 @@ export async function runReplayView(options: ReplayViewOptions, io: CliIO): Prom
         clock: systemClock,
         isColor: useColor(io),
         title,
+        // All at once, the events keep their recorded times: a range older than the tasks kept reads the journal.
+        rangeSource: options.speed === Infinity ? source.journal : undefined,
         retry: {
           plan: () => ({ plans: [], refused: [] }),
           send: () => Promise.resolve([]),

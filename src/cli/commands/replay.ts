@@ -26,8 +26,10 @@ export function createReplayCommand(io: CliIO = processIO): Command {
     .option('--speed <n>', 'N times real speed (default 1)', parseSpeed)
     .option('--all', 'everything at once')
     .option('--max-tasks <n>', 'tasks the view keeps in memory (default 10000)', parseMaxTasks)
-    .action(async (source: string, options: ReplayCommandOptions) => {
+    .action(async (source: string, options: ReplayCommandOptions, cmd: Command) => {
+      // `camq`'s own --max-tasks (the live view's) takes the flag when it comes after the subcommand too.
+      const maxTasks = options.maxTasks ?? cmd.optsWithGlobals<{ maxTasks?: number }>().maxTasks;
       const run = await loadInkModule(async () => (await import('./replay-view.js')).runReplayView);
-      await run({ source, speed: options.all ? Infinity : (options.speed ?? 1), maxTasks: options.maxTasks }, io);
+      await run({ source, speed: options.all ? Infinity : (options.speed ?? 1), maxTasks }, io);
     });
 }

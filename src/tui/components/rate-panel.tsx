@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { RateRow } from '../../events/selectors.js';
-import { cell, fitColumns, formatRate, formatRuntime, sparkline } from '../format.js';
+import { cell, fitColumns, formatRate, formatRuntime, resample, sparkline } from '../format.js';
 import type { Theme } from '../theme.js';
 import { RowText } from './row-text.js';
 
@@ -9,6 +9,8 @@ export interface RatePanelProps {
   readonly height: number;
   readonly width: number;
   readonly theme: Theme;
+  /** The series spans a time range: shown whole (coarser to fit) instead of its newest seconds. */
+  readonly isWholeSeries?: boolean | undefined;
 }
 
 const COLUMNS = [
@@ -30,13 +32,13 @@ export function rateRowsSignature(rows: readonly RateRow[], height: number): str
 }
 
 /** Per task name: finished per second as a sparkline and a figure, succeeded and failed counts, mean runtime. */
-export function RatePanel({ rows, height, width, theme }: RatePanelProps) {
+export function RatePanel({ rows, height, width, theme, isWholeSeries = false }: RatePanelProps) {
   const w = fitColumns(COLUMNS, width);
   return (
     <Box flexDirection="column" height={height}>
       {rows.slice(0, height).map((row) => (
         <RowText key={row.name} wrap="truncate-end">
-          {cell(row.name, w[0]!)} <Text {...theme.accent}>{sparkline(row.series, w[1]!)}</Text>{' '}
+          {cell(row.name, w[0]!)} <Text {...theme.accent}>{sparkline(isWholeSeries ? resample(row.series, w[1]!) : row.series, w[1]!)}</Text>{' '}
           {[cell(formatRate(row.perSecond), w[2]!, true), cell(`✓${row.counts.succeeded}`, w[3]!, true)].join(' ')}{' '}
           <Text {...(row.counts.failed > 0 ? theme.error : theme.dim)}>{cell(`✗${row.counts.failed}`, w[4]!, true)}</Text>{' '}
           {cell(formatRuntime(row.meanRuntime), w[5]!, true)}

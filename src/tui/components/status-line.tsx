@@ -26,6 +26,17 @@ export function StatusLine({ prompt, notice, hint, width, theme }: StatusLinePro
     const label = `Rate limit for ${prompt.taskName} (e.g. 10/s, 5/m, 0 = none)${prompt.error ? ` [${prompt.error}]` : ''}: `;
     return <EditorText label={label} editor={prompt.editor} theme={theme} />;
   }
+  if (prompt?.kind === 'time-range') {
+    // A wrong answer: one line saying what was wrong and what works; the next key shows the text again, to be mended.
+    if (prompt.error) {
+      return (
+        <RowText wrap="truncate-end" {...theme.error}>
+          {truncate(`time range: ${prompt.error}`, width)}
+        </RowText>
+      );
+    }
+    return <EditorText label="time range (14:00, 14:00..14:30, -1h, -30m..-10m; empty = live): " editor={prompt.editor} theme={theme} />;
+  }
   if (prompt?.kind === 'search') return <EditorText label="/" editor={prompt.editor} theme={theme} />;
   if (prompt?.kind === 'worker-filter') return <EditorText label="workers named (glob or text) /" editor={prompt.editor} theme={theme} />;
   if (notice) {

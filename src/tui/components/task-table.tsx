@@ -15,6 +15,8 @@ export interface TaskTableProps {
   /** Float Unix seconds, for the elapsed time of running tasks. */
   readonly nowSeconds: number;
   readonly theme: Theme;
+  /** Which task retried which: a row says `retry of 1a2b3c4d` / `retried as 5e6f7a8b` before its args. */
+  readonly links?: { describe(taskId: string): string } | undefined;
 }
 
 const COLUMNS = [
@@ -75,7 +77,7 @@ export function taskRowsSignature(tasks: readonly TaskRecord[], selected: string
 }
 
 /** The live task stream, newest first: state, name, uuid, args, worker, runtime. */
-export function TaskTable({ tasks, selected, isFocused, height, width, nowSeconds, theme }: TaskTableProps) {
+export function TaskTable({ tasks, selected, isFocused, height, width, nowSeconds, theme, links }: TaskTableProps) {
   const w = fitColumns(COLUMNS, width);
   const { index, offset } = taskWindow(tasks, selected, height);
   const visible = tasks.slice(offset, offset + height);
@@ -92,7 +94,9 @@ export function TaskTable({ tasks, selected, isFocused, height, width, nowSecond
           // Only the pane with the keys shows its selection, so there is never a doubt where ↑↓ go.
           const isSelected = isFocused && offset + i === index;
           const runtime = runtimeText(task, nowSeconds);
-          const args = task.args === undefined ? '' : task.kwargs && task.kwargs !== '{}' ? `${task.args} ${task.kwargs}` : task.args;
+          const link = links?.describe(task.uuid) ?? '';
+          const argsText = task.args === undefined ? '' : task.kwargs && task.kwargs !== '{}' ? `${task.args} ${task.kwargs}` : task.args;
+          const args = link === '' ? argsText : `[${link}] ${argsText}`.trimEnd();
           return (
             <RowText key={task.uuid} wrap="truncate-end" {...(isSelected ? theme.selected : {})}>
               {cell(isSelected ? '›' : ' ', w[0]!)} <Text {...theme.state(task.state)}>{cell(task.state, w[1]!)}</Text>{' '}

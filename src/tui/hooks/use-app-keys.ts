@@ -3,6 +3,7 @@ import type { Dispatch } from 'react';
 import type { TaskRecord } from '../../events/cluster-state.js';
 import type { TaskFilter, WorkerPaneRow } from '../../events/selectors.js';
 import { parseRate } from '../../protocol/rate.js';
+import { DEFAULT_STEP_MS, parseTimeRange, stepTimeRange } from '../../history/time-range.js';
 import { editLine, lineEditor } from '../state/line-editor.js';
 import type { Pane, PaneMotion, UiAction, UiState } from '../state/ui-reducer.js';
 import { handleQueueOverlayKey, handleQueuePaneKey, isEditingQueuePrompt, type QueueKeyContext } from './queue-pane-keys.js';
@@ -36,6 +37,8 @@ export interface AppKeyContext {
   readonly queues?: QueueKeyContext | undefined;
   /** The keys of a screen that reads its own (the failures screen), as it last rendered. */
   readonly screenKeys?: (input: string, key: Key) => void;
+  /** The clock's time (epoch ms): what `t`'s `-1h` and `14:00` and the steps of `[` `]` count from. */
+  readonly now: () => number;
 }
 
 /** All keyboard handling of the app, by screen and prompt; only dispatches UI actions and calls `actions`. */
@@ -63,6 +66,7 @@ function isEditing(ui: UiState): boolean {
     ui.prompt?.kind === 'search' ||
     ui.prompt?.kind === 'worker-filter' ||
     ui.prompt?.kind === 'rate-limit' ||
+    ui.prompt?.kind === 'time-range' ||
     isEditingQueuePrompt(ui)
   );
 }
@@ -143,6 +147,12 @@ function handlePromptKey(ctx: AppKeyContext, input: string, key: Key): void {
       if (first) dispatch({ type: 'select-task', uuid: first.uuid });
       return;
     }
+    if (prompt.kind === 'time-range') {
+      const parsed = parseTimeRange(prompt.editor.value, ctx.now());
+      // A wrong answer: the prompt stays, with what was wrong and what works; the range shown does not change.
+      if (!parsed.ok) return dispatch({ type: 'prompt-error', error: parsed.error });
+      return dispatch({ type: 'set-time-range', window: parsed.choice.kind === 'live' ? undefined : parsed.choice.window });
+    }
     const rate = prompt.editor.value.trim();
     const parsed = parseRate(rate === '' ? 'x' : rate);
     if (!parsed.ok) return dispatch({ type: 'prompt-error', error: rate === '' ? 'type a rate' : parsed.error });
@@ -222,6 +232,8 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
   if (input === 'B') return dispatch({ type: 'open-screen', screen: 'beat' });
   if (input === 'F') return dispatch({ type: 'open-screen', screen: 'failures' });
   if (input === 'h') return dispatch({ type: 'toggle-live-only' });
+  if (input === 't') return dispatch({ type: 'open-prompt', prompt: { kind: 'time-range', editor: lineEditor() } });
+  if (input === '[' || input === ']') return stepRange(ctx, input === '[' ? -1 : 1);
   if (input === 's') return dispatch({ type: 'cycle-state-filter' });
   if (input === 'c') return dispatch({ type: 'clear-filters' });
   if (input === 'p') return ctx.actions.ping(ctx.knownWorkers());
@@ -258,6 +270,18 @@ function handleOverviewKey(ctx: AppKeyContext, input: string, key: Key): void {
   if (input === 'n' && task?.name) return dispatch({ type: 'toggle-filter', field: 'name', value: task.name });
   if (input === 'w' && task?.worker) return dispatch({ type: 'toggle-filter', field: 'worker', value: task.worker });
   taskActionKey(ctx, input);
+}
+
+/** `[` and `]`: the window back or forward by its length; from live, `[` shows the last 15 minutes. */
+function stepRange(ctx: AppKeyContext, direction: -1 | 1): void {
+  const current = ctx.getUi().timeRange;
+  if (current === undefined && direction > 0) {
+    return ctx.dispatch({
+      type: 'notice',
+      notice: { text: `following live already: [ shows the ${DEFAULT_STEP_MS / 60_000} minutes before now`, tone: 'info' },
+    });
+  }
+  ctx.dispatch({ type: 'set-time-range', window: stepTimeRange(current, direction, ctx.now()) });
 }
 
 /** The motion a key asks of a paged list, if any. */

@@ -33,6 +33,8 @@ export interface FailuresScreenProps {
   readonly tasks: ReadonlyMap<string, TaskRecord>;
   /** Changes whenever the tasks do (the snapshot's version): regroups only then. */
   readonly version: number;
+  /** The time range the tasks are from (`14:00–14:30`), '' for all the view holds. */
+  readonly scope?: string;
   readonly ui: FailuresUi;
   readonly setUi: (update: (ui: FailuresUi) => FailuresUi) => void;
   readonly links: RetryLinks;
@@ -105,12 +107,13 @@ export function FailuresScreen(props: FailuresScreenProps) {
       </Text>,
     );
   } else if (group === undefined) {
-    lines.push(...groupLines(groups, ui.selected, body, nowMs, width, theme));
+    lines.push(...groupLines(groups, ui.selected, body, nowMs, width, theme, props.scope));
   } else {
     lines.push(...taskLines(group, ui.selected, links, body, nowMs, width, theme));
   }
   const shown = lines.slice(0, body - (ui.message ? 1 : 0));
-  const title = group === undefined ? 'Failures' : `Failures › ${group.exceptionType} in ${group.name}`;
+  const scope = props.scope ? ` in ${props.scope}` : '';
+  const title = group === undefined ? `Failures${scope}` : `Failures${scope} › ${group.exceptionType} in ${group.name}`;
   const detail =
     group === undefined
       ? `${groups.length} group${groups.length === 1 ? '' : 's'}, ${groups.reduce((n, g) => n + g.count, 0)} failed tasks · ⏎ tasks · R retry group · Esc back`
@@ -136,11 +139,19 @@ export function FailuresScreen(props: FailuresScreenProps) {
   );
 }
 
-function groupLines(groups: readonly FailureGroup[], selected: number, body: number, nowMs: number, width: number, theme: Theme): ReactElement[] {
+function groupLines(
+  groups: readonly FailureGroup[],
+  selected: number,
+  body: number,
+  nowMs: number,
+  width: number,
+  theme: Theme,
+  scope?: string,
+): ReactElement[] {
   if (groups.length === 0)
     return [
       <Text key="none" {...theme.dim}>
-        {cell(' No failed task in the history or since the view started.', width)}
+        {cell(scope ? ` No failed task in ${scope}.` : ' No failed task in the history or since the view started.', width)}
       </Text>,
     ];
   const [count, type, name, first, last, workers] = fitColumns(

@@ -18,6 +18,8 @@ export const OVERVIEW_KEYS: readonly (readonly [string, string])[] = [
   ['n', 'name'],
   ['w', 'worker'],
   ['c', 'clear'],
+  ['t', 'time'],
+  ['[ ]', 'step'],
   ['?', 'help'],
 ];
 
@@ -64,6 +66,7 @@ const HELP: readonly (readonly [string, string])[] = [
   ['l', "rate-limit the selected task's name (asks: 10/s, 5/m, 0 = none)"],
   ['p', 'ping every worker; names the online ones that did not answer'],
   ['F, h', 'failures screen (⏎ a group, r/R retry) · h: history / live only'],
+  ['t, [ ]', 'a time range (14:00..14:30, -1h; empty: live) · [ ] step it'],
   [':', 'the camqadm shell (Esc comes back)'],
   ['Esc, ←', 'back to the overview from details, shell or help'],
 ];

@@ -16,11 +16,17 @@ export interface OverviewScreenProps {
   readonly workerSummary: WorkerSummary;
   readonly tasks: readonly TaskRecord[];
   readonly tasksKept: number;
+  /** The time range shown (`14:00–14:30`), '' when following live. */
+  readonly rangeText?: string;
   readonly rates: readonly RateRow[];
   readonly layout: OverviewLayout;
   readonly width: number;
   readonly nowMs: number;
   readonly theme: Theme;
+  /** What the rates panel's title says instead of the last 60 s (a time range's). */
+  readonly rateTitle?: string | undefined;
+  /** Retry links for the task rows (`retry of …`, `retried as …`). */
+  readonly links?: { describe(taskId: string): string } | undefined;
 }
 
 /** A line describing the active task filter, or '' when none. */
@@ -47,10 +53,28 @@ export function workersTitle(ui: UiState, rows: readonly WorkerPaneRow[], summar
     .join(' · ');
 }
 
-export function OverviewScreen({ ui, workers, workerSummary, tasks, tasksKept, rates, layout, width, nowMs, theme }: OverviewScreenProps) {
+export function OverviewScreen({
+  ui,
+  workers,
+  workerSummary,
+  tasks,
+  tasksKept,
+  rangeText = '',
+  rates,
+  layout,
+  width,
+  nowMs,
+  theme,
+  links,
+  rateTitle,
+}: OverviewScreenProps) {
   const filter = describeFilter(ui);
   const taskDetail = [
-    filter ? `${tasks.length} of ${tasksKept} · ${filter}` : `${tasksKept} kept, newest first`,
+    rangeText !== ''
+      ? `${tasks.length} in ${rangeText}${filter ? ` · ${filter}` : ''}`
+      : filter
+        ? `${tasks.length} of ${tasksKept} · ${filter}`
+        : `${tasksKept} kept, newest first`,
     taskPositionText(tasks, ui.selectedTask, layout.taskRows),
   ]
     .filter(Boolean)
@@ -82,11 +106,12 @@ export function OverviewScreen({ ui, workers, workerSummary, tasks, tasksKept, r
         width={width}
         nowSeconds={nowMs / 1000}
         theme={theme}
+        links={links}
       />
       {layout.rateRows > 0 ? (
         <>
-          <SectionTitle title="Rates" detail="finished per second, last 60 s, by task name" width={width} theme={theme} />
-          <RatePanel rows={rates} height={layout.rateRows} width={width} theme={theme} />
+          <SectionTitle title="Rates" detail={rateTitle ?? 'finished per second, last 60 s, by task name'} width={width} theme={theme} />
+          <RatePanel rows={rates} height={layout.rateRows} width={width} theme={theme} isWholeSeries={rateTitle !== undefined} />
         </>
       ) : null}
     </Box>

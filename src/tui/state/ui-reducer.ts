@@ -1,4 +1,5 @@
 import { WORKER_GROUPINGS, WORKER_SORTS, type TaskFilter, type WorkerGrouping, type WorkerSort } from '../../events/selectors.js';
+import type { TimeWindow } from '../../history/time-range.js';
 import { lineEditor, type LineEditorState } from './line-editor.js';
 import { initialQueuePaneState, queuePaneReducer, type QueuePaneAction, type QueuePaneState } from './queue-pane.js';
 
@@ -43,7 +44,9 @@ export type Prompt =
       readonly editor: LineEditorState;
       readonly error?: string | undefined;
       readonly selectionBefore: string | undefined;
-    };
+    }
+  /** `t`: the time range to show (history/time-range.ts reads the answer). */
+  | { readonly kind: 'time-range'; readonly editor: LineEditorState; readonly error?: string | undefined };
 
 export interface Notice {
   readonly text: string;
@@ -85,6 +88,8 @@ export interface UiState {
   readonly liveOnly: boolean;
   /** The screen the details were opened from (Esc goes back there). */
   readonly detailsFrom: Screen;
+  /** `t`, `[`, `]`: the window of time the tasks pane and the failures screen show; undefined follows live. */
+  readonly timeRange: TimeWindow | undefined;
 }
 
 export const STATE_FILTER_CYCLE = [undefined, 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED', 'PENDING'] as const;
@@ -106,6 +111,7 @@ export const initialUiState: UiState = {
   queues: initialQueuePaneState,
   liveOnly: false,
   detailsFrom: 'overview',
+  timeRange: undefined,
 };
 
 export type UiAction =
@@ -131,6 +137,8 @@ export type UiAction =
   | { readonly type: 'open-screen'; readonly screen: Screen; readonly uuid?: string | undefined }
   | { readonly type: 'back' }
   | { readonly type: 'toggle-live-only' }
+  /** Show this window (undefined: follow live again); closes the `t` prompt, and the selection starts at the top. */
+  | { readonly type: 'set-time-range'; readonly window: TimeWindow | undefined }
   | { readonly type: 'scroll-details'; readonly delta: number; readonly max: number }
   | { readonly type: 'shell-edit'; readonly editor: LineEditorState }
   | { readonly type: 'shell-submit'; readonly line: string; readonly prompt: string }
@@ -223,10 +231,11 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     }
     case 'prompt-error': {
       const p = state.prompt;
-      return p?.kind === 'rate-limit' ? { ...state, prompt: { ...p, error: action.error } } : state;
+      return p?.kind === 'rate-limit' || p?.kind === 'time-range' ? { ...state, prompt: { ...p, error: action.error } } : state;
     }
     case 'close-prompt': {
       const p = state.prompt;
+      if (p?.kind === 'time-range') return { ...state, prompt: undefined };
       if (p?.kind === 'search' && action.isCancel) return { ...state, prompt: undefined, filter: { ...state.filter, query: p.previous } };
       if (p?.kind === 'worker-filter') {
         return action.isCancel
@@ -252,6 +261,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, screen: state.screen === 'details' && state.detailsFrom === 'failures' ? 'failures' : 'overview', prompt: undefined };
     case 'toggle-live-only':
       return { ...state, liveOnly: !state.liveOnly };
+    case 'set-time-range':
+      return { ...state, timeRange: action.window, prompt: undefined, selectedTask: undefined, notice: undefined };
     case 'scroll-details':
       return { ...state, detailsScroll: Math.max(0, Math.min(action.max, state.detailsScroll + action.delta)) };
     case 'shell-edit':

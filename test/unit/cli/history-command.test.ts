@@ -65,7 +65,7 @@ describe('camq history', () => {
   it('refuses a --since it cannot read, in one line', async () => {
     const { code, err } = await history(['--since', 'yesterday-ish']);
     expect(code).toBe(1);
-    expect(err).toMatch(/expected a duration ago \(30s, 15m, 1h, 2d, 1w\) or an ISO date, got 'yesterday-ish'/);
+    expect(err).toMatch(/expected a duration ago \(30s, 15m, 1h, 2d, 1w\), a time \(14:00\) or an ISO date, got 'yesterday-ish'/);
     expect(parseTimeBound('1h', 10_000_000)).toBe(10_000_000 - 3_600_000);
     expect(parseTimeBound('2026-12-06T10:00:00Z')).toBe(Date.UTC(2026, 11, 6, 10));
   });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterState } from '../../../src/events/cluster-state.js';
-import { selectRateRows, selectSummary, selectTaskTimeline, selectTasks, selectWorkerRows } from '../../../src/events/selectors.js';
+import {
+  isTaskInWindow,
+  selectRateRows,
+  selectSummary,
+  selectTaskTimeline,
+  selectTasks,
+  selectWindowRateRows,
+  selectWorkerRows,
+} from '../../../src/events/selectors.js';
 import { taskEvent, taskReceived, workerEvent } from '../../fakes/event-script.js';
 
 const T0 = Date.UTC(2026, 10, 21, 19, 0, 0);
@@ -50,5 +58,36 @@ describe('selectors', () => {
     const s = cluster();
     expect(selectSummary(s, T0 + 1000)).toMatchObject({ workersOnline: 2, workersTotal: 2, tasksKept: 3, eventCount: 7 });
     expect(selectTaskTimeline(s.tasks.get('a2')!).map((p) => p.label)).toEqual(['received', 'succeeded']);
+  });
+});
+
+describe('time windows', () => {
+  it('a task is in a window when its events overlap it; the rates of a window count what finished within it', () => {
+    const state = new ClusterState();
+    const at = (s: number) => T0 + s * 1000;
+    state.apply(taskReceived('a', 'w1@vm', at(0), 'tasks.add', '()'), at(0));
+    state.apply(taskEvent('succeeded', 'a', 'w1@vm', at(10), { runtime: 2 }), at(10));
+    state.apply(taskReceived('b', 'w1@vm', at(20), 'tasks.add', '()'), at(20));
+    state.apply(taskEvent('failed', 'b', 'w1@vm', at(50), { exception: 'E()' }), at(50));
+    const a = state.tasks.get('a')!;
+    const b = state.tasks.get('b')!;
+    expect([a.firstSeenAt, a.updatedAt]).toEqual([at(0), at(10)]);
+    expect(isTaskInWindow(a, { since: at(5), until: at(15) })).toBe(true);
+    expect(isTaskInWindow(a, { since: at(10), until: at(15) })).toBe(true);
+    expect(isTaskInWindow(a, { since: at(11), until: at(15) })).toBe(false);
+    expect(isTaskInWindow(b, { since: at(0), until: at(20) })).toBe(false);
+    expect(isTaskInWindow(b, { since: at(30), until: at(40) })).toBe(true);
+
+    const rows = selectWindowRateRows(state.tasks.values(), { since: at(0), until: at(60) }, 6);
+    expect(rows).toEqual([
+      {
+        name: 'tasks.add',
+        perSecond: 2 / 60,
+        series: [0, 1, 0, 0, 0, 1],
+        counts: expect.objectContaining({ succeeded: 1, failed: 1 }),
+        meanRuntime: 2,
+      },
+    ]);
+    expect(selectWindowRateRows(state.tasks.values(), { since: at(20), until: at(40) })).toEqual([]);
   });
 });

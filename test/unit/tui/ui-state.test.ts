@@ -86,6 +86,27 @@ describe('uiReducer', () => {
     expect(s.shell.editor.value).toBe('');
   });
 
+  it('a time range: a wrong answer keeps the prompt with the error and the range as it was; set-time-range closes it', () => {
+    const window = { since: 1_000, until: 2_000 };
+    const shown: UiState = { ...initialUiState, timeRange: window, selectedTask: 'abc', notice: { text: 'pong', tone: 'info' } };
+    let s = uiReducer(shown, { type: 'open-prompt', prompt: { kind: 'time-range', editor: lineEditor('14:61') } });
+    s = uiReducer(s, { type: 'prompt-error', error: "'14:61' is not a time" });
+    expect(s.prompt).toMatchObject({ kind: 'time-range', error: "'14:61' is not a time" });
+    expect(s.timeRange).toBe(window);
+    // Typing clears the error; Esc leaves everything as it was.
+    s = uiReducer(s, { type: 'edit-prompt', editor: lineEditor('14:0') });
+    expect(s.prompt).toMatchObject({ kind: 'time-range', error: undefined });
+    expect(uiReducer(s, { type: 'close-prompt', isCancel: true })).toMatchObject({ prompt: undefined, timeRange: window, selectedTask: 'abc' });
+    const next = { since: 0, until: 1_000 };
+    expect(uiReducer(s, { type: 'set-time-range', window: next })).toMatchObject({
+      prompt: undefined,
+      timeRange: next,
+      selectedTask: undefined,
+      notice: undefined,
+    });
+    expect(uiReducer(shown, { type: 'set-time-range', window: undefined }).timeRange).toBeUndefined();
+  });
+
   it('details scroll stays within bounds', () => {
     const s = reduce([
       { type: 'open-screen', screen: 'details', uuid: 'u' },
