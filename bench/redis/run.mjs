@@ -23,7 +23,7 @@ import { hasPythonCelery } from '../bench-broker.mjs';
 import { buildTaskMessage } from '../../dist/protocol/index.js';
 import { createTransport, parseBrokerUrl, publishMessage } from '../../dist/transport/index.js';
 import { queueLists, UNACKED_KEY } from '../../dist/redis/index.js';
-import { camqWorker, celeryNodeWorker, loadLine, localBrokerPid, printMedians, pythonWorker, roundRobin, timeDrain } from '../worker/drain.mjs';
+import { camqWorker, celeryNodeWorker, isLocalHost, loadLine, printMedians, pythonWorker, roundRobin, timeDrain } from '../worker/drain.mjs';
 
 const BROKER = process.env.CAMQ_BENCH_REDIS_URL ?? process.env.CAMQ_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/10';
 const url = parseBrokerUrl(BROKER);
@@ -48,8 +48,9 @@ const contenders = [
     : []),
 ].filter((c) => !ONLY || ONLY.has(c.key));
 
-const REDIS_PID = localBrokerPid(url.hostname, 'redis-server');
 const redis = new Redis(BROKER.split('?')[0]);
+/** The redis-server behind the URL, when it runs here: its pid as it says (INFO), since more than one may run. */
+const REDIS_PID = isLocalHost(url.hostname) ? Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) : undefined;
 /** The keys in the database before the bench: they are left alone; every other key is the runs' and is deleted. */
 const before = new Set(await allKeys());
 

@@ -107,9 +107,12 @@ function overTree(pid, measure) {
   return total;
 }
 
-/** The pid of a local broker process by its command name (`beam.smp`, `redis-server`); undefined for a remote one. */
+/** Whether a broker's host is this machine (its CPU time can be read from /proc then). */
+export const isLocalHost = (hostname) => ['127.0.0.1', 'localhost', '::1'].includes(hostname);
+
+/** The pid of a local broker process by its command name (`beam.smp`); undefined for a remote one. */
 export function localBrokerPid(hostname, comm) {
-  if (!['127.0.0.1', 'localhost', '::1'].includes(hostname)) return undefined;
+  if (!isLocalHost(hostname)) return undefined;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return Number(pid);
