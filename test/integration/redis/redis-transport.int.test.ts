@@ -28,6 +28,16 @@ function collect(): { got: Delivery[]; handler: (m: Delivery | null) => void; wa
 
 const body = (d: Delivery) => d.content.toString('utf8');
 
+/** Consume with acks and a prefetch until that many are held, and a moment more, so that more than that would show. */
+async function consumeHeld(channel: TransportChannel, queue: string, prefetch: number): Promise<ReturnType<typeof collect>> {
+  const c = collect();
+  await channel.prefetch(prefetch);
+  await channel.consume(queue, c.handler, { noAck: false });
+  await c.wait(prefetch);
+  await new Promise((r) => setTimeout(r, 200));
+  return c;
+}
+
 describe.skipIf(!available)('RedisTransport on a real Redis (kombu 5.2 wire format)', () => {
   let redis: Redis;
   let transport: RedisTransport;
@@ -135,11 +145,7 @@ describe.skipIf(!available)('RedisTransport on a real Redis (kombu 5.2 wire form
     channel.publish('', 'h6.acks', Buffer.from('one'));
     channel.publish('', 'h6.acks', Buffer.from('two'));
     await channel.waitForConfirms();
-    const c = collect();
-    await channel.prefetch(1);
-    await channel.consume('h6.acks', c.handler, { noAck: false });
-    await c.wait(1);
-    await new Promise((r) => setTimeout(r, 200));
+    const c = await consumeHeld(channel, 'h6.acks', 1);
     expect(c.got).toHaveLength(1); // prefetch 1
     expect(await redis.hlen('unacked')).toBe(1);
     expect(await redis.zcard('unacked_index')).toBe(1);
@@ -157,6 +163,26 @@ describe.skipIf(!available)('RedisTransport on a real Redis (kombu 5.2 wire form
     const ch2 = await transport.openChannel();
     const again = await ch2.get('h6.acks', { noAck: true });
     expect(again && again.fields.redelivered).toBe(true);
+  });
+
+  it('takes more than one message per round trip within the prefetch, in order, each recorded in unacked until acked', async () => {
+    for (let i = 0; i < 25; i++) channel.publish('', 'h10.batch', Buffer.from(String(i)));
+    await channel.waitForConfirms();
+    const c = await consumeHeld(channel, 'h10.batch', 10);
+    expect(c.got.map(body)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(await redis.hlen('unacked')).toBe(10);
+    expect(await redis.zcard('unacked_index')).toBe(10);
+    expect(await redis.llen('h10.batch')).toBe(15);
+    channel.ack(c.got[9]!, true);
+    await c.wait(20);
+    channel.ack(c.got[19]!, true);
+    await c.wait(25);
+    channel.ack(c.got[24]!, true);
+    expect(c.got.map(body)).toEqual(Array.from({ length: 25 }, (_, i) => String(i)));
+    await channel.close();
+    expect(await redis.hlen('unacked')).toBe(0);
+    expect(await redis.zcard('unacked_index')).toBe(0);
+    expect(await redis.llen('h10.batch')).toBe(0);
   });
 
   it('keeps a broken message (not a kombu envelope) aside in _camq.broken.<queue>, with one log line for a burst, and goes on', async () => {
