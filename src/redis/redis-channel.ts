@@ -552,7 +552,7 @@ export class RedisChannel implements TransportChannel {
       if (delivery instanceof Error) await this.setAside(queue, raw, delivery);
       else consumer.onMessage(delivery);
       // Tracked, so that a close waits for what an RPOP in flight takes (and puts it back) before it ends.
-      const more = this.takeMore(blocking, list, queue).catch((err: unknown) => {
+      const more = this.takeMore(list, queue).catch((err: unknown) => {
         if (!this.closed) this.emitter.emit('error', this.transport.translate(err));
       });
       this.track(more);
@@ -562,46 +562,54 @@ export class RedisChannel implements TransportChannel {
 
   /**
    * After BRPOP served a message from a queue's step-0 list (the first served on Redis) while this channel consumes
-   * that one queue by BRPOP: take up to the prefetch's room more from the same list with one `RPOP list count` (Redis
-   * 6.2+), instead of one BRPOP round trip each. What was taken is recorded in `unacked` in one pipeline, as each
-   * BRPOP's message is; nothing of a lower priority or of another queue is taken ahead of its turn. On an older Redis
-   * (RPOP takes no count) it is not tried again. Taken after its consumer went away: pushed back where it was, in order.
+   * that one queue by BRPOP: take up to the prefetch's room more from the same list in one round trip, instead of one
+   * BRPOP each. One script (TAKE_AND_HOLD) pops them and records them in `unacked`, so a worker killed at any moment
+   * leaves each either on its list or in `unacked` for a restorer (kombu's BRPOP loses one in that window; this, none
+   * of these). Nothing of a lower priority or of another queue is taken ahead of its turn. On a Redis older than 6.2
+   * (RPOP takes no count) it is not tried again. Taken after its consumer went away: put back where it was, in order.
    */
-  private async takeMore(blocking: Redis, list: string, queue: string): Promise<void> {
+  private async takeMore(list: string, queue: string): Promise<void> {
     if (!this.batchTake || this.cycle.length !== 1 || this.closed) return;
     if (list !== this.key(priorityList(queue, 0))) return;
     const room = this.prefetchCount > 0 ? this.prefetchCount - this.held.size : MAX_TAKE;
     const count = Math.min(room, MAX_TAKE);
     if (count <= 0) return;
-    let taken: string[] | null;
+    const consumer = [...this.consumers.values()].find((c) => c.queue === queue && c.pattern === undefined);
+    if (!consumer) return;
+    let taken: string[];
+    let recorded: number[];
     try {
-      taken = await blocking.rpop(list, count);
+      const client = this.client();
+      [taken, recorded] = await client.takeAndHold(
+        list,
+        this.key(UNACKED_KEY),
+        this.key(UNACKED_INDEX_KEY),
+        count,
+        this.now(),
+        consumer.noAck ? '0' : '1',
+      );
     } catch (err) {
       if (this.closed) return;
       if (/wrong number of arguments/i.test((err as Error).message)) this.batchTake = false;
       else this.emitter.emit('error', this.transport.translate(err));
       return;
     }
-    if (!taken || taken.length === 0) return;
-    const consumer = [...this.consumers.values()].find((c) => c.queue === queue && c.pattern === undefined);
-    if (!consumer || this.closed) {
-      await this.client()
-        .rpush(list, ...[...taken].reverse())
-        .catch(() => {});
-      return;
-    }
-    // Recorded in `unacked` before anything else is awaited, so the moment where a crash loses what was taken is
-    // the RPOP's round trip, as it is a BRPOP's (for up to `count` messages here).
+    if (taken.length === 0) return;
     const pipe = this.client().pipeline();
     const deliveries: Delivery[] = [];
     const broken: [string, Error][] = [];
-    for (const raw of taken) {
-      const delivery = this.accept(raw, consumer.tag, consumer.noAck, pipe);
-      if (delivery instanceof Error) broken.push([raw, delivery]);
+    for (let i = 0; i < taken.length; i++) {
+      const delivery = this.accept(taken[i]!, consumer.tag, consumer.noAck, recorded[i] === 1 ? 'recorded' : pipe);
+      if (delivery instanceof Error) broken.push([taken[i]!, delivery]);
       else deliveries.push(delivery);
     }
     if (pipe.length > 0) this.background(pipe.exec());
-    for (const delivery of deliveries) consumer.onMessage(delivery);
+    if (this.closed || !this.consumers.has(consumer.tag)) {
+      // The consumer went away while the script ran: what it took is held, so give it back as a close does.
+      for (const delivery of deliveries) this.background(this.restore(delivery.fields.deliveryTag, 'R'));
+    } else {
+      for (const delivery of deliveries) consumer.onMessage(delivery);
+    }
     for (const [raw, reason] of broken) await this.setAside(queue, raw, reason);
   }
 
@@ -619,8 +627,11 @@ export class RedisChannel implements TransportChannel {
     }
   }
 
-  /** A taken message: decoded, numbered, and (unless noAck) recorded in `unacked` as kombu's QoS.append does. */
-  private accept(raw: string, consumerTag: string | undefined, noAck: boolean, pipe?: ReturnType<Redis['pipeline']>): Delivery | Error {
+  /**
+   * A taken message: decoded, numbered, and (unless noAck) recorded in `unacked` as kombu's QoS.append does, into
+   * `pipe` when given, or not at all when the script that took it has ('recorded').
+   */
+  private accept(raw: string, consumerTag: string | undefined, noAck: boolean, pipe?: ReturnType<Redis['pipeline']> | 'recorded'): Delivery | Error {
     const env = parseEnvelope(raw);
     if (env instanceof Error) return env;
     const tag = this.nextTag++;
@@ -628,6 +639,7 @@ export class RedisChannel implements TransportChannel {
       const { exchange, routing_key: routingKey } = env.properties.delivery_info;
       const uuid = typeof env.properties.delivery_tag === 'string' ? env.properties.delivery_tag : randomUUID();
       this.held.set(tag, { uuid, raw, exchange, routingKey });
+      if (pipe === 'recorded') return envelopeToDelivery(env, { deliveryTag: tag, consumerTag });
       const record = `[${raw}, ${JSON.stringify(exchange)}, ${JSON.stringify(routingKey)}]`;
       const into = pipe ?? this.client().pipeline();
       into.zadd(this.key(UNACKED_INDEX_KEY), this.now(), uuid).hset(this.key(UNACKED_KEY), uuid, record);

@@ -10,6 +10,7 @@ export type ScriptedRedis = Redis & {
   restoreTag(numKeys: number, ...args: string[]): Promise<number>;
   releaseMutex(mutex: string, token: string): Promise<number>;
   claimName(key: string, owner: string, leaseMs: string): Promise<number>;
+  takeAndHold(list: string, unacked: string, index: string, count: number, now: number, record: '0' | '1'): Promise<[string[], number[]]>;
 };
 
 export type FanoutListener = (channel: string, payload: Buffer) => void;

@@ -47,6 +47,34 @@ end
 return 1
 `;
 
+/**
+ * Take up to ARGV[1] messages from the right of a list (RPOP count, Redis 6.2+) and, when ARGV[3] is '1', record
+ * each in `unacked` (`[envelope, exchange, routing_key]` under its delivery tag) and `unacked_index` (score ARGV[2])
+ * in the same step: a client that dies after sending it leaves every message either on its list or in `unacked`,
+ * where a restorer finds it. Returns {taken, recorded}: recorded[i] is 1 when taken[i] was recorded, 0 when it is not
+ * an envelope with a string tag and exchange and routing key (the caller records or sets it aside).
+ * KEYS[1] the list, KEYS[2] unacked, KEYS[3] unacked_index.
+ */
+export const TAKE_AND_HOLD = `
+local taken = redis.call('RPOP', KEYS[1], ARGV[1])
+if not taken then return {{}, {}} end
+local recorded = {}
+for i, raw in ipairs(taken) do
+  recorded[i] = 0
+  if ARGV[3] == '1' then
+    local ok, env = pcall(cjson.decode, raw)
+    local p = ok and type(env) == 'table' and env.properties
+    local info = type(p) == 'table' and p.delivery_info
+    if type(info) == 'table' and type(p.delivery_tag) == 'string' and type(info.exchange) == 'string' and type(info.routing_key) == 'string' then
+      redis.call('ZADD', KEYS[3], ARGV[2], p.delivery_tag)
+      redis.call('HSET', KEYS[2], p.delivery_tag, '[' .. raw .. ', ' .. cjson.encode(info.exchange) .. ', ' .. cjson.encode(info.routing_key) .. ']')
+      recorded[i] = 1
+    end
+  end
+end
+return {taken, recorded}
+`;
+
 /** Release kombu's `unacked_mutex` only if we still hold it. KEYS[1] the mutex; ARGV[1] our token. */
 export const RELEASE_MUTEX = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -13,7 +13,7 @@ import { RedisStoredQueues } from './redis-stored-queues.js';
 import { RedisChannel } from './redis-channel.js';
 import type { FanoutListener, KnownBinding, RedisLink, ScriptedRedis } from './redis-link.js';
 import { translateRedisError } from './redis-error.js';
-import { CLAIM_NAME, RELEASE_MUTEX, RESTORE_TAG, ROUTE_DIRECT } from './redis-scripts.js';
+import { CLAIM_NAME, RELEASE_MUTEX, RESTORE_TAG, ROUTE_DIRECT, TAKE_AND_HOLD } from './redis-scripts.js';
 import { RedisClaims } from './redis-claims.js';
 import { ioredisOptions, redisSettings, type RedisSettings } from './redis-settings.js';
 
@@ -250,6 +250,7 @@ export class RedisTransport extends SafeEmitter<TransportEvents> implements Tran
     client.defineCommand('restoreTag', { lua: RESTORE_TAG });
     client.defineCommand('releaseMutex', { numberOfKeys: 1, lua: RELEASE_MUTEX });
     client.defineCommand('claimName', { numberOfKeys: 1, lua: CLAIM_NAME });
+    client.defineCommand('takeAndHold', { numberOfKeys: 3, lua: TAKE_AND_HOLD });
     let firstError: unknown;
     client.on('error', (err: unknown) => (firstError ??= err));
     try {

@@ -185,6 +185,31 @@ describe.skipIf(!available)('RedisTransport on a real Redis (kombu 5.2 wire form
     expect(await redis.llen('h10.batch')).toBe(0);
   });
 
+  it('takes and records in one script: each envelope is in unacked as kombu writes it, anything else is left to the caller', async () => {
+    channel.publish('', 'h12.take', Buffer.from('a'));
+    await channel.waitForConfirms();
+    await redis.lpush('h12.take', 'not an envelope');
+    channel.publish('', 'h12.take', Buffer.from('b'));
+    await channel.waitForConfirms();
+    const raws = (await redis.lrange('h12.take', 0, -1)).reverse();
+    const client = transport.requireClient();
+    const [taken, recorded] = await client.takeAndHold('h12.take', 'unacked', 'unacked_index', 10, 1_800_000_000, '1');
+    expect(taken).toEqual(raws);
+    expect(recorded).toEqual([1, 0, 1]);
+    const unacked = await redis.hgetall('unacked');
+    expect(Object.keys(unacked)).toHaveLength(2);
+    for (const raw of [raws[0]!, raws[2]!]) {
+      const tag = (JSON.parse(raw) as { properties: { delivery_tag: string } }).properties.delivery_tag;
+      expect(JSON.parse(unacked[tag]!)).toEqual([JSON.parse(raw), '', 'h12.take']);
+      expect(await redis.zscore('unacked_index', tag)).toBe('1800000000');
+    }
+    // Without acks (noAck) it only takes.
+    channel.publish('', 'h12.take', Buffer.from('c'));
+    await channel.waitForConfirms();
+    expect((await client.takeAndHold('h12.take', 'unacked', 'unacked_index', 10, 1, '0'))[1]).toEqual([0]);
+    expect(await redis.hlen('unacked')).toBe(2);
+  });
+
   it('keeps a broken message (not a kombu envelope) aside in _camq.broken.<queue>, with one log line for a burst, and goes on', async () => {
     const lines: string[] = [];
     const own = new RedisTransport({ url: REDIS_URL, log: (line) => lines.push(line) });
