@@ -125,6 +125,9 @@ describe('journal', () => {
     expect(warnings).toEqual([expect.stringMatching(/torn record .* 7 bytes were skipped/)]);
     const sealed = listSegments(dir).find((s) => s.path === deadPath)!;
     expect(sealed.index?.events).toBe(3);
+    // Its batch table covers what was kept: a range read of the sealed segment finds the records.
+    expect(sealed.index?.batches).toEqual([{ offset: 0, bytes: content.length, firstTime: (T0 + 1000) * 1000, lastTime: (T0 + 1000.002) * 1000 }]);
+    expect(readJournal(dir).events({ since: (T0 + 1000.001) * 1000 })).toHaveLength(2);
     const later: string[] = [];
     expect(readJournal(dir, (line) => later.push(line)).events()).toHaveLength(3);
     expect(later).toEqual([]);
