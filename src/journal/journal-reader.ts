@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '../protocol/event-message.js';
 import type { ActionRecord, JournalEntry, JournalEntryKind, TaskBodyRecord } from './journal-records.js';
 import { payloadText, RecordKind, type RawRecord } from './record-codec.js';
-import { listSegments, type SegmentInfo, type SegmentKind } from './segment-files.js';
+import { listSegments, type SegmentIndex, type SegmentInfo, type SegmentKind } from './segment-files.js';
 import { DEFAULT_SEGMENT_AGE_MS, mayBeOpen } from './segment-maintenance.js';
 import { scanSegment } from './segment-scan.js';
 import { TaskHistoryBuilder, type TaskHistory } from './task-history.js';
@@ -63,7 +63,9 @@ export class JournalReader {
   entries(query: EntryQuery = {}): JournalEntry[] {
     const kinds = query.kinds === undefined ? undefined : new Set(query.kinds);
     const out: JournalEntry[] = [];
-    for (const r of this.rawRecords(query)) {
+    // Every action is in a `fail` segment too (kept longest): the audit trail alone reads only those.
+    const only = kinds?.size === 1 && kinds.has('action') ? 'fail' : undefined;
+    for (const r of this.rawRecords(query, only, kinds)) {
       const kind = KIND_NAMES[r.kind];
       if (kind === undefined || (kinds !== undefined && !kinds.has(kind))) continue;
       const value = parse(r);
@@ -187,8 +189,11 @@ export class JournalReader {
     return out;
   }
 
-  /** Every intact record in the range, from every segment, each key once, in time order. */
-  private rawRecords(range: TimeRange, only?: SegmentKind): RawRecord[] {
+  /**
+   * Every intact record in the range, from every segment (`only`: of that kind), each key once, in time order.
+   * `kinds`: skip the closed segments whose index says they hold no record of those kinds.
+   */
+  private rawRecords(range: TimeRange, only?: SegmentKind, kinds?: ReadonlySet<JournalEntryKind>): RawRecord[] {
     const since = range.since ?? -Infinity;
     const until = range.until ?? Infinity;
     const seen = new Set<number>();
@@ -199,6 +204,7 @@ export class JournalReader {
       if (only !== undefined && seg.kind !== only) continue;
       if (seg.index !== undefined && (seg.index.lastTime < since || seg.index.firstTime >= until)) continue;
       if (seg.index === undefined && seg.mtimeMs < since) continue;
+      if (kinds !== undefined && seg.index !== undefined && !mayHold(seg.index, kinds)) continue;
       for (const r of this.scan(seg, range).records) {
         if (seen.has(r.keyHash)) continue;
         seen.add(r.keyHash);
@@ -210,7 +216,7 @@ export class JournalReader {
   }
 
   private scan(seg: SegmentInfo, range: TimeRange = {}): ReturnType<typeof scanSegment> {
-    const scan = scanSegment(seg.path, range);
+    const scan = scanSegment(seg.path, range, seg.index?.batches);
     // A segment being written may show half a write for a moment: only a closed or dead writer's tail is torn.
     if (scan.tornBytes > 0 && !this.warned.has(seg.name) && !mayBeOpen(seg, Date.now(), DEFAULT_SEGMENT_AGE_MS)) {
       this.warned.add(seg.name);
@@ -218,6 +224,15 @@ export class JournalReader {
     }
     return scan;
   }
+}
+
+/** Whether a closed segment may hold records of these kinds (a version 1 index does not say: it may). */
+function mayHold(index: SegmentIndex, kinds: ReadonlySet<JournalEntryKind>): boolean {
+  return (
+    (kinds.has('event') && index.events > 0) ||
+    (kinds.has('action') && (index.actions ?? 1) > 0) ||
+    (kinds.has('task-body') && (index.bodies ?? 1) > 0)
+  );
 }
 
 function parse(record: RawRecord): unknown {

@@ -5,9 +5,10 @@ import type { EventEnvelope } from '../protocol/event-message.js';
 import { actionKey, eventKeyHash, hashKey, taskBodyKey } from './event-key.js';
 import type { ActionRecord, TaskBodyRecord } from './journal-records.js';
 import { BATCH_HEADER_BYTES, encodeRecordInto, RECORD_HEADER_BYTES, RecordKind, sealBatch } from './record-codec.js';
-import { listSegments, segmentName, writeIndex, type SegmentIndex, type SegmentKind } from './segment-files.js';
+import { addBatchSpan, listSegments, segmentName, writeIndex, type BatchSpan, type SegmentIndex, type SegmentKind } from './segment-files.js';
 import { OPEN_HERE, pruneSegments, sealDeadSegments, WRITER_HOST, type RetentionLimits } from './segment-maintenance.js';
 import { scanSegment } from './segment-scan.js';
+import { KeyHashSet } from './key-hash-set.js';
 
 export interface JournalWriterOptions extends RetentionLimits {
   readonly dir: string;
@@ -32,9 +33,13 @@ interface OpenSegment {
   /** Its index, kept as records are written (so closing it reads nothing back). */
   records: number;
   events: number;
+  actions: number;
+  bodies: number;
   firstTime: number;
   lastTime: number;
   readonly taskIds: Set<string>;
+  /** Its batch table: what a range read of the closed segment reads (segment-files.ts). */
+  readonly batches: BatchSpan[];
 }
 
 /** A record as appended: what a failure copies into the `fail` segment. */
@@ -50,16 +55,19 @@ interface PendingRecord {
 interface BatchMeta {
   records: number;
   events: number;
+  actions: number;
+  bodies: number;
   firstTime: number;
   lastTime: number;
   taskIds: string[];
 }
 
-const emptyMeta = (): BatchMeta => ({ records: 0, events: 0, firstTime: 0, lastTime: 0, taskIds: [] });
+const emptyMeta = (): BatchMeta => ({ records: 0, events: 0, actions: 0, bodies: 0, firstTime: 0, lastTime: 0, taskIds: [] });
 
 const FAILURE_TRAIL_TASKS = 20_000;
 const PENDING_INITIAL_BYTES = 1 << 20;
 const FLUSH_AT_BYTES = 4 << 20;
+/** The writer remembers the keys of the last 200,000 to 400,000 records it wrote (KeyHashSet). */
 const DEDUP_GENERATION = 200_000;
 
 /**
@@ -75,8 +83,7 @@ export class JournalWriter {
   private meta = { ev: emptyMeta(), fail: emptyMeta() };
   private segments: { ev: OpenSegment | undefined; fail: OpenSegment | undefined } = { ev: undefined, fail: undefined };
   private readonly trails = new Map<string, PendingRecord[]>();
-  private seenOld = new Set<number>();
-  private seenNew = new Set<number>();
+  private readonly seen = new KeyHashSet(DEDUP_GENERATION);
   private timer: NodeJS.Timeout | undefined;
   private disabledReason: string | undefined;
   private serial = 0;
@@ -107,8 +114,8 @@ export class JournalWriter {
     let n = 0;
     for (const seg of listSegments(this.options.dir)) {
       if (seg.index !== undefined && seg.index.lastTime < since) continue;
-      for (const r of scanSegment(seg.path, { since }).records) {
-        this.remember(r.keyHash);
+      for (const r of scanSegment(seg.path, { since }, seg.index?.batches).records) {
+        this.seen.add(r.keyHash);
         n++;
       }
     }
@@ -124,15 +131,25 @@ export class JournalWriter {
       if (this.isDuplicate(hash)) continue;
       const received = event.local_received;
       const uuid = (event as unknown as { uuid?: unknown }).uuid;
-      const record: PendingRecord = {
-        kind: RecordKind.event,
-        time: typeof received === 'number' ? received * 1000 : now,
-        hash,
-        payload: JSON.stringify(event),
-        uuid: typeof uuid === 'string' ? uuid : undefined,
-      };
-      this.append('ev', record);
-      if (record.uuid !== undefined) this.followFailures(event.type, record.uuid, record);
+      const time = typeof received === 'number' ? received * 1000 : now;
+      const payload = JSON.stringify(event);
+      if (typeof uuid !== 'string') {
+        this.appendFields('ev', RecordKind.event, time, hash, payload, undefined);
+        continue;
+      }
+      this.appendFields('ev', RecordKind.event, time, hash, payload, uuid);
+      // A task's sent/received records (and body) are kept until it ends; a failure copies them into `fail`.
+      const type = event.type;
+      if (type === 'task-sent' || type === 'task-received') {
+        this.trail(uuid).push({ kind: RecordKind.event, time, hash, payload, uuid });
+      } else if (type === 'task-failed') {
+        const trail = this.trails.get(uuid);
+        if (trail !== undefined) for (const r of trail) this.append('fail', r);
+        this.appendFields('fail', RecordKind.event, time, hash, payload, uuid);
+        this.trails.delete(uuid);
+      } else if (type === 'task-succeeded' || type === 'task-revoked' || type === 'task-rejected') {
+        this.trails.delete(uuid);
+      }
     }
     this.flushIfLarge();
   }
@@ -173,12 +190,15 @@ export class JournalWriter {
         let offset = 0;
         while (offset < length) offset += writeSync(seg.fd, this.pending[kind], offset, length - offset);
         if (this.options.fsync) fdatasyncSync(seg.fd);
-        seg.bytes += length;
-        this.pendingBytes[kind] = BATCH_HEADER_BYTES;
         const meta = this.meta[kind];
         this.meta[kind] = emptyMeta();
+        addBatchSpan(seg.batches, { offset: seg.bytes, bytes: length, firstTime: meta.firstTime, lastTime: meta.lastTime });
+        seg.bytes += length;
+        this.pendingBytes[kind] = BATCH_HEADER_BYTES;
         seg.records += meta.records;
         seg.events += meta.events;
+        seg.actions += meta.actions;
+        seg.bodies += meta.bodies;
         if (seg.firstTime === 0 || (meta.firstTime !== 0 && meta.firstTime < seg.firstTime)) seg.firstTime = meta.firstTime;
         if (meta.lastTime > seg.lastTime) seg.lastTime = meta.lastTime;
         for (const id of meta.taskIds) seg.taskIds.add(id);
@@ -200,7 +220,12 @@ export class JournalWriter {
   }
 
   private append(kind: SegmentKind, record: PendingRecord): void {
-    const need = RECORD_HEADER_BYTES + record.payload.length * 3;
+    this.appendFields(kind, record.kind, record.time, record.hash, record.payload, record.uuid);
+  }
+
+  /** Encode one record into the pending batch of `kind`, and note it for the segment's index. */
+  private appendFields(kind: SegmentKind, recordKind: RecordKind, time: number, hash: number, payload: string, uuid: string | undefined): void {
+    const need = RECORD_HEADER_BYTES + payload.length * 3;
     let buf = this.pending[kind];
     const at = this.pendingBytes[kind];
     if (at + need > buf.length) {
@@ -208,30 +233,20 @@ export class JournalWriter {
       buf.copy(bigger, 0, 0, at);
       this.pending[kind] = buf = bigger;
     }
-    this.pendingBytes[kind] = encodeRecordInto(buf, at, record.kind, record.time, record.hash, record.payload);
+    this.pendingBytes[kind] = encodeRecordInto(buf, at, recordKind, time, hash, payload);
     const meta = this.meta[kind];
     meta.records++;
-    if (meta.firstTime === 0 || record.time < meta.firstTime) meta.firstTime = record.time;
-    if (record.time > meta.lastTime) meta.lastTime = record.time;
-    if (record.kind === RecordKind.event) {
+    if (meta.firstTime === 0 || time < meta.firstTime) meta.firstTime = time;
+    if (time > meta.lastTime) meta.lastTime = time;
+    if (recordKind === RecordKind.event) {
       meta.events++;
-      if (record.uuid !== undefined) meta.taskIds.push(record.uuid);
+      if (uuid !== undefined) meta.taskIds.push(uuid);
+    } else if (recordKind === RecordKind.action) {
+      meta.actions++;
+    } else {
+      meta.bodies++;
     }
     if (kind === 'ev') this.appended++;
-  }
-
-  /** Keep a task's sent/received records (and body) until it ends; copy them with the failure into `fail`. */
-  private followFailures(type: string, uuid: string, record: PendingRecord): void {
-    if (type === 'task-sent' || type === 'task-received') {
-      this.trail(uuid).push(record);
-    } else if (type === 'task-failed') {
-      const trail = this.trails.get(uuid);
-      if (trail !== undefined) for (const r of trail) this.append('fail', r);
-      this.append('fail', record);
-      this.trails.delete(uuid);
-    } else if (type === 'task-succeeded' || type === 'task-revoked' || type === 'task-rejected') {
-      this.trails.delete(uuid);
-    }
   }
 
   private trail(uuid: string): PendingRecord[] {
@@ -245,21 +260,12 @@ export class JournalWriter {
   }
 
   private isDuplicate(hash: number): boolean {
-    if (this.seenNew.has(hash) || this.seenOld.has(hash)) {
+    if (this.seen.has(hash)) {
       this.duplicates++;
       return true;
     }
-    this.remember(hash);
+    this.seen.add(hash);
     return false;
-  }
-
-  /** Two generations of key hashes: the last 200,000 to 400,000 records, in bounded memory. */
-  private remember(hash: number): void {
-    this.seenNew.add(hash);
-    if (this.seenNew.size >= DEDUP_GENERATION) {
-      this.seenOld = this.seenNew;
-      this.seenNew = new Set();
-    }
   }
 
   private flushIfLarge(): void {
@@ -272,7 +278,21 @@ export class JournalWriter {
     const path = join(this.options.dir, name);
     const fd = openSync(path, 'ax', 0o600);
     OPEN_HERE.add(path);
-    return { kind, path, fd, startTime: now, bytes: 0, records: 0, events: 0, firstTime: 0, lastTime: 0, taskIds: new Set() };
+    return {
+      kind,
+      path,
+      fd,
+      startTime: now,
+      bytes: 0,
+      records: 0,
+      events: 0,
+      actions: 0,
+      bodies: 0,
+      firstTime: 0,
+      lastTime: 0,
+      taskIds: new Set(),
+      batches: [],
+    };
   }
 
   private rotateIfDue(): void {
@@ -313,9 +333,9 @@ export class JournalWriter {
   }
 }
 
-function indexOfSegment(seg: OpenSegment): SegmentIndex {
-  const { records, events, bytes, firstTime, lastTime } = seg;
-  return { version: 1, records, events, bytes, firstTime, lastTime, taskIds: [...seg.taskIds] };
+function indexOfSegment(seg: OpenSegment): Omit<SegmentIndex, 'version'> {
+  const { records, events, actions, bodies, bytes, firstTime, lastTime, batches } = seg;
+  return { records, events, actions, bodies, bytes, firstTime, lastTime, batches, taskIds: [...seg.taskIds] };
 }
 
 /** One line: what went wrong with the journal directory, and what to do. */

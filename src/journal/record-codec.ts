@@ -66,10 +66,16 @@ export interface DecodeResult {
 
 /**
  * Walk `buf`'s batches in order, calling `visit` for each record (with `since <= time < until`) of each whole batch
- * whose CRC matches. Stops at
+ * whose CRC matches (and `onBatch` for each such batch: where it lies, its records' time span). Stops at
  * the first batch that runs past the end, fails its CRC or holds a malformed record: everything before it is intact.
  */
-export function decodeRecords(buf: Buffer, visit: (record: RawRecord) => void, since = -Infinity, until = Infinity): DecodeResult {
+export function decodeRecords(
+  buf: Buffer,
+  visit: (record: RawRecord) => void,
+  since = -Infinity,
+  until = Infinity,
+  onBatch?: (offset: number, bytes: number, firstTime: number, lastTime: number) => void,
+): DecodeResult {
   let offset = 0;
   while (offset + BATCH_HEADER_BYTES <= buf.length) {
     const length = buf.readUInt32LE(offset);
@@ -79,9 +85,13 @@ export function decodeRecords(buf: Buffer, visit: (record: RawRecord) => void, s
     if (crc32(buf.subarray(bodyStart, end)) !== buf.readUInt32LE(offset + 4)) break;
     if (!recordsFit(buf, bodyStart, end)) break;
     let at = bodyStart;
+    let first = Infinity;
+    let last = 0;
     while (at < end) {
       const payloadEnd = at + RECORD_HEADER_BYTES + buf.readUInt32LE(at);
       const time = buf.readDoubleLE(at + 5);
+      if (time < first) first = time;
+      if (time > last) last = time;
       if (time >= since && time < until) {
         visit({
           kind: buf[at + 4]!,
@@ -94,6 +104,7 @@ export function decodeRecords(buf: Buffer, visit: (record: RawRecord) => void, s
       }
       at = payloadEnd;
     }
+    if (onBatch !== undefined && length > 0) onBatch(offset, end - offset, first, last);
     offset = end;
   }
   return { goodBytes: offset, tornBytes: buf.length - offset };

@@ -57,7 +57,7 @@ export function sealDeadSegments(dir: string, now: number, segmentAgeMs: number,
           closeSync(fd);
         }
       }
-      writeIndex(seg.path, indexOf(scan.records, scan.goodBytes));
+      writeIndex(seg.path, indexOf(scan));
     } catch {
       // Not ours to fix (read-only, or another process sealed it first): readers skip the torn tail anyway.
     }

@@ -7,6 +7,7 @@
  *
  * The queue is by default a server-named exclusive one that goes with the connection; a recorder that must not miss
  * tasks while it is down names a durable one (bounded by `arguments` such as x-max-length) and deletes it itself.
+ * The tap is one of its connection's setup hooks: after a reconnect it declares, binds and consumes again.
  */
 import { decodeTappedTask, TRACE_EXCHANGE, TRACE_PUBLISH_BINDING, type TappedTaskBody } from '../protocol/trace-message.js';
 import type { Delivery, QueueOptions, Transport, TransportChannel } from '../transport/index.js';
@@ -30,6 +31,8 @@ export class TaskTap {
   private readonly options: TaskTapOptions;
   private channel: TransportChannel | undefined;
   private queueName: string | undefined;
+  private stopped = false;
+  private readonly setup = (connection: Transport) => this.consume(connection);
 
   constructor(options: TaskTapOptions) {
     this.options = options;
@@ -40,10 +43,28 @@ export class TaskTap {
     return this.queueName;
   }
 
-  /** Declare and bind the tap's queue and start consuming; resolves once the broker has the consumer. */
+  /**
+   * Declare and bind the tap's queue and start consuming, now if connected and again after every reconnect (the
+   * connection's setup hooks, as the recorder's own consumer); resolves once the broker has the consumer.
+   */
   async start(): Promise<void> {
+    this.stopped = false;
     await this.options.connection.whenOpen();
-    const channel = await this.options.connection.openChannel();
+    await this.options.connection.addSetup(this.setup);
+  }
+
+  /** Stop consuming and close the channel (an exclusive queue goes with it; a named durable one stays). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.options.connection.removeSetup(this.setup);
+    const channel = this.channel;
+    this.channel = undefined;
+    await channel?.close().catch(() => {});
+  }
+
+  private async consume(connection: Transport): Promise<void> {
+    if (this.stopped) return;
+    const channel = await connection.openChannel();
     channel.on('error', () => {});
     this.channel = channel;
     const { queue } = await channel.assertQueue(this.options.queue ?? '', this.options.queueOptions ?? { exclusive: true, autoDelete: true });
@@ -53,13 +74,6 @@ export class TaskTap {
     await channel.consume(queue, (message) => {
       if (message !== null) void this.handle(channel, message);
     });
-  }
-
-  /** Stop consuming and close the channel (an exclusive queue goes with it; a named durable one stays). */
-  async stop(): Promise<void> {
-    const channel = this.channel;
-    this.channel = undefined;
-    await channel?.close().catch(() => {});
   }
 
   private async handle(channel: TransportChannel, message: Delivery): Promise<void> {
@@ -73,7 +87,11 @@ export class TaskTap {
       }
     } finally {
       // Acked after onTask: a recorder that writes in onTask loses nothing it was handed when it crashes.
-      channel.ack(message);
+      try {
+        channel.ack(message);
+      } catch {
+        // The channel went with a lost connection: the broker delivers it again (the journal keeps one body per task).
+      }
     }
   }
 }

@@ -125,6 +125,9 @@ describe('journal', () => {
     expect(warnings).toEqual([expect.stringMatching(/torn record .* 7 bytes were skipped/)]);
     const sealed = listSegments(dir).find((s) => s.path === deadPath)!;
     expect(sealed.index?.events).toBe(3);
+    // Its batch table covers what was kept: a range read of the sealed segment finds the records.
+    expect(sealed.index?.batches).toEqual([{ offset: 0, bytes: content.length, firstTime: (T0 + 1000) * 1000, lastTime: (T0 + 1000.002) * 1000 }]);
+    expect(readJournal(dir).events({ since: (T0 + 1000.001) * 1000 })).toHaveLength(2);
     const later: string[] = [];
     expect(readJournal(dir, (line) => later.push(line)).events()).toHaveLength(3);
     expect(later).toEqual([]);
@@ -231,6 +234,45 @@ describe('journal', () => {
     expect(ids.size).toBeGreaterThanOrEqual(5);
     expect(ids.size).toBeLessThan(30);
     expect(ids.has('t29')).toBe(true);
+  });
+
+  it("a closed segment's batch table: a range read reads only the batches it needs; a version 1 index still reads", () => {
+    const dir = tempDir();
+    const j = journal(dir);
+    // Ten flushes of ~300 KB: the index merges them into spans of about 1 MB.
+    const big = 'x'.repeat(100_000);
+    for (let i = 0; i < 10; i++) {
+      j.appendEvents(lifecycle(`t${i}`, 1000 + i * 10, 'tasks.add').map((e) => ({ ...e, args: big })));
+      j.flush();
+    }
+    j.close();
+    const [seg] = listSegments(dir);
+    const batches = seg!.index!.batches!;
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.length).toBeLessThan(10);
+    // Break the first batch: a whole-segment read stops there, a read of the last tasks never reaches it.
+    const bytes = readFileSync(seg!.path);
+    bytes[100] = bytes[100]! ^ 0xff;
+    writeFileSync(seg!.path, bytes);
+    const since = (T0 + 1085) * 1000;
+    const uuids = (events: EventEnvelope[]) => [...new Set(events.map((e) => (e as unknown as { uuid: string }).uuid))];
+    expect(uuids(readJournal(dir).events({ since }))).toEqual(['t9']);
+    expect(readJournal(dir).events()).toEqual([]);
+    // A version 1 index (one JSON object, no batch table): listed with its task ids, the segment read whole.
+    const v1 = {
+      version: 1,
+      records: 30,
+      events: 30,
+      bytes: bytes.length,
+      firstTime: (T0 + 1000) * 1000,
+      lastTime: (T0 + 1090) * 1000,
+      taskIds: ['t0', 't9'],
+    };
+    writeFileSync(`${seg!.path}.idx`, JSON.stringify(v1));
+    const index = listSegments(dir)[0]!.index;
+    expect(index).toMatchObject({ version: 1, taskIds: ['t0', 't9'] });
+    expect(index!.batches).toBeUndefined();
+    expect(readJournal(dir).events({ since })).toEqual([]);
   });
 
   it('a directory it cannot write gives a disabled journal with one line, and appends do nothing', () => {
