@@ -12,6 +12,10 @@ import type { RedisLink } from './redis-link.js';
 export class RedisStoredQueues implements StoredQueues {
   constructor(private readonly link: RedisLink) {}
 
+  get visibilityTimeoutS(): number {
+    return this.link.settings.visibilityTimeoutS;
+  }
+
   async depth(queue: string): Promise<QueueDepthByPriority> {
     const pipe = this.link.requireClient().pipeline();
     for (const step of PRIORITY_STEPS) pipe.llen(this.link.key(priorityList(queue, step)));

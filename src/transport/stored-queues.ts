@@ -8,6 +8,8 @@ import type { Delivery } from './transport-channel.js';
  * its transport does not offer this.
  */
 export interface StoredQueues {
+  /** Seconds after its take (or last refresh) at which an unacked message is restored to its queue by any consumer. */
+  readonly visibilityTimeoutS: number;
   /** Ready messages by priority sub-list, in the order consumers are served (Redis: 0, 3, 6, 9). */
   depth(queue: string): Promise<QueueDepthByPriority>;
   /** Read-only: up to `count` messages from the head, in the order a consumer would take them; nothing changes. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createTransport } from '../../../src/transport/index.js';
 import { startCamqWorker } from '../../helpers/camq-worker.js';
 import { REDIS_URL, testRedisDatabase, useRedis } from '../../helpers/redis.js';
 import { runBin } from '../../helpers/run-bin.js';
@@ -27,6 +28,42 @@ describe.skipIf(!ok)('the bins on a redis:// broker', () => {
       expect(queues.stderr).toContain('Redis has no management API');
     } finally {
       await worker.stop();
+    }
+  });
+
+  it('camq queues shows the ready count of each priority list and the unacked messages with their age', async () => {
+    const transport = await createTransport(REDIS_URL).connect();
+    try {
+      const channel = await transport.openChannel();
+      for (const priority of [0, 0, 0, 4, 9]) channel.publish('', 'h14.list', Buffer.from('{}'), { contentType: 'application/json', priority });
+      await channel.assertQueue('h14.list');
+      // One taken and held: unacked, from the priority-0 list.
+      expect(await channel.get('h14.list', { noAck: false })).not.toBe(false);
+      const args = ['-b', `${REDIS_URL}?visibility_timeout=120`, 'queues', '-Q', 'h14.list', 'h14.list'];
+      const json = await runBin('camq', [...args, '--json']);
+      expect(json.code, json.stderr).toBe(0);
+      const [row] = (JSON.parse(json.stdout) as { queues: Record<string, unknown>[] }).queues;
+      expect(row).toMatchObject({
+        name: 'h14.list',
+        ready: 4,
+        unacked: 1,
+        visibilityTimeoutS: 120,
+        readyByPriority: [
+          { priority: 0, count: 2 },
+          { priority: 3, count: 1 },
+          { priority: 6, count: 0 },
+          { priority: 9, count: 1 },
+        ],
+      });
+      expect(row!['oldestUnackedMs']).toBeGreaterThanOrEqual(0);
+      expect(row!['oldestUnackedMs']).toBeLessThan(20_000);
+      const text = await runBin('camq', args);
+      expect(text.stdout).toMatch(/ready\s+unacked\s+oldest unacked\s+consumers/);
+      expect(text.stdout).toMatch(/h14\.list\s+-\s+4 \(0:2 3:1 9:1\)\s+1\s+\d+s of 2m\s/);
+      await channel.close();
+    } finally {
+      await transport.close();
+      await redis.flushdb();
     }
   });
 });
