@@ -9,6 +9,8 @@ export type ScriptedRedis = Redis & {
   routeDirect(set: string, routingKey: string, sep: string, prefix: string, suffix: string, payload: string): Promise<number>;
   restoreTag(numKeys: number, ...args: string[]): Promise<number>;
   releaseMutex(mutex: string, token: string): Promise<number>;
+  takeElements(numKeys: number, ...args: string[]): Promise<number[]>;
+  moveElements(numKeys: number, ...args: string[]): Promise<number[]>;
 };
 
 export type FanoutListener = (channel: string, payload: Buffer) => void;

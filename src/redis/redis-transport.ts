@@ -12,7 +12,7 @@ import { RedisStoredQueues } from './redis-stored-queues.js';
 import { RedisChannel } from './redis-channel.js';
 import type { FanoutListener, KnownBinding, RedisLink, ScriptedRedis } from './redis-link.js';
 import { translateRedisError } from './redis-error.js';
-import { RELEASE_MUTEX, RESTORE_TAG, ROUTE_DIRECT } from './redis-scripts.js';
+import { MOVE_ELEMENTS, RELEASE_MUTEX, RESTORE_TAG, ROUTE_DIRECT, TAKE_ELEMENTS } from './redis-scripts.js';
 import { ioredisOptions, redisSettings, type RedisSettings } from './redis-settings.js';
 
 export interface RedisTransportOptions {
@@ -242,6 +242,8 @@ export class RedisTransport extends SafeEmitter<TransportEvents> implements Tran
     client.defineCommand('routeDirect', { numberOfKeys: 1, lua: ROUTE_DIRECT });
     client.defineCommand('restoreTag', { lua: RESTORE_TAG });
     client.defineCommand('releaseMutex', { numberOfKeys: 1, lua: RELEASE_MUTEX });
+    client.defineCommand('takeElements', { lua: TAKE_ELEMENTS });
+    client.defineCommand('moveElements', { lua: MOVE_ELEMENTS });
     let firstError: unknown;
     client.on('error', (err: unknown) => (firstError ??= err));
     try {
