@@ -105,13 +105,13 @@ export class RedisTransport extends SafeEmitter<TransportEvents> implements Tran
       await dup.connect();
     } catch (err) {
       dup.disconnect();
-      throw translateRedisError(err, this.masked);
+      throw translateRedisError(err, this.masked, this.url);
     }
     return dup;
   }
 
   translate(err: unknown): CamqError {
-    return translateRedisError(err, this.masked);
+    return translateRedisError(err, this.masked, this.url);
   }
 
   async connect(): Promise<this> {
