@@ -31,6 +31,12 @@ export interface QueueListerOptions {
   readonly names?: readonly string[] | undefined;
   /** The names of the queues workers consume from (workerQueueNames over a ControlClient), asked for on fallback. */
   readonly workerQueueNames?: (() => Promise<readonly string[]>) | undefined;
+  /**
+   * Queue name → the workers consuming it (workerQueueConsumers over a ControlClient), asked for on fallback in place
+   * of workerQueueNames. Where the broker cannot count consumers (queues stored as data: Redis), the listing's
+   * consumer counts are these.
+   */
+  readonly workerQueueConsumers?: (() => Promise<ReadonlyMap<string, number>>) | undefined;
   /** Per API request. @defaultValue 5000 */
   readonly timeoutMs?: number | undefined;
   readonly clock?: Clock | undefined;
@@ -105,12 +111,13 @@ export class QueueLister {
       : `no management API (${reason}): showing ready and consumer counts of the queues camq can name only; ${ENABLE_API_HINT}`;
     if (this.options.transport === undefined) throw new CamqError('queues.no-figures', missing, { exitCode: 2 });
     const transport = await this.options.transport();
-    const fromWorkers = this.options.workerQueueNames ? await this.options.workerQueueNames() : [];
+    const workers = this.options.workerQueueConsumers ? await this.options.workerQueueConsumers() : undefined;
+    const fromWorkers = workers ? [...workers.keys()] : this.options.workerQueueNames ? await this.options.workerQueueNames() : [];
     const names = [DEFAULT_QUEUE, ...(this.options.names ?? []), ...fromWorkers];
     const started = this.clock.monotonic();
     const declared = (await passiveDeclareFigures(transport, this.options.broker.vhost, names)).queues;
     // Queues stored as data (Redis): per-priority counts and the unacked messages too.
-    const queues = transport.storedQueues ? await withStoredFigures(transport.storedQueues, declared) : declared;
+    const queues = transport.storedQueues ? await withStoredFigures(transport.storedQueues, declared, workers) : declared;
     const brokerMs = this.clock.monotonic() - started;
     return { source: 'amqp', api: null, queues, takenAt: this.clock.now(), brokerMs, missing };
   }

@@ -4,9 +4,14 @@ import type { QueueFigures } from './queue-figures.js';
 /**
  * The figures a transport that stores queues as data (Redis, `Transport.storedQueues`) adds to the passive declare's:
  * the ready count of each priority sub-list, and the unacked messages (count, the oldest one's age, and the visibility
- * timeout they face). One depth read per queue and one read of the unacked messages for all of them.
+ * timeout they face). One depth read per queue and one read of the unacked messages for all of them. Such a broker
+ * cannot count consumers; `workers` (queue → the workers consuming it, from `inspect active_queues`) gives them.
  */
-export async function withStoredFigures(stored: StoredQueues, queues: readonly QueueFigures[]): Promise<QueueFigures[]> {
+export async function withStoredFigures(
+  stored: StoredQueues,
+  queues: readonly QueueFigures[],
+  workers?: ReadonlyMap<string, number>,
+): Promise<QueueFigures[]> {
   const [depths, unacked] = await Promise.all([Promise.all(queues.map((q) => stored.depth(q.name))), stored.unacked()]);
   const byQueue = new Map<string, { count: number; oldestMs: number }>();
   for (const u of unacked) {
@@ -21,6 +26,7 @@ export async function withStoredFigures(stored: StoredQueues, queues: readonly Q
       ...q,
       ready: depth.total,
       unacked: held?.count ?? 0,
+      consumers: workers?.get(q.name) ?? q.consumers,
       readyByPriority: depth.byPriority.map(({ priority, count }) => ({ priority, count })),
       unackedAge: { oldestMs: held?.oldestMs ?? null, visibilityTimeoutS },
     };
