@@ -71,6 +71,7 @@ export {
   liveMailboxes,
   queueMarkers,
   selectQueues,
+  workerQueueConsumers,
   workerQueueNames,
   type QueueFigures,
   type QueueListerOptions,

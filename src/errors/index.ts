@@ -6,3 +6,4 @@ export { BrokerConnectionError, ConnectionClosedError, connectionReason } from '
 export { ExitRequest } from './exit-request.js';
 export { ManagementApiError, type ManagementApiErrorCode } from './management-api-error.js';
 export { SOCKET_REASONS } from './socket-reasons.js';
+export { TLS_TRUST_REASONS } from './tls-trust-reasons.js';

@@ -17,7 +17,7 @@ export { QueueGrowth, STATS_INTERVAL_MS } from './queue-growth.js';
 export { queueMarkers, type QueueMarker } from './queue-markers.js';
 export { SORT_KEYS, nameMatcher, parseSortKey, selectQueues, type QueueSelection, type SortKey } from './queue-selection.js';
 export { passiveDeclareFigures, type PassiveDeclareResult } from './passive-declare-figures.js';
-export { workerQueueNames } from './worker-queue-names.js';
+export { workerQueueConsumers, workerQueueNames } from './worker-queue-names.js';
 export { ENABLE_API_HINT, QueueLister, type QueueListerOptions } from './queue-lister.js';
 export { QueueWatcher, type QueueWatchSnapshot, type QueueWatcherOptions } from './queue-watcher.js';
 export { liveMailboxes, liveNodenames, pidboxBindingsPath, queueConsumersPath } from './live-mailboxes.js';

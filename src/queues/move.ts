@@ -2,6 +2,7 @@ import { DEFAULT_ACTION_POLICY, type ActionPolicy } from '../audit/action-policy
 import { BrokerError, CamqError, ReplyCode } from '../errors/index.js';
 import type { MessageProperties } from '../protocol/amqp-message.js';
 import type { Delivery, PublishOptions, Transport, TransportChannel } from '../transport/index.js';
+import type { StoredMessage, StoredQueues } from '../transport/stored-queues.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { isSelective, selectMessage, type MessageSelector } from './message-selector.js';
 import { probeQueueKind } from './queue-kind.js';
@@ -24,6 +25,11 @@ import { probeQueueKind } from './queue-kind.js';
  * The messages present at the start are moved (or `limit` of them): the count comes from a passive declare, so
  * messages published meanwhile wait for the next run. The target must exist (refused before anything is taken)
  * unless `declare`, which declares it as a durable classic queue.
+ *
+ * Where queues are stored as data (Redis, `Transport.storedQueues`), no copy is made: each message is moved by one
+ * atomic server step (LMOVE, or for a filtered move LREM + LPUSH in one script) into the same priority list of `to`,
+ * so it is in exactly one queue at every instant; the messages a filter leaves are not touched (same list, same
+ * order). A queue there has no existence of its own, so `to` is not checked.
  */
 export interface MoveOptions {
   readonly selector?: MessageSelector;
@@ -79,8 +85,9 @@ export async function moveMessages(transport: Transport, from: string, to: strin
 
 async function moveNow(transport: Transport, from: string, to: string, options: MoveOptions): Promise<MoveResult> {
   if (from === to) throw new CamqError('queues.same-queue', `cannot move '${from}' to itself; name another target queue`);
-  if (transport.storedQueues && !(options.selector && isSelective(options.selector))) {
-    // Queues stored as data (Redis): one atomic LMOVE per message, priority kept; a crash loses nothing.
+  if (transport.storedQueues) {
+    // Queues stored as data (Redis): one atomic step per message, priority kept; a crash loses nothing.
+    if (options.selector && isSelective(options.selector)) return moveSelectedStored(transport.storedQueues, from, to, options.selector, options);
     const moved = await transport.storedQueues.move(from, to, options.limit);
     options.onProgress?.(moved);
     return { from, to, moved, kept: 0, declared: false };
@@ -312,6 +319,37 @@ async function moveSelected({ channel, from, to, total, present, window, options
     );
   }
   return { moved, kept: held.length };
+}
+
+/** Stored messages moved per server step batch, and reported as progress. */
+const STORED_MOVE_BATCH = 100;
+
+async function moveSelectedStored(
+  stored: StoredQueues,
+  from: string,
+  to: string,
+  selector: MessageSelector,
+  options: MoveOptions,
+): Promise<MoveResult> {
+  const clock = options.clock ?? systemClock;
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  let moved = 0;
+  let kept = 0;
+  let batch: StoredMessage[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    moved += (await stored.moveSome(batch, to)).length;
+    batch = [];
+    options.onProgress?.(moved);
+  };
+  for (const message of await stored.snapshot(from)) {
+    if (moved + batch.length >= limit) break;
+    if (selectMessage(selector, message.delivery, clock.now()) !== 'match') kept++;
+    else batch.push(message);
+    if (batch.length >= STORED_MOVE_BATCH) await flush();
+  }
+  await flush();
+  return { from, to, moved, kept, declared: false };
 }
 
 function refusedCopy(to: string, from: string, moved: number, err: Error): CamqError {

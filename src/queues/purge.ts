@@ -1,5 +1,6 @@
 import { DEFAULT_ACTION_POLICY, type ActionPolicy } from '../audit/action-policy.js';
 import type { Delivery, Transport, TransportChannel } from '../transport/index.js';
+import type { StoredMessage, StoredQueues } from '../transport/stored-queues.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { describeMessage, taskOf, type PeekedMessage } from './peeked-message.js';
 import { selectMessage, type MessageSelector } from './message-selector.js';
@@ -15,6 +16,13 @@ import { savedLine, type SavedMessageWriter } from './saved-messages.js';
  * queue meanwhile takes what the purge has not: a selected task is either saved (taken by the purge) or run (taken
  * by the worker), never both. The one window: a crash between the fsync and the ack leaves a saved message on the
  * queue too (it comes back redelivered).
+ *
+ * Where queues are stored as data (Redis, `Transport.storedQueues`): the ready messages are read without taking them
+ * (LRANGE), judged, and only the selected ones are taken, each atomically moved from its list into the transport's
+ * unacked keeping (kombu's `unacked`), saved and fsynced, then acked. The others are never touched: they stay in
+ * their priority list, in order, not marked redelivered. A selected one a worker took first is the worker's (not
+ * saved). A crash between the take and the ack leaves the taken ones in `unacked`, which any consumer restores to
+ * the queue after the visibility timeout: nothing is lost.
  */
 export interface SelectivePurgeOptions {
   readonly selector: MessageSelector;
@@ -85,6 +93,7 @@ export async function purgeSelected(transport: Transport, queue: string, options
 }
 
 async function purgeSelectedNow(transport: Transport, queue: string, options: SelectivePurgeOptions): Promise<SelectivePurgeResult> {
+  if (transport.storedQueues) return purgeSelectedStored(transport.storedQueues, queue, options);
   const clock = options.clock ?? systemClock;
   const channel = await transport.openChannel();
   channel.on('error', () => {});
@@ -134,6 +143,43 @@ async function purgeSelectedNow(transport: Transport, queue: string, options: Se
     // On failure, whatever is unacked (held, and a batch whose save failed) goes back when the channel closes.
     await channel.close().catch(() => {});
   }
+}
+
+async function purgeSelectedStored(stored: StoredQueues, queue: string, options: SelectivePurgeOptions): Promise<SelectivePurgeResult> {
+  const clock = options.clock ?? systemClock;
+  const selected: PeekedMessage[] = [];
+  let batch: StoredMessage[] = [];
+  let scanned = 0;
+  let matched = 0;
+  let removed = 0;
+  let undated = 0;
+  const settleBatch = async () => {
+    if (batch.length === 0) return;
+    const taken = await stored.take(batch);
+    batch = [];
+    const at = new Date(clock.now());
+    for (const { delivery } of taken) {
+      const task = taskOf(delivery);
+      options.writer?.add(savedLine(delivery, queue, at, task ? { name: task.name, id: task.id } : undefined));
+    }
+    await options.writer?.flush();
+    await stored.ack(taken);
+    removed += taken.length;
+    options.onProgress?.(removed);
+  };
+  for (const message of await stored.snapshot(queue)) {
+    scanned++;
+    const now = clock.now();
+    const verdict = selectMessage(options.selector, message.delivery, now);
+    if (verdict === 'undated') undated++;
+    if (verdict !== 'match') continue;
+    matched++;
+    if (options.dryRun) selected.push(describeMessage(message.delivery, scanned, now));
+    else batch.push(message);
+    if (batch.length >= SAVE_BATCH) await settleBatch();
+  }
+  await settleBatch();
+  return { queue, scanned, removed: options.dryRun ? selected.length : removed, kept: scanned - matched, undated, selected };
 }
 
 function returnHeld(channel: TransportChannel, held: readonly Delivery[]): void {

@@ -28,6 +28,17 @@ export interface QueueFigures {
   readonly leader?: string | null;
   /** How many nodes hold a replica: a quorum queue's or stream's `members`; 1 for a classic queue. Absent or null: unknown. */
   readonly members?: number | null;
+  /**
+   * Where queues are stored as data (Redis, StoredQueues): the ready messages of each priority sub-list, every
+   * sub-list in serving order (Redis: 0, 3, 6, 9), empty ones included. Absent where the broker does not tell.
+   */
+  readonly readyByPriority?: readonly { readonly priority: number; readonly count: number }[];
+  /**
+   * Where the transport keeps unacked messages itself (Redis: kombu's `unacked_index`): how long ago the oldest of
+   * this queue's unacked messages was taken (null when none is unacked), and the visibility timeout after which any
+   * consumer restores it to the queue. Absent where the broker does not tell.
+   */
+  readonly unackedAge?: { readonly oldestMs: number | null; readonly visibilityTimeoutS: number };
 }
 
 /**

@@ -8,6 +8,7 @@ import { discoverManagementApi, type ApiDiscovery } from './api-discovery.js';
 import type { ManagementApi } from './management-api.js';
 import { passiveDeclareFigures } from './passive-declare-figures.js';
 import type { QueueListing } from './queue-figures.js';
+import { withStoredFigures } from './stored-queue-figures.js';
 
 /** What to do when the management API is missing: the line every listing from AMQP carries. */
 export const ENABLE_API_HINT = "enable it with 'rabbitmq-plugins enable rabbitmq_management' (camq broker: --management) or point --api at it";
@@ -30,6 +31,12 @@ export interface QueueListerOptions {
   readonly names?: readonly string[] | undefined;
   /** The names of the queues workers consume from (workerQueueNames over a ControlClient), asked for on fallback. */
   readonly workerQueueNames?: (() => Promise<readonly string[]>) | undefined;
+  /**
+   * Queue name → the workers consuming it (workerQueueConsumers over a ControlClient), asked for on fallback in place
+   * of workerQueueNames. Where the broker cannot count consumers (queues stored as data: Redis), the listing's
+   * consumer counts are these.
+   */
+  readonly workerQueueConsumers?: (() => Promise<ReadonlyMap<string, number>>) | undefined;
   /** Per API request. @defaultValue 5000 */
   readonly timeoutMs?: number | undefined;
   readonly clock?: Clock | undefined;
@@ -100,14 +107,17 @@ export class QueueLister {
 
   private async listFromAmqp(reason: string): Promise<QueueListing> {
     const missing = isRedisUrl(this.options.broker)
-      ? `${reason}: showing the ready counts (every priority list) of the queues camq can name (the workers' and celery)`
+      ? `${reason}: showing the ready counts (per priority list) and unacked messages of the queues camq can name (the workers' and celery)`
       : `no management API (${reason}): showing ready and consumer counts of the queues camq can name only; ${ENABLE_API_HINT}`;
     if (this.options.transport === undefined) throw new CamqError('queues.no-figures', missing, { exitCode: 2 });
     const transport = await this.options.transport();
-    const fromWorkers = this.options.workerQueueNames ? await this.options.workerQueueNames() : [];
+    const workers = this.options.workerQueueConsumers ? await this.options.workerQueueConsumers() : undefined;
+    const fromWorkers = workers ? [...workers.keys()] : this.options.workerQueueNames ? await this.options.workerQueueNames() : [];
     const names = [DEFAULT_QUEUE, ...(this.options.names ?? []), ...fromWorkers];
     const started = this.clock.monotonic();
-    const { queues } = await passiveDeclareFigures(transport, this.options.broker.vhost, names);
+    const declared = (await passiveDeclareFigures(transport, this.options.broker.vhost, names)).queues;
+    // Queues stored as data (Redis): per-priority counts and the unacked messages too.
+    const queues = transport.storedQueues ? await withStoredFigures(transport.storedQueues, declared, workers) : declared;
     const brokerMs = this.clock.monotonic() - started;
     return { source: 'amqp', api: null, queues, takenAt: this.clock.now(), brokerMs, missing };
   }

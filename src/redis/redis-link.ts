@@ -11,6 +11,8 @@ export type ScriptedRedis = Redis & {
   releaseMutex(mutex: string, token: string): Promise<number>;
   claimName(key: string, owner: string, leaseMs: string): Promise<number>;
   takeAndHold(list: string, unacked: string, index: string, count: number, now: number, record: '0' | '1'): Promise<[string[], number[]]>;
+  takeElements(numKeys: number, ...args: string[]): Promise<number[]>;
+  moveElements(numKeys: number, ...args: string[]): Promise<number[]>;
 };
 
 export type FanoutListener = (channel: string, payload: Buffer) => void;

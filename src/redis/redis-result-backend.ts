@@ -38,7 +38,7 @@ export class RedisResultBackend implements ResultBackend {
       await client.connect();
     } catch (err) {
       client.disconnect();
-      throw translateRedisError(err, this.masked);
+      throw translateRedisError(err, this.masked, this.url);
     }
     this.client = client;
   }
@@ -52,7 +52,7 @@ export class RedisResultBackend implements ResultBackend {
     try {
       await pipe.exec();
     } catch (err) {
-      throw translateRedisError(err, this.masked);
+      throw translateRedisError(err, this.masked, this.url);
     }
   }
 
@@ -60,7 +60,7 @@ export class RedisResultBackend implements ResultBackend {
     try {
       return await this.require().getBuffer(taskMetaKey(taskId));
     } catch (err) {
-      throw translateRedisError(err, this.masked);
+      throw translateRedisError(err, this.masked, this.url);
     }
   }
 
@@ -121,7 +121,7 @@ export class RedisResultBackend implements ResultBackend {
     this.subscriber = sub;
     await sub.connect().catch((err: unknown) => {
       this.subscriber = undefined;
-      throw translateRedisError(err, this.masked);
+      throw translateRedisError(err, this.masked, this.url);
     });
     return sub;
   }

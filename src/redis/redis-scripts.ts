@@ -75,6 +75,46 @@ end
 return {taken, recorded}
 `;
 
+/**
+ * For each of `count` elements still in its list: remove it (LREM with count -1 looks from the tail, where the oldest
+ * are) and run `then`, in one step; an element no longer there (a consumer took it) is left alone. The script
+ * returns one 1 (done) or 0 per element. `n` is the element's number, from 1.
+ */
+function forEachRemoved(count: string, list: string, element: string, then: string): string {
+  return `
+local out = {}
+for n = 1, ${count} do
+  if redis.call('LREM', ${list}, -1, ${element}) == 1 then
+    ${then}
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
+`;
+}
+
+/**
+ * A filtered purge's take (StoredQueues.take): each element still in its list is removed from it and recorded in
+ * `unacked` and `unacked_index` as a consumer's take is (kombu's QoS.append). KEYS[1] unacked, KEYS[2]
+ * unacked_index, KEYS[2 + n] element n's list; ARGV[1] the time (Unix seconds), then per element: the element, its
+ * kombu delivery tag, its `unacked` record.
+ */
+export const TAKE_ELEMENTS = forEachRemoved(
+  '#KEYS - 2',
+  'KEYS[n + 2]',
+  'ARGV[3 * n - 1]',
+  "redis.call('HSET', KEYS[1], ARGV[3 * n], ARGV[3 * n + 1]) redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3 * n])",
+);
+
+/**
+ * A filtered move (StoredQueues.moveSome): each element still in its list is removed from it and LPUSHed to its
+ * target list in the same step, so it is never in both and never in neither. KEYS: source and target list of each
+ * element in turn; ARGV: the elements.
+ */
+export const MOVE_ELEMENTS = forEachRemoved('#ARGV', 'KEYS[2 * n - 1]', 'ARGV[n]', "redis.call('LPUSH', KEYS[2 * n], ARGV[n])");
+
 /** Release kombu's `unacked_mutex` only if we still hold it. KEYS[1] the mutex; ARGV[1] our token. */
 export const RELEASE_MUTEX = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

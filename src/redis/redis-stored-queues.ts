@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Delivery } from '../transport/transport-channel.js';
-import type { QueueDepthByPriority, StoredQueues, UnackedMessage } from '../transport/stored-queues.js';
-import { envelopeToDelivery, parseEnvelope } from './envelope.js';
+import type { QueueDepthByPriority, StoredMessage, StoredQueues, UnackedMessage } from '../transport/stored-queues.js';
+import { envelopeToDelivery, parseEnvelope, type Envelope } from './envelope.js';
 import { PRIORITY_STEPS, UNACKED_INDEX_KEY, UNACKED_KEY, bindingSet, parseBindingMember, priorityList } from './redis-keys.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -12,6 +13,10 @@ import type { RedisLink } from './redis-link.js';
 export class RedisStoredQueues implements StoredQueues {
   constructor(private readonly link: RedisLink) {}
 
+  get visibilityTimeoutS(): number {
+    return this.link.settings.visibilityTimeoutS;
+  }
+
   async depth(queue: string): Promise<QueueDepthByPriority> {
     const pipe = this.link.requireClient().pipeline();
     for (const step of PRIORITY_STEPS) pipe.llen(this.link.key(priorityList(queue, step)));
@@ -22,26 +27,78 @@ export class RedisStoredQueues implements StoredQueues {
 
   async peek(queue: string, count: number): Promise<Delivery[]> {
     const out: Delivery[] = [];
-    const client = this.link.requireClient();
     for (const step of PRIORITY_STEPS) {
       const want = count - out.length;
       if (want <= 0) break;
-      // BRPOP serves a list from its tail: the last `want` elements, tail first.
-      const raws = (await client.lrange(this.link.key(priorityList(queue, step)), -want, -1)).reverse();
-      for (const raw of raws) {
-        const env = parseEnvelope(raw);
-        out.push(
-          env instanceof Error
-            ? {
-                content: Buffer.from(raw, 'utf8'),
-                properties: { headers: {} },
-                fields: { deliveryTag: out.length + 1, redelivered: false, exchange: '', routingKey: queue },
-              }
-            : envelopeToDelivery(env, { deliveryTag: out.length + 1 }),
-        );
-      }
+      for (const m of await this.readList(queue, step, -want, out.length)) out.push(m.delivery);
     }
     return out;
+  }
+
+  async snapshot(queue: string): Promise<StoredMessage[]> {
+    const out: StoredMessage[] = [];
+    for (const step of PRIORITY_STEPS) out.push(...(await this.readList(queue, step, 0, out.length)));
+    return out;
+  }
+
+  async take(messages: readonly StoredMessage[]): Promise<StoredMessage[]> {
+    // Only kombu envelopes: a restore could not route anything else back, so it would be lost.
+    const candidates = messages.filter((m) => refOf(m).env !== null);
+    const taken: StoredMessage[] = [];
+    for (let i = 0; i < candidates.length; i += SCRIPT_BATCH) {
+      const batch = candidates.slice(i, i + SCRIPT_BATCH);
+      const args: string[] = [String(this.link.clock.now() / 1000)];
+      for (const m of batch) {
+        const { raw, env } = refOf(m);
+        const { exchange, routing_key: routingKey } = env!.properties.delivery_info;
+        args.push(raw, tagOf(m), `[${raw}, ${JSON.stringify(exchange)}, ${JSON.stringify(routingKey)}]`);
+      }
+      const keys = [this.link.key(UNACKED_KEY), this.link.key(UNACKED_INDEX_KEY), ...batch.map((m) => this.link.key(refOf(m).list))];
+      const done = await this.link.requireClient().takeElements(keys.length, ...keys, ...args);
+      batch.forEach((m, j) => done[j] === 1 && taken.push(m));
+    }
+    return taken;
+  }
+
+  async ack(messages: readonly StoredMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const pipe = this.link.requireClient().pipeline();
+    for (const m of messages) pipe.zrem(this.link.key(UNACKED_INDEX_KEY), tagOf(m)).hdel(this.link.key(UNACKED_KEY), tagOf(m));
+    await pipe.exec();
+  }
+
+  async moveSome(messages: readonly StoredMessage[], to: string): Promise<StoredMessage[]> {
+    const moved: StoredMessage[] = [];
+    for (let i = 0; i < messages.length; i += SCRIPT_BATCH) {
+      const batch = messages.slice(i, i + SCRIPT_BATCH);
+      const keys = batch.flatMap((m) => [this.link.key(refOf(m).list), this.link.key(priorityList(to, refOf(m).step))]);
+      const done = await this.link.requireClient().moveElements(keys.length, ...keys, ...batch.map((m) => refOf(m).raw));
+      batch.forEach((m, j) => done[j] === 1 && moved.push(m));
+    }
+    return moved;
+  }
+
+  /**
+   * A priority list's elements from `start` (a negative index counts from the tail) to its tail, in the order BRPOP
+   * serves them (tail first), numbered on from `before`.
+   */
+  private async readList(queue: string, step: number, start: number, before: number): Promise<StoredMessage[]> {
+    const list = priorityList(queue, step);
+    const raws = (await this.link.requireClient().lrange(this.link.key(list), start, -1)).reverse();
+    return raws.map((raw, i) => {
+      const env = parseEnvelope(raw);
+      const deliveryTag = before + i + 1;
+      const delivery: Delivery =
+        env instanceof Error
+          ? {
+              content: Buffer.from(raw, 'utf8'),
+              properties: { headers: {} },
+              fields: { deliveryTag, redelivered: false, exchange: '', routingKey: queue },
+            }
+          : envelopeToDelivery(env, { deliveryTag });
+      const ref: StoredRef = { list, step, raw, env: env instanceof Error ? null : env, tag: undefined };
+      return { delivery, ref };
+    });
   }
 
   async unacked(queue?: string): Promise<UnackedMessage[]> {
@@ -117,6 +174,29 @@ export class RedisStoredQueues implements StoredQueues {
     cache.set(id, queues);
     return queues;
   }
+}
+
+/** Elements per script call: each call holds the server for its LREMs, so a long filtered purge lets others in between. */
+const SCRIPT_BATCH = 100;
+
+/** Where a StoredMessage of this transport lies: its list (without the key prefix), priority step and element. */
+interface StoredRef {
+  readonly list: string;
+  readonly step: number;
+  readonly raw: string;
+  readonly env: Envelope | null;
+  /** The kombu delivery tag `take` recorded it under (the envelope's, or a new UUID when it has none). */
+  tag: string | undefined;
+}
+
+function refOf(message: StoredMessage): StoredRef {
+  return message.ref as StoredRef;
+}
+
+function tagOf(message: StoredMessage): string {
+  const ref = refOf(message);
+  const own = ref.env?.properties.delivery_tag;
+  return (ref.tag ??= typeof own === 'string' && own !== '' ? own : randomUUID());
 }
 
 /** An `unacked` hash value: JSON `[envelope, exchange, routing_key]` (kombu's QoS.append). */

@@ -8,6 +8,8 @@ import type { Delivery } from './transport-channel.js';
  * its transport does not offer this.
  */
 export interface StoredQueues {
+  /** Seconds after its take (or last refresh) at which an unacked message is restored to its queue by any consumer. */
+  readonly visibilityTimeoutS: number;
   /** Ready messages by priority sub-list, in the order consumers are served (Redis: 0, 3, 6, 9). */
   depth(queue: string): Promise<QueueDepthByPriority>;
   /** Read-only: up to `count` messages from the head, in the order a consumer would take them; nothing changes. */
@@ -21,6 +23,33 @@ export interface StoredQueues {
    * atomic server step (a crash between two loses nothing and duplicates nothing), keeping their priority.
    */
   move(from: string, to: string, limit?: number): Promise<number>;
+
+  /**
+   * Filtered purge and move (src/queues judges, this acts). `snapshot`: every ready message of `queue` at this
+   * moment, read-only, in serving order, each with what `take` and `moveSome` need to find it again.
+   */
+  snapshot(queue: string): Promise<StoredMessage[]>;
+  /**
+   * Take these messages out of their queue into the transport's own unacked keeping, each in one atomic server step:
+   * one a consumer took meanwhile stays the consumer's (left out of the result). A taken message not `ack`ed is
+   * restored to its queue after the visibility timeout by any consumer, so a crash between `take` and `ack` loses
+   * nothing. The others stay where they are, in order, untouched.
+   */
+  take(messages: readonly StoredMessage[]): Promise<StoredMessage[]>;
+  /** Drop messages `take` returned, for good. */
+  ack(messages: readonly StoredMessage[]): Promise<void>;
+  /**
+   * Move these messages, in the order given, to the producers' end of the same priority sub-list of `to`, each in one
+   * atomic server step (never in both queues, never in neither); resolves to those moved (a consumer took the rest).
+   */
+  moveSome(messages: readonly StoredMessage[], to: string): Promise<StoredMessage[]>;
+}
+
+/** A ready message as `snapshot` found it. */
+export interface StoredMessage {
+  readonly delivery: Delivery;
+  /** Where and what it is on the server, for the transport that made it; engines pass it back untouched. */
+  readonly ref: unknown;
 }
 
 export interface QueueDepthByPriority {

@@ -76,7 +76,7 @@ export function createQueuesCommand(deps: QueuesCommandDeps = {}): Command {
 }
 
 async function runQueues(options: QueuesOptions, pattern: string | undefined, io: CliIO, deps: QueuesCommandDeps): Promise<void> {
-  const [{ QueueLister, QueueGrowth, QueueWatcher, selectQueues, workerQueueNames }, { createTransport }, { ControlClient }] = await Promise.all([
+  const [{ QueueLister, QueueGrowth, QueueWatcher, selectQueues, workerQueueConsumers }, { createTransport }, { ControlClient }] = await Promise.all([
     import('../../queues/index.js'),
     import('../../transport/create-transport.js'),
     import('../../control/control-client.js'),
@@ -94,10 +94,10 @@ async function runQueues(options: QueuesOptions, pattern: string | undefined, io
     clock,
     names: options.queue,
     transport: () => (transport ??= createTransport(broker.parsed, { connectionName: 'camq queues' }).connect()),
-    workerQueueNames: async () => {
+    workerQueueConsumers: async () => {
       const client = await ControlClient.connect(broker.url, { connectionName: 'camq queues control' });
       try {
-        return await workerQueueNames(client);
+        return await workerQueueConsumers(client);
       } finally {
         await client.close();
       }

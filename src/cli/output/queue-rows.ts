@@ -30,16 +30,26 @@ const MARKER_TEXT: Readonly<Record<QueueMarker, string>> = {
 /** On a cluster (isClusteredListing), after `type`: the node serving each queue and how many nodes hold it. */
 export const QUEUE_CLUSTER_HEAD = ['leader', 'members'] as const;
 
+/**
+ * Where queues are stored as data (Redis), after `unacked`: the oldest unacked message's age and the visibility
+ * timeout after which it is restored (`4m of 1h`).
+ */
+export const QUEUE_UNACKED_AGE_HEAD = 'oldest unacked';
+
 /** The columns holding numbers, right-aligned, by name. */
-const NUMBER_COLUMNS: ReadonlySet<string> = new Set(['ready', 'unacked', 'consumers', 'publish/s', 'deliver/s', 'members']);
+const NUMBER_COLUMNS: ReadonlySet<string> = new Set(['ready', 'unacked', QUEUE_UNACKED_AGE_HEAD, 'consumers', 'publish/s', 'deliver/s', 'members']);
 
 /**
  * Rows of `camq queues`' table (plain text); figures a source cannot give show as `-`. On a cluster the leader and
- * member count follow the type; on a single node they are left out (every row would name the same node).
+ * member count follow the type; on a single node they are left out (every row would name the same node). Where queues
+ * are stored as data (Redis), `ready` says how many wait in each priority sub-list and the oldest unacked message's
+ * age follows `unacked`.
  */
 export function queueTable(queues: readonly QueueFigures[], now: number, growth?: QueueGrowth): ListingTable {
   const clustered = isClusteredListing(queues);
+  const stored = queues.some((q) => q.unackedAge !== undefined);
   const head: string[] = [...QUEUE_TABLE_HEAD];
+  if (stored) head.splice(head.indexOf('unacked') + 1, 0, QUEUE_UNACKED_AGE_HEAD);
   if (clustered) head.splice(3, 0, ...QUEUE_CLUSTER_HEAD);
   return {
     head,
@@ -48,8 +58,9 @@ export function queueTable(queues: readonly QueueFigures[], now: number, growth?
       q.name,
       q.type ?? '-',
       ...(clustered ? [q.leader ?? '-', q.members === undefined || q.members === null ? '-' : String(q.members)] : []),
-      String(q.ready),
+      formatReady(q),
       q.unacked === null ? '-' : String(q.unacked),
+      ...(stored ? [formatUnackedAge(q)] : []),
       String(q.consumers),
       formatRate(q.publishRate),
       formatRate(q.deliverRate),
@@ -71,11 +82,33 @@ export function formatRate(rate: number | null): string {
 
 /** How long ago, in the largest unit that fits: `12s ago`, `4m ago`, `3h ago`, `2d ago`. */
 export function formatAge(ms: number): string {
+  return `${formatSpan(ms)} ago`;
+}
+
+/** A duration in the largest unit that fits, rounded down: `12s`, `4m`, `3h`, `2d`. */
+export function formatSpan(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86_400)}d ago`;
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86_400)}d`;
+}
+
+/**
+ * The ready count; with priority sub-lists (Redis) and messages in any but the first, the count of each non-empty one
+ * in serving order after it: `12 (0:10 3:2)`.
+ */
+export function formatReady(q: QueueFigures): string {
+  const lists = q.readyByPriority ?? [];
+  const used = lists.filter((p) => p.count > 0);
+  if (used.length === 0 || (used.length === 1 && used[0] === lists[0])) return String(q.ready);
+  return `${q.ready} (${used.map((p) => `${p.priority}:${p.count}`).join(' ')})`;
+}
+
+/** The oldest unacked message's age of the visibility timeout it faces (`4m of 1h`); `-` when none or unknown. */
+export function formatUnackedAge(q: QueueFigures): string {
+  if (q.unackedAge === undefined || q.unackedAge.oldestMs === null) return '-';
+  return `${formatSpan(q.unackedAge.oldestMs)} of ${formatSpan(q.unackedAge.visibilityTimeoutS * 1000)}`;
 }
 
 /** `camq queues`' table as text: aligned columns, numbers to the right, markers in colour on a terminal. */
@@ -108,6 +141,14 @@ export function queueJson(q: QueueFigures, growth?: QueueGrowth): Record<string,
     deliverRate: q.deliverRate,
     idleSince: q.idleSince === null ? null : new Date(q.idleSince).toISOString(),
     markers: queueMarkers(q, growth),
+    // Only where the broker tells them (Redis): RabbitMQ's documents stay as they were.
+    ...(q.readyByPriority === undefined ? {} : { readyByPriority: q.readyByPriority }),
+    ...(q.unackedAge === undefined
+      ? {}
+      : {
+          oldestUnackedMs: q.unackedAge.oldestMs === null ? null : Math.round(q.unackedAge.oldestMs),
+          visibilityTimeoutS: q.unackedAge.visibilityTimeoutS,
+        }),
   };
 }
 

@@ -27,6 +27,44 @@ describe('queueTable', () => {
   });
 });
 
+describe('queueTable where queues are stored as data (Redis)', () => {
+  const p = (...counts: number[]) => counts.map((count, i) => ({ priority: i * 3, count }));
+  const stored = [
+    q('celery', { type: null, ready: 12, unacked: 2, readyByPriority: p(10, 2, 0, 0), unackedAge: { oldestMs: 250_000, visibilityTimeoutS: 3600 } }),
+    q('plain', { type: null, ready: 4, unacked: 0, readyByPriority: p(4, 0, 0, 0), unackedAge: { oldestMs: null, visibilityTimeoutS: 3600 } }),
+    q('late', { type: null, ready: 1, unacked: 0, readyByPriority: p(0, 0, 0, 1), unackedAge: { oldestMs: null, visibilityTimeoutS: 30 } }),
+  ];
+
+  it('breaks ready down by priority sub-list and adds the oldest unacked age of the visibility timeout', () => {
+    const table = queueTable(stored, now);
+    expect(table.head.slice(3, 7)).toEqual(['ready', 'unacked', 'oldest unacked', 'consumers']);
+    expect(table.rows.map((r) => r.slice(1, 7))).toEqual([
+      ['celery', '-', '12 (0:10 3:2)', '2', '4m of 1h', '0'],
+      ['plain', '-', '4', '0', '-', '0'],
+      ['late', '-', '1 (9:1)', '0', '-', '0'],
+    ]);
+    expect(renderQueueTable(table, plain).split('\n')[1]).toMatch(/celery\s+-\s+12 \(0:10 3:2\)\s+2\s+4m of 1h\s+0\s/);
+  });
+
+  it('adds the per-priority counts and the unacked age to --json, and nothing to RabbitMQ’s documents', () => {
+    const listing: QueueListing = { source: 'amqp', api: null, queues: stored, takenAt: now, brokerMs: 1, missing: null };
+    const json = listingJson(listing, selectQueues(stored), false) as { queues: Record<string, unknown>[] };
+    const byName = (name: string) => json.queues.find((j) => j['name'] === name);
+    expect(byName('celery')).toMatchObject({
+      ready: 12,
+      unacked: 2,
+      readyByPriority: p(10, 2, 0, 0),
+      oldestUnackedMs: 250_000,
+      visibilityTimeoutS: 3600,
+    });
+    expect(byName('late')).toMatchObject({ oldestUnackedMs: null, visibilityTimeoutS: 30 });
+    const rabbit = listingJson({ ...listing, queues: [q('celery')] }, selectQueues([q('celery')]), false) as { queues: Record<string, unknown>[] };
+    expect(Object.keys(rabbit.queues[0]!)).not.toContain('readyByPriority');
+    expect(Object.keys(rabbit.queues[0]!)).not.toContain('visibilityTimeoutS');
+    expect(queueTable([q('celery')], now).head).toEqual([...QUEUE_TABLE_HEAD]);
+  });
+});
+
 describe('queueTable on a cluster', () => {
   it('adds the leader node and member count after the type when queues are replicated or on several nodes', () => {
     const table = queueTable(
