@@ -8,6 +8,8 @@
 //   BENCH_NODE_OPTIONS=--max-old-space-size=256 node bench/events/sustained.mjs
 //   BENCH_CAMQ_BIN=/path/to/other/checkout/bin/camq node bench/events/sustained.mjs   (before/after figures)
 //   BENCH_IDLE_SETTLE_SECONDS=65 BENCH_IDLE_SECONDS=60 node bench/events/sustained.mjs   (idle once the 60 s rates settled)
+//   BENCH_SIM_RATE=0 BENCH_IDLE_SETTLE_SECONDS=20 BENCH_IDLE_SECONDS=60 node bench/events/sustained.mjs   (a view started on
+//   idle workers: no stream before)
 //   BENCH_CAMQ_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' node bench/events/sustained.mjs   (node flags NODE_OPTIONS
 //   refuses; the view is quit with `q` at the end, so the profile is written)
 import { execFileSync, spawn } from 'node:child_process';
@@ -97,18 +99,27 @@ export async function runSustained(options) {
     }
     if (!pid) throw new Error('camq did not start in tmux');
     for (let i = 0; i < 100 && !tmux('capture-pane', '-p', '-t', session).includes('Workers'); i++) await sleep(100);
-    sim = startSim(url, workers, rate, tag);
-    await sim.ready;
-    await sleep(5_000); // warm-up: the store fills to its task cap, the view reaches its steady frame
-    const busyStart = sample(pid);
-    let last = busyStart;
-    for (let s = 0; s < seconds && last; s++) {
-      await sleep(1000);
-      last = sample(pid) ?? undefined;
+    // BENCH_SIM_RATE=0: no stream, only the idle window of a view started on idle workers (issue 13's idle case;
+    // after a stream, tasks left STARTED by the stopped simulator tick their runtimes each second).
+    let busyStart;
+    let busyEnd;
+    let busyScreen = '';
+    if (rate > 0) {
+      sim = startSim(url, workers, rate, tag);
+      await sim.ready;
+      await sleep(5_000); // warm-up: the store fills to its task cap, the view reaches its steady frame
+      busyStart = sample(pid);
+      let last = busyStart;
+      for (let s = 0; s < seconds && last; s++) {
+        await sleep(1000);
+        last = sample(pid) ?? undefined;
+      }
+      busyEnd = last;
+      busyScreen = tmux('capture-pane', '-p', '-t', session);
+      await sim.stop();
+    } else {
+      busyStart = busyEnd = sample(pid);
     }
-    const busyEnd = last;
-    const busyScreen = tmux('capture-pane', '-p', '-t', session);
-    await sim.stop();
     sim = startSim(url, workers, 0, tag);
     await sim.ready;
     await sleep(idleSettleSeconds * 1000);
@@ -123,13 +134,13 @@ export async function runSustained(options) {
       rows,
       nodeOptions,
       alive: idleEnd !== undefined,
-      busyCpuPercent: busyEnd ? ((busyEnd.cpu - busyStart.cpu) / (busyEnd.wall - busyStart.wall)) * 100 : NaN,
+      busyCpuPercent: busyEnd && rate > 0 ? ((busyEnd.cpu - busyStart.cpu) / (busyEnd.wall - busyStart.wall)) * 100 : NaN,
       idleCpuPercent: idleEnd ? ((idleEnd.cpu - idleStart.cpu) / (idleEnd.wall - idleStart.wall)) * 100 : NaN,
       /** CPU seconds (utime + stime) per minute of the idle window. */
       idleCpuSecondsPerMinute: idleEnd ? ((idleEnd.cpu - idleStart.cpu) / (idleEnd.wall - idleStart.wall)) * 60 : NaN,
       peakRssMb: (idleEnd ?? busyEnd ?? busyStart)?.hwmMb ?? NaN,
       load1: { before: load.before, after: loadavg()[0] },
-      header: busyScreen.split('\n')[0],
+      header: (busyScreen || tmux('capture-pane', '-p', '-t', session)).split('\n')[0],
       exited: idleEnd ? undefined : tmux('capture-pane', '-p', '-t', session).split('\n').filter(Boolean).slice(-8).join('\n'),
     };
     return result;
