@@ -107,18 +107,21 @@ export class QueueLister {
 
   private async listFromAmqp(reason: string): Promise<QueueListing> {
     const missing = isRedisUrl(this.options.broker)
-      ? `${reason}: showing the ready counts (per priority list) and unacked messages of the queues camq can name (the workers' and celery)`
+      ? `${reason}: showing the ready counts (per priority list) and unacked messages of every queue stored on it`
       : `no management API (${reason}): showing ready and consumer counts of the queues camq can name only; ${ENABLE_API_HINT}`;
     if (this.options.transport === undefined) throw new CamqError('queues.no-figures', missing, { exitCode: 2 });
     const transport = await this.options.transport();
     const workers = this.options.workerQueueConsumers ? await this.options.workerQueueConsumers() : undefined;
     const fromWorkers = workers ? [...workers.keys()] : this.options.workerQueueNames ? await this.options.workerQueueNames() : [];
-    const names = [DEFAULT_QUEUE, ...(this.options.names ?? []), ...fromWorkers];
+    // Where queues are stored as data (Redis) the server can name them all, those nobody consumes included.
+    const stored = transport.storedQueues ? await transport.storedQueues.queueNames() : undefined;
+    const names = [DEFAULT_QUEUE, ...(this.options.names ?? []), ...fromWorkers, ...(stored?.names ?? [])];
     const started = this.clock.monotonic();
     const declared = (await passiveDeclareFigures(transport, this.options.broker.vhost, names)).queues;
     // Queues stored as data (Redis): per-priority counts and the unacked messages too.
     const queues = transport.storedQueues ? await withStoredFigures(transport.storedQueues, declared, workers) : declared;
     const brokerMs = this.clock.monotonic() - started;
-    return { source: 'amqp', api: null, queues, takenAt: this.clock.now(), brokerMs, missing };
+    const partly = stored?.complete === false ? '; the database has too many keys to find every queue: name more with -Q' : '';
+    return { source: 'amqp', api: null, queues, takenAt: this.clock.now(), brokerMs, missing: missing + partly };
   }
 }

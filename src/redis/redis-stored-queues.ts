@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Delivery } from '../transport/transport-channel.js';
 import type { QueueDepthByPriority, StoredMessage, StoredQueues, UnackedMessage } from '../transport/stored-queues.js';
 import { envelopeToDelivery, parseEnvelope, type Envelope } from './envelope.js';
-import { PRIORITY_STEPS, UNACKED_INDEX_KEY, UNACKED_KEY, bindingSet, parseBindingMember, priorityList } from './redis-keys.js';
+import { PRIORITY_STEPS, UNACKED_INDEX_KEY, UNACKED_KEY, bindingSet, parseBindingMember, priorityList, queueOfList } from './redis-keys.js';
 import type { RedisLink } from './redis-link.js';
 
 /**
@@ -15,6 +15,42 @@ export class RedisStoredQueues implements StoredQueues {
 
   get visibilityTimeoutS(): number {
     return this.link.settings.visibilityTimeoutS;
+  }
+
+  /**
+   * SCAN for list keys (a queue's priority lists) and binding sets (their members name queues, empty ones too), at
+   * most MAX_SCANNED keys: a database that also holds a million result keys is walked in ~1,000 round trips, so the
+   * walk stops there and says so. camq's own lists (`_camq.*`) and kombu's keeping are not queues.
+   */
+  async queueNames(): Promise<{ names: string[]; complete: boolean }> {
+    const client = this.link.requireClient();
+    const prefix = this.link.key('');
+    const names = new Set<string>();
+    let scanned = 0;
+    for (const [type, match] of [
+      ['list', `${prefix}*`],
+      ['set', `${prefix}${bindingSet('*')}`],
+    ] as const) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT, 'TYPE', type);
+        cursor = next;
+        scanned += SCAN_COUNT;
+        for (const key of keys) {
+          const name = key.slice(prefix.length);
+          if (type === 'list') {
+            if (!name.startsWith('_camq.') && !name.startsWith('_kombu.')) names.add(queueOfList(name));
+          } else {
+            for (const member of await client.smembers(key)) {
+              const binding = parseBindingMember(member);
+              if (binding) names.add(binding.queue);
+            }
+          }
+        }
+        if (scanned >= MAX_SCANNED) return { names: [...names].sort(), complete: false };
+      } while (cursor !== '0');
+    }
+    return { names: [...names].sort(), complete: true };
   }
 
   async depth(queue: string): Promise<QueueDepthByPriority> {
@@ -178,6 +214,9 @@ export class RedisStoredQueues implements StoredQueues {
 
 /** Elements per script call: each call holds the server for its LREMs, so a long filtered purge lets others in between. */
 const SCRIPT_BATCH = 100;
+/** SCAN's COUNT hint, and the keys queueNames looks at before it stops (per walk of both types together). */
+const SCAN_COUNT = 1000;
+const MAX_SCANNED = 200_000;
 
 /** Where a StoredMessage of this transport lies: its list (without the key prefix), priority step and element. */
 interface StoredRef {

@@ -10,6 +10,11 @@ import type { Delivery } from './transport-channel.js';
 export interface StoredQueues {
   /** Seconds after its take (or last refresh) at which an unacked message is restored to its queue by any consumer. */
   readonly visibilityTimeoutS: number;
+  /**
+   * The queues the server stores messages for or has bindings of (Redis: list keys and `_kombu.binding.*` members),
+   * found by walking the keyspace: `complete` is false when it stopped at its bound on a very large database.
+   */
+  queueNames(): Promise<{ readonly names: readonly string[]; readonly complete: boolean }>;
   /** Ready messages by priority sub-list, in the order consumers are served (Redis: 0, 3, 6, 9). */
   depth(queue: string): Promise<QueueDepthByPriority>;
   /** Read-only: up to `count` messages from the head, in the order a consumer would take them; nothing changes. */

@@ -1,7 +1,8 @@
 /**
  * `camq queues` engines on Redis through the transport's StoredQueues (docs/redis-protocol.md, "camq queues on
  * Redis"), with messages a Python Celery 5.2 client sent: length per priority list, a peek that changes nothing
- * (LRANGE), the unacked messages with their age and visibility timeout, purge, and a move that keeps priorities.
+ * (LRANGE), the unacked messages with their age and visibility timeout, purge, a move that keeps priorities, and
+ * the queues the server stores.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { moveMessages } from '../../../src/queues/move.js';
@@ -90,4 +91,14 @@ describe.skipIf(!ok)('camq queues engines on Redis (StoredQueues)', () => {
     expect((await redis.keys('*')).filter((k) => !k.startsWith('_kombu.binding.'))).toEqual([]);
     await transport.close();
   }, 30_000);
+
+  it("names every queue stored on the server: with messages and nobody consuming, or bound and empty; not camq's own lists", async () => {
+    await redis.sadd('_kombu.binding.h12empty', `h12empty${SEP}${SEP}h12empty`);
+    await redis.lpush('_camq.broken.h11q', 'not an envelope');
+    const { names, complete } = await transport.storedQueues!.queueNames();
+    expect(complete).toBe(true);
+    expect(names).toEqual(expect.arrayContaining(['h11q', 'h12empty']));
+    expect(names.filter((n) => n.startsWith('_') || n.includes(SEP))).toEqual([]);
+    await transport.close();
+  });
 });
