@@ -3,9 +3,10 @@ import type { Channel, ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { BrokerConnectionError, CamqError, ConnectionClosedError, connectionReason } from '../errors/index.js';
+import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { SafeEmitter } from '../util/typed-emitter.js';
 import { nodesOf, parseBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
-import { ReconnectingTransport, isFatal, type ReconnectPolicy } from '../transport/reconnecting-transport.js';
 import type { ConnectedInfo, ReconnectingInfo, Transport, TransportEvents } from '../transport/transport.js';
 import type { TransportChannel } from '../transport/transport-channel.js';
 import { AmqpChannel } from './amqp-channel.js';
@@ -17,7 +18,7 @@ export type { ConnectedInfo, ReconnectingInfo };
 /** The events of a BrokerConnection: those of every Transport. */
 export type BrokerConnectionEvents = TransportEvents;
 
-export interface BrokerConnectionOptions extends ReconnectPolicy {
+export interface BrokerConnectionOptions {
   /**
    * A broker URL (kombu syntax) or an already parsed one. A URL list (`amqp://h1//;amqp://h2//`) connects to the first
    * node that answers and, when that node goes away, to the next one its `failover` strategy picks.
@@ -27,6 +28,13 @@ export interface BrokerConnectionOptions extends ReconnectPolicy {
   readonly connectTimeoutMs?: number;
   /** AMQP heartbeat in seconds; 0 turns it off. The URL's `heartbeat` query wins. @defaultValue 60 */
   readonly heartbeatSeconds?: number;
+  /** Extra attempts for the first connection, with backoff. @defaultValue 0 */
+  readonly connectRetries?: number;
+  /** After losing an established connection, reconnect with backoff and run the setup hooks again. @defaultValue false */
+  readonly reconnect?: boolean;
+  /** Reconnect attempts after a loss before giving up. @defaultValue Infinity */
+  readonly maxReconnectAttempts?: number;
+  readonly backoff?: BackoffOptions;
   /** Shown as `connection_name` by `rabbitmqctl list_connections`. */
   readonly connectionName?: string;
   readonly clock?: Clock;
@@ -37,8 +45,7 @@ export type SetupHook = (connection: BrokerConnection) => Promise<void> | void;
 
 /**
  * One AMQP connection to a broker, with connect timeout, retry with backoff, reconnect after loss, and setup hooks
- * that engines use to re-create their channels and consumers on the new connection (the retry, reconnect and hook
- * policy is ReconnectingTransport's, shared with the Redis transport; this class dials and watches amqplib).
+ * that engines use to re-create their channels and consumers on the new connection.
  *
  * This class and `amqp-error.ts` are the only code that touches amqplib's connection API.
  *
@@ -59,7 +66,7 @@ export type SetupHook = (connection: BrokerConnection) => Promise<void> | void;
  * (`connection refused (ECONNREFUSED)`, the TLS advice). Moving to it is possible once (1) and (2) have answers; the
  * loop here is short.
  */
-export class BrokerConnection extends ReconnectingTransport implements Transport {
+export class BrokerConnection extends SafeEmitter<BrokerConnectionEvents> implements Transport {
   /** The URL (list) as given: the first node, with the others in `url.alternates`. */
   readonly url: BrokerUrl;
   /** Every node of the list, the first first. */
@@ -67,10 +74,17 @@ export class BrokerConnection extends ReconnectingTransport implements Transport
   /** Index in `nodes` of the node connected to (or last connected to, or tried). */
   private current = 0;
   private readonly options: BrokerConnectionOptions;
+  private readonly clock: Clock;
   private model: ChannelModel | undefined;
+  private readonly setupHooks: SetupHook[] = [];
+  private isClosing = false;
+  private reconnectTimer: TimerHandle | undefined;
+  private reconnecting: Promise<void> | undefined;
+  /** Why the connection was last lost (what a setup cut short by the loss reports). */
+  private lastLoss: CamqError | undefined;
 
   constructor(options: BrokerConnectionOptions) {
-    super(options, options.clock ?? systemClock);
+    super();
     this.options = options;
     this.url = typeof options.url === 'string' ? parseBrokerUrl(options.url) : options.url;
     if (this.url.protocol === 'embedded') {
@@ -80,6 +94,7 @@ export class BrokerConnection extends ReconnectingTransport implements Transport
       );
     }
     this.nodes = nodesOf(this.url);
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The node connected to (or last connected to): the URL itself unless it is a list. */
@@ -96,8 +111,38 @@ export class BrokerConnection extends ReconnectingTransport implements Transport
     return this.model !== undefined;
   }
 
-  translate(err: unknown): CamqError {
-    return translateAmqpError(err, this.node);
+  /** Connect, retrying `connectRetries` times with backoff. Rejects with a BrokerConnectionError (exit code 2). */
+  async connect(): Promise<this> {
+    if (this.model) return this;
+    this.isClosing = false;
+    const retries = this.options.connectRetries ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.open(attempt, false);
+        return this;
+      } catch (err) {
+        const error = translateAmqpError(err, this.node);
+        if (attempt > retries || this.isClosing || isFatal(error)) throw error;
+        const delayMs = backoffDelay(attempt, this.options.backoff);
+        this.safeEmit('reconnecting', { attempt, delayMs, error, reason: connectionReason(error), wasConnected: false });
+        await this.sleep(delayMs);
+        if (this.isClosing) throw new ConnectionClosedError();
+      }
+    }
+  }
+
+  /**
+   * Register a hook that runs after every successful connect and reconnect. If the connection is already open,
+   * the hook runs now and this resolves when it is done.
+   */
+  async addSetup(hook: SetupHook): Promise<void> {
+    this.setupHooks.push(hook);
+    if (this.model) await hook(this);
+  }
+
+  removeSetup(hook: SetupHook): void {
+    const i = this.setupHooks.indexOf(hook);
+    if (i >= 0) this.setupHooks.splice(i, 1);
   }
 
   /** A transport channel (the seam engines use, src/transport) on the current connection; see createChannel. */
@@ -131,9 +176,33 @@ export class BrokerConnection extends ReconnectingTransport implements Transport
     }
   }
 
+  /** Wait until the connection is open again (after a loss), or reject when reconnecting gave up or we closed. */
+  async whenOpen(): Promise<void> {
+    if (this.model) return;
+    if (this.isClosing) throw new ConnectionClosedError();
+    await new Promise<void>((resolve, reject) => {
+      const onConnected = () => {
+        cleanup();
+        resolve();
+      };
+      const onFailed = (err: CamqError) => {
+        cleanup();
+        reject(err);
+      };
+      const cleanup = () => {
+        this.off('connected', onConnected);
+        this.off('failed', onFailed);
+      };
+      this.on('connected', onConnected);
+      this.on('failed', onFailed);
+    });
+  }
+
   /** Close for good: no reconnect afterwards. Safe to call twice. */
   async close(): Promise<void> {
-    this.stopReconnecting();
+    this.isClosing = true;
+    this.reconnectTimer?.cancel();
+    this.reconnectTimer = undefined;
     const model = this.model;
     this.model = undefined;
     if (!model) return;
@@ -161,7 +230,7 @@ export class BrokerConnection extends ReconnectingTransport implements Transport
     return this.model;
   }
 
-  protected async open(attempt: number, isReconnect: boolean): Promise<void> {
+  private async open(attempt: number, isReconnect: boolean): Promise<void> {
     const model = await this.dialAny(isReconnect);
     if (this.isClosing) {
       await model.close().catch(() => {});
@@ -174,15 +243,19 @@ export class BrokerConnection extends ReconnectingTransport implements Transport
     model.on('unblocked', () => this.safeEmit('unblocked'));
     model.on('close', (err?: unknown) => this.onModelClose(model, err));
     this.model = model;
-    await this.finishOpen(
-      attempt,
-      isReconnect,
-      () => this.model === model,
-      async () => {
-        this.model = undefined;
-        await model.close().catch(() => {});
-      },
-    );
+    try {
+      for (const hook of [...this.setupHooks]) await hook(this);
+    } catch (err) {
+      const lost = this.model !== model;
+      this.model = undefined;
+      await model.close().catch(() => {});
+      throw lost ? (this.lastLoss ?? err) : err;
+    }
+    // Lost while the hooks ran (their last call may still have succeeded): this connection is gone, and a
+    // reconnect loop already running would otherwise count it as done and stop, leaving no connection at all.
+    if (this.model !== model)
+      throw this.lastLoss ?? new BrokerConnectionError('broker.lost', `lost the connection to ${this.masked} while setting it up`, this.masked);
+    this.safeEmit('connected', { attempt, isReconnect });
   }
 
   /**
@@ -277,7 +350,44 @@ export class BrokerConnection extends ReconnectingTransport implements Transport
       err === undefined
         ? new BrokerConnectionError('broker.lost', `the connection to ${this.masked} was closed`, this.masked, { reason: 'closed' })
         : lostError(translateAmqpError(err, this.node), this.masked);
-    this.afterLoss(error);
+    this.lastLoss = error;
+    this.safeEmit('disconnected', error);
+    if (this.options.reconnect) {
+      this.reconnecting ??= this.reconnectLoop(error).finally(() => {
+        this.reconnecting = undefined;
+      });
+    } else {
+      this.safeEmit('failed', error);
+    }
+  }
+
+  private async reconnectLoop(cause: CamqError): Promise<void> {
+    const max = this.options.maxReconnectAttempts ?? Infinity;
+    let error = cause;
+    for (let attempt = 1; attempt <= max; attempt++) {
+      const delayMs = backoffDelay(attempt, this.options.backoff);
+      this.safeEmit('reconnecting', { attempt, delayMs, error, reason: connectionReason(error), wasConnected: true });
+      await this.sleep(delayMs);
+      if (this.isClosing) return;
+      try {
+        await this.open(attempt, true);
+        return;
+      } catch (err) {
+        error = translateAmqpError(err, this.node);
+        if (this.isClosing) return;
+      }
+    }
+    this.isClosing = true;
+    this.safeEmit('failed', error);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.reconnectTimer = this.clock.setTimeout(() => {
+        this.reconnectTimer = undefined;
+        resolve();
+      }, ms);
+    });
   }
 }
 
@@ -301,6 +411,11 @@ export function failoverOrder(
     [others[i], others[j]] = [others[j]!, others[i]!];
   }
   return afterLoss ? [...others, current] : others;
+}
+
+/** Errors that retrying cannot fix. */
+function isFatal(error: CamqError): boolean {
+  return error.code === 'broker.auth-failed' || error.code === 'broker.tls-untrusted' || error.code === 'usage.bad-broker-url';
 }
 
 /**

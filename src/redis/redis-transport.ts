@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
 import { BrokerConnectionError, CamqError, ConnectionClosedError, connectionReason } from '../errors/index.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { SafeEmitter } from '../util/typed-emitter.js';
 import { parseBrokerUrl, type BrokerUrl } from '../transport/broker-url.js';
-import { ReconnectingTransport, type ReconnectPolicy } from '../transport/reconnecting-transport.js';
-import type { Transport } from '../transport/transport.js';
+import type { SetupHook, Transport, TransportEvents } from '../transport/transport.js';
 import type { TransportChannel } from '../transport/transport-channel.js';
 import type { StoredQueues } from '../transport/stored-queues.js';
 import type { ExclusiveClaims } from '../transport/exclusive-claims.js';
@@ -16,10 +17,17 @@ import { CLAIM_NAME, MOVE_ELEMENTS, RELEASE_MUTEX, RESTORE_TAG, ROUTE_DIRECT, TA
 import { RedisClaims } from './redis-claims.js';
 import { ioredisOptions, redisSettings, type RedisSettings } from './redis-settings.js';
 
-export interface RedisTransportOptions extends ReconnectPolicy {
+export interface RedisTransportOptions {
   readonly url: string | BrokerUrl;
   /** Give up on one connect attempt after this long. @defaultValue 4000 */
   readonly connectTimeoutMs?: number;
+  /** Extra attempts for the first connection, with backoff. @defaultValue 0 */
+  readonly connectRetries?: number;
+  /** After losing an established connection, reconnect with backoff and run the setup hooks again. @defaultValue false */
+  readonly reconnect?: boolean;
+  /** @defaultValue Infinity */
+  readonly maxReconnectAttempts?: number;
+  readonly backoff?: BackoffOptions;
   /** Shown by `CLIENT LIST` (CLIENT SETNAME). */
   readonly connectionName?: string;
   readonly clock?: Clock;
@@ -31,12 +39,12 @@ export interface RedisTransportOptions extends ReconnectPolicy {
  * The Transport on Redis, with kombu 5.2's wire format (docs/redis-protocol.md): what BrokerConnection is to AMQP.
  * One command connection shared by the channels, one pub/sub connection for fanout consumers (opened on first use),
  * and one blocking connection per consuming channel for its BRPOP. Exchange types live here, in memory, as in
- * kombu's `state.exchanges`; bindings live on the server in `_kombu.binding.*` sets. Retry, reconnect and setup
- * hooks are ReconnectingTransport's (src/transport), as for AMQP.
+ * kombu's `state.exchanges`; bindings live on the server in `_kombu.binding.*` sets.
  */
-export class RedisTransport extends ReconnectingTransport implements Transport, RedisLink {
+export class RedisTransport extends SafeEmitter<TransportEvents> implements Transport, RedisLink {
   readonly url: BrokerUrl;
   readonly settings: RedisSettings;
+  readonly clock: Clock;
   readonly brokenLog: BrokenMessageLog;
   /** depth by priority, LRANGE peek, the unacked messages, purge and move on the lists (src/redis/redis-stored-queues.ts). */
   readonly storedQueues: StoredQueues = new RedisStoredQueues(this);
@@ -51,13 +59,19 @@ export class RedisTransport extends ReconnectingTransport implements Transport, 
   private subscriber: Redis | undefined;
   private readonly patterns = new Map<string, Set<FanoutListener>>();
   private readonly channels = new Set<RedisChannel>();
+  private readonly setupHooks: SetupHook[] = [];
+  private isClosing = false;
+  private reconnectTimer: TimerHandle | undefined;
+  private reconnecting: Promise<void> | undefined;
+  private lastLoss: CamqError | undefined;
   private version = '';
 
   constructor(options: RedisTransportOptions) {
-    super(options, options.clock ?? systemClock);
+    super();
     this.options = options;
     this.url = typeof options.url === 'string' ? parseBrokerUrl(options.url) : options.url;
     this.settings = redisSettings(this.url);
+    this.clock = options.clock ?? systemClock;
     this.brokenLog = new BrokenMessageLog(this.clock, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
   }
 
@@ -107,8 +121,50 @@ export class RedisTransport extends ReconnectingTransport implements Transport, 
     return translateRedisError(err, this.masked, this.url);
   }
 
+  async connect(): Promise<this> {
+    if (this.client) return this;
+    this.isClosing = false;
+    const retries = this.options.connectRetries ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.open(attempt, false);
+        return this;
+      } catch (err) {
+        const error = this.translate(err);
+        if (attempt > retries || this.isClosing || isFatal(error)) throw error;
+        const delayMs = backoffDelay(attempt, this.options.backoff);
+        this.safeEmit('reconnecting', { attempt, delayMs, error, reason: connectionReason(error), wasConnected: false });
+        await this.sleep(delayMs);
+        if (this.isClosing) throw new ConnectionClosedError();
+      }
+    }
+  }
+
+  async whenOpen(): Promise<void> {
+    if (this.client) return;
+    if (this.isClosing) throw new ConnectionClosedError();
+    await new Promise<void>((resolve, reject) => {
+      const onConnected = () => {
+        cleanup();
+        resolve();
+      };
+      const onFailed = (err: CamqError) => {
+        cleanup();
+        reject(err);
+      };
+      const cleanup = () => {
+        this.off('connected', onConnected);
+        this.off('failed', onFailed);
+      };
+      this.on('connected', onConnected);
+      this.on('failed', onFailed);
+    });
+  }
+
   async close(): Promise<void> {
-    this.stopReconnecting();
+    this.isClosing = true;
+    this.reconnectTimer?.cancel();
+    this.reconnectTimer = undefined;
     // Channels first: they restore what they hold unacked and remove their auto-delete queues, as kombu's close does.
     for (const channel of [...this.channels]) await channel.close().catch(() => {});
     const client = this.client;
@@ -126,6 +182,16 @@ export class RedisTransport extends ReconnectingTransport implements Transport, 
     this.channels.add(channel);
     channel.once('close', () => this.channels.delete(channel));
     return Promise.resolve(channel);
+  }
+
+  async addSetup(hook: SetupHook): Promise<void> {
+    this.setupHooks.push(hook);
+    if (this.client) await hook(this);
+  }
+
+  removeSetup(hook: SetupHook): void {
+    const at = this.setupHooks.indexOf(hook);
+    if (at >= 0) this.setupHooks.splice(at, 1);
   }
 
   /** PSUBSCRIBE `pattern` (kombu's fanout consumers), shared by every channel of this transport that wants it. */
@@ -177,7 +243,7 @@ export class RedisTransport extends ReconnectingTransport implements Transport, 
     return sub;
   }
 
-  protected async open(attempt: number, isReconnect: boolean): Promise<void> {
+  private async open(attempt: number, isReconnect: boolean): Promise<void> {
     const options = ioredisOptions(this.url, this.options.connectTimeoutMs ?? 4000, this.options.connectionName);
     const client = new Redis(options) as ScriptedRedis;
     client.defineCommand('routeDirect', { numberOfKeys: 1, lua: ROUTE_DIRECT });
@@ -203,15 +269,17 @@ export class RedisTransport extends ReconnectingTransport implements Transport, 
     }
     client.on('end', () => this.onLoss(client, firstError));
     this.client = client;
-    await this.finishOpen(
-      attempt,
-      isReconnect,
-      () => this.client === client,
-      () => {
-        this.client = undefined;
-        client.disconnect();
-      },
-    );
+    try {
+      for (const hook of [...this.setupHooks]) await hook(this);
+    } catch (err) {
+      const lost = this.client !== client;
+      this.client = undefined;
+      client.disconnect();
+      throw lost ? (this.lastLoss ?? err) : err;
+    }
+    if (this.client !== client)
+      throw this.lastLoss ?? new BrokerConnectionError('broker.lost', `lost the connection to ${this.masked} while setting it up`, this.masked);
+    this.safeEmit('connected', { attempt, isReconnect });
   }
 
   /** The command or pub/sub connection ended without our close: everything on this connection is gone. */
@@ -227,7 +295,46 @@ export class RedisTransport extends ReconnectingTransport implements Transport, 
     subscriber?.disconnect();
     const reason = cause === undefined ? 'the server closed the connection' : connectionReason(this.translate(cause));
     const error = new BrokerConnectionError('broker.lost', `lost the connection to ${this.masked}: ${reason}`, this.masked, { reason });
+    this.lastLoss = error;
     for (const channel of [...this.channels]) channel.lost(error);
-    this.afterLoss(error);
+    this.safeEmit('disconnected', error);
+    if (this.options.reconnect) {
+      this.reconnecting ??= this.reconnectLoop(error).finally(() => (this.reconnecting = undefined));
+    } else {
+      this.safeEmit('failed', error);
+    }
   }
+
+  private async reconnectLoop(cause: CamqError): Promise<void> {
+    const max = this.options.maxReconnectAttempts ?? Infinity;
+    let error = cause;
+    for (let attempt = 1; attempt <= max; attempt++) {
+      const delayMs = backoffDelay(attempt, this.options.backoff);
+      this.safeEmit('reconnecting', { attempt, delayMs, error, reason: connectionReason(error), wasConnected: true });
+      await this.sleep(delayMs);
+      if (this.isClosing) return;
+      try {
+        await this.open(attempt, true);
+        return;
+      } catch (err) {
+        error = this.translate(err);
+        if (this.isClosing) return;
+      }
+    }
+    this.isClosing = true;
+    this.safeEmit('failed', error);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.reconnectTimer = this.clock.setTimeout(() => {
+        this.reconnectTimer = undefined;
+        resolve();
+      }, ms);
+    });
+  }
+}
+
+function isFatal(error: CamqError): boolean {
+  return error.code === 'broker.auth-failed' || error.code === 'broker.tls-untrusted' || error.code === 'usage.bad-broker-url';
 }
