@@ -244,6 +244,37 @@ describe.skipIf(!available)('RedisTransport on a real Redis (kombu 5.2 wire form
     }
   });
 
+  it('reconnects after the server drops its connection, with backoff, and runs its setup hooks again', async () => {
+    const name = `camq-test-reconnect-${process.pid}-${Date.now()}`;
+    const own = new RedisTransport({ url: REDIS_URL, reconnect: true, connectionName: name, backoff: { initialMs: 50, maxMs: 100 } });
+    const events: string[] = [];
+    own.on('disconnected', (e) => events.push(`disconnected ${e.code}`));
+    own.on('reconnecting', (r) => events.push(`reconnecting ${r.attempt} ${r.wasConnected}`));
+    own.on('connected', (c) => events.push(`connected ${c.isReconnect}`));
+    let setups = 0;
+    await own.connect();
+    try {
+      await own.addSetup(() => void setups++);
+      expect(setups).toBe(1);
+      // Only this transport's own connection, found by its name: other clients of the server are left alone.
+      const id = /(?:^|\n)id=(\d+) [^\n]* name=([^ ]+)/g;
+      const list = String(await redis.call('CLIENT', 'LIST'));
+      const ids = [...list.matchAll(id)].filter((m) => m[2] === name).map((m) => m[1]!);
+      expect(ids).toHaveLength(1);
+      const back = new Promise<void>((resolve) => own.on('connected', (c) => c.isReconnect && resolve()));
+      await redis.call('CLIENT', 'KILL', 'ID', ids[0]!);
+      await back;
+      expect(events).toEqual(['connected false', 'disconnected broker.lost', 'reconnecting 1 true', 'connected true']);
+      expect(setups).toBe(2);
+      const ch = await own.openChannel();
+      ch.publish('', 'h14.back', Buffer.from('after'));
+      await ch.waitForConfirms();
+      expect(await redis.llen('h14.back')).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('restores entries older than the visibility timeout, and never those a live channel holds', async () => {
     const short = new RedisTransport({ url: `${REDIS_URL}?visibility_timeout=1` });
     await short.connect();
