@@ -187,9 +187,15 @@ describeBrokers('camq queues peek, purge and move', targets, ({ name, url }) => 
       const saved = new Set((await readSavedMessages(file)).messages.map((m) => m.saved.id));
       const named = sent.filter((s) => s.task === 'tasks.noop').map((s) => s.id);
       const others = sent.filter((s) => s.task === 'tasks.add').map((s) => s.id);
-      await until('every task to be run or saved', () => {
+      // 1,000 tasks take the worker ~3 s; the long wait is for a loaded CI machine, and a timeout says what is missing.
+      const missing = () => {
         const runs = succeeded(worker!);
-        return others.every((id) => runs.has(id)) && named.every((id) => runs.has(id) || saved.has(id));
+        return { others: others.filter((id) => !runs.has(id)).length, named: named.filter((id) => !runs.has(id) && !saved.has(id)).length };
+      };
+      await until('every task to be run or saved', () => missing().others + missing().named === 0, 120_000).catch((err: Error) => {
+        throw new Error(
+          `${err.message}: not run ${JSON.stringify(missing())}; worker's last lines:\n${worker!.output().split('\n').slice(-15).join('\n')}`,
+        );
       });
       await new Promise((r) => setTimeout(r, 500));
       const runs = succeeded(worker);
