@@ -91,7 +91,8 @@ describe.skipIf(!hasPython)('quorum queues on RabbitMQ', () => {
     const stats = await runCeleryCli(url, ['inspect', 'stats', '-d', worker.nodename, '-j']);
     expect(JSON.parse(stats.stdout)[worker.nodename]).toMatchObject({ prefetch_count: 16 });
     await worker.stop();
-    expect(worker.output()).not.toMatch(/540|NOT_IMPLEMENTED/);
+    // A refused global QoS closes the channel with 540 NOT_IMPLEMENTED; the bare number would also match ids and results.
+    expect(worker.output()).not.toMatch(/NOT[-_]IMPLEMENTED/);
   });
 
   it('a plain `-Q name` on a quorum queue another client declared: the type comes from the management API, else the refused declare', async () => {
