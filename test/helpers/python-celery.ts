@@ -11,7 +11,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { whenExited } from './child-exit.js';
 import { watchLog } from './process-log.js';
 
@@ -176,4 +176,16 @@ export function recordedRuns(file: string): RecordedRun[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as RecordedRun);
+}
+
+/** Wait (up to 20 s) for a run in `file` that `match` accepts, and return it. */
+export function waitForRecordedRun(file: string, match: (r: RecordedRun) => boolean): Promise<RecordedRun> {
+  return vi.waitFor(
+    () => {
+      const found = recordedRuns(file).find(match);
+      expect(found).toBeDefined();
+      return found!;
+    },
+    { timeout: 20_000, interval: 100 },
+  );
 }

@@ -21,7 +21,15 @@ import { createTransport, type Transport } from '../../../src/transport/index.js
 import { useRabbitmq } from '../../helpers/brokers.js';
 import { rabbitmqTraceTarget, type TraceTarget } from '../../helpers/trace-target.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
-import { recordedRuns, runPython, startPythonWorker, usePythonCelery, type PythonWorker, type RecordedRun } from '../../helpers/python-celery.js';
+import {
+  recordedRuns,
+  waitForRecordedRun,
+  runPython,
+  startPythonWorker,
+  usePythonCelery,
+  type PythonWorker,
+  type RecordedRun,
+} from '../../helpers/python-celery.js';
 
 const hasPython = await usePythonCelery('the task tap and retry with a Python worker are skipped');
 const targets: TraceTarget[] = [];
@@ -55,15 +63,7 @@ describe.concurrent.each(targets)('$name', (target) => {
     let original: string;
 
     const received = () => recordedRuns(recordFile);
-    const waitForRecord = (match: (r: RecordedRun) => boolean) =>
-      vi.waitFor(
-        () => {
-          const found = received().find(match);
-          expect(found).toBeDefined();
-          return found!;
-        },
-        { timeout: 20_000, interval: 100 },
-      );
+    const waitForRecord = (match: (r: RecordedRun) => boolean) => waitForRecordedRun(recordFile, match);
     // ignore_result: Celery's rpc backend then declares no reply queue, which would outlive the script (x-expires 1 h).
     const applyAsync = async (args: string, kwargs: string) =>
       (

@@ -19,7 +19,14 @@ import { useRabbitmq } from '../../helpers/brokers.js';
 import { rabbitmqTraceTarget, type TraceTarget } from '../../helpers/trace-target.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { deleteQueues } from '../../helpers/camq-worker.js';
-import { recordedRuns, runPython, startPythonWorker, usePythonCelery, type PythonWorker, type RecordedRun } from '../../helpers/python-celery.js';
+import {
+  waitForRecordedRun,
+  runPython,
+  startPythonWorker,
+  usePythonCelery,
+  type PythonWorker,
+  type RecordedRun,
+} from '../../helpers/python-celery.js';
 import { ROOT, runBin } from '../../helpers/run-bin.js';
 
 const hasPython = await usePythonCelery('camq record --tap with a Python worker is skipped');
@@ -53,16 +60,7 @@ describe.concurrent.each(targets)('$name', (target) => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    const received = () => recordedRuns(recordFile);
-    const waitForRecord = (match: (r: RecordedRun) => boolean) =>
-      vi.waitFor(
-        () => {
-          const found = received().find(match);
-          expect(found).toBeDefined();
-          return found!;
-        },
-        { timeout: 20_000, interval: 100 },
-      );
+    const waitForRecord = (match: (r: RecordedRun) => boolean) => waitForRecordedRun(recordFile, match);
 
     it('records the body of a Python task with a >1,024-character argument, and its failure is retried from the journal with the exact arguments', async () => {
       await target.traceOn();
