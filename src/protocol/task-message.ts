@@ -571,11 +571,20 @@ export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { 
 /**
  * The message a retry republishes (docs/protocol.md, Retries): same id, args, links and options, `retries + 1`, a new
  * ETA, `parent_id` = the task's own id. Routing: to the original routing key on the default exchange when the
- * delivery came through it, else to the original exchange and key.
+ * delivery came through it, else to the original exchange and key. Written in `serializer`/`compression`: Celery's
+ * `Task.retry` sends through `apply_async`, so in the registered task's own options, not the incoming message's
+ * (JSON, uncompressed, when none are given). Throws on an unknown name, as buildTaskMessage.
  */
 export function buildRetryMessage(
   task: TaskMessage,
-  options: { readonly etaMs: number; readonly origin: string; readonly now?: number; readonly utcOffsetMinutes?: number },
+  options: {
+    readonly etaMs: number;
+    readonly origin: string;
+    readonly now?: number;
+    readonly utcOffsetMinutes?: number;
+    readonly serializer?: BodyFormat['serializer'];
+    readonly compression?: BodyFormat['compression'];
+  },
 ): OutgoingMessage {
   const offset = options.utcOffsetMinutes ?? 0;
   const headers: TaskHeadersV2 = {
@@ -599,19 +608,20 @@ export function buildRetryMessage(
   const body: TaskBodyV2 = [task.args, task.kwargs, task.embed];
   const now = options.now ?? Date.now();
   const viaDefault = task.deliveryInfo.exchange === '';
-  return {
-    exchange: viaDefault ? '' : task.deliveryInfo.exchange,
-    routingKey: task.deliveryInfo.routing_key,
-    content: encodeJson(body),
-    properties: jsonProperties({
-      deliveryMode: 2,
-      priority: task.priority,
-      correlationId: task.correlationId,
-      headers: headers as unknown as HeaderTable,
-      ...(task.replyTo ? { replyTo: task.replyTo } : {}),
-      ...expirationProperty(task.expires, now),
-    }),
+  const exchange = viaDefault ? '' : task.deliveryInfo.exchange;
+  const routingKey = task.deliveryInfo.routing_key;
+  const extra = {
+    deliveryMode: 2,
+    priority: task.priority,
+    correlationId: task.correlationId,
+    headers: headers as unknown as HeaderTable,
+    ...(task.replyTo ? { replyTo: task.replyTo } : {}),
+    ...expirationProperty(task.expires, now),
   };
+  if (options.serializer === undefined && options.compression === undefined) {
+    return { exchange, routingKey, content: encodeJson(body), properties: jsonProperties(extra) };
+  }
+  return { exchange, routingKey, ...encodeBody(body, { serializer: options.serializer, compression: options.compression }, extra) };
 }
 
 /** A signature dict, as `tasks.add.s(1)` serializes. */

@@ -36,6 +36,7 @@ export class CanvasSender {
     for (const what of plan.unsupported) {
       this.logger.error(`Task ${req.name}[${req.id}]: cannot apply ${what}: camq applies callbacks, errbacks, chains and groups, not chords`);
     }
+    for (const what of plan.badFormats) this.logger.error(`Task ${req.name}[${req.id}]: canvas message to ${what}`);
     for (const send of plan.sends) void this.publish(send);
     return plan.children;
   }

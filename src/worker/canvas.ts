@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { buildTaskMessage, type OutgoingMessage, type Signature, type TaskMessage, type TaskSendOptions } from '../protocol/index.js';
+import {
+  buildTaskMessage,
+  requireCompression,
+  requireSerializer,
+  type BodyFormat,
+  type OutgoingMessage,
+  type Signature,
+  type TaskMessage,
+  type TaskSendOptions,
+} from '../protocol/index.js';
 import { isObject } from '../protocol/is-object.js';
+import type { TaskOptions } from './task-registry.js';
 
 /**
  * What a finished task sends on for its canvas (docs/protocol.md, Task messages and The worker's semantics), as
@@ -15,7 +25,9 @@ import { isObject } from '../protocol/is-object.js';
  *
  * Every message gets `parent_id` = this task's id and `root_id` = its root; callbacks and the chain keep this task's
  * priority. A signature's own options (task_id, queue, exchange/routing_key, countdown, eta, expires, time limits,
- * link, link_error, shadow, headers, reply_to) are honoured; it goes to `options.queue`, else the app's default queue.
+ * link, link_error, shadow, headers, reply_to, serializer, compression) are honoured; it goes to `options.queue`, else
+ * the app's default queue. Its body is written as Celery's `signature.apply_async` writes it: in the signature's
+ * `serializer`/`compression` options, else in those of its task when this worker registers it, else JSON.
  * Its result goes to `options.reply_to` when the sender froze one (chains do), else to this task's `reply_to`, so
  * whoever sent the workflow can read it (Celery would use the worker's own reply queue, which nobody reads).
  *
@@ -35,6 +47,13 @@ export interface CanvasPlan {
   readonly children: unknown[];
   /** One line per signature that could not be applied (chords, unknown types). */
   readonly unsupported: string[];
+  /** One line per serializer/compression option camq cannot write: that signature went as JSON/uncompressed. */
+  readonly badFormats: string[];
+}
+
+/** The tasks this worker registers, for their serializer and compression (a TaskRegistry). */
+export interface CanvasTasks {
+  get(name: string): { readonly options: Pick<TaskOptions, 'serializer' | 'compression'> } | undefined;
 }
 
 export interface CanvasOptions {
@@ -44,6 +63,8 @@ export interface CanvasOptions {
   readonly defaultQueue: string;
   /** Epoch ms for countdown/expires arithmetic. @defaultValue Date.now() */
   readonly now?: number;
+  /** The worker's tasks: a callback to one of them is written in its serializer/compression. @defaultValue none */
+  readonly tasks?: CanvasTasks;
 }
 
 /** Whether a finished task has anything to send on (the hot path checks this first). */
@@ -86,6 +107,7 @@ interface Call {
   readonly origin: string;
   readonly defaultQueue: string;
   readonly now: number | undefined;
+  readonly tasks: CanvasTasks | undefined;
   readonly chain?: readonly Signature[];
   readonly groupId?: string;
   readonly groupIndex?: number;
@@ -93,8 +115,8 @@ interface Call {
   readonly inherited?: Readonly<Record<string, unknown>>;
 }
 
-function newPlan(): { sends: CanvasSend[]; children: unknown[]; unsupported: string[] } {
-  return { sends: [], children: [], unsupported: [] };
+function newPlan(): { sends: CanvasSend[]; children: unknown[]; unsupported: string[]; badFormats: string[] } {
+  return { sends: [], children: [], unsupported: [], badFormats: [] };
 }
 
 function baseCall(task: TaskMessage, options: CanvasOptions, args: unknown[], priority: number | undefined): Call {
@@ -107,6 +129,7 @@ function baseCall(task: TaskMessage, options: CanvasOptions, args: unknown[], pr
     origin: options.origin,
     defaultQueue: options.defaultQueue,
     now: options.now,
+    tasks: options.tasks,
   };
 }
 
@@ -185,6 +208,7 @@ function send(sig: Signature, call: Call, plan: ReturnType<typeof newPlan>): unk
   const expires = num('expires') ?? str('expires');
   const eta = str('eta');
   const headers = o['headers'];
+  const format = bodyFormat(sig.task, o, call, plan);
   const options: TaskSendOptions = {
     name: sig.task,
     args: argsOf(sig, call),
@@ -215,11 +239,48 @@ function send(sig: Signature, call: Call, plan: ReturnType<typeof newPlan>): unk
       replyTo: str('reply_to') ?? call.replyTo ?? undefined,
       ignoreResult: typeof o['ignore_result'] === 'boolean' ? o['ignore_result'] : undefined,
       now: call.now,
+      serializer: format.serializer,
+      compression: format.compression,
     }),
   };
   const message = buildTaskMessage(options);
   plan.sends.push({ message, queue: exchange ? undefined : options.queue });
   return [[message.id, null], null];
+}
+
+/**
+ * The signature's `serializer`/`compression` options, each else its registered task's (Celery's apply_async merges
+ * the task's options under the signature's), else JSON, uncompressed. A name camq cannot write falls back to that
+ * default with one line (Celery would fail the finished task with an EncodeError instead).
+ */
+function bodyFormat(task: string, o: Readonly<Record<string, unknown>>, call: Call, plan: ReturnType<typeof newPlan>): BodyFormat {
+  const own = call.tasks?.get(task)?.options;
+  let serializer = own?.serializer;
+  let compression = own?.compression;
+  const askedSerializer = o['serializer'];
+  if (askedSerializer !== undefined && askedSerializer !== null) {
+    try {
+      serializer = requireSerializer(nameOf(askedSerializer)).name;
+    } catch (err) {
+      serializer = undefined;
+      plan.badFormats.push(`${task}: ${(err as Error).message}; sent as JSON instead`);
+    }
+  }
+  const askedCompression = o['compression'];
+  if (askedCompression !== undefined && askedCompression !== null) {
+    try {
+      compression = requireCompression(nameOf(askedCompression)).name;
+    } catch (err) {
+      compression = undefined;
+      plan.badFormats.push(`${task}: ${(err as Error).message}; sent uncompressed instead`);
+    }
+  }
+  return { serializer, compression };
+}
+
+/** An option value as the name it should be (a non-string shows as JSON, so the line says what it was). */
+function nameOf(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 }
 
 /** Drop undefined values, so they do not override buildTaskMessage's defaults. */

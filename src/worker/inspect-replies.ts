@@ -118,6 +118,8 @@ export function confReply(w: WorkerSnapshot, withDefaults: boolean): Record<stri
   if (withDefaults)
     Object.assign(conf, {
       accept_content: [...w.acceptContent],
+      // camq has no app-wide task serializer: a task without its own `serializer` option writes JSON (delay,
+      // applyAsync, its retries and canvas messages), which is what Celery's app.conf.task_serializer means.
       task_serializer: 'json',
       result_serializer: w.resultSerializer,
       event_exchange: 'celeryev',

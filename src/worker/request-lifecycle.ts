@@ -17,7 +17,7 @@ import { LogLevels, type Logger } from '../util/logger.js';
 import type { RepeatLimiter } from '../util/repeat-limiter.js';
 import type { CanvasSender } from './canvas-sender.js';
 import type { DelayedDelivery } from './delayed-delivery.js';
-import { failurePlan, hasCanvas, successPlan } from './canvas.js';
+import { failurePlan, hasCanvas, successPlan, type CanvasOptions } from './canvas.js';
 import type { TaskConsumer } from './consumer.js';
 import { toPythonError, type PythonError } from './error-info.js';
 import { EtaScheduler, ETA_TIMER_PRIORITY } from './eta-scheduler.js';
@@ -443,8 +443,8 @@ export class RequestLifecycle {
     this.pump();
   }
 
-  private canvasOptions(): { origin: string; defaultQueue: string; now: number } {
-    return { origin: this.o.hostname, defaultQueue: this.o.defaultQueue, now: this.clock.now() };
+  private canvasOptions(): CanvasOptions {
+    return { origin: this.o.hostname, defaultQueue: this.o.defaultQueue, now: this.clock.now(), tasks: this.registry };
   }
 
   /** FAILURE: the result (unless `store` is false: already stored), the errbacks, task-failed, one error line. */
@@ -462,7 +462,22 @@ export class RequestLifecycle {
   }
 
   private retry(req: Request, outcome: Extract<Outcome, { kind: 'retry' }>, events: boolean): void {
-    const message = buildRetryMessage(req.message, { etaMs: outcome.etaMs, origin: this.o.hostname, now: this.clock.now() });
+    // In the task's own serializer and compression, as Celery's Task.retry (apply_async merges the task's options).
+    let message: ReturnType<typeof buildRetryMessage>;
+    try {
+      message = buildRetryMessage(req.message, {
+        etaMs: outcome.etaMs,
+        origin: this.o.hostname,
+        now: this.clock.now(),
+        serializer: req.task.options.serializer,
+        compression: req.task.options.compression,
+      });
+    } catch (err) {
+      // As in Celery, where the error of `retry()`'s apply_async leaves the task: it fails (nothing was sent).
+      const error = Object.assign(new Error(`cannot send the retry of ${req.name}[${req.id}]: ${(err as Error).message}`), { name: 'EncodeError' });
+      this.fail(req, toPythonError(error), events, 'raised unexpected: EncodeError');
+      return;
+    }
     void this.results.send(message);
     this.results.store(req, 'RETRY', outcome.error.info, outcome.error.traceback);
     if (events) this.events.sendTask('task-retried', req.id, { exception: outcome.error.repr, traceback: outcome.error.traceback });

@@ -94,6 +94,22 @@ describeBrokers('serializers and compression with Python Celery', targets, ({ ur
     expect(await camqCalls(camqQueue)).toEqual(fromPython);
   });
 
+  it('a msgpack+gzip task called in JSON by Python retries in its own serializer, and the result is equal', async () => {
+    const out = await runPython(
+      url,
+      [
+        'import json',
+        'from tasks import app',
+        `app.conf.accept_content = ${JSON.stringify(ACCEPT.split(','))}`,
+        `value = json.loads(${JSON.stringify(JSON.stringify(VALUE))})`,
+        `r = app.send_task('tasks.echo_packed', (value,), queue=${JSON.stringify(camqQueue)})`,
+        'print(json.dumps(r.get(timeout=30)))',
+      ].join('\n'),
+    );
+    // The retried run saw the gzip the retry was sent with (the first delivery was plain JSON).
+    expect(JSON.parse(out)).toEqual([VALUE, 1, 'application/x-gzip']);
+  });
+
   it('a pickled task is still refused, with one line, and the worker goes on', async () => {
     const id = await runPython(
       url,

@@ -46,8 +46,8 @@ const capturedProps = {
 };
 const jsonProps = (headers: Record<string, unknown> | undefined) => ({ ...capturedProps, headers });
 
-function decodeOk(msg: IncomingMessage): TaskMessage {
-  const result = decodeTaskMessage(msg);
+function decodeOk(msg: IncomingMessage, accept?: ReadonlySet<string>): TaskMessage {
+  const result = decodeTaskMessage(msg, accept);
   if (!result.ok) throw new Error(`expected a task, got ${result.error.kind}: ${result.error.message}`);
   return result.task;
 }
@@ -226,5 +226,17 @@ describe('buildRetryMessage (PROTOCOL.md §1.10)', () => {
     expect(msg.properties.correlationId).toBe(task.correlationId);
     expect(msg.properties.replyTo).toBe(task.replyTo);
     expect([msg.exchange, msg.routingKey]).toEqual(['', 'celery']);
+    expect(msg.properties.contentType).toBe('application/json');
+  });
+
+  it("writes the given serializer and compression (the task's own, as Celery's Task.retry), all else the same", () => {
+    const task = decodeOk(incoming(capturedBody, jsonProps(capturedHeaders)));
+    const etaMs = Date.UTC(2026, 10, 21, 19, 5, 11, 3);
+    const json = buildRetryMessage(task, { etaMs, origin: 'o', now: etaMs });
+    const packed = buildRetryMessage(task, { etaMs, origin: 'o', now: etaMs, serializer: 'msgpack', compression: 'gzip' });
+    expect(packed.properties).toMatchObject({ contentType: 'application/x-msgpack', contentEncoding: 'binary' });
+    expect(packed.properties.headers).toEqual({ ...json.properties.headers, compression: 'application/x-gzip' });
+    const again = decodeOk(incoming(packed.content, packed.properties), new Set(['application/x-msgpack']));
+    expect(again).toMatchObject({ id: task.id, retries: 1, args: [2, 2], kwargs: {}, parentId: task.id });
   });
 });

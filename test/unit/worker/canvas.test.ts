@@ -215,6 +215,80 @@ describe('canvas', () => {
     expect(midChain.unsupported).toEqual(['a group followed by more chain steps (a chord) in celery.group']);
   });
 
+  describe("the body's serializer and compression (issue 17: as Celery's signature.apply_async)", () => {
+    const registered = new Map([
+      ['tasks.packed', { options: { serializer: 'msgpack' as const, compression: 'gzip' } }],
+      ['tasks.plain', { options: {} }],
+    ]);
+    const WITH_TASKS = { ...OPTIONS, tasks: registered };
+    /** Each send decoded as a worker would (every serializer accepted): [content type, compression header, args]. */
+    const formats = (plan: CanvasPlan) =>
+      plan.sends.map(({ message }) => {
+        const decoded = decodeTaskMessage(
+          {
+            content: message.content,
+            properties: message.properties,
+            fields: { exchange: '', routingKey: 'celery', redelivered: false, deliveryTag: 1 },
+          },
+          new Set(['application/json', 'application/x-msgpack', 'application/x-yaml']),
+        );
+        if (!decoded.ok) throw new Error(decoded.error.message);
+        return [message.properties.contentType, (message.properties.headers as Record<string, unknown>)['compression'], decoded.task.args];
+      });
+
+    it("a callback, errback or chain step to a task registered here goes in that task's serializer and compression", () => {
+      const task = received({ id: 'p', link: [sig('tasks.packed', [1])], linkError: [sig('tasks.packed', [])], chain: [sig('tasks.packed', [])] });
+      expect(formats(successPlan(task, 'r', WITH_TASKS))).toEqual([
+        ['application/x-msgpack', 'application/x-gzip', ['r', 1]],
+        ['application/x-msgpack', 'application/x-gzip', ['r']],
+      ]);
+      expect(formats(failurePlan(task, WITH_TASKS))).toEqual([['application/x-msgpack', 'application/x-gzip', ['p']]]);
+    });
+
+    it('JSON for a task without options, one not registered here, or no registry given', () => {
+      const task = received({ link: [sig('tasks.plain', []), sig('tasks.remote', [])] });
+      expect(formats(successPlan(task, 0, WITH_TASKS)).map((f) => f.slice(0, 2))).toEqual([
+        ['application/json', undefined],
+        ['application/json', undefined],
+      ]);
+      expect(formats(successPlan(received({ link: [sig('tasks.packed', [])] }), 0, OPTIONS))[0]!.slice(0, 2)).toEqual([
+        'application/json',
+        undefined,
+      ]);
+    });
+
+    it("the signature's own serializer/compression options win, key by key, over the registered task's", () => {
+      const task = received({
+        link: [
+          sig('tasks.packed', [], { serializer: 'yaml' }),
+          sig('tasks.packed', [], { compression: 'bzip2' }),
+          sig('tasks.remote', [], { serializer: 'msgpack', compression: 'zlib' }),
+        ],
+      });
+      expect(formats(successPlan(task, 0, WITH_TASKS)).map((f) => f.slice(0, 2))).toEqual([
+        ['application/x-yaml', 'application/x-gzip'],
+        ['application/x-msgpack', 'application/x-bz2'],
+        ['application/x-msgpack', 'application/x-gzip'],
+      ]);
+    });
+
+    it('a serializer or compression camq cannot write falls back to JSON / uncompressed, with one line each', () => {
+      const task = received({
+        link: [sig('tasks.packed', [], { serializer: 'pickle' }), sig('tasks.remote', [], { compression: 'lzma', serializer: 5 })],
+      });
+      const plan = successPlan(task, 0, WITH_TASKS);
+      expect(formats(plan).map((f) => f.slice(0, 2))).toEqual([
+        ['application/json', 'application/x-gzip'],
+        ['application/json', undefined],
+      ]);
+      expect(plan.badFormats).toEqual([
+        "tasks.packed: serializer 'pickle': camq never writes pickle; use one of json, msgpack, yaml; sent as JSON instead",
+        "tasks.remote: serializer '5': unknown serializer; use one of json, msgpack, yaml; sent as JSON instead",
+        "tasks.remote: compression 'lzma': camq cannot write lzma; use one of gzip, zlib, bzip2, bzip; sent uncompressed instead",
+      ]);
+    });
+  });
+
   it('a task without callbacks, errbacks, chain or chord has no canvas', () => {
     expect(hasCanvas(received({}))).toBe(false);
   });

@@ -3,7 +3,14 @@
  * ManualClock: what it acks, rejects, publishes (results, retries, events) and when.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTaskMessage, jsonProperties, PICKLE_CONTENT_TYPE, signature, type TaskSendOptions } from '../../../src/protocol/index.js';
+import {
+  buildTaskMessage,
+  decodeTaskMessage,
+  jsonProperties,
+  PICKLE_CONTENT_TYPE,
+  signature,
+  type TaskSendOptions,
+} from '../../../src/protocol/index.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
 import { CamqApp, Worker, type TaskContext } from '../../../src/worker/index.js';
 import { FakeTransport, type FakeChannel } from '../../fakes/fake-transport.js';
@@ -242,6 +249,46 @@ describe('worker request lifecycle', () => {
     // The redelivered retry (retries: 1) is past maxRetries: the exc is raised instead.
     s.tasks.deliver(Q, { content: retry.content, properties: { ...retry.properties, headers: { ...headers, eta: null } } });
     expect(s.results(id).at(-1)).toMatchObject({ status: 'FAILURE', result: { exc_type: 'ValueError', exc_message: ['boom 1'] } });
+  });
+
+  it("retries in the task's own serializer and compression (msgpack + gzip), not the incoming message's JSON (issue 17)", async () => {
+    const s = await setup((app) =>
+      app.task(
+        'tasks.retry_packed',
+        function (this: TaskContext, x: number, k: string) {
+          this.retry({ countdown: 5, exc: new Error(`again ${x} ${k}`) });
+        },
+        { serializer: 'msgpack', compression: 'gzip', params: ['x', 'k'] },
+      ),
+    );
+    const { id } = s.send({ name: 'tasks.retry_packed', args: [7], kwargs: { k: 'v' } });
+    const retry = s.conn.published.find((p) => p.routingKey === Q)!;
+    expect(retry.properties).toMatchObject({ contentType: 'application/x-msgpack', contentEncoding: 'binary' });
+    expect(retry.properties.headers).toMatchObject({ compression: 'application/x-gzip', retries: 1, id });
+    const decoded = decodeTaskMessage(
+      { content: retry.content, properties: retry.properties, fields: { exchange: '', routingKey: Q, redelivered: false, deliveryTag: 1 } },
+      new Set(['application/x-msgpack']),
+    );
+    expect(decoded).toMatchObject({ ok: true, task: { id, retries: 1, args: [7], kwargs: { k: 'v' }, parentId: id } });
+  });
+
+  it("sends a callback in its registered task's serializer, unless the signature's options say otherwise (issue 17)", async () => {
+    const s = await setup((app) => {
+      app.task('tasks.add', (x: number, y: number) => x + y);
+      app.task('tasks.packed', (x: number) => x, { serializer: 'msgpack', compression: 'bzip2' });
+    });
+    s.send({
+      name: 'tasks.add',
+      args: [1, 1],
+      link: [signature('tasks.packed', []), signature('tasks.packed', [], {}, { options: { serializer: 'yaml' } }), signature('tasks.elsewhere', [])],
+    });
+    await tick();
+    const sentOn = s.conn.published.filter((p) => p.routingKey === 'celery');
+    expect(sentOn.map((p) => [p.properties.contentType, (p.properties.headers as Record<string, unknown>)['compression']])).toEqual([
+      ['application/x-msgpack', 'application/x-bz2'],
+      ['application/x-yaml', 'application/x-bz2'], // the signature's serializer, the task's compression (Celery merges per key)
+      ['application/json', undefined], // not registered here: the app default
+    ]);
   });
 
   it('fires the AbortSignal at the soft time limit and kills the slot at the hard one', async () => {
