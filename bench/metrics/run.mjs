@@ -10,6 +10,8 @@
 //
 //   npm run bench:metrics     (CAMQ_BENCH_BROKER_URL or CAMQ_TEST_BROKER_URL picks the broker/vhost)
 //   BENCH_SCRAPE_SECONDS=15 BENCH_RATE=10000 BENCH_SECONDS=30 BENCH_WORKERS=200 BENCH_NAMES=1000 npm run bench:metrics
+//   BENCH_CAMQ_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' node bench/metrics/run.mjs   (flags for the exporter's
+//   node; NODE_OPTIONS refuses --cpu-prof)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -38,7 +40,8 @@ function cpuSeconds(pid) {
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 function startExporter(args) {
-  const child = spawn(process.execPath, [`${ROOT}bin/camq`, '-b', url, 'exporter', '--listen', '127.0.0.1:0', '--no-api', ...args], {
+  const nodeArgs = (process.env.BENCH_CAMQ_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, `${ROOT}bin/camq`, '-b', url, 'exporter', '--listen', '127.0.0.1:0', '--no-api', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
