@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { isEmbeddedBrokerUrl } from '../../transport/broker-url.js';
 import { knownBroker } from '../broker-option.js';
 import { cleanUpOnClosedPipe, processIO, writeLine, type CliIO } from '../cli-io.js';
@@ -35,6 +35,12 @@ export function createDemoCommand(io: CliIO = processIO): Command {
     .option('--rate <n>', 'tasks sent per second', positiveNumber, 3)
     .option('--port <n>', 'port of the embedded broker (0: any free port)', positiveInt, 5673)
     .option('--duration <seconds>', 'stop after this long (default: until q or Ctrl-C)', positiveNumber)
+    .addOption(
+      new Option(
+        '-b, --broker <url>',
+        'run the demo on this broker instead of the embedded one; the queue and logs it made there are removed when it ends',
+      ),
+    )
     .action(async (options: DemoOptions, command: Command) => {
       await runDemo(options, command.optsWithGlobals<{ broker?: string }>().broker, io);
     });
