@@ -29,7 +29,9 @@ interface RecordOptions {
  */
 export function createRecordCommand(io: CliIO = processIO): Command {
   const command = new Command('record')
-    .description("record the cluster's events into the journal, from a durable queue that keeps them while the recorder is down")
+    .description(
+      "record the cluster's events into the journal, from a durable queue that keeps them while the recorder is down (on RabbitMQ; Redis events are pub/sub: none are kept while it is down)",
+    )
     .option('--queue <name>', "the recorder's queue on celeryev", 'camq.recorder')
     .option('--max-length <n>', 'events the queue keeps at most while nobody consumes it (x-max-length; default 1000000)', parsePositiveInteger)
     .option('--ttl <seconds>', 'events older than this are dropped from the queue (x-message-ttl; default 259200, 3 days)', parsePositiveNumber)
