@@ -5,13 +5,18 @@ import { RUNTIME_BUCKETS } from './exporter-labels.js';
 import { DEFAULT_LABEL_LIMITS } from './celery-metrics.js';
 import { LabelGuard } from './label-guard.js';
 
-/** The worker's public face the metrics read: its `task-done` event, its active and reserved requests, its clock. */
+type DoneListener = (req: { readonly name: string; readonly startedAt: number }, outcome: { readonly kind: string }) => void;
+type DiscardedListener = (task: { readonly name: string }, reason: string) => void;
+
+/**
+ * The worker's public face the metrics read: its `task-done` and `task-discarded` events, its active and reserved
+ * requests, its clock.
+ */
 export interface ObservedWorker {
-  on(event: 'task-done', listener: (req: { readonly name: string; readonly startedAt: number }, outcome: { readonly kind: string }) => void): unknown;
-  off(
-    event: 'task-done',
-    listener: (req: { readonly name: string; readonly startedAt: number }, outcome: { readonly kind: string }) => void,
-  ): unknown;
+  on(event: 'task-done', listener: DoneListener): unknown;
+  on(event: 'task-discarded', listener: DiscardedListener): unknown;
+  off(event: 'task-done', listener: DoneListener): unknown;
+  off(event: 'task-discarded', listener: DiscardedListener): unknown;
   active(): readonly unknown[];
   reserved(): readonly unknown[];
   readonly clock: Clock;
@@ -28,6 +33,18 @@ const STATE_OF: Record<string, string> = {
 };
 
 /**
+ * Why a message was answered without running, as the `state` label says it. Revoked and expired are both `revoked`,
+ * as Celery (REVOKED, task-revoked) and celery-exporter's celery_task_revoked_total count them. An unregistered task
+ * is `rejected`: the message is rejected unrun (Celery stores FAILURE NotRegistered and sends task-failed, so the
+ * exporter counts it as failed).
+ */
+const DISCARD_STATE: Record<string, string> = {
+  revoked: 'revoked',
+  expired: 'revoked',
+  unregistered: 'rejected',
+};
+
+/**
  * `camq worker --metrics`: the worker's own figures, under `camq_worker_` so a Prometheus that also scrapes
  * `camq exporter` (whose `celery_*` series count the same tasks from events) never adds them up twice. Reads the
  * worker only through its public events and inspect lists; the worker knows nothing of it.
@@ -38,10 +55,13 @@ export class WorkerMetrics {
   private readonly runtime: Histogram;
   private readonly names = new LabelGuard(DEFAULT_LABEL_LIMITS.taskNames);
   private readonly loop: IntervalHistogram;
-  private readonly onDone = (req: { readonly name: string; readonly startedAt: number }, outcome: { readonly kind: string }) => {
+  private readonly onDone: DoneListener = (req, outcome) => {
     const name = this.names.admit(req.name);
     this.tasks.inc({ name, state: STATE_OF[outcome.kind] ?? outcome.kind });
     if (outcome.kind === 'success') this.runtime.observe({ name }, Math.max(0, (this.worker.clock.monotonic() - req.startedAt) / 1000));
+  };
+  private readonly onDiscarded: DiscardedListener = (task, reason) => {
+    this.tasks.inc({ name: this.names.admit(task.name), state: DISCARD_STATE[reason] ?? reason });
   };
 
   constructor(
@@ -53,7 +73,7 @@ export class WorkerMetrics {
     const registers = [this.registry];
     this.tasks = new Counter({
       name: 'camq_worker_tasks_total',
-      help: 'Tasks this worker finished, by task name and final state (succeeded, failed, retried, rejected, ignored).',
+      help: 'Tasks this worker finished, by task name and final state (succeeded, failed, retried, rejected, ignored, revoked).',
       labelNames: ['name', 'state'],
       registers,
     });
@@ -101,10 +121,12 @@ export class WorkerMetrics {
       },
     });
     worker.on('task-done', this.onDone);
+    worker.on('task-discarded', this.onDiscarded);
   }
 
   stop(): void {
     this.worker.off('task-done', this.onDone);
+    this.worker.off('task-discarded', this.onDiscarded);
     this.loop.disable();
   }
 }

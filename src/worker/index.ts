@@ -20,6 +20,7 @@ export {
   TimeLimitExceeded,
 } from './task-errors.js';
 export { Worker, type WorkerEvents } from './worker.js';
+export { type DiscardedTask, type DiscardReason } from './request-lifecycle.js';
 export { type WorkerOptions } from './worker-options.js';
 export { parseQueueSpec, QUEUE_TYPES, type QueueType } from './task-queue.js';
 export {

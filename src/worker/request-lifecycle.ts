@@ -54,8 +54,19 @@ export interface RequestLifecycleOptions {
   readonly revokedChanged: () => void;
   /** A task finished running (any outcome). */
   readonly taskDone: (req: Request, outcome: Outcome) => void;
+  /** A task message was answered without running: revoked or expired before it ran, or its task is not registered. */
+  readonly taskDiscarded: (task: DiscardedTask, reason: DiscardReason) => void;
   /** Where long ETAs wait (delayed-delivery.ts); without it every ETA is held in memory. */
   readonly delayed?: DelayedDelivery;
+}
+
+/** Why a task message was answered without running (see RequestLifecycleOptions.taskDiscarded). */
+export type DiscardReason = 'revoked' | 'expired' | 'unregistered';
+
+/** The task a discarded message named: its id, and its name as the message gave it. */
+export interface DiscardedTask {
+  readonly id: string;
+  readonly name: string;
 }
 
 /** How many task ids a consumer_timeout close is remembered for (see onConsumerTimeout). */
@@ -498,6 +509,7 @@ export class RequestLifecycle {
     }
     this.results.store(req, 'REVOKED', revokedExceptionInfo(expired ? 'expired' : 'revoked'), null);
     this.ack(req);
+    this.o.taskDiscarded(req, expired ? 'expired' : 'revoked');
   }
 
   private onUnknownTask(msg: Delivery, generation: number, message: TaskMessage): void {
@@ -525,6 +537,7 @@ export class RequestLifecycle {
       );
     }
     this.events.sendTask('task-failed', message.id, { exception: toPythonError(new NotRegistered(message.name)).repr });
+    this.o.taskDiscarded({ id: message.id, name: message.name }, 'unregistered');
   }
 
   private onBadMessage(

@@ -21,7 +21,7 @@ import { mingle } from './mingle.js';
 import type { Pool } from './pool.js';
 import { RemotePool } from './remote-pool.js';
 import type { Request } from './request.js';
-import { RequestLifecycle } from './request-lifecycle.js';
+import { RequestLifecycle, type DiscardedTask, type DiscardReason } from './request-lifecycle.js';
 import { describeMessage, ResultSender } from './result-sender.js';
 import { RevokedSet } from './revoked-set.js';
 import { shutDown, type ShutdownMode } from './shutdown.js';
@@ -36,6 +36,11 @@ export interface WorkerEvents {
   ready: [{ isReconnect: boolean }];
   /** A task finished running (any outcome). */
   'task-done': [Request, Outcome];
+  /**
+   * A task message answered without running: revoked or expired before it ran (REVOKED, task-revoked), or naming a
+   * task this worker does not have (rejected, FAILURE NotRegistered, task-failed). Never for a message that is not a task.
+   */
+  'task-discarded': [DiscardedTask, DiscardReason];
   /** The worker stopped (warm or cold) and closed its connection. */
   stopped: [{ mode: ShutdownMode }];
 }
@@ -203,6 +208,7 @@ export class Worker extends SafeEmitter<WorkerEvents> implements ControlTarget {
       accept,
       revokedChanged: () => this.state.scheduleSave(),
       taskDone: (req, outcome) => this.safeEmit('task-done', req, outcome),
+      taskDiscarded: (task, reason) => this.safeEmit('task-discarded', task, reason),
     });
     this.panel = new ControlPanel(this);
     this.mailbox = new Mailbox(this.panel, this);

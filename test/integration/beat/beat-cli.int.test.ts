@@ -134,6 +134,49 @@ describeBrokers('camq beat (the command)', targets, ({ url, inspector }) => {
     expect(await stop(worker)).toBe(0);
   });
 
+  it('--list prints the entries with their columns, --json parses, and a running beat answers with its next runs', async ({ expect }) => {
+    const queue = `camq-beat-list-${randomUUID()}`;
+    queues.push(queue);
+    const state = join(dir, `${randomUUID()}.json`);
+    const list = (args: readonly string[]) =>
+      runBin('camq', ['-b', url, 'beat', '-A', FIXTURE, '-s', state, '--list', '--timeout', '1', ...args], { env: { CAMQ_BEAT_QUEUE: queue } });
+    interface Listed {
+      entries: { name: string; task: string; next_run_at: string; total_run_count: number }[];
+      running: { hostname: string; entries: { name: string; next_run_at: number }[] } | null;
+    }
+
+    const alone = await list(['--json', '--timeout', '0.3']);
+    expect(alone.code).toBe(0);
+    const none = JSON.parse(alone.stdout) as Listed;
+    expect(none.entries.map((e) => [e.name, e.task, e.total_run_count]).sort()).toEqual([
+      ['add-every-5s', 'tasks.add', 0],
+      ['add-every-minute', 'tasks.add', 0],
+    ]);
+    for (const e of none.entries) expect(Date.parse(e.next_run_at)).toBeGreaterThan(Date.now() - 1000);
+    expect(none.running).toBeNull();
+
+    const name = `beat-list-${randomUUID().slice(0, 8)}@test`;
+    const beat = startBeat(['-s', state, '--lock', `camq.beat.test.${randomUUID()}`, '-n', name], queue);
+    await beat.log.waitFor(/beat: Starting/);
+    const text = await list([]);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.split('\n');
+    expect(lines.filter((l) => /^NAME +TASK +SCHEDULE +NEXT RUN +LAST RUN +RUNS$/.test(l.trimEnd()))).toHaveLength(2);
+    expect(lines.filter((l) => /^add-every-5s +tasks\.add +\S.* \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +(-|\d{4}.*Z) +\d+$/.test(l.trimEnd()))).toHaveLength(
+      2,
+    );
+    expect(lines.filter((l) => /^add-every-minute +tasks\.add /.test(l))).toHaveLength(2);
+    expect(text.stdout).toContain(`running beat ${name} (lock camq.beat.test.`);
+
+    const json = JSON.parse((await list(['--json'])).stdout) as Listed;
+    expect(json.running?.hostname).toBe(name);
+    const next = Object.fromEntries(json.running!.entries.map((e) => [e.name, e.next_run_at * 1000]));
+    // The running beat's own next runs: the 5 s entry within 5 s, the minute one within the minute.
+    expect(next['add-every-5s']! - Date.now()).toBeLessThanOrEqual(5_500);
+    expect(next['add-every-minute']! - Date.now()).toBeLessThanOrEqual(60_500);
+    expect(await stop(beat)).toBe(0);
+  });
+
   it.skipIf(!withPython)('a Python Celery worker runs what camq beat sends', async ({ expect }) => {
     const queue = `camq-beat-py-${randomUUID()}`;
     queues.push(queue);

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { WorkerMetrics } from '../../../src/metrics/index.js';
+import { buildTaskMessage, type TaskSendOptions } from '../../../src/protocol/index.js';
 import { systemClock, type Clock } from '../../../src/util/clock.js';
+import { startWorkerOnFake } from '../worker/worker-on-fake.js';
 
 /** The worker's public face WorkerMetrics reads, without a broker: its task-done event and inspect lists. */
 class WorkerFace extends EventEmitter {
@@ -40,5 +42,27 @@ describe('WorkerMetrics', () => {
       metrics.stop();
     }
     expect(face.listenerCount('task-done')).toBe(0);
+  });
+
+  it('counts tasks answered without running: revoked and expired as revoked, an unregistered one as rejected', async () => {
+    const s = await startWorkerOnFake();
+    const metrics = new WorkerMetrics(s.worker);
+    try {
+      const send = (opts: Omit<TaskSendOptions, 'queue'>) => {
+        const msg = buildTaskMessage({ ...opts, queue: 'q' });
+        s.tasks.deliver('q', msg);
+      };
+      s.worker.revoked.add('revoked-before-it-came');
+      send({ name: 'tasks.add', id: 'revoked-before-it-came', args: [1, 2] });
+      send({ name: 'tasks.add', args: [1, 2], expires: new Date(Date.now() - 60_000) });
+      send({ name: 'tasks.nope', args: [] });
+      const text = await metrics.registry.metrics();
+      expect(text).toContain('camq_worker_tasks_total{name="tasks.add",state="revoked"} 2');
+      expect(text).toContain('camq_worker_tasks_total{name="tasks.nope",state="rejected"} 1');
+    } finally {
+      metrics.stop();
+      await s.worker.stop('cold');
+    }
+    expect(s.worker.listenerCount('task-discarded')).toBe(0);
   });
 });
