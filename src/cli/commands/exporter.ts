@@ -76,7 +76,7 @@ export function createExporterCommand(io: CliIO = processIO): Command {
 async function runExporter(options: ExporterCliOptions & { broker: string | undefined; failover: string | undefined }, io: CliIO): Promise<void> {
   const auth = options.basicAuth ?? io.env['CAMQ_METRICS_BASIC_AUTH'];
   if (auth !== undefined && !auth.includes(':')) throw new UsageError("--basic-auth expects 'user:password'");
-  const [{ Exporter }, { QueueLister, workerQueueNames }, { createTransport }, { MetricsServer }, { ControlClient }] = await Promise.all([
+  const [{ Exporter }, { QueueLister, workerQueueConsumers }, { createTransport }, { MetricsServer }, { ControlClient }] = await Promise.all([
     import('../../metrics/index.js'),
     import('../../queues/index.js'),
     import('../../transport/index.js'),
@@ -89,15 +89,20 @@ async function runExporter(options: ExporterCliOptions & { broker: string | unde
   // The fallback's queue names (no management API: Redis, or RabbitMQ without the plugin): the ones the events told
   // (task-sent's queue, sent only by producers with task_send_sent_event) and the ones the workers consume from
   // (`inspect active_queues`, as celery-exporter asks them), so a worker's queue is measured though no task-sent names it.
+  // Where the broker cannot count consumers (Redis), the same replies give celery_active_consumer_count: how many
+  // workers consume each queue (0 for a queue only the events named).
   const knownQueues: { names: () => string[] } = { names: () => [] };
   const control = new ControlClient({ connection });
-  const namesFromWorkers = () => workerQueueNames(control).catch((): string[] => []);
   const lister = new QueueLister({
     broker: broker.parsed,
     apiUrl: useApi ? managementApiUrl(options.api as string | undefined, io, broker) : undefined,
     useApi,
     transport: () => Promise.resolve(connection),
-    workerQueueNames: async () => [...knownQueues.names(), ...(await namesFromWorkers())],
+    workerQueueConsumers: async () => {
+      const consumers = new Map(await workerQueueConsumers(control).catch(() => new Map<string, number>()));
+      for (const name of knownQueues.names()) if (!consumers.has(name)) consumers.set(name, 0);
+      return consumers;
+    },
   });
   const running = new Exporter({
     connection,

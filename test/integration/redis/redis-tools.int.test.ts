@@ -133,6 +133,10 @@ describe.skipIf(!ok)('camq call, events, exporter and beat on Redis with a mixed
     // The workers' own queues, which no task-sent names: from their active_queues, as celery-exporter asks.
     expect(text).toMatch(/^celery_queue_length\{queue_name="py"\} 0$/m);
     expect(text).toMatch(/^celery_queue_length\{queue_name="js"\} 0$/m);
+    // Redis cannot count consumers: the workers' active_queues replies do (one worker each; none on "held").
+    expect(text).toMatch(/^celery_active_consumer_count\{queue_name="py"\} 1$/m);
+    expect(text).toMatch(/^celery_active_consumer_count\{queue_name="js"\} 1$/m);
+    expect(text).toMatch(/^celery_active_consumer_count\{queue_name="held"\} 0$/m);
     expect(text).toMatch(/^camq_broker_up 1$/m);
   });
 
