@@ -6,7 +6,7 @@ import { serializerByName, SERIALIZER_NAMES, type SerializerName } from './seria
 export interface BodyFormat {
   /** @defaultValue 'json' */
   readonly serializer?: SerializerName | undefined;
-  /** kombu's names: 'gzip' (alias 'zlib'), 'bzip2' (alias 'bzip'). @defaultValue none */
+  /** kombu's names: 'gzip' (alias 'zlib'), 'bzip2' (alias 'bzip'), 'brotli'. @defaultValue none */
   readonly compression?: string | undefined;
 }
 

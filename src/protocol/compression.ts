@@ -1,20 +1,28 @@
-import { deflateSync, inflateSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, deflateSync, inflateSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 
 /**
  * kombu's compression (kombu.compression, 5.2): the message body is compressed after serializing, and the
- * `compression` header names the method by content type. kombu also registers lzma (`application/x-lzma`, Python's
- * xz container), which neither Node nor a kept pure package reads: refused with a line that says so.
+ * `compression` header names the method by content type. kombu registers gzip and bzip2 always, brotli and zstd when
+ * their Python modules import, and lzma (`application/x-lzma`, Python's xz container). camq reads and writes gzip,
+ * bzip2 and brotli; it reads zstd but does not write it (no kept npm package compresses zstd synchronously); lzma,
+ * which neither Node nor a kept pure package reads, is refused with a line that says so.
  */
 
-export type CompressionName = 'gzip' | 'bzip2';
+export type CompressionName = 'gzip' | 'bzip2' | 'brotli';
 
-export interface Compression {
-  readonly name: CompressionName;
+/** A method camq can read: the codec of a `compression` header value. */
+export interface Decompression {
+  readonly name: CompressionName | 'zstd';
   /** The value of the `compression` header. */
   readonly contentType: string;
-  compress(body: Buffer): Buffer;
   decompress(body: Buffer): Buffer;
+}
+
+/** A method camq can read and write. */
+export interface Compression extends Decompression {
+  readonly name: CompressionName;
+  compress(body: Buffer): Buffer;
 }
 
 /** kombu's 'gzip' is zlib (`zlib.compress`: a zlib stream, not the gzip file format). */
@@ -46,21 +54,52 @@ const bzip2: Compression = {
   decompress: (body) => Buffer.from(bzip2Lib().decompressFile(body) as Uint8Array),
 };
 
-/** Names as kombu takes them (aliases included). */
+/** kombu's brotli is `brotli.compress`/`brotli.decompress`: a bare brotli stream, which is what Node's zlib speaks. */
+const brotli: Compression = {
+  name: 'brotli',
+  contentType: 'application/x-brotli',
+  compress: (body) => brotliCompressSync(body),
+  decompress: (body) => brotliDecompressSync(body),
+};
+
+let zstdDecompress: ((input: Uint8Array) => Uint8Array) | undefined;
+/**
+ * fzstd (pure JavaScript zstd decoder), loaded on the first zstd message, by require as compressjs is, so the
+ * celeryctl/camqadm bundles and JSON-only processes never load it. kombu writes one frame with its content size
+ * (`zstandard.ZstdCompressor().compress`).
+ */
+function zstdLib(): (input: Uint8Array) => Uint8Array {
+  zstdDecompress ??= (createRequire(import.meta.url)('fzstd') as { decompress: (input: Uint8Array) => Uint8Array }).decompress;
+  return zstdDecompress;
+}
+
+const zstd: Decompression = {
+  name: 'zstd',
+  contentType: 'application/zstd',
+  decompress: (body) => {
+    const out = zstdLib()(body);
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  },
+};
+
+/** Names as kombu takes them (aliases included), for the methods camq writes. */
 const BY_NAME: ReadonlyMap<string, Compression> = new Map([
   ['gzip', gzip],
   ['zlib', gzip],
   ['bzip2', bzip2],
   ['bzip', bzip2],
+  ['brotli', brotli],
 ]);
-const BY_CONTENT_TYPE: ReadonlyMap<string, Compression> = new Map([gzip, bzip2].map((c) => [c.contentType, c]));
+const BY_CONTENT_TYPE: ReadonlyMap<string, Decompression> = new Map([gzip, bzip2, brotli, zstd].map((c) => [c.contentType, c]));
 
 export const COMPRESSION_NAMES: readonly string[] = [...BY_NAME.keys()];
 
-/** kombu's names for what camq cannot read, so a refusal can say what it was. */
-const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
-  ['lzma', 'application/x-lzma'],
-  ['xz', 'application/x-lzma'],
+/** kombu's names for what camq cannot write, each with why, so a refusal can say so. */
+const UNWRITABLE: ReadonlyMap<string, string> = new Map([
+  ['lzma', 'camq cannot write lzma'],
+  ['xz', 'camq cannot write lzma'],
+  ['zstd', 'camq reads zstd but cannot write it'],
+  ['zstandard', 'camq reads zstd but cannot write it'],
 ]);
 
 export function compressionByName(name: string): Compression | undefined {
@@ -68,20 +107,19 @@ export function compressionByName(name: string): Compression | undefined {
 }
 
 /** The codec for a `compression` header value, or why there is none (one line, what to do). */
-export function compressionByContentType(contentType: unknown): Compression | string {
+export function compressionByContentType(contentType: unknown): Decompression | string {
   const found = typeof contentType === 'string' ? BY_CONTENT_TYPE.get(contentType) : undefined;
   if (found !== undefined) return found;
   const shown = typeof contentType === 'string' ? `'${contentType.slice(0, 64)}'` : (JSON.stringify(contentType) ?? String(contentType));
-  const lzma = typeof contentType === 'string' && [...UNSUPPORTED.values()].includes(contentType);
-  return lzma
-    ? `the body is compressed with lzma (${shown}), which camq cannot read; send it with compression gzip or bzip2, or none`
-    : `unknown compression ${shown}; camq reads gzip (application/x-gzip) and bzip2 (application/x-bz2)`;
+  return contentType === 'application/x-lzma'
+    ? `the body is compressed with lzma (${shown}), which camq cannot read; send it with compression gzip, bzip2, brotli or zstd, or none`
+    : `unknown compression ${shown}; camq reads gzip (application/x-gzip), bzip2 (application/x-bz2), brotli (application/x-brotli) and zstd (application/zstd)`;
 }
 
 /** Throws a one-line Error for a name kombu would not know either, or one camq cannot write. */
 export function requireCompression(name: string): Compression {
   const found = BY_NAME.get(name);
   if (found !== undefined) return found;
-  const why = UNSUPPORTED.has(name) ? 'camq cannot write lzma' : 'unknown compression';
+  const why = UNWRITABLE.get(name) ?? 'unknown compression';
   throw new TypeError(`compression '${name}': ${why}; use one of ${COMPRESSION_NAMES.join(', ')}`);
 }

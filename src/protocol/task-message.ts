@@ -469,7 +469,7 @@ export interface TaskSendOptions {
   readonly utcOffsetMinutes?: number;
   /** The body's serializer, as Celery's `serializer=`. @defaultValue 'json' */
   readonly serializer?: BodyFormat['serializer'];
-  /** Compress the body, as Celery's `compression=` ('gzip', 'bzip2'). @defaultValue none */
+  /** Compress the body, as Celery's `compression=` ('gzip', 'bzip2', 'brotli'). @defaultValue none */
   readonly compression?: BodyFormat['compression'];
 }
 

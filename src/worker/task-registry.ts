@@ -88,7 +88,7 @@ export interface TaskOptions {
   readonly queue?: string;
   /** The serializer `delay()`/`applyAsync()` write with ('json', 'msgpack', 'yaml'), as Celery's. @defaultValue 'json' */
   readonly serializer?: SerializerName;
-  /** Compress what `delay()`/`applyAsync()` send ('gzip', 'bzip2'), as Celery's. @defaultValue none */
+  /** Compress what `delay()`/`applyAsync()` send ('gzip', 'bzip2', 'brotli'), as Celery's. @defaultValue none */
   readonly compression?: string;
   /** The message priority `delay()`/`applyAsync()` send with (0–255; honoured by `x-max-priority` queues). */
   readonly priority?: number;

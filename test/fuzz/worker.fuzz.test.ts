@@ -241,10 +241,12 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
       return { kind: 'headers', ...m, headers: { ...m.headers, ...changes } };
     }),
   // the compression header
-  fc.tuple(taskName, fc.constantFrom('application/x-gzip', 'zlib', 'bzip2', '')).map(([task, compression]) => {
-    const m = base(task);
-    return { kind: 'compression', ...m, headers: { ...m.headers, compression } };
-  }),
+  fc
+    .tuple(taskName, fc.constantFrom('application/x-gzip', 'zlib', 'bzip2', 'application/x-brotli', 'application/zstd', ''))
+    .map(([task, compression]) => {
+      const m = base(task);
+      return { kind: 'compression', ...m, headers: { ...m.headers, compression } };
+    }),
   // properties: content types and encodings, priorities, reply_to, correlation ids
   fc
     .tuple(

@@ -1,9 +1,9 @@
 /**
  * Serializers, compression and priorities with Python Celery 5 as the peer (issue 17, "Must show"), on RabbitMQ
- * and the embedded broker: Python clients call a camq worker in msgpack, yaml, gzip and bzip2, a camq client calls
- * a Python worker the same ways, and the results are equal on both sides; pickle is still refused. Then a queue
- * with `x-max-priority` holding 100 tasks, run by a worker that takes one at a time, runs the high-priority ones
- * first, in the same order on both brokers.
+ * and the embedded broker: Python clients call a camq worker in msgpack, yaml, gzip, bzip2, brotli and zstd, a camq
+ * client calls a Python worker the same ways less zstd (which camq reads and does not write), and the results are
+ * equal on both sides; pickle is still refused. Then a queue with `x-max-priority` holding 100 tasks, run by a
+ * worker that takes one at a time, runs the high-priority ones first, in the same order on both brokers.
  */
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
@@ -27,7 +27,10 @@ const WAYS = [
   ['json', 'bzip2'],
   ['msgpack', 'gzip'],
   ['yaml', 'bzip2'],
+  ['json', 'brotli'],
 ] as const;
+/** And what camq reads but does not write: Python clients send these too. */
+const PYTHON_WAYS = [...WAYS, ['msgpack', 'zstd']] as const;
 const ACCEPT = 'json,msgpack,yaml';
 
 describeBrokers('serializers and compression with Python Celery', targets, ({ url }) => {
@@ -52,7 +55,7 @@ describeBrokers('serializers and compression with Python Celery', targets, ({ ur
     await deleteQueues(url, [camqQueue, pyQueue]);
   });
 
-  /** A Python client calls tasks.echo on `queue` every way; its results as JSON, one per way. */
+  /** A Python client calls tasks.echo on `queue` every way (PYTHON_WAYS); its results as JSON, one per way. */
   const pythonCalls = async (queue: string): Promise<unknown[]> => {
     const out = await runPython(
       url,
@@ -61,7 +64,7 @@ describeBrokers('serializers and compression with Python Celery', targets, ({ ur
         'from tasks import app, echo',
         `app.conf.accept_content = ${JSON.stringify(ACCEPT.split(','))}`,
         `value = json.loads(${JSON.stringify(JSON.stringify(VALUE))})`,
-        `ways = json.loads(${JSON.stringify(JSON.stringify(WAYS))})`,
+        `ways = json.loads(${JSON.stringify(JSON.stringify(PYTHON_WAYS))})`,
         `rs = [echo.apply_async((value,), queue=${JSON.stringify(queue)}, serializer=s, compression=c) for s, c in ways]`,
         'print(json.dumps([r.get(timeout=30) for r in rs]))',
       ].join('\n'),
@@ -83,8 +86,8 @@ describeBrokers('serializers and compression with Python Celery', targets, ({ ur
     }
   };
 
-  it('Python clients call the camq worker in msgpack, yaml, gzip and bzip2: every result equals the value sent', async () => {
-    expect(await pythonCalls(camqQueue)).toEqual(WAYS.map(() => VALUE));
+  it('Python clients call the camq worker in msgpack, yaml, gzip, bzip2, brotli and zstd: every result equals the value sent', async () => {
+    expect(await pythonCalls(camqQueue)).toEqual(PYTHON_WAYS.map(() => VALUE));
   });
 
   it('the camq client calls the Python worker the same ways, and gets the same results', async () => {
@@ -117,7 +120,7 @@ describeBrokers('serializers and compression with Python Celery', targets, ({ ur
     ).then((s) => s.trim());
     await camqWorker.waitForLog(/Refusing to deserialize untrusted content of type pickle \(application\/x-python-serialize\)/);
     expect(camqWorker.output()).not.toContain(`Task tasks.add[${id}] received`);
-    expect(await pythonCalls(camqQueue)).toHaveLength(WAYS.length);
+    expect(await pythonCalls(camqQueue)).toHaveLength(PYTHON_WAYS.length);
   });
 });
 

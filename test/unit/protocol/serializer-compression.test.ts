@@ -20,6 +20,18 @@ const KOMBU = {
 // compress(b'[1, 2]', 'gzip' | 'bzip2')
 const KOMBU_GZIP = '789c8b36d451308a050004ee0168';
 const KOMBU_BZIP2 = '425a6839314159265359137a929e0000021a0040043000000a200021800c013b36e2ee48a70a12026f5253c0';
+// compress(BODY, 'brotli' | 'zstd') under python3-brotli 1.0.9 and python3-zstandard 0.20.0, base64
+const BODY = JSON.stringify([
+  [[...Array(40).keys()], { text: 'hello world '.repeat(20), n: 2 ** 40 }],
+  {},
+  { callbacks: null, errbacks: null, chain: null, chord: null },
+])
+  .replaceAll(',', ', ')
+  .replaceAll(':', ': ');
+const KOMBU_BROTLI =
+  'G/QBYByH6Qa3JUkjeOqm0tmy2Zaqu3wB4IGnBZtW3d7oPkAQcKcdmwdGSUmQhoEFFmlIcYCa2xjocazqSBRV6lWoNDoHg8niZFPrVcG4IaQyQ0cTyrghpDJDRxfKuCGkMpc++cPtBBzdbPd7juACxAMq3aGaVuy5e1I3GyZjfPCCn3CvlcpbtSm96+r7BA==';
+const KOMBU_ZSTD =
+  'KLUv/WD1AJUFAFIOJh1gR5UOUJRpoLaYq3IY6i9JFoA0EqG9PR8QDIIUHklEgJ5mcQKUZoEgJt3WCJyPNCCwKACtKUt0cJNIrbVQ3RWMDfeRnHTThAY9BT+tMU36SAUDppAObsLyGnlXXpW3yEvkzbyY9/IOeRleA+/Cq/AWeAm8iRfxDnjZXePuuqvuFneJu3kX795ddo27rrrFJW5evHcHBEECBwBTZU3UptV0W4Nawwu/KGIJViQsRQY=';
 
 function incoming(content: Buffer, properties: MessageProperties): IncomingMessage {
   return { content, properties, fields: { exchange: '', routingKey: 'celery', redelivered: false, deliveryTag: 1 } };
@@ -82,8 +94,21 @@ describe('compression', () => {
     expect(requireCompression('bzip2').decompress(Buffer.from(KOMBU_BZIP2, 'hex')).toString()).toBe('[1, 2]');
   });
 
+  it('brotli and zstd read what kombu wrote, by the content types kombu names them', () => {
+    expect(BODY.length).toBe(501);
+    const brotli = compressionByContentType('application/x-brotli');
+    const zstd = compressionByContentType('application/zstd');
+    expect(typeof brotli !== 'string' && brotli.decompress(Buffer.from(KOMBU_BROTLI, 'base64')).toString()).toBe(BODY);
+    expect(typeof zstd !== 'string' && zstd.decompress(Buffer.from(KOMBU_ZSTD, 'base64')).toString()).toBe(BODY);
+  });
+
+  it('a zstd body that is not zstd throws (the worker acks it as undecodable)', () => {
+    const zstd = compressionByContentType('application/zstd');
+    expect(() => typeof zstd !== 'string' && zstd.decompress(Buffer.from('[1, 2]'))).toThrow();
+  });
+
   it('takes kombu aliases and round-trips', () => {
-    for (const name of ['gzip', 'zlib', 'bzip2', 'bzip']) {
+    for (const name of ['gzip', 'zlib', 'bzip2', 'bzip', 'brotli']) {
       const codec = requireCompression(name);
       expect(codec.decompress(codec.compress(Buffer.from('hello hello'))).toString()).toBe('hello hello');
     }
@@ -91,10 +116,16 @@ describe('compression', () => {
     expect(requireCompression('bzip').contentType).toBe('application/x-bz2');
   });
 
-  it('refuses lzma and unknown names with one line each', () => {
-    expect(() => requireCompression('lzma')).toThrow("compression 'lzma': camq cannot write lzma; use one of gzip, zlib, bzip2, bzip");
-    expect(() => requireCompression('brotli')).toThrow("compression 'brotli': unknown compression; use one of gzip, zlib, bzip2, bzip");
-    expect(compressionByContentType(7)).toBe('unknown compression 7; camq reads gzip (application/x-gzip) and bzip2 (application/x-bz2)');
+  it('refuses to write lzma and zstd, and unknown names, with one line each', () => {
+    expect(() => requireCompression('lzma')).toThrow("compression 'lzma': camq cannot write lzma; use one of gzip, zlib, bzip2, bzip, brotli");
+    expect(() => requireCompression('zstd')).toThrow(
+      "compression 'zstd': camq reads zstd but cannot write it; use one of gzip, zlib, bzip2, bzip, brotli",
+    );
+    expect(() => requireCompression('zstandard')).toThrow(/^compression 'zstandard': camq reads zstd but cannot write it;/);
+    expect(() => requireCompression('snappy')).toThrow("compression 'snappy': unknown compression; use one of gzip, zlib, bzip2, bzip, brotli");
+    expect(compressionByContentType(7)).toBe(
+      'unknown compression 7; camq reads gzip (application/x-gzip), bzip2 (application/x-bz2), brotli (application/x-brotli) and zstd (application/zstd)',
+    );
   });
 });
 
@@ -106,6 +137,7 @@ describe('task messages in other serializers', () => {
     ['yaml', 'gzip'],
     ['json', 'bzip2'],
     ['msgpack', 'bzip2'],
+    ['json', 'brotli'],
   ] as const)('builds and decodes serializer %s, compression %s', (serializer, compression) => {
     const sent = buildTaskMessage({ name: 'tasks.add', args: [2, 'x'], kwargs: { k: 'yes' }, id: 't1', serializer, compression });
     expect(sent.properties.contentType).toBe(serializerByName(serializer)!.contentType);
@@ -113,6 +145,13 @@ describe('task messages in other serializers', () => {
     expect(sent.properties.headers?.['compression']).toBe(compression === undefined ? undefined : requireCompression(compression).contentType);
     const decoded = decodeTaskMessage(incoming(sent.content, sent.properties), msgpackAccept);
     expect(decoded.ok && decoded.task).toMatchObject({ id: 't1', name: 'tasks.add', args: [2, 'x'], kwargs: { k: 'yes' } });
+  });
+
+  it('decodes a task message kombu compressed with zstd (camq reads zstd, never writes it)', () => {
+    const headers = { task: 'tasks.add', id: 'z1', compression: 'application/zstd' };
+    const decoded = decodeTaskMessage(incoming(Buffer.from(KOMBU_ZSTD, 'base64'), { contentType: 'application/json', headers }));
+    expect(decoded.ok && decoded.task).toMatchObject({ id: 'z1', args: [[...Array(40).keys()], { n: 2 ** 40 }], kwargs: {} });
+    expect(() => buildTaskMessage({ name: 'tasks.add', compression: 'zstd' })).toThrow(/camq reads zstd but cannot write it/);
   });
 
   it('a JSON-only worker (the default) refuses msgpack as untrusted content', () => {

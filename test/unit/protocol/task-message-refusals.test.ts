@@ -117,7 +117,7 @@ describe('task message refusals', () => {
     const { action, message } = refusal(received((h) => void (h['compression'] = 'application/x-lzma')));
     expect(action).toBe('reject');
     expect(message).toBe(
-      "Received invalid task message: the body is compressed with lzma ('application/x-lzma'), which camq cannot read; send it with compression gzip or bzip2, or none",
+      "Received invalid task message: the body is compressed with lzma ('application/x-lzma'), which camq cannot read; send it with compression gzip, bzip2, brotli or zstd, or none",
     );
   });
 
@@ -125,7 +125,7 @@ describe('task message refusals', () => {
     const { action, message } = refusal(received((h) => void (h['compression'] = 'application/x-snappy')));
     expect(action).toBe('reject');
     expect(message).toBe(
-      "Received invalid task message: unknown compression 'application/x-snappy'; camq reads gzip (application/x-gzip) and bzip2 (application/x-bz2)",
+      "Received invalid task message: unknown compression 'application/x-snappy'; camq reads gzip (application/x-gzip), bzip2 (application/x-bz2), brotli (application/x-brotli) and zstd (application/zstd)",
     );
   });
 });

@@ -284,7 +284,7 @@ describe('canvas', () => {
       expect(plan.badFormats).toEqual([
         "tasks.packed: serializer 'pickle': camq never writes pickle; use one of json, msgpack, yaml; sent as JSON instead",
         "tasks.remote: serializer '5': unknown serializer; use one of json, msgpack, yaml; sent as JSON instead",
-        "tasks.remote: compression 'lzma': camq cannot write lzma; use one of gzip, zlib, bzip2, bzip; sent uncompressed instead",
+        "tasks.remote: compression 'lzma': camq cannot write lzma; use one of gzip, zlib, bzip2, bzip, brotli; sent uncompressed instead",
       ]);
     });
   });

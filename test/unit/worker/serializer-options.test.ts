@@ -65,6 +65,6 @@ it('a setting it cannot honour is a usage error naming it: pickle, an unknown se
     "serializer 'bson': unknown serializer; use one of json, msgpack, yaml",
   );
   expect(() => app.task('tasks.x', () => 1, { compression: 'lzma' })).toThrow(
-    "task tasks.x: compression 'lzma': camq cannot write lzma; use one of gzip, zlib, bzip2, bzip",
+    "task tasks.x: compression 'lzma': camq cannot write lzma; use one of gzip, zlib, bzip2, bzip, brotli",
   );
 });
