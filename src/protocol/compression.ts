@@ -11,12 +11,34 @@ import { createRequire } from 'node:module';
 
 export type CompressionName = 'gzip' | 'bzip2' | 'brotli';
 
+/**
+ * The most a body may decompress to: RabbitMQ's largest message (`max_message_size`, 128 MiB by default), since
+ * nothing larger could have been sent uncompressed. A body past it (a compression bomb: 128 KiB of gzip inflate to
+ * 128 MiB) is refused while it decompresses, before its output is held whole.
+ */
+export const MAX_DECOMPRESSED_BYTES = 128 * 1024 * 1024;
+
 /** A method camq can read: the codec of a `compression` header value. */
 export interface Decompression {
   readonly name: CompressionName | 'zstd';
   /** The value of the `compression` header. */
   readonly contentType: string;
-  decompress(body: Buffer): Buffer;
+  /** Throws (one line) when the output would pass `maxBytes` (default MAX_DECOMPRESSED_BYTES). */
+  decompress(body: Buffer, maxBytes?: number): Buffer;
+}
+
+function tooLarge(name: string, maxBytes: number): Error {
+  return new RangeError(`the ${name} body decompresses to more than ${maxBytes} bytes, camq's limit for a message`);
+}
+
+/** node:zlib's own limit, said as the others say it. */
+function zlibBounded(name: string, maxBytes: number, run: (options: { maxOutputLength: number }) => Buffer): Buffer {
+  try {
+    return run({ maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(name, maxBytes);
+    throw err;
+  }
 }
 
 /** A method camq can read and write. */
@@ -30,12 +52,31 @@ const gzip: Compression = {
   name: 'gzip',
   contentType: 'application/x-gzip',
   compress: (body) => deflateSync(body),
-  decompress: (body) => inflateSync(body),
+  decompress: (body, maxBytes = MAX_DECOMPRESSED_BYTES) => zlibBounded('gzip', maxBytes, (o) => inflateSync(body, o)),
 };
 
 interface Bzip2Codec {
   compressFile(input: Uint8Array): ArrayLike<number>;
-  decompressFile(input: Uint8Array): ArrayLike<number>;
+  decompressFile(input: Uint8Array, output: BoundedOutput): unknown;
+}
+
+/** compressjs's output stream (it writes byte by byte), growing to at most `maxBytes`. */
+class BoundedOutput {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private length = 0;
+  constructor(private readonly maxBytes: number) {}
+  writeByte(byte: number): void {
+    if (this.length === this.buf.length) {
+      if (this.length >= this.maxBytes) throw tooLarge('bzip2', this.maxBytes);
+      const grown = Buffer.allocUnsafe(Math.min(this.maxBytes, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    }
+    this.buf[this.length++] = byte;
+  }
+  result(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
 }
 let bzip2Codec: Bzip2Codec | undefined;
 /**
@@ -51,7 +92,11 @@ const bzip2: Compression = {
   name: 'bzip2',
   contentType: 'application/x-bz2',
   compress: (body) => Buffer.from(bzip2Lib().compressFile(body) as Uint8Array),
-  decompress: (body) => Buffer.from(bzip2Lib().decompressFile(body) as Uint8Array),
+  decompress: (body, maxBytes = MAX_DECOMPRESSED_BYTES) => {
+    const out = new BoundedOutput(maxBytes);
+    bzip2Lib().decompressFile(body, out);
+    return out.result();
+  },
 };
 
 /** kombu's brotli is `brotli.compress`/`brotli.decompress`: a bare brotli stream, which is what Node's zlib speaks. */
@@ -59,26 +104,40 @@ const brotli: Compression = {
   name: 'brotli',
   contentType: 'application/x-brotli',
   compress: (body) => brotliCompressSync(body),
-  decompress: (body) => brotliDecompressSync(body),
+  decompress: (body, maxBytes = MAX_DECOMPRESSED_BYTES) => zlibBounded('brotli', maxBytes, (o) => brotliDecompressSync(body, o)),
 };
 
-let zstdDecompress: ((input: Uint8Array) => Uint8Array) | undefined;
+interface ZstdStream {
+  push(chunk: Uint8Array, final?: boolean): void;
+}
+let zstdStream: (new (ondata: (chunk: Uint8Array, final: boolean) => void) => ZstdStream) | undefined;
 /**
  * fzstd (pure JavaScript zstd decoder), loaded on the first zstd message, by require as compressjs is, so the
- * celeryctl/camqadm bundles and JSON-only processes never load it. kombu writes one frame with its content size
- * (`zstandard.ZstdCompressor().compress`).
+ * celeryctl/camqadm bundles and JSON-only processes never load it. Its streaming decoder, so the output is counted
+ * block by block (at most 128 KiB each) and a bomb stops at the limit; its one-shot decode sizes the output from
+ * the frame header, which the sender writes.
  */
-function zstdLib(): (input: Uint8Array) => Uint8Array {
-  zstdDecompress ??= (createRequire(import.meta.url)('fzstd') as { decompress: (input: Uint8Array) => Uint8Array }).decompress;
-  return zstdDecompress;
+function zstdLib(): NonNullable<typeof zstdStream> {
+  zstdStream ??= (createRequire(import.meta.url)('fzstd') as { Decompress: NonNullable<typeof zstdStream> }).Decompress;
+  return zstdStream;
 }
 
 const zstd: Decompression = {
   name: 'zstd',
   contentType: 'application/zstd',
-  decompress: (body) => {
-    const out = zstdLib()(body);
-    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  decompress: (body, maxBytes = MAX_DECOMPRESSED_BYTES) => {
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    let ended = false;
+    const stream = new (zstdLib())((chunk, final) => {
+      length += chunk.length;
+      if (length > maxBytes) throw tooLarge('zstd', maxBytes);
+      chunks.push(chunk);
+      ended ||= final;
+    });
+    stream.push(body, true);
+    if (!ended) throw new RangeError('the zstd body ends before its last block');
+    return Buffer.concat(chunks, length);
   },
 };
 

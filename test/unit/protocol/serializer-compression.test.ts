@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { IncomingMessage, MessageProperties } from '../../../src/protocol/amqp-message.js';
-import { compressionByContentType, requireCompression } from '../../../src/protocol/compression.js';
+import { compressionByContentType, MAX_DECOMPRESSED_BYTES, requireCompression } from '../../../src/protocol/compression.js';
 import { buildResultMessage, decodeResultMessage } from '../../../src/protocol/result-message.js';
 import { acceptContent, serializerByContentType, serializerByName } from '../../../src/protocol/serializer.js';
 import { buildTaskMessage, decodeTaskMessage } from '../../../src/protocol/task-message.js';
@@ -107,6 +107,26 @@ describe('compression', () => {
     expect(() => typeof zstd !== 'string' && zstd.decompress(Buffer.from('[1, 2]'))).toThrow();
   });
 
+  it('stops a body that decompresses past the limit while it decompresses, each codec with one line', () => {
+    const big = Buffer.alloc(300_000, 'a');
+    const zstd = compressionByContentType('application/zstd');
+    const bodies = [
+      ['gzip', requireCompression('gzip')],
+      ['bzip2', requireCompression('bzip2')],
+      ['brotli', requireCompression('brotli')],
+    ] as const;
+    for (const [name, codec] of bodies) {
+      const packed = codec.compress(big);
+      expect(codec.decompress(packed, 300_000)).toHaveLength(300_000);
+      expect(() => codec.decompress(packed, 100_000)).toThrow(`the ${name} body decompresses to more than 100000 bytes, camq's limit for a message`);
+    }
+    // zstd: kombu's 501-byte body, and a limit under it.
+    expect(typeof zstd !== 'string' && zstd.decompress(Buffer.from(KOMBU_ZSTD, 'base64'), 501)).toHaveLength(501);
+    expect(() => typeof zstd !== 'string' && zstd.decompress(Buffer.from(KOMBU_ZSTD, 'base64'), 500)).toThrow(
+      "the zstd body decompresses to more than 500 bytes, camq's limit for a message",
+    );
+  });
+
   it('takes kombu aliases and round-trips', () => {
     for (const name of ['gzip', 'zlib', 'bzip2', 'bzip', 'brotli']) {
       const codec = requireCompression(name);
@@ -196,6 +216,15 @@ describe('task messages in other serializers', () => {
       msgpackAccept,
     );
     expect(!yaml.ok && yaml.error).toMatchObject({ kind: 'decode-error', action: 'ack', id: 'i2' });
+  });
+
+  it('acks a compression bomb (200 KiB of gzip that would inflate past 128 MiB) as undecodable, without inflating it whole', () => {
+    const bomb = requireCompression('gzip').compress(Buffer.alloc(MAX_DECOMPRESSED_BYTES + 1));
+    expect(bomb.length).toBeLessThan(200_000);
+    const headers = { task: 'tasks.add', id: 'b1', compression: 'application/x-gzip' };
+    const decoded = decodeTaskMessage(incoming(bomb, { contentType: 'application/json', headers }));
+    expect(!decoded.ok && decoded.error).toMatchObject({ kind: 'decode-error', action: 'ack', id: 'b1' });
+    expect(!decoded.ok && decoded.error.message).toMatch(/^Can't decode message body: .*decompresses to more than 134217728 bytes/);
   });
 
   it('refuses an unknown serializer name on send', () => {
