@@ -19,6 +19,8 @@ export const COUNTED_TASK_EVENTS = [
 ] as const;
 type CountedEvent = (typeof COUNTED_TASK_EVENTS)[number];
 const COUNTED: ReadonlySet<string> = new Set(COUNTED_TASK_EVENTS);
+/** The counters a worker's events fill: all but task-sent, which producers send. */
+const WORKER_SIDE_EVENTS = COUNTED_TASK_EVENTS.filter((type) => type !== 'task-sent');
 
 export interface CeleryMetricsOptions {
   /** celery-exporter's `--worker-timeout`: a worker not heard from this long gets `worker_up 0`. @defaultValue 300 */
@@ -67,8 +69,23 @@ interface TaskMemo {
 interface WorkerSeen {
   lastSeenMs: number;
   forgotten: boolean;
-  /** The series carrying this hostname, to drop on purge: metric and its labels, by a key of both. */
-  readonly series: Map<string, [Counter | Histogram, Record<string, string>]>;
+}
+
+type TaskLabels = Readonly<{ name: string; hostname: string; queue_name: string }>;
+
+/**
+ * One name × hostname × queue label set and the series made with it so far, kept so each event reuses the labels
+ * objects (no allocation per event) and a purge knows which series to drop.
+ */
+interface LabelSet {
+  readonly labels: TaskLabels;
+  /** Every worker-side counter exists (celery-exporter instantiates them with inc(0)). */
+  zeroed: boolean;
+  sent: boolean;
+  runtime: boolean;
+  queueWait: boolean;
+  /** task-failed's labels by exception. */
+  readonly failed: Map<string, Readonly<Record<string, string>>>;
 }
 
 type AnyEvent = EventEnvelope & Record<string, unknown>;
@@ -92,8 +109,8 @@ export class CeleryMetrics {
   private readonly overflow: Counter;
   private readonly tasks = new Map<string, TaskMemo>();
   private readonly workers = new Map<string, WorkerSeen>();
-  /** Label combinations whose zero counters exist already (celery-exporter instantiates them with inc(0)). */
-  private readonly zeroed = new Set<string>();
+  /** The task label sets seen, by `name\0hostname\0queue`. */
+  private readonly labelSets = new Map<string, LabelSet>();
   private readonly names: LabelGuard;
   private readonly hostnames: LabelGuard;
   private readonly queues: LabelGuard;
@@ -105,7 +122,6 @@ export class CeleryMetrics {
   private readonly genericSent: boolean;
   private readonly genericWorker: boolean;
   private listedQueues = new Set<string>();
-  private readonly metricIds = new Map<Counter | Histogram, number>();
 
   constructor(options: CeleryMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -238,7 +254,7 @@ export class CeleryMetrics {
     for (const [host, seen] of this.workers) {
       const since = nowMs - seen.lastSeenMs;
       if (!seen.forgotten && this.workerTimeoutMs > 0 && since > this.workerTimeoutMs) this.markDown(host, seen);
-      if (seen.forgotten && this.purgeMs > 0 && since > this.purgeMs) this.purge(host, seen);
+      if (seen.forgotten && this.purgeMs > 0 && since > this.purgeMs) this.purge(host);
     }
   }
 
@@ -270,14 +286,14 @@ export class CeleryMetrics {
     if (seen) {
       seen.lastSeenMs = nowMs;
       seen.forgotten = false;
-    } else this.workers.set(host, { lastSeenMs: nowMs, forgotten: false, series: new Map() });
+    } else this.workers.set(host, { lastSeenMs: nowMs, forgotten: false });
     this.workerUp.set({ hostname: host }, 1);
     if (e.type === 'worker-heartbeat') this.workerActive.set({ hostname: host }, typeof e['active'] === 'number' ? e['active'] : 0);
   }
 
   /** worker-offline: up and active to 0 at once; the series stay until the purge time. */
   private forgetWorker(host: string, nowMs: number): void {
-    const seen = this.workers.get(host) ?? { lastSeenMs: nowMs, forgotten: false, series: new Map() };
+    const seen = this.workers.get(host) ?? { lastSeenMs: nowMs, forgotten: false };
     seen.lastSeenMs = nowMs;
     this.workers.set(host, seen);
     this.markDown(host, seen);
@@ -289,11 +305,19 @@ export class CeleryMetrics {
     seen.forgotten = true;
   }
 
-  private purge(host: string, seen: WorkerSeen): void {
-    for (const [metric, labels] of seen.series.values()) metric.remove(labels);
+  /** Every series carrying the worker's hostname goes; a worker back later starts from nothing, as a new one. */
+  private purge(host: string): void {
+    for (const [key, set] of this.labelSets) {
+      if (set.labels.hostname !== host) continue;
+      if (set.zeroed) for (const type of WORKER_SIDE_EVENTS) if (type !== 'task-failed') this.counters[type].remove(set.labels);
+      if (set.sent) this.counters['task-sent'].remove(set.labels);
+      for (const failed of set.failed.values()) this.counters['task-failed'].remove(failed);
+      if (set.runtime) this.runtime.remove(set.labels);
+      if (set.queueWait) this.queueWait.remove(set.labels);
+      this.labelSets.delete(key);
+    }
     this.workerUp.remove({ hostname: host });
     this.workerActive.remove({ hostname: host });
-    for (const key of this.zeroed) if (key.includes(`\u0000${host}\u0000`)) this.zeroed.delete(key);
     this.workers.delete(host);
     this.hostnames.forget(host);
   }
@@ -305,49 +329,45 @@ export class CeleryMetrics {
     const host = generic ? GENERIC_HOSTNAME : (this.hostOf(e) ?? UNKNOWN_NAME);
     const name = this.admit(this.names, 'name', memo?.name ?? UNKNOWN_NAME);
     const queue = memo?.queue === undefined ? this.defaultQueue : this.admit(this.queues, 'queue_name', memo.queue);
-    const labels = { name, hostname: host, queue_name: queue };
-    const key = `${name}\u0000${host}\u0000${queue}`;
-    if (type === 'task-failed') {
-      const exception = this.admit(this.exceptions, 'exception', exceptionLabel(e['exception']));
-      const failed = { ...labels, exception };
-      this.counters['task-failed'].inc(failed);
-      this.track(host, this.counters['task-failed'], failed);
-    } else this.counters[type].inc(labels);
-    if (type === 'task-sent') this.track(host, this.counters['task-sent'], labels);
-    else if (!this.zeroed.has(key)) {
+    const set = this.labelSet(name, host, queue);
+    const labels = set.labels;
+    if (type === 'task-failed') this.counters['task-failed'].inc(this.failedLabels(set, exceptionLabel(e['exception'])));
+    else this.counters[type].inc(labels);
+    if (type === 'task-sent') set.sent = true;
+    else if (!set.zeroed) {
       // celery-exporter makes every worker-side counter of this label set visible at 0 (not task-sent: producers'
       // hostnames would multiply the series).
-      this.zeroed.add(key);
-      for (const other of COUNTED_TASK_EVENTS) {
-        if (other === 'task-sent') continue;
-        const otherLabels = other === 'task-failed' ? { ...labels, exception: '' } : labels;
-        this.counters[other].inc(otherLabels, 0);
-        this.track(host, this.counters[other], otherLabels);
-      }
+      set.zeroed = true;
+      for (const other of WORKER_SIDE_EVENTS) this.counters[other].inc(other === 'task-failed' ? this.failedLabels(set, '') : labels, 0);
     }
     if (type === 'task-succeeded' && typeof e['runtime'] === 'number') {
       this.runtime.observe(labels, e['runtime']);
-      this.track(host, this.runtime, labels);
+      set.runtime = true;
     }
     if (type === 'task-started' && memo?.sent !== undefined) {
       const eta = typeof memo.eta === 'string' ? Date.parse(memo.eta) / 1000 : NaN;
       const baseline = Number.isFinite(eta) ? Math.max(memo.sent, eta) : memo.sent;
       this.queueWait.observe(labels, Math.max(0, e.timestamp - baseline));
-      this.track(host, this.queueWait, labels);
+      set.queueWait = true;
     }
   }
 
-  private track(host: string, metric: Counter | Histogram, labels: Record<string, string>): void {
-    const seen = this.workers.get(host);
-    if (seen === undefined) return;
-    const key = `${this.metricId(metric)}\u0000${labels['name']}\u0000${labels['queue_name']}\u0000${labels['exception'] ?? ''}`;
-    if (!seen.series.has(key)) seen.series.set(key, [metric, labels]);
+  private labelSet(name: string, hostname: string, queue: string): LabelSet {
+    const key = `${name}\u0000${hostname}\u0000${queue}`;
+    let set = this.labelSets.get(key);
+    if (set === undefined) {
+      set = { labels: { name, hostname, queue_name: queue }, zeroed: false, sent: false, runtime: false, queueWait: false, failed: new Map() };
+      this.labelSets.set(key, set);
+    }
+    return set;
   }
 
-  private metricId(metric: Counter | Histogram): number {
-    let id = this.metricIds.get(metric);
-    if (id === undefined) this.metricIds.set(metric, (id = this.metricIds.size));
-    return id;
+  /** task-failed's labels for this set and an exception class (bounded by the exceptions' guard). */
+  private failedLabels(set: LabelSet, exception: string): Readonly<Record<string, string>> {
+    const admitted = exception === '' ? '' : this.admit(this.exceptions, 'exception', exception);
+    let labels = set.failed.get(admitted);
+    if (labels === undefined) set.failed.set(admitted, (labels = { ...set.labels, exception: admitted }));
+    return labels;
   }
 
   /** What Celery's State keeps of a task that later events need: its name, queue, sent time and eta. */

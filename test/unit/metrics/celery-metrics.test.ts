@@ -89,6 +89,14 @@ describe('CeleryMetrics: celery-exporter names and labels from events', () => {
     m.apply(ev('worker-online', 'celery@w1', { freq: 2, active: 0, processed: 0 }), 0);
     m.apply(ev('worker-heartbeat', 'celery@w1', { freq: 2, active: 3, processed: 0 }), 1000);
     m.apply(ev('task-received', 'celery@w1', { uuid: 'x', name: 'app.add' }), 1000);
+    // Every kind of series w1's hostname labels: sent (w1 as a producer), queue wait, runtime, a failure.
+    m.apply(ev('task-sent', 'celery@w1', { uuid: 'y', name: 'app.mul', queue: 'q2' }), 1000);
+    m.apply(ev('task-started', 'celery@w1', { uuid: 'y' }), 1000);
+    m.apply(ev('task-succeeded', 'celery@w1', { uuid: 'y', runtime: 0.2 }), 1000);
+    m.apply(ev('task-failed', 'celery@w1', { uuid: 'x', exception: "KeyError('k')" }), 1000);
+    expect(await m.registry.metrics()).toMatch(
+      /^celery_task_failed_total\{name="app.add",hostname="w1",queue_name="celery",exception="KeyError"\} 1$/m,
+    );
     expect(await value(m, 'celery_worker_up', { hostname: 'w1' })).toBe(1);
     expect(await value(m, 'celery_worker_tasks_active', { hostname: 'w1' })).toBe(3);
     m.apply(ev('worker-offline', 'celery@w1', { freq: 2, active: 0, processed: 0 }), 2000);
@@ -100,6 +108,7 @@ describe('CeleryMetrics: celery-exporter names and labels from events', () => {
     m.sweep(2000 + 31 * 60_000);
     expect(await value(m, 'celery_worker_up', { hostname: 'w1' })).toBeUndefined();
     expect(await value(m, 'celery_task_received_total', { hostname: 'w1' })).toBeUndefined();
+    expect(await m.registry.metrics()).not.toContain('hostname="w1"');
   });
 
   it('a silent worker gets worker_up 0 after the worker timeout', async () => {
