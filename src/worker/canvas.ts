@@ -255,27 +255,28 @@ function send(sig: Signature, call: Call, plan: ReturnType<typeof newPlan>): unk
  */
 function bodyFormat(task: string, o: Readonly<Record<string, unknown>>, call: Call, plan: ReturnType<typeof newPlan>): BodyFormat {
   const own = call.tasks?.get(task)?.options;
-  let serializer = own?.serializer;
-  let compression = own?.compression;
-  const askedSerializer = o['serializer'];
-  if (askedSerializer !== undefined && askedSerializer !== null) {
-    try {
-      serializer = requireSerializer(nameOf(askedSerializer)).name;
-    } catch (err) {
-      serializer = undefined;
-      plan.badFormats.push(`${task}: ${(err as Error).message}; sent as JSON instead`);
-    }
+  return {
+    serializer: formatOption(task, o['serializer'], own?.serializer, requireSerializer, 'sent as JSON instead', plan),
+    compression: formatOption(task, o['compression'], own?.compression, requireCompression, 'sent uncompressed instead', plan),
+  };
+}
+
+/** One body-format option of a signature: `own` when not asked, the name asked, or the default (one line) when camq cannot write it. */
+function formatOption<T extends string>(
+  task: string,
+  asked: unknown,
+  own: T | undefined,
+  parse: (name: string) => { readonly name: T },
+  instead: string,
+  plan: ReturnType<typeof newPlan>,
+): T | undefined {
+  if (asked === undefined || asked === null) return own;
+  try {
+    return parse(nameOf(asked)).name;
+  } catch (err) {
+    plan.badFormats.push(`${task}: ${(err as Error).message}; ${instead}`);
+    return undefined;
   }
-  const askedCompression = o['compression'];
-  if (askedCompression !== undefined && askedCompression !== null) {
-    try {
-      compression = requireCompression(nameOf(askedCompression)).name;
-    } catch (err) {
-      compression = undefined;
-      plan.badFormats.push(`${task}: ${(err as Error).message}; sent uncompressed instead`);
-    }
-  }
-  return { serializer, compression };
 }
 
 /** An option value as the name it should be (a non-string shows as JSON, so the line says what it was). */
