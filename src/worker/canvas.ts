@@ -23,10 +23,12 @@ import type { TaskOptions } from './task-registry.js';
  *   errbacks; Celery calls an errback registered in the same worker whose function takes more than one argument
  *   inline with `(request, exc, traceback)` instead: camq always sends errbacks as tasks).
  *
- * Every message gets `parent_id` = this task's id and `root_id` = its root; callbacks and the chain keep this task's
- * priority. A signature's own options (task_id, queue, exchange/routing_key, countdown, eta, expires, time limits,
- * link, link_error, shadow, headers, reply_to, serializer, compression) are honoured; it goes to `options.queue`, else
- * the app's default queue. Its body is written as Celery's `signature.apply_async` writes it: in the signature's
+ * Every message gets `parent_id` = this task's id and `root_id` = its root. Its priority is the signature's
+ * `priority` option, else its task's when this worker registers it, else none: Celery's default
+ * (`task_inherit_parent_priority` off) passes `priority=None`, which `Signature.apply_async` drops, so the finished
+ * task's own priority is not inherited (checked against a Python Celery 5.2 worker). A signature's own options
+ * (task_id, queue, exchange/routing_key, countdown, eta, expires, time limits, link, link_error, shadow, headers,
+ * reply_to, serializer, compression) are honoured; it goes to `options.queue`, else the app's default queue. Its body is written as Celery's `signature.apply_async` writes it: in the signature's
  * `serializer`/`compression` options, else in those of its task when this worker registers it, else JSON.
  * Its result goes to `options.reply_to` when the sender froze one (chains do), else to this task's `reply_to`, so
  * whoever sent the workflow can read it (Celery would use the worker's own reply queue, which nobody reads).
@@ -51,9 +53,9 @@ export interface CanvasPlan {
   readonly badFormats: string[];
 }
 
-/** The tasks this worker registers, for their serializer and compression (a TaskRegistry). */
+/** The tasks this worker registers, for their serializer, compression and priority (a TaskRegistry). */
 export interface CanvasTasks {
-  get(name: string): { readonly options: Pick<TaskOptions, 'serializer' | 'compression'> } | undefined;
+  get(name: string): { readonly options: Pick<TaskOptions, 'serializer' | 'compression' | 'priority'> } | undefined;
 }
 
 export interface CanvasOptions {
@@ -76,7 +78,7 @@ export function hasCanvas(task: TaskMessage): boolean {
 /** On success: the callbacks, then the next step of the chain. */
 export function successPlan(task: TaskMessage, retval: unknown, options: CanvasOptions): CanvasPlan {
   const plan = newPlan();
-  const call = baseCall(task, options, [retval], task.priority);
+  const call = baseCall(task, options, [retval]);
   const callbacks = task.embed.callbacks ?? [];
   if (callbacks.length === 1) plan.children.push(apply(callbacks[0]!, call, plan));
   else if (callbacks.length > 1) plan.children.push(applyGroup(callbacks, undefined, call, plan));
@@ -92,7 +94,7 @@ export function successPlan(task: TaskMessage, retval: unknown, options: CanvasO
 export function failurePlan(task: TaskMessage, options: CanvasOptions): CanvasPlan {
   const plan = newPlan();
   const errbacks = task.embed.errbacks ?? [];
-  if (errbacks.length > 0) plan.children.push(applyGroup(errbacks, undefined, baseCall(task, options, [task.id], undefined), plan));
+  if (errbacks.length > 0) plan.children.push(applyGroup(errbacks, undefined, baseCall(task, options, [task.id]), plan));
   return plan;
 }
 
@@ -101,8 +103,6 @@ interface Call {
   readonly args: readonly unknown[];
   readonly parentId: string;
   readonly rootId: string;
-  /** Overrides the signature's priority when set. */
-  readonly priority: number | undefined;
   readonly replyTo: string | null;
   readonly origin: string;
   readonly defaultQueue: string;
@@ -119,12 +119,11 @@ function newPlan(): { sends: CanvasSend[]; children: unknown[]; unsupported: str
   return { sends: [], children: [], unsupported: [], badFormats: [] };
 }
 
-function baseCall(task: TaskMessage, options: CanvasOptions, args: unknown[], priority: number | undefined): Call {
+function baseCall(task: TaskMessage, options: CanvasOptions, args: unknown[]): Call {
   return {
     args,
     parentId: task.id,
     rootId: task.rootId ?? task.id,
-    priority,
     replyTo: task.replyTo,
     origin: options.origin,
     defaultQueue: options.defaultQueue,
@@ -223,7 +222,7 @@ function send(sig: Signature, call: Call, plan: ReturnType<typeof newPlan>): unk
       id: str('task_id'),
       exchange,
       routingKey: str('routing_key'),
-      priority: call.priority ?? num('priority'),
+      priority: num('priority') ?? call.tasks?.get(sig.task)?.options.priority,
       countdown: eta === undefined ? num('countdown') : undefined,
       eta,
       expires,

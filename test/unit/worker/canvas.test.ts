@@ -50,7 +50,7 @@ const sig = (task: string, args: unknown[], options: Record<string, unknown> = {
   signature(task, args, {}, { immutable, options });
 
 describe('canvas', () => {
-  it('chain: sends the last chain element with (retval,) prepended, the rest as its chain, parent/root ids, priority and reply_to kept', () => {
+  it("chain: sends the last chain element with (retval,) prepended, the rest as its chain, parent/root ids and reply_to kept, not the finished task's priority", () => {
     // chain(add.s(1, 1), add.s(10), add.s(100)) as Python sends its head (PROTOCOL.md §1.4): the chain is reversed
     const last = sig('tasks.add', [100], { task_id: 'id-100', reply_to: 'client-oid' });
     const middle = sig('tasks.add', [10], { task_id: 'id-10', reply_to: 'client-oid' });
@@ -67,7 +67,8 @@ describe('canvas', () => {
         args: [2, 10],
         embed: { callbacks: null, errbacks: null, chain: [last], chord: null },
         headers: expect.objectContaining({ parent_id: 'id-head', root_id: 'id-head', argsrepr: '(2, 10)', origin: 'w1@test', group: null }),
-        properties: expect.objectContaining({ replyTo: 'client-oid', correlationId: 'id-10', priority: 3, deliveryMode: 2 }),
+        // Celery 5.2's default (task_inherit_parent_priority off): the next step has its own priority, none here.
+        properties: expect.objectContaining({ replyTo: 'client-oid', correlationId: 'id-10', priority: 0, deliveryMode: 2 }),
       }),
     ]);
     expect(plan.children).toEqual([[['id-10', null], null]]);
@@ -91,7 +92,7 @@ describe('canvas', () => {
       args: [4, 10],
       queue: 'celery',
       headers: { parent_id: 'p', root_id: 'p', group: null },
-      properties: { replyTo: 'client-oid', priority: 5 },
+      properties: { replyTo: 'client-oid', priority: 0 }, // not the finished task's 5
     });
     expect(typeof cb!.id).toBe('string');
     const immutable = received({ id: 'p2', link: [sig('tasks.noop', [], {}, true)] });
@@ -169,7 +170,7 @@ describe('canvas', () => {
         'x-trace': 'abc',
       },
       embed: { callbacks: [expect.objectContaining({ task: 'tasks.after' })], errbacks: [expect.objectContaining({ task: 'tasks.oops' })] },
-      properties: { priority: 0 }, // callbacks take the finished task's priority
+      properties: { priority: 9 }, // its own, not the finished task's (Celery does not inherit it by default)
     });
     const routed = sent(successPlan(received({ link: [sig('tasks.y', [], { exchange: 'ex', routing_key: 'rk' })] }), 0, OPTIONS))[0];
     expect(routed).toMatchObject({ exchange: 'ex', routingKey: 'rk', queue: undefined });
@@ -213,6 +214,15 @@ describe('canvas', () => {
     const midChain = successPlan(received({ chain: [sig('tasks.after', []), group] }), 1, OPTIONS);
     expect(midChain.sends).toEqual([]);
     expect(midChain.unsupported).toEqual(['a group followed by more chain steps (a chord) in celery.group']);
+  });
+
+  it("a callback's priority: the signature's, else its registered task's, never the finished task's (Celery 5.2's default)", () => {
+    const tasks = new Map([['tasks.urgent', { options: { priority: 7 } }]]);
+    const task = received({
+      priority: 5,
+      link: [sig('tasks.urgent', []), sig('tasks.urgent', [], { priority: 2 }), sig('tasks.other', [])],
+    });
+    expect(sent(successPlan(task, 0, { ...OPTIONS, tasks })).map((s) => s.properties.priority)).toEqual([7, 2, 0]);
   });
 
   describe("the body's serializer and compression (issue 17: as Celery's signature.apply_async)", () => {
