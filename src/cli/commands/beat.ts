@@ -169,9 +169,14 @@ async function printList(app: CamqApp, schedulePath: string, broker: ResolvedBro
   const local = scheduler.view();
   const connection = createTransport(broker.parsed, { reconnect: false, connectionName: 'camq beat --list' });
   let running;
+  // A broker that cannot be reached still leaves the module's schedule and its state file to show: they are printed,
+  // then the broker's error ends the command (its exit code says the running beat was not asked).
+  let brokerError: unknown;
   try {
     await connection.connect();
     running = await queryRunningBeat(connection, { timeoutMs: options.timeout * 1000, hostname: `list@${hostname()}` });
+  } catch (err) {
+    brokerError = err;
   } finally {
     await connection.close();
     await broker.release();
@@ -180,6 +185,7 @@ async function printList(app: CamqApp, schedulePath: string, broker: ResolvedBro
     io.stdout.write(
       JSON.stringify({ module: options.app, state: schedulePath, entries: local.map(jsonEntry), running: running ?? null }, null, 2) + '\n',
     );
+    if (brokerError !== undefined) throw brokerError;
     return;
   }
   const style = styleFor(io);
@@ -197,8 +203,10 @@ async function printList(app: CamqApp, schedulePath: string, broker: ResolvedBro
     }));
     writeLine(io.stdout, `\nrunning beat ${running.hostname} (lock ${running.lock}, zone ${running.timezone}):`);
     io.stdout.write(renderAlignedTable(entryTable(entries), style) + '\n');
-  } else {
+  } else if (brokerError === undefined) {
     writeLine(io.stdout, `\nno running beat answered within ${options.timeout} s`);
+  } else {
+    throw brokerError;
   }
 }
 

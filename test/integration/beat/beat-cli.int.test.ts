@@ -187,3 +187,12 @@ describeBrokers('camq beat (the command)', targets, ({ url, inspector }) => {
     expect(beat.log.output()).toMatch(/Sending due task add-every-5s \(tasks\.add\)/);
   });
 });
+
+it('--list with the broker unreachable still prints the module schedule, then the broker error with exit code 2', async ({ expect }) => {
+  const listed = await runBin('camq', ['-b', 'amqp://guest:guest@127.0.0.1:1//', 'beat', '-A', FIXTURE, '-s', join(dir, 'down.json'), '--list']);
+  expect(listed.code).toBe(2);
+  expect(listed.stdout.split('\n').filter((l) => /^add-every-(5s|minute) +tasks\.add /.test(l))).toHaveLength(2);
+  const errors = listed.stderr.trim().split('\n');
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatch(/^Error: .*127\.0\.0\.1:1/);
+});
