@@ -37,15 +37,31 @@ function pythonCeleryMissing(): Promise<string | undefined> {
   return probe;
 }
 
+/** The modules (name → Debian package) `PYTHON` cannot import, said as what to install, or undefined. */
+async function pythonModulesMissing(modules: Readonly<Record<string, string>>): Promise<string | undefined> {
+  const names = Object.keys(modules);
+  if (names.length === 0) return undefined;
+  const script = `import importlib\nfor n in ${JSON.stringify(names)}:\n  try: importlib.import_module(n)\n  except ImportError: print(n)`;
+  const { stdout } = await execFileAsync(PYTHON, ['-c', script], { timeout: 20_000 });
+  const lacking = stdout.split('\n').filter((n) => n !== '');
+  if (lacking.length === 0) return undefined;
+  return `${PYTHON} cannot import ${lacking.join(', ')}; install ${lacking.map((n) => modules[n]).join(' ')}`;
+}
+
 /**
  * The one rule for tests that need Python Celery: true when it is there. Otherwise, with CAMQ_REQUIRE_PYTHON=1,
  * throw (the file fails, naming what is missing); else print a note, register a skipped suite that says what
  * was skipped and why, and return false, so the caller skips its suites (`describe.skipIf(!ok)`, no targets).
+ * `modules` (Python module → Debian package) are needed as well, under the same rule.
  */
-export async function usePythonCelery(skipped: string): Promise<boolean> {
-  const missing = await pythonCeleryMissing();
+export async function usePythonCelery(skipped: string, modules: Readonly<Record<string, string>> = {}): Promise<boolean> {
+  const missingCelery = await pythonCeleryMissing();
+  const missing = missingCelery ?? (await pythonModulesMissing(modules));
   if (missing === undefined) return true;
-  const why = `Python Celery is missing (${missing}; install python3-celery or set CAMQ_TEST_PYTHON to a python that has it)`;
+  const why =
+    missingCelery === undefined
+      ? `the Python peer lacks modules (${missing})`
+      : `Python Celery is missing (${missing}; install python3-celery or set CAMQ_TEST_PYTHON to a python that has it)`;
   if (REQUIRE_PYTHON) throw new Error(`CAMQ_REQUIRE_PYTHON=1 but ${why}`);
   process.stderr.write(`note: ${why}; ${skipped}\n`);
   describe.skip(`${skipped}: ${why}`, () => {

@@ -13,7 +13,12 @@ import { brokerTargets, describeBrokers } from '../helpers/brokers.js';
 import { deleteQueues, startCamqWorker, type CamqWorker } from '../helpers/camq-worker.js';
 import { runPython, startPythonWorker, usePythonCelery, type PythonWorker } from '../helpers/python-celery.js';
 
-const hasPython = await usePythonCelery('the serializer interop tests are skipped');
+const hasPython = await usePythonCelery('the serializer interop tests are skipped', {
+  msgpack: 'python3-msgpack',
+  yaml: 'python3-yaml',
+  brotli: 'python3-brotli',
+  zstandard: 'python3-zstandard',
+});
 const targets = hasPython ? await brokerTargets({ embedded: 'child-process' }) : [];
 const FIXTURE = 'test/fixtures/worker/tasks.js';
 
