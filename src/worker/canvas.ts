@@ -28,8 +28,10 @@ import type { TaskOptions } from './task-registry.js';
  * (`task_inherit_parent_priority` off) passes `priority=None`, which `Signature.apply_async` drops, so the finished
  * task's own priority is not inherited (checked against a Python Celery 5.2 worker). A signature's own options
  * (task_id, queue, exchange/routing_key, countdown, eta, expires, time limits, link, link_error, shadow, headers,
- * reply_to, serializer, compression) are honoured; it goes to `options.queue`, else the app's default queue. Its body is written as Celery's `signature.apply_async` writes it: in the signature's
- * `serializer`/`compression` options, else in those of its task when this worker registers it, else JSON.
+ * reply_to, serializer, compression) are honoured; it goes to `options.queue`, else (no exchange or routing key
+ * given) the queue of its task when this worker registers it with one, else the app's default queue. Its body is
+ * written as Celery's `signature.apply_async` writes it: in the signature's `serializer`/`compression` options, else
+ * in those of its task when this worker registers it, else JSON.
  * Its result goes to `options.reply_to` when the sender froze one (chains do), else to this task's `reply_to`, so
  * whoever sent the workflow can read it (Celery would use the worker's own reply queue, which nobody reads).
  *
@@ -53,9 +55,9 @@ export interface CanvasPlan {
   readonly badFormats: string[];
 }
 
-/** The tasks this worker registers, for their serializer, compression and priority (a TaskRegistry). */
+/** The tasks this worker registers, for their serializer, compression, priority and queue (a TaskRegistry). */
 export interface CanvasTasks {
-  get(name: string): { readonly options: Pick<TaskOptions, 'serializer' | 'compression' | 'priority'> } | undefined;
+  get(name: string): { readonly options: Pick<TaskOptions, 'serializer' | 'compression' | 'priority' | 'queue'> } | undefined;
 }
 
 export interface CanvasOptions {
@@ -204,25 +206,30 @@ function send(sig: Signature, call: Call, plan: ReturnType<typeof newPlan>): unk
         ? queueOption['name']
         : undefined;
   const exchange = str('exchange');
+  const routingKey = str('routing_key');
   const expires = num('expires') ?? str('expires');
   const eta = str('eta');
   const headers = o['headers'];
-  const format = bodyFormat(sig.task, o, call, plan);
+  // Celery's apply_async merges the task's own options (queue, priority, serializer, …) under the signature's: a task
+  // registered here with a queue of its own goes there unless the signature routes it.
+  const own = call.tasks?.get(sig.task)?.options;
+  const format = bodyFormat(sig.task, o, own, plan);
+  const ownQueue = exchange === undefined && routingKey === undefined ? own?.queue : undefined;
   const options: TaskSendOptions = {
     name: sig.task,
     args: argsOf(sig, call),
     kwargs: isObject(sig.kwargs) ? sig.kwargs : {},
     // An empty queue name is no queue, as in Celery's router: the default queue. Declared as '', it would make the
     // broker invent a durable amq.gen-* queue per message, left behind forever.
-    queue: queue || call.defaultQueue,
+    queue: queue || ownQueue || call.defaultQueue,
     parentId: call.parentId,
     rootId: call.rootId,
     origin: call.origin,
     ...pick({
       id: str('task_id'),
       exchange,
-      routingKey: str('routing_key'),
-      priority: num('priority') ?? call.tasks?.get(sig.task)?.options.priority,
+      routingKey,
+      priority: num('priority') ?? own?.priority,
       countdown: eta === undefined ? num('countdown') : undefined,
       eta,
       expires,
@@ -252,8 +259,12 @@ function send(sig: Signature, call: Call, plan: ReturnType<typeof newPlan>): unk
  * the task's options under the signature's), else JSON, uncompressed. A name camq cannot write falls back to that
  * default with one line (Celery would fail the finished task with an EncodeError instead).
  */
-function bodyFormat(task: string, o: Readonly<Record<string, unknown>>, call: Call, plan: ReturnType<typeof newPlan>): BodyFormat {
-  const own = call.tasks?.get(task)?.options;
+function bodyFormat(
+  task: string,
+  o: Readonly<Record<string, unknown>>,
+  own: Pick<TaskOptions, 'serializer' | 'compression'> | undefined,
+  plan: ReturnType<typeof newPlan>,
+): BodyFormat {
   return {
     serializer: formatOption(task, o['serializer'], own?.serializer, requireSerializer, 'sent as JSON instead', plan),
     compression: formatOption(task, o['compression'], own?.compression, requireCompression, 'sent uncompressed instead', plan),

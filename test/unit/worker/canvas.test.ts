@@ -225,6 +225,24 @@ describe('canvas', () => {
     expect(sent(successPlan(task, 0, { ...OPTIONS, tasks })).map((s) => s.properties.priority)).toEqual([7, 2, 0]);
   });
 
+  it('a callback to a task registered here with a queue goes to that queue, unless the signature routes it', () => {
+    const tasks = new Map([['tasks.resize', { options: { queue: 'images' } }]]);
+    const task = received({
+      link: [
+        sig('tasks.resize', []),
+        sig('tasks.resize', [], { queue: 'fast' }),
+        sig('tasks.resize', [], { exchange: 'ex', routing_key: 'rk' }),
+        sig('tasks.other', []),
+      ],
+    });
+    expect(sent(successPlan(task, 0, { ...OPTIONS, tasks })).map((s) => [s.queue, s.exchange, s.routingKey])).toEqual([
+      ['images', '', 'images'],
+      ['fast', '', 'fast'],
+      [undefined, 'ex', 'rk'],
+      ['celery', '', 'celery'],
+    ]);
+  });
+
   describe("the body's serializer and compression (issue 17: as Celery's signature.apply_async)", () => {
     const registered = new Map([
       ['tasks.packed', { options: { serializer: 'msgpack' as const, compression: 'gzip' } }],
