@@ -171,12 +171,12 @@ async function printList(app: CamqApp, schedulePath: string, broker: ResolvedBro
   let running;
   // A broker that cannot be reached still leaves the module's schedule and its state file to show: they are printed,
   // then the broker's error ends the command (its exit code says the running beat was not asked).
-  let brokerError: unknown;
+  let brokerError: Error | undefined;
   try {
     await connection.connect();
     running = await queryRunningBeat(connection, { timeoutMs: options.timeout * 1000, hostname: `list@${hostname()}` });
   } catch (err) {
-    brokerError = err;
+    brokerError = err instanceof Error ? err : new Error(String(err));
   } finally {
     await connection.close();
     await broker.release();
