@@ -115,7 +115,7 @@ async function readyCount(transport: Transport, queue: string): Promise<number> 
   }
 }
 
-describeBrokers('camq queues peek, purge and move', targets, ({ name, url }) => {
+describeBrokers('camq queues peek, purge and move', targets, ({ name, url, inspector }) => {
   it('peeks 1,000 tasks sent by Python: every field as apply_async set it, nothing lost or reordered; a worker then runs each once', async () => {
     const queue = `camq-test-peek-${randomUUID()}`;
     let worker: PythonWorker | undefined;
@@ -192,9 +192,12 @@ describeBrokers('camq queues peek, purge and move', targets, ({ name, url }) => 
         const runs = succeeded(worker!);
         return { others: others.filter((id) => !runs.has(id)).length, named: named.filter((id) => !runs.has(id) && !saved.has(id)).length };
       };
-      await until('every task to be run or saved', () => missing().others + missing().named === 0, 120_000).catch((err: Error) => {
+      await until('every task to be run or saved', () => missing().others + missing().named === 0, 120_000).catch(async (err: Error) => {
+        // Where the missing are: still in the queue (ready: nobody took them; unacked: a consumer holds them) or gone.
+        const view = await inspector.queue(queue).catch(() => undefined);
+        const where = view ? `the queue has ${view.messages} ready, ${view.unacked} unacked, ${view.consumers} consumers` : 'the queue is gone';
         throw new Error(
-          `${err.message}: not run ${JSON.stringify(missing())}; worker's last lines:\n${worker!.output().split('\n').slice(-15).join('\n')}`,
+          `${err.message}: not run ${JSON.stringify(missing())}; purge ${JSON.stringify({ scanned: result.scanned, removed: result.removed, kept: result.kept })}; ${where}; worker's last lines:\n${worker!.output().split('\n').slice(-15).join('\n')}`,
         );
       });
       await new Promise((r) => setTimeout(r, 500));
