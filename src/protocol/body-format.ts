@@ -1,4 +1,4 @@
-import type { HeaderTable, MessageProperties } from './amqp-message.js';
+import { encodeJson, jsonProperties, type HeaderTable, type MessageProperties } from './amqp-message.js';
 import { requireCompression } from './compression.js';
 import { serializerByName, SERIALIZER_NAMES, type SerializerName } from './serializer.js';
 
@@ -29,6 +29,10 @@ export function encodeBody(
   format: BodyFormat,
   extra: MessageProperties,
 ): { readonly content: Buffer; readonly properties: MessageProperties } {
+  // JSON, uncompressed: the default and the hot path, without a codec lookup.
+  if ((format.serializer === undefined || format.serializer === 'json') && format.compression === undefined) {
+    return { content: encodeJson(value), properties: jsonProperties(extra) };
+  }
   const serializer = requireSerializer(format.serializer ?? 'json');
   let content = serializer.encode(value);
   let headers: HeaderTable | undefined = extra.headers;

@@ -1,4 +1,4 @@
-import { encodeJson, JSON_CONTENT_TYPE, jsonProperties, type IncomingMessage, type OutgoingMessage } from './amqp-message.js';
+import { JSON_CONTENT_TYPE, type IncomingMessage, type OutgoingMessage } from './amqp-message.js';
 import { encodeBody, type BodyFormat } from './body-format.js';
 import { compressionByContentType } from './compression.js';
 import { serializerByContentType } from './serializer.js';
@@ -82,9 +82,6 @@ export function buildResultMessage(options: {
     children: options.children ?? [],
   };
   const extra = { correlationId: options.correlationId ?? options.taskId, deliveryMode: options.persistent ? 2 : 1 };
-  if (options.serializer === undefined || options.serializer === 'json') {
-    return { exchange: '', routingKey: options.replyTo, content: encodeJson(body), properties: jsonProperties(extra) };
-  }
   return { exchange: '', routingKey: options.replyTo, ...encodeBody(body, { serializer: options.serializer }, extra) };
 }
 

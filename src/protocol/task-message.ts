@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  encodeJson,
-  JSON_CONTENT_TYPE,
-  jsonProperties,
-  MAX_EXPIRATION_MS,
-  type HeaderTable,
-  type IncomingMessage,
-  type OutgoingMessage,
-} from './amqp-message.js';
+import { JSON_CONTENT_TYPE, MAX_EXPIRATION_MS, type HeaderTable, type IncomingMessage, type OutgoingMessage } from './amqp-message.js';
 import { formatIsoDate, MAX_DATE_MS, MIN_DATE_MS, parseIsoDate } from './iso-date.js';
 import { MAX_MESSAGE_DEPTH, nestsDeeperThan } from './nesting-depth.js';
 import { pyRepr, pyTupleRepr, truncateRepr } from './python-repr.js';
@@ -561,11 +553,7 @@ export function buildTaskMessage(options: TaskSendOptions): OutgoingMessage & { 
   const toExchange = options.exchange !== undefined && options.exchange !== '';
   const exchange = toExchange ? options.exchange : '';
   const routingKey = options.routingKey ?? queue;
-  if (options.serializer === undefined && options.compression === undefined) {
-    return { id, exchange, routingKey, content: encodeJson(body), properties: jsonProperties(extra) };
-  }
-  const encoded = encodeBody(body, { serializer: options.serializer, compression: options.compression }, extra);
-  return { id, exchange, routingKey, ...encoded };
+  return { id, exchange, routingKey, ...encodeBody(body, { serializer: options.serializer, compression: options.compression }, extra) };
 }
 
 /**
@@ -618,9 +606,6 @@ export function buildRetryMessage(
     ...(task.replyTo ? { replyTo: task.replyTo } : {}),
     ...expirationProperty(task.expires, now),
   };
-  if (options.serializer === undefined && options.compression === undefined) {
-    return { exchange, routingKey, content: encodeJson(body), properties: jsonProperties(extra) };
-  }
   return { exchange, routingKey, ...encodeBody(body, { serializer: options.serializer, compression: options.compression }, extra) };
 }
 
